@@ -1,0 +1,309 @@
+// Connect handlers for querier.v1, push.v1 and settings.v1: parse, call ingest/query, encode. Nothing else.
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { ProfileSchema, type Profile } from '../gen/google/v1/profile_pb.js';
+import { PusherService } from '../gen/push/v1/push_pb.js';
+import {
+  FlameGraphDiffSchema,
+  FlameGraphSchema,
+  ProfileFormat,
+  QuerierService,
+  type SelectMergeStacktracesRequest,
+} from '../gen/querier/v1/querier_pb.js';
+import { SettingsService } from '../gen/settings/v1/setting_pb.js';
+import { TimeSeriesAggregationType, type StackTraceSelector } from '../gen/types/v1/types_pb.js';
+import type { Ingester } from '../ingest/ingester.js';
+import { toDot } from '../model/dot.js';
+import { toFlameGraph } from '../model/flamegraph.js';
+import { toFlameGraphDiff } from '../model/flamegraphDiff.js';
+import { toTreeBytes } from '../model/treeBytes.js';
+import type { Querier, SelectParams } from '../query/querier.js';
+import { mergedStacksToPprof } from '../query/pprofOut.js';
+import type { SettingsRepository } from '../query/settings.js';
+import { QueryError } from '../query/errors.js';
+import { toConnectError } from './errors.js';
+import { resolveTenant } from './tenant.js';
+
+export interface ApiDeps {
+  ingester: Ingester;
+  querier: Querier;
+  settings: SettingsRepository;
+  multitenancy: boolean;
+  maxNodesDefault: number;
+  maxNodesMax: number;
+  onIngest?: (tenant: string, bytes: number, profiles: number) => void;
+}
+
+const big = (n: number): bigint => BigInt(Math.round(n));
+
+export function resolveMaxNodes(requested: bigint | number | undefined, def: number, max: number): number {
+  const n = requested === undefined ? 0 : Number(requested);
+  if (n < 0) {
+    throw new QueryError(`max_nodes must not be negative (got ${n})`);
+  }
+  if (max > 0 && n > max) {
+    throw new QueryError(`max_nodes ${n} is above the limit of ${max}`);
+  }
+  return n === 0 ? def : n;
+}
+
+function callSite(sel: StackTraceSelector | undefined): string[] | undefined {
+  const names = sel?.callSite?.map((l) => l.name) ?? [];
+  return names.length > 0 ? names : undefined;
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toConnectError(e);
+  }
+}
+
+export function connectRoutes(deps: ApiDeps) {
+  const tenantOf = (ctx: HandlerContext): string => {
+    try {
+      return resolveTenant(ctx.requestHeader.get('x-scope-orgid'), deps.multitenancy);
+    } catch (e) {
+      throw new ConnectError((e as Error).message, Code.Unauthenticated);
+    }
+  };
+  const maxNodes = (n: bigint | undefined) => resolveMaxNodes(n, deps.maxNodesDefault, deps.maxNodesMax);
+  const selectParams = (r: SelectMergeStacktracesRequest): SelectParams => ({
+    profileType: r.profileTypeID,
+    selector: r.labelSelector,
+    start: Number(r.start),
+    end: Number(r.end),
+    spans: r.spanSelector,
+    callSite: callSite(r.stackTraceSelector),
+  });
+  const flameGraphMsg = (fg: { names: string[]; levels: number[][]; total: number; maxSelf: number }) =>
+    create(FlameGraphSchema, {
+      names: fg.names,
+      levels: fg.levels.map((v) => ({ values: v.map(big) })),
+      total: big(fg.total),
+      maxSelf: big(fg.maxSelf),
+    });
+
+  return (router: ConnectRouter) => {
+    router.service(QuerierService, {
+      profileTypes: (req, ctx) =>
+        guard(async () => {
+          const types = await deps.querier.profileTypes(tenantOf(ctx), {
+            start: Number(req.start),
+            end: Number(req.end),
+          });
+          return {
+            profileTypes: types.map((t) => ({
+              ID: t.id,
+              name: t.name,
+              sampleType: t.sampleType,
+              sampleUnit: t.sampleUnit,
+              periodType: t.periodType,
+              periodUnit: t.periodUnit,
+            })),
+          };
+        }),
+      labelNames: (req, ctx) =>
+        guard(async () => ({
+          names: await deps.querier.labelNames(tenantOf(ctx), req.matchers, {
+            start: Number(req.start),
+            end: Number(req.end),
+          }),
+        })),
+      labelValues: (req, ctx) =>
+        guard(async () => ({
+          names: await deps.querier.labelValues(tenantOf(ctx), req.name, req.matchers, {
+            start: Number(req.start),
+            end: Number(req.end),
+          }),
+        })),
+      series: (req, ctx) =>
+        guard(async () => {
+          const sets = await deps.querier.series(tenantOf(ctx), req.matchers, req.labelNames, {
+            start: Number(req.start),
+            end: Number(req.end),
+          });
+          return { labelsSet: sets.map((ls) => ({ labels: ls.map(([name, value]) => ({ name, value })) })) };
+        }),
+      selectMergeStacktraces: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          const n = maxNodes(req.maxNodes);
+          const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req));
+          switch (req.format) {
+            case ProfileFormat.TREE:
+              return { tree: toTreeBytes(tree, n) };
+            case ProfileFormat.DOT:
+              return { dot: toDot(tree, n) };
+            case ProfileFormat.PPROF:
+              throw new QueryError('format PPROF: use SelectMergeProfile');
+            default:
+              return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
+          }
+        }),
+      selectMergeSpanProfile: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          const n = maxNodes(req.maxNodes);
+          const { tree } = await deps.querier.selectMergeTree(tenant, {
+            profileType: req.profileTypeID,
+            selector: req.labelSelector,
+            start: Number(req.start),
+            end: Number(req.end),
+            spans: req.spanSelector.length > 0 ? req.spanSelector : ['\u0000none'],
+          });
+          if (req.format === ProfileFormat.TREE) {
+            return { tree: toTreeBytes(tree, n) };
+          }
+          return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
+        }),
+      selectMergeProfile: (req, ctx) =>
+        guard(async (): Promise<Profile> => {
+          const tenant = tenantOf(ctx);
+          const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
+          const { stacks } = await deps.querier.selectMergeStacks(tenant, {
+            profileType: req.profileTypeID,
+            selector: req.labelSelector,
+            start: Number(req.start),
+            end: Number(req.end),
+            spans: req.spanSelector,
+            callSite: callSite(req.stackTraceSelector),
+          });
+          return mergedStacksToPprof(
+            stacks,
+            req.profileTypeID,
+            Number(req.end) || Date.now(),
+            Number(req.end) - Number(req.start),
+            n
+          );
+        }),
+      selectSeries: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          const { series } = await deps.querier.selectSeries(tenant, {
+            profileType: req.profileTypeID,
+            selector: req.labelSelector,
+            start: Number(req.start),
+            end: Number(req.end),
+            groupBy: req.groupBy,
+            stepSeconds: req.step,
+            aggregation: req.aggregation === TimeSeriesAggregationType.AVERAGE ? 'average' : 'sum',
+            limit: req.limit === undefined ? undefined : Number(req.limit),
+            callSite: callSite(req.stackTraceSelector),
+          });
+          return {
+            series: series.map((s) => ({
+              labels: s.labels.map(([name, value]) => ({ name, value })),
+              points: s.points.map((p) => ({ value: p.value, timestamp: BigInt(p.timestamp) })),
+            })),
+          };
+        }),
+      diff: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          if (!req.left || !req.right) {
+            throw new QueryError('diff needs both left and right');
+          }
+          if (req.left.profileTypeID !== req.right.profileTypeID) {
+            throw new QueryError('left and right must query the same profile type');
+          }
+          const n = maxNodes(req.left.maxNodes ?? req.right.maxNodes);
+          const [l, r] = await Promise.all([
+            deps.querier.selectMergeTree(tenant, selectParams(req.left)),
+            deps.querier.selectMergeTree(tenant, selectParams(req.right)),
+          ]);
+          const d = toFlameGraphDiff(l.tree, r.tree, n);
+          return {
+            flamegraph: create(FlameGraphDiffSchema, {
+              names: d.names,
+              levels: d.levels.map((v) => ({ values: v.map(big) })),
+              total: big(d.total),
+              maxSelf: big(d.maxSelf),
+              leftTicks: big(d.leftTicks),
+              rightTicks: big(d.rightTicks),
+            }),
+          };
+        }),
+      getProfileStats: (_req, ctx) =>
+        guard(async () => {
+          const s = await deps.querier.profileStats(tenantOf(ctx));
+          return {
+            dataIngested: s.dataIngested,
+            oldestProfileTime: BigInt(Math.floor(s.oldest)),
+            newestProfileTime: BigInt(Math.ceil(s.newest)),
+          };
+        }),
+      analyzeQuery: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          const q = req.query.trim();
+          const brace = q.indexOf('{');
+          const profileType = brace < 0 ? q : q.slice(0, brace);
+          const selector = brace < 0 ? '{}' : q.slice(brace);
+          const a = await deps.querier.analyze(tenant, {
+            profileType,
+            selector,
+            start: Number(req.start),
+            end: Number(req.end),
+          });
+          return {
+            queryScopes: [
+              {
+                componentType: 'object store',
+                componentCount: 1n,
+                blockCount: BigInt(a.objectsRead),
+                seriesCount: BigInt(a.series),
+                profileCount: BigInt(a.profiles),
+                sampleCount: BigInt(a.samples),
+                indexBytes: 0n,
+                profileBytes: BigInt(a.bytesRead),
+                symbolBytes: 0n,
+              },
+            ],
+            queryImpact: {
+              totalBytesInTimeRange: BigInt(a.bytesInRange),
+              totalQueriedSeries: BigInt(a.series),
+              deduplicationNeeded: false,
+            },
+          };
+        }),
+    });
+
+    router.service(PusherService, {
+      push: (req, ctx) =>
+        guard(async () => {
+          const tenant = tenantOf(ctx);
+          const n = await deps.ingester.ingestPush(
+            tenant,
+            req.series.map((s) => ({
+              labels: s.labels,
+              samples: s.samples.map((x) => ({ rawProfile: x.rawProfile, ID: x.ID })),
+            }))
+          );
+          const bytes = req.series.reduce((a, s) => a + s.samples.reduce((b, x) => b + x.rawProfile.length, 0), 0);
+          deps.onIngest?.(tenant, bytes, n);
+          return {};
+        }),
+    });
+
+    router.service(SettingsService, {
+      get: (_req, ctx) => guard(async () => ({ settings: await deps.settings.list(tenantOf(ctx)) })),
+      set: (req, ctx) =>
+        guard(async () => {
+          if (!req.setting || !req.setting.name) {
+            throw new QueryError('setting.name is required');
+          }
+          const s = await deps.settings.set(tenantOf(ctx), {
+            name: req.setting.name,
+            value: req.setting.value,
+            modifiedAt: req.setting.modifiedAt,
+          });
+          return { setting: s };
+        }),
+    });
+  };
+}
+
+export type { Profile };
+export { ProfileSchema };

@@ -1,0 +1,293 @@
+// Legacy HTTP routes: /ingest (agents) and the /pyroscope/* read API (Profiles Drilldown through Grafana's
+// data-source proxy). Handlers parse, call ingest/query and encode.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ingester, IngestParams } from '../ingest/ingester.js';
+import { parseTimeParam } from '../ingest/params.js';
+import { FormatError } from '../ingest/formatError.js';
+import { toDot } from '../model/dot.js';
+import { toFlameGraph } from '../model/flamegraph.js';
+import { toFlameGraphDiff } from '../model/flamegraphDiff.js';
+import { parseProfileTypeId } from '../model/labels.js';
+import { parseSelector } from '../model/selector.js';
+import { QueryError } from '../query/errors.js';
+import type { Querier } from '../query/querier.js';
+import { resolveMaxNodes } from './connect.js';
+import { errorBody, httpStatusOf } from './errors.js';
+import { resolveTenant } from './tenant.js';
+
+export interface HttpDeps {
+  ingester: Ingester;
+  querier: Querier;
+  multitenancy: boolean;
+  maxNodesDefault: number;
+  maxNodesMax: number;
+  onIngest?: (tenant: string, bytes: number, profiles: number, format: string) => void;
+  onReject?: (status: number) => void;
+}
+
+type Query = Record<string, string | undefined>;
+
+export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) => void): FastifyReply {
+  const status = httpStatusOf(e);
+  onReject?.(status);
+  if (status >= 500) {
+    reply.log.error({ err: e }, 'request failed');
+  }
+  if (status === 503) {
+    reply.header('retry-after', '5');
+  }
+  return reply.code(status).type('application/json').send(errorBody(status, e));
+}
+
+/** Grafana-style interval rounding, so the timeline step reads like a step a human would choose. */
+export function roundInterval(ms: number): number {
+  const steps = [
+    10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+    900_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
+    2_592_000_000, 31_536_000_000,
+  ];
+  for (let i = 0; i < steps.length - 1; i++) {
+    if (ms < (steps[i] + steps[i + 1]) / 2) {
+      return steps[i];
+    }
+  }
+  return steps[steps.length - 1];
+}
+
+/** units/sampleRate of the legacy flamebearer metadata, by sample type. */
+export function legacyUnits(sampleType: string, sampleUnit: string): { units: string; sampleRate: number } {
+  if (sampleType === 'cpu' && sampleUnit === 'nanoseconds') {
+    return { units: 'samples', sampleRate: 1_000_000_000 };
+  }
+  if (
+    /objects$/.test(sampleType) ||
+    sampleType === 'goroutine' ||
+    sampleType === 'goroutines' ||
+    sampleType === 'samples' ||
+    sampleUnit === 'count'
+  ) {
+    return { units: 'objects', sampleRate: 100 };
+  }
+  if (sampleUnit === 'bytes') {
+    return { units: 'bytes', sampleRate: 100 };
+  }
+  return { units: sampleUnit || 'samples', sampleRate: 100 };
+}
+
+function splitQuery(query: string): { profileType: string; selector: string } {
+  let parsed;
+  try {
+    parsed = parseSelector(query);
+  } catch (e) {
+    throw new QueryError((e as Error).message);
+  }
+  if (!parsed.head) {
+    throw new QueryError(`query "${query}" has no profile type: expected <profile type id>{label="value"}`);
+  }
+  try {
+    parseProfileTypeId(parsed.head);
+  } catch (e) {
+    throw new QueryError((e as Error).message);
+  }
+  const brace = query.indexOf('{');
+  return { profileType: parsed.head, selector: brace < 0 ? '{}' : query.slice(brace) };
+}
+
+function rangeOf(q: Query, fromKey = 'from', untilKey = 'until'): { start: number; end: number } {
+  const now = Date.now();
+  try {
+    const start = q[fromKey] ? parseTimeParam(q[fromKey], now) : now - 3_600_000;
+    const end = q[untilKey] ? parseTimeParam(q[untilKey], now) : now;
+    return { start, end };
+  } catch (e) {
+    throw new QueryError((e as FormatError).message);
+  }
+}
+
+export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const tenantOf = (req: FastifyRequest) =>
+    resolveTenant(req.headers['x-scope-orgid'] as string | undefined, deps.multitenancy);
+  const maxNodesOf = (q: Query) =>
+    resolveMaxNodes(Number(q['max-nodes'] ?? q.maxNodes ?? 0) || 0, deps.maxNodesDefault, deps.maxNodesMax);
+
+  const ingest = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(req);
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      if (body.length === 0) {
+        throw new FormatError('empty body: nothing to ingest');
+      }
+      const q = req.query as Query;
+      const params: IngestParams = {
+        name: q.name,
+        from: q.from,
+        until: q.until,
+        format: q.format,
+        sampleRate: q.sampleRate,
+        spyName: q.spyName,
+        units: q.units,
+        aggregationType: q.aggregationType,
+      };
+      const n = await deps.ingester.ingestLegacy(tenant, params, body, String(req.headers['content-type'] ?? ''));
+      deps.onIngest?.(tenant, body.length, n, q.format || 'folded');
+      return reply.code(200).send();
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  app.post('/ingest', ingest);
+  app.post('/pyroscope/ingest', ingest);
+
+  const render = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(req);
+      const q = req.query as Query;
+      if (!q.query) {
+        throw new QueryError('missing required parameter "query"');
+      }
+      const { profileType, selector } = splitQuery(q.query);
+      const { start, end } = rangeOf(q);
+      const maxNodes = maxNodesOf(q);
+      const pt = parseProfileTypeId(profileType);
+      const { tree } = await deps.querier.selectMergeTree(tenant, { profileType, selector, start, end });
+      if (q.format === 'dot') {
+        return reply.type('text/plain; charset=utf-8').send(toDot(tree, maxNodes));
+      }
+      const fg = toFlameGraph(tree, maxNodes);
+      const stepMs = Math.max(15_000, roundInterval((end - start) / 1500));
+      const groupBy = q.groupBy ? q.groupBy.split(',').filter(Boolean) : [];
+      const aggregation = q.aggregation === 'avg' || q.aggregation === 'average' ? 'average' : 'sum';
+      const alignedStart = Math.floor(start / stepMs) * stepMs;
+      const { series } = await deps.querier.selectSeries(tenant, {
+        profileType,
+        selector,
+        start: alignedStart,
+        end,
+        stepSeconds: stepMs / 1000,
+        groupBy,
+        aggregation,
+      });
+      const count = Math.max(1, Math.ceil((end - alignedStart) / stepMs));
+      const timeline = (points: Array<{ timestamp: number; value: number }>) => {
+        const samples = new Array<number>(count).fill(0);
+        for (const p of points) {
+          // a point at T covers (T - step, T]: bucket i covers (startTime + i*step, startTime + (i+1)*step]
+          const i = Math.min(count - 1, Math.max(0, Math.round((p.timestamp - alignedStart) / stepMs) - 1));
+          samples[i] += p.value;
+        }
+        return { startTime: Math.floor(alignedStart / 1000), samples, durationDelta: stepMs / 1000, watermarks: null };
+      };
+      const all = series.flatMap((s) => s.points);
+      let groups: Record<string, ReturnType<typeof timeline>> | null = null;
+      if (groupBy.length > 0) {
+        groups = {};
+        for (const s of series) {
+          const key = s.labels.map(([, v]) => v).join(',') || '*';
+          groups[key] = timeline(s.points);
+        }
+      }
+      const spy =
+        (
+          await deps.querier.labelValues(tenant, 'pyroscope_spy', [selector === '{}' ? '' : selector], { start, end })
+        )[0] ?? 'unknown';
+      const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
+      return reply.send({
+        version: 1,
+        flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
+        metadata: { format: 'single', spyName: spy, sampleRate, units, name: q.query },
+        timeline: timeline(all),
+        groups,
+        heatmap: null,
+      });
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  app.get('/pyroscope/render', render);
+  app.get('/render', render);
+
+  const renderDiff = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(req);
+      const q = req.query as Query;
+      if (!q.leftQuery || !q.rightQuery) {
+        throw new QueryError('missing required parameters "leftQuery" and "rightQuery"');
+      }
+      const left = splitQuery(q.leftQuery);
+      const right = splitQuery(q.rightQuery);
+      if (left.profileType !== right.profileType) {
+        throw new QueryError(
+          `left and right queries must have the same profile type (${left.profileType} vs ${right.profileType})`
+        );
+      }
+      const lr = rangeOf(q, 'leftFrom', 'leftUntil');
+      const rr = rangeOf(q, 'rightFrom', 'rightUntil');
+      const maxNodes = maxNodesOf(q);
+      const [l, r] = await Promise.all([
+        deps.querier.selectMergeTree(tenant, { ...left, ...lr }),
+        deps.querier.selectMergeTree(tenant, { ...right, ...rr }),
+      ]);
+      const d = toFlameGraphDiff(l.tree, r.tree, maxNodes);
+      const pt = parseProfileTypeId(left.profileType);
+      const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
+      const spy =
+        (
+          await deps.querier.labelValues(tenant, 'pyroscope_spy', [left.selector === '{}' ? '' : left.selector], lr)
+        )[0] ?? 'unknown';
+      return reply.send({
+        version: 1,
+        flamebearer: {
+          names: d.names,
+          levels: d.levels,
+          numTicks: d.total,
+          maxSelf: d.maxSelf,
+          leftTicks: d.leftTicks,
+          rightTicks: d.rightTicks,
+        },
+        metadata: { format: 'double', spyName: spy, sampleRate, units, name: q.leftQuery },
+        leftTicks: d.leftTicks,
+        rightTicks: d.rightTicks,
+        timeline: null,
+        heatmap: null,
+      });
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  app.get('/pyroscope/render-diff', renderDiff);
+  app.get('/render-diff', renderDiff);
+
+  const labelValues = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(req);
+      const q = req.query as Query;
+      if (!q.label) {
+        throw new QueryError('missing required parameter "label"');
+      }
+      const range = rangeOf(q);
+      const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
+      if (q.label === '__name__') {
+        const types = await deps.querier.profileTypes(tenant, range);
+        return reply.send(types.map((t) => t.id));
+      }
+      return reply.send(await deps.querier.labelValues(tenant, q.label, sel ? [sel] : [], range));
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  app.get('/pyroscope/label-values', labelValues);
+  app.get('/label-values', labelValues);
+
+  const labels = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(req);
+      const q = req.query as Query;
+      const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
+      return reply.send(await deps.querier.labelNames(tenant, sel ? [sel] : [], rangeOf(q)));
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  app.get('/pyroscope/labels', labels);
+  app.get('/labels', labels);
+}

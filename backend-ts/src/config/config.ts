@@ -1,0 +1,491 @@
+// Configuration the way a Pyroscope user writes it: Go-style flags with Pyroscope's names and a YAML file with
+// Pyroscope's keys. Precedence: flag, then file, then default. Known Pyroscope options we do not implement are
+// accepted and reported as ignored; names Pyroscope does not have are start-up errors.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from './duration.js';
+
+export interface Limits {
+  rejectOlderThanMs: number;
+  rejectNewerThanMs: number;
+  maxProfileSizeBytes: number;
+  maxLabelNamesPerSeries: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
+  maxProfileStacktraceDepth: number;
+  ingestionBodyLimitMb: number;
+  ingestionRateLimitMb: number;
+  ingestionBurstSizeMb: number;
+  maxQueryLengthMs: number;
+  maxQueryLookbackMs: number;
+  maxFlamegraphNodesDefault: number;
+  maxFlamegraphNodesMax: number;
+  queryTimeoutMs: number;
+  maxConcurrentQueries: number;
+  blocksRetentionPeriodMs: number;
+}
+
+export interface Config {
+  server: { httpListenAddress: string; httpListenPort: number; logLevel: string };
+  storage: {
+    backend: 'filesystem' | 'azure';
+    prefix: string;
+    filesystem: { dir: string };
+    azure: {
+      accountName: string;
+      accountKey: string;
+      connectionString: string;
+      containerName: string;
+      endpointSuffix: string;
+      maxRetries: number;
+    };
+  };
+  multitenancyEnabled: boolean;
+  limits: Limits;
+  runtimeConfigFile: string;
+  /** Options accepted for compatibility and not acted upon, for the start-up log. */
+  ignored: string[];
+}
+
+type Kind = 'int' | 'string' | 'bool' | 'duration' | 'float';
+
+interface Option {
+  flag: string;
+  /** Path in Pyroscope's YAML, dot separated. */
+  yaml: string;
+  kind: Kind;
+  def: string | number | boolean;
+  set: (c: Config, v: never) => void;
+}
+
+function opt<T extends string | number | boolean>(
+  flag: string,
+  yaml: string,
+  kind: Kind,
+  def: T,
+  set: (c: Config, v: T) => void
+): Option {
+  return { flag, yaml, kind, def, set: set as (c: Config, v: never) => void };
+}
+
+const MB = 1;
+export const OPTIONS: Option[] = [
+  opt(
+    'server.http-listen-address',
+    'server.http_listen_address',
+    'string',
+    '',
+    (c, v) => (c.server.httpListenAddress = v)
+  ),
+  opt('server.http-listen-port', 'server.http_listen_port', 'int', 4040, (c, v) => (c.server.httpListenPort = v)),
+  opt('log.level', 'server.log_level', 'string', 'info', (c, v) => (c.server.logLevel = v)),
+  opt('storage.backend', 'storage.backend', 'string', 'filesystem', (c, v) => {
+    if (v !== 'filesystem' && v !== 'azure') {
+      throw new Error(`storage.backend "${v}" is not supported here (use filesystem or azure)`);
+    }
+    c.storage.backend = v;
+  }),
+  opt('storage.prefix', 'storage.prefix', 'string', '', (c, v) => (c.storage.prefix = v)),
+  opt('storage.filesystem.dir', 'storage.filesystem.dir', 'string', './data', (c, v) => (c.storage.filesystem.dir = v)),
+  opt(
+    'storage.azure.account-name',
+    'storage.azure.account_name',
+    'string',
+    '',
+    (c, v) => (c.storage.azure.accountName = v)
+  ),
+  opt(
+    'storage.azure.account-key',
+    'storage.azure.account_key',
+    'string',
+    '',
+    (c, v) => (c.storage.azure.accountKey = v)
+  ),
+  opt(
+    'storage.azure.connection-string',
+    'storage.azure.connection_string',
+    'string',
+    '',
+    (c, v) => (c.storage.azure.connectionString = v)
+  ),
+  opt(
+    'storage.azure.container-name',
+    'storage.azure.container_name',
+    'string',
+    'pyroscope-data',
+    (c, v) => (c.storage.azure.containerName = v)
+  ),
+  opt(
+    'storage.azure.endpoint-suffix',
+    'storage.azure.endpoint_suffix',
+    'string',
+    'blob.core.windows.net',
+    (c, v) => (c.storage.azure.endpointSuffix = v)
+  ),
+  opt('storage.azure.max-retries', 'storage.azure.max_retries', 'int', 3, (c, v) => (c.storage.azure.maxRetries = v)),
+  opt('auth.multitenancy-enabled', 'multitenancy_enabled', 'bool', false, (c, v) => (c.multitenancyEnabled = v)),
+  opt('runtime-config.file', 'runtime_config.file', 'string', '', (c, v) => (c.runtimeConfigFile = v)),
+  opt(
+    'validation.reject-older-than',
+    'limits.reject_older_than',
+    'duration',
+    '1h',
+    (c, v) => (c.limits.rejectOlderThanMs = v as unknown as number)
+  ),
+  opt(
+    'validation.reject-newer-than',
+    'limits.reject_newer_than',
+    'duration',
+    '10m',
+    (c, v) => (c.limits.rejectNewerThanMs = v as unknown as number)
+  ),
+  opt(
+    'validation.max-profile-size-bytes',
+    'limits.max_profile_size_bytes',
+    'int',
+    4 * 1024 * 1024,
+    (c, v) => (c.limits.maxProfileSizeBytes = v)
+  ),
+  opt(
+    'validation.max-label-names-per-series',
+    'limits.max_label_names_per_series',
+    'int',
+    30,
+    (c, v) => (c.limits.maxLabelNamesPerSeries = v)
+  ),
+  opt(
+    'validation.max-length-label-name',
+    'limits.max_label_name_length',
+    'int',
+    1024,
+    (c, v) => (c.limits.maxLabelNameLength = v)
+  ),
+  opt(
+    'validation.max-length-label-value',
+    'limits.max_label_value_length',
+    'int',
+    2048,
+    (c, v) => (c.limits.maxLabelValueLength = v)
+  ),
+  opt(
+    'validation.max-profile-stacktrace-depth',
+    'limits.max_profile_stacktrace_depth',
+    'int',
+    1000,
+    (c, v) => (c.limits.maxProfileStacktraceDepth = v)
+  ),
+  opt(
+    'distributor.ingestion-body-limit-mb',
+    'limits.ingestion_body_limit_mb',
+    'float',
+    256 * MB,
+    (c, v) => (c.limits.ingestionBodyLimitMb = v)
+  ),
+  opt(
+    'distributor.ingestion-rate-limit-mb',
+    'limits.ingestion_rate_limit_mb',
+    'float',
+    4 * MB,
+    (c, v) => (c.limits.ingestionRateLimitMb = v)
+  ),
+  opt(
+    'distributor.ingestion-burst-size-mb',
+    'limits.ingestion_burst_size_mb',
+    'float',
+    2 * MB,
+    (c, v) => (c.limits.ingestionBurstSizeMb = v)
+  ),
+  opt(
+    'querier.max-query-length',
+    'limits.max_query_length',
+    'duration',
+    '24h',
+    (c, v) => (c.limits.maxQueryLengthMs = v as unknown as number)
+  ),
+  opt(
+    'querier.max-query-lookback',
+    'limits.max_query_lookback',
+    'duration',
+    '7d',
+    (c, v) => (c.limits.maxQueryLookbackMs = v as unknown as number)
+  ),
+  opt(
+    'querier.max-flamegraph-nodes-default',
+    'limits.max_flamegraph_nodes_default',
+    'int',
+    8192,
+    (c, v) => (c.limits.maxFlamegraphNodesDefault = v)
+  ),
+  opt(
+    'querier.max-flamegraph-nodes-max',
+    'limits.max_flamegraph_nodes_max',
+    'int',
+    1_048_576,
+    (c, v) => (c.limits.maxFlamegraphNodesMax = v)
+  ),
+  opt(
+    'querier.query-timeout',
+    'limits.query_timeout',
+    'duration',
+    '2m',
+    (c, v) => (c.limits.queryTimeoutMs = v as unknown as number)
+  ),
+  opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
+  opt(
+    'compactor.blocks-retention-period',
+    'limits.compactor_blocks_retention_period',
+    'duration',
+    '0',
+    (c, v) => (c.limits.blocksRetentionPeriodMs = v as unknown as number)
+  ),
+];
+
+/**
+ * Pyroscope's own flags and YAML sections that this service does not act upon: accepted so that an existing
+ * Pyroscope command line or config file starts unchanged, and listed in the start-up log.
+ */
+const IGNORED_FLAG_PREFIXES = [
+  'target',
+  'server.',
+  'memberlist.',
+  'ingester.',
+  'distributor.',
+  'querier.',
+  'query-frontend.',
+  'query-scheduler.',
+  'store-gateway.',
+  'compactor.',
+  'tracing.',
+  'self-profiling.',
+  'analytics.',
+  'usage-stats.',
+  'api.',
+  'auth.',
+  'validation.',
+  'storage.',
+  'tenant-settings.',
+  'overrides-exporter.',
+  'segment-writer.',
+  'metastore.',
+  'query-backend.',
+  'adaptive-placement.',
+  'embedded-grafana.',
+  'limits.',
+  'log.',
+  'blocks-storage.',
+  'pyroscopedb.',
+  'shutdown-delay',
+  'debug.',
+  'client-capability.',
+  'symbolizer.',
+  'write-path',
+  'enable-query-backend',
+  'v2',
+  'runtime-config.',
+  'ring.',
+  'config.',
+  'version',
+  'help',
+  'modules',
+  'print.',
+];
+const IGNORED_YAML_SECTIONS = new Set([
+  'target',
+  'server',
+  'memberlist',
+  'ingester',
+  'distributor',
+  'querier',
+  'frontend',
+  'frontend_worker',
+  'query_scheduler',
+  'store_gateway',
+  'compactor',
+  'tracing',
+  'self_profiling',
+  'analytics',
+  'api',
+  'auth',
+  'storage',
+  'limits',
+  'runtime_config',
+  'tenant_settings',
+  'overrides_exporter',
+  'segment_writer',
+  'metastore',
+  'query_backend',
+  'adaptive_placement',
+  'embedded_grafana',
+  'pyroscopedb',
+  'shutdown_delay',
+  'multitenancy_enabled',
+  'symbolizer',
+  'write_path',
+  'v2',
+  'debug_info',
+  'usage_stats',
+]);
+
+function defaults(): Config {
+  const c = {
+    server: {},
+    storage: { filesystem: {}, azure: {} },
+    limits: {},
+    ignored: [],
+  } as unknown as Config;
+  for (const o of OPTIONS) {
+    o.set(c, convert(o, String(o.def)) as never);
+  }
+  return c;
+}
+
+function convert(o: Option, raw: string): string | number | boolean {
+  switch (o.kind) {
+    case 'string':
+      return raw;
+    case 'bool':
+      if (raw === '' || raw === 'true' || raw === '1') {
+        return true;
+      }
+      if (raw === 'false' || raw === '0') {
+        return false;
+      }
+      throw new Error(`-${o.flag}: "${raw}" is not a boolean`);
+    case 'int': {
+      const n = Number(raw);
+      if (!Number.isInteger(n)) {
+        throw new Error(`-${o.flag}: "${raw}" is not an integer`);
+      }
+      return n;
+    }
+    case 'float': {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) {
+        throw new Error(`-${o.flag}: "${raw}" is not a number`);
+      }
+      return n;
+    }
+    case 'duration':
+      try {
+        return parseDuration(raw);
+      } catch (e) {
+        throw new Error(`-${o.flag}: ${(e as Error).message}`);
+      }
+  }
+}
+
+/** Splits argv into flag name/value pairs, accepting -a.b=v, --a.b=v, -a.b v and bare boolean flags. */
+export function parseFlags(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) {
+      throw new Error(`unexpected argument "${a}" (flags look like -name=value)`);
+    }
+    const body = a.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    if (eq >= 0) {
+      out.set(body.slice(0, eq), body.slice(eq + 1));
+      continue;
+    }
+    const known = OPTIONS.find((o) => o.flag === body);
+    const isBool = known?.kind === 'bool' || body === 'config.expand-env';
+    const next = argv[i + 1];
+    if (!isBool && next !== undefined && !next.startsWith('-')) {
+      out.set(body, next);
+      i++;
+    } else {
+      out.set(body, isBool ? 'true' : '');
+    }
+  }
+  return out;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') {
+      return undefined;
+    }
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_, name: string, def?: string) => env[name] ?? def ?? ''
+  );
+}
+
+function yamlLeafPaths(obj: unknown, prefix = ''): string[] {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    return [prefix];
+  }
+  return Object.entries(obj as Record<string, unknown>).flatMap(([k, v]) =>
+    yamlLeafPaths(v, prefix ? `${prefix}.${k}` : k)
+  );
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const flags = parseFlags(argv);
+  const cfg = defaults();
+  const file = flags.get('config.file');
+  const expand = flags.has('config.expand-env') && flags.get('config.expand-env') !== 'false';
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`-config.file: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (expand) {
+      text = expandEnv(text, env);
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(text) ?? {};
+    } catch (e) {
+      throw new Error(`-config.file ${file}: invalid YAML: ${(e as Error).message}`);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+      throw new Error(`-config.file ${file}: the top level must be a mapping`);
+    }
+    for (const key of Object.keys(doc)) {
+      if (!IGNORED_YAML_SECTIONS.has(key)) {
+        throw new Error(`-config.file ${file}: unknown key "${key}" (not a Pyroscope configuration section)`);
+      }
+    }
+    const known = new Set(OPTIONS.map((o) => o.yaml));
+    for (const path of yamlLeafPaths(doc)) {
+      if (!known.has(path)) {
+        cfg.ignored.push(`${path} (config file)`);
+      }
+    }
+    for (const o of OPTIONS) {
+      const v = getPath(doc, o.yaml);
+      if (v !== undefined && v !== null) {
+        o.set(cfg, convert(o, String(v)) as never);
+      }
+    }
+  }
+  for (const [name, raw] of flags) {
+    if (name === 'config.file' || name === 'config.expand-env') {
+      continue;
+    }
+    const o = OPTIONS.find((x) => x.flag === name);
+    if (o) {
+      o.set(cfg, convert(o, raw) as never);
+    } else if (
+      IGNORED_FLAG_PREFIXES.some(
+        (p) => name === p || (p.endsWith('.') && name.startsWith(p)) || name.startsWith(p + '.')
+      )
+    ) {
+      cfg.ignored.push(`-${name}`);
+    } else {
+      throw new Error(`flag provided but not defined: -${name}`);
+    }
+  }
+  return cfg;
+}

@@ -1,0 +1,250 @@
+// The write path's front: turns what agents send (legacy /ingest, Connect Push) into IngestProfiles, validates
+// them against the tenant's limits, and hands them to the segment writer. Formats never know about HTTP; this
+// module never knows about storage beyond the writer's interface.
+import type { Limits } from '../config/config.js';
+import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
+import { FormatError } from './formatError.js';
+import { parseMultipart } from './multipart.js';
+import { parseAppName, parseTimeParam } from './params.js';
+import { maybeGunzip, parsePprof } from './pprof.js';
+import { applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
+
+export interface ProfileSink {
+  write(tenant: string, profiles: IngestProfile[]): Promise<void>;
+}
+
+export interface IngestParams {
+  name?: string;
+  from?: string;
+  until?: string;
+  format?: string;
+  sampleRate?: string;
+  spyName?: string;
+  units?: string;
+  aggregationType?: string;
+}
+
+/** Extra format readers registered by the format modules (jfr, folded, ...), keyed by `format`. */
+export type FormatReader = (ctx: {
+  body: Buffer;
+  contentType: string;
+  params: IngestParams;
+  app: string;
+  labels: Array<[string, string]>;
+  parts?: Map<string, Buffer>;
+  limits: Limits;
+}) =>
+  | Promise<Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>>
+  | Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>;
+
+const RESERVED_KEEP = new Set(['__session_id__']);
+
+export class Ingester {
+  private readonly readers = new Map<string, FormatReader>();
+
+  constructor(
+    private readonly sink: ProfileSink,
+    private readonly limitsFor: (tenant: string) => Limits,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  registerFormat(format: string, reader: FormatReader): void {
+    this.readers.set(format, reader);
+  }
+
+  /** POST /ingest: returns the number of profiles stored. */
+  async ingestLegacy(tenant: string, params: IngestParams, body: Buffer, contentType: string): Promise<number> {
+    const limits = this.limitsFor(tenant);
+    if (!params.name) {
+      throw new FormatError('missing required parameter "name" (e.g. name=my-app{env=prod})');
+    }
+    const { app, labels: clientLabels } = parseAppName(params.name);
+    const now = this.now();
+    const from = parseTimeParam(params.from, now);
+    // `until` is validated for its syntax; a profile's time is its start, as in Pyroscope
+    parseTimeParam(params.until, now);
+    const spyName = params.spyName || 'unknown';
+    const format = (params.format || '').toLowerCase();
+    const isMultipart = contentType.toLowerCase().startsWith('multipart/form-data');
+
+    const base: Array<[string, string]> = [];
+    let hasService = false;
+    for (const [k, v] of clientLabels) {
+      if (k.startsWith('__') && !RESERVED_KEEP.has(k)) {
+        continue;
+      }
+      if (k === 'service_name') {
+        hasService = true;
+      }
+      base.push([k, v]);
+    }
+    if (!hasService) {
+      base.push(['service_name', app]);
+    }
+    base.push(['pyroscope_spy', spyName]);
+
+    let results: Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>;
+    if (format === 'pprof' || (format === '' && isMultipart)) {
+      let raw = body;
+      let config: SampleTypeConfig | undefined;
+      if (isMultipart) {
+        const parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
+        if (parts.has('prev_profile')) {
+          throw new FormatError(
+            'multipart field "prev_profile" is from an unsupported old client: send cumulative profiles as deltas'
+          );
+        }
+        const prof = parts.get('profile');
+        if (!prof) {
+          throw new FormatError('multipart body has no "profile" field');
+        }
+        raw = prof;
+        const stc = parts.get('sample_type_config');
+        if (stc) {
+          try {
+            config = JSON.parse(stc.toString('utf8')) as SampleTypeConfig;
+          } catch (e) {
+            throw new FormatError(`invalid sample_type_config JSON: ${(e as Error).message}`);
+          }
+        }
+      }
+      const profile = parsePprof(raw, { maxBytes: limits.maxProfileSizeBytes });
+      applySpyRules(profile, spyName);
+      const name = metricNameFor(
+        profile.sampleTypes.map((t) => t.type),
+        config
+      );
+      results = [{ labels: [['__name__', name]], profile }];
+    } else {
+      const key = format || 'folded';
+      const reader = this.readers.get(key);
+      if (!reader) {
+        throw new FormatError(`unsupported format "${format}"`);
+      }
+      let parts: Map<string, Buffer> | undefined;
+      if (isMultipart) {
+        parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
+      }
+      const decoded = parts ? body : maybeGunzip(body, limits.maxProfileSizeBytes, 'body');
+      results = await reader({ body: decoded, contentType, params, app, labels: base, parts, limits });
+    }
+
+    const profiles: IngestProfile[] = [];
+    for (const r of results) {
+      const labels = mergeLabels(base, r.labels);
+      const timeMs = resolveTime(r.profile.timeMs, from);
+      profiles.push({ labels, profile: r.profile, timeMs });
+    }
+    return this.store(tenant, profiles, limits);
+  }
+
+  /** push.v1.PusherService/Push: series of labelled raw pprof samples. */
+  async ingestPush(
+    tenant: string,
+    series: Array<{
+      labels: Array<{ name: string; value: string }>;
+      samples: Array<{ rawProfile: Uint8Array; ID: string }>;
+    }>
+  ): Promise<number> {
+    const limits = this.limitsFor(tenant);
+    const now = this.now();
+    const profiles: IngestProfile[] = [];
+    for (const s of series) {
+      const labels: Array<[string, string]> = [];
+      let name = '';
+      for (const { name: k, value: v } of s.labels) {
+        if (k === '__name__') {
+          name = v;
+          continue;
+        }
+        if (k.startsWith('__') && !RESERVED_KEEP.has(k)) {
+          continue;
+        }
+        labels.push([k, v]);
+      }
+      if (!labels.some(([k]) => k === 'service_name')) {
+        labels.push(['service_name', 'unknown_service']);
+      }
+      for (const sample of s.samples) {
+        if (!sample.rawProfile || sample.rawProfile.length === 0) {
+          continue;
+        }
+        const profile = parsePprof(sample.rawProfile, { maxBytes: limits.maxProfileSizeBytes });
+        const spy = labels.find(([k]) => k === 'pyroscope_spy')?.[1];
+        if (spy) {
+          applySpyRules(profile, spy);
+        }
+        const metric = name || metricNameFor(profile.sampleTypes.map((t) => t.type));
+        profiles.push({
+          labels: [...labels, ['__name__', metric]],
+          profile,
+          timeMs: resolveTime(profile.timeMs, now),
+          id: sample.ID || undefined,
+        });
+      }
+    }
+    return this.store(tenant, profiles, limits);
+  }
+
+  private async store(tenant: string, profiles: IngestProfile[], limits: Limits): Promise<number> {
+    const now = this.now();
+    for (const p of profiles) {
+      validate(p, limits, now);
+    }
+    await this.sink.write(tenant, profiles);
+    return profiles.length;
+  }
+}
+
+/** A profile's own time wins unless it is missing or in 1970 (old agents sent µs there). */
+function resolveTime(profileMs: number, fallbackMs: number): number {
+  if (!profileMs || profileMs < 365 * 86_400_000) {
+    return fallbackMs;
+  }
+  return profileMs;
+}
+
+function mergeLabels(base: Array<[string, string]>, extra: Array<[string, string]>): Array<[string, string]> {
+  const m = new Map(base);
+  for (const [k, v] of extra) {
+    m.set(k, v);
+  }
+  return [...m.entries()];
+}
+
+function validate(p: IngestProfile, limits: Limits, now: number): void {
+  if (limits.rejectOlderThanMs > 0 && p.timeMs < now - limits.rejectOlderThanMs) {
+    throw new FormatError(
+      `profile is too old: its time ${new Date(p.timeMs).toISOString()} is more than ${limits.rejectOlderThanMs / 1000}s before now (validation.reject-older-than)`
+    );
+  }
+  if (limits.rejectNewerThanMs > 0 && p.timeMs > now + limits.rejectNewerThanMs) {
+    throw new FormatError(
+      `profile is too new: its time ${new Date(p.timeMs).toISOString()} is more than ${limits.rejectNewerThanMs / 1000}s after now (validation.reject-newer-than)`
+    );
+  }
+  const check = (labels: Array<[string, string]>, extra: number) => {
+    // the series also gets __name__, __profile_type__ and its 4 parts
+    if (limits.maxLabelNamesPerSeries > 0 && labels.length + extra > limits.maxLabelNamesPerSeries) {
+      throw new FormatError(
+        `profile series has ${labels.length + extra} labels, above the limit of ${limits.maxLabelNamesPerSeries} (validation.max-label-names-per-series)`
+      );
+    }
+    for (const [k, v] of labels) {
+      if (limits.maxLabelNameLength > 0 && k.length > limits.maxLabelNameLength) {
+        throw new FormatError(
+          `label name "${k.slice(0, 64)}…" is longer than ${limits.maxLabelNameLength} characters (validation.max-length-label-name)`
+        );
+      }
+      if (limits.maxLabelValueLength > 0 && v.length > limits.maxLabelValueLength) {
+        throw new FormatError(
+          `value of label "${k}" is ${v.length} characters long, above the limit of ${limits.maxLabelValueLength} (validation.max-length-label-value)`
+        );
+      }
+    }
+  };
+  const base = p.labels.filter(([k]) => k !== '__name__');
+  for (const ls of p.profile.labelSets) {
+    check([...base, ...ls.filter(([k]) => !base.some(([b]) => b === k))], 6);
+  }
+}

@@ -1,0 +1,462 @@
+// pprof (perftools.profiles.Profile) reader: wire bytes -> NormalizedProfile, written by hand because it is the
+// ingest hot path (the generated decoder builds an object per sample and per location).
+// The pprof string table is kept as the profile's string table, so function/label string ids need no remapping.
+import { gunzipSync } from 'node:zlib';
+import type { NormalizedProfile, ValueType } from '../model/profile.js';
+import { FormatError } from './formatError.js';
+import { ProtoReader } from './protoReader.js';
+
+export interface PprofOptions {
+  /** Uncompressed size limit; 0 = none. A larger body is rejected before it is inflated in full. */
+  maxBytes?: number;
+}
+
+export function isGzip(buf: Uint8Array): boolean {
+  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+/** Inflates a gzipped body, refusing to produce more than maxBytes (a gzip bomb costs at most that much). */
+export function maybeGunzip(buf: Uint8Array, maxBytes = 0, what = 'profile'): Buffer {
+  if (!isGzip(buf)) {
+    if (maxBytes > 0 && buf.length > maxBytes) {
+      throw new FormatError(`${what} is ${buf.length} bytes, above the limit of ${maxBytes} bytes`, 413);
+    }
+    return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  try {
+    return gunzipSync(buf, maxBytes > 0 ? { maxOutputLength: maxBytes } : {});
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new FormatError(`${what} uncompressed is above the limit of ${maxBytes} bytes`, 413);
+    }
+    throw new FormatError(`${what}: invalid gzip data (${(e as Error).message})`);
+  }
+}
+
+class Growable {
+  data: Int32Array;
+  length = 0;
+  constructor(cap: number) {
+    this.data = new Int32Array(Math.max(cap, 16));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const n = new Int32Array(this.data.length * 2);
+      n.set(this.data);
+      this.data = n;
+    }
+    this.data[this.length++] = v;
+  }
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+const LINE_KEY = 2 ** 24;
+
+export function parsePprof(body: Uint8Array, opts: PprofOptions = {}): NormalizedProfile {
+  const buf = maybeGunzip(body, opts.maxBytes ?? 0);
+  try {
+    return decode(buf);
+  } catch (e) {
+    if (e instanceof FormatError) {
+      throw new FormatError(`invalid pprof: ${e.message}`, e.status);
+    }
+    if (e instanceof RangeError) {
+      throw new FormatError(`invalid pprof: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function decode(buf: Buffer): NormalizedProfile {
+  const r = new ProtoReader(buf);
+  const strStart = new Growable(256);
+  const strEnd = new Growable(256);
+  const sampleRanges = new Growable(1024);
+  const locRanges = new Growable(256);
+  const fnRanges = new Growable(256);
+  const sampleTypeRaw: Array<[number, number]> = [];
+  let periodType: [number, number] = [0, 0];
+  let period = 0;
+  let timeNanos = 0;
+  let durationNanos = 0;
+
+  while (!r.done()) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (wt === 2) {
+      const end = r.lenEnd();
+      switch (field) {
+        case 1:
+          sampleTypeRaw.push(readValueType(buf, r.pos, end));
+          break;
+        case 2:
+          sampleRanges.push(r.pos);
+          sampleRanges.push(end);
+          break;
+        case 4:
+          locRanges.push(r.pos);
+          locRanges.push(end);
+          break;
+        case 5:
+          fnRanges.push(r.pos);
+          fnRanges.push(end);
+          break;
+        case 6:
+          strStart.push(r.pos);
+          strEnd.push(end);
+          break;
+        case 11:
+          periodType = readValueType(buf, r.pos, end);
+          break;
+        case 13: // packed comments
+        default:
+          break;
+      }
+      r.pos = end;
+    } else if (wt === 0) {
+      const v = field === 9 || field === 10 || field === 12 ? r.int64() : r.varint();
+      if (field === 9) {
+        timeNanos = v;
+      } else if (field === 10) {
+        durationNanos = v;
+      } else if (field === 12) {
+        period = v;
+      }
+    } else {
+      r.skip(wt);
+    }
+  }
+
+  const strings: string[] = new Array(strStart.length);
+  for (let i = 0; i < strStart.length; i++) {
+    strings[i] = buf.toString('utf8', strStart.data[i], strEnd.data[i]);
+  }
+  if (strings.length === 0) {
+    strings.push('');
+  } else if (strings[0] !== '') {
+    throw new FormatError('string_table[0] must be the empty string');
+  }
+  const str = (i: number): string => {
+    if (i < 0 || i >= strings.length) {
+      throw new FormatError(`string index ${i} out of range (string table has ${strings.length} entries)`);
+    }
+    return strings[i];
+  };
+  const sampleTypes: ValueType[] = sampleTypeRaw.map(([t, u]) => ({ type: str(t), unit: str(u) }));
+  if (sampleTypes.length === 0) {
+    throw new FormatError('profile has no sample types');
+  }
+
+  // functions
+  const nFn = fnRanges.length / 2;
+  const fnName = new Int32Array(nFn);
+  const fnSystemName = new Int32Array(nFn);
+  const fnFilename = new Int32Array(nFn);
+  const fnStartLine = new Int32Array(nFn);
+  const fnIndex = new Map<number, number>();
+  for (let i = 0; i < nFn; i++) {
+    const fr = new ProtoReader(buf, fnRanges.data[2 * i], fnRanges.data[2 * i + 1]);
+    let id = 0;
+    while (!fr.done()) {
+      const tag = fr.tag();
+      const wt = tag & 7;
+      if (wt !== 0) {
+        fr.skip(wt);
+        continue;
+      }
+      const v = fr.varint();
+      switch (tag >>> 3) {
+        case 1:
+          id = v;
+          break;
+        case 2:
+          fnName[i] = checkStr(v, strings.length);
+          break;
+        case 3:
+          fnSystemName[i] = checkStr(v, strings.length);
+          break;
+        case 4:
+          fnFilename[i] = checkStr(v, strings.length);
+          break;
+        case 5:
+          fnStartLine[i] = v;
+          break;
+      }
+    }
+    // some writers (the .NET profiler) leave ids out: pprof ids are then positional, starting at 1
+    fnIndex.set(id === 0 ? i + 1 : id, i);
+  }
+
+  // locations -> frames (one per line, innermost first), unsymbolized locations get a function named by address
+  const frameFn = new Growable(256);
+  const frameLine = new Growable(256);
+  const frameKey = new Map<number, number>();
+  const extraFns: Array<{ name: number }> = [];
+  const frameOf = (fn: number, line: number): number => {
+    const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
+    let f = frameKey.get(key);
+    if (f === undefined) {
+      f = frameFn.length;
+      frameFn.push(fn);
+      frameLine.push(line);
+      frameKey.set(key, f);
+    }
+    return f;
+  };
+  const nLoc = locRanges.length / 2;
+  const locFrameStart = new Int32Array(nLoc + 1);
+  const locFrames = new Growable(nLoc * 2);
+  const locIndex = new Map<number, number>();
+  const addrNames = new Map<string, number>();
+  for (let i = 0; i < nLoc; i++) {
+    const lr = new ProtoReader(buf, locRanges.data[2 * i], locRanges.data[2 * i + 1]);
+    let id = 0;
+    let address = 0;
+    const before = locFrames.length;
+    locFrameStart[i] = before;
+    while (!lr.done()) {
+      const tag = lr.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 4 && wt === 2) {
+        const end = lr.lenEnd();
+        let fnId = 0;
+        let line = 0;
+        while (lr.pos < end) {
+          const t2 = lr.tag();
+          if ((t2 & 7) !== 0) {
+            lr.skip(t2 & 7);
+            continue;
+          }
+          const v = lr.int64();
+          if (t2 >>> 3 === 1) {
+            fnId = v;
+          } else if (t2 >>> 3 === 2) {
+            line = v;
+          }
+        }
+        lr.pos = end;
+        const fn = fnIndex.get(fnId);
+        if (fn === undefined) {
+          throw new FormatError(`location ${id} references unknown function id ${fnId}`);
+        }
+        locFrames.push(frameOf(fn, line));
+      } else if (wt === 0) {
+        const v = lr.varint();
+        if (field === 1) {
+          id = v;
+        } else if (field === 3) {
+          address = v;
+        }
+      } else {
+        lr.skip(wt);
+      }
+    }
+    if (locFrames.length === before) {
+      const name = address ? `0x${address.toString(16)}` : 'unknown';
+      let fn = addrNames.get(name);
+      if (fn === undefined) {
+        strings.push(name);
+        fn = nFn + extraFns.length;
+        extraFns.push({ name: strings.length - 1 });
+        addrNames.set(name, fn);
+      }
+      locFrames.push(frameOf(fn, 0));
+    }
+    locIndex.set(id === 0 ? i + 1 : id, i);
+  }
+  locFrameStart[nLoc] = locFrames.length;
+  const locFramesArr = locFrames.data;
+
+  // samples
+  const nSamples = sampleRanges.length / 2;
+  const nTypes = sampleTypes.length;
+  const sampleStack = new Int32Array(nSamples);
+  const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
+  const sampleLabelSet = new Int32Array(nSamples);
+  const sampleSpan = new Int32Array(nSamples);
+  const stackOffsets = new Growable(1024);
+  stackOffsets.push(0);
+  const stackFrames = new Growable(8192);
+  const stackKey = new Map<string, number>();
+  const labelSets: Array<Array<[string, string]>> = [[]];
+  const labelSetKey = new Map<string, number>([['', 0]]);
+  const spanKeys = new Set(['span_id', 'profile_id']);
+  const locs = new Growable(64);
+  const lblPairs: number[] = [];
+
+  for (let s = 0; s < nSamples; s++) {
+    const sr = new ProtoReader(buf, sampleRanges.data[2 * s], sampleRanges.data[2 * s + 1]);
+    locs.length = 0;
+    lblPairs.length = 0;
+    let vi = 0;
+    let span = 0;
+    while (!sr.done()) {
+      const tag = sr.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) {
+        if (wt === 2) {
+          const end = sr.lenEnd();
+          while (sr.pos < end) {
+            locs.push(sr.varint());
+          }
+        } else if (wt === 0) {
+          locs.push(sr.varint());
+        } else {
+          sr.skip(wt);
+        }
+      } else if (field === 2) {
+        if (wt === 2) {
+          const end = sr.lenEnd();
+          while (sr.pos < end) {
+            const v = sr.int64();
+            if (vi < nTypes) {
+              sampleValues[vi][s] = v;
+            }
+            vi++;
+          }
+        } else if (wt === 0) {
+          const v = sr.int64();
+          if (vi < nTypes) {
+            sampleValues[vi][s] = v;
+          }
+          vi++;
+        } else {
+          sr.skip(wt);
+        }
+      } else if (field === 3 && wt === 2) {
+        const end = sr.lenEnd();
+        let key = 0;
+        let val = 0;
+        while (sr.pos < end) {
+          const t2 = sr.tag();
+          if ((t2 & 7) !== 0) {
+            sr.skip(t2 & 7);
+            continue;
+          }
+          const v = sr.varint();
+          if (t2 >>> 3 === 1) {
+            key = v;
+          } else if (t2 >>> 3 === 2) {
+            val = v;
+          }
+        }
+        sr.pos = end;
+        // numeric labels (str 0) are not series labels in Pyroscope
+        if (val !== 0) {
+          const k = str(key);
+          str(val);
+          if (spanKeys.has(k)) {
+            span = val;
+          } else if (k !== 'trace_id') {
+            lblPairs.push(key, val);
+          }
+        }
+      } else {
+        sr.skip(wt);
+      }
+    }
+    if (vi !== nTypes) {
+      throw new FormatError(`sample ${s} has ${vi} values for ${nTypes} sample types`);
+    }
+    // stack
+    let key = '';
+    for (let i = 0; i < locs.length; i++) {
+      key += String.fromCharCode(locs.data[i] & 0xffff, locs.data[i] / 65536);
+    }
+    let stack = stackKey.get(key);
+    if (stack === undefined) {
+      stack = stackOffsets.length - 1;
+      for (let i = 0; i < locs.length; i++) {
+        const li = locIndex.get(locs.data[i]);
+        if (li === undefined) {
+          throw new FormatError(`sample ${s} references unknown location id ${locs.data[i]}`);
+        }
+        for (let j = locFrameStart[li]; j < locFrameStart[li + 1]; j++) {
+          stackFrames.push(locFramesArr[j]);
+        }
+      }
+      stackOffsets.push(stackFrames.length);
+      stackKey.set(key, stack);
+    }
+    sampleStack[s] = stack;
+    sampleSpan[s] = span;
+    if (lblPairs.length > 0) {
+      const pairs: Array<[string, string]> = [];
+      for (let i = 0; i < lblPairs.length; i += 2) {
+        pairs.push([strings[lblPairs[i]], strings[lblPairs[i + 1]]]);
+      }
+      pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const lk = pairs.map((p) => `${p[0]}\u0000${p[1]}`).join('\u0001');
+      let ls = labelSetKey.get(lk);
+      if (ls === undefined) {
+        ls = labelSets.length;
+        labelSets.push(pairs);
+        labelSetKey.set(lk, ls);
+      }
+      sampleLabelSet[s] = ls;
+    }
+  }
+
+  const allFnName = new Int32Array(nFn + extraFns.length);
+  allFnName.set(fnName);
+  extraFns.forEach((f, i) => (allFnName[nFn + i] = f.name));
+  const grow = (a: Int32Array): Int32Array => {
+    const out = new Int32Array(nFn + extraFns.length);
+    out.set(a);
+    return out;
+  };
+  return {
+    strings,
+    fnName: allFnName,
+    fnSystemName: grow(fnSystemName),
+    fnFilename: grow(fnFilename),
+    fnStartLine: grow(fnStartLine),
+    frameFn: frameFn.done(),
+    frameLine: frameLine.done(),
+    stackOffsets: stackOffsets.done(),
+    stackFrames: stackFrames.done(),
+    sampleTypes,
+    periodType: { type: str(periodType[0]), unit: str(periodType[1]) },
+    period,
+    sampleStack,
+    sampleValues,
+    sampleLabelSet,
+    sampleSpan,
+    labelSets,
+    timeMs: timeNanos / 1e6,
+    durationNanos,
+  };
+}
+
+function checkStr(i: number, n: number): number {
+  if (i >= n) {
+    throw new FormatError(`string index ${i} out of range (string table has ${n} entries)`);
+  }
+  return i;
+}
+
+function readValueType(buf: Uint8Array, start: number, end: number): [number, number] {
+  const r = new ProtoReader(buf, start, end);
+  let type = 0;
+  let unit = 0;
+  while (!r.done()) {
+    const tag = r.tag();
+    if ((tag & 7) !== 0) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const v = r.varint();
+    if (tag >>> 3 === 1) {
+      type = v;
+    } else if (tag >>> 3 === 2) {
+      unit = v;
+    }
+  }
+  return [type, unit];
+}

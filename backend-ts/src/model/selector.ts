@@ -1,0 +1,155 @@
+// Prometheus label selector syntax as Pyroscope accepts it: `{a="x", b!="y", c=~"re", d!~"re"}`, optionally
+// preceded by a profile type id (`process_cpu:cpu:nanoseconds:cpu:nanoseconds{...}`, the legacy render query).
+import type { LabelSet } from './labels.js';
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+export interface Matcher {
+  name: string;
+  op: MatchOp;
+  value: string;
+  /** Anchored regex for =~ and !~. */
+  re?: RegExp;
+}
+
+export class SelectorError extends Error {
+  override name = 'SelectorError';
+}
+
+const NAME_RE = /[A-Za-z_][A-Za-z0-9_.]*/y;
+
+/** Parses a selector; returns the optional leading metric/profile-type part and the matchers. */
+export function parseSelector(input: string): { head: string; matchers: Matcher[] } {
+  const s = input.trim();
+  if (s === '') {
+    return { head: '', matchers: [] };
+  }
+  const brace = s.indexOf('{');
+  if (brace < 0) {
+    if (!/^[A-Za-z0-9_.:\-]+$/.test(s)) {
+      throw new SelectorError(`invalid selector "${input}": expected {name="value", ...}`);
+    }
+    return { head: s, matchers: [] };
+  }
+  const head = s.slice(0, brace).trim();
+  if (!s.endsWith('}')) {
+    throw new SelectorError(`invalid selector "${input}": missing closing "}"`);
+  }
+  const body = s.slice(brace + 1, -1);
+  const matchers: Matcher[] = [];
+  let pos = 0;
+  const ws = () => {
+    while (pos < body.length && /\s/.test(body[pos])) {
+      pos++;
+    }
+  };
+  ws();
+  while (pos < body.length) {
+    NAME_RE.lastIndex = pos;
+    const m = NAME_RE.exec(body);
+    if (!m) {
+      throw new SelectorError(`invalid selector "${input}": expected a label name at offset ${brace + 1 + pos}`);
+    }
+    const name = m[0];
+    pos = NAME_RE.lastIndex;
+    ws();
+    let op: MatchOp;
+    if (body.startsWith('=~', pos)) {
+      op = '=~';
+    } else if (body.startsWith('!~', pos)) {
+      op = '!~';
+    } else if (body.startsWith('!=', pos)) {
+      op = '!=';
+    } else if (body.startsWith('=', pos)) {
+      op = '=';
+    } else {
+      throw new SelectorError(`invalid selector "${input}": expected =, !=, =~ or !~ after "${name}"`);
+    }
+    pos += op.length;
+    ws();
+    const q = body[pos];
+    if (q !== '"' && q !== "'" && q !== '`') {
+      throw new SelectorError(`invalid selector "${input}": the value of "${name}" must be quoted`);
+    }
+    pos++;
+    let value = '';
+    for (;;) {
+      if (pos >= body.length) {
+        throw new SelectorError(`invalid selector "${input}": unterminated string for "${name}"`);
+      }
+      const c = body[pos++];
+      if (c === q) {
+        break;
+      }
+      if (c === '\\' && q !== '`') {
+        const e = body[pos++];
+        value += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+      } else {
+        value += c;
+      }
+    }
+    const matcher: Matcher = { name, op, value };
+    if (op === '=~' || op === '!~') {
+      try {
+        matcher.re = new RegExp(`^(?:${value})$`);
+      } catch (e) {
+        throw new SelectorError(
+          `invalid selector "${input}": bad regular expression for "${name}": ${(e as Error).message}`
+        );
+      }
+    }
+    matchers.push(matcher);
+    ws();
+    if (body[pos] === ',') {
+      pos++;
+      ws();
+    } else if (pos < body.length) {
+      throw new SelectorError(`invalid selector "${input}": expected "," or "}" at offset ${brace + 1 + pos}`);
+    }
+  }
+  return { head, matchers };
+}
+
+export function parseMatchers(input: string): Matcher[] {
+  const { head, matchers } = parseSelector(input);
+  if (head) {
+    throw new SelectorError(`invalid selector "${input}": unexpected "${head}" before "{"`);
+  }
+  return matchers;
+}
+
+/** A missing label matches as the empty string, as in Prometheus. */
+export function matches(ms: Matcher[], labels: LabelSet): boolean {
+  for (const m of ms) {
+    let v = '';
+    for (const [n, lv] of labels) {
+      if (n === m.name) {
+        v = lv;
+        break;
+      }
+    }
+    switch (m.op) {
+      case '=':
+        if (v !== m.value) {
+          return false;
+        }
+        break;
+      case '!=':
+        if (v === m.value) {
+          return false;
+        }
+        break;
+      case '=~':
+        if (!m.re!.test(v)) {
+          return false;
+        }
+        break;
+      case '!~':
+        if (m.re!.test(v)) {
+          return false;
+        }
+        break;
+    }
+  }
+  return true;
+}

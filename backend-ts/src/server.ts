@@ -1,0 +1,153 @@
+// Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
+import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { connectRoutes } from './api/connect.js';
+import { errorBody } from './api/errors.js';
+import { registerHttpRoutes } from './api/http.js';
+import { Metrics } from './api/metrics.js';
+import type { Config, Limits } from './config/config.js';
+import { registerFormats } from './ingest/formats.js';
+import { Ingester } from './ingest/ingester.js';
+import { Querier } from './query/querier.js';
+import { SettingsRepository } from './query/settings.js';
+import { AzureStore } from './storage/azure.js';
+import { FilesystemStore } from './storage/filesystem.js';
+import type { ObjectStore } from './storage/objectStore.js';
+import { SegmentReader } from './storage/segmentReader.js';
+import { SegmentWriter } from './storage/segmentWriter.js';
+
+export interface Service {
+  app: FastifyInstance;
+  store: ObjectStore;
+  metrics: Metrics;
+  querier: Querier;
+  close(): Promise<void>;
+}
+
+export function createStore(cfg: Config): ObjectStore {
+  if (cfg.storage.backend === 'azure') {
+    return new AzureStore(cfg.storage.azure);
+  }
+  return new FilesystemStore(cfg.storage.filesystem.dir);
+}
+
+const VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function createService(
+  cfg: Config,
+  opts: { logLevel?: string; store?: ObjectStore } = {}
+): Promise<Service> {
+  const store = opts.store ?? createStore(cfg);
+  await store.init();
+  const metrics = new Metrics();
+  const prefix = cfg.storage.prefix ? cfg.storage.prefix.replace(/\/?$/, '/') : '';
+  const limitsFor = (_tenant: string): Limits => cfg.limits;
+  const writer = new SegmentWriter(store, {
+    prefix,
+    lingerMs: 2,
+    maxBatchProfiles: 10_000,
+    onFlush: (f) => {
+      metrics.flushDuration.observe(f.ms / 1000);
+      metrics.segmentsWritten.inc(f.objects);
+      metrics.segmentBytes.inc(f.bytes);
+      if (f.error) {
+        metrics.storageErrors.inc({ operation: 'put' });
+      }
+    },
+  });
+  const reader = new SegmentReader(store, prefix);
+  const ingester = new Ingester(writer, limitsFor);
+  registerFormats(ingester);
+  const querier = new Querier(reader, limitsFor);
+  const settings = new SettingsRepository(store, prefix);
+
+  const app = Fastify({
+    logger: { level: opts.logLevel ?? cfg.server.logLevel },
+    bodyLimit: Math.max(1, Math.floor(cfg.limits.ingestionBodyLimitMb * 1024 * 1024)) || 256 * 1024 * 1024,
+    disableRequestLogging: true,
+  });
+  // bodies stay raw buffers: every format reader decides for itself how to read them
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err, _req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    const s = status >= 400 && status < 600 ? status : 500;
+    metrics.rejected.inc({ reason: String(s) });
+    reply.code(s).type('application/json').send(errorBody(s, err));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send({ code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.requestDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000
+    );
+    done();
+  });
+
+  const common = {
+    ingester,
+    querier,
+    multitenancy: cfg.multitenancyEnabled,
+    maxNodesDefault: cfg.limits.maxFlamegraphNodesDefault,
+    maxNodesMax: cfg.limits.maxFlamegraphNodesMax,
+  };
+  await app.register(fastifyConnectPlugin, {
+    routes: connectRoutes({
+      ...common,
+      settings,
+      onIngest: (tenant, bytes, n) => {
+        metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
+        metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
+      },
+    }),
+    readMaxBytes: Math.floor(cfg.limits.ingestionBodyLimitMb * 1024 * 1024) || 256 * 1024 * 1024,
+    jsonOptions: { ignoreUnknownFields: true },
+  });
+  registerHttpRoutes(app, {
+    ...common,
+    onIngest: (tenant, bytes, n, format) => {
+      metrics.ingestedBytes.inc({ tenant, type: format }, bytes);
+      metrics.ingestedProfiles.inc({ tenant, type: format }, n);
+    },
+    onReject: (status) => metrics.rejected.inc({ reason: String(status) }),
+  });
+  app.get('/ready', async (_req, reply) => reply.type('text/plain').send('ready'));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  );
+  app.get('/api/v1/status/buildinfo', async () => ({
+    status: 'success',
+    data: {
+      version: VERSION,
+      revision: 'unknown',
+      branch: 'main',
+      buildUser: 'backend-ts',
+      buildDate: '',
+      goVersion: `node ${process.version}`,
+    },
+  }));
+
+  return {
+    app,
+    store,
+    metrics,
+    querier,
+    async close() {
+      await app.close();
+      await writer.close();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+// Azure Blob Storage object store (also Azurite). Every call is bounded by a client-side timeout because the SDK
+// has none (a stalled store would otherwise hang requests forever); failures surface as StoreUnavailableError.
+import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
+import {
+  ConflictError,
+  NotFoundError,
+  StoreUnavailableError,
+  type ObjectInfo,
+  type ObjectStore,
+} from './objectStore.js';
+
+export interface AzureOptions {
+  accountName: string;
+  accountKey: string;
+  connectionString: string;
+  containerName: string;
+  endpointSuffix: string;
+  maxRetries: number;
+  /** Per-call timeout in ms. */
+  timeoutMs?: number;
+}
+
+export class AzureStore implements ObjectStore {
+  readonly kind = 'azure';
+  private readonly container: ContainerClient;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: AzureOptions) {
+    const retryOptions = { maxTries: Math.max(1, opts.maxRetries + 1) };
+    let svc: BlobServiceClient;
+    if (opts.connectionString) {
+      svc = BlobServiceClient.fromConnectionString(opts.connectionString, { retryOptions });
+    } else {
+      if (!opts.accountName || !opts.accountKey) {
+        throw new Error('storage.azure: set connection_string, or account_name and account_key');
+      }
+      if (!opts.endpointSuffix) {
+        throw new Error('storage.azure.endpoint_suffix must not be empty');
+      }
+      const cred = new StorageSharedKeyCredential(opts.accountName, opts.accountKey);
+      svc = new BlobServiceClient(`https://${opts.accountName}.${opts.endpointSuffix}`, cred, { retryOptions });
+    }
+    this.container = svc.getContainerClient(opts.containerName);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  private signal(): AbortSignal {
+    return AbortSignal.timeout(this.timeoutMs);
+  }
+
+  private wrap(what: string, e: unknown): Error {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status === 404) {
+      return new NotFoundError(`${what}: not found`);
+    }
+    if (status === 409 || status === 412) {
+      return new ConflictError(`${what}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return new StoreUnavailableError(
+      `${what} failed on Azure container ${this.opts.containerName}: ${(e as Error).message.split('\n')[0]}`
+    );
+  }
+
+  async init(): Promise<void> {
+    try {
+      await this.container.createIfNotExists({ abortSignal: this.signal() });
+    } catch (e) {
+      throw this.wrap('creating the container', e);
+    }
+  }
+
+  async put(
+    key: string,
+    data: Uint8Array,
+    opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
+  ): Promise<void> {
+    const conditions =
+      opts.ifAbsent || opts.ifVersion === null
+        ? { ifNoneMatch: '*' }
+        : opts.ifVersion
+          ? { ifMatch: opts.ifVersion }
+          : undefined;
+    try {
+      await this.container.getBlockBlobClient(key).upload(data, data.byteLength, {
+        conditions,
+        abortSignal: this.signal(),
+        blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
+      });
+    } catch (e) {
+      throw this.wrap(`writing ${key}`, e);
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await this.container.getBlobClient(key).downloadToBuffer(0, undefined, { abortSignal: this.signal() });
+    } catch (e) {
+      throw this.wrap(`reading ${key}`, e);
+    }
+  }
+
+  async getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
+    try {
+      const client = this.container.getBlobClient(key);
+      const res = await client.download(0, undefined, { abortSignal: this.signal() });
+      const chunks: Buffer[] = [];
+      for await (const c of res.readableStreamBody as AsyncIterable<Buffer>) {
+        chunks.push(c);
+      }
+      return { data: Buffer.concat(chunks), version: res.etag ?? '' };
+    } catch (e) {
+      const err = this.wrap(`reading ${key}`, e);
+      if (err instanceof NotFoundError) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    try {
+      // download() (not downloadToBuffer) because a range past the end must give the bytes there are
+      const res = await this.container.getBlobClient(key).download(offset, length, { abortSignal: this.signal() });
+      const chunks: Buffer[] = [];
+      for await (const c of res.readableStreamBody as AsyncIterable<Buffer>) {
+        chunks.push(c);
+      }
+      return Buffer.concat(chunks);
+    } catch (e) {
+      const status = (e as { statusCode?: number }).statusCode;
+      if (status === 416) {
+        return Buffer.alloc(0);
+      }
+      throw this.wrap(`reading ${key}`, e);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    try {
+      for await (const b of this.container.listBlobsFlat({ prefix, abortSignal: this.signal() })) {
+        out.push({ key: b.name, size: b.properties.contentLength ?? 0 });
+      }
+    } catch (e) {
+      throw this.wrap(`listing ${prefix}`, e);
+    }
+    return out;
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const item of this.container.listBlobsByHierarchy('/', { prefix, abortSignal: this.signal() })) {
+        if (item.kind === 'prefix') {
+          out.push(item.name.slice(prefix.length).replace(/\/$/, ''));
+        }
+      }
+    } catch (e) {
+      throw this.wrap(`listing ${prefix}`, e);
+    }
+    return out.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.container.deleteBlob(key, { abortSignal: this.signal() });
+    } catch (e) {
+      const err = this.wrap(`deleting ${key}`, e);
+      if (!(err instanceof NotFoundError)) {
+        throw err;
+      }
+    }
+  }
+}

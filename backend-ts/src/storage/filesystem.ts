@@ -1,0 +1,203 @@
+// Filesystem object store: one file per object under a root folder. A put is durable when it returns:
+// written to a temporary name, fsynced, renamed into place, and the folder fsynced.
+import { randomBytes } from 'node:crypto';
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import {
+  ConflictError,
+  NotFoundError,
+  StoreUnavailableError,
+  type ObjectInfo,
+  type ObjectStore,
+} from './objectStore.js';
+
+export class FilesystemStore implements ObjectStore {
+  readonly kind = 'filesystem';
+  constructor(readonly root: string) {}
+
+  private path(key: string): string {
+    if (key.includes('..') || key.startsWith('/')) {
+      throw new Error(`invalid object key ${key}`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  async init(): Promise<void> {
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.access(this.root, fsConstants.W_OK);
+    } catch (e) {
+      throw new StoreUnavailableError(`storage folder ${this.root} is not usable: ${(e as Error).message}`);
+    }
+  }
+
+  async put(
+    key: string,
+    data: Uint8Array,
+    opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
+  ): Promise<void> {
+    const target = this.path(key);
+    const dir = dirname(target);
+    const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      const fh = await fs.open(tmp, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (opts.ifAbsent) {
+        // link fails with EEXIST when the target exists: an atomic create-once
+        try {
+          await fs.link(tmp, target);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+            throw new ConflictError(`object ${key} already exists`);
+          }
+          throw e;
+        } finally {
+          await fs.unlink(tmp).catch(() => {});
+        }
+      } else {
+        if (opts.ifVersion !== undefined) {
+          const cur = await this.version(target);
+          if (cur !== opts.ifVersion) {
+            await fs.unlink(tmp).catch(() => {});
+            throw new ConflictError(`object ${key} changed concurrently`);
+          }
+        }
+        await fs.rename(tmp, target);
+      }
+      const dh = await fs.open(dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
+    } catch (e) {
+      await fs.unlink(tmp).catch(() => {});
+      if (e instanceof ConflictError) {
+        throw e;
+      }
+      throw new StoreUnavailableError(`writing ${key} failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async version(path: string): Promise<string | null> {
+    try {
+      const st = await fs.stat(path);
+      return `${st.mtimeMs}-${st.size}-${st.ino}`;
+    } catch {
+      return null;
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`object ${key} not found`);
+      }
+      throw new StoreUnavailableError(`reading ${key} failed: ${(e as Error).message}`);
+    }
+  }
+
+  async getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
+    const p = this.path(key);
+    const version = await this.version(p);
+    if (version === null) {
+      return null;
+    }
+    try {
+      return { data: await fs.readFile(p), version };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        return null;
+      }
+      throw new StoreUnavailableError(`reading ${key} failed: ${(e as Error).message}`);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    let fh;
+    try {
+      fh = await fs.open(this.path(key), 'r');
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`object ${key} not found`);
+      }
+      throw new StoreUnavailableError(`reading ${key} failed: ${(e as Error).message}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    // prefixes we use end at a folder boundary, so a recursive walk of that folder is a prefix listing
+    const base = prefix.endsWith('/') ? prefix.slice(0, -1) : dirname(prefix);
+    const start = base === '.' || base === '' ? this.root : this.path(base);
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          return;
+        }
+        throw new StoreUnavailableError(`listing ${prefix} failed: ${(e as Error).message}`);
+      }
+      await Promise.all(
+        entries.map(async (en) => {
+          const p = join(dir, en.name);
+          if (en.isDirectory()) {
+            return walk(p);
+          }
+          if (en.name.startsWith('.tmp-')) {
+            return;
+          }
+          const key = relative(this.root, p).split(sep).join('/');
+          if (key.startsWith(prefix)) {
+            const st = await fs.stat(p).catch(() => null);
+            if (st) {
+              out.push({ key, size: st.size });
+            }
+          }
+        })
+      );
+    };
+    await walk(start);
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    try {
+      const entries = await fs.readdir(this.path(prefix.replace(/\/$/, '')), { withFileTypes: true });
+      return entries
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        return [];
+      }
+      throw new StoreUnavailableError(`listing ${prefix} failed: ${(e as Error).message}`);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.unlink(this.path(key)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') {
+        throw new StoreUnavailableError(`deleting ${key} failed: ${e.message}`);
+      }
+    });
+  }
+}

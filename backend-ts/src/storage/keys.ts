@@ -1,0 +1,37 @@
+// Object key layout (docs/storage.md): {prefix}{tenant}/segments/{hour}/{id}-{minMs}-{maxMs}.seg
+import { randomBytes } from 'node:crypto';
+
+export const HOUR_MS = 3_600_000;
+
+export function hourOf(ms: number): number {
+  return Math.floor(ms / HOUR_MS);
+}
+
+export function hourDir(hour: number): string {
+  return String(hour).padStart(8, '0');
+}
+
+/** Time-ordered unique id: ms timestamp in base 36 then 12 random hex digits. */
+export function newObjectId(now = Date.now()): string {
+  return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+export function segmentKey(
+  prefix: string,
+  tenant: string,
+  hour: number,
+  minMs: number,
+  maxMs: number,
+  now = Date.now()
+): string {
+  return `${prefix}${tenant}/segments/${hourDir(hour)}/${newObjectId(now)}-${Math.floor(minMs)}-${Math.ceil(maxMs)}.seg`;
+}
+
+export function parseSegmentKey(key: string): { minTime: number; maxTime: number } | null {
+  const m = /-(\d+)-(\d+)\.seg$/.exec(key);
+  return m ? { minTime: Number(m[1]), maxTime: Number(m[2]) } : null;
+}
+
+export function settingsKey(prefix: string, tenant: string): string {
+  return `${prefix}${tenant}/settings/settings.json`;
+}

@@ -1,0 +1,38 @@
+// The one interface both backends implement. Objects are immutable once written, except the few small
+// documents (settings) updated with optimistic concurrency through their version tag.
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  readonly kind: 'filesystem' | 'azure';
+  /** Makes sure the container/folder exists; throws a clear error when the store cannot be reached. */
+  init(): Promise<void>;
+  /** Writes an object durably; resolves only once it is stored. Fails if it exists and ifAbsent is set. */
+  put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  /** Like get, with the object's version tag for a conditional put; null when absent. */
+  getVersioned(key: string): Promise<{ data: Buffer; version: string } | null>;
+  /** Bytes [offset, offset+length) (fewer at the end of the object). */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Immediate "sub-folders" under prefix (which must end in '/'), without the prefix. */
+  listPrefixes(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** A conditional write lost: the object exists (ifAbsent) or changed (ifVersion). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** The store could not be reached or failed; callers answer 503 so that agents retry. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,0 +1,158 @@
+// The write path's last step: profiles from concurrent requests are gathered into one batch, written as one
+// immutable segment object per tenant and hour, and each request is acknowledged only once every object holding
+// its profiles is stored (a 200 means durable). Batches form by group commit: while one write is in flight the
+// next batch fills, so latency stays near one store round trip at low load and batches grow under high load.
+import type { IngestProfile } from '../model/profile.js';
+import { hourOf, segmentKey } from './keys.js';
+import type { ObjectStore } from './objectStore.js';
+import { SegmentBuilder } from './segment.js';
+
+interface Pending {
+  tenant: string;
+  profiles: IngestProfile[];
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export interface WriterOptions {
+  prefix: string;
+  /** How long the first request of an idle writer waits for company, in ms. */
+  lingerMs: number;
+  /** Upper bound of a batch in profiles before it is cut. */
+  maxBatchProfiles: number;
+  onFlush?: (info: { objects: number; bytes: number; profiles: number; ms: number; error?: Error }) => void;
+}
+
+export class SegmentWriter {
+  private pending: Pending[] = [];
+  private pendingProfiles = 0;
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly opts: WriterOptions
+  ) {}
+
+  write(tenant: string, profiles: IngestProfile[]): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new Error('shutting down'));
+    }
+    if (profiles.length === 0) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ tenant, profiles, resolve, reject });
+      this.pendingProfiles += profiles.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.timer) {
+      return;
+    }
+    if (this.pendingProfiles >= this.opts.maxBatchProfiles || this.opts.lingerMs <= 0) {
+      this.startFlush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.startFlush();
+    }, this.opts.lingerMs);
+  }
+
+  private startFlush(): void {
+    if (this.flushing || this.pending.length === 0) {
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingProfiles = 0;
+    this.flushing = this.flush(batch).finally(() => {
+      this.flushing = null;
+      if (this.pending.length > 0) {
+        this.startFlush();
+      }
+    });
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    const t0 = performance.now();
+    const builders = new Map<
+      string,
+      { builder: SegmentBuilder; hour: number; tenant: string; members: Set<Pending> }
+    >();
+    const failed = new Map<Pending, Error>();
+    for (const req of batch) {
+      for (const p of req.profiles) {
+        const hour = hourOf(p.timeMs);
+        const k = `${req.tenant}\u0000${hour}`;
+        let b = builders.get(k);
+        if (!b) {
+          b = { builder: new SegmentBuilder(req.tenant), hour, tenant: req.tenant, members: new Set() };
+          builders.set(k, b);
+        }
+        try {
+          b.builder.add(p);
+          b.members.add(req);
+        } catch (e) {
+          failed.set(req, e as Error);
+        }
+      }
+    }
+    let bytes = 0;
+    let objects = 0;
+    let error: Error | undefined;
+    await Promise.all(
+      [...builders.values()].map(async (b) => {
+        if (b.builder.profileCount === 0) {
+          return;
+        }
+        const data = b.builder.encode();
+        const key = segmentKey(this.opts.prefix, b.tenant, b.hour, b.builder.minTime, b.builder.maxTime);
+        try {
+          await this.store.put(key, data, { ifAbsent: true });
+          bytes += data.length;
+          objects++;
+        } catch (e) {
+          error = e as Error;
+          for (const m of b.members) {
+            failed.set(m, e as Error);
+          }
+        }
+      })
+    );
+    for (const req of batch) {
+      const e = failed.get(req);
+      if (e) {
+        req.reject(e);
+      } else {
+        req.resolve();
+      }
+    }
+    this.opts.onFlush?.({
+      objects,
+      bytes,
+      profiles: batch.reduce((a, r) => a + r.profiles.length, 0),
+      ms: performance.now() - t0,
+      error,
+    });
+  }
+
+  /** Stops accepting and writes what is pending (SIGTERM drains in-flight batches). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.flushing || this.pending.length > 0) {
+      if (!this.flushing) {
+        this.startFlush();
+      }
+      await this.flushing;
+    }
+  }
+}
