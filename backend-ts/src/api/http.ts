@@ -136,6 +136,27 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
   };
   app.post('/ingest', ingest);
+  app.post('/v1development/profiles', async (req, reply) => {
+    try {
+      const tenant = tenantOf(req);
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const n = await deps.ingester.ingestOtlp(
+        tenant,
+        body,
+        String(req.headers['content-type'] ?? ''),
+        req.headers['content-encoding'] as string | undefined
+      );
+      deps.onIngest?.(tenant, body.length, n, 'otlp');
+      // an ExportProfilesServiceResponse with no partial_success: empty in both encodings
+      const json = String(req.headers['content-type'] ?? '').includes('json');
+      return reply
+        .code(200)
+        .type(json ? 'application/json' : 'application/x-protobuf')
+        .send(json ? '{}' : Buffer.alloc(0));
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  });
   app.post('/pyroscope/ingest', ingest);
 
   const render = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -5,6 +5,7 @@ import type { Limits } from '../config/config.js';
 import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
 import { parseMultipart } from './multipart.js';
+import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { maybeGunzip, parsePprof } from './pprof.js';
 import { applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
@@ -30,7 +31,10 @@ export type FormatReader = (ctx: {
   contentType: string;
   params: IngestParams;
   app: string;
+  /** Series labels derived so far (service_name, pyroscope_spy, client labels). */
   labels: Array<[string, string]>;
+  /** The labels of `name=app{...}` exactly as the client wrote them. */
+  clientLabels: Array<[string, string]>;
   parts?: Map<string, Buffer>;
   limits: Limits;
 }) =>
@@ -126,7 +130,7 @@ export class Ingester {
         parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
       }
       const decoded = parts ? body : maybeGunzip(body, limits.maxProfileSizeBytes, 'body');
-      results = await reader({ body: decoded, contentType, params, app, labels: base, parts, limits });
+      results = await reader({ body: decoded, contentType, params, app, labels: base, clientLabels, parts, limits });
     }
 
     const profiles: IngestProfile[] = [];
@@ -183,6 +187,24 @@ export class Ingester {
         });
       }
     }
+    return this.store(tenant, profiles, limits);
+  }
+
+  /** OTLP profiles over HTTP (/v1development/profiles): resource attributes become labels. */
+  async ingestOtlp(
+    tenant: string,
+    body: Buffer,
+    contentType: string,
+    contentEncoding: string | undefined
+  ): Promise<number> {
+    const limits = this.limitsFor(tenant);
+    const now = this.now();
+    const outs = parseOtlp(body, contentType, { contentEncoding, maxBytes: limits.maxProfileSizeBytes || undefined });
+    const profiles: IngestProfile[] = outs.map((o) => ({
+      labels: o.labels.filter(([k]) => k === '__name__' || !k.startsWith('__')),
+      profile: o.profile,
+      timeMs: resolveTime(o.profile.timeMs, now),
+    }));
     return this.store(tenant, profiles, limits);
   }
 
