@@ -129,7 +129,12 @@ export class Ingester {
       if (isMultipart) {
         parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
       }
-      const decoded = parts ? body : maybeGunzip(body, limits.maxProfileSizeBytes, 'body');
+      // a JFR recording is larger than the pprof it becomes: its own limit is applied after conversion
+      const decodeLimit =
+        key === 'jfr' && limits.maxProfileSizeBytes > 0
+          ? Math.max(limits.maxProfileSizeBytes, 64 * 1024 * 1024)
+          : limits.maxProfileSizeBytes;
+      const decoded = parts ? body : maybeGunzip(body, decodeLimit, 'body');
       results = await reader({ body: decoded, contentType, params, app, labels: base, clientLabels, parts, limits });
     }
 
