@@ -39,3 +39,48 @@ export class IdIndex {
     this.sparse.set(id, value);
   }
 }
+
+/**
+ * An open-addressing hash map from a pair of int32 keys to a non-negative int32, on typed arrays: pairs such as
+ * (function, line) would otherwise need a double or string key, which Map hashes slowly and allocates for.
+ */
+export class IntPairMap {
+  private k1 = new Int32Array(1024);
+  private k2 = new Int32Array(1024);
+  private vals = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  private n = 0;
+
+  private slot(a: number, b: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (b >>> 16), 0x85ebca77);
+    h ^= h >>> 15;
+    let i = h & this.mask;
+    while (this.vals[i] !== -1 && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  /** The value for (a, b), or -1. */
+  get(a: number, b: number): number {
+    return this.vals[this.slot(a, b)]!;
+  }
+
+  set(a: number, b: number, value: number): void {
+    if ((this.n + 1) * 2 > this.vals.length) this.grow();
+    const i = this.slot(a, b);
+    if (this.vals[i] === -1) this.n++;
+    this.k1[i] = a;
+    this.k2[i] = b;
+    this.vals[i] = value;
+  }
+
+  private grow(): void {
+    const { k1, k2, vals } = this;
+    const cap = vals.length * 2;
+    this.k1 = new Int32Array(cap);
+    this.k2 = new Int32Array(cap);
+    this.vals = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.n = 0;
+    for (let i = 0; i < vals.length; i++) if (vals[i] !== -1) this.set(k1[i]!, k2[i]!, vals[i]!);
+  }
+}

@@ -83,10 +83,10 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
   let pos = 0;
   while (pos < jfr.length) {
     r.pos = pos;
+    r.stringPool = null;
     const chunk = readChunkHeader(r);
     const meta = readMetadata(r, chunk);
     const plans = new TypePlans(meta);
-    r.stringPool = null;
     const pools = readConstantPools(r, chunk, meta, plans);
     r.stringPool = pools.strings;
     builder.startChunk(pools);

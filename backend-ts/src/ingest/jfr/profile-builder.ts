@@ -1,5 +1,6 @@
 import type { NormalizedProfile, ValueType } from '../../model/profile.js';
 import type { ChunkPools } from './constant-pools.js';
+import { IntPairMap } from './id-index.js';
 import type { SampleCorrelation } from './labels-snapshot.js';
 
 /** One output profile type: what the Pyroscope Java agent's recordings turn into (as grafana/jfr-parser names them). */
@@ -145,7 +146,7 @@ export class JfrProfileBuilder {
   private readonly fnByName = new Map<number, number>();
   private readonly frameFn = new IntColumn();
   private readonly frameLine = new IntColumn();
-  private readonly frameByKey = new Map<number, number>();
+  private readonly frameByKey = new IntPairMap();
   private readonly stackOffsets = new IntColumn();
   private readonly stackFrames = new IntColumn(4096);
   /** Stack dedup: hash of the frame sequence -> first stack id with it; collisions chain through stackNext. */
@@ -279,13 +280,12 @@ export class JfrProfileBuilder {
   }
 
   private frame(fn: number, line: number): number {
-    const key = fn * 4294967296 + (line >>> 0);
-    let id = this.frameByKey.get(key);
-    if (id === undefined) {
+    let id = this.frameByKey.get(fn, line);
+    if (id < 0) {
       id = this.frameFn.n;
       this.frameFn.push(fn);
       this.frameLine.push(line);
-      this.frameByKey.set(key, id);
+      this.frameByKey.set(fn, line, id);
     }
     return id;
   }
