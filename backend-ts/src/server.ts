@@ -1,9 +1,11 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { connectRoutes } from './api/connect.js';
-import { errorBody } from './api/errors.js';
+import { badProtoAsInvalidArgument, errorBody } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
@@ -11,7 +13,6 @@ import { registerFormats } from './ingest/formats.js';
 import { Ingester } from './ingest/ingester.js';
 import { Querier } from './query/querier.js';
 import { SettingsRepository } from './query/settings.js';
-import { AzureStore } from './storage/azure.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
 import { SegmentReader } from './storage/segmentReader.js';
@@ -25,8 +26,10 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export function createStore(cfg: Config): ObjectStore {
+export async function createStore(cfg: Config): Promise<ObjectStore> {
   if (cfg.storage.backend === 'azure') {
+    // loaded on demand: the Azure SDK is a large share of start-up time on the filesystem default
+    const { AzureStore } = await import('./storage/azure.js');
     return new AzureStore(cfg.storage.azure);
   }
   return new FilesystemStore(cfg.storage.filesystem.dir);
@@ -45,7 +48,7 @@ export async function createService(
   cfg: Config,
   opts: { logLevel?: string; store?: ObjectStore } = {}
 ): Promise<Service> {
-  const store = opts.store ?? createStore(cfg);
+  const store = opts.store ?? (await createStore(cfg));
   await store.init();
   const metrics = new Metrics();
   const prefix = cfg.storage.prefix ? cfg.storage.prefix.replace(/\/?$/, '/') : '';
@@ -69,10 +72,30 @@ export async function createService(
   const querier = new Querier(reader, limitsFor);
   const settings = new SettingsRepository(store, prefix);
 
+  // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
+  const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
+  const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
   const app = Fastify({
     logger: { level: opts.logLevel ?? cfg.server.logLevel },
-    bodyLimit: Math.max(1, Math.floor(cfg.limits.ingestionBodyLimitMb * 1024 * 1024)) || 256 * 1024 * 1024,
-    disableRequestLogging: true,
+    bodyLimit: bodyLimit || Number.MAX_SAFE_INTEGER,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
+    // gets a 400 that names the label, instead of a bare 431
+    http: { maxHeaderSize: 1 << 20 },
+    // requests Node rejects before routing (header overflow, malformed HTTP) still get the {code, message} shape
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify(
+        errorBody(status, new Error(status === 431 ? 'request headers (URL included) are too large' : err.message))
+      );
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+      );
+    },
   });
   // bodies stay raw buffers: every format reader decides for itself how to read them
   app.removeAllContentTypeParsers();
@@ -81,7 +104,11 @@ export async function createService(
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     const s = status >= 400 && status < 600 ? status : 500;
     metrics.rejected.inc({ reason: String(s) });
-    reply.code(s).type('application/json').send(errorBody(s, err));
+    const e =
+      (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new Error(`request body is larger than ${bodyLimitMb} MB (-distributor.ingestion-body-limit-mb)`)
+        : err;
+    reply.code(s).type('application/json').send(errorBody(s, e));
   });
   app.setNotFoundHandler((req, reply) => {
     reply
@@ -104,16 +131,21 @@ export async function createService(
     maxNodesDefault: cfg.limits.maxFlamegraphNodesDefault,
     maxNodesMax: cfg.limits.maxFlamegraphNodesMax,
   };
+  const routes = connectRoutes({
+    ...common,
+    settings,
+    onIngest: (tenant, bytes, n) => {
+      metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
+      metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
+    },
+  });
   await app.register(fastifyConnectPlugin, {
-    routes: connectRoutes({
-      ...common,
-      settings,
-      onIngest: (tenant, bytes, n) => {
-        metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
-        metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
-      },
-    }),
-    readMaxBytes: Math.floor(cfg.limits.ingestionBodyLimitMb * 1024 * 1024) || 256 * 1024 * 1024,
+    routes: (router) => {
+      routes(router);
+      router.handlers.forEach((h, i) => (router.handlers[i] = badProtoAsInvalidArgument(h)));
+    },
+    // Connect's own maximum (4 GiB - 1) when the limit is disabled
+    readMaxBytes: bodyLimit || 0xffffffff,
     jsonOptions: { ignoreUnknownFields: true },
   });
   registerHttpRoutes(app, {

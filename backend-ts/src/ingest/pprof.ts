@@ -72,11 +72,15 @@ export function parsePprof(body: Uint8Array, opts: PprofOptions = {}): Normalize
 
 function decode(buf: Buffer): NormalizedProfile {
   const r = new ProtoReader(buf);
-  const strStart = new Growable(256);
-  const strEnd = new Growable(256);
-  const sampleRanges = new Growable(1024);
-  const locRanges = new Growable(256);
-  const fnRanges = new Growable(256);
+  // one reader re-pointed at each nested message: no allocation per sample/location/function
+  const sub = new ProtoReader(buf);
+  // capacities scale with the body: small profiles are the common case and zero-filled arrays are not free
+  const guess = Math.max(16, buf.length >> 6);
+  const strStart = new Growable(guess);
+  const strEnd = new Growable(guess);
+  const sampleRanges = new Growable(guess);
+  const locRanges = new Growable(guess);
+  const fnRanges = new Growable(guess);
   const sampleTypeRaw: Array<[number, number]> = [];
   let periodType: [number, number] = [0, 0];
   let period = 0;
@@ -159,7 +163,7 @@ function decode(buf: Buffer): NormalizedProfile {
   const fnStartLine = new Int32Array(nFn);
   const fnIndex = new Map<number, number>();
   for (let i = 0; i < nFn; i++) {
-    const fr = new ProtoReader(buf, fnRanges.data[2 * i], fnRanges.data[2 * i + 1]);
+    const fr = sub.reset(fnRanges.data[2 * i], fnRanges.data[2 * i + 1]);
     let id = 0;
     while (!fr.done()) {
       const tag = fr.tag();
@@ -192,8 +196,8 @@ function decode(buf: Buffer): NormalizedProfile {
   }
 
   // locations -> frames (one per line, innermost first), unsymbolized locations get a function named by address
-  const frameFn = new Growable(256);
-  const frameLine = new Growable(256);
+  const frameFn = new Growable(locRanges.length);
+  const frameLine = new Growable(locRanges.length);
   const frameKey = new Map<number, number>();
   const extraFns: Array<{ name: number }> = [];
   const frameOf = (fn: number, line: number): number => {
@@ -213,7 +217,7 @@ function decode(buf: Buffer): NormalizedProfile {
   const locIndex = new Map<number, number>();
   const addrNames = new Map<string, number>();
   for (let i = 0; i < nLoc; i++) {
-    const lr = new ProtoReader(buf, locRanges.data[2 * i], locRanges.data[2 * i + 1]);
+    const lr = sub.reset(locRanges.data[2 * i], locRanges.data[2 * i + 1]);
     let id = 0;
     let address = 0;
     const before = locFrames.length;
@@ -279,9 +283,9 @@ function decode(buf: Buffer): NormalizedProfile {
   const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
   const sampleLabelSet = new Int32Array(nSamples);
   const sampleSpan = new Int32Array(nSamples);
-  const stackOffsets = new Growable(1024);
+  const stackOffsets = new Growable(nSamples + 1);
   stackOffsets.push(0);
-  const stackFrames = new Growable(8192);
+  const stackFrames = new Growable(nSamples * 4);
   const stackKey = new Map<string, number>();
   const labelSets: Array<Array<[string, string]>> = [[]];
   const labelSetKey = new Map<string, number>([['', 0]]);
@@ -290,7 +294,7 @@ function decode(buf: Buffer): NormalizedProfile {
   const lblPairs: number[] = [];
 
   for (let s = 0; s < nSamples; s++) {
-    const sr = new ProtoReader(buf, sampleRanges.data[2 * s], sampleRanges.data[2 * s + 1]);
+    const sr = sub.reset(sampleRanges.data[2 * s], sampleRanges.data[2 * s + 1]);
     locs.length = 0;
     lblPairs.length = 0;
     let vi = 0;

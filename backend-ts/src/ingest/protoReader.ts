@@ -12,6 +12,12 @@ export class ProtoReader {
     this.pos = start;
   }
 
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
   done(): boolean {
     return this.pos >= this.end;
   }

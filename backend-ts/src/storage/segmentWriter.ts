@@ -4,7 +4,7 @@
 // next batch fills, so latency stays near one store round trip at low load and batches grow under high load.
 import type { IngestProfile } from '../model/profile.js';
 import { hourOf, segmentKey } from './keys.js';
-import type { ObjectStore } from './objectStore.js';
+import { StoreUnavailableError, type ObjectStore } from './objectStore.js';
 import { SegmentBuilder } from './segment.js';
 
 interface Pending {
@@ -20,13 +20,15 @@ export interface WriterOptions {
   lingerMs: number;
   /** Upper bound of a batch in profiles before it is cut. */
   maxBatchProfiles: number;
+  /** Batches written at the same time: a store round trip (fsync, HTTP) need not hold up the next batch. */
+  maxInFlight?: number;
   onFlush?: (info: { objects: number; bytes: number; profiles: number; ms: number; error?: Error }) => void;
 }
 
 export class SegmentWriter {
   private pending: Pending[] = [];
   private pendingProfiles = 0;
-  private flushing: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -37,7 +39,8 @@ export class SegmentWriter {
 
   write(tenant: string, profiles: IngestProfile[]): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new Error('shutting down'));
+      // a 503, so that the agent retries against another (or the restarted) process
+      return Promise.reject(new StoreUnavailableError('shutting down: retry'));
     }
     if (profiles.length === 0) {
       return Promise.resolve();
@@ -49,8 +52,12 @@ export class SegmentWriter {
     });
   }
 
+  private get saturated(): boolean {
+    return this.inFlight.size >= (this.opts.maxInFlight ?? 4);
+  }
+
   private schedule(): void {
-    if (this.flushing || this.timer) {
+    if (this.saturated || this.timer) {
       return;
     }
     if (this.pendingProfiles >= this.opts.maxBatchProfiles || this.opts.lingerMs <= 0) {
@@ -64,18 +71,19 @@ export class SegmentWriter {
   }
 
   private startFlush(): void {
-    if (this.flushing || this.pending.length === 0) {
+    if (this.saturated || this.pending.length === 0) {
       return;
     }
     const batch = this.pending;
     this.pending = [];
     this.pendingProfiles = 0;
-    this.flushing = this.flush(batch).finally(() => {
-      this.flushing = null;
+    const p: Promise<void> = this.flush(batch).finally(() => {
+      this.inFlight.delete(p);
       if (this.pending.length > 0) {
-        this.startFlush();
+        this.schedule();
       }
     });
+    this.inFlight.add(p);
   }
 
   private async flush(batch: Pending[]): Promise<void> {
@@ -110,9 +118,10 @@ export class SegmentWriter {
         if (b.builder.profileCount === 0) {
           return;
         }
-        const data = b.builder.encode();
-        const key = segmentKey(this.opts.prefix, b.tenant, b.hour, b.builder.minTime, b.builder.maxTime);
         try {
+          // encoding inside the try: whatever fails, every request of the batch gets an answer
+          const data = b.builder.encode();
+          const key = segmentKey(this.opts.prefix, b.tenant, b.hour, b.builder.minTime, b.builder.maxTime);
           await this.store.put(key, data, { ifAbsent: true });
           bytes += data.length;
           objects++;
@@ -148,11 +157,9 @@ export class SegmentWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.flushing || this.pending.length > 0) {
-      if (!this.flushing) {
-        this.startFlush();
-      }
-      await this.flushing;
+    while (this.inFlight.size > 0 || this.pending.length > 0) {
+      this.startFlush();
+      await Promise.all([...this.inFlight]);
     }
   }
 }
