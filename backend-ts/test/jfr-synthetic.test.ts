@@ -359,7 +359,7 @@ function event(defs: ClassDef[], type: string, values: Value[]): Out {
  * A whole chunk: header, metadata, events, then the constant pools split into two chained checkpoints.
  * `loop` makes the first checkpoint point back at the last one instead of ending the chain.
  */
-function chunk(defs: ClassDef[], pools: Pools, events: Out[], loop = false): Uint8Array {
+function chunk(defs: ClassDef[], pools: Pools, events: Out[], loop = false, ticksPerSecond = 1e9): Uint8Array {
   const meta = metadataEvent(defs);
   const body = new Out().append(meta);
   for (const e of events) body.append(e);
@@ -373,7 +373,7 @@ function chunk(defs: ClassDef[], pools: Pools, events: Out[], loop = false): Uin
   body.append(checkpoint(defs, { ...pools, strings: undefined }, firstAt - lastAt));
   const size = 68 + body.bytes.length;
   const header = new Out().u8(0x46).u8(0x4c).u8(0x52).u8(0).u8(0).u8(2).u8(0).u8(0);
-  header.i64be(size).i64be(lastAt).i64be(68).i64be(1_700_000_000_000_000_000).i64be(10e9).i64be(0).i64be(1e9);
+  header.i64be(size).i64be(lastAt).i64be(68).i64be(1_700_000_000_000_000_000).i64be(10e9).i64be(0).i64be(ticksPerSecond);
   header.u8(0).u8(0).u8(0).u8(1);
   return Uint8Array.from([...header.bytes, ...body.bytes]);
 }
@@ -637,6 +637,18 @@ test('options: sample rate sets the value of a CPU sample, from/until the profil
   assert.equal(p!.profile.durationNanos, 10e9);
   const [q] = parseJfr(jfr);
   assert.equal(q!.profile.timeMs, 0);
+});
+
+test('mutex and block delays: raw ticks as Pyroscope reports them, or nanoseconds on request', () => {
+  const defs = classes();
+  const evs = [event(defs, 'jdk.JavaMonitorEnter', [1, 1, 1, 0, ['x'], 5000, 0]), event(defs, 'jdk.ThreadPark', [1, 1, 1, 0, ['x'], 2500, 0])];
+  const jfr = chunk(defs, basePools, evs, false, 2.5e9);
+  const hot = 'com/example/App.main:5;com/example/App.work:20';
+  const raw = byType(parseJfr(jfr));
+  assert.deepEqual(collapsed(raw.get('mutex:contentions+delay')!.profile), [`${hot} [1 5000]`]);
+  const ns = byType(parseJfr(jfr, undefined, { delayUnit: 'nanoseconds' }));
+  assert.deepEqual(collapsed(ns.get('mutex:contentions+delay')!.profile), [`${hot} [1 2000]`]);
+  assert.deepEqual(collapsed(ns.get('block:contentions+delay')!.profile), [`${hot} [1 1000]`]);
 });
 
 test('hostile structure is rejected with JfrParseError', () => {

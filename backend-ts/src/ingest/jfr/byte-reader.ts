@@ -12,7 +12,6 @@ const TWO_POW_32 = 4294967296;
 /** Above this high word a 64-bit value no longer fits a double exactly. */
 const EXACT_HI_LIMIT = 0x200000;
 
-const utf8 = new TextDecoder('utf-8');
 
 /**
  * A bounds-checked cursor over the recording bytes. `end` is the limit of the structure being read (an event,
@@ -31,9 +30,12 @@ export class ByteReader {
   /** Strings behind STRING_CONSTANT_POOL references, once the chunk's pools are known. */
   stringPool: Map<number, string> | null = null;
   private readonly bigIds: Map<string, number>;
+  /** The same bytes as a Buffer: its UTF-8 decoding is markedly faster than TextDecoder for short strings. */
+  private readonly nodeBuf: Buffer;
 
   constructor(buf: Uint8Array, bigIds: Map<string, number> = new Map()) {
     this.buf = buf;
+    this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = 0;
     this.end = buf.length;
     this.bigIds = bigIds;
@@ -216,7 +218,7 @@ export class ByteReader {
       }
       case STRING_UTF8: {
         const n = this.count('string length');
-        const s = utf8.decode(this.buf.subarray(this.pos, this.pos + n));
+        const s = this.nodeBuf.toString('utf8', this.pos, this.pos + n);
         this.pos += n;
         return s;
       }

@@ -68,17 +68,23 @@ export class ChunkPools {
   }
 
   addFrame(method: number, line: number): void {
-    if (this.nFrames === this.frameMethod.length) {
-      const m = new Float64Array(this.nFrames * 2);
-      m.set(this.frameMethod);
-      this.frameMethod = m;
-      const l = new Int32Array(this.nFrames * 2);
-      l.set(this.frameLine);
-      this.frameLine = l;
-    }
+    if (this.nFrames === this.frameMethod.length) this.reserveFrames(1);
     this.frameMethod[this.nFrames] = method;
     this.frameLine[this.nFrames] = line;
     this.nFrames++;
+  }
+
+  /** Room for `k` more frames, so a decoder can write frameMethod/frameLine directly. */
+  reserveFrames(k: number): void {
+    if (this.nFrames + k <= this.frameMethod.length) return;
+    let cap = this.frameMethod.length * 2;
+    while (cap < this.nFrames + k) cap *= 2;
+    const m = new Float64Array(cap);
+    m.set(this.frameMethod.subarray(0, this.nFrames));
+    this.frameMethod = m;
+    const l = new Int32Array(cap);
+    l.set(this.frameLine.subarray(0, this.nFrames));
+    this.frameLine = l;
   }
 
   /** Opens stack `id`; its frames are the addFrame calls until the next beginStack/finish. */
@@ -369,8 +375,9 @@ function isVarintsOnly(bp: BoundPlan): boolean {
 }
 
 /**
- * Stack frames are most of a recording's bytes; this reads them with the varint decoding inlined for the
- * usual short values, falling back to the reader for long ones.
+ * Stack frames are most of a recording's bytes, and a server sees many recordings on cold (unoptimized) code, so
+ * this loop is written for few operations per byte: bounds are checked once per frame (a frame of n varints
+ * is at most 9n bytes), values up to 14 bits are decoded inline, and the rest goes through the reader.
  */
 function readFramesFast(
   r: ByteReader,
@@ -380,49 +387,62 @@ function readFramesFast(
   lineField: number,
   pools: ChunkPools,
 ): void {
+  pools.reserveFrames(nFrames);
+  const frameMethod = pools.frameMethod;
+  const frameLine = pools.frameLine;
+  let at = pools.nFrames;
   const b = r.buf;
   const end = r.end;
+  const maxFrameBytes = 9 * nFields;
+  let p = r.pos;
   for (let k = 0; k < nFrames; k++) {
     let method = 0;
     let line = 0;
-    for (let f = 0; f < nFields; f++) {
-      const p = r.pos;
-      // Up to three bytes (21 bits) inline; anything longer goes through the general decoder.
-      if (p + 3 <= end) {
-        let x = b[p]!;
-        let v = x & 0x7f;
-        if (x < 0x80) {
-          r.pos = p + 1;
-        } else {
-          x = b[p + 1]!;
-          v |= (x & 0x7f) << 7;
+    if (p + maxFrameBytes <= end) {
+      for (let f = 0; f < nFields; f++) {
+        const x = b[p]!;
+        if (f === methodField || f === lineField) {
+          let v: number;
           if (x < 0x80) {
-            r.pos = p + 2;
+            v = x;
+            p++;
+          } else if (b[p + 1]! < 0x80) {
+            v = (x & 0x7f) | (b[p + 1]! << 7);
+            p += 2;
           } else {
-            x = b[p + 2]!;
-            v |= (x & 0x7f) << 14;
-            if (x < 0x80) {
-              r.pos = p + 3;
+            r.pos = p;
+            if (f === methodField) {
+              v = r.id();
             } else {
-              v = -1;
+              r.varlongParts();
+              v = r.lo | 0;
             }
+            p = r.pos;
           }
-        }
-        if (v >= 0) {
           if (f === methodField) method = v;
-          else if (f === lineField) line = v;
-          continue;
+          else line = v;
+        } else {
+          // Skip a varint: at most 9 bytes, the 9th always final.
+          let i = 0;
+          while (b[p++]! >= 0x80 && ++i < 9);
         }
       }
-      if (f === methodField) {
-        method = r.id();
-      } else if (f === lineField) {
-        r.varlongParts();
-        line = r.lo | 0;
-      } else {
-        r.skipVarint();
+    } else {
+      // Near the end of the pool: the checked reader, which reports truncation.
+      r.pos = p;
+      for (let f = 0; f < nFields; f++) {
+        if (f === methodField) method = r.id();
+        else if (f === lineField) {
+          r.varlongParts();
+          line = r.lo | 0;
+        } else r.skipVarint();
       }
+      p = r.pos;
     }
-    pools.addFrame(method, line);
+    frameMethod[at] = method;
+    frameLine[at] = line;
+    at++;
   }
+  r.pos = p;
+  pools.nFrames = at;
 }

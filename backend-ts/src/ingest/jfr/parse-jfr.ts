@@ -1,3 +1,7 @@
+// JFR (Java Flight Recorder) recordings as the Pyroscope Java agent (async-profiler) and JDK Flight Recorder
+// write them, read into normalized profiles. A recording is a sequence of self-contained chunks; each chunk is
+// read in three passes over its bytes: metadata.ts (the type system), constant-pools.ts (stack traces, methods,
+// classes, symbols), events.ts (the samples); profile-builder.ts turns samples into one profile per type.
 import type { NormalizedProfile } from '../../model/profile.js';
 import { ByteReader } from './byte-reader.js';
 import { readChunkHeader } from './chunk-header.js';
@@ -56,6 +60,12 @@ export interface ParseJfrOptions {
   /** The request's from/until in ms; JFR profiles take their time from the request, not the recording. */
   startTimeMs?: number;
   endTimeMs?: number;
+  /**
+   * Unit of the mutex and block `delay` values. Pyroscope reports the events' raw durations, which are in JFR
+   * ticks (nanoseconds only where the recording's clock ticks at 1 GHz), under "nanoseconds"; 'ticks' (the
+   * default) keeps that for compatible series, 'nanoseconds' converts with the chunk's ticks per second.
+   */
+  delayUnit?: 'ticks' | 'nanoseconds';
 }
 
 /**
@@ -78,7 +88,7 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
   const resolver = labels === undefined ? null : new LabelsResolver(decodeLabelsSnapshot(labels));
   const sampleRate = options.sampleRate ?? 100;
   const builder = new JfrProfileBuilder();
-  const sink = new SampleSink(builder, resolver, sampleRate > 0 ? Math.trunc(1e9 / sampleRate) : 0);
+  const sink = new SampleSink(builder, resolver, sampleRate > 0 ? Math.trunc(1e9 / sampleRate) : 0, options.delayUnit === 'nanoseconds');
   const r = new ByteReader(jfr);
   let pos = 0;
   while (pos < jfr.length) {
@@ -90,7 +100,7 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
     const pools = readConstantPools(r, chunk, meta, plans);
     r.stringPool = pools.strings;
     builder.startChunk(pools);
-    sink.startChunk();
+    sink.startChunk(chunk.ticksPerSecond);
     readEvents(r, chunk, meta, plans, pools, sink);
     pos = chunk.end;
   }
@@ -101,7 +111,9 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
 
 /**
  * The mapping from JFR events to profile samples, as Pyroscope's JFR reader (grafana/jfr-parser) does it, so the
- * same recording yields the same series here as there.
+ * same recording yields the same series here as there. One deliberate difference: that reader keeps the sample
+ * count of the last wall-clock event in a value shared with later events, so an allocation or execution sample
+ * after it would count that many times; here every event counts for itself.
  */
 class SampleSink implements EventSink {
   private readonly builder: JfrProfileBuilder;
@@ -119,18 +131,24 @@ class SampleSink implements EventSink {
   private lastCorr = -1;
   private readonly corrCache = new Map<string, number>();
 
-  constructor(builder: JfrProfileBuilder, resolver: LabelsResolver | null, period: number) {
+  private readonly delayInNanos: boolean;
+  /** Multiplier from the chunk's ticks to the delay unit. */
+  private delayScale = 1;
+
+  constructor(builder: JfrProfileBuilder, resolver: LabelsResolver | null, period: number, delayInNanos: boolean) {
     this.builder = builder;
     this.resolver = resolver;
     this.period = period;
+    this.delayInNanos = delayInNanos;
   }
 
   /**
    * Writers repeat their settings in every chunk, so a chunk's `event` is its own; not carrying it over keeps
    * concatenated recordings (one chunk in wall mode, the next not) from leaking one mode into the other.
    */
-  startChunk(): void {
+  startChunk(ticksPerSecond: number): void {
     this.event = '';
+    this.delayScale = this.delayInNanos && ticksPerSecond > 0 ? 1e9 / ticksPerSecond : 1;
   }
 
   onEvent(kind: number, v: SlotValues, pools: ChunkPools): void {
@@ -163,10 +181,10 @@ class SampleSink implements EventSink {
         b.add(PT_ALLOC_SAMPLE, stack, 0, 1, v.num[S_VALUE]!);
         return;
       case EV_MONITOR_ENTER:
-        b.add(PT_LOCK, stack, this.correlation(v), 1, v.num[S_VALUE]!);
+        b.add(PT_LOCK, stack, this.correlation(v), 1, this.delay(v.num[S_VALUE]!));
         return;
       case EV_THREAD_PARK:
-        b.add(PT_THREAD_PARK, stack, 0, 1, v.num[S_VALUE]!);
+        b.add(PT_THREAD_PARK, stack, 0, 1, this.delay(v.num[S_VALUE]!));
         return;
       case EV_LIVE_OBJECT:
         b.add(PT_LIVE_OBJECT, stack, 0, 1, 0);
@@ -178,6 +196,10 @@ class SampleSink implements EventSink {
         if (v.str[S_NAME] === 'event') this.event = v.str[S_TEXT] ?? '';
         return;
     }
+  }
+
+  private delay(ticks: number): number {
+    return this.delayScale === 1 ? ticks : Math.round(ticks * this.delayScale);
   }
 
   private correlation(v: SlotValues): number {

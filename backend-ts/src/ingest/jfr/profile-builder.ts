@@ -56,12 +56,17 @@ class IntColumn {
     this.a = new Int32Array(cap);
   }
   push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.n === this.a.length) this.reserve(1);
     this.a[this.n++] = v;
+  }
+  /** Makes room for `k` more values, so a hot loop can write `a` directly. */
+  reserve(k: number): void {
+    if (this.n + k <= this.a.length) return;
+    let cap = this.a.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const b = new Int32Array(cap);
+    b.set(this.a.subarray(0, this.n));
+    this.a = b;
   }
 }
 
@@ -225,22 +230,31 @@ export class JfrProfileBuilder {
     const to = pools.stackStart[jfrStack + 1]!;
     const scratch = this.frameScratch;
     scratch.n = 0;
+    scratch.reserve(to - from);
+    const out = scratch.a;
+    let n = 0;
     let hash = 0x811c9dc5;
+    const methods = pools.frameMethod;
+    const lines = pools.frameLine;
     for (let i = from; i < to; i++) {
-      const fn = this.methodFunction(pools, pools.frameMethod[i]!);
+      const fn = this.methodFunction(pools, methods[i]!);
       // Frames whose method or class is not in the pools are left out, as Pyroscope does.
       if (fn < 0) continue;
-      const frame = this.frame(fn, pools.frameLine[i]!);
-      scratch.push(frame);
+      const frame = this.frame(fn, lines[i]!);
+      out[n++] = frame;
       hash = Math.imul(hash ^ frame, 0x01000193);
     }
+    scratch.n = n;
     const head = this.stackByHash.get(hash);
     for (let id = head === undefined ? -1 : head; id >= 0; id = this.stackNext.a[id]!) {
       if (this.sameFrames(id, scratch)) return id;
     }
     const id = this.stackOffsets.n - 1;
-    for (let i = 0; i < scratch.n; i++) this.stackFrames.push(scratch.a[i]!);
-    this.stackOffsets.push(this.stackFrames.n);
+    const frames = this.stackFrames;
+    frames.reserve(n);
+    frames.a.set(out.subarray(0, n), frames.n);
+    frames.n += n;
+    this.stackOffsets.push(frames.n);
     this.stackNext.push(head === undefined ? -1 : head);
     this.stackByHash.set(hash, id);
     return id;

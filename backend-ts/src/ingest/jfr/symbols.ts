@@ -15,13 +15,14 @@ const PYROSCOPE_ASYNC_PROFILER =
   /^(?:\.?\/tmp\/)?libasyncProfiler-(?:linux-arm64|linux-musl-x64|linux-x64|macos)-17b9a1d8156277a98ccc871afa9a8f69215f92\.so(?: \(deleted\))?$/;
 
 export function normalizeSymbol(s: string): string {
-  // One cheap scan decides whether any rule can apply; almost no symbol needs the regexes.
+  // Every rule needs a '$' or a ".so" suffix; almost no symbol gets past these two checks to the regexes.
   if (s.includes('$$Lambda')) return s.replace(LAMBDA, '$1_');
-  if (s.includes('GeneratedMethodAccessor')) return s.replace(REFLECT_ACCESSOR, '$1_');
-  if (s.includes('.so')) {
-    if (ZSTD_JNI.test(s)) return 'libzstd-jni-_.so';
-    if (CORRETTO.test(s)) return 'libamazonCorrettoCryptoProvider_.so';
-    if (PYROSCOPE_ASYNC_PROFILER.test(s)) return 'libasyncProfiler-_.so';
+  if (s.endsWith('.so') || s.endsWith('.so (deleted)')) {
+    if (s.includes('libzstd-jni-')) return ZSTD_JNI.test(s) ? 'libzstd-jni-_.so' : s;
+    if (s.includes('amazonCorrettoCryptoProvider')) return CORRETTO.test(s) ? 'libamazonCorrettoCryptoProvider_.so' : s;
+    if (s.includes('libasyncProfiler-')) return PYROSCOPE_ASYNC_PROFILER.test(s) ? 'libasyncProfiler-_.so' : s;
+    return s;
   }
+  if (s.startsWith('jdk/internal/reflect/GeneratedMethodAccessor')) return s.replace(REFLECT_ACCESSOR, '$1_');
   return s;
 }
