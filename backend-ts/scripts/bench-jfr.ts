@@ -55,8 +55,14 @@ const parseRate = mb / (median(parseMs) / 1000);
 const gunzipRate = mb / (median(gunzipMs) / 1000);
 
 const samples = profiles.reduce((n, p) => n + p.profile.sampleStack.length, 0);
-console.log(`recording: ${mb.toFixed(2)} MB (${chunks.length} chunks, ${(gz.length / 1e6).toFixed(2)} MB gzipped) -> ${profiles.length} profiles, ${samples} samples`);
+console.log(
+  `recording: ${mb.toFixed(2)} MB (${chunks.length} chunks, ${(gz.length / 1e6).toFixed(2)} MB gzipped) -> ${profiles.length} profiles, ${samples} samples`
+);
 console.log(`first parse (cold JIT): ${coldMs.toFixed(1)} ms`);
-console.log(`jfr parse : ${parseRate.toFixed(1).padStart(7)} MB/s  (median ${median(parseMs).toFixed(1)} ms of ${runs})`);
-console.log(`gunzip    : ${gunzipRate.toFixed(1).padStart(7)} MB/s  (median ${median(gunzipMs).toFixed(1)} ms, output bytes)`);
+console.log(
+  `jfr parse : ${parseRate.toFixed(1).padStart(7)} MB/s  (median ${median(parseMs).toFixed(1)} ms of ${runs})`
+);
+console.log(
+  `gunzip    : ${gunzipRate.toFixed(1).padStart(7)} MB/s  (median ${median(gunzipMs).toFixed(1)} ms, output bytes)`
+);
 console.log(`ratio jfr/gunzip: ${(parseRate / gunzipRate).toFixed(2)}`);

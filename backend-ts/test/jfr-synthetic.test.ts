@@ -22,7 +22,9 @@ class Out {
   varint(value: number | bigint): this {
     let v = BigInt.asUintN(64, BigInt(value));
     for (let i = 0; i < 8; i++) {
-      if (v < 0x80n) return this.u8(Number(v));
+      if (v < 0x80n) {
+        return this.u8(Number(v));
+      }
       this.u8(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
     }
@@ -31,7 +33,9 @@ class Out {
 
   /** A varint padded to `width` bytes, as async-profiler writes sizes it patches in later. */
   paddedVarint(value: number, width: number): this {
-    for (let i = 0; i < width - 1; i++) this.u8(((value >>> (7 * i)) & 0x7f) | 0x80);
+    for (let i = 0; i < width - 1; i++) {
+      this.u8(((value >>> (7 * i)) & 0x7f) | 0x80);
+    }
     return this.u8((value >>> (7 * (width - 1))) & 0x7f);
   }
 
@@ -48,18 +52,24 @@ class Out {
   utf8(s: string): this {
     const b = new TextEncoder().encode(s);
     this.u8(3).varint(b.length);
-    for (const x of b) this.u8(x);
+    for (const x of b) {
+      this.u8(x);
+    }
     return this;
   }
 
   i64be(v: number): this {
     const b = BigInt(v);
-    for (let i = 7; i >= 0; i--) this.u8(Number((b >> BigInt(i * 8)) & 0xffn));
+    for (let i = 7; i >= 0; i--) {
+      this.u8(Number((b >> BigInt(i * 8)) & 0xffn));
+    }
     return this;
   }
 
   append(o: Out): this {
-    for (const x of o.bytes) this.bytes.push(x);
+    for (const x of o.bytes) {
+      this.bytes.push(x);
+    }
     return this;
   }
 }
@@ -87,9 +97,23 @@ function classes(ids: Partial<Record<string, number>> = {}): ClassDef[] {
   const cp = true;
   const event = 'jdk.jfr.Event';
   defs.push(
-    { id: id('java.lang.Thread'), name: 'java.lang.Thread', fields: [{ name: 'osName', type: 'java.lang.String' }, { name: 'osThreadId', type: 'long' }] },
+    {
+      id: id('java.lang.Thread'),
+      name: 'java.lang.Thread',
+      fields: [
+        { name: 'osName', type: 'java.lang.String' },
+        { name: 'osThreadId', type: 'long' },
+      ],
+    },
     { id: id('jdk.types.Symbol'), name: 'jdk.types.Symbol', fields: [{ name: 'string', type: 'java.lang.String' }] },
-    { id: id('java.lang.Class'), name: 'java.lang.Class', fields: [{ name: 'name', type: 'jdk.types.Symbol', cp }, { name: 'modifiers', type: 'int' }] },
+    {
+      id: id('java.lang.Class'),
+      name: 'java.lang.Class',
+      fields: [
+        { name: 'name', type: 'jdk.types.Symbol', cp },
+        { name: 'modifiers', type: 'int' },
+      ],
+    },
     {
       id: id('jdk.types.Method'),
       name: 'jdk.types.Method',
@@ -100,7 +124,11 @@ function classes(ids: Partial<Record<string, number>> = {}): ClassDef[] {
         { name: 'hidden', type: 'boolean' },
       ],
     },
-    { id: id('jdk.types.FrameType'), name: 'jdk.types.FrameType', fields: [{ name: 'description', type: 'java.lang.String' }] },
+    {
+      id: id('jdk.types.FrameType'),
+      name: 'jdk.types.FrameType',
+      fields: [{ name: 'description', type: 'java.lang.String' }],
+    },
     {
       id: id('jdk.types.StackFrame'),
       name: 'jdk.types.StackFrame',
@@ -114,9 +142,16 @@ function classes(ids: Partial<Record<string, number>> = {}): ClassDef[] {
     {
       id: id('jdk.types.StackTrace'),
       name: 'jdk.types.StackTrace',
-      fields: [{ name: 'truncated', type: 'boolean' }, { name: 'frames', type: 'jdk.types.StackFrame', array: true }],
+      fields: [
+        { name: 'truncated', type: 'boolean' },
+        { name: 'frames', type: 'jdk.types.StackFrame', array: true },
+      ],
     },
-    { id: id('jdk.types.ThreadState'), name: 'jdk.types.ThreadState', fields: [{ name: 'name', type: 'java.lang.String' }] },
+    {
+      id: id('jdk.types.ThreadState'),
+      name: 'jdk.types.ThreadState',
+      fields: [{ name: 'name', type: 'java.lang.String' }],
+    },
     {
       id: id('jdk.ExecutionSample'),
       name: 'jdk.ExecutionSample',
@@ -196,7 +231,7 @@ function classes(ids: Partial<Record<string, number>> = {}): ClassDef[] {
         { name: 'load', type: 'double' },
         { name: 'tags', type: 'java.lang.String', array: true },
       ],
-    },
+    }
   );
   return defs;
 }
@@ -205,49 +240,85 @@ function metadataEvent(defs: ClassDef[]): Out {
   const strings: string[] = [];
   const s = (x: string): number => {
     let i = strings.indexOf(x);
-    if (i < 0) i = strings.push(x) - 1;
+    if (i < 0) {
+      i = strings.push(x) - 1;
+    }
     return i;
   };
   const byName = new Map(defs.map((d) => [d.name, d]));
   const body = new Out();
   const element = (name: string, attrs: Array<[string, string]>, children: Array<() => void>): void => {
     body.varint(s(name)).varint(attrs.length);
-    for (const [k, v] of attrs) body.varint(s(k)).varint(s(v));
+    for (const [k, v] of attrs) {
+      body.varint(s(k)).varint(s(v));
+    }
     body.varint(children.length);
-    for (const c of children) c();
+    for (const c of children) {
+      c();
+    }
   };
-  element('root', [], [
-    () =>
-      element(
-        'metadata',
-        [],
-        defs.map((d) => () =>
-          element(
-            'class',
-            [['id', String(d.id)], ['name', d.name], ...(d.superType ? [['superType', d.superType] as [string, string]] : [])],
-            [
-              ...d.fields.map((f) => () =>
-                element(
-                  'field',
-                  [
-                    ['name', f.name],
-                    ['class', String(byName.get(f.type)!.id)],
-                    ...(f.cp ? [['constantPool', 'true'] as [string, string]] : []),
-                    ...(f.array ? [['dimension', '1'] as [string, string]] : []),
-                  ],
-                  // An annotation on every field, to be skipped.
-                  [() => element('annotation', [['class', '999'], ['value', 'a label']], [])],
-                ),
-              ),
-              () => element('setting', [['name', 'enabled']], []),
-            ],
-          ),
+  element(
+    'root',
+    [],
+    [
+      () =>
+        element(
+          'metadata',
+          [],
+          defs.map(
+            (d) => () =>
+              element(
+                'class',
+                [
+                  ['id', String(d.id)],
+                  ['name', d.name],
+                  ...(d.superType ? [['superType', d.superType] as [string, string]] : []),
+                ],
+                [
+                  ...d.fields.map(
+                    (f) => () =>
+                      element(
+                        'field',
+                        [
+                          ['name', f.name],
+                          ['class', String(byName.get(f.type)!.id)],
+                          ...(f.cp ? [['constantPool', 'true'] as [string, string]] : []),
+                          ...(f.array ? [['dimension', '1'] as [string, string]] : []),
+                        ],
+                        // An annotation on every field, to be skipped.
+                        [
+                          () =>
+                            element(
+                              'annotation',
+                              [
+                                ['class', '999'],
+                                ['value', 'a label'],
+                              ],
+                              []
+                            ),
+                        ]
+                      )
+                  ),
+                  () => element('setting', [['name', 'enabled']], []),
+                ]
+              )
+          )
         ),
-      ),
-    () => element('region', [['locale', 'en_US'], ['gmtOffset', '0']], []),
-  ]);
+      () =>
+        element(
+          'region',
+          [
+            ['locale', 'en_US'],
+            ['gmtOffset', '0'],
+          ],
+          []
+        ),
+    ]
+  );
   const payload = new Out().varint(0).varint(1).varint(0).varint(1).varint(strings.length);
-  for (const x of strings) payload.utf8(x);
+  for (const x of strings) {
+    payload.utf8(x);
+  }
   payload.append(body);
   return sized(payload);
 }
@@ -262,7 +333,9 @@ type Value = number | bigint | string | { ref: number | bigint } | { utf8: strin
 /** One inline value of class `type`, fields given in declaration order. */
 function writeValue(o: Out, defs: ClassDef[], type: string, values: Value[] | undefined): void {
   // No values: leave the value out (only for recordings meant to be rejected before it is read).
-  if (values === undefined) return;
+  if (values === undefined) {
+    return;
+  }
   const def = defs.find((d) => d.name === type)!;
   def.fields.forEach((f, i) => writeField(o, defs, f, values[i]!));
 }
@@ -271,7 +344,9 @@ function writeField(o: Out, defs: ClassDef[], f: FieldDef, v: Value): void {
   if (f.array) {
     const items = v as Value[];
     o.varint(items.length);
-    for (const item of items) writeField(o, defs, { ...f, array: false }, item);
+    for (const item of items) {
+      writeField(o, defs, { ...f, array: false }, item);
+    }
     return;
   }
   if (f.cp) {
@@ -287,12 +362,18 @@ function writeField(o: Out, defs: ClassDef[], f: FieldDef, v: Value): void {
       o.u8(0x3f).u8(0x80).u8(0).u8(0);
       return;
     case 'double':
-      for (let i = 0; i < 8; i++) o.u8(i === 0 ? 0x40 : 0);
+      for (let i = 0; i < 8; i++) {
+        o.u8(i === 0 ? 0x40 : 0);
+      }
       return;
     case 'java.lang.String':
-      if (typeof v === 'string') o.utf8(v);
-      else if (typeof v === 'object' && !Array.isArray(v) && 'ref' in v) o.u8(2).varint(v.ref);
-      else o.u8(0);
+      if (typeof v === 'string') {
+        o.utf8(v);
+      } else if (typeof v === 'object' && !Array.isArray(v) && 'ref' in v) {
+        o.u8(2).varint(v.ref);
+      } else {
+        o.u8(0);
+      }
       return;
     case 'char':
     case 'short':
@@ -321,27 +402,73 @@ function checkpoint(defs: ClassDef[], pools: Pools, delta: number): Out {
   const p = new Out().varint(1).varint(0).varint(0).varint9(delta).u8(1);
   const groups: Array<[string, Array<() => void>]> = [];
   const o = new Out();
-  if (pools.strings) groups.push(['java.lang.String', pools.strings.map(([k, v]) => () => o.varint(k).utf8(v))]);
-  groups.push(['jdk.types.Symbol', pools.symbols.map(([k, v]) => () => writeValue(o.varint(k), defs, 'jdk.types.Symbol', [v]))]);
-  groups.push(['java.lang.Class', pools.classes.map(([k, v]) => () => writeValue(o.varint(k), defs, 'java.lang.Class', [v, 1]))]);
+  if (pools.strings) {
+    groups.push([
+      'java.lang.String',
+      pools.strings.map(
+        ([k, v]) =>
+          () =>
+            o.varint(k).utf8(v)
+      ),
+    ]);
+  }
+  groups.push([
+    'jdk.types.Symbol',
+    pools.symbols.map(
+      ([k, v]) =>
+        () =>
+          writeValue(o.varint(k), defs, 'jdk.types.Symbol', [v])
+    ),
+  ]);
+  groups.push([
+    'java.lang.Class',
+    pools.classes.map(
+      ([k, v]) =>
+        () =>
+          writeValue(o.varint(k), defs, 'java.lang.Class', [v, 1])
+    ),
+  ]);
   groups.push([
     'jdk.types.Method',
-    pools.methods.map(([k, cls, name]) => () => writeValue(o.varint(k), defs, 'jdk.types.Method', [cls, name, 0, 0])),
+    pools.methods.map(
+      ([k, cls, name]) =>
+        () =>
+          writeValue(o.varint(k), defs, 'jdk.types.Method', [cls, name, 0, 0])
+    ),
   ]);
   groups.push([
     'jdk.types.StackTrace',
-    pools.stacks.map(([k, truncated, frames]) => () =>
-      writeValue(o.varint(k), defs, 'jdk.types.StackTrace', [truncated ? 1 : 0, frames.map(([m, line]) => [m, line, 7, 1])]),
+    pools.stacks.map(
+      ([k, truncated, frames]) =>
+        () =>
+          writeValue(o.varint(k), defs, 'jdk.types.StackTrace', [
+            truncated ? 1 : 0,
+            frames.map(([m, line]) => [m, line, 7, 1]),
+          ])
     ),
   ]);
-  groups.push(['jdk.types.ThreadState', (pools.states ?? [[1, 'STATE_RUNNABLE'], [2, 'STATE_SLEEPING']]).map(([k, v]) => () => writeValue(o.varint(k), defs, 'jdk.types.ThreadState', [v]))]);
+  groups.push([
+    'jdk.types.ThreadState',
+    (
+      pools.states ?? [
+        [1, 'STATE_RUNNABLE'],
+        [2, 'STATE_SLEEPING'],
+      ]
+    ).map(
+      ([k, v]) =>
+        () =>
+          writeValue(o.varint(k), defs, 'jdk.types.ThreadState', [v])
+    ),
+  ]);
   groups.push(['java.lang.Thread', [() => writeValue(o.varint(1), defs, 'java.lang.Thread', ['main', 1])]]);
   groups.push(['jdk.types.FrameType', [() => writeValue(o.varint(1), defs, 'jdk.types.FrameType', ['JIT compiled'])]]);
   p.varint(groups.length);
   for (const [type, entries] of groups) {
     p.varint(id(type)).varint(entries.length);
     o.bytes.length = 0;
-    for (const e of entries) e();
+    for (const e of entries) {
+      e();
+    }
     p.append(o);
   }
   return sized(p);
@@ -362,7 +489,9 @@ function event(defs: ClassDef[], type: string, values: Value[]): Out {
 function chunk(defs: ClassDef[], pools: Pools, events: Out[], loop = false, ticksPerSecond = 1e9): Uint8Array {
   const meta = metadataEvent(defs);
   const body = new Out().append(meta);
-  for (const e of events) body.append(e);
+  for (const e of events) {
+    body.append(e);
+  }
   // Two checkpoints: the first with the String pool alone (so references to it come from a later checkpoint).
   const firstAt = 68 + body.bytes.length;
   const firstPools: Pools = { symbols: [], classes: [], methods: [], stacks: [], states: [], strings: pools.strings };
@@ -373,7 +502,14 @@ function chunk(defs: ClassDef[], pools: Pools, events: Out[], loop = false, tick
   body.append(checkpoint(defs, { ...pools, strings: undefined }, firstAt - lastAt));
   const size = 68 + body.bytes.length;
   const header = new Out().u8(0x46).u8(0x4c).u8(0x52).u8(0).u8(0).u8(2).u8(0).u8(0);
-  header.i64be(size).i64be(lastAt).i64be(68).i64be(1_700_000_000_000_000_000).i64be(10e9).i64be(0).i64be(ticksPerSecond);
+  header
+    .i64be(size)
+    .i64be(lastAt)
+    .i64be(68)
+    .i64be(1_700_000_000_000_000_000)
+    .i64be(10e9)
+    .i64be(0)
+    .i64be(ticksPerSecond);
   header.u8(0).u8(0).u8(0).u8(1);
   return Uint8Array.from([...header.bytes, ...body.bytes]);
 }
@@ -400,13 +536,18 @@ function collapsed(p: NormalizedProfile, withLabels = false): string[] {
     let key = frames.join(';');
     if (withLabels) {
       const labels = p.labelSets[p.sampleLabelSet[s]!]!.map(([k, v]) => `${k}=${v}`);
-      if (p.sampleSpan[s] !== 0) labels.push(`span=${p.strings[p.sampleSpan[s]!]}`);
+      if (p.sampleSpan[s] !== 0) {
+        labels.push(`span=${p.strings[p.sampleSpan[s]!]}`);
+      }
       key += ` {${labels.join(',')}}`;
     }
     const vals = p.sampleValues.map((c) => c[s]!);
     const cur = m.get(key);
-    if (cur) vals.forEach((v, i) => (cur[i]! += v));
-    else m.set(key, vals);
+    if (cur) {
+      vals.forEach((v, i) => (cur[i]! += v));
+    } else {
+      m.set(key, vals);
+    }
   }
   return [...m].map(([k, v]) => `${k} [${v.join(' ')}]`).sort();
 }
@@ -415,17 +556,31 @@ function collapsed(p: NormalizedProfile, withLabels = false): string[] {
 function assertWellFormed(p: NormalizedProfile): void {
   assert.equal(p.strings[0], '');
   const nFn = p.fnName.length;
-  for (const col of [p.fnSystemName, p.fnFilename, p.fnStartLine]) assert.equal(col.length, nFn);
-  for (const col of [p.fnName, p.fnSystemName, p.fnFilename]) for (const s of col) assert.ok(s >= 0 && s < p.strings.length);
+  for (const col of [p.fnSystemName, p.fnFilename, p.fnStartLine]) {
+    assert.equal(col.length, nFn);
+  }
+  for (const col of [p.fnName, p.fnSystemName, p.fnFilename]) {
+    for (const s of col) {
+      assert.ok(s >= 0 && s < p.strings.length);
+    }
+  }
   assert.equal(p.frameLine.length, p.frameFn.length);
-  for (const f of p.frameFn) assert.ok(f >= 0 && f < nFn);
+  for (const f of p.frameFn) {
+    assert.ok(f >= 0 && f < nFn);
+  }
   assert.equal(p.stackOffsets[0], 0);
   assert.equal(p.stackOffsets[p.stackOffsets.length - 1], p.stackFrames.length);
-  for (let i = 1; i < p.stackOffsets.length; i++) assert.ok(p.stackOffsets[i]! >= p.stackOffsets[i - 1]!);
-  for (const f of p.stackFrames) assert.ok(f >= 0 && f < p.frameFn.length);
+  for (let i = 1; i < p.stackOffsets.length; i++) {
+    assert.ok(p.stackOffsets[i]! >= p.stackOffsets[i - 1]!);
+  }
+  for (const f of p.stackFrames) {
+    assert.ok(f >= 0 && f < p.frameFn.length);
+  }
   const n = p.sampleStack.length;
   assert.equal(p.sampleValues.length, p.sampleTypes.length);
-  for (const col of p.sampleValues) assert.equal(col.length, n);
+  for (const col of p.sampleValues) {
+    assert.equal(col.length, n);
+  }
   assert.equal(p.sampleLabelSet.length, n);
   assert.equal(p.sampleSpan.length, n);
   for (let s = 0; s < n; s++) {
@@ -435,7 +590,9 @@ function assertWellFormed(p: NormalizedProfile): void {
   }
   assert.deepEqual(p.labelSets[0], []);
   for (const ls of p.labelSets) {
-    for (let i = 1; i < ls.length; i++) assert.ok(ls[i - 1]![0] < ls[i]![0], 'label sets sorted by name, names unique');
+    for (let i = 1; i < ls.length; i++) {
+      assert.ok(ls[i - 1]![0] < ls[i]![0], 'label sets sorted by name, names unique');
+    }
   }
 }
 
@@ -473,9 +630,31 @@ const basePools: Pools = {
     [104, 999, 2],
   ],
   stacks: [
-    [1, false, [[BIG, 20], [100, 5]]],
-    [BIG, true, [[BIG2, -1], [NEGATIVE_AS_SIGNED, 0], [100, 5]]],
-    [3, false, [[104, 1], [100, 6]]],
+    [
+      1,
+      false,
+      [
+        [BIG, 20],
+        [100, 5],
+      ],
+    ],
+    [
+      BIG,
+      true,
+      [
+        [BIG2, -1],
+        [NEGATIVE_AS_SIGNED, 0],
+        [100, 5],
+      ],
+    ],
+    [
+      3,
+      false,
+      [
+        [104, 1],
+        [100, 6],
+      ],
+    ],
   ],
 };
 
@@ -521,15 +700,23 @@ test('64-bit ids, String-pool symbols, lambda names and every profile type', () 
   assert.deepEqual(collapsed(ps.get('process_cpu:cpu')!.profile), [`${deep} [10000000]`, `${hot} [20000000]`]);
   // Not in wall mode: the wall clock sample counts as wall time only. Frames of unknown classes are left out.
   assert.deepEqual(collapsed(ps.get('wall:wall')!.profile), ['com/example/App.main:6 [40000000]']);
-  assert.deepEqual(collapsed(ps.get('memory:alloc_in_new_tlab_objects+alloc_in_new_tlab_bytes')!.profile), [`${hot} [2 5096]`]);
-  assert.deepEqual(collapsed(ps.get('memory:alloc_outside_tlab_objects+alloc_outside_tlab_bytes')!.profile), [`${hot} [1 77]`]);
+  assert.deepEqual(collapsed(ps.get('memory:alloc_in_new_tlab_objects+alloc_in_new_tlab_bytes')!.profile), [
+    `${hot} [2 5096]`,
+  ]);
+  assert.deepEqual(collapsed(ps.get('memory:alloc_outside_tlab_objects+alloc_outside_tlab_bytes')!.profile), [
+    `${hot} [1 77]`,
+  ]);
   assert.deepEqual(collapsed(ps.get('memory:alloc_sample_objects+alloc_sample_bytes')!.profile), [`${deep} [1 64]`]);
   assert.deepEqual(collapsed(ps.get('mutex:contentions+delay')!.profile), [`${hot} [1 5000]`]);
   assert.deepEqual(collapsed(ps.get('block:contentions+delay')!.profile), [`${hot} [1 7000]`]);
-  assert.deepEqual(collapsed(ps.get('memory:malloc_objects+malloc_bytes')!.profile), ['com/example/App.main:6 [1 128]']);
+  assert.deepEqual(collapsed(ps.get('memory:malloc_objects+malloc_bytes')!.profile), [
+    'com/example/App.main:6 [1 128]',
+  ]);
   assert.deepEqual(collapsed(ps.get('memory:live')!.profile), [`${hot} [1]`]);
 
-  for (const p of ps.values()) assertWellFormed(p.profile);
+  for (const p of ps.values()) {
+    assertWellFormed(p.profile);
+  }
   const cpu = ps.get('process_cpu:cpu')!.profile;
   assert.deepEqual(cpu.sampleTypes, [{ type: 'cpu', unit: 'nanoseconds' }]);
   assert.deepEqual(cpu.periodType, { type: 'cpu', unit: 'nanoseconds' });
@@ -554,7 +741,10 @@ test('wall mode: execution samples also count as wall time; runnable wall clock 
 test('chunks are independent: the same ids name different constants in each', () => {
   const defs = classes();
   const other: Pools = {
-    symbols: [[1, 'org/other/Thing'], [2, 'spin']],
+    symbols: [
+      [1, 'org/other/Thing'],
+      [2, 'spin'],
+    ],
     classes: [[10, 1]],
     methods: [[100, 10, 2]],
     stacks: [[1, false, [[100, 9]]]],
@@ -563,7 +753,11 @@ test('chunks are independent: the same ids name different constants in each', ()
   // The second chunk also renumbers the classes of the type system.
   const defs2 = classes({ 'jdk.ExecutionSample': 300, 'jdk.types.StackTrace': 301, long: 302 });
   const sample2 = event(defs2, 'jdk.ExecutionSample', [1, 1, 1, 1, 0, 0, 0]);
-  const jfr = concat(chunk(defs, basePools, [sample, sample]), chunk(defs2, other, [sample2]), chunk(defs, basePools, [sample]));
+  const jfr = concat(
+    chunk(defs, basePools, [sample, sample]),
+    chunk(defs2, other, [sample2]),
+    chunk(defs, basePools, [sample])
+  );
   const ps = byType(parseJfr(jfr));
   assert.deepEqual(collapsed(ps.get('process_cpu:cpu')!.profile), [
     'com/example/App.main:5;com/example/App.work:20 [30000000]',
@@ -594,7 +788,16 @@ test('labels snapshot: context labels per sample, span id and span name from the
       // A legacy agent's span id as a context label goes to the span column too.
       '3': create(ContextSchema, { labels: { '15': 16n } }),
     },
-    strings: { '10': 'endpoint', '11': '/checkout', '12': 'region', '13': 'eu', '14': '/cart', '15': 'profile_id', '16': 'abcdef0123456789', '20': 'GET /checkout' },
+    strings: {
+      '10': 'endpoint',
+      '11': '/checkout',
+      '12': 'region',
+      '13': 'eu',
+      '14': '/cart',
+      '15': 'profile_id',
+      '16': 'abcdef0123456789',
+      '20': 'GET /checkout',
+    },
   });
   const labels = toBinary(LabelsSnapshotSchema, snapshot);
   const evs = [
@@ -611,18 +814,23 @@ test('labels snapshot: context labels per sample, span id and span name from the
   const jfr = chunk(defs, basePools, evs);
   const ps = byType(parseJfr(jfr, labels));
   const hot = 'com/example/App.main:5;com/example/App.work:20';
-  assert.deepEqual(collapsed(ps.get('process_cpu:cpu')!.profile, true), [
-    `${hot} {endpoint=/cart} [10000000]`,
-    `${hot} {endpoint=/checkout,region=eu,span_name=GET /checkout,span=fedcba9876543210} [20000000]`,
-    `${hot} {endpoint=/checkout,region=eu} [10000000]`,
-    `${hot} {span=abcdef0123456789} [10000000]`,
-    `${hot} {} [10000000]`,
-  ].sort());
+  assert.deepEqual(
+    collapsed(ps.get('process_cpu:cpu')!.profile, true),
+    [
+      `${hot} {endpoint=/cart} [10000000]`,
+      `${hot} {endpoint=/checkout,region=eu,span_name=GET /checkout,span=fedcba9876543210} [20000000]`,
+      `${hot} {endpoint=/checkout,region=eu} [10000000]`,
+      `${hot} {span=abcdef0123456789} [10000000]`,
+      `${hot} {} [10000000]`,
+    ].sort()
+  );
   assert.deepEqual(collapsed(ps.get('memory:alloc_in_new_tlab_objects+alloc_in_new_tlab_bytes')!.profile, true), [
     `${hot} {endpoint=/checkout,region=eu} [1 10]`,
   ]);
   assert.deepEqual(collapsed(ps.get('block:contentions+delay')!.profile, true), [`${hot} {} [1 10]`]);
-  for (const p of ps.values()) assertWellFormed(p.profile);
+  for (const p of ps.values()) {
+    assertWellFormed(p.profile);
+  }
   // Without a snapshot there are no labels at all, span fields included (as in Pyroscope).
   const bare = byType(parseJfr(jfr));
   assert.deepEqual(collapsed(bare.get('process_cpu:cpu')!.profile, true), [`${hot} {} [60000000]`]);
@@ -631,7 +839,11 @@ test('labels snapshot: context labels per sample, span id and span name from the
 test('options: sample rate sets the value of a CPU sample, from/until the profile time', () => {
   const defs = classes();
   const jfr = chunk(defs, basePools, [event(defs, 'jdk.ExecutionSample', [1, 1, 1, 1, 0, 0, 0])]);
-  const [p] = parseJfr(jfr, undefined, { sampleRate: 250, startTimeMs: 1_700_000_000_000, endTimeMs: 1_700_000_010_000 });
+  const [p] = parseJfr(jfr, undefined, {
+    sampleRate: 250,
+    startTimeMs: 1_700_000_000_000,
+    endTimeMs: 1_700_000_010_000,
+  });
   assert.equal(p!.profile.sampleValues[0]![0], 4_000_000);
   assert.equal(p!.profile.timeMs, 1_700_000_000_000);
   assert.equal(p!.profile.durationNanos, 10e9);
@@ -641,7 +853,10 @@ test('options: sample rate sets the value of a CPU sample, from/until the profil
 
 test('mutex and block delays: raw ticks as Pyroscope reports them, or nanoseconds on request', () => {
   const defs = classes();
-  const evs = [event(defs, 'jdk.JavaMonitorEnter', [1, 1, 1, 0, ['x'], 5000, 0]), event(defs, 'jdk.ThreadPark', [1, 1, 1, 0, ['x'], 2500, 0])];
+  const evs = [
+    event(defs, 'jdk.JavaMonitorEnter', [1, 1, 1, 0, ['x'], 5000, 0]),
+    event(defs, 'jdk.ThreadPark', [1, 1, 1, 0, ['x'], 2500, 0]),
+  ];
   const jfr = chunk(defs, basePools, evs, false, 2.5e9);
   const hot = 'com/example/App.main:5;com/example/App.work:20';
   const raw = byType(parseJfr(jfr));
@@ -660,10 +875,13 @@ test('hostile structure is rejected with JfrParseError', () => {
     ['chunk size beyond the data', (b) => view(b).setBigInt64(8, BigInt(b.length + 1))],
     ['chunk size smaller than a header', (b) => view(b).setBigInt64(8, 12n)],
     ['unsupported major version', (b) => (b[5] = 9)],
-    ['event size of zero', (b) => {
-      const metaSize = b[68]! & 0x7f | (b[69]! & 0x7f) << 7 | (b[70]! & 0x7f) << 14 | (b[71]! & 0x7f) << 21;
-      b.set([0, 0, 0, 0], 68 + metaSize);
-    }],
+    [
+      'event size of zero',
+      (b) => {
+        const metaSize = (b[68]! & 0x7f) | ((b[69]! & 0x7f) << 7) | ((b[70]! & 0x7f) << 14) | ((b[71]! & 0x7f) << 21);
+        b.set([0, 0, 0, 0], 68 + metaSize);
+      },
+    ],
   ];
   assert.throws(() => parseJfr(chunk(defs, basePools, [], true)), /checkpoint chain loops/);
   for (const [name, corrupt] of cases) {

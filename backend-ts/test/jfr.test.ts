@@ -12,7 +12,9 @@ import type { NormalizedProfile } from '../src/model/profile.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(projectRoot, '..', 'shared', 'fixtures', 'jfr');
-const skip = existsSync(FIXTURES) ? false : `JFR fixtures not found at ${FIXTURES} (../shared/fixtures is absent in this checkout)`;
+const skip = existsSync(FIXTURES)
+  ? false
+  : `JFR fixtures not found at ${FIXTURES} (../shared/fixtures is absent in this checkout)`;
 
 interface Recording {
   name: string;
@@ -35,15 +37,24 @@ function loadRecordings(): Recording[] {
       const collapsed = new Map<string, string[]>();
       const dumps = new Map<string, string[]>();
       for (const x of files) {
-        if (!x.startsWith(`${name}_`)) continue;
+        if (!x.startsWith(`${name}_`)) {
+          continue;
+        }
         const m = /^(\d+)_(.+)_expected(_collapsed)?\.txt\.gz$/.exec(x.slice(name.length + 1));
-        if (m === null) continue;
+        if (m === null) {
+          continue;
+        }
         // Some recordings have two files for one type (written by two reference versions); both must hold.
         const key = m[2]!;
         const target = m[3] === undefined ? dumps : collapsed;
-        const lines = new TextDecoder().decode(gz(x)).split('\n').filter((l) => l !== '');
+        const lines = new TextDecoder()
+          .decode(gz(x))
+          .split('\n')
+          .filter((l) => l !== '');
         const prev = target.get(key);
-        if (prev !== undefined) assert.deepEqual([...lines].sort(), [...prev].sort(), `${x} disagrees with its twin`);
+        if (prev !== undefined) {
+          assert.deepEqual([...lines].sort(), [...prev].sort(), `${x} disagrees with its twin`);
+        }
         target.set(key, lines);
       }
       return { name, jfr: gz(f), labels: labelsFile === undefined ? undefined : gz(labelsFile), collapsed, dumps };
@@ -61,7 +72,9 @@ function frameText(p: NormalizedProfile, frame: number): string {
 
 function rootFirst(p: NormalizedProfile, stack: number): string {
   const parts: string[] = [];
-  for (let i = p.stackOffsets[stack + 1]! - 1; i >= p.stackOffsets[stack]!; i--) parts.push(frameText(p, p.stackFrames[i]!));
+  for (let i = p.stackOffsets[stack + 1]! - 1; i >= p.stackOffsets[stack]!; i--) {
+    parts.push(frameText(p, p.stackFrames[i]!));
+  }
   return parts.join(';');
 }
 
@@ -69,7 +82,9 @@ function sampleLabels(p: NormalizedProfile, s: number): string {
   const pairs = [...p.labelSets[p.sampleLabelSet[s]!]!];
   const span = p.sampleSpan[s]!;
   // The reference writes the span id as the legacy pprof label profile_id.
-  if (span !== 0) pairs.push(['profile_id', p.strings[span]!]);
+  if (span !== 0) {
+    pairs.push(['profile_id', p.strings[span]!]);
+  }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return pairs.map(([k, v]) => `${k}:[${v}]`).join(' ');
 }
@@ -79,8 +94,11 @@ function aggregate(entries: Iterable<[string, number[]]>): string[] {
   const m = new Map<string, number[]>();
   for (const [k, v] of entries) {
     const cur = m.get(k);
-    if (cur === undefined) m.set(k, [...v]);
-    else v.forEach((x, i) => (cur[i]! += x));
+    if (cur === undefined) {
+      m.set(k, [...v]);
+    } else {
+      v.forEach((x, i) => (cur[i]! += x));
+    }
   }
   return [...m]
     .filter(([, v]) => v.some((x) => x !== 0))
@@ -109,7 +127,13 @@ function* dumpSamples(lines: string[]): Generator<[string, number[]]> {
     const m = /^\s*([\d ]+): ([\d ]*)$/.exec(lines[j]!);
     assert.ok(m, `unparsed sample line: ${lines[j]}`);
     const values = m[1]!.trim().split(/\s+/).map(Number);
-    const stack = m[2]!.trim().split(' ').filter((x) => x !== '').reverse().map((id) => locations.get(id)!).join(';');
+    const stack = m[2]!
+      .trim()
+      .split(' ')
+      .filter((x) => x !== '')
+      .reverse()
+      .map((id) => locations.get(id)!)
+      .join(';');
     let labels = '';
     const next = lines[j + 1];
     if (next !== undefined && /^\s+\S+:\[/.test(next)) {
@@ -128,7 +152,11 @@ function diff(actual: string[], expected: string[]): string {
   const e = new Set(expected);
   const onlyA = actual.filter((x) => !e.has(x));
   const onlyE = expected.filter((x) => !a.has(x));
-  const show = (xs: string[]): string => xs.slice(0, 3).map((x) => `    ${x.length > 400 ? `…${x.slice(-400)}` : x}`).join('\n');
+  const show = (xs: string[]): string =>
+    xs
+      .slice(0, 3)
+      .map((x) => `    ${x.length > 400 ? `…${x.slice(-400)}` : x}`)
+      .join('\n');
   return `${onlyA.length} lines only in ours:\n${show(onlyA)}\n${onlyE.length} lines only in the expected file:\n${show(onlyE)}`;
 }
 
@@ -165,14 +193,16 @@ describe('JFR fixtures', { skip }, () => {
         const sortedExpected = [...expected].sort();
         assert.ok(
           actual.length === sortedExpected.length && actual.every((x, i) => x === sortedExpected[i]),
-          `${rec.name} ${key}: ${diff(actual, sortedExpected)}`,
+          `${rec.name} ${key}: ${diff(actual, sortedExpected)}`
         );
       }
       for (const p of profiles) {
         const ids = p.profile.sampleTypes.map(
-          (t) => `${p.name}:${t.type}:${t.unit}:${p.profile.periodType.type}:${p.profile.periodType.unit}`,
+          (t) => `${p.name}:${t.type}:${t.unit}:${p.profile.periodType.type}:${p.profile.periodType.unit}`
         );
-        for (const id of ids) assert.ok(PROFILE_TYPE_IDS.has(id), `unexpected profile type id ${id}`);
+        for (const id of ids) {
+          assert.ok(PROFILE_TYPE_IDS.has(id), `unexpected profile type id ${id}`);
+        }
       }
     });
 
@@ -186,11 +216,13 @@ describe('JFR fixtures', { skip }, () => {
         const expected = aggregate(dumpSamples(dump));
         assert.ok(
           actual.length === expected.length && actual.every((x, i) => x === expected[i]),
-          `${rec.name} ${key}: ${diff(actual, expected)}`,
+          `${rec.name} ${key}: ${diff(actual, expected)}`
         );
         // Span ids are per sample, never part of a label set.
         for (const ls of p.profile.labelSets) {
-          for (const [k] of ls) assert.ok(!['span_id', 'profile_id', 'trace_id'].includes(k), `label set carries ${k}`);
+          for (const [k] of ls) {
+            assert.ok(!['span_id', 'profile_id', 'trace_id'].includes(k), `label set carries ${k}`);
+          }
         }
       }
     });
@@ -208,15 +240,17 @@ describe('JFR fixtures', { skip }, () => {
     const p = parseJfr(spans.jfr, spans.labels)[0]!.profile;
     const spanNames = new Map<string, Set<string>>();
     for (let s = 0; s < p.sampleSpan.length; s++) {
-      if (p.sampleSpan[s] === 0) continue;
+      if (p.sampleSpan[s] === 0) {
+        continue;
+      }
       const span = p.strings[p.sampleSpan[s]!]!;
       const name = p.labelSets[p.sampleLabelSet[s]!]!.find(([k]) => k === 'span_name')?.[1] ?? '';
       spanNames.set(span, new Set([...(spanNames.get(span) ?? []), name]));
     }
-    assert.deepEqual(
-      [...spanNames].map(([span, names]) => `${span}=${[...names].join(',')}`).sort(),
-      ['00000000000000ef=Fibonachi', '0000000000001092=Infinite'],
-    );
+    assert.deepEqual([...spanNames].map(([span, names]) => `${span}=${[...names].join(',')}`).sort(), [
+      '00000000000000ef=Fibonachi',
+      '0000000000001092=Infinite',
+    ]);
   });
 
   test('a multi-chunk recording is the sum of its chunks', () => {
@@ -231,7 +265,9 @@ describe('JFR fixtures', { skip }, () => {
     joined.set(a.jfr, a.jfr.length + b.jfr.length + c.jfr.length);
     const collapsedByType = (ps: JfrProfile[]): Map<string, Array<[string, number[]]>> => {
       const m = new Map<string, Array<[string, number[]]>>();
-      for (const p of ps) m.set(typeKey(p), [...(m.get(typeKey(p)) ?? []), ...samples(p.profile, true)]);
+      for (const p of ps) {
+        m.set(typeKey(p), [...(m.get(typeKey(p)) ?? []), ...samples(p.profile, true)]);
+      }
       return m;
     };
     const together = collapsedByType(parseJfr(joined));
@@ -240,7 +276,10 @@ describe('JFR fixtures', { skip }, () => {
     for (const [k, v] of apart) {
       const actual = aggregate(together.get(k)!);
       const expected = aggregate(v);
-      assert.ok(actual.length === expected.length && actual.every((x, i) => x === expected[i]), `${k}: ${diff(actual, expected)}`);
+      assert.ok(
+        actual.length === expected.length && actual.every((x, i) => x === expected[i]),
+        `${k}: ${diff(actual, expected)}`
+      );
     }
   });
 
@@ -248,8 +287,12 @@ describe('JFR fixtures', { skip }, () => {
     const rec = recordings.find((r) => r.name === 'new_spancontext')!;
     const full = rec.jfr;
     const offsets = new Set<number>();
-    for (let i = 0; i < 200; i++) offsets.add(i);
-    for (let i = 200; i < full.length; i += 61) offsets.add(i);
+    for (let i = 0; i < 200; i++) {
+      offsets.add(i);
+    }
+    for (let i = 200; i < full.length; i += 61) {
+      offsets.add(i);
+    }
     offsets.add(full.length - 1);
     for (const n of offsets) {
       assert.throws(() => parseJfr(full.subarray(0, n), rec.labels), JfrParseError, `truncated at ${n}`);
@@ -291,9 +334,16 @@ describe('JFR fixtures', { skip }, () => {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
     // Small recordings of both writers get most trials; the larger JDK ones (many more types) fewer.
-    const targets = ['new_spancontext', 'wall_tick_sample', 'nativemem', 'new_spancontext', 'wall_tick_sample', 'nativemem', 'example', 'dd-trace-java'].map(
-      (n) => recordings.find((r) => r.name === n)!,
-    );
+    const targets = [
+      'new_spancontext',
+      'wall_tick_sample',
+      'nativemem',
+      'new_spancontext',
+      'wall_tick_sample',
+      'nativemem',
+      'example',
+      'dd-trace-java',
+    ].map((n) => recordings.find((r) => r.name === n)!);
     const trials = 400;
     let ok = 0;
     let rejected = 0;

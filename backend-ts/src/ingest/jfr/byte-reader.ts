@@ -12,7 +12,6 @@ const TWO_POW_32 = 4294967296;
 /** Above this high word a 64-bit value no longer fits a double exactly. */
 const EXACT_HI_LIMIT = 0x200000;
 
-
 /**
  * A bounds-checked cursor over the recording bytes. `end` is the limit of the structure being read (an event,
  * a chunk), so a corrupt length can never make a read run into the next structure or past the buffer: every
@@ -46,11 +45,15 @@ export class ByteReader {
   }
 
   need(n: number): void {
-    if (n < 0 || this.pos + n > this.end) this.fail(`unexpected end of data: need ${n} bytes, ${this.end - this.pos} left`);
+    if (n < 0 || this.pos + n > this.end) {
+      this.fail(`unexpected end of data: need ${n} bytes, ${this.end - this.pos} left`);
+    }
   }
 
   u8(): number {
-    if (this.pos >= this.end) this.fail('unexpected end of data');
+    if (this.pos >= this.end) {
+      this.fail('unexpected end of data');
+    }
     return this.buf[this.pos++]!;
   }
 
@@ -91,38 +94,52 @@ export class ByteReader {
     const b = this.buf;
     const end = this.end;
     let p = this.pos;
-    if (p >= end) this.fail('unexpected end of data in varint');
+    if (p >= end) {
+      this.fail('unexpected end of data in varint');
+    }
     let x = b[p++]!;
     let lo = x & 0x7f;
     let hi = 0;
     if (x >= 0x80) {
-      if (p >= end) this.fail('unexpected end of data in varint');
+      if (p >= end) {
+        this.fail('unexpected end of data in varint');
+      }
       x = b[p++]!;
       lo |= (x & 0x7f) << 7;
       if (x >= 0x80) {
-        if (p >= end) this.fail('unexpected end of data in varint');
+        if (p >= end) {
+          this.fail('unexpected end of data in varint');
+        }
         x = b[p++]!;
         lo |= (x & 0x7f) << 14;
         if (x >= 0x80) {
-          if (p >= end) this.fail('unexpected end of data in varint');
+          if (p >= end) {
+            this.fail('unexpected end of data in varint');
+          }
           x = b[p++]!;
           lo |= (x & 0x7f) << 21;
           if (x >= 0x80) {
-            if (p >= end) this.fail('unexpected end of data in varint');
+            if (p >= end) {
+              this.fail('unexpected end of data in varint');
+            }
             x = b[p++]!;
             lo |= (x & 0x0f) << 28;
             hi = (x & 0x7f) >>> 4;
             if (x >= 0x80) {
               let shift = 3;
               for (let i = 5; ; i++) {
-                if (p >= end) this.fail('unexpected end of data in varint');
+                if (p >= end) {
+                  this.fail('unexpected end of data in varint');
+                }
                 x = b[p++]!;
                 if (i === 8) {
                   hi |= x << 24;
                   break;
                 }
                 hi |= (x & 0x7f) << shift;
-                if (x < 0x80) break;
+                if (x < 0x80) {
+                  break;
+                }
                 shift += 7;
               }
             }
@@ -155,7 +172,9 @@ export class ByteReader {
   count(what: string): number {
     const start = this.pos;
     this.varlongParts();
-    if (this.hi !== 0 || this.lo > this.end - this.pos) this.fail(`${what} too large`, start);
+    if (this.hi !== 0 || this.lo > this.end - this.pos) {
+      this.fail(`${what} too large`, start);
+    }
     return this.lo;
   }
 
@@ -196,8 +215,12 @@ export class ByteReader {
     const end = this.end;
     let p = this.pos;
     for (let i = 0; i < 9; i++) {
-      if (p >= end) this.fail('unexpected end of data in varint');
-      if (b[p++]! < 0x80) break;
+      if (p >= end) {
+        this.fail('unexpected end of data in varint');
+      }
+      if (b[p++]! < 0x80) {
+        break;
+      }
     }
     this.pos = p;
   }
@@ -231,7 +254,9 @@ export class ByteReader {
       case STRING_CHAR_ARRAY: {
         const n = this.count('string length');
         const codes = new Array<number>(n);
-        for (let i = 0; i < n; i++) codes[i] = this.varint() & 0xffff;
+        for (let i = 0; i < n; i++) {
+          codes[i] = this.varint() & 0xffff;
+        }
         return charCodes(codes);
       }
       default:
@@ -261,7 +286,9 @@ export class ByteReader {
       }
       case STRING_CHAR_ARRAY: {
         const n = this.count('string length');
-        for (let i = 0; i < n; i++) this.skipVarint();
+        for (let i = 0; i < n; i++) {
+          this.skipVarint();
+        }
         return null;
       }
       default:
@@ -285,6 +312,8 @@ function latin1(b: Uint8Array, from: number, to: number): string {
 
 function charCodes(codes: number[]): string {
   let s = '';
-  for (let i = 0; i < codes.length; i += 8192) s += String.fromCharCode.apply(null, codes.slice(i, i + 8192));
+  for (let i = 0; i < codes.length; i += 8192) {
+    s += String.fromCharCode.apply(null, codes.slice(i, i + 8192));
+  }
   return s;
 }

@@ -22,13 +22,19 @@ export interface ChunkHeader {
 export function readChunkHeader(r: ByteReader): ChunkHeader {
   const start = r.pos;
   r.end = r.buf.length;
-  if (r.buf.length - start < CHUNK_HEADER_SIZE) r.fail('truncated chunk header', start);
+  if (r.buf.length - start < CHUNK_HEADER_SIZE) {
+    r.fail('truncated chunk header', start);
+  }
   const magic = r.u32be();
-  if (magic !== MAGIC) r.fail('not a JFR chunk (bad magic)', start);
+  if (magic !== MAGIC) {
+    r.fail('not a JFR chunk (bad magic)', start);
+  }
   const major = r.u16be();
   const minor = r.u16be();
   // 1.x is JDK 11's layout; 2.x adds nothing that changes how we read. 0.9 (JDK 8 JRockit-era) differs.
-  if (major !== 1 && major !== 2) r.fail(`unsupported JFR version ${major}.${minor}`, start);
+  if (major !== 1 && major !== 2) {
+    r.fail(`unsupported JFR version ${major}.${minor}`, start);
+  }
   const size = r.i64be();
   const constantPoolOffset = r.i64be();
   const metadataOffset = r.i64be();
@@ -40,7 +46,9 @@ export function readChunkHeader(r: ByteReader): ChunkHeader {
   if (!(size >= CHUNK_HEADER_SIZE) || size > r.buf.length - start) {
     r.fail(`chunk size ${size} does not fit the ${r.buf.length - start} bytes left (truncated recording?)`, start);
   }
-  if (!(metadataOffset >= CHUNK_HEADER_SIZE && metadataOffset < size)) r.fail(`metadata offset ${metadataOffset} outside chunk`, start);
+  if (!(metadataOffset >= CHUNK_HEADER_SIZE && metadataOffset < size)) {
+    r.fail(`metadata offset ${metadataOffset} outside chunk`, start);
+  }
   if (!(constantPoolOffset >= CHUNK_HEADER_SIZE && constantPoolOffset < size)) {
     r.fail(`constant pool offset ${constantPoolOffset} outside chunk`, start);
   }

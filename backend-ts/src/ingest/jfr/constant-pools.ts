@@ -68,7 +68,9 @@ export class ChunkPools {
   }
 
   addFrame(method: number, line: number): void {
-    if (this.nFrames === this.frameMethod.length) this.reserveFrames(1);
+    if (this.nFrames === this.frameMethod.length) {
+      this.reserveFrames(1);
+    }
     this.frameMethod[this.nFrames] = method;
     this.frameLine[this.nFrames] = line;
     this.nFrames++;
@@ -76,9 +78,13 @@ export class ChunkPools {
 
   /** Room for `k` more frames, so a decoder can write frameMethod/frameLine directly. */
   reserveFrames(k: number): void {
-    if (this.nFrames + k <= this.frameMethod.length) return;
+    if (this.nFrames + k <= this.frameMethod.length) {
+      return;
+    }
     let cap = this.frameMethod.length * 2;
-    while (cap < this.nFrames + k) cap *= 2;
+    while (cap < this.nFrames + k) {
+      cap *= 2;
+    }
     const m = new Float64Array(cap);
     m.set(this.frameMethod.subarray(0, this.nFrames));
     this.frameMethod = m;
@@ -127,15 +133,21 @@ export function readConstantPools(r: ByteReader, chunk: ChunkHeader, meta: JfrMe
   const seen = pools.checkpointOffsets;
   let at = chunk.constantPoolOffset;
   for (;;) {
-    if (seen.has(at)) r.fail('checkpoint chain loops', at);
+    if (seen.has(at)) {
+      r.fail('checkpoint chain loops', at);
+    }
     seen.add(at);
     r.pos = at;
     r.end = chunk.end;
     const size = r.varint();
-    if (size === 0 || at + size > chunk.end) r.fail(`checkpoint size ${size} outside chunk`, at);
+    if (size === 0 || at + size > chunk.end) {
+      r.fail(`checkpoint size ${size} outside chunk`, at);
+    }
     r.end = at + size;
     const type = r.varlong();
-    if (type !== CHECKPOINT_EVENT_TYPE) r.fail(`expected checkpoint event, found type ${type}`, at);
+    if (type !== CHECKPOINT_EVENT_TYPE) {
+      r.fail(`expected checkpoint event, found type ${type}`, at);
+    }
     r.skipVarint(); // start time
     r.skipVarint(); // duration
     r.varlongParts();
@@ -143,9 +155,13 @@ export function readConstantPools(r: ByteReader, chunk: ChunkHeader, meta: JfrMe
     const delta = (r.hi | 0) * 4294967296 + r.lo;
     r.skip(1); // flush flag / checkpoint type
     readCheckpointPools(r, meta, plans, pools, pending);
-    if (delta === 0) break;
+    if (delta === 0) {
+      break;
+    }
     at += delta;
-    if (at < chunk.start || at >= chunk.end) r.fail(`checkpoint delta ${delta} leaves the chunk`, at - delta);
+    if (at < chunk.start || at >= chunk.end) {
+      r.fail(`checkpoint delta ${delta} leaves the chunk`, at - delta);
+    }
   }
   pending.resolve(pools);
   return pools;
@@ -161,22 +177,34 @@ class PendingStrings {
   resolve(pools: ChunkPools): void {
     for (let i = 0; i < this.symbolIds.length; i++) {
       const s = pools.strings.get(this.symbolRefs[i]!);
-      if (s !== undefined) pools.setSymbol(this.symbolIds[i]!, normalizeSymbol(s));
+      if (s !== undefined) {
+        pools.setSymbol(this.symbolIds[i]!, normalizeSymbol(s));
+      }
     }
     for (let i = 0; i < this.stateIds.length; i++) {
       const s = pools.strings.get(this.stateRefs[i]!);
-      if (s !== undefined) pools.setThreadState(this.stateIds[i]!, s);
+      if (s !== undefined) {
+        pools.setThreadState(this.stateIds[i]!, s);
+      }
     }
   }
 }
 
-function readCheckpointPools(r: ByteReader, meta: JfrMetadata, plans: TypePlans, pools: ChunkPools, pending: PendingStrings): void {
+function readCheckpointPools(
+  r: ByteReader,
+  meta: JfrMetadata,
+  plans: TypePlans,
+  pools: ChunkPools,
+  pending: PendingStrings
+): void {
   const nPools = r.count('constant pool count');
   for (let p = 0; p < nPools; p++) {
     const typeAt = r.pos;
     const typeId = r.varlong();
     const cls = meta.byId.get(typeId);
-    if (cls === undefined) r.fail(`constant pool of undeclared type ${typeId}`, typeAt);
+    if (cls === undefined) {
+      r.fail(`constant pool of undeclared type ${typeId}`, typeAt);
+    }
     const n = r.count('constant count');
     switch (cls.name) {
       case 'jdk.types.Symbol':
@@ -186,7 +214,9 @@ function readCheckpointPools(r: ByteReader, meta: JfrMetadata, plans: TypePlans,
         for (let i = 0; i < n; i++) {
           const id = r.id();
           const s = r.string();
-          if (s !== null) pools.strings.set(id, s);
+          if (s !== null) {
+            pools.strings.set(id, s);
+          }
         }
         break;
       case 'java.lang.Class':
@@ -257,7 +287,7 @@ function readPairs(
   typeId: number,
   n: number,
   wants: readonly FieldWant[],
-  put: (id: number, v: SlotValues) => void,
+  put: (id: number, v: SlotValues) => void
 ): void {
   const bp = bindPlan(plans.plan(typeId, r), wants);
   const v = new SlotValues(wants.length);
@@ -269,7 +299,14 @@ function readPairs(
   }
 }
 
-function readSymbols(r: ByteReader, plans: TypePlans, typeId: number, n: number, pools: ChunkPools, pending: PendingStrings): void {
+function readSymbols(
+  r: ByteReader,
+  plans: TypePlans,
+  typeId: number,
+  n: number,
+  pools: ChunkPools,
+  pending: PendingStrings
+): void {
   const bp = bindPlan(plans.plan(typeId, r), SYMBOL_WANTS);
   const direct = isSingleStringField(bp);
   const v = new SlotValues(1);
@@ -294,7 +331,14 @@ function readSymbols(r: ByteReader, plans: TypePlans, typeId: number, n: number,
   }
 }
 
-function readThreadStates(r: ByteReader, plans: TypePlans, typeId: number, n: number, pools: ChunkPools, pending: PendingStrings): void {
+function readThreadStates(
+  r: ByteReader,
+  plans: TypePlans,
+  typeId: number,
+  n: number,
+  pools: ChunkPools,
+  pending: PendingStrings
+): void {
   const bp = bindPlan(plans.plan(typeId, r), THREAD_STATE_WANTS);
   const direct = isSingleStringField(bp);
   const v = new SlotValues(1);
@@ -311,7 +355,9 @@ function readThreadStates(r: ByteReader, plans: TypePlans, typeId: number, n: nu
     v.reset();
     readBound(r, bp, v, 0);
     const name = v.str[0];
-    if (name !== null && name !== undefined) pools.setThreadState(id, name);
+    if (name !== null && name !== undefined) {
+      pools.setThreadState(id, name);
+    }
   }
 }
 
@@ -332,8 +378,9 @@ function peekStringRef(r: ByteReader): number | null {
 function readStackTraces(r: ByteReader, plans: TypePlans, typeId: number, n: number, pools: ChunkPools): void {
   const plan = plans.plan(typeId, r);
   const framesIdx = plan.names.indexOf('frames');
-  const framesPlan = framesIdx >= 0 && plan.arrays[framesIdx] === 1 ? plan.nested[framesIdx] ?? null : null;
-  const frameBp = framesPlan !== null && framesPlan.cls.name === 'jdk.types.StackFrame' ? bindPlan(framesPlan, FRAME_WANTS) : null;
+  const framesPlan = framesIdx >= 0 && plan.arrays[framesIdx] === 1 ? (plan.nested[framesIdx] ?? null) : null;
+  const frameBp =
+    framesPlan !== null && framesPlan.cls.name === 'jdk.types.StackFrame' ? bindPlan(framesPlan, FRAME_WANTS) : null;
   const fv = new SlotValues(FRAME_WANTS.length);
   const fast = frameBp !== null && isVarintsOnly(frameBp);
   const methodField = fast ? frameBp.slots.indexOf(0) : -1;
@@ -356,7 +403,9 @@ function readStackTraces(r: ByteReader, plans: TypePlans, typeId: number, n: num
       } else if (plan.arrays[f] === 1) {
         const cnt = r.count('array length');
         const sub = plan.nested[f] ?? null;
-        for (let k = 0; k < cnt; k++) skipOne(r, plan.kinds[f]!, sub, 1);
+        for (let k = 0; k < cnt; k++) {
+          skipOne(r, plan.kinds[f]!, sub, 1);
+        }
       } else {
         skipOne(r, plan.kinds[f]!, plan.nested[f] ?? null, 1);
       }
@@ -369,7 +418,9 @@ function readStackTraces(r: ByteReader, plans: TypePlans, typeId: number, n: num
 function isVarintsOnly(bp: BoundPlan): boolean {
   const { kinds, arrays } = bp.plan;
   for (let i = 0; i < kinds.length; i++) {
-    if (arrays[i] !== 0 || (kinds[i] !== K_VARINT && kinds[i] !== K_CP)) return false;
+    if (arrays[i] !== 0 || (kinds[i] !== K_VARINT && kinds[i] !== K_CP)) {
+      return false;
+    }
   }
   return true;
 }
@@ -385,7 +436,7 @@ function readFramesFast(
   nFields: number,
   methodField: number,
   lineField: number,
-  pools: ChunkPools,
+  pools: ChunkPools
 ): void {
   pools.reserveFrames(nFrames);
   const frameMethod = pools.frameMethod;
@@ -419,23 +470,29 @@ function readFramesFast(
             }
             p = r.pos;
           }
-          if (f === methodField) method = v;
-          else line = v;
+          if (f === methodField) {
+            method = v;
+          } else {
+            line = v;
+          }
         } else {
           // Skip a varint: at most 9 bytes, the 9th always final.
           let i = 0;
-          while (b[p++]! >= 0x80 && ++i < 9);
+          while (b[p++]! >= 0x80 && ++i < 9) {}
         }
       }
     } else {
       // Near the end of the pool: the checked reader, which reports truncation.
       r.pos = p;
       for (let f = 0; f < nFields; f++) {
-        if (f === methodField) method = r.id();
-        else if (f === lineField) {
+        if (f === methodField) {
+          method = r.id();
+        } else if (f === lineField) {
           r.varlongParts();
           line = r.lo | 0;
-        } else r.skipVarint();
+        } else {
+          r.skipVarint();
+        }
       }
       p = r.pos;
     }

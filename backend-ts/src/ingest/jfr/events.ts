@@ -54,9 +54,18 @@ interface EventSpec {
 
 const EVENT_SPECS: ReadonlyMap<string, EventSpec> = new Map([
   ['jdk.ExecutionSample', { kind: EV_EXECUTION_SAMPLE, wants: wants(NONE, true, true) }],
-  ['profiler.WallClockSample', { kind: EV_WALL_CLOCK_SAMPLE, wants: wants({ name: 'samples', kind: 'int' }, true, true) }],
-  ['jdk.ObjectAllocationInNewTLAB', { kind: EV_ALLOC_IN_NEW_TLAB, wants: wants({ name: 'tlabSize', kind: 'long' }, true) }],
-  ['jdk.ObjectAllocationOutsideTLAB', { kind: EV_ALLOC_OUTSIDE_TLAB, wants: wants({ name: 'allocationSize', kind: 'long' }, true) }],
+  [
+    'profiler.WallClockSample',
+    { kind: EV_WALL_CLOCK_SAMPLE, wants: wants({ name: 'samples', kind: 'int' }, true, true) },
+  ],
+  [
+    'jdk.ObjectAllocationInNewTLAB',
+    { kind: EV_ALLOC_IN_NEW_TLAB, wants: wants({ name: 'tlabSize', kind: 'long' }, true) },
+  ],
+  [
+    'jdk.ObjectAllocationOutsideTLAB',
+    { kind: EV_ALLOC_OUTSIDE_TLAB, wants: wants({ name: 'allocationSize', kind: 'long' }, true) },
+  ],
   ['jdk.ObjectAllocationSample', { kind: EV_ALLOC_SAMPLE, wants: wants({ name: 'weight', kind: 'long' }, false) }],
   ['jdk.JavaMonitorEnter', { kind: EV_MONITOR_ENTER, wants: wants({ name: 'duration', kind: 'long' }, true) }],
   ['jdk.ThreadPark', { kind: EV_THREAD_PARK, wants: wants({ name: 'duration', kind: 'long' }, false) }],
@@ -88,13 +97,15 @@ export function readEvents(
   meta: JfrMetadata,
   plans: TypePlans,
   pools: ChunkPools,
-  sink: EventSink,
+  sink: EventSink
 ): void {
   const kindByType = new Map<number, number>();
   const planByType = new Map<number, BoundPlan>();
   for (const [name, spec] of EVENT_SPECS) {
     const cls = meta.byName.get(name);
-    if (cls === undefined) continue;
+    if (cls === undefined) {
+      continue;
+    }
     kindByType.set(cls.id, spec.kind);
     planByType.set(cls.id, bindPlan(plans.plan(cls.id, r), spec.wants));
   }
@@ -105,7 +116,9 @@ export function readEvents(
     r.pos = pos;
     r.end = end;
     const size = r.varint();
-    if (size === 0 || size > end - pos) r.fail(`event size ${size} outside chunk`, pos);
+    if (size === 0 || size > end - pos) {
+      r.fail(`event size ${size} outside chunk`, pos);
+    }
     r.end = pos + size;
     const type = r.varlong();
     const kind = kindByType.get(type);

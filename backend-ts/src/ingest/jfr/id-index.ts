@@ -15,7 +15,9 @@ export class IdIndex {
   get(id: number): number {
     if (id >= 0 && id < this.dense.length) {
       const v = this.dense[id]!;
-      if (v !== 0 || this.sparse.size === 0) return v - 1;
+      if (v !== 0 || this.sparse.size === 0) {
+        return v - 1;
+      }
     }
     const v = this.sparse.get(id);
     return v === undefined ? -1 : v;
@@ -25,17 +27,23 @@ export class IdIndex {
     if (id >= 0 && (id < this.dense.length || id < (this.size + 1) * DENSE_FACTOR + DENSE_SLACK)) {
       if (id >= this.dense.length) {
         let n = this.dense.length * 2;
-        while (n <= id) n *= 2;
+        while (n <= id) {
+          n *= 2;
+        }
         const d = new Int32Array(n);
         d.set(this.dense);
         this.dense = d;
       }
-      if (this.dense[id] === 0) this.size++;
+      if (this.dense[id] === 0) {
+        this.size++;
+      }
       // A stale sparse entry for the same id (stored before the dense part reached it) is shadowed by this one.
       this.dense[id] = value + 1;
       return;
     }
-    if (!this.sparse.has(id)) this.size++;
+    if (!this.sparse.has(id)) {
+      this.size++;
+    }
     this.sparse.set(id, value);
   }
 }
@@ -55,7 +63,9 @@ export class IntPairMap {
     let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (b >>> 16), 0x85ebca77);
     h ^= h >>> 15;
     let i = h & this.mask;
-    while (this.vals[i] !== -1 && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & this.mask;
+    while (this.vals[i] !== -1 && (this.k1[i] !== a || this.k2[i] !== b)) {
+      i = (i + 1) & this.mask;
+    }
     return i;
   }
 
@@ -65,9 +75,13 @@ export class IntPairMap {
   }
 
   set(a: number, b: number, value: number): void {
-    if ((this.n + 1) * 2 > this.vals.length) this.grow();
+    if ((this.n + 1) * 2 > this.vals.length) {
+      this.grow();
+    }
     const i = this.slot(a, b);
-    if (this.vals[i] === -1) this.n++;
+    if (this.vals[i] === -1) {
+      this.n++;
+    }
     this.k1[i] = a;
     this.k2[i] = b;
     this.vals[i] = value;
@@ -81,6 +95,10 @@ export class IntPairMap {
     this.vals = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
     this.n = 0;
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== -1) this.set(k1[i]!, k2[i]!, vals[i]!);
+    for (let i = 0; i < vals.length; i++) {
+      if (vals[i] !== -1) {
+        this.set(k1[i]!, k2[i]!, vals[i]!);
+      }
+    }
   }
 }

@@ -19,7 +19,9 @@ export function decodeLabelsSnapshot(bytes: Uint8Array): LabelsSnapshot {
   try {
     return fromBinary(LabelsSnapshotSchema, bytes);
   } catch (e) {
-    throw new JfrParseError(`invalid labels snapshot: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+    throw new JfrParseError(`invalid labels snapshot: ${e instanceof Error ? e.message : String(e)}`, undefined, {
+      cause: e,
+    });
   }
 }
 
@@ -35,7 +37,14 @@ export class LabelsResolver {
     this.snapshot = snapshot;
   }
 
-  resolve(contextHi: number, contextLo: number, spanHi: number, spanLo: number, spanNameHi: number, spanNameLo: number): SampleCorrelation {
+  resolve(
+    contextHi: number,
+    contextLo: number,
+    spanHi: number,
+    spanLo: number,
+    spanNameHi: number,
+    spanNameLo: number
+  ): SampleCorrelation {
     const labels: Array<[string, string]> = [];
     let span = '';
     const strings = this.snapshot.strings;
@@ -44,20 +53,31 @@ export class LabelsResolver {
       for (const [k, v] of Object.entries(ctx.labels)) {
         const name = strings[k] ?? '';
         const value = strings[v.toString()] ?? '';
-        if (name === '' || value === '' || DROPPED_LABELS.has(name)) continue;
-        if (SPAN_LABELS.has(name)) span = value;
-        else labels.push([name, value]);
+        if (name === '' || value === '' || DROPPED_LABELS.has(name)) {
+          continue;
+        }
+        if (SPAN_LABELS.has(name)) {
+          span = value;
+        } else {
+          labels.push([name, value]);
+        }
       }
     }
-    if (spanHi !== 0 || spanLo !== 0) span = hex16(spanHi, spanLo);
+    if (spanHi !== 0 || spanLo !== 0) {
+      span = hex16(spanHi, spanLo);
+    }
     if (spanNameHi !== 0 || spanNameLo !== 0) {
       const name = strings[int64Key(spanNameHi, spanNameLo)] ?? '';
-      if (name !== '') labels.push(['span_name', name]);
+      if (name !== '') {
+        labels.push(['span_name', name]);
+      }
     }
     labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     // Two string ids can name the same label; keep one value per name, the last as a map would.
     for (let i = labels.length - 1; i > 0; i--) {
-      if (labels[i - 1]![0] === labels[i]![0]) labels.splice(i - 1, 1);
+      if (labels[i - 1]![0] === labels[i]![0]) {
+        labels.splice(i - 1, 1);
+      }
     }
     return { labels, span };
   }
@@ -65,7 +85,9 @@ export class LabelsResolver {
 
 /** Map key of a 64-bit value read as unsigned halves, as protobuf-es renders int64 map keys (signed decimal). */
 export function int64Key(hi: number, lo: number): string {
-  if (hi < 0x200000) return String(hi * 4294967296 + lo);
+  if (hi < 0x200000) {
+    return String(hi * 4294967296 + lo);
+  }
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 

@@ -43,10 +43,14 @@ export function readMetadata(r: ByteReader, chunk: ChunkHeader): JfrMetadata {
   r.pos = chunk.metadataOffset;
   r.end = chunk.end;
   const size = r.varint();
-  if (size === 0 || chunk.metadataOffset + size > chunk.end) r.fail(`metadata event size ${size} outside chunk`, chunk.metadataOffset);
+  if (size === 0 || chunk.metadataOffset + size > chunk.end) {
+    r.fail(`metadata event size ${size} outside chunk`, chunk.metadataOffset);
+  }
   r.end = chunk.metadataOffset + size;
   const type = r.varlong();
-  if (type !== METADATA_EVENT_TYPE) r.fail(`expected metadata event, found type ${type}`, chunk.metadataOffset);
+  if (type !== METADATA_EVENT_TYPE) {
+    r.fail(`expected metadata event, found type ${type}`, chunk.metadataOffset);
+  }
   r.skipVarint(); // start time
   r.skipVarint(); // duration
   r.skipVarint(); // metadata id
@@ -54,7 +58,9 @@ export function readMetadata(r: ByteReader, chunk: ChunkHeader): JfrMetadata {
 
   const byId = new Map<number, JfrClass>();
   const byName = new Map<string, JfrClass>();
-  if (strings.at(r.varint()) !== 'root') r.fail('metadata does not start with a root element');
+  if (strings.at(r.varint()) !== 'root') {
+    r.fail('metadata does not start with a root element');
+  }
   skipAttributes(r);
   const nSections = r.count('metadata child count');
   for (let s = 0; s < nSections; s++) {
@@ -67,7 +73,9 @@ export function readMetadata(r: ByteReader, chunk: ChunkHeader): JfrMetadata {
     const nClasses = r.count('metadata child count');
     for (let c = 0; c < nClasses; c++) {
       const cls = readClass(r, strings);
-      if (cls === null) continue;
+      if (cls === null) {
+        continue;
+      }
       byId.set(cls.id, cls);
       byName.set(cls.name, cls);
     }
@@ -87,11 +95,17 @@ function readClass(r: ByteReader, strings: StringTable): JfrClass | null {
   for (let i = 0; i < nAttrs; i++) {
     const k = strings.at(r.varint());
     const v = strings.at(r.varint());
-    if (k === 'id') id = parseTypeId(r, v);
-    else if (k === 'name') name = v;
-    else if (k === 'superType') superType = v;
+    if (k === 'id') {
+      id = parseTypeId(r, v);
+    } else if (k === 'name') {
+      name = v;
+    } else if (k === 'superType') {
+      superType = v;
+    }
   }
-  if (id === null) r.fail(`class ${name} without id in metadata`);
+  if (id === null) {
+    r.fail(`class ${name} without id in metadata`);
+  }
   const fields: JfrField[] = [];
   const nChildren = r.count('metadata child count');
   for (let i = 0; i < nChildren; i++) {
@@ -107,14 +121,23 @@ function readClass(r: ByteReader, strings: StringTable): JfrClass | null {
     for (let a = 0; a < nFieldAttrs; a++) {
       const k = strings.at(r.varint());
       const v = strings.at(r.varint());
-      if (k === 'name') fieldName = v;
-      else if (k === 'class') typeId = parseTypeId(r, v);
-      else if (k === 'constantPool') constantPool = v === 'true';
-      else if (k === 'dimension') array = v !== '0';
+      if (k === 'name') {
+        fieldName = v;
+      } else if (k === 'class') {
+        typeId = parseTypeId(r, v);
+      } else if (k === 'constantPool') {
+        constantPool = v === 'true';
+      } else if (k === 'dimension') {
+        array = v !== '0';
+      }
     }
-    if (typeId === null) r.fail(`field ${name}.${fieldName} without type in metadata`);
+    if (typeId === null) {
+      r.fail(`field ${name}.${fieldName} without type in metadata`);
+    }
     const nAnnotations = r.count('metadata child count');
-    for (let a = 0; a < nAnnotations; a++) skipElement(r, 4);
+    for (let a = 0; a < nAnnotations; a++) {
+      skipElement(r, 4);
+    }
     fields.push({ name: fieldName, typeId, constantPool, array });
   }
   return { id, name, superType, fields };
@@ -122,7 +145,9 @@ function readClass(r: ByteReader, strings: StringTable): JfrClass | null {
 
 function parseTypeId(r: ByteReader, s: string): number {
   const n = Number(s);
-  if (s === '' || !Number.isSafeInteger(n) || n < 0) r.fail(`bad type id "${s}" in metadata`);
+  if (s === '' || !Number.isSafeInteger(n) || n < 0) {
+    r.fail(`bad type id "${s}" in metadata`);
+  }
   return n;
 }
 
@@ -141,10 +166,14 @@ function skipElement(r: ByteReader, depth: number): void {
 
 /** Skips an element whose name has been read. */
 function skipElementRest(r: ByteReader, depth: number): void {
-  if (depth > MAX_ELEMENT_DEPTH) r.fail('metadata nested too deeply');
+  if (depth > MAX_ELEMENT_DEPTH) {
+    r.fail('metadata nested too deeply');
+  }
   skipAttributes(r);
   const n = r.count('metadata child count');
-  for (let i = 0; i < n; i++) skipElement(r, depth + 1);
+  for (let i = 0; i < n; i++) {
+    skipElement(r, depth + 1);
+  }
 }
 
 /** The metadata string table, decoded on first use. */
@@ -165,8 +194,12 @@ class StringTable {
 
   at(i: number): string {
     const s = this.decoded[i];
-    if (s !== undefined) return s;
-    if (!(i >= 0 && i < this.offsets.length)) this.r.fail(`metadata string index ${i} out of range`);
+    if (s !== undefined) {
+      return s;
+    }
+    if (!(i >= 0 && i < this.offsets.length)) {
+      this.r.fail(`metadata string index ${i} out of range`);
+    }
     const r = this.r;
     const back = r.pos;
     r.pos = this.offsets[i]!;
@@ -195,7 +228,9 @@ function skipStringValue(r: ByteReader): void {
     }
     case STRING_CHAR_ARRAY: {
       const n = r.count('string length');
-      for (let i = 0; i < n; i++) r.skipVarint();
+      for (let i = 0; i < n; i++) {
+        r.skipVarint();
+      }
       return;
     }
     default:

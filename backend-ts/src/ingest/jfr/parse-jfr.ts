@@ -77,18 +77,29 @@ export function parseJfr(jfr: Uint8Array, labels?: Uint8Array, options: ParseJfr
   try {
     return parse(jfr, labels, options);
   } catch (e) {
-    if (e instanceof JfrParseError) throw e;
+    if (e instanceof JfrParseError) {
+      throw e;
+    }
     // A bug or an engine limit reached through malformed input: still the client's bad recording to the caller.
-    throw new JfrParseError(`malformed JFR recording: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+    throw new JfrParseError(`malformed JFR recording: ${e instanceof Error ? e.message : String(e)}`, undefined, {
+      cause: e,
+    });
   }
 }
 
 function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJfrOptions): JfrProfile[] {
-  if (jfr.length === 0) throw new JfrParseError('empty JFR recording');
+  if (jfr.length === 0) {
+    throw new JfrParseError('empty JFR recording');
+  }
   const resolver = labels === undefined ? null : new LabelsResolver(decodeLabelsSnapshot(labels));
   const sampleRate = options.sampleRate ?? 100;
   const builder = new JfrProfileBuilder();
-  const sink = new SampleSink(builder, resolver, sampleRate > 0 ? Math.trunc(1e9 / sampleRate) : 0, options.delayUnit === 'nanoseconds');
+  const sink = new SampleSink(
+    builder,
+    resolver,
+    sampleRate > 0 ? Math.trunc(1e9 / sampleRate) : 0,
+    options.delayUnit === 'nanoseconds'
+  );
   const r = new ByteReader(jfr);
   let pos = 0;
   while (pos < jfr.length) {
@@ -159,15 +170,21 @@ class SampleSink implements EventSink {
         const corr = this.correlation(v);
         // Samples without a known thread state are not counted as CPU, nor are sleeping ones.
         const state = pools.threadState(v.num[S_STATE]!);
-        if (state !== undefined && state !== 'STATE_SLEEPING') b.add(PT_CPU, stack, corr, this.period, 0);
-        if (this.event === 'wall') b.add(PT_WALL, stack, corr, this.period, 0);
+        if (state !== undefined && state !== 'STATE_SLEEPING') {
+          b.add(PT_CPU, stack, corr, this.period, 0);
+        }
+        if (this.event === 'wall') {
+          b.add(PT_WALL, stack, corr, this.period, 0);
+        }
         return;
       }
       case EV_WALL_CLOCK_SAMPLE: {
         // One event stands for `samples` consecutive ticks of the thread in the same state.
         const corr = this.correlation(v);
         const value = v.num[S_VALUE]! * this.period;
-        if (this.event === 'wall' && pools.threadState(v.num[S_STATE]!) === 'STATE_RUNNABLE') b.add(PT_CPU, stack, corr, value, 0);
+        if (this.event === 'wall' && pools.threadState(v.num[S_STATE]!) === 'STATE_RUNNABLE') {
+          b.add(PT_CPU, stack, corr, value, 0);
+        }
         b.add(PT_WALL, stack, corr, value, 0);
         return;
       }
@@ -193,7 +210,9 @@ class SampleSink implements EventSink {
         b.add(PT_MALLOC, stack, 0, 1, v.num[S_VALUE]!);
         return;
       case EV_ACTIVE_SETTING:
-        if (v.str[S_NAME] === 'event') this.event = v.str[S_TEXT] ?? '';
+        if (v.str[S_NAME] === 'event') {
+          this.event = v.str[S_TEXT] ?? '';
+        }
         return;
     }
   }
@@ -203,7 +222,9 @@ class SampleSink implements EventSink {
   }
 
   private correlation(v: SlotValues): number {
-    if (this.resolver === null) return 0;
+    if (this.resolver === null) {
+      return 0;
+    }
     const ch = v.hi[S_CONTEXT]!;
     const cl = v.lo[S_CONTEXT]!;
     const sh = v.hi[S_SPAN_ID]!;

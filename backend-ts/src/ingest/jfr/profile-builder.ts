@@ -36,8 +36,16 @@ export const JFR_PROFILE_TYPES: readonly JfrProfileType[] = [
     sampleTypes: [vt('alloc_outside_tlab_objects', 'count'), vt('alloc_outside_tlab_bytes', 'bytes')],
     periodType: vt('space', 'bytes'),
   },
-  { name: 'mutex', sampleTypes: [vt('contentions', 'count'), vt('delay', 'nanoseconds')], periodType: vt('mutex', 'count') },
-  { name: 'block', sampleTypes: [vt('contentions', 'count'), vt('delay', 'nanoseconds')], periodType: vt('block', 'count') },
+  {
+    name: 'mutex',
+    sampleTypes: [vt('contentions', 'count'), vt('delay', 'nanoseconds')],
+    periodType: vt('mutex', 'count'),
+  },
+  {
+    name: 'block',
+    sampleTypes: [vt('contentions', 'count'), vt('delay', 'nanoseconds')],
+    periodType: vt('block', 'count'),
+  },
   { name: 'memory', sampleTypes: [vt('live', 'count')], periodType: vt('objects', 'count') },
   {
     name: 'memory',
@@ -56,14 +64,20 @@ class IntColumn {
     this.a = new Int32Array(cap);
   }
   push(v: number): void {
-    if (this.n === this.a.length) this.reserve(1);
+    if (this.n === this.a.length) {
+      this.reserve(1);
+    }
     this.a[this.n++] = v;
   }
   /** Makes room for `k` more values, so a hot loop can write `a` directly. */
   reserve(k: number): void {
-    if (this.n + k <= this.a.length) return;
+    if (this.n + k <= this.a.length) {
+      return;
+    }
     let cap = this.a.length * 2;
-    while (cap < this.n + k) cap *= 2;
+    while (cap < this.n + k) {
+      cap *= 2;
+    }
     const b = new Int32Array(cap);
     b.set(this.a.subarray(0, this.n));
     this.a = b;
@@ -128,13 +142,17 @@ class SampleSet {
       }
     }
     this.values[0]!.a[idx]! += v0;
-    if (this.values.length > 1) this.values[1]!.a[idx]! += v1;
+    if (this.values.length > 1) {
+      this.values[1]!.a[idx]! += v1;
+    }
   }
 
   private newSample(stackId: number, corrId: number): number {
     this.stack.push(stackId);
     this.corr.push(corrId);
-    for (const col of this.values) col.push(0);
+    for (const col of this.values) {
+      col.push(0);
+    }
     return this.stack.n - 1;
   }
 }
@@ -183,9 +201,13 @@ export class JfrProfileBuilder {
 
   /** Interns a correlation (labels + span) and returns its id; 0 is "no labels, no span". */
   correlation(c: SampleCorrelation): number {
-    if (c.labels.length === 0 && c.span === '') return 0;
+    if (c.labels.length === 0 && c.span === '') {
+      return 0;
+    }
     let labelKey = '';
-    for (const [k, v] of c.labels) labelKey += `${k}\u0000${v}\u0000`;
+    for (const [k, v] of c.labels) {
+      labelKey += `${k}\u0000${v}\u0000`;
+    }
     let ls = this.labelSetByKey.get(labelKey);
     if (ls === undefined) {
       ls = this.labelSets.length;
@@ -211,7 +233,9 @@ export class JfrProfileBuilder {
   add(profileType: number, stackRef: number, corrId: number, v0: number, v1: number): void {
     const pools = this.chunkPools!;
     const jfrStack = pools.stacks.get(stackRef);
-    if (jfrStack < 0) return;
+    if (jfrStack < 0) {
+      return;
+    }
     let stackId = this.chunkStack[jfrStack]! - 1;
     if (stackId < 0) {
       stackId = this.resolveStack(pools, jfrStack);
@@ -239,7 +263,9 @@ export class JfrProfileBuilder {
     for (let i = from; i < to; i++) {
       const fn = this.methodFunction(pools, methods[i]!);
       // Frames whose method or class is not in the pools are left out, as Pyroscope does.
-      if (fn < 0) continue;
+      if (fn < 0) {
+        continue;
+      }
       const frame = this.frame(fn, lines[i]!);
       out[n++] = frame;
       hash = Math.imul(hash ^ frame, 0x01000193);
@@ -247,7 +273,9 @@ export class JfrProfileBuilder {
     scratch.n = n;
     const head = this.stackByHash.get(hash);
     for (let id = head === undefined ? -1 : head; id >= 0; id = this.stackNext.a[id]!) {
-      if (this.sameFrames(id, scratch)) return id;
+      if (this.sameFrames(id, scratch)) {
+        return id;
+      }
     }
     const id = this.stackOffsets.n - 1;
     const frames = this.stackFrames;
@@ -262,18 +290,30 @@ export class JfrProfileBuilder {
 
   private sameFrames(id: number, frames: IntColumn): boolean {
     const from = this.stackOffsets.a[id]!;
-    if (this.stackOffsets.a[id + 1]! - from !== frames.n) return false;
+    if (this.stackOffsets.a[id + 1]! - from !== frames.n) {
+      return false;
+    }
     const a = this.stackFrames.a;
-    for (let i = 0; i < frames.n; i++) if (a[from + i] !== frames.a[i]) return false;
+    for (let i = 0; i < frames.n; i++) {
+      if (a[from + i] !== frames.a[i]) {
+        return false;
+      }
+    }
     return true;
   }
 
   private methodFunction(pools: ChunkPools, methodId: number): number {
     const m = methodId === 0 ? -1 : pools.methods.get(methodId);
-    if (m < 0) return -1;
+    if (m < 0) {
+      return -1;
+    }
     const cached = this.methodFn[m]!;
-    if (cached > 0) return cached - 1;
-    if (cached < 0) return -1;
+    if (cached > 0) {
+      return cached - 1;
+    }
+    if (cached < 0) {
+      return -1;
+    }
     let fn = -1;
     const cls = pools.classes.get(pools.methodClass[m]!);
     if (cls >= 0) {
@@ -318,7 +358,9 @@ export class JfrProfileBuilder {
   build(timeMs: number, durationNanos: number): Array<{ name: string; profile: NormalizedProfile }> {
     const out: Array<{ name: string; profile: NormalizedProfile }> = [];
     for (const set of this.sets) {
-      if (set === null || set.stack.n === 0) continue;
+      if (set === null || set.stack.n === 0) {
+        continue;
+      }
       out.push({ name: set.type.name, profile: this.compact(set, timeMs, durationNanos) });
     }
     return out;

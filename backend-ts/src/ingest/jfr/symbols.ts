@@ -16,13 +16,23 @@ const PYROSCOPE_ASYNC_PROFILER =
 
 export function normalizeSymbol(s: string): string {
   // Every rule needs a '$' or a ".so" suffix; almost no symbol gets past these two checks to the regexes.
-  if (s.includes('$$Lambda')) return s.replace(LAMBDA, '$1_');
+  if (s.includes('$$Lambda')) {
+    return s.replace(LAMBDA, '$1_');
+  }
   if (s.endsWith('.so') || s.endsWith('.so (deleted)')) {
-    if (s.includes('libzstd-jni-')) return ZSTD_JNI.test(s) ? 'libzstd-jni-_.so' : s;
-    if (s.includes('amazonCorrettoCryptoProvider')) return CORRETTO.test(s) ? 'libamazonCorrettoCryptoProvider_.so' : s;
-    if (s.includes('libasyncProfiler-')) return PYROSCOPE_ASYNC_PROFILER.test(s) ? 'libasyncProfiler-_.so' : s;
+    if (s.includes('libzstd-jni-')) {
+      return ZSTD_JNI.test(s) ? 'libzstd-jni-_.so' : s;
+    }
+    if (s.includes('amazonCorrettoCryptoProvider')) {
+      return CORRETTO.test(s) ? 'libamazonCorrettoCryptoProvider_.so' : s;
+    }
+    if (s.includes('libasyncProfiler-')) {
+      return PYROSCOPE_ASYNC_PROFILER.test(s) ? 'libasyncProfiler-_.so' : s;
+    }
     return s;
   }
-  if (s.startsWith('jdk/internal/reflect/GeneratedMethodAccessor')) return s.replace(REFLECT_ACCESSOR, '$1_');
+  if (s.startsWith('jdk/internal/reflect/GeneratedMethodAccessor')) {
+    return s.replace(REFLECT_ACCESSOR, '$1_');
+  }
   return s;
 }

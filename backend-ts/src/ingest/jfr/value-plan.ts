@@ -49,17 +49,27 @@ export class TypePlans {
 
   kindOf(cls: JfrClass): number {
     const prim = PRIMITIVE_KINDS.get(cls.name);
-    if (prim !== undefined) return prim;
+    if (prim !== undefined) {
+      return prim;
+    }
     return cls.fields.length === 0 ? K_EMPTY : K_OBJECT;
   }
 
   plan(typeId: number, r: ByteReader): ValuePlan {
     const done = this.plans.get(typeId);
-    if (done !== undefined) return done;
+    if (done !== undefined) {
+      return done;
+    }
     const cls = this.meta.byId.get(typeId);
-    if (cls === undefined) return r.fail(`undeclared type ${typeId}`);
-    if (this.building.has(typeId)) return r.fail(`type ${cls.name} contains itself inline`);
-    if (this.building.size >= MAX_VALUE_DEPTH) return r.fail(`type ${cls.name} nested too deeply`);
+    if (cls === undefined) {
+      return r.fail(`undeclared type ${typeId}`);
+    }
+    if (this.building.has(typeId)) {
+      return r.fail(`type ${cls.name} contains itself inline`);
+    }
+    if (this.building.size >= MAX_VALUE_DEPTH) {
+      return r.fail(`type ${cls.name} nested too deeply`);
+    }
     this.building.add(typeId);
     const names: string[] = [];
     const typeNames: string[] = [];
@@ -68,15 +78,21 @@ export class TypePlans {
     const nested: Array<ValuePlan | null> = [];
     for (const f of cls.fields) {
       const ft = this.meta.byId.get(f.typeId);
-      if (ft === undefined) return r.fail(`field ${cls.name}.${f.name} has undeclared type ${f.typeId}`);
+      if (ft === undefined) {
+        return r.fail(`field ${cls.name}.${f.name} has undeclared type ${f.typeId}`);
+      }
       let kind = f.constantPool ? K_CP : this.kindOf(ft);
-      if (kind === K_EMPTY && !f.array) continue;
+      if (kind === K_EMPTY && !f.array) {
+        continue;
+      }
       let sub: ValuePlan | null = null;
       if (kind === K_OBJECT) {
         sub = this.plan(f.typeId, r);
         // A type whose fields are all empty encodes as nothing.
         if (sub.kinds.length === 0) {
-          if (!f.array) continue;
+          if (!f.array) {
+            continue;
+          }
           kind = K_EMPTY;
           sub = null;
         }
@@ -103,15 +119,21 @@ export class TypePlans {
 
 /** Skips one inline value of `plan`'s type. */
 export function skipValue(r: ByteReader, plan: ValuePlan, depth: number): void {
-  if (depth > MAX_VALUE_DEPTH) r.fail('values nested too deeply');
+  if (depth > MAX_VALUE_DEPTH) {
+    r.fail('values nested too deeply');
+  }
   const kinds = plan.kinds;
   const arrays = plan.arrays;
   for (let i = 0; i < kinds.length; i++) {
     if (arrays[i] === 1) {
       const n = r.count('array length');
       const kind = kinds[i]!;
-      if (kind === K_EMPTY) continue;
-      for (let j = 0; j < n; j++) skipOne(r, kind, plan.nested[i] ?? null, depth);
+      if (kind === K_EMPTY) {
+        continue;
+      }
+      for (let j = 0; j < n; j++) {
+        skipOne(r, kind, plan.nested[i] ?? null, depth);
+      }
     } else {
       skipOne(r, kinds[i]!, plan.nested[i] ?? null, depth);
     }
@@ -165,9 +187,13 @@ export interface BoundPlan {
 export function bindPlan(plan: ValuePlan, wants: readonly FieldWant[]): BoundPlan {
   const slots = new Int8Array(plan.kinds.length).fill(-1);
   for (let i = 0; i < plan.kinds.length; i++) {
-    if (plan.arrays[i] === 1) continue;
+    if (plan.arrays[i] === 1) {
+      continue;
+    }
     const w = wants.findIndex((x) => x.name === plan.names[i]);
-    if (w < 0) continue;
+    if (w < 0) {
+      continue;
+    }
     const want = wants[w]!;
     const kind = plan.kinds[i]!;
     const typeName = plan.typeNames[i]!;
@@ -189,7 +215,9 @@ export function bindPlan(plan: ValuePlan, wants: readonly FieldWant[]): BoundPla
         ok = kind === K_STRING;
         break;
     }
-    if (ok) slots[i] = w;
+    if (ok) {
+      slots[i] = w;
+    }
   }
   return { plan, slots, nSlots: wants.length };
 }
@@ -234,9 +262,13 @@ export function readBound(r: ByteReader, bp: BoundPlan, out: SlotValues, depth: 
     if (slot < 0) {
       if (arrays[i] === 1) {
         const n = r.count('array length');
-        if (kind === K_EMPTY) continue;
+        if (kind === K_EMPTY) {
+          continue;
+        }
         const sub = plan.nested[i] ?? null;
-        for (let j = 0; j < n; j++) skipOne(r, kind, sub, depth);
+        for (let j = 0; j < n; j++) {
+          skipOne(r, kind, sub, depth);
+        }
       } else {
         skipOne(r, kind, plan.nested[i] ?? null, depth);
       }
