@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { connectRoutes } from './api/connect.js';
-import { badProtoAsInvalidArgument, errorBody } from './api/errors.js';
+import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
@@ -142,7 +142,7 @@ export async function createService(
   await app.register(fastifyConnectPlugin, {
     routes: (router) => {
       routes(router);
-      router.handlers.forEach((h, i) => (router.handlers[i] = badProtoAsInvalidArgument(h)));
+      router.handlers.forEach((h, i) => (router.handlers[i] = badBodyAsInvalidArgument(h)));
     },
     // Connect's own maximum (4 GiB - 1) when the limit is disabled
     readMaxBytes: bodyLimit || 0xffffffff,

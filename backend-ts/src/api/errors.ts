@@ -1,6 +1,7 @@
 // One mapping from our error classes to HTTP statuses and Connect codes, so every route answers bad input the
 // same way: a 4xx with {code, message}, store trouble as 503, and nothing else as a crash.
 import { Code, ConnectError } from '@connectrpc/connect';
+import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { FormatError } from '../ingest/formatError.js';
 import { QueryError } from '../query/errors.js';
 import { ConflictError, StoreUnavailableError } from '../storage/objectStore.js';
@@ -36,11 +37,13 @@ const CODE_NAMES: Record<number, string> = {
   400: 'invalid_argument',
   401: 'unauthenticated',
   404: 'not_found',
+  408: 'deadline_exceeded',
   409: 'already_exists',
   413: 'resource_exhausted',
   415: 'invalid_argument',
   422: 'invalid_argument',
   429: 'resource_exhausted',
+  431: 'resource_exhausted',
   500: 'internal',
   501: 'unimplemented',
   503: 'unavailable',
@@ -89,10 +92,12 @@ export function toConnectError(e: unknown): ConnectError {
   }
   const status = httpStatusOf(e);
   const msg = (e as Error)?.message ?? String(e);
+  // A profile over a size limit (413) is invalid_argument, as Pyroscope's distributor answers it: only a rate
+  // limit (429) is resource_exhausted, the code agents such as Alloy retry
   const code =
     status === 401
       ? Code.Unauthenticated
-      : status === 413 || status === 429
+      : status === 429
         ? Code.ResourceExhausted
         : status === 503
           ? Code.Unavailable
@@ -102,4 +107,58 @@ export function toConnectError(e: unknown): ConnectError {
               ? Code.InvalidArgument
               : Code.Internal;
   return new ConnectError(msg, code);
+}
+
+/**
+ * connect-es answers a request body that is not valid binary protobuf, or a truncated gzip body, with 500
+ * "internal"; connect-go, and so Pyroscope, answers 400 "invalid_argument". The client sent bad bytes: a 5xx would
+ * also make agents such as Alloy retry them forever. Rewrites exactly those Connect-protocol answers and passes
+ * everything else through.
+ */
+export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler {
+  const once = (b: Uint8Array) =>
+    (async function* () {
+      yield b;
+    })();
+  const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
+    const res = await h(req);
+    const type = res.header?.get('content-type') ?? '';
+    if (
+      res.status !== 500 ||
+      !res.body ||
+      !type.startsWith('application/json') ||
+      res.header?.has('content-encoding')
+    ) {
+      return res;
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const c of res.body) {
+      chunks.push(c);
+    }
+    const bytes = Buffer.concat(chunks);
+    let err: { code?: unknown; message?: unknown } = {};
+    try {
+      err = JSON.parse(bytes.toString('utf8')) as typeof err;
+    } catch {
+      // not a Connect error body: pass it on unchanged
+    }
+    const msg = typeof err.message === 'string' ? err.message : '';
+    const bad = msg.startsWith('parse binary:') || msg === 'decompression failed';
+    if (err.code !== 'internal' || !bad) {
+      return { ...res, body: once(bytes) };
+    }
+    const message = msg.startsWith('parse binary:') ? msg : 'request body: invalid gzip data (decompression failed)';
+    const body = Buffer.from(JSON.stringify({ code: 'invalid_argument', message }));
+    const header = new Headers(res.header);
+    header.set('content-length', String(body.length));
+    return { ...res, status: 400, header, body: once(body) };
+  };
+  return Object.assign(wrapped, {
+    protocolNames: h.protocolNames,
+    service: h.service,
+    method: h.method,
+    requestPath: h.requestPath,
+    allowedMethods: h.allowedMethods,
+    supportedContentType: h.supportedContentType,
+  });
 }

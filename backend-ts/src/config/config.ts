@@ -183,7 +183,7 @@ export const OPTIONS: Option[] = [
   ),
   opt(
     'distributor.ingestion-rate-limit-mb',
-    'limits.ingestion_rate_limit_mb',
+    'limits.ingestion_rate_mb',
     'float',
     4 * MB,
     (c, v) => (c.limits.ingestionRateLimitMb = v)
@@ -241,55 +241,103 @@ export const OPTIONS: Option[] = [
 ];
 
 /**
- * Pyroscope's own flags and YAML sections that this service does not act upon: accepted so that an existing
- * Pyroscope command line or config file starts unchanged, and listed in the start-up log.
+ * Pyroscope's own flags that this service does not act upon: accepted so that an existing Pyroscope command line
+ * starts unchanged, and listed in the start-up log. Families in which we implement flags (server, storage,
+ * validation, auth, log) are listed name by name, so that a typo there is an error rather than silently ignored.
  */
-const IGNORED_FLAG_PREFIXES = [
+const IGNORED_FLAGS = new Set([
   'target',
-  'server.',
-  'memberlist.',
-  'ingester.',
+  'shutdown-delay',
+  'api.base-url',
+  'version',
+  'h',
+  'help',
+  'help-all',
+  'modules',
+  'config.show_banner',
+  'log.format',
+  'runtime-config.reload-period',
+  'server.graceful-shutdown-timeout',
+  'server.http-conn-limit',
+  'server.http-idle-timeout',
+  'server.http-listen-network',
+  'server.http-log-closed-connections-without-response-enabled',
+  'server.http-read-header-timeout',
+  'server.http-read-timeout',
+  'server.http-tls-ca-path',
+  'server.http-tls-cert-path',
+  'server.http-tls-client-auth',
+  'server.http-tls-key-path',
+  'server.http-write-timeout',
+  'server.log-request-at-info-level-enabled',
+  'server.log-request-headers',
+  'server.log-request-headers-exclude-list',
+  'server.log-source-ips-enabled',
+  'server.log-source-ips-full',
+  'server.log-source-ips-header',
+  'server.log-source-ips-regex',
+  'server.path-prefix',
+  'server.proxy-protocol-enabled',
+  'server.register-instrumentation',
+  'server.report-grpc-codes-in-instrumentation-label-enabled',
+  'server.throughput.latency-cutoff',
+  'server.throughput.unit',
+  'server.tls-cipher-suites',
+  'server.tls-min-version',
+  'server.trace-request-headers',
+  'server.trace-request-headers-exclude-list',
+  'storage.azure.user-assigned-id',
+  'storage.storage-prefix',
+  'validation.enforce-labels-order',
+  'validation.max-profile-stacktrace-sample-labels',
+  'validation.max-profile-stacktrace-samples',
+  'validation.max-profile-symbol-value-length',
+  'validation.max-sessions-per-series',
+]);
+
+/** Whole Pyroscope subsystems (and option families it keeps growing) that we accept and ignore wholesale. */
+const IGNORED_FLAG_PREFIXES = [
+  'server.grpc',
+  'server.cluster-validation.',
+  'storage.s3.',
+  'storage.gcs.',
+  'storage.cos.',
+  'storage.swift.',
   'distributor.',
   'querier.',
+  'memberlist.',
+  'ingester.',
+  'compactor.',
+  'store-gateway.',
   'query-frontend.',
   'query-scheduler.',
-  'store-gateway.',
-  'compactor.',
+  'overrides-exporter.',
+  'blocks-storage.',
+  'pyroscopedb.',
+  'consul.',
+  'etcd.',
+  'multi.',
+  'ring.',
   'tracing.',
   'self-profiling.',
-  'analytics.',
   'usage-stats.',
-  'api.',
-  'auth.',
-  'validation.',
-  'storage.',
+  'analytics.',
+  'embedded-grafana.',
   'tenant-settings.',
-  'overrides-exporter.',
   'segment-writer.',
   'metastore.',
   'query-backend.',
   'adaptive-placement.',
-  'embedded-grafana.',
-  'limits.',
-  'log.',
-  'blocks-storage.',
-  'pyroscopedb.',
-  'shutdown-delay',
-  'debug.',
-  'client-capability.',
   'symbolizer.',
+  'debug-info.',
+  'client-capability.',
   'write-path',
   'enable-query-backend',
   'v2',
-  'runtime-config.',
-  'ring.',
-  'config.',
-  'version',
-  'help',
-  'modules',
-  'print.',
 ];
-const IGNORED_YAML_SECTIONS = new Set([
+
+/** Top-level YAML sections of Pyroscope; `storage` is checked key by key (STORAGE_YAML), the rest accepted. */
+const YAML_SECTIONS = new Set([
   'target',
   'server',
   'memberlist',
@@ -325,6 +373,25 @@ const IGNORED_YAML_SECTIONS = new Set([
   'debug_info',
   'usage_stats',
 ]);
+const STORAGE_YAML = new Set(['storage.azure.user_assigned_id', 'storage.storage_prefix']);
+const STORAGE_YAML_PREFIXES = ['storage.s3.', 'storage.gcs.', 'storage.cos.', 'storage.swift.'];
+
+/** Edit distance, to turn a near miss of an implemented option into an error that names the intended one. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function nearMiss(name: string, known: string[]): string | undefined {
+  return known.find((k) => k !== name && distance(k, name) <= 2);
+}
 
 function defaults(): Config {
   const c = {
@@ -379,6 +446,13 @@ export function parseFlags(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--') {
+      // Go's flag package stops at "--"; we take no positional arguments after it either
+      if (i + 1 < argv.length) {
+        throw new Error(`unexpected argument "${argv[i + 1]}" after "--"`);
+      }
+      break;
+    }
     if (!a.startsWith('-')) {
       throw new Error(`unexpected argument "${a}" (flags look like -name=value)`);
     }
@@ -412,10 +486,14 @@ function getPath(obj: unknown, path: string): unknown {
   return cur;
 }
 
+/** -config.expand-env: `${VAR}`, `$VAR`, and a default for an unset or empty variable as `${VAR:default}` or `${VAR:-default}`. */
 function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_, name: string, def?: string) => env[name] ?? def ?? ''
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-?([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, braced: string | undefined, def: string | undefined, bare: string | undefined) => {
+      const v = env[(braced ?? bare)!];
+      return v !== undefined && v !== '' ? v : (def ?? '');
+    }
   );
 }
 
@@ -432,7 +510,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const flags = parseFlags(argv);
   const cfg = defaults();
   const file = flags.get('config.file');
-  const expand = flags.has('config.expand-env') && flags.get('config.expand-env') !== 'false';
+  const expandFlag = flags.get('config.expand-env');
+  const expand = expandFlag !== undefined && ['', 'true', '1'].includes(expandFlag);
   if (file) {
     let text: string;
     try {
@@ -453,20 +532,32 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new Error(`-config.file ${file}: the top level must be a mapping`);
     }
     for (const key of Object.keys(doc)) {
-      if (!IGNORED_YAML_SECTIONS.has(key)) {
+      if (!YAML_SECTIONS.has(key)) {
         throw new Error(`-config.file ${file}: unknown key "${key}" (not a Pyroscope configuration section)`);
       }
     }
-    const known = new Set(OPTIONS.map((o) => o.yaml));
+    const implemented = OPTIONS.map((o) => o.yaml);
     for (const path of yamlLeafPaths(doc)) {
-      if (!known.has(path)) {
-        cfg.ignored.push(`${path} (config file)`);
+      if (implemented.includes(path)) {
+        continue;
       }
+      const storageOk =
+        !path.startsWith('storage.') || STORAGE_YAML.has(path) || STORAGE_YAML_PREFIXES.some((p) => path.startsWith(p));
+      const near = nearMiss(path, implemented);
+      if (!storageOk || near) {
+        throw new Error(`-config.file ${file}: unknown key "${path}"${near ? ` (did you mean "${near}"?)` : ''}`);
+      }
+      cfg.ignored.push(`${path} (config file)`);
     }
     for (const o of OPTIONS) {
       const v = getPath(doc, o.yaml);
       if (v !== undefined && v !== null) {
-        o.set(cfg, convert(o, String(v)) as never);
+        try {
+          o.set(cfg, convert(o, String(v)) as never);
+        } catch (e) {
+          // name the key as the user wrote it in the file, not the flag
+          throw new Error(`-config.file ${file}: ${o.yaml}: ${(e as Error).message.replace(/^-[^:]+: /, '')}`);
+        }
       }
     }
   }
@@ -477,14 +568,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const o = OPTIONS.find((x) => x.flag === name);
     if (o) {
       o.set(cfg, convert(o, raw) as never);
-    } else if (
-      IGNORED_FLAG_PREFIXES.some(
-        (p) => name === p || (p.endsWith('.') && name.startsWith(p)) || name.startsWith(p + '.')
-      )
-    ) {
+      continue;
+    }
+    const near = nearMiss(
+      name,
+      OPTIONS.map((x) => x.flag)
+    );
+    const pyroscopes = IGNORED_FLAGS.has(name) || IGNORED_FLAG_PREFIXES.some((p) => name.startsWith(p));
+    if (pyroscopes && !near) {
       cfg.ignored.push(`-${name}`);
     } else {
-      throw new Error(`flag provided but not defined: -${name}`);
+      throw new Error(`flag provided but not defined: -${name}${near ? ` (did you mean -${near}?)` : ''}`);
     }
   }
   return cfg;
