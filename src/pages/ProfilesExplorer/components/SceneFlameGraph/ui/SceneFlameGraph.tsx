@@ -1,0 +1,148 @@
+import React, { useMemo } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2, LoadingState } from '@grafana/data';
+import {
+  SceneComponentProps,
+  SceneObject,
+  SceneObjectBase,
+  SceneObjectState,
+  SceneQueryRunner,
+  sceneGraph,
+} from '@grafana/scenes';
+import { Alert, Input, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
+import {
+  PROFILE_DATASOURCE,
+  ProfileQuery,
+} from '../../../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { ExplorerUrlState } from '../../../domain/urlState';
+import { escapeRegExp, searchTree } from '../domain/search';
+import { topFunctions } from '../domain/topFunctions';
+import { valueFormatter } from '../domain/formatValue';
+import { FlameGraph } from './FlameGraph';
+import { TopTable } from './TopTable';
+
+type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
+
+interface SceneFlameGraphState extends SceneObjectState {
+  labelSelector: string;
+}
+
+export class SceneFlameGraph extends SceneObjectBase<SceneFlameGraphState> {
+  constructor(state: { labelSelector: string }) {
+    super({
+      ...state,
+      $data: new SceneQueryRunner({ datasource: PROFILE_DATASOURCE, queries: [] }),
+    });
+    this.addActivationHandler(() => {
+      this.updateQuery();
+      const explorer = this.explorer();
+      const sub = explorer?.subscribeToState((s, prev) => {
+        if (s.maxNodes !== prev.maxNodes) {
+          this.updateQuery();
+        }
+      });
+      return () => sub?.unsubscribe();
+    });
+  }
+
+  // The view is nested one level below the explorer.
+  explorer(): ExplorerLike | undefined {
+    return this.parent?.parent as ExplorerLike | undefined;
+  }
+
+  private updateQuery() {
+    const runner = this.state.$data as SceneQueryRunner;
+    const query: ProfileQuery = {
+      refId: 'profile',
+      dataSourceUid: '${dataSource}',
+      profileMetricId: '${profileMetricId}',
+      labelSelector: this.state.labelSelector,
+      maxNodes: this.explorer()?.state.maxNodes,
+    };
+    runner.setState({ queries: [query] });
+    runner.runQueries();
+  }
+
+  static Component = SceneFlameGraphRenderer;
+}
+
+function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>) {
+  const styles = useStyles2(getStyles);
+  const { data } = sceneGraph.getData(model).useState();
+  const explorer = model.explorer();
+  const { searchText = '' } = explorer?.useState() ?? {};
+  const frame = data?.series[0];
+  const tree = useMemo(() => (frame ? dataFrameToTree(frame) : undefined), [frame]);
+  const unit = String(frame?.fields.find((f) => f.name === 'value')?.config.unit ?? 'short');
+  const format = useMemo(() => valueFormatter(unit), [unit]);
+  const rows = useMemo(() => (tree ? topFunctions(tree) : []), [tree]);
+  const search = useMemo(() => (tree ? searchTree(tree, searchText) : undefined), [tree, searchText]);
+  const exact = searchText.match(/^\^(.*)\$$/)?.[1]?.replace(/\\(.)/g, '$1');
+  if (data?.state === LoadingState.Error) {
+    return <Alert title="Could not load the flame graph">{data.errors?.[0]?.message}</Alert>;
+  }
+  if (!tree) {
+    return <LoadingPlaceholder text="Loading flame graph..." />;
+  }
+  const rootTotal = tree.total[0] ?? 0;
+  return (
+    <div className={styles.container}>
+      <div className={styles.toolbar}>
+        <Input
+          className={styles.search}
+          placeholder="Search functions (regex or text)"
+          value={searchText}
+          onChange={(e) => explorer?.setState({ searchText: e.currentTarget.value })}
+          data-testid="flamegraph-search"
+          suffix={
+            search ? (
+              <span data-testid="flamegraph-search-count" data-count={search.count}>
+                {search.count} matches · {format.short(search.value)} (
+                {((100 * search.value) / (rootTotal || 1)).toFixed(2)} %)
+              </span>
+            ) : undefined
+          }
+        />
+        <span className={styles.total} data-testid="flamegraph-total" data-value={rootTotal}>
+          Total {format.full(rootTotal)}
+        </span>
+      </div>
+      {tree.count <= 1 ? (
+        <Alert severity="info" title="No data">
+          No profiles in the selected time range for this selection.
+        </Alert>
+      ) : (
+        <div className={styles.split}>
+          <div className={styles.table}>
+            <TopTable
+              rows={rows}
+              rootTotal={rootTotal}
+              format={format}
+              selected={exact}
+              onSelect={(name) => explorer?.setState({ searchText: name ? `^${escapeRegExp(name)}$` : '' })}
+            />
+          </div>
+          <div className={styles.graph}>
+            <FlameGraph tree={tree} search={search} format={format} />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+  toolbar: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'center' }),
+  search: css({ flex: 1 }),
+  total: css({ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }),
+  split: css({
+    display: 'flex',
+    gap: theme.spacing(1),
+    alignItems: 'flex-start',
+    '@media (max-width: 1100px)': { flexDirection: 'column' },
+  }),
+  table: css({ flex: '0 0 32%', minWidth: 320, maxWidth: '100%' }),
+  graph: css({ flex: 1, minWidth: 0, width: '100%' }),
+});

@@ -1,0 +1,49 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { SceneComponentProps, SceneObjectBase, SceneObjectState, VizPanel } from '@grafana/scenes';
+import { useStyles2 } from '@grafana/ui';
+import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
+import { SceneFlameGraph } from './SceneFlameGraph';
+
+interface SceneFlameGraphViewState extends SceneObjectState {
+  main: VizPanel;
+  flameGraph: SceneFlameGraph;
+}
+
+// Variables in the selector keep both the series and the flame graph in step with the pickers and filters.
+const SERVICE_SELECTOR = '{service_name="${serviceName}",${filters}}';
+
+export class SceneFlameGraphView extends SceneObjectBase<SceneFlameGraphViewState> {
+  constructor() {
+    super({
+      main: buildSeriesPanel({
+        title: '${serviceName} · ${profileMetricId}',
+        labelSelector: SERVICE_SELECTOR,
+        displayName: '${serviceName}',
+        actions: [{ label: 'Labels', target: { explorationType: 'labels' } }],
+      }),
+      flameGraph: new SceneFlameGraph({ labelSelector: SERVICE_SELECTOR }),
+    });
+  }
+
+  static Component = SceneFlameGraphViewRenderer;
+}
+
+function SceneFlameGraphViewRenderer({ model }: SceneComponentProps<SceneFlameGraphView>) {
+  const styles = useStyles2(getStyles);
+  const { main, flameGraph } = model.useState();
+  return (
+    <div className={styles.container} data-testid="flame-graph-view">
+      <div className={styles.main}>
+        <main.Component model={main} />
+      </div>
+      <flameGraph.Component model={flameGraph} />
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
+  main: css({ height: 240 }),
+});

@@ -1,0 +1,276 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { locationService } from '@grafana/runtime';
+import {
+  AdHocFiltersVariable,
+  SceneCSSGridItem,
+  SceneCSSGridLayout,
+  SceneComponentProps,
+  SceneObjectBase,
+  SceneObjectState,
+  TextBoxVariable,
+  VariableDependencyConfig,
+  VizPanel,
+  sceneGraph,
+} from '@grafana/scenes';
+import { Alert, Button, Checkbox, Combobox, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
+import {
+  LabelCardinality,
+  fetchLabelCardinalities,
+} from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
+import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
+import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+
+interface SceneLabelsState extends SceneObjectState {
+  main: VizPanel;
+  grid: SceneCSSGridLayout;
+  labels: LabelCardinality[];
+  loading: boolean;
+  error?: string;
+  /** label values picked for the comparison, in pick order (at most two) */
+  picked: string[];
+}
+
+const ALL = 'all';
+// Series selector of the current service with the current filters; variables keep the panels in step.
+const SERVICE_SELECTOR = '{service_name="${serviceName}",${filters}}';
+
+export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
+  protected _variableDependency = new VariableDependencyConfig(this, {
+    variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filters', 'groupBy'],
+    onReferencedVariableValueChanged: () => this.load(),
+  });
+
+  constructor() {
+    super({
+      main: buildSeriesPanel({
+        title: '${serviceName}',
+        labelSelector: SERVICE_SELECTOR,
+        displayName: '${serviceName}',
+      }),
+      grid: new SceneCSSGridLayout({
+        children: [],
+        templateColumns: gridTemplate('grid'),
+        autoRows: '220px',
+        rowGap: 1,
+        columnGap: 1,
+      }),
+      labels: [],
+      loading: true,
+      picked: [],
+    });
+    this.addActivationHandler(() => {
+      this.load();
+      const tr = sceneGraph.getTimeRange(this).subscribeToState(() => this.load());
+      return () => tr.unsubscribe();
+    });
+  }
+
+  groupBy(): string {
+    const v = getVariableValue(this, 'groupBy');
+    return v && v !== ALL ? v : '';
+  }
+
+  setGroupBy = (label: string) => {
+    const v = sceneGraph.lookupVariable('groupBy', this);
+    if (v instanceof TextBoxVariable) {
+      v.setValue(label);
+    }
+    this.setState({ picked: [] });
+  };
+
+  addFilter = (key: string, operator: '=' | '!=', value: string) => {
+    const v = sceneGraph.lookupVariable('filters', this);
+    if (v instanceof AdHocFiltersVariable) {
+      const rest = v.state.filters.filter((f) => !(f.key === key && f.value === value));
+      v.updateFilters([...rest, { key, operator, value }]);
+    }
+  };
+
+  togglePick = (value: string) => {
+    const { picked } = this.state;
+    const next = picked.includes(value) ? picked.filter((p) => p !== value) : [...picked, value].slice(-2);
+    this.setState({ picked: next });
+  };
+
+  compare = () => {
+    const label = this.groupBy();
+    const [baseline, comparison] = this.state.picked;
+    const keep = getFilters(this)
+      .map((f) => `${f.key}|${f.operator}|${f.value}`)
+      .filter((f) => !f.startsWith(`${label}|`));
+    locationService.partial({
+      explorationType: 'diff-flame-graph',
+      'var-filtersBaseline': [...keep, `${label}|=|${baseline}`],
+      'var-filtersComparison': [...keep, `${label}|=|${comparison}`],
+    });
+  };
+
+  async load() {
+    const serviceName = getVariableValue(this, 'serviceName');
+    const profileMetricId = getVariableValue(this, 'profileMetricId');
+    if (!serviceName || !profileMetricId) {
+      this.setState({ loading: false, labels: [] });
+      return;
+    }
+    this.setState({ loading: true, error: undefined });
+    try {
+      const filters = getFilters(this);
+      const matcher = buildLabelSelector(serviceName, filters)
+        .replace(/^\{/, `{__profile_type__="${profileMetricId}",`)
+        .replace(/,\}$/, '}');
+      const labels = await fetchLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
+      const groupBy = this.groupBy();
+      let children: SceneCSSGridItem[];
+      if (!groupBy) {
+        children = labels.map(
+          (l) =>
+            new SceneCSSGridItem({
+              body: buildSeriesPanel({
+                title: `${l.name} (${l.values.length})`,
+                labelSelector: SERVICE_SELECTOR,
+                groupBy: [l.name],
+                limit: 10,
+                showLegend: true,
+                extraActions: (
+                  <Button
+                    size="sm"
+                    fill="text"
+                    variant="secondary"
+                    onClick={() => this.setGroupBy(l.name)}
+                    data-testid={`group-by-${l.name}`}
+                  >
+                    Select
+                  </Button>
+                ),
+              }),
+            })
+        );
+      } else {
+        const values = labels.find((l) => l.name === groupBy)?.values ?? [];
+        const others = filters.filter((f) => f.key !== groupBy);
+        children = values.map(
+          (value) =>
+            new SceneCSSGridItem({
+              body: buildSeriesPanel({
+                title: `${groupBy} = ${value}`,
+                labelSelector: buildLabelSelector(serviceName, [...others, { key: groupBy, operator: '=', value }]),
+                displayName: value,
+                extraActions: <ValueActions model={this} label={groupBy} value={value} />,
+              }),
+            })
+        );
+      }
+      this.state.grid.setState({ children });
+      this.setState({ labels, loading: false });
+    } catch (e) {
+      this.setState({ loading: false, error: String((e as Error).message ?? e) });
+    }
+  }
+
+  static Component = SceneLabelsRenderer;
+}
+
+function SceneLabelsRenderer({ model }: SceneComponentProps<SceneLabels>) {
+  const styles = useStyles2(getStyles);
+  const { main, grid, labels, loading, error, picked } = model.useState();
+  const groupBy = model.groupBy();
+  const options = [
+    { label: 'All labels', value: ALL },
+    ...labels.map((l) => ({ label: `${l.name} (${l.values.length})`, value: l.name })),
+  ];
+  return (
+    <div className={styles.container} data-testid="labels-view">
+      <div className={styles.main}>
+        <main.Component model={main} />
+      </div>
+      <div className={styles.controls}>
+        <Stack gap={1} alignItems="center">
+          <span>Group by</span>
+          <Combobox
+            width={36}
+            options={options}
+            value={groupBy || ALL}
+            onChange={(o) => model.setGroupBy(!o || o.value === ALL ? '' : o.value)}
+            data-testid="group-by-select"
+          />
+        </Stack>
+        {groupBy && (
+          <Stack gap={1} alignItems="center">
+            <span data-testid="compare-picked">
+              {picked.length ? `Picked: ${picked.join(' vs ')}` : 'Pick two values to compare'}
+            </span>
+            <Button size="sm" disabled={picked.length !== 2} onClick={model.compare} data-testid="compare-button">
+              Compare
+            </Button>
+          </Stack>
+        )}
+      </div>
+      <div className={styles.labelList} data-testid="label-list">
+        {labels.map((l) => (
+          <span key={l.name} className={styles.labelChip} title={l.values.join(', ')}>
+            {l.name}: {l.values.slice(0, 10).join(', ')}
+            {l.values.length > 10 ? ` +${l.values.length - 10}` : ''}
+          </span>
+        ))}
+      </div>
+      {error && <Alert title="Could not load labels">{error}</Alert>}
+      {loading && !labels.length && <LoadingPlaceholder text="Loading labels..." />}
+      {!loading && !error && !labels.length && (
+        <Alert severity="info" title="No labels">
+          This service has no labels besides its name in the selected time range.
+        </Alert>
+      )}
+      <grid.Component model={grid} />
+    </div>
+  );
+}
+
+function ValueActions({ model, label, value }: { model: SceneLabels; label: string; value: string }) {
+  const { picked } = model.useState();
+  return (
+    <Stack gap={0.5} alignItems="center">
+      <Button
+        size="sm"
+        fill="text"
+        variant="secondary"
+        icon="search-plus"
+        onClick={() => model.addFilter(label, '=', value)}
+      >
+        Include
+      </Button>
+      <Button
+        size="sm"
+        fill="text"
+        variant="secondary"
+        icon="search-minus"
+        onClick={() => model.addFilter(label, '!=', value)}
+      >
+        Exclude
+      </Button>
+      <Checkbox value={picked.includes(value)} onChange={() => model.togglePick(value)} label="Compare" />
+    </Stack>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+  main: css({ height: 260 }),
+  controls: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+  }),
+  labelList: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5) }),
+  labelChip: css({
+    padding: theme.spacing(0.25, 1),
+    borderRadius: theme.shape.radius.pill,
+    background: theme.colors.background.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+});

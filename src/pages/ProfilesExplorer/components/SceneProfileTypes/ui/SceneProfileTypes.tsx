@@ -1,0 +1,108 @@
+import React from 'react';
+import {
+  SceneCSSGridItem,
+  SceneCSSGridLayout,
+  SceneComponentProps,
+  SceneObjectBase,
+  SceneObjectState,
+  VariableDependencyConfig,
+  sceneGraph,
+} from '@grafana/scenes';
+import { Alert, LoadingPlaceholder } from '@grafana/ui';
+import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
+import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
+import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
+import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
+import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+
+interface SceneProfileTypesState extends SceneObjectState {
+  grid: SceneCSSGridLayout;
+  types: string[];
+  loading: boolean;
+  error?: string;
+}
+
+export class SceneProfileTypes extends SceneObjectBase<SceneProfileTypesState> {
+  protected _variableDependency = new VariableDependencyConfig(this, {
+    variableNames: ['dataSource', 'serviceName'],
+    onReferencedVariableValueChanged: () => this.load(),
+  });
+
+  constructor() {
+    super({
+      grid: new SceneCSSGridLayout({
+        children: [],
+        templateColumns: gridTemplate('grid'),
+        autoRows: '220px',
+        rowGap: 1,
+        columnGap: 1,
+      }),
+      types: [],
+      loading: true,
+    });
+    this.addActivationHandler(() => {
+      this.load();
+      const tr = sceneGraph.getTimeRange(this).subscribeToState(() => this.load());
+      return () => tr.unsubscribe();
+    });
+  }
+
+  async load() {
+    const serviceName = getVariableValue(this, 'serviceName');
+    if (!serviceName) {
+      this.setState({ loading: false, types: [] });
+      return;
+    }
+    this.setState({ loading: true, error: undefined });
+    try {
+      const catalog = await fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
+      const types = catalog.services.get(serviceName) ?? [];
+      const children = types.map(
+        (id) =>
+          new SceneCSSGridItem({
+            body: buildSeriesPanel({
+              title: `${parseProfileMetricId(id).label}`,
+              profileMetricId: id,
+              labelSelector: buildLabelSelector(serviceName),
+              displayName: serviceName,
+              actions: [
+                {
+                  label: 'Labels',
+                  target: { explorationType: 'labels', profileMetricId: id },
+                  testId: `action-labels-${id}`,
+                },
+                {
+                  label: 'Flame graph',
+                  target: { explorationType: 'flame-graph', profileMetricId: id },
+                  testId: `action-flame-graph-${id}`,
+                },
+              ],
+            }),
+          })
+      );
+      this.state.grid.setState({ children });
+      this.setState({ types, loading: false });
+    } catch (e) {
+      this.setState({ loading: false, error: String((e as Error).message ?? e) });
+    }
+  }
+
+  static Component = SceneProfileTypesRenderer;
+}
+
+function SceneProfileTypesRenderer({ model }: SceneComponentProps<SceneProfileTypes>) {
+  const { grid, types, loading, error } = model.useState();
+  return (
+    <div data-testid="profile-types-view">
+      {error && <Alert title="Could not list profile types">{error}</Alert>}
+      {loading && !types.length && <LoadingPlaceholder text="Loading profile types..." />}
+      {!loading && !error && !types.length && (
+        <Alert severity="info" title="No profile types">
+          Choose a service that has data in the selected time range.
+        </Alert>
+      )}
+      <grid.Component model={grid} />
+    </div>
+  );
+}

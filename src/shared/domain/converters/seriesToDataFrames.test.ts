@@ -1,0 +1,44 @@
+import { FieldType } from '@grafana/data';
+import { framesTotal, seriesToDataFrames } from './seriesToDataFrames';
+
+describe('series to frames', () => {
+  it('makes one time series per series, labels as display name', () => {
+    const frames = seriesToDataFrames(
+      {
+        series: [
+          {
+            labels: [{ name: 'region', value: 'eu' }],
+            points: [
+              { timestamp: '1000', value: 5 },
+              { timestamp: '16000', value: 7 },
+            ],
+          },
+          { labels: [{ name: 'region', value: 'us' }], points: [{ timestamp: '1000', value: 1 }] },
+        ],
+      },
+      { unit: 'ns', fallbackName: 'CPU', refId: 'A' }
+    );
+    expect(frames).toHaveLength(2);
+    expect(frames[0].name).toBe('eu');
+    expect(frames[0].refId).toBe('A');
+    expect(frames[0].fields[0].type).toBe(FieldType.time);
+    expect(frames[0].fields[0].values).toEqual([1000, 16000]);
+    expect(frames[0].fields[1].values).toEqual([5, 7]);
+    expect(frames[0].fields[1].labels).toEqual({ region: 'eu' });
+    expect(frames[0].fields[1].config.unit).toBe('ns');
+    expect(framesTotal(frames)).toBe(13);
+  });
+
+  it('names an unlabelled series with the fallback and treats a missing value as 0', () => {
+    const [f] = seriesToDataFrames(
+      { series: [{ points: [{ timestamp: 2 }] }] },
+      { unit: 'short', fallbackName: 'go-app' }
+    );
+    expect(f.name).toBe('go-app');
+    expect(f.fields[1].values).toEqual([0]);
+  });
+
+  it('returns no frames for an empty response', () => {
+    expect(seriesToDataFrames({}, { unit: 'short', fallbackName: 'x' })).toEqual([]);
+  });
+});

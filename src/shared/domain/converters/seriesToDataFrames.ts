@@ -1,0 +1,47 @@
+import { DataFrame, FieldType, createDataFrame } from '@grafana/data';
+import { SelectSeriesResponse } from '../../infrastructure/pyroscope/types';
+
+export interface SeriesFrameOptions {
+  unit: string;
+  /** Display name when the series has no group-by labels. */
+  fallbackName: string;
+  refId?: string;
+}
+
+/** SelectSeries to one time-series frame per series; labels become field labels and the display name. */
+export function seriesToDataFrames(response: SelectSeriesResponse, options: SeriesFrameOptions): DataFrame[] {
+  return (response.series ?? []).map((s) => {
+    const labels: Record<string, string> = {};
+    for (const l of s.labels ?? []) {
+      labels[l.name] = l.value;
+    }
+    const points = s.points ?? [];
+    const name = Object.keys(labels).length ? Object.values(labels).join(', ') : options.fallbackName;
+    return createDataFrame({
+      refId: options.refId,
+      name,
+      fields: [
+        { name: 'time', type: FieldType.time, values: points.map((p) => Number(p.timestamp ?? 0)) },
+        {
+          name: 'value',
+          type: FieldType.number,
+          values: points.map((p) => p.value ?? 0),
+          labels,
+          config: { unit: options.unit, displayNameFromDS: name },
+        },
+      ],
+    });
+  });
+}
+
+/** Sum of every point of every frame: the total a series panel stands for (used to sort and label panels). */
+export function framesTotal(frames: DataFrame[]): number {
+  let sum = 0;
+  for (const f of frames) {
+    const v = f.fields.find((x) => x.type === FieldType.number);
+    for (const x of v?.values ?? []) {
+      sum += Number(x) || 0;
+    }
+  }
+  return sum;
+}

@@ -1,0 +1,49 @@
+// Wire shapes of the Pyroscope API as the data-source proxy returns them (Connect JSON: int64 as strings).
+export type Int64 = string | number;
+
+export interface LabelPair {
+  name: string;
+  value: string;
+}
+
+export interface SeriesResponse {
+  labelsSet?: Array<{ labels: LabelPair[] }>;
+}
+
+export interface NamesResponse {
+  names?: string[];
+}
+
+export interface SelectSeriesResponse {
+  series?: Array<{ labels?: LabelPair[]; points?: Array<{ value?: number; timestamp?: Int64 }> }>;
+}
+
+export interface Flamebearer {
+  names: string[];
+  levels: number[][];
+  numTicks: number;
+  maxSelf: number;
+}
+
+export interface RenderMetadata {
+  format: 'single' | 'double';
+  spyName?: string;
+  sampleRate?: number;
+  units?: string;
+  name?: string;
+}
+
+export interface RenderResponse {
+  version?: number;
+  flamebearer: Flamebearer;
+  metadata: RenderMetadata;
+  timeline?: { startTime: number; samples: number[]; durationDelta: number } | null;
+  leftTicks?: number;
+  rightTicks?: number;
+}
+
+export interface ProfileStatsResponse {
+  dataIngested?: boolean;
+  oldestProfileTime?: Int64;
+  newestProfileTime?: Int64;
+}

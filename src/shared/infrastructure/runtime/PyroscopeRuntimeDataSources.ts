@@ -1,0 +1,123 @@
+import { DataQueryRequest, DataQueryResponse, LoadingState, ScopedVars } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+import { RuntimeDataSource, SceneObject, registerRuntimeDataSource, sceneGraph } from '@grafana/scenes';
+import { flamebearerToDataFrame } from '../../domain/converters/flamebearer';
+import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
+import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
+import { grafanaUnit, parseProfileMetricId } from '../../domain/profileMetrics';
+import { getApiClient } from '../pyroscope/PyroscopeApiClient';
+
+export const SERIES_DATASOURCE = { type: 'grafana-pyroscope-app-series', uid: 'grafana-pyroscope-app-series' };
+export const PROFILE_DATASOURCE = { type: 'grafana-pyroscope-app-profile', uid: 'grafana-pyroscope-app-profile' };
+
+/** Fields may hold scene variables (`$dataSource`, `$serviceName`, `$filters`): the runner re-runs when they change. */
+export interface SeriesQuery extends DataQuery {
+  dataSourceUid: string;
+  profileMetricId: string;
+  labelSelector: string;
+  groupBy?: string[];
+  limit?: number;
+  displayName?: string;
+}
+
+export interface ProfileQuery extends DataQuery {
+  dataSourceUid: string;
+  profileMetricId: string;
+  labelSelector: string;
+  maxNodes?: number | string;
+}
+
+function interpolator(scopedVars: ScopedVars) {
+  // Scenes passes the requesting object wrapped (SafeSerializableSceneObject); valueOf() unwraps it.
+  const wrapped = scopedVars.__sceneObject?.value as { valueOf(): unknown } | undefined;
+  const scene = wrapped?.valueOf() as SceneObject | undefined;
+  return (s: string) => (scene ? sceneGraph.interpolate(scene, s, scopedVars) : s);
+}
+
+// Registered untyped (scenes keeps runtime data sources as DataQuery ones); the queries are ours.
+class SeriesDataSource extends RuntimeDataSource {
+  constructor() {
+    super(SERIES_DATASOURCE.type, SERIES_DATASOURCE.uid);
+  }
+
+  async query(request: DataQueryRequest<DataQuery>): Promise<DataQueryResponse> {
+    const targets = request.targets as SeriesQuery[];
+    const interpolate = interpolator(request.scopedVars);
+    const start = request.range.from.valueOf();
+    const end = request.range.to.valueOf();
+    // Pyroscope's grid: never finer than 15 s (the data source does the same).
+    const step = Math.max(15, Math.ceil((request.intervalMs || 15000) / 1000));
+    const frames = await Promise.all(
+      targets
+        .filter((t) => !t.hide)
+        .map(async (t) => {
+          const profileMetricId = interpolate(t.profileMetricId);
+          const metric = parseProfileMetricId(profileMetricId);
+          const response = await getApiClient(interpolate(t.dataSourceUid)).selectSeries({
+            profileTypeID: profileMetricId,
+            labelSelector: normalizeSelector(interpolate(t.labelSelector)),
+            start,
+            end,
+            step,
+            groupBy: (t.groupBy ?? []).map(interpolate).filter(Boolean),
+            limit: t.limit,
+          });
+          return seriesToDataFrames(response, {
+            unit: grafanaUnit(metric.unit),
+            fallbackName: t.displayName ? interpolate(t.displayName) : metric.label,
+            refId: t.refId,
+          });
+        })
+    );
+    return { data: frames.flat(), state: LoadingState.Done };
+  }
+
+  testDatasource() {
+    return Promise.resolve({ status: 'success', message: 'OK' });
+  }
+}
+
+class ProfileDataSource extends RuntimeDataSource {
+  constructor() {
+    super(PROFILE_DATASOURCE.type, PROFILE_DATASOURCE.uid);
+  }
+
+  async query(request: DataQueryRequest<DataQuery>): Promise<DataQueryResponse> {
+    const targets = request.targets as ProfileQuery[];
+    const interpolate = interpolator(request.scopedVars);
+    const data = await Promise.all(
+      targets.map(async (t) => {
+        const profileMetricId = interpolate(t.profileMetricId);
+        const maxNodes = Number(interpolate(String(t.maxNodes ?? ''))) || undefined;
+        const response = await getApiClient(interpolate(t.dataSourceUid)).render({
+          query: buildProfileQuery(profileMetricId, normalizeSelector(interpolate(t.labelSelector))),
+          start: request.range.from.valueOf(),
+          end: request.range.to.valueOf(),
+          maxNodes,
+        });
+        const metric = parseProfileMetricId(profileMetricId);
+        const frame = flamebearerToDataFrame(response.flamebearer, response.metadata, {
+          profileTypeId: profileMetricId,
+          unit: grafanaUnit(metric.unit),
+        });
+        return { ...frame, refId: t.refId };
+      })
+    );
+    return { data, state: LoadingState.Done };
+  }
+
+  testDatasource() {
+    return Promise.resolve({ status: 'success', message: 'OK' });
+  }
+}
+
+let registered = false;
+
+export function registerRuntimeDataSources() {
+  if (registered) {
+    return;
+  }
+  registered = true;
+  registerRuntimeDataSource({ dataSource: new SeriesDataSource() });
+  registerRuntimeDataSource({ dataSource: new ProfileDataSource() });
+}

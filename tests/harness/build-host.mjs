@@ -1,0 +1,71 @@
+// Builds the host bundle (React, @grafana/* and the other externals Grafana provides to plugins, plus the
+// runtime services) with esbuild from this repository's node_modules. Cached by the hash of the lockfile
+// and the host sources, so only the first start after an install pays the ~5 s.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HOST_DIR = fileURLToPath(new URL('./host', import.meta.url));
+
+export async function buildHost({ force = false } = {}) {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  for (const f of readdirSync(HOST_DIR).sort()) {
+    hash.update(f).update(readFileSync(join(HOST_DIR, f)));
+  }
+  const dir = join(tmpdir(), `pyroscope-app-harness-${hash.digest('hex').slice(0, 16)}`);
+  if (!force && existsSync(join(dir, 'host.js'))) {
+    return { dir, cached: true };
+  }
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  await build({
+    entryPoints: { host: join(HOST_DIR, 'index.tsx') },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    outdir: dir,
+    absWorkingDir: ROOT,
+    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+    loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file' },
+    logLevel: 'error',
+    plugins: [compatRuntimeImports],
+  });
+  console.log(`harness: host bundle built in ${Date.now() - t0} ms -> ${dir}`);
+  return { dir, cached: false };
+}
+
+// @grafana/plugin-compat (used by @grafana/scenes) imports names that @grafana/runtime 12.4 does not export yet
+// and checks them with `typeof x === 'function'` at run time. Webpack lets such imports be undefined; esbuild
+// refuses them, so read them off the namespace instead.
+const compatRuntimeImports = {
+  name: 'plugin-compat-runtime',
+  setup(b) {
+    b.onLoad({ filter: /@grafana[\\/]plugin-compat[\\/].*\.m?js$/ }, async (a) => {
+      let n = 0;
+      const source = readFileSync(a.path, 'utf8');
+      const contents = source.replace(
+        /import\s*\{([^}]*)\}\s*from\s*'(@grafana\/runtime(?:\/unstable)?)';/g,
+        (_m, names, mod) => {
+          const ns = `__runtime${n++}`;
+          const bindings = names
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+            .map((x) => {
+              const [from, to = from] = x.split(/\s+as\s+/);
+              return `${to} = ${ns}[${JSON.stringify(from)}]`;
+            });
+          return `import * as ${ns} from '${mod}';\nconst ${bindings.join(', ')};`;
+        }
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};

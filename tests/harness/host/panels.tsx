@@ -1,0 +1,77 @@
+// Grafana's core panels are part of Grafana, not of any npm package. The harness registers stand-ins built
+// on @grafana/ui's own TimeSeries and Table components under the core ids, so VizPanels render real charts.
+import React from 'react';
+import { PanelPlugin, PanelPluginMeta, PanelProps, PluginType } from '@grafana/data';
+import { setPluginImportUtils } from '@grafana/runtime';
+import { LegendDisplayMode, Table, TimeSeries } from '@grafana/ui';
+
+function TimeSeriesPanel({
+  data,
+  width,
+  height,
+  timeRange,
+  timeZone,
+  options,
+}: PanelProps<{ legend?: { showLegend?: boolean } }>) {
+  if (!data.series.length) {
+    return <div style={{ padding: 8, opacity: 0.7 }}>No data</div>;
+  }
+  return (
+    <TimeSeries
+      frames={data.series}
+      width={width}
+      height={height}
+      timeRange={timeRange}
+      timeZone={timeZone}
+      legend={{
+        showLegend: options.legend?.showLegend ?? true,
+        displayMode: LegendDisplayMode.List,
+        placement: 'bottom',
+        calcs: [],
+      }}
+    />
+  );
+}
+
+function TablePanel({ data, width, height }: PanelProps) {
+  return data.series[0] ? <Table data={data.series[0]} width={width} height={height} /> : null;
+}
+
+function meta(id: string, name: string): PanelPluginMeta {
+  return {
+    id,
+    name,
+    type: PluginType.panel,
+    sort: 0,
+    module: `core:plugin/${id}`,
+    baseUrl: '',
+    info: {
+      author: { name: 'harness' },
+      description: '',
+      links: [],
+      logos: { small: '', large: '' },
+      screenshots: [],
+      updated: '',
+      version: '',
+    },
+  };
+}
+
+const plugins: Record<string, PanelPlugin> = {};
+function register(id: string, name: string, panel: React.ComponentType<PanelProps<never>>) {
+  const p = new PanelPlugin(panel as never);
+  p.meta = meta(id, name);
+  plugins[id] = p;
+}
+register('timeseries', 'Time series', TimeSeriesPanel as never);
+register('table', 'Table', TablePanel as never);
+
+export function installPanels() {
+  setPluginImportUtils({
+    importPanelPlugin: (id: string) =>
+      plugins[id]
+        ? Promise.resolve(plugins[id])
+        : Promise.reject(new Error(`harness: panel plugin ${id} is not available`)),
+    getPanelPluginFromCache: (id: string) => plugins[id],
+  });
+}
