@@ -239,7 +239,8 @@ export function connectRoutes(deps: ApiDeps) {
           const tenant = tenantOf(ctx);
           const q = req.query.trim();
           const brace = q.indexOf('{');
-          const profileType = brace < 0 ? q : q.slice(0, brace);
+          // a bare label selector (no profile type in front) analyses every profile type
+          const profileType = (brace < 0 ? q : q.slice(0, brace)).trim();
           const selector = brace < 0 ? '{}' : q.slice(brace);
           const a = await deps.querier.analyze(tenant, {
             profileType,

@@ -39,19 +39,89 @@ export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: n
   return reply.code(status).type('application/json').send(errorBody(status, e));
 }
 
+/**
+ * The timeline step of /pyroscope/render, as Pyroscope's timeline.CalcPointInterval picks it: the range over
+ * 1500 points, at least 15 s, else rounded to the step Grafana's interval table gives that length.
+ */
+export function timelineStepMs(startMs: number, endMs: number): number {
+  const ms = (endMs - startMs) / 1500;
+  return ms < 15_000 ? 15_000 : roundInterval(ms);
+}
+
+// [longest interval, step it rounds to], in ms, from Grafana's (and Pyroscope's) roundInterval
+const INTERVALS: ReadonlyArray<readonly [number, number]> = [
+  [10, 1],
+  [15, 10],
+  [35, 20],
+  [75, 50],
+  [150, 100],
+  [350, 200],
+  [750, 500],
+  [1500, 1000],
+  [3500, 2000],
+  [7500, 5000],
+  [12_500, 10_000],
+  [17_500, 15_000],
+  [25_000, 20_000],
+  [45_000, 30_000],
+  [90_000, 60_000],
+  [210_000, 120_000],
+  [450_000, 300_000],
+  [750_000, 600_000],
+  [1_050_000, 900_000],
+  [1_500_000, 1_200_000],
+  [2_700_000, 1_800_000],
+  [5_400_000, 3_600_000],
+  [9_000_000, 7_200_000],
+  [16_200_000, 10_800_000],
+  [32_400_000, 21_600_000],
+  [86_400_000, 43_200_000],
+  [172_800_000, 86_400_000],
+  [604_800_000, 86_400_000],
+  [1_814_400_000, 604_800_000],
+];
+
 /** Grafana-style interval rounding, so the timeline step reads like a step a human would choose. */
 export function roundInterval(ms: number): number {
-  const steps = [
-    10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000,
-    900_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000,
-    2_592_000_000, 31_536_000_000,
-  ];
-  for (let i = 0; i < steps.length - 1; i++) {
-    if (ms < (steps[i] + steps[i + 1]) / 2) {
-      return steps[i];
+  for (const [upTo, step] of INTERVALS) {
+    if (ms <= upTo) {
+      return step;
     }
   }
-  return steps[steps.length - 1];
+  return ms < 3_628_800_000 ? 2_592_000_000 : 31_536_000_000;
+}
+
+export interface LegacyTimeline {
+  startTime: number;
+  samples: number[];
+  durationDelta: number;
+  watermarks: null;
+}
+
+/**
+ * The flamebearer timeline as Pyroscope's timeline.New builds it from the SelectSeries points of [start, end]
+ * (on the grid start + k*step, a point at T holding the profiles in (T - step, T]):
+ * - startTime is start snapped down to the step, and there is one sample per step up to end snapped down
+ *   (exclusive); steps without a point are 0;
+ * - sample i is the point at startTime + i*step, counted in whole seconds as Pyroscope does, so a profile at
+ *   t lands in sample ceil((t - start) / step), and points at or past the snapped end are not drawn.
+ */
+export function legacyTimeline(
+  points: ReadonlyArray<{ timestamp: number; value: number }>,
+  startMs: number,
+  endMs: number,
+  stepMs: number
+): LegacyTimeline {
+  const stepS = stepMs / 1000;
+  const first = Math.floor(startMs / stepMs) * stepMs;
+  const last = Math.floor(endMs / stepMs) * stepMs;
+  const samples = new Array<number>(Math.max(0, Math.round((last - first) / stepMs))).fill(0);
+  for (const p of points) {
+    if (p.timestamp >= first && p.timestamp < last) {
+      samples[Math.floor((Math.floor(p.timestamp / 1000) - first / 1000) / stepS)] += p.value;
+    }
+  }
+  return { startTime: Math.floor(first / 1000), samples, durationDelta: stepS, watermarks: null };
 }
 
 /** units/sampleRate of the legacy flamebearer metadata, by sample type. */
@@ -172,34 +242,38 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const pt = parseProfileTypeId(profileType);
       const { tree } = await deps.querier.selectMergeTree(tenant, { profileType, selector, start, end });
       if (q.format === 'dot') {
-        return reply.type('text/plain; charset=utf-8').send(toDot(tree, maxNodes));
+        // As Pyroscope: the graph keeps max-nodes functions (100 when not given), drawn from the merged profile
+        // cut to max(512, max-nodes) nodes first.
+        const dotNodes = Number(q['max-nodes'] ?? q.maxNodes ?? 0) > 0 ? maxNodes : 100;
+        const dot = toDot(tree, dotNodes, {
+          sampleType: pt.sampleType,
+          sampleUnit: pt.sampleUnit,
+          sourceMaxNodes: Math.max(512, dotNodes),
+        });
+        return reply.type('text/plain; charset=utf-8').send(dot);
       }
       const fg = toFlameGraph(tree, maxNodes);
-      const stepMs = Math.max(15_000, roundInterval((end - start) / 1500));
-      const groupBy = q.groupBy ? q.groupBy.split(',').filter(Boolean) : [];
+      const stepMs = timelineStepMs(start, end);
+      // Pyroscope repeats the parameter (groupBy=a&groupBy=b); a comma list is accepted too
+      const rawGroupBy = (req.query as Record<string, string | string[] | undefined>).groupBy;
+      const groupBy = (Array.isArray(rawGroupBy) ? rawGroupBy : rawGroupBy ? [rawGroupBy] : [])
+        .flatMap((g) => g.split(','))
+        .filter(Boolean);
       const aggregation = q.aggregation === 'avg' || q.aggregation === 'average' ? 'average' : 'sum';
-      const alignedStart = Math.floor(start / stepMs) * stepMs;
       const { series } = await deps.querier.selectSeries(tenant, {
         profileType,
         selector,
-        start: alignedStart,
+        start,
         end,
         stepSeconds: stepMs / 1000,
         groupBy,
         aggregation,
       });
-      const count = Math.max(1, Math.ceil((end - alignedStart) / stepMs));
-      const timeline = (points: Array<{ timestamp: number; value: number }>) => {
-        const samples = new Array<number>(count).fill(0);
-        for (const p of points) {
-          // a point at T covers (T - step, T]: bucket i covers (startTime + i*step, startTime + (i+1)*step]
-          const i = Math.min(count - 1, Math.max(0, Math.round((p.timestamp - alignedStart) / stepMs) - 1));
-          samples[i] += p.value;
-        }
-        return { startTime: Math.floor(alignedStart / 1000), samples, durationDelta: stepMs / 1000, watermarks: null };
-      };
+      const timeline = (points: Array<{ timestamp: number; value: number }>) =>
+        legacyTimeline(points, start, end, stepMs);
+      // Pyroscope draws the main timeline only when the query yields one series; with groupBy we draw their sum
       const all = series.flatMap((s) => s.points);
-      let groups: Record<string, ReturnType<typeof timeline>> | null = null;
+      let groups: Record<string, LegacyTimeline> | null = null;
       if (groupBy.length > 0) {
         groups = {};
         for (const s of series) {

@@ -86,17 +86,19 @@ export class Querier {
     return { start, end: end || this.now() };
   }
 
-  /** Applies query-length and lookback limits of the tenant to a select query. */
-  private checkLimits(tenant: string, r: TimeRange): TimeRange {
+  /**
+   * Applies the tenant's lookback and query-length limits to a select query, as Pyroscope's
+   * ValidateRangeRequest does: the start is moved up to the lookback, a range wholly before it selects nothing
+   * (null), and a range still longer than the query length is an error.
+   */
+  private checkLimits(tenant: string, r: TimeRange): TimeRange | null {
     const limits = this.limitsFor(tenant);
     let { start } = r;
     const { end } = r;
     if (limits.maxQueryLookbackMs > 0) {
       const min = this.now() - limits.maxQueryLookbackMs;
       if (end < min) {
-        throw new QueryError(
-          `the query range ends before the maximum lookback of ${limits.maxQueryLookbackMs / 3_600_000}h (querier.max-query-lookback)`
-        );
+        return null;
       }
       start = Math.max(start, min);
     }
@@ -203,21 +205,27 @@ export class Querier {
 
   /**
    * Visits every selected profile: calls visit(segment, profile index, selected-sample filter).
-   * Returns the stats of what was read.
+   * Returns the stats of what was read. anyType selects every profile type (AnalyzeQuery without one).
    */
   private async scan(
     tenant: string,
     p: SelectParams,
-    visit: (seg: Segment, prof: number, sampleOk: ((s: number) => boolean) | null, seriesLabels: LabelSet) => void
+    visit: (seg: Segment, prof: number, sampleOk: ((s: number) => boolean) | null, seriesLabels: LabelSet) => void,
+    anyType = false
   ): Promise<QueryStats> {
     const r = this.checkLimits(tenant, this.normalizeRange(p));
-    try {
-      parseProfileTypeId(p.profileType);
-    } catch (e) {
-      throw new QueryError((e as Error).message);
+    if (!anyType) {
+      try {
+        parseProfileTypeId(p.profileType);
+      } catch (e) {
+        throw new QueryError((e as Error).message);
+      }
     }
     const ms = parseSelectorOrThrow(p.selector);
     const stats: QueryStats = { objectsListed: 0, objectsRead: 0, bytesRead: 0, profiles: 0, samples: 0, series: 0 };
+    if (!r) {
+      return stats;
+    }
     const candidates = await this.metas(tenant, r);
     stats.objectsListed = candidates.length;
     const spans = p.spans && p.spans.length > 0 ? new Set(p.spans) : null;
@@ -227,7 +235,12 @@ export class Querier {
       const wanted = new Int8Array(meta.series.length);
       let any = false;
       meta.series.forEach((s, i) => {
-        if (s.profileType === p.profileType && s.maxTime >= r.start && s.minTime <= r.end && matches(ms, s.labels)) {
+        if (
+          (anyType || s.profileType === p.profileType) &&
+          s.maxTime >= r.start &&
+          s.minTime <= r.end &&
+          matches(ms, s.labels)
+        ) {
           wanted[i] = 1;
           any = true;
         }
@@ -487,11 +500,14 @@ export class Querier {
     return { series, stats };
   }
 
-  /** What a query would read: the same selection as the real query, without merging. */
+  /**
+   * What a query would read: the same selection as the real query, without merging. An empty profile type
+   * analyses the label selector over every type, as Pyroscope's AnalyzeQuery takes a bare selector too.
+   */
   async analyze(tenant: string, p: SelectParams): Promise<QueryStats & { bytesInRange: number }> {
     const r = this.normalizeRange(p);
     const refs = await this.reader.list(tenant, r.start, r.end);
-    const stats = await this.scan(tenant, p, () => {});
+    const stats = await this.scan(tenant, p, () => {}, p.profileType === '');
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
 }
