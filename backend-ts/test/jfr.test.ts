@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { JfrParseError } from '../src/ingest/jfr/jfr-parse-error.js';
 import { parseJfr, type JfrProfile } from '../src/ingest/jfr/parse-jfr.js';
 import type { NormalizedProfile } from '../src/model/profile.js';
@@ -374,6 +374,10 @@ describe('JFR fixtures', { skip }, () => {
     const rec = recordings.find((r) => r.name === 'dump1')!;
     assert.throws(() => parseJfr(rec.jfr, Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f)), JfrParseError);
   });
+});
+
+test('a gzipped body is rejected with a message that says so', () => {
+  assert.throws(() => parseJfr(gzipSync(new Uint8Array(100))), /gzip-compressed/);
 });
 
 test('not a JFR recording throws JfrParseError', () => {

@@ -91,6 +91,13 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
   if (jfr.length === 0) {
     throw new JfrParseError('empty JFR recording');
   }
+  // Agents may gzip either part; unpacking (and bounding the unpacked size) is the caller's job.
+  if (isGzip(jfr)) {
+    throw new JfrParseError('JFR recording is gzip-compressed: gunzip it before parsing');
+  }
+  if (labels !== undefined && isGzip(labels)) {
+    throw new JfrParseError('labels snapshot is gzip-compressed: gunzip it before parsing');
+  }
   const resolver = labels === undefined ? null : new LabelsResolver(decodeLabelsSnapshot(labels));
   const sampleRate = options.sampleRate ?? 100;
   const builder = new JfrProfileBuilder();
@@ -118,6 +125,10 @@ function parse(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJf
   const start = options.startTimeMs ?? 0;
   const end = options.endTimeMs ?? start;
   return builder.build(start, Math.max(0, end - start) * 1e6);
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
 /**
