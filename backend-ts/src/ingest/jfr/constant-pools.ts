@@ -41,10 +41,11 @@ export class ChunkPools {
   readonly threadStates = new IdIndex();
   readonly threadStateName: string[] = [];
   readonly stacks = new IdIndex();
-  stackStart = new Int32Array(1024);
+  // Small to start with: a recording can be thousands of tiny chunks, each with pools of its own.
+  stackStart = new Int32Array(64);
   nStacks = 0;
-  frameMethod = new Float64Array(8192);
-  frameLine = new Int32Array(8192);
+  frameMethod = new Float64Array(256);
+  frameLine = new Int32Array(256);
   nFrames = 0;
 
   setSymbol(id: number, text: string): void {

@@ -7,7 +7,7 @@ const DENSE_FACTOR = 16;
 
 /** Maps constant-pool ids to non-negative ints (indexes into the pool's columns). */
 export class IdIndex {
-  private dense = new Int32Array(256);
+  private dense = new Int32Array(64);
   private readonly sparse = new Map<number, number>();
   size = 0;
 
