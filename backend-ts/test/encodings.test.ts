@@ -326,7 +326,17 @@ describe('toFlameGraphDiff', () => {
     assert.throws(() => toFlameGraphDiff(bad, treeOf([['a', 1]]), 0), RangeError);
   });
 
-  it('handles deep stacks', () => {
+  it('handles deep stacks and wide trees', () => {
+    const wide = new FlameTree();
+    for (let i = 0; i < 100000; i++) wide.insert([wide.nameId(`m${i % 97}`), wide.nameId(`f${i}`)], 1 + (i % 5));
+    const half = treeOf(randomStacks(71, 2000, 50));
+    const wfg = toFlameGraphDiff(wide, half, 16384);
+    assert.equal(wfg.leftTicks, wide.total[0]);
+    assert.equal(wfg.rightTicks, half.total[0]);
+    const decoded = flameGraphDiffToStacks(wfg);
+    assert.equal(sumValues(decoded.left), wide.total[0]);
+    assert.equal(sumValues(decoded.right), half.total[0]);
+
     const deep = Array.from({ length: 2000 }, (_, i) => `frame${i}`).join(';');
     const fg = toFlameGraphDiff(treeOf([[deep, 2]]), treeOf([[`${deep};extra`, 3]]), 0);
     assert.equal(fg.levels.length, 2002);
@@ -502,6 +512,18 @@ describe('toDot', () => {
       )
     );
     assert.ok(!dot.includes(' -> '), 'no self edge for recursion');
+  });
+
+  it('handles a 100k-node tree', () => {
+    const wide = new FlameTree();
+    for (let i = 0; i < 50000; i++) {
+      wide.insert([wide.nameId(`pkg${i % 100}.run`), wide.nameId(`pkg${i % 7}.fn${i}`)], 1 + (i % 13));
+      wide.insert([wide.nameId(`pkg${i % 100}.run`), wide.nameId(`pkg${i % 7}.fn${i}`), wide.nameId('leaf')], 1);
+    }
+    assert.ok(wide.size > 100000);
+    const dot = toDot(wide, 100);
+    assert.equal(nodeLines(dot).length, 100);
+    assert.ok(dot.includes(`Showing top 100 nodes out of ${50000 + 100 + 1}`));
   });
 
   it('can fold the source tree first, as the render handler does', () => {
