@@ -100,8 +100,10 @@ class FloatColumn {
   }
 }
 
-// Sample keys pack (correlation, stack) into one exact double.
-const STACK_KEY_RANGE = 2 ** 26;
+// Sample keys pack (correlation, stack) into one exact double: stack ids are int32, so correlations below 2^21
+// fit in 53 bits. Beyond that (millions of distinct span ids) keys become strings.
+const STACK_KEY_RANGE = 2 ** 32;
+const MAX_PACKED_CORR = 2 ** 21;
 
 /** Samples of one profile type, aggregated by (stack, correlation). */
 class SampleSet {
@@ -111,7 +113,7 @@ class SampleSet {
   readonly values: FloatColumn[];
   /** stack id -> sample index + 1, for samples without correlation (the common case). */
   private plain = new Int32Array(1024);
-  private readonly keyed = new Map<number, number>();
+  private readonly keyed = new Map<number | string, number>();
 
   constructor(type: JfrProfileType) {
     this.type = type;
@@ -132,7 +134,8 @@ class SampleSet {
         this.plain[stackId] = idx + 1;
       }
     } else {
-      const key = corrId * STACK_KEY_RANGE + stackId;
+      const key: number | string =
+        corrId < MAX_PACKED_CORR ? corrId * STACK_KEY_RANGE + stackId : `${corrId}:${stackId}`;
       const found = this.keyed.get(key);
       if (found === undefined) {
         idx = this.newSample(stackId, corrId);
