@@ -74,6 +74,24 @@ export class IntPairMap {
     return this.vals[this.slot(a, b)]!;
   }
 
+  /** The value for (a, b); if there is none, stores `value` and returns it. */
+  getOrInsert(a: number, b: number, value: number): number {
+    let i = this.slot(a, b);
+    const found = this.vals[i]!;
+    if (found !== -1) {
+      return found;
+    }
+    if ((this.n + 1) * 2 > this.vals.length) {
+      this.grow();
+      i = this.slot(a, b);
+    }
+    this.n++;
+    this.k1[i] = a;
+    this.k2[i] = b;
+    this.vals[i] = value;
+    return value;
+  }
+
   set(a: number, b: number, value: number): void {
     if ((this.n + 1) * 2 > this.vals.length) {
       this.grow();

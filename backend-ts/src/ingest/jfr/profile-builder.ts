@@ -263,13 +263,29 @@ export class JfrProfileBuilder {
     let hash = 0x811c9dc5;
     const methods = pools.frameMethod;
     const lines = pools.frameLine;
+    const methodIndex = pools.methods;
+    const methodFn = this.methodFn;
+    const frameByKey = this.frameByKey;
+    // The per-frame path is kept free of calls where it can be: most recordings are read by cold code.
     for (let i = from; i < to; i++) {
-      const fn = this.methodFunction(pools, methods[i]!);
+      const methodId = methods[i]!;
+      const m = methodId === 0 ? -1 : methodIndex.get(methodId);
       // Frames whose method or class is not in the pools are left out, as Pyroscope does.
+      if (m < 0) {
+        continue;
+      }
+      const cached = methodFn[m]!;
+      const fn = cached > 0 ? cached - 1 : cached < 0 ? -1 : this.methodFunction(pools, m);
       if (fn < 0) {
         continue;
       }
-      const frame = this.frame(fn, lines[i]!);
+      const line = lines[i]!;
+      const next = this.frameFn.n;
+      const frame = frameByKey.getOrInsert(fn, line, next);
+      if (frame === next) {
+        this.frameFn.push(fn);
+        this.frameLine.push(line);
+      }
       out[n++] = frame;
       hash = Math.imul(hash ^ frame, 0x01000193);
     }
@@ -305,18 +321,8 @@ export class JfrProfileBuilder {
     return true;
   }
 
-  private methodFunction(pools: ChunkPools, methodId: number): number {
-    const m = methodId === 0 ? -1 : pools.methods.get(methodId);
-    if (m < 0) {
-      return -1;
-    }
-    const cached = this.methodFn[m]!;
-    if (cached > 0) {
-      return cached - 1;
-    }
-    if (cached < 0) {
-      return -1;
-    }
+  /** Resolves method `m` (an index into the chunk's method pool) to a function id, or -1; cached in methodFn. */
+  private methodFunction(pools: ChunkPools, m: number): number {
     let fn = -1;
     const cls = pools.classes.get(pools.methodClass[m]!);
     if (cls >= 0) {
@@ -334,17 +340,6 @@ export class JfrProfileBuilder {
     }
     this.methodFn[m] = fn < 0 ? -1 : fn + 1;
     return fn;
-  }
-
-  private frame(fn: number, line: number): number {
-    let id = this.frameByKey.get(fn, line);
-    if (id < 0) {
-      id = this.frameFn.n;
-      this.frameFn.push(fn);
-      this.frameLine.push(line);
-      this.frameByKey.set(fn, line, id);
-    }
-    return id;
   }
 
   private str(s: string): number {
