@@ -59,7 +59,7 @@ export function mergedStacksToPprof(
           id: lid,
           mappingId: 0n,
           address: 0n,
-          line: [{ $typeName: 'google.v1.Line', functionId: fid, line: BigInt(line) }],
+          line: [{ $typeName: 'google.v1.Line', functionId: fid, line: BigInt(line < 0 ? line >>> 0 : line) }],
           isFolded: false,
         });
         locIds.set(lk, lid);
