@@ -4,11 +4,12 @@
 // with OTEL_EXPORTER_OTLP_ENDPOINT, exports it to Tempo with pyroscope.profile.id).
 //
 // Environment: PYROSCOPE_URL (http://127.0.0.1:4040), DATA_DIR (./data), DEMO_INTERVAL_MS (15000),
-// DEMO_BACKFILL_MINUTES (0: history pushed at start, one round a minute), DEMO_REGRESSION_AT (ISO time or
+// DEMO_BACKFILL_MINUTES (0: history pushed at start, one round a minute,
+// only for the time an earlier run on the same DATA_DIR did not cover), DEMO_REGRESSION_AT (ISO time or
 // unix ms; default: half-way through the backfill, else 5 minutes after start), DEMO_NODE_SDK (1),
 // OTEL_EXPORTER_OTLP_ENDPOINT (unset: no span export).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REGRESSION, SERVICES, type ServiceDef } from './catalog.js';
@@ -21,6 +22,7 @@ const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 15_000);
 const backfillMinutes = Number(process.env.DEMO_BACKFILL_MINUTES ?? 0);
 const otlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '');
 const startedAt = Date.now();
+mkdirSync(join(dataDir, 'demo'), { recursive: true });
 
 function parseTime(s: string | undefined): number | undefined {
   if (!s) {
@@ -29,13 +31,42 @@ function parseTime(s: string | undefined): number | undefined {
   const n = Number(s);
   return Number.isFinite(n) ? n : Date.parse(s);
 }
+
+/**
+ * What an earlier run on the same data folder already sent: a restart continues its story (same regression
+ * time) and backfills only the gap, instead of pushing the same minutes twice.
+ */
+interface DemoState {
+  regressionAtMs: number;
+  lastEndMs: number;
+}
+const stateFile = join(dataDir, 'demo', 'state.json');
+function readState(): DemoState | undefined {
+  try {
+    const st = JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState;
+    // Older than the backend's default reject-older-than (1 h): nothing to continue.
+    return st.lastEndMs > startedAt - 55 * 60_000 ? st : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const previous = readState();
+const backfillFromMs = Math.max(startedAt - backfillMinutes * 60_000, previous?.lastEndMs ?? 0);
 const regressionAtMs =
   parseTime(process.env.DEMO_REGRESSION_AT) ??
+  previous?.regressionAtMs ??
   (backfillMinutes > 0 ? startedAt - (backfillMinutes * 60_000) / 2 : startedAt + 5 * 60_000);
+let lastSavedMs = 0;
+function saveState(endMs: number): void {
+  if (endMs - lastSavedMs < 5000) {
+    return;
+  }
+  lastSavedMs = endMs;
+  writeFileSync(stateFile, JSON.stringify({ regressionAtMs, lastEndMs: endMs } satisfies DemoState));
+}
 
 const opts: WorkloadOptions = { url, regressionAtMs, namespace: process.env.DEMO_NAMESPACE ?? 'otel-demo' };
 const spansFile = join(dataDir, 'demo', 'spans.jsonl');
-mkdirSync(join(dataDir, 'demo'), { recursive: true });
 
 const log = (msg: string) => console.log(`[demo] ${msg}`);
 
@@ -118,18 +149,17 @@ let stopping = false;
 async function backfill(): Promise<void> {
   // Oldest first, one round a minute, one request at a time: history without starving the live ticks.
   const now = Date.now();
-  let sent = 0;
-  for (let m = backfillMinutes; m >= 1 && !stopping; m--) {
-    const endMs = Math.floor((now - m * 60_000) / 1000) * 1000;
+  let rounds = 0;
+  for (let endMs = Math.ceil(backfillFromMs / 60_000) * 60_000; endMs < now - 30_000 && !stopping; endMs += 60_000) {
     for (const svc of SERVICES) {
       if (stopping) {
         return;
       }
       await runTick(svc, endMs);
-      sent++;
     }
+    rounds++;
   }
-  log(`backfilled ${backfillMinutes} minutes (${sent} service ticks)`);
+  log(`backfilled ${rounds} minute(s) of history`);
 }
 
 async function main(): Promise<void> {
@@ -144,13 +174,15 @@ async function main(): Promise<void> {
   // interval, as independent agents would be.
   const first = Date.now();
   await Promise.all(SERVICES.map((svc) => runTick(svc, first)));
+  saveState(first);
   log(`first round sent (${SERVICES.length} services)`);
   SERVICES.forEach((svc, i) => {
     const phase = Math.floor((i * intervalMs) / SERVICES.length);
     const t = setTimeout(() => {
       const tick = () => {
         if (!stopping) {
-          void runTick(svc, Date.now());
+          const endMs = Date.now();
+          void runTick(svc, endMs).then(() => saveState(endMs));
         }
       };
       tick();
