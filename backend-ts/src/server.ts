@@ -15,6 +15,7 @@ import { Querier } from './query/querier.js';
 import { SettingsRepository } from './query/settings.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
+import { Compactor } from './storage/compactor.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
 
@@ -23,6 +24,7 @@ export interface Service {
   store: ObjectStore;
   metrics: Metrics;
   querier: Querier;
+  compactor: Compactor;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,15 @@ export async function createService(
   registerFormats(ingester);
   const querier = new Querier(reader, limitsFor);
   const settings = new SettingsRepository(store, prefix);
+  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
+  const compactor = new Compactor(store, reader, {
+    prefix,
+    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
+    retentionMs: cfg.limits.blocksRetentionPeriodMs,
+  });
+  if (cfg.limits.compactionIntervalMs > 0) {
+    compactor.start(cfg.limits.compactionIntervalMs);
+  }
 
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
@@ -177,7 +188,9 @@ export async function createService(
     store,
     metrics,
     querier,
+    compactor,
     async close() {
+      await compactor.stop();
       await app.close();
       await writer.close();
     },

@@ -23,6 +23,7 @@ export interface Limits {
   queryTimeoutMs: number;
   maxConcurrentQueries: number;
   blocksRetentionPeriodMs: number;
+  compactionIntervalMs: number;
 }
 
 export interface Config {
@@ -231,6 +232,13 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.limits.queryTimeoutMs = v as unknown as number)
   ),
   opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
+  opt(
+    'compactor.compaction-interval',
+    'compactor.compaction_interval',
+    'duration',
+    '1m',
+    (c, v) => (c.limits.compactionIntervalMs = v as unknown as number)
+  ),
   opt(
     'compactor.blocks-retention-period',
     'limits.compactor_blocks_retention_period',

@@ -161,6 +161,41 @@ export class AzureStore implements ObjectStore {
     return out.sort();
   }
 
+  /**
+   * A blob lease as a cross-process lock: the lock blob is created once, then leased for ttlSec (15-60 s;
+   * renew before it lapses). A second acquirer gets 409 while the lease is held; a crashed holder's lease
+   * expires on its own.
+   */
+  async tryLease(key: string, ttlSec: number): Promise<{ renew(): Promise<void>; release(): Promise<void> } | null> {
+    const blob = this.container.getBlockBlobClient(key);
+    try {
+      await blob.upload('', 0, { conditions: { ifNoneMatch: '*' }, abortSignal: this.signal() });
+    } catch (e) {
+      const status = (e as { statusCode?: number }).statusCode;
+      if (status !== 409 && status !== 412) {
+        throw this.wrap(`creating lock ${key}`, e);
+      }
+    }
+    const lease = blob.getBlobLeaseClient();
+    try {
+      await lease.acquireLease(ttlSec, { abortSignal: this.signal() });
+    } catch (e) {
+      const status = (e as { statusCode?: number }).statusCode;
+      if (status === 409) {
+        return null;
+      }
+      throw this.wrap(`leasing ${key}`, e);
+    }
+    return {
+      renew: async () => {
+        await lease.renewLease({ abortSignal: this.signal() });
+      },
+      release: async () => {
+        await lease.releaseLease({ abortSignal: this.signal() }).catch(() => {});
+      },
+    };
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await this.container.deleteBlob(key, { abortSignal: this.signal() });

@@ -27,9 +27,26 @@ export function segmentKey(
   return `${prefix}${tenant}/segments/${hourDir(hour)}/${newObjectId(now)}-${Math.floor(minMs)}-${Math.ceil(maxMs)}.seg`;
 }
 
-export function parseSegmentKey(key: string): { minTime: number; maxTime: number } | null {
-  const m = /-(\d+)-(\d+)\.seg$/.exec(key);
-  return m ? { minTime: Number(m[1]), maxTime: Number(m[2]) } : null;
+/** A compacted block: same format and folder as segments, told apart by its extension. */
+export function blockKey(
+  prefix: string,
+  tenant: string,
+  hour: number,
+  minMs: number,
+  maxMs: number,
+  now = Date.now()
+): string {
+  return `${prefix}${tenant}/segments/${hourDir(hour)}/${newObjectId(now)}-${Math.floor(minMs)}-${Math.ceil(maxMs)}.blk`;
+}
+
+export function parseSegmentKey(key: string): { minTime: number; maxTime: number; block: boolean } | null {
+  const m = /-(\d+)-(\d+)\.(seg|blk)$/.exec(key);
+  return m ? { minTime: Number(m[1]), maxTime: Number(m[2]), block: m[3] === 'blk' } : null;
+}
+
+/** Lock object of one tenant's hour window (compaction). */
+export function compactionLockKey(prefix: string, tenant: string, hour: number): string {
+  return `${prefix}${tenant}/locks/compaction-${hourDir(hour)}.lock`;
 }
 
 export function settingsKey(prefix: string, tenant: string): string {

@@ -28,6 +28,10 @@ export interface SegmentMeta {
   profiles: number;
   samples: number;
   series: SeriesMeta[];
+  /** 0 for a segment written by ingest; 1 for a block made by compaction. */
+  level?: number;
+  /** For blocks: keys of the objects merged into it; readers ignore those objects from then on. */
+  sources?: string[];
   /** Column name -> [byte offset from object start, element count]. */
   columns: Record<string, [number, number]>;
 }
@@ -67,6 +71,23 @@ const INT_COLS: IntCol[] = [
 const FLOAT_COLS: FloatCol[] = ['profTime', 'profTotal', 'sampleValue'];
 
 const LINE_KEY = 2 ** 24;
+
+/** Per-source id maps used while compacting (source id -> builder id, -1 = not yet mapped). */
+export interface SourceMaps {
+  str: Int32Array;
+  fn: Int32Array;
+  frame: Int32Array;
+  stack: Int32Array;
+}
+
+export function sourceMaps(seg: Segment): SourceMaps {
+  return {
+    str: new Int32Array(seg.stringCount).fill(-1),
+    fn: new Int32Array(seg.fnName.length).fill(-1),
+    frame: new Int32Array(seg.frameFn.length).fill(-1),
+    stack: new Int32Array(seg.stackOffsets.length - 1).fill(-1),
+  };
+}
 
 /** Builds one segment from the profiles of a batch (same tenant, same hour). */
 export class SegmentBuilder {
@@ -265,6 +286,116 @@ export class SegmentBuilder {
     this.maxTime = Math.max(this.maxTime, time);
   }
 
+  /**
+   * Copies stored profiles from a decoded segment (compaction): symbols and stacks are re-interned, so the
+   * result is de-duplicated across every source. `maps` carries the per-source id maps between calls.
+   */
+  addFromSegment(seg: Segment, prof: number, maps: SourceMaps): void {
+    const gs = (i: number): number => {
+      let g = maps.str[i];
+      if (g < 0) {
+        g = this.str(seg.string(i));
+        maps.str[i] = g;
+      }
+      return g;
+    };
+    const mapFn = (f: number): number => {
+      let g = maps.fn[f];
+      if (g < 0) {
+        const name = gs(seg.fnName[f]);
+        const sys = gs(seg.fnSystemName[f]);
+        const file = gs(seg.fnFilename[f]);
+        const start = seg.fnStartLine[f];
+        const key = `${name},${sys},${file},${start}`;
+        g = this.fnIds.get(key) ?? -1;
+        if (g < 0) {
+          g = this.fn.name.length;
+          this.fn.name.push(name);
+          this.fn.sys.push(sys);
+          this.fn.file.push(file);
+          this.fn.start.push(start);
+          this.fnIds.set(key, g);
+        }
+        maps.fn[f] = g;
+      }
+      return g;
+    };
+    const mapFrame = (fr: number): number => {
+      let g = maps.frame[fr];
+      if (g < 0) {
+        const fn = mapFn(seg.frameFn[fr]);
+        const line = seg.frameLine[fr];
+        const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
+        g = this.frameIds.get(key) ?? -1;
+        if (g < 0) {
+          g = this.frameFn.length;
+          this.frameFn.push(fn);
+          this.frameLine.push(line);
+          this.frameIds.set(key, g);
+        }
+        maps.frame[fr] = g;
+      }
+      return g;
+    };
+    const mapStack = (st: number): number => {
+      let g = maps.stack[st];
+      if (g < 0) {
+        const frames: number[] = [];
+        let key = '';
+        for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
+          const f = mapFrame(seg.stackFrames[i]);
+          frames.push(f);
+          key += String.fromCharCode(f & 0xffff, f >>> 16);
+        }
+        g = this.stackIds.get(key) ?? -1;
+        if (g < 0) {
+          g = this.stackOffsets.length - 1;
+          for (const f of frames) {
+            this.stackFrames.push(f);
+          }
+          this.stackOffsets.push(this.stackFrames.length);
+          this.stackIds.set(key, g);
+        }
+        maps.stack[st] = g;
+      }
+      return g;
+    };
+    const src = seg.meta.series[seg.profSeries[prof]];
+    const skey = labelsKey(src.labels);
+    const time = seg.profTime[prof];
+    const total = seg.profTotal[prof];
+    let sid = this.seriesIds.get(skey);
+    if (sid === undefined) {
+      sid = this.series.length;
+      this.series.push({
+        labels: src.labels,
+        profileType: src.profileType,
+        profiles: 0,
+        total: 0,
+        minTime: time,
+        maxTime: time,
+      });
+      this.seriesIds.set(skey, sid);
+    }
+    const sm = this.series[sid];
+    sm.profiles++;
+    sm.total += total;
+    sm.minTime = Math.min(sm.minTime, time);
+    sm.maxTime = Math.max(sm.maxTime, time);
+    this.profSeries.push(sid);
+    this.profTime.push(time);
+    this.profId.push(seg.profId[prof] ? gs(seg.profId[prof]) : 0);
+    this.profTotal.push(total);
+    for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
+      this.sampleStack.push(mapStack(seg.sampleStack[s]));
+      this.sampleValue.push(seg.sampleValue[s]);
+      this.sampleSpan.push(seg.sampleSpan[s] ? gs(seg.sampleSpan[s]) : 0);
+    }
+    this.profSampleOffsets.push(this.sampleStack.length);
+    this.minTime = Math.min(this.minTime, time);
+    this.maxTime = Math.max(this.maxTime, time);
+  }
+
   private seriesLabels(
     base: LabelSet,
     sampleLabels: LabelSet,
@@ -292,6 +423,9 @@ export class SegmentBuilder {
     }
     return sortLabels([...m.entries()]);
   }
+
+  level = 0;
+  sources: string[] = [];
 
   encode(createdAt = Date.now()): Buffer {
     const enc = new TextEncoder();
@@ -335,6 +469,7 @@ export class SegmentBuilder {
       profiles: this.profSeries.length,
       samples: this.sampleStack.length,
       series: this.series,
+      ...(this.level > 0 ? { level: this.level, sources: this.sources } : {}),
       columns: {},
     };
     // Column offsets depend on the meta length, which contains them: lay out against a fixed-width

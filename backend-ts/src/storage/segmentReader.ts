@@ -10,6 +10,7 @@ export interface SegmentRef {
   size: number;
   minTime: number;
   maxTime: number;
+  block: boolean;
 }
 
 export interface ReadStats {
@@ -48,20 +49,43 @@ export class SegmentReader {
     return this.store.listPrefixes(this.prefix);
   }
 
-  /** Segment objects whose time range overlaps [start, end] (ms, inclusive). */
+  /**
+   * Every live object of one hour: segments and blocks, minus the objects a block lists as its sources (a
+   * compaction that crashed before deleting them must not count them twice).
+   */
+  async hourObjects(tenant: string, hour: number): Promise<SegmentRef[]> {
+    const listed = await this.store.list(`${this.prefix}${tenant}/segments/${hourDir(hour)}/`);
+    const refs: SegmentRef[] = [];
+    for (const o of listed) {
+      const t = parseSegmentKey(o.key);
+      if (t) {
+        refs.push({ key: o.key, size: o.size, ...t });
+      }
+    }
+    const blocks = refs.filter((r) => r.block);
+    if (blocks.length === 0) {
+      return refs;
+    }
+    const replaced = new Set<string>();
+    for (const b of blocks) {
+      for (const src of (await this.meta(b.key)).sources ?? []) {
+        replaced.add(src);
+      }
+    }
+    return refs.filter((r) => !replaced.has(r.key));
+  }
+
+  /** Live objects whose time range overlaps [start, end] (ms, inclusive). */
   async list(tenant: string, start: number, end: number): Promise<SegmentRef[]> {
     const first = hourOf(start);
     const last = hourOf(end);
     const hours = (await this.hours(tenant)).filter((h) => h >= first && h <= last);
-    const lists = await Promise.all(
-      hours.map((h) => this.store.list(`${this.prefix}${tenant}/segments/${hourDir(h)}/`))
-    );
+    const lists = await Promise.all(hours.map((h) => this.hourObjects(tenant, h)));
     const out: SegmentRef[] = [];
     for (const l of lists) {
-      for (const o of l) {
-        const t = parseSegmentKey(o.key);
-        if (t && t.maxTime >= start && t.minTime <= end) {
-          out.push({ key: o.key, size: o.size, minTime: t.minTime, maxTime: t.maxTime });
+      for (const r of l) {
+        if (r.maxTime >= start && r.minTime <= end) {
+          out.push(r);
         }
       }
     }
