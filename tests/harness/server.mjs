@@ -175,7 +175,7 @@ function indexHtml() {
 <html lang="en"><head><meta charset="utf-8"><title>Profiles Drilldown (Grafana host harness)</title>
 <script>window.grafanaBootData = ${JSON.stringify(bootData)}; window.__grafana_public_path__ = '/public/';</script>
 <link rel="stylesheet" href="/harness/host.css">
-</head><body><div id="reactRoot"></div><script src="/harness/host.js"></script></body></html>`;
+</head><body><div id="reactRoot"></div><script type="module" src="/harness/host.js"></script></body></html>`;
 }
 
 const hostBuild = await buildHost();

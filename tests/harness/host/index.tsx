@@ -116,7 +116,7 @@ async function loadMeta(): Promise<AppPluginMeta> {
 function Host({ plugin }: { plugin: AppPlugin }) {
   const history = locationService.getHistory();
   const [location, setLocation] = useState(history.location);
-  useLayoutEffect(() => history.listen((l) => setLocation(l)), [history]);
+  useLayoutEffect(() => history.listen((l: typeof location) => setLocation(l)), [history]);
   const Root = plugin.root!;
   return (
     <ThemeContext.Provider value={config.theme2}>

@@ -1,7 +1,7 @@
 // Grafana's core panels are part of Grafana, not of any npm package. The harness registers stand-ins built
 // on @grafana/ui's own TimeSeries and Table components under the core ids, so VizPanels render real charts.
 import React from 'react';
-import { PanelPlugin, PanelPluginMeta, PanelProps, PluginType } from '@grafana/data';
+import { PanelPlugin, PanelPluginMeta, PanelProps, PluginType, standardEditorsRegistry } from '@grafana/data';
 import { setPluginImportUtils } from '@grafana/runtime';
 import { LegendDisplayMode, Table, TimeSeries } from '@grafana/ui';
 
@@ -62,11 +62,29 @@ function register(id: string, name: string, panel: React.ComponentType<PanelProp
   const p = new PanelPlugin(panel as never);
   p.meta = meta(id, name);
   plugins[id] = p;
+  return p;
 }
-register('timeseries', 'Time series', TimeSeriesPanel as never);
+// Grafana keeps only the custom field options a panel declares; these are the timeseries ones apps set most.
+register('timeseries', 'Time series', TimeSeriesPanel as never).useFieldConfig({
+  useCustomConfig: (b) =>
+    b
+      .addNumberInput({ path: 'fillOpacity', name: 'Fill opacity', defaultValue: 0 })
+      .addNumberInput({ path: 'lineWidth', name: 'Line width', defaultValue: 1 })
+      .addNumberInput({ path: 'pointSize', name: 'Point size', defaultValue: 5 })
+      .addTextInput({ path: 'showPoints', name: 'Show points', defaultValue: 'auto' })
+      .addTextInput({ path: 'drawStyle', name: 'Style', defaultValue: 'line' }),
+});
 register('table', 'Table', TablePanel as never);
 
 export function installPanels() {
+  // Grafana registers its option editors at boot; panels need them to declare options. No editor UI here.
+  standardEditorsRegistry.setInit(() =>
+    ['number', 'text', 'radio', 'select', 'boolean', 'slider', 'color', 'unit', 'stats-picker'].map((id) => ({
+      id,
+      name: id,
+      editor: () => null,
+    }))
+  );
   setPluginImportUtils({
     importPanelPlugin: (id: string) =>
       plugins[id]
