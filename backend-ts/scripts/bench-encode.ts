@@ -45,7 +45,9 @@ function syntheticTree(nodes: number, seed: number): FlameTree {
 const collect = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
 
 function measure(label: string, fn: () => unknown, runs = 15): number {
-  for (let i = 0; i < 5; i++) fn();
+  for (let i = 0; i < 5; i++) {
+    fn();
+  }
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     collect();
@@ -69,13 +71,17 @@ let sink = 0;
 measure('floor: one pass over parent/name/self/total', () => {
   const { parent, name, self, total } = tree;
   let acc = 0;
-  for (let i = 1; i < tree.size; i++) acc += total[i] - self[i] + parent[i] + name[i];
+  for (let i = 1; i < tree.size; i++) {
+    acc += total[i] - self[i] + parent[i] + name[i];
+  }
   sink += acc;
 });
 measure('floor: children index, unsorted (every encoder)', () => new ChildIndex(tree, new NameOrder(tree.names)));
 measure("  same, with every node's children sorted", () => {
   const kids = new ChildIndex(tree, new NameOrder(tree.names));
-  for (let n = 0; n < tree.size; n++) kids.sortChildren(n);
+  for (let n = 0; n < tree.size; n++) {
+    kids.sortChildren(n);
+  }
 });
 measure('toFlameGraph', () => toFlameGraph(tree, MAX_NODES));
 measure('toFlameGraph, no limit', () => toFlameGraph(tree, 1 << 20));
@@ -85,4 +91,6 @@ const bytes = toTreeBytes(tree, 1 << 20);
 measure(`fromTreeBytes (whole tree, ${(bytes.length / 1e6).toFixed(1)} MB)`, () => fromTreeBytes(bytes), 7);
 measure('toDot (100 nodes from a 512-node source)', () => toDot(tree, 100, { sourceMaxNodes: 512 }), 7);
 measure('toDot (100 nodes, whole tree)', () => toDot(tree, 100), 7);
-if (sink === 0.5) console.log(sink);
+if (sink === 0.5) {
+  console.log(sink);
+}

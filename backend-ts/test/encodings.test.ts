@@ -25,8 +25,14 @@ function treeOf(stacks: Stacks): FlameTree {
 /** Stacks as a map, summing repeats and leaving out zeros, as the decoders report them. */
 function stackMap(stacks: Stacks): Map<string, number> {
   const m = new Map<string, number>();
-  for (const [s, v] of stacks) m.set(s, (m.get(s) ?? 0) + v);
-  for (const [s, v] of m) if (v === 0) m.delete(s);
+  for (const [s, v] of stacks) {
+    m.set(s, (m.get(s) ?? 0) + v);
+  }
+  for (const [s, v] of m) {
+    if (v === 0) {
+      m.delete(s);
+    }
+  }
   return m;
 }
 
@@ -37,7 +43,9 @@ function treeStacks(tree: FlameTree): Map<string, number> {
   const work: Array<[number, string]> = [[0, '']];
   while (work.length > 0) {
     const [n, path] = work.pop()!;
-    if (tree.self[n] !== 0) out.set(path, tree.self[n]);
+    if (tree.self[n] !== 0) {
+      out.set(path, tree.self[n]);
+    }
     for (const c of lists[n]) {
       const name = tree.names[tree.name[c]];
       work.push([c, path === '' ? name : `${path};${name}`]);
@@ -65,7 +73,9 @@ function randomStacks(seed: number, count: number, alphabet = 12, maxDepth = 8):
   for (let i = 0; i < count; i++) {
     const depth = 1 + rnd(maxDepth);
     const frames: string[] = [];
-    for (let d = 0; d < depth; d++) frames.push(`fn${rnd(alphabet)}`);
+    for (let d = 0; d < depth; d++) {
+      frames.push(`fn${rnd(alphabet)}`);
+    }
     stacks.push([frames.join(';'), 1 + rnd(1000)]);
   }
   return stacks;
@@ -73,14 +83,20 @@ function randomStacks(seed: number, count: number, alphabet = 12, maxDepth = 8):
 
 function sumValues(m: Map<string, number>): number {
   let t = 0;
-  for (const v of m.values()) t += v;
+  for (const v of m.values()) {
+    t += v;
+  }
   return t;
 }
 
 /** Sum of the selfs of every stack that starts with `prefix` (the total of that node). */
 function totalUnder(m: Map<string, number>, prefix: string): number {
   let t = 0;
-  for (const [s, v] of m) if (s === prefix || s.startsWith(`${prefix};`)) t += v;
+  for (const [s, v] of m) {
+    if (s === prefix || s.startsWith(`${prefix};`)) {
+      t += v;
+    }
+  }
   return t;
 }
 
@@ -196,13 +212,17 @@ describe('toFlameGraph', () => {
         for (const level of fg.levels.slice(1)) {
           for (let i = 0; i < level.length; i += 4) {
             nodes++;
-            if (fg.names[level[i + 3]] === 'other') others++;
+            if (fg.names[level[i + 3]] === 'other') {
+              others++;
+            }
           }
         }
         // Totals here are distinct enough that ties at the threshold are rare; allow a few.
         assert.ok(nodes - others <= maxNodes + 3, `${nodes - others} kept nodes for max ${maxNodes}`);
         for (const [stack, self] of got) {
-          if (stack.split(';').includes('other')) continue;
+          if (stack.split(';').includes('other')) {
+            continue;
+          }
           assert.equal(self, expected.get(stack) ?? 0, `self of kept ${stack}`);
           assert.equal(totalUnder(got, stack), totalUnder(expected, stack), `total of kept ${stack}`);
         }
@@ -213,7 +233,9 @@ describe('toFlameGraph', () => {
   it('treats 0 as 8192 nodes', () => {
     // 9000 leaves valued 1..9000: the 8192nd largest is 809, so 808 leaves fold into "other".
     const stacks: Stacks = [];
-    for (let i = 0; i < 9000; i++) stacks.push([`f${i}`, i + 1]);
+    for (let i = 0; i < 9000; i++) {
+      stacks.push([`f${i}`, i + 1]);
+    }
     const fg = toFlameGraph(treeOf(stacks), 0);
     assert.equal(fg.levels[1].length / 4, 8193);
     assert.equal(flameGraphToStacks(fg).get('other'), (808 * 809) / 2);
@@ -223,7 +245,9 @@ describe('toFlameGraph', () => {
   it('keeps every node tied at the threshold, as Pyroscope does', () => {
     // 9000 leaves with values 1..7: the 8192nd largest is 1, so nothing is cut.
     const stacks: Stacks = [];
-    for (let i = 0; i < 9000; i++) stacks.push([`f${i}`, 1 + (i % 7)]);
+    for (let i = 0; i < 9000; i++) {
+      stacks.push([`f${i}`, 1 + (i % 7)]);
+    }
     assert.equal(toFlameGraph(treeOf(stacks), 0).levels[1].length / 4, 9000);
   });
 
@@ -328,7 +352,9 @@ describe('toFlameGraphDiff', () => {
 
   it('handles deep stacks and wide trees', () => {
     const wide = new FlameTree();
-    for (let i = 0; i < 100000; i++) wide.insert([wide.nameId(`m${i % 97}`), wide.nameId(`f${i}`)], 1 + (i % 5));
+    for (let i = 0; i < 100000; i++) {
+      wide.insert([wide.nameId(`m${i % 97}`), wide.nameId(`f${i}`)], 1 + (i % 5));
+    }
     const half = treeOf(randomStacks(71, 2000, 50));
     const wfg = toFlameGraphDiff(wide, half, 16384);
     assert.equal(wfg.leftTicks, wide.total[0]);
@@ -433,7 +459,9 @@ describe('TREE bytes', () => {
     assertSameStacks(treeStacks(fromTreeBytes(toTreeBytes(deepTree, 0))), stackMap([[deep, 9]]));
 
     const wide = new FlameTree();
-    for (let i = 0; i < 100000; i++) wide.insert([wide.nameId(`m${i % 97}`), wide.nameId(`f${i}`)], 1 + (i % 5));
+    for (let i = 0; i < 100000; i++) {
+      wide.insert([wide.nameId(`m${i % 97}`), wide.nameId(`f${i}`)], 1 + (i % 5));
+    }
     const back = fromTreeBytes(toTreeBytes(wide, 1 << 20));
     assert.equal(back.size, wide.size);
     assertSameStacks(treeStacks(back), treeStacks(wide));
@@ -496,7 +524,9 @@ describe('toDot', () => {
     );
 
     const big = treeOf(randomStacks(51, 400, 40, 10));
-    for (const maxNodes of [1, 10, 25]) assert.ok(nodeLines(toDot(big, maxNodes)).length <= maxNodes);
+    for (const maxNodes of [1, 10, 25]) {
+      assert.ok(nodeLines(toDot(big, maxNodes)).length <= maxNodes);
+    }
   });
 
   it('counts recursion once, shortens names and formats units', () => {

@@ -18,11 +18,17 @@ export class ChildIndex {
     const size = tree.size;
     const parent = tree.parent;
     const start = new Int32Array(size + 1);
-    for (let i = 1; i < size; i++) start[parent[i] + 1]++;
-    for (let i = 0; i < size; i++) start[i + 1] += start[i];
+    for (let i = 1; i < size; i++) {
+      start[parent[i] + 1]++;
+    }
+    for (let i = 0; i < size; i++) {
+      start[i + 1] += start[i];
+    }
     const fill = start.slice(0, size);
     const list = new Int32Array(Math.max(size - 1, 0));
-    for (let i = 1; i < size; i++) list[fill[parent[i]]++] = i;
+    for (let i = 1; i < size; i++) {
+      list[fill[parent[i]]++] = i;
+    }
     this.start = start;
     this.list = list;
     this.sorted = new Uint8Array(size);
@@ -32,12 +38,16 @@ export class ChildIndex {
 
   /** Sorts node n's children by name, once. */
   sortChildren(n: number): void {
-    if (this.sorted[n] === 1) return;
+    if (this.sorted[n] === 1) {
+      return;
+    }
     this.sorted[n] = 1;
     const list = this.list;
     const from = this.start[n];
     const count = this.start[n + 1] - from;
-    if (count < 2) return;
+    if (count < 2) {
+      return;
+    }
     if (count === 2) {
       const a = list[from];
       const b = list[from + 1];
@@ -50,8 +60,12 @@ export class ChildIndex {
     // A plain array sorts with a comparator faster than a typed-array view, and the buffer is reused.
     const scratch = this.scratch;
     scratch.length = count;
-    for (let i = 0; i < count; i++) scratch[i] = list[from + i];
+    for (let i = 0; i < count; i++) {
+      scratch[i] = list[from + i];
+    }
     scratch.sort(this.byName);
-    for (let i = 0; i < count; i++) list[from + i] = scratch[i];
+    for (let i = 0; i < count; i++) {
+      list[from + i] = scratch[i];
+    }
   }
 }

@@ -47,7 +47,9 @@ export function toDot(tree: FlameTree, maxNodes: number, opts: DotOptions = {}):
     opts.sourceMaxNodes !== undefined && opts.sourceMaxNodes > 0 ? minTotalToKeep(tree, opts.sourceMaxNodes) : 0;
 
   let total = 0;
-  for (let i = 0; i < tree.size; i++) total += Math.abs(tree.self[i]);
+  for (let i = 0; i < tree.size; i++) {
+    total += Math.abs(tree.self[i]);
+  }
 
   const build = (kept: Uint8Array | null): CallGraph =>
     buildCallGraph(tree, kids.start, kids.list, kept, foldBelow, otherFn, fnCount);
@@ -56,14 +58,18 @@ export function toDot(tree: FlameTree, maxNodes: number, opts: DotOptions = {}):
   const origCount = nodes.length;
   if (maxNodes > 0 && nodes.length > maxNodes) {
     const kept = new Uint8Array(fnCount);
-    for (let i = 0; i < maxNodes; i++) kept[nodes[i]] = 1;
+    for (let i = 0; i < maxNodes; i++) {
+      kept[nodes[i]] = 1;
+    }
     graph = build(kept);
     nodes = sortByEntropy(graph, presentFunctions(graph), printable);
   }
   const edgeOrder = (a: number, b: number): number => {
     const wa = Math.abs(graph.weight[a]);
     const wb = Math.abs(graph.weight[b]);
-    if (graph.weight[a] !== graph.weight[b]) return wb - wa;
+    if (graph.weight[a] !== graph.weight[b]) {
+      return wb - wa;
+    }
     return (
       compareUtf8(printable(graph.src[a]), printable(graph.src[b])) ||
       compareUtf8(printable(graph.dst[a]), printable(graph.dst[b]))
@@ -77,14 +83,22 @@ export function toDot(tree: FlameTree, maxNodes: number, opts: DotOptions = {}):
   lines.push(`digraph "${title}" {`, 'node [style=filled fillcolor="#f8f8f8"]');
 
   let flatSum = 0;
-  for (const f of nodes) flatSum += graph.flat[f];
+  for (const f of nodes) {
+    flatSum += graph.flat[f];
+  }
   const legend: string[] = [];
-  if (opts.sampleType) legend.push(`Type: ${opts.sampleType}`);
-  if (opts.timeNanos) legend.push(`Time: ${formatTime(opts.timeNanos)}`);
+  if (opts.sampleType) {
+    legend.push(`Type: ${opts.sampleType}`);
+  }
+  if (opts.timeNanos) {
+    legend.push(`Time: ${formatTime(opts.timeNanos)}`);
+  }
   if (opts.durationNanos) {
     let ratio = '';
     const nanos = toNanos(total, opts.sampleUnit ?? '');
-    if (nanos !== undefined && nanos !== 0) ratio = `(${percentage(nanos, opts.durationNanos)})`;
+    if (nanos !== undefined && nanos !== 0) {
+      ratio = `(${percentage(nanos, opts.durationNanos)})`;
+    }
     legend.push(`Duration: ${autoTime(opts.durationNanos)}, Total samples = ${format(total)} ${ratio}`);
   }
   legend.push(
@@ -130,7 +144,11 @@ export function toDot(tree: FlameTree, maxNodes: number, opts: DotOptions = {}):
     }
 
     const edges: number[] = [];
-    for (let e = 0; e < graph.src.length; e++) if (removed[e] === 0) edges.push(e);
+    for (let e = 0; e < graph.src.length; e++) {
+      if (removed[e] === 0) {
+        edges.push(e);
+      }
+    }
     edges.sort(edgeOrder);
     for (const e of edges) {
       const w = graph.weight[e];
@@ -138,15 +156,21 @@ export function toDot(tree: FlameTree, maxNodes: number, opts: DotOptions = {}):
       let attr = `label=" ${wl}"`;
       if (total !== 0) {
         const weight = 1 + Math.min(Math.abs(Math.trunc((w * 100) / total)), 100);
-        if (weight > 1) attr += ` weight=${weight}`;
+        if (weight > 1) {
+          attr += ` weight=${weight}`;
+        }
         const width = 1 + Math.min(Math.abs(Math.trunc((w * 5) / total)), 5);
-        if (width > 1) attr += ` penwidth=${width}`;
+        if (width > 1) {
+          attr += ` penwidth=${width}`;
+        }
         attr += ` color="${dotColor(w / absTotal, false)}"`;
       }
       const residual = graph.residual[e] === 1;
       const tip = `"${escapeForDot(printable(graph.src[e]))} ${residual ? '...' : '->'} ${escapeForDot(printable(graph.dst[e]))} (${wl})"`;
       attr += ` tooltip=${tip} labeltooltip=${tip}`;
-      if (residual) attr += ' style="dotted"';
+      if (residual) {
+        attr += ' style="dotted"';
+      }
       lines.push(`N${id[graph.src[e]]} -> N${id[graph.dst[e]]} [${attr}]`);
     }
   }
@@ -215,14 +239,20 @@ function buildCallGraph(
   // A frame without children: the folded remainder of a node's children under sourceMaxNodes.
   const leafFrame = (above: number, value: number): void => {
     const f = otherFn;
-    if (kept !== null && kept[f] === 0) return;
-    if (onPath[f] === 0) g.cum[f] += value;
+    if (kept !== null && kept[f] === 0) {
+      return;
+    }
+    if (onPath[f] === 0) {
+      g.cum[f] += value;
+    }
     const from = lastFn[above];
     if (from >= 0 && from !== f) {
       const e = edgeFor(from, f);
       if (edgeActive[e] === 0) {
         g.weight[e] += value;
-        if (skipped[above] === 1) g.residual[e] = 1;
+        if (skipped[above] === 1) {
+          g.residual[e] = 1;
+        }
       }
     }
     g.flat[f] += value;
@@ -235,7 +265,9 @@ function buildCallGraph(
     for (let i = start[n], end = start[n + 1]; i < end; i++) {
       const c = list[i];
       const t = total[c];
-      if (t === 0) continue;
+      if (t === 0) {
+        continue;
+      }
       if (t < foldBelow) {
         folded += t;
         continue;
@@ -247,7 +279,9 @@ function buildCallGraph(
       }
       stack[top++] = c;
     }
-    if (folded !== 0) leafFrame(n, folded);
+    if (folded !== 0) {
+      leafFrame(n, folded);
+    }
   };
 
   lastFn[0] = -1;
@@ -256,8 +290,12 @@ function buildCallGraph(
     const n = stack[--top];
     if (n < 0) {
       const m = ~n;
-      if (counted[m] === 1) onPath[name[m]]--;
-      if (edgeOf[m] >= 0) edgeActive[edgeOf[m]]--;
+      if (counted[m] === 1) {
+        onPath[name[m]]--;
+      }
+      if (edgeOf[m] >= 0) {
+        edgeActive[edgeOf[m]]--;
+      }
       continue;
     }
     const p = parent[n];
@@ -269,13 +307,17 @@ function buildCallGraph(
       skipped[n] = 1;
     } else {
       counted[n] = 1;
-      if (onPath[f]++ === 0) g.cum[f] += total[n];
+      if (onPath[f]++ === 0) {
+        g.cum[f] += total[n];
+      }
       const from = lastFn[p];
       if (from >= 0 && from !== f) {
         const e = edgeFor(from, f);
         if (edgeActive[e]++ === 0) {
           g.weight[e] += total[n];
-          if (skipped[p] === 1) g.residual[e] = 1;
+          if (skipped[p] === 1) {
+            g.residual[e] = 1;
+          }
         }
         edgeOf[n] = e;
       }
@@ -296,7 +338,11 @@ function buildCallGraph(
 
 function presentFunctions(g: CallGraph): number[] {
   const out: number[] = [];
-  for (let f = 0; f < g.flat.length; f++) if (g.flat[f] !== 0 || g.cum[f] !== 0) out.push(f);
+  for (let f = 0; f < g.flat.length; f++) {
+    if (g.flat[f] !== 0 || g.cum[f] !== 0) {
+      out.push(f);
+    }
+  }
   return out;
 }
 
@@ -322,13 +368,19 @@ function sortByEntropy(g: CallGraph, nodes: number[], printable: (f: number) => 
     const w = Math.abs(g.weight[e]);
     const d = g.dst[e];
     const s = g.src[e];
-    if (inSum[d] !== 0) inScore[d] += entropyTerm(w / inSum[d]);
-    if (outSum[s] !== 0) outScore[s] += entropyTerm(w / outSum[s]);
+    if (inSum[d] !== 0) {
+      inScore[d] += entropyTerm(w / inSum[d]);
+    }
+    if (outSum[s] !== 0) {
+      outScore[s] += entropyTerm(w / outSum[s]);
+    }
   }
   const score = new Float64Array(n);
   for (const f of nodes) {
     const flat = g.flat[f];
-    if (flat > 0 && outSum[f] !== 0) outScore[f] += entropyTerm(Math.abs(flat) / outSum[f]);
+    if (flat > 0 && outSum[f] !== 0) {
+      outScore[f] += entropyTerm(Math.abs(flat) / outSum[f]);
+    }
     const s = (inCount[f] === 0 ? 1 : inScore[f]) + (outCount[f] === 0 ? 1 : outScore[f]);
     score[f] = Math.trunc(s * g.cum[f]) + flat;
   }
@@ -346,7 +398,9 @@ function entropyTerm(frac: number): number {
 
 // Go's math.Log2 (frexp, then the natural log of the fraction), so that scores tie and order as in pprof.
 function goLog2(x: number): number {
-  if (!(x > 0) || !Number.isFinite(x)) return Math.log2(x);
+  if (!(x > 0) || !Number.isFinite(x)) {
+    return Math.log2(x);
+  }
   let exp = Math.floor(Math.log2(x)) + 1;
   let frac = x * 2 ** -exp;
   while (frac < 0.5) {
@@ -357,7 +411,9 @@ function goLog2(x: number): number {
     frac /= 2;
     exp++;
   }
-  if (frac === 0.5) return exp - 1;
+  if (frac === 0.5) {
+    return exp - 1;
+  }
   return Math.log(frac) * Math.LOG2E + exp;
 }
 
@@ -370,7 +426,9 @@ function removeRedundantEdges(g: CallGraph, nodes: number[], edgeOrder: (a: numb
   const inEdges = new Map<number, number[]>();
   for (let e = 0; e < g.src.length; e++) {
     let l = inEdges.get(g.dst[e]);
-    if (l === undefined) inEdges.set(g.dst[e], (l = []));
+    if (l === undefined) {
+      inEdges.set(g.dst[e], (l = []));
+    }
     l.push(e);
   }
   const reachesAnotherWay = (edge: number): boolean => {
@@ -379,8 +437,12 @@ function removeRedundantEdges(g: CallGraph, nodes: number[], edgeOrder: (a: numb
     const queue = [g.dst[edge]];
     for (let q = 0; q < queue.length; q++) {
       for (const ie of inEdges.get(queue[q]) ?? []) {
-        if (removed[ie] === 1 || ie === edge || seen.has(g.src[ie])) continue;
-        if (g.src[ie] === from) return true;
+        if (removed[ie] === 1 || ie === edge || seen.has(g.src[ie])) {
+          continue;
+        }
+        if (g.src[ie] === from) {
+          return true;
+        }
         seen.add(g.src[ie]);
         queue.push(g.src[ie]);
       }
@@ -391,8 +453,12 @@ function removeRedundantEdges(g: CallGraph, nodes: number[], edgeOrder: (a: numb
     const incoming = (inEdges.get(nodes[i]) ?? []).filter((e) => removed[e] === 0).sort(edgeOrder);
     for (let j = incoming.length - 1; j >= 0; j--) {
       const e = incoming[j];
-      if (g.residual[e] === 0) break;
-      if (reachesAnotherWay(e)) removed[e] = 1;
+      if (g.residual[e] === 0) {
+        break;
+      }
+      if (reachesAnotherWay(e)) {
+        removed[e] = 1;
+      }
     }
   }
   return removed;
@@ -411,14 +477,18 @@ function shortenFunctionName(name: string): string {
   const f = name.replace(CPP_ANONYMOUS_PREFIX, '').replace(GO_MODULE_VERSION, '$1$2');
   for (const re of SHORTENERS) {
     const m = re.exec(f);
-    if (m) return m[1];
+    if (m) {
+      return m[1];
+    }
   }
   return f;
 }
 
 /** A node label's name part: shortened, one line per package/class component, ending with a line break. */
 function multilineName(name: string): string {
-  if (name === '') return '<unknown>\\n';
+  if (name === '') {
+    return '<unknown>\\n';
+  }
   const short = escapeForDot(shortenFunctionName(name))
     .replaceAll('::', '\\n')
     .replaceAll('[...]', '[…]')
@@ -489,8 +559,14 @@ const UNIT_FAMILIES: UnitFamily[] = [
 
 function sniffUnit(unit: string, family: UnitFamily): number | undefined {
   let u = unit.toLowerCase();
-  if (u.length > 2 && u.endsWith('s')) u = u.slice(0, -1);
-  for (const [aliases, factor] of family.units) if (aliases.includes(u)) return factor;
+  if (u.length > 2 && u.endsWith('s')) {
+    u = u.slice(0, -1);
+  }
+  for (const [aliases, factor] of family.units) {
+    if (aliases.includes(u)) {
+      return factor;
+    }
+  }
   return undefined;
 }
 
@@ -525,24 +601,36 @@ function autoTime(nanos: number): string {
 
 function scaledLabel(v: number, unit: string): string {
   let s = v.toFixed(2);
-  if (s.endsWith('.00')) s = s.slice(0, -3);
-  if (s === '0' || s === '-0') return '0';
+  if (s.endsWith('.00')) {
+    s = s.slice(0, -3);
+  }
+  if (s === '0' || s === '-0') {
+    return '0';
+  }
   return s + unit;
 }
 
 /** pprof's Percentage: "  100%" near 100, two decimals from 1%, two significant digits below. */
 function percentage(value: number, total: number): string {
   const ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
-  if (ratio >= 99.95 && ratio <= 100.05) return '  100%';
-  if (ratio >= 1) return `${ratio.toFixed(2).padStart(5)}%`;
+  if (ratio >= 99.95 && ratio <= 100.05) {
+    return '  100%';
+  }
+  if (ratio >= 1) {
+    return `${ratio.toFixed(2).padStart(5)}%`;
+  }
   return `${goTwoSignificant(ratio).padStart(5)}%`;
 }
 
 // Go's %.2g for 0 <= v < 1: two significant digits without trailing zeros, exponent form below 1e-4.
 function goTwoSignificant(v: number): string {
-  if (v === 0) return '0';
+  if (v === 0) {
+    return '0';
+  }
   const rounded = Number(v.toPrecision(2));
-  if (rounded >= 1e-4) return String(rounded);
+  if (rounded >= 1e-4) {
+    return String(rounded);
+  }
   const [mantissa, exp] = rounded.toExponential(1).split('e');
   const m = mantissa.replace(/\.0$/, '');
   return `${m}e-${exp.slice(1).padStart(2, '0')}`;
@@ -553,11 +641,19 @@ function dotColor(score: number, isBackground: boolean): string {
   const shift = 0.7;
   let saturation = isBackground ? 0.1 : 1.0;
   const value = isBackground ? 0.93 : 0.7;
-  if (Number.isNaN(score)) score = 0;
+  if (Number.isNaN(score)) {
+    score = 0;
+  }
   score = Math.max(-1, Math.min(1, score));
-  if (Math.abs(score) < 0.2) saturation *= Math.abs(score) / 0.2;
-  if (score > 0) score = Math.pow(score, 1 - shift);
-  if (score < 0) score = -Math.pow(-score, 1 - shift);
+  if (Math.abs(score) < 0.2) {
+    saturation *= Math.abs(score) / 0.2;
+  }
+  if (score > 0) {
+    score = Math.pow(score, 1 - shift);
+  }
+  if (score < 0) {
+    score = -Math.pow(-score, 1 - shift);
+  }
   let r: number;
   let g: number;
   if (score < 0) {

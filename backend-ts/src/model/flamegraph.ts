@@ -38,7 +38,9 @@ export function toFlameGraph(tree: FlameTree, maxNodes: number): FlameGraph {
   const names = ['total'];
   const outName = new Int32Array(tree.names.length).fill(-1);
   const totalId = tree.names.indexOf('total');
-  if (totalId >= 0) outName[totalId] = 0;
+  if (totalId >= 0) {
+    outName[totalId] = 0;
+  }
   let otherOut = -1;
 
   const levels: number[][] = [];
@@ -76,10 +78,16 @@ export function toFlameGraph(tree: FlameTree, maxNodes: number): FlameGraph {
       }
       nameIdx = otherOut;
     }
-    if (self > maxSelf) maxSelf = self;
-    if (level === levels.length) levels.push([]);
+    if (self > maxSelf) {
+      maxSelf = self;
+    }
+    if (level === levels.length) {
+      levels.push([]);
+    }
     levels[level].push(x, total, self, nameIdx);
-    if (node < 0) continue;
+    if (node < 0) {
+      continue;
+    }
 
     kids.sortChildren(node);
     let cx = x + self;
@@ -99,6 +107,8 @@ export function toFlameGraph(tree: FlameTree, maxNodes: number): FlameGraph {
     }
   }
 
-  for (const l of levels) finishLevel(l, 4, 0);
+  for (const l of levels) {
+    finishLevel(l, 4, 0);
+  }
   return { names, levels, total: totalOf[0], maxSelf };
 }

@@ -7,7 +7,7 @@
 
 export interface FlameGraphLevels {
   names: readonly string[];
-  levels: readonly (readonly number[])[];
+  levels: ReadonlyArray<readonly number[]>;
 }
 
 export function flameGraphToStacks(fg: FlameGraphLevels): Map<string, number> {
@@ -63,13 +63,17 @@ function decode(fg: FlameGraphLevels, width: number, sides: Side[], nameAt: numb
       } else {
         // The parent is the node above that spans this one, on a side where this node has width.
         let s = sides.findIndex((_, k) => totals[k][i] > 0);
-        if (s < 0) s = 0;
+        if (s < 0) {
+          s = 0;
+        }
         const p = findParent(prevX[s], prevTotal[s], xs[s][i], totals[s][i]);
         paths[i] = depth === 1 ? name : `${prevPath[p]};${name}`;
       }
       sides.forEach((side, k) => {
         const self = level[i * width + side.self];
-        if (self !== 0) out[k].set(paths[i], (out[k].get(paths[i]) ?? 0) + self);
+        if (self !== 0) {
+          out[k].set(paths[i], (out[k].get(paths[i]) ?? 0) + self);
+        }
       });
     }
     prevX = xs;
@@ -85,10 +89,15 @@ function findParent(xs: Float64Array, totals: Float64Array, x: number, total: nu
   let hi = xs.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
-    if (xs[mid] <= x) lo = mid;
-    else hi = mid - 1;
+    if (xs[mid] <= x) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
   }
   // ...stepping back over zero-width neighbours that cannot contain it.
-  while (lo > 0 && xs[lo] + totals[lo] < x + total) lo--;
+  while (lo > 0 && xs[lo] + totals[lo] < x + total) {
+    lo--;
+  }
   return lo;
 }

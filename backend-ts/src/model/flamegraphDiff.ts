@@ -51,8 +51,12 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
     kidStart[c] = count;
     const l = cl[c];
     const r = cr[c];
-    if (l >= 0) lKids.sortChildren(l);
-    if (r >= 0) rKids.sortChildren(r);
+    if (l >= 0) {
+      lKids.sortChildren(l);
+    }
+    if (r >= 0) {
+      rKids.sortChildren(r);
+    }
     let i = l >= 0 ? lKids.start[l] : 0;
     const iEnd = l >= 0 ? lKids.start[l + 1] : 0;
     let j = r >= 0 ? rKids.start[r] : 0;
@@ -63,8 +67,12 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
       const cmp = compareAcross(lOrder, lName[a], rOrder, rName[b]);
       cl[count] = cmp <= 0 ? a : -1;
       cr[count] = cmp >= 0 ? b : -1;
-      if (cmp <= 0) i++;
-      if (cmp >= 0) j++;
+      if (cmp <= 0) {
+        i++;
+      }
+      if (cmp >= 0) {
+        j++;
+      }
       count++;
     }
     for (; i < iEnd; i++, count++) {
@@ -87,7 +95,9 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
   let minVal = 0;
   if (count > limit) {
     const widest = new Float64Array(count);
-    for (let c = 0; c < count; c++) widest[c] = Math.max(lTotal[c], rTotal[c]);
+    for (let c = 0; c < count; c++) {
+      widest[c] = Math.max(lTotal[c], rTotal[c]);
+    }
     minVal = kthLargest(widest, limit);
   }
 
@@ -133,21 +143,33 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
         nameIdx = 0;
       } else if (l >= 0) {
         nameIdx = lOut[lName[l]];
-        if (nameIdx < 0) nameIdx = lOut[lName[l]] = indexOf(left.names[lName[l]]);
+        if (nameIdx < 0) {
+          nameIdx = lOut[lName[l]] = indexOf(left.names[lName[l]]);
+        }
       } else {
         nameIdx = rOut[rName[r]];
-        if (nameIdx < 0) nameIdx = rOut[rName[r]] = indexOf(right.names[rName[r]]);
+        if (nameIdx < 0) {
+          nameIdx = rOut[rName[r]] = indexOf(right.names[rName[r]]);
+        }
       }
     } else {
       lt = ls = stack.num[p + 2];
       rt = rs = stack.num[p + 3];
       nameIdx = indexOf(OTHER_NAME);
     }
-    if (ls > maxSelf) maxSelf = ls;
-    if (rs > maxSelf) maxSelf = rs;
-    if (level === levels.length) levels.push([]);
+    if (ls > maxSelf) {
+      maxSelf = ls;
+    }
+    if (rs > maxSelf) {
+      maxSelf = rs;
+    }
+    if (level === levels.length) {
+      levels.push([]);
+    }
     levels[level].push(lx, lt, ls, rx, rt, rs, nameIdx);
-    if (c < 0) continue;
+    if (c < 0) {
+      continue;
+    }
 
     lx += ls;
     rx += rs;
@@ -170,7 +192,9 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
     }
   }
 
-  for (const l of levels) finishLevel(l, 7, 0, 3);
+  for (const l of levels) {
+    finishLevel(l, 7, 0, 3);
+  }
   return {
     names,
     levels,
@@ -192,6 +216,10 @@ function assertNonNegative(left: FlameTree, right: FlameTree): void {
 
 function hasNegativeSelf(tree: FlameTree): boolean {
   const self = tree.self;
-  for (let i = 0; i < tree.size; i++) if (self[i] < 0) return true;
+  for (let i = 0; i < tree.size; i++) {
+    if (self[i] < 0) {
+      return true;
+    }
+  }
   return false;
 }

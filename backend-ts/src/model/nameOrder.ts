@@ -7,8 +7,12 @@ const HIGH = /[\uD800-\uFFFF]/;
 
 /** Go's string order (UTF-8 bytes) for two names. */
 export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!HIGH.test(a) || !HIGH.test(b)) return a < b ? -1 : 1;
+  if (a === b) {
+    return 0;
+  }
+  if (!HIGH.test(a) || !HIGH.test(b)) {
+    return a < b ? -1 : 1;
+  }
   return compareCodeUnits(a, b);
 }
 
@@ -31,10 +35,14 @@ export class NameOrder {
   }
 
   compareIds(x: number, y: number): number {
-    if (x === y) return 0;
+    if (x === y) {
+      return 0;
+    }
     const a = this.names[x];
     const b = this.names[y];
-    if (!this.isHigh(x) || !this.isHigh(y)) return a < b ? -1 : a > b ? 1 : 0;
+    if (!this.isHigh(x) || !this.isHigh(y)) {
+      return a < b ? -1 : a > b ? 1 : 0;
+    }
     return compareCodeUnits(a, b);
   }
 }
@@ -43,8 +51,12 @@ export class NameOrder {
 export function compareAcross(left: NameOrder, x: number, right: NameOrder, y: number): number {
   const a = left.names[x];
   const b = right.names[y];
-  if (a === b) return 0;
-  if (!left.isHigh(x) || !right.isHigh(y)) return a < b ? -1 : 1;
+  if (a === b) {
+    return 0;
+  }
+  if (!left.isHigh(x) || !right.isHigh(y)) {
+    return a < b ? -1 : 1;
+  }
   return compareCodeUnits(a, b);
 }
 
@@ -53,13 +65,17 @@ function compareCodeUnits(a: string, b: string): number {
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) return utf8Rank(x) - utf8Rank(y);
+    if (x !== y) {
+      return utf8Rank(x) - utf8Rank(y);
+    }
   }
   return a.length - b.length;
 }
 
 // Moves surrogates above U+E000..U+FFFF so that code-unit order becomes code-point (= UTF-8) order.
 function utf8Rank(c: number): number {
-  if (c < 0xd800) return c;
+  if (c < 0xd800) {
+    return c;
+  }
   return c < 0xe000 ? c + 0x2000 : c - 0x800;
 }

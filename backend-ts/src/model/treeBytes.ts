@@ -17,7 +17,9 @@ import { WorkStack } from './workStack.js';
  * Values must be non-negative integers (a uvarint cannot carry anything else).
  */
 export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
-  if (tree.size <= 1) return new Uint8Array(0);
+  if (tree.size <= 1) {
+    return new Uint8Array(0);
+  }
   const limit = resolveMaxNodes(maxNodes);
   const minVal = minTotalToKeep(tree, limit);
   const order = new NameOrder(tree.names);
@@ -43,8 +45,11 @@ export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
       out.uvarint(0);
       continue;
     }
-    if (node === 0) out.uvarint(0);
-    else out.name(names, nameOf[node]);
+    if (node === 0) {
+      out.uvarint(0);
+    } else {
+      out.name(names, nameOf[node]);
+    }
     out.uvarint(selfOf[node] + extra);
 
     kids.sortChildren(node);
@@ -55,9 +60,14 @@ export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
     let realOther = -1;
     for (let i = from; i < to; i++) {
       const c = list[i];
-      if (nameOf[c] === otherId) realOther = c;
-      if (totalOf[c] >= minVal || nameOf[c] === otherId) kept++;
-      else folded += totalOf[c];
+      if (nameOf[c] === otherId) {
+        realOther = c;
+      }
+      if (totalOf[c] >= minVal || nameOf[c] === otherId) {
+        kept++;
+      } else {
+        folded += totalOf[c];
+      }
     }
     const synthetic = folded > 0 && realOther < 0;
     out.uvarint(kept + (synthetic ? 1 : 0));
@@ -67,14 +77,18 @@ export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
     for (let i = from; i < to; i++) {
       const c = list[i];
       const isOther = nameOf[c] === otherId;
-      if (!(totalOf[c] >= minVal || isOther)) continue;
+      if (!(totalOf[c] >= minVal || isOther)) {
+        continue;
+      }
       if (syntheticPending && compareUtf8(OTHER_NAME, tree.names[nameOf[c]]) < 0) {
         stack.push(-1, 0, folded);
         syntheticPending = false;
       }
       stack.push(c, 0, isOther && folded > 0 ? folded : 0);
     }
-    if (syntheticPending) stack.push(-1, 0, folded);
+    if (syntheticPending) {
+      stack.push(-1, 0, folded);
+    }
   }
   return out.bytes();
 }
@@ -86,7 +100,9 @@ export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
  */
 export function fromTreeBytes(bytes: Uint8Array): FlameTree {
   const tree = new FlameTree(Math.max(16, Math.min(bytes.length >>> 4, 1 << 22)));
-  if (bytes.length < 2) return tree;
+  if (bytes.length < 2) {
+    return tree;
+  }
   const reader = new ByteReader(bytes, tree);
 
   // The virtual root becomes node 0; its name is meaningless and its self is kept.
@@ -96,7 +112,9 @@ export function fromTreeBytes(bytes: Uint8Array): FlameTree {
   let top = 0;
   const pushChildren = (node: number, count: number): void => {
     // Every pending child takes at least 3 more bytes, which bounds the stack by the input size.
-    if (top + count > reader.remaining() / 3) throw malformed('child count exceeds the input');
+    if (top + count > reader.remaining() / 3) {
+      throw malformed('child count exceeds the input');
+    }
     if (top + count > parents.length) {
       const grown = new Int32Array(Math.max(parents.length * 2, top + count));
       grown.set(parents.subarray(0, top));
@@ -116,8 +134,12 @@ export function fromTreeBytes(bytes: Uint8Array): FlameTree {
 
   // Children always get larger ids than their parents, so one backward pass sums every subtree.
   const { self, total, parent } = tree;
-  for (let i = 0; i < tree.size; i++) total[i] = self[i];
-  for (let i = tree.size - 1; i > 0; i--) total[parent[i]] += total[i];
+  for (let i = 0; i < tree.size; i++) {
+    total[i] = self[i];
+  }
+  for (let i = tree.size - 1; i > 0; i--) {
+    total[parent[i]] += total[i];
+  }
   return tree;
 }
 
@@ -147,7 +169,9 @@ class NameBytes {
 
   /** Encodes the name if needed and returns its offset in `arena` (read `arena` after this call). */
   at(id: number): number {
-    if (this.offset[id] < 0) this.encode(id, id === this.names.length ? OTHER_NAME : this.names[id]);
+    if (this.offset[id] < 0) {
+      this.encode(id, id === this.names.length ? OTHER_NAME : this.names[id]);
+    }
     return this.offset[id];
   }
 
@@ -185,7 +209,9 @@ class ByteWriter {
     this.ensure(n);
     const buf = this.buf;
     let p = this.pos;
-    for (let i = 0; i < n; i++) buf[p++] = arena[offset + i];
+    for (let i = 0; i < n; i++) {
+      buf[p++] = arena[offset + i];
+    }
     this.pos = p;
   }
 
@@ -216,7 +242,9 @@ class ByteWriter {
   }
 
   private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n <= this.buf.length) {
+      return;
+    }
     const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
@@ -247,10 +275,14 @@ class ByteReader {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= buf.length) throw malformed('truncated varint');
+      if (this.pos >= buf.length) {
+        throw malformed('truncated varint');
+      }
       const b = buf[this.pos++];
       result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
+      if (b < 0x80) {
+        return result;
+      }
       scale *= 128;
     }
     throw malformed('varint longer than 10 bytes');
@@ -258,17 +290,23 @@ class ByteReader {
 
   nameId(): number {
     const n = this.uvarint();
-    if (n > this.remaining()) throw malformed('truncated name');
+    if (n > this.remaining()) {
+      throw malformed('truncated name');
+    }
     const buf = this.buf;
     const from = this.pos;
     this.pos += n;
     let h = 0x811c9dc5 ^ n;
-    for (let i = from; i < from + n; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    for (let i = from; i < from + n; i++) {
+      h = Math.imul(h ^ buf[i], 0x01000193);
+    }
     h &= 0x3fffffff; // small-integer keys keep the map fast
     let bucket = this.seen.get(h);
     if (bucket !== undefined) {
       for (let k = 0; k < bucket.length; k += 3) {
-        if (bucket[k + 1] === n && sameBytes(buf, bucket[k], from, n)) return bucket[k + 2];
+        if (bucket[k + 1] === n && sameBytes(buf, bucket[k], from, n)) {
+          return bucket[k + 2];
+        }
       }
     } else {
       bucket = [];
@@ -281,12 +319,18 @@ class ByteReader {
 
   skipName(): void {
     const n = this.uvarint();
-    if (n > this.remaining()) throw malformed('truncated name');
+    if (n > this.remaining()) {
+      throw malformed('truncated name');
+    }
     this.pos += n;
   }
 }
 
 function sameBytes(buf: Uint8Array, a: number, b: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
+  for (let i = 0; i < n; i++) {
+    if (buf[a + i] !== buf[b + i]) {
+      return false;
+    }
+  }
   return true;
 }

@@ -19,7 +19,9 @@ export function resolveMaxNodes(maxNodes: number): number {
  */
 export function minTotalToKeep(tree: FlameTree, maxNodes: number): number {
   const n = tree.size - 1;
-  if (n <= maxNodes) return 0;
+  if (n <= maxNodes) {
+    return 0;
+  }
   return kthLargest(tree.total.slice(1, tree.size), maxNodes);
 }
 
@@ -45,14 +47,20 @@ export function kthLargest(values: Float64Array, k: number): number {
         i++;
       }
     }
-    if (target < lt) hi = lt - 1;
-    else if (target > gt) lo = gt + 1;
-    else return pivot;
+    if (target < lt) {
+      hi = lt - 1;
+    } else if (target > gt) {
+      lo = gt + 1;
+    } else {
+      return pivot;
+    }
   }
   return values[target];
 }
 
 function medianOfThree(a: number, b: number, c: number): number {
-  if (a < b) return b < c ? b : a < c ? c : a;
+  if (a < b) {
+    return b < c ? b : a < c ? c : a;
+  }
   return a < c ? a : b < c ? c : b;
 }

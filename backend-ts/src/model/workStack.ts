@@ -19,7 +19,9 @@ export class WorkStack {
 
   /** Pushes an entry with its numbers (up to 4; those beyond `width` are ignored). */
   push(node: number, level: number, n0 = 0, n1 = 0, n2 = 0, n3 = 0): void {
-    if (this.size === this.node.length) this.grow();
+    if (this.size === this.node.length) {
+      this.grow();
+    }
     const i = this.size++;
     this.node[i] = node;
     this.level[i] = level;
@@ -29,9 +31,15 @@ export class WorkStack {
     const w = this.width;
     const num = this.num;
     num[p] = n0;
-    if (w > 1) num[p + 1] = n1;
-    if (w > 2) num[p + 2] = n2;
-    if (w > 3) num[p + 3] = n3;
+    if (w > 1) {
+      num[p + 1] = n1;
+    }
+    if (w > 2) {
+      num[p + 2] = n2;
+    }
+    if (w > 3) {
+      num[p + 3] = n3;
+    }
   }
 
   /** Pops and returns the entry's index; its fields stay readable until the next push. */
