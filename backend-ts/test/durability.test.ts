@@ -54,11 +54,13 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
   let be = await start();
   let restarted: Promise<Child> | null = null;
   const outcome: Outcome = { acked: new Set(), unknown: new Set(), failedAttempts: 0, ackedBeforeKill: 0 };
-  const deadline = Date.now() + PUSH_SECONDS * 1000;
+  let deadline = Date.now() + PUSH_SECONDS * 1000;
+  // clients carry on through the restart and for a while after it, however long the restart takes
+  const pushing = () => Date.now() < deadline || restarted !== null;
   const live = async (): Promise<string> => (restarted ? (await restarted).url : be.url);
 
   const pushClient = async (c: number) => {
-    for (let i = 0; Date.now() < deadline; i++) {
+    for (let i = 0; pushing(); i++) {
       const svc = `${prefix}p${c}-${i}`;
       // the same bytes and the same ID on every attempt, as Alloy and the SDKs re-send
       const body = encodePush([
@@ -79,7 +81,7 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
     }
   };
   const ingestClient = async () => {
-    for (let i = 0; Date.now() < deadline; i++) {
+    for (let i = 0; pushing(); i++) {
       const svc = `${prefix}i-${i}`;
       const r = await ingest(await live(), tinyPprof(), svc).catch(() => null);
       if (r?.status === 200) {
@@ -98,6 +100,7 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
     outcome.ackedBeforeKill = outcome.acked.size;
     restarted = old.kill('SIGKILL').then(start);
     be = await restarted;
+    deadline = Math.max(deadline, Date.now() + 1500);
     restarted = null;
   };
   await Promise.all([pushClient(0), pushClient(1), ingestClient(), killer()]);

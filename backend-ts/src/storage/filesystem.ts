@@ -11,6 +11,15 @@ import {
   type ObjectStore,
 } from './objectStore.js';
 
+async function syncDir(dir: string): Promise<void> {
+  const dh = await fs.open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
 export class FilesystemStore implements ObjectStore {
   readonly kind = 'filesystem';
   constructor(readonly root: string) {}
@@ -40,7 +49,16 @@ export class FilesystemStore implements ObjectStore {
     const dir = dirname(target);
     const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      await fs.mkdir(dir, { recursive: true });
+      const created = await fs.mkdir(dir, { recursive: true });
+      if (created) {
+        // a new folder's own entry must be durable too (its parent fsynced), or a power cut can lose the object
+        for (let d = dir; ; d = dirname(d)) {
+          await syncDir(dirname(d));
+          if (d === created || dirname(d) === d) {
+            break;
+          }
+        }
+      }
       const fh = await fs.open(tmp, 'wx');
       try {
         await fh.writeFile(data);
@@ -70,12 +88,7 @@ export class FilesystemStore implements ObjectStore {
         }
         await fs.rename(tmp, target);
       }
-      const dh = await fs.open(dir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
+      await syncDir(dir);
     } catch (e) {
       await fs.unlink(tmp).catch(() => {});
       if (e instanceof ConflictError) {
