@@ -12,6 +12,17 @@ import { connectJson, ingest, sleep, startAzurite, startChild, type Azurite, typ
 import { CPU, encodePush, push, tinyPprof } from './wire.js';
 
 const PUSH_SECONDS = 4;
+
+/** Every backend started here, so that a failed assertion never leaves one running (and the run hanging). */
+const started: Child[] = [];
+const tracked = (start: () => Promise<Child>) => async (): Promise<Child> => {
+  const c = await start();
+  started.push(c);
+  return c;
+};
+after(async () => {
+  await Promise.all(started.map((c) => c.kill('SIGKILL')));
+});
 const KILL_AFTER_MS = 1500;
 
 interface Outcome {
@@ -169,7 +180,7 @@ async function checkResend(url: string, label: string): Promise<void> {
 
 describe('durability on the filesystem store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bts-dur-'));
-  const start = () => startChild([`-storage.filesystem.dir=${dir}`]);
+  const start = tracked(() => startChild([`-storage.filesystem.dir=${dir}`]));
   let be: Child | undefined;
   after(async () => be?.kill());
 
@@ -193,12 +204,13 @@ describe('durability on Azure Blob (Azurite)', () => {
     await be?.kill();
     await az?.stop();
   });
-  const start = () =>
+  const start = tracked(() =>
     startChild([
       '-storage.backend=azure',
       `-storage.azure.connection-string=${az.connectionString}`,
       '-storage.azure.container-name=durability',
-    ]);
+    ])
+  );
 
   test('SIGKILL while 3 clients push: every acknowledged profile survives, none counted twice', async () => {
     be = await checkAfterKill(start, 'az');
