@@ -35,6 +35,7 @@ const suites = [
     'node --import tsx --test --test-concurrency=1 --test-timeout=600000 backend-ts/test/*.test.ts',
     { cwd: undefined },
   ],
+  has('test:stack') && ['stack tests', 'npm run --silent test:stack'],
   has('test:unit') && ['plugin unit tests', 'npm run --silent test:unit'],
   has('test:e2e') && ['browser tests', 'npm run --silent test:e2e', { browser: true }],
 ].filter(Boolean);
