@@ -117,7 +117,13 @@ describe('folded', () => {
       { frames: ['main'], value: 1 },
     ]);
     const [{ profile }] = readFolded(body, { appName: 'svc.alloc_space' });
-    assert.deepEqual(collapse(profile), new Map([['main;do work;run job', 5], ['main', 1]]));
+    assert.deepEqual(
+      collapse(profile),
+      new Map([
+        ['main;do work;run job', 5],
+        ['main', 1],
+      ])
+    );
     assert.equal(typeId([['__name__', 'memory']], profile), 'memory:alloc_space:bytes::');
     // stacks are stored leaf first and share the frame of `main`
     assert.equal(profile.frameFn.length, 3);
@@ -162,7 +168,13 @@ describe('lines', () => {
     ]);
     assert.equal(typeId(labels, profile), 'wall:wall:nanoseconds:cpu:nanoseconds');
     assert.equal(profile.period, 4_000_000);
-    assert.deepEqual(collapse(profile), new Map([['main;work', 8_000_000], ['main', 4_000_000]]));
+    assert.deepEqual(
+      collapse(profile),
+      new Map([
+        ['main;work', 8_000_000],
+        ['main', 4_000_000],
+      ])
+    );
   });
 });
 
@@ -231,7 +243,10 @@ describe('text profile types', () => {
   });
 
   it('rejects an unknown suffix, naming it', () => {
-    const e = throwsFormat(() => resolveTextProfileType('app.heap', 100), /unknown profile type "heap" in app name "app.heap"/);
+    const e = throwsFormat(
+      () => resolveTextProfileType('app.heap', 100),
+      /unknown profile type "heap" in app name "app.heap"/
+    );
     assert.equal(e.status, 400);
     throwsFormat(() => readFolded('a 1', { appName: 'app.toString' }), /unknown profile type "toString"/);
   });
@@ -267,14 +282,31 @@ describe('text profile types', () => {
 
 // ---- speedscope ---------------------------------------------------------------------------------------
 
-function speedscope(profiles: unknown[], frames: unknown[] = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]): string {
+function speedscope(
+  profiles: unknown[],
+  frames: unknown[] = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]
+): string {
   return JSON.stringify({ $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles, exporter: 'test' });
 }
 
 describe('speedscope', () => {
   it('reads a sampled profile in milliseconds as cpu nanoseconds, keeping file and line', () => {
     const body = speedscope(
-      [{ type: 'sampled', name: 'main thread', unit: 'milliseconds', startValue: 0, endValue: 10, samples: [[0, 1], [0, 1, 2], [0, 1]], weights: [5, 2.5, 1] }],
+      [
+        {
+          type: 'sampled',
+          name: 'main thread',
+          unit: 'milliseconds',
+          startValue: 0,
+          endValue: 10,
+          samples: [
+            [0, 1],
+            [0, 1, 2],
+            [0, 1],
+          ],
+          weights: [5, 2.5, 1],
+        },
+      ],
       [{ name: 'a', file: 'a.js', line: 3 }, { name: 'b' }, { name: 'c', file: 'c.js', line: 7, col: 2 }]
     );
     const out = readSpeedscope(new TextEncoder().encode(body), { appName: 'web' });
@@ -287,7 +319,13 @@ describe('speedscope', () => {
       ['service_name', 'web'],
     ]);
     assert.equal(typeId(labels, profile), 'process_cpu:cpu:nanoseconds:cpu:nanoseconds');
-    assert.deepEqual(collapse(profile), new Map([['a;b', 6_000_000], ['a;b;c', 2_500_000]]));
+    assert.deepEqual(
+      collapse(profile),
+      new Map([
+        ['a;b', 6_000_000],
+        ['a;b;c', 2_500_000],
+      ])
+    );
     assert.equal(total(profile), 8_500_000);
     const c = profile.frameFn.findIndex((fn) => profile.strings[profile.fnName[fn]] === 'c');
     assert.equal(profile.strings[profile.fnFilename[profile.frameFn[c]]], 'c.js');
@@ -305,21 +343,44 @@ describe('speedscope', () => {
       { type: 'C', frame: 1, at: 5 },
       { type: 'C', frame: 0, at: 7 },
     ];
-    const [{ profile }] = readSpeedscope(speedscope([{ type: 'evented', name: 'simple.txt', unit: 'none', startValue: 0, endValue: 7, events }]), {
-      appName: 'foo',
-    });
-    assert.deepEqual(collapse(profile), new Map([['a', 3e7], ['a;b', 2e7], ['a;b;c', 2e7]]));
+    const [{ profile }] = readSpeedscope(
+      speedscope([{ type: 'evented', name: 'simple.txt', unit: 'none', startValue: 0, endValue: 7, events }]),
+      {
+        appName: 'foo',
+      }
+    );
+    assert.deepEqual(
+      collapse(profile),
+      new Map([
+        ['a', 3e7],
+        ['a;b', 2e7],
+        ['a;b;c', 2e7],
+      ])
+    );
   });
 
   it('gives several profiles their own series, typed by unit (app.seconds → wall, app.bytes → memory)', () => {
     const body = speedscope([
       { type: 'sampled', name: 'two', unit: 'seconds', startValue: 5, endValue: 9, samples: [[0, 1]], weights: [2] },
-      { type: 'sampled', name: 'one', unit: 'seconds', startValue: 0, endValue: 4, samples: [[0, 1], [0]], weights: [1.5, 1] },
+      {
+        type: 'sampled',
+        name: 'one',
+        unit: 'seconds',
+        startValue: 0,
+        endValue: 4,
+        samples: [[0, 1], [0]],
+        weights: [1.5, 1],
+      },
       { type: 'sampled', name: 'heap', unit: 'bytes', startValue: 10, endValue: 10, samples: [[3]], weights: [4096] },
     ]);
     const out = readSpeedscope(body, { appName: 'foo', labels: [['x', 'y']] });
     assert.deepEqual(
-      out.map(({ labels, profile }) => [label(labels, 'profile_name'), label(labels, 'service_name'), typeId(labels, profile), total(profile)]),
+      out.map(({ labels, profile }) => [
+        label(labels, 'profile_name'),
+        label(labels, 'service_name'),
+        typeId(labels, profile),
+        total(profile),
+      ]),
       [
         ['one', 'foo', 'wall:wall:nanoseconds:cpu:nanoseconds', 2.5e9],
         ['two', 'foo', 'wall:wall:nanoseconds:cpu:nanoseconds', 2e9],
@@ -327,11 +388,25 @@ describe('speedscope', () => {
       ]
     );
     assert.equal(label(out[0].labels, 'x'), 'y');
-    assert.deepEqual(collapse(out[0].profile), new Map([['a;b', 1.5e9], ['a', 1e9]]));
+    assert.deepEqual(
+      collapse(out[0].profile),
+      new Map([
+        ['a;b', 1.5e9],
+        ['a', 1e9],
+      ])
+    );
   });
 
   it('merges profiles with the same name, type, unit and start, evented ones each on their own timeline', () => {
-    const sampled = { type: 'sampled', name: 'one', unit: 'milliseconds', startValue: 0, endValue: 1, samples: [[0, 1]], weights: [1] };
+    const sampled = {
+      type: 'sampled',
+      name: 'one',
+      unit: 'milliseconds',
+      startValue: 0,
+      endValue: 1,
+      samples: [[0, 1]],
+      weights: [1],
+    };
     const evented = {
       type: 'evented',
       name: 'ev',
@@ -350,23 +425,71 @@ describe('speedscope', () => {
   });
 
   it('rejects malformed files with a message saying what is wrong', () => {
-    const ok = { type: 'sampled', name: 'p', unit: 'milliseconds', startValue: 0, endValue: 1, samples: [[0]], weights: [1] };
+    const ok = {
+      type: 'sampled',
+      name: 'p',
+      unit: 'milliseconds',
+      startValue: 0,
+      endValue: 1,
+      samples: [[0]],
+      weights: [1],
+    };
     throwsFormat(() => readSpeedscope('{"$schema": ', { appName: 'a' }), /speedscope: invalid JSON/);
-    throwsFormat(() => readSpeedscope(JSON.stringify({ $schema: 'x', shared: { frames: [] }, profiles: [] }), { appName: 'a' }), /unknown \$schema "x"/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, unit: 'parsecs' }]), { appName: 'a' }), /profiles\[0\]\.unit "parsecs" is unknown/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, type: 'chrome' }]), { appName: 'a' }), /profiles\[0\]\.type "chrome" is not supported/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, samples: [[0, 9]] }]), { appName: 'a' }), /samples\[0\]\[1\] = 9 is not a frame index \(0\.\.3\)/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, weights: [] }]), { appName: 'a' }), /has 1 samples but 0 weights/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, weights: [-1] }]), { appName: 'a' }), /weights\[0\] = -1 is negative/);
-    throwsFormat(() => readSpeedscope(speedscope([{ ...ok, weights: ['1'] }]), { appName: 'a' }), /weights\[0\] must be a finite number/);
-    throwsFormat(() => readSpeedscope(speedscope([ok], [{ file: 'x' }]), { appName: 'a' }), /shared\.frames\[0\]\.name must be a string/);
-    const ev = (events: unknown[]): string => speedscope([{ type: 'evented', name: 'e', unit: 'none', startValue: 0, endValue: 9, events }]);
     throwsFormat(
-      () => readSpeedscope(ev([{ type: 'O', frame: 0, at: 5 }, { type: 'C', frame: 0, at: 4 }]), { appName: 'a' }),
+      () => readSpeedscope(JSON.stringify({ $schema: 'x', shared: { frames: [] }, profiles: [] }), { appName: 'a' }),
+      /unknown \$schema "x"/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, unit: 'parsecs' }]), { appName: 'a' }),
+      /profiles\[0\]\.unit "parsecs" is unknown/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, type: 'chrome' }]), { appName: 'a' }),
+      /profiles\[0\]\.type "chrome" is not supported/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, samples: [[0, 9]] }]), { appName: 'a' }),
+      /samples\[0\]\[1\] = 9 is not a frame index \(0\.\.3\)/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, weights: [] }]), { appName: 'a' }),
+      /has 1 samples but 0 weights/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, weights: [-1] }]), { appName: 'a' }),
+      /weights\[0\] = -1 is negative/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([{ ...ok, weights: ['1'] }]), { appName: 'a' }),
+      /weights\[0\] must be a finite number/
+    );
+    throwsFormat(
+      () => readSpeedscope(speedscope([ok], [{ file: 'x' }]), { appName: 'a' }),
+      /shared\.frames\[0\]\.name must be a string/
+    );
+    const ev = (events: unknown[]): string =>
+      speedscope([{ type: 'evented', name: 'e', unit: 'none', startValue: 0, endValue: 9, events }]);
+    throwsFormat(
+      () =>
+        readSpeedscope(
+          ev([
+            { type: 'O', frame: 0, at: 5 },
+            { type: 'C', frame: 0, at: 4 },
+          ]),
+          { appName: 'a' }
+        ),
       /events\[1\] at 4 is before the previous event \(5\)/
     );
     throwsFormat(
-      () => readSpeedscope(ev([{ type: 'O', frame: 0, at: 0 }, { type: 'O', frame: 1, at: 1 }, { type: 'C', frame: 0, at: 2 }]), { appName: 'a' }),
+      () =>
+        readSpeedscope(
+          ev([
+            { type: 'O', frame: 0, at: 0 },
+            { type: 'O', frame: 1, at: 1 },
+            { type: 'C', frame: 0, at: 2 },
+          ]),
+          { appName: 'a' }
+        ),
       /closes frame 0 but the innermost open frame is 1/
     );
     throwsFormat(() => readSpeedscope(ev([{ type: 'C', frame: 0, at: 0 }]), { appName: 'a' }), /no frame is open/);
@@ -514,7 +637,13 @@ function handEncodedRequest(opts: { withPeriod?: boolean; stackIndex?: number } 
             .msg(1, (sc) => sc.str(1, 'ebpf-profiler').msg(3, kv('scope.attr', 'x')))
             .msg(2, (p) => {
               p.msg(1, (vt) => vt.int(1, 1).int(2, 2)); // samples/count
-              p.msg(2, (s) => s.int(1, opts.stackIndex ?? 1).packed(2, [1]).int(3, 1).packed(4, [3]));
+              p.msg(2, (s) =>
+                s
+                  .int(1, opts.stackIndex ?? 1)
+                  .packed(2, [1])
+                  .int(3, 1)
+                  .packed(4, [3])
+              );
               p.msg(2, (s) => s.int(1, 2).packedFixed64(5, [TIME_NS, TIME_NS + 1n])); // no values: 2 occurrences
               p.msg(2, (s) => s.int(1, 1).packed(2, [2]).packed(4, [1])); // service.name = svc-b
               p.msg(2, (s) => s.int(1, 3).packed(4, [1, 1, 2])); // one value per occurrence: 4
@@ -533,7 +662,13 @@ function otlpJson(): unknown {
   return {
     resourceProfiles: [
       {
-        resource: { attributes: [kv('service.name', 'checkout'), kv('k8s.pod.name', 'pod-1'), { key: 'process.pid', value: { intValue: '42' } }] },
+        resource: {
+          attributes: [
+            kv('service.name', 'checkout'),
+            kv('k8s.pod.name', 'pod-1'),
+            { key: 'process.pid', value: { intValue: '42' } },
+          ],
+        },
         scopeProfiles: [
           {
             scope: { name: 'ebpf-profiler', attributes: [kv('scope.attr', 'x')] },
@@ -563,14 +698,28 @@ function otlpJson(): unknown {
         {},
         { lines: [{ functionIndex: 1, line: '10' }] },
         { lines: [{ functionIndex: 2, line: 20 }] },
-        { lines: [{ functionIndex: 3, line: 30 }, { functionIndex: 2, line: 21 }] },
+        {
+          lines: [
+            { functionIndex: 3, line: 30 },
+            { functionIndex: 2, line: 21 },
+          ],
+        },
         { mappingIndex: 1, address: String(0x7f12) },
       ],
-      functionTable: [{}, { nameStrindex: 5, systemNameStrindex: 5, filenameStrindex: 8 }, { nameStrindex: 6, filenameStrindex: 8 }, { nameStrindex: 7, filenameStrindex: 8 }],
+      functionTable: [
+        {},
+        { nameStrindex: 5, systemNameStrindex: 5, filenameStrindex: 8 },
+        { nameStrindex: 6, filenameStrindex: 8 },
+        { nameStrindex: 7, filenameStrindex: 8 },
+      ],
       // OTLP/JSON: trace and span ids in hex
       linkTable: [{}, { traceId: Buffer.from(TRACE_ID).toString('hex'), spanId: Buffer.from(SPAN_ID).toString('hex') }],
       stringTable: STRINGS,
-      attributeTable: [{}, { keyStrindex: 9, value: { stringValue: 'worker' } }, { keyStrindex: 11, value: { stringValue: 'svc-b' } }],
+      attributeTable: [
+        {},
+        { keyStrindex: 9, value: { stringValue: 'worker' } },
+        { keyStrindex: 11, value: { stringValue: 'svc-b' } },
+      ],
       stackTable: [{}, { locationIndices: [2, 1] }, { locationIndices: [3, 1] }, { locationIndices: [4, 1] }],
     },
   };
@@ -623,7 +772,9 @@ describe(`OTLP profiles (opentelemetry-proto ${OTLP_PROTO_RELEASE})`, () => {
     const gz = gzipSync(handEncodedRequest());
     assertOtlpReadBack(readOtlpProfiles(decodeOtlpRequest(gz, 'application/x-protobuf', { contentEncoding: 'gzip' })));
     assertOtlpReadBack(readOtlpProfiles(decodeOtlpRequest(gz, 'application/protobuf')));
-    const req = decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf; charset=binary', { contentEncoding: 'identity' });
+    const req = decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf; charset=binary', {
+      contentEncoding: 'identity',
+    });
     assert.equal(req.dictionary?.stringTable.length, STRINGS.length);
   });
 
@@ -647,26 +798,60 @@ describe(`OTLP profiles (opentelemetry-proto ${OTLP_PROTO_RELEASE})`, () => {
   });
 
   it('rejects bad requests with a FormatError saying what is wrong', () => {
-    assert.equal(throwsFormat(() => decodeOtlpRequest(new Uint8Array(), 'text/plain'), /unsupported Content-Type "text\/plain"/).status, 415);
     assert.equal(
-      throwsFormat(() => decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf', { contentEncoding: 'br' }), /unsupported Content-Encoding "br"/).status,
+      throwsFormat(() => decodeOtlpRequest(new Uint8Array(), 'text/plain'), /unsupported Content-Type "text\/plain"/)
+        .status,
       415
     );
-    throwsFormat(() => decodeOtlpRequest(Uint8Array.from([0x0a, 0x05, 0x01]), 'application/x-protobuf'), /invalid protobuf ExportProfilesServiceRequest/);
-    throwsFormat(() => decodeOtlpRequest(Uint8Array.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3]), 'application/x-protobuf'), /invalid gzip data/);
-    throwsFormat(() => decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf', { contentEncoding: 'gzip' }), /Content-Encoding is gzip but the body is not gzip/);
+    assert.equal(
+      throwsFormat(
+        () => decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf', { contentEncoding: 'br' }),
+        /unsupported Content-Encoding "br"/
+      ).status,
+      415
+    );
+    throwsFormat(
+      () => decodeOtlpRequest(Uint8Array.from([0x0a, 0x05, 0x01]), 'application/x-protobuf'),
+      /invalid protobuf ExportProfilesServiceRequest/
+    );
+    throwsFormat(
+      () => decodeOtlpRequest(Uint8Array.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3]), 'application/x-protobuf'),
+      /invalid gzip data/
+    );
+    throwsFormat(
+      () => decodeOtlpRequest(handEncodedRequest(), 'application/x-protobuf', { contentEncoding: 'gzip' }),
+      /Content-Encoding is gzip but the body is not gzip/
+    );
     const big = gzipSync(new Uint8Array(1 << 20));
-    assert.equal(throwsFormat(() => decodeOtlpRequest(big, 'application/x-protobuf', { maxBytes: 1024 }), /above the limit of 1024/).status, 413);
-    throwsFormat(() => parseOtlp(new TextEncoder().encode('{"resourceProfiles": ['), 'application/json'), /invalid JSON/);
-    throwsFormat(() => parseOtlp(new TextEncoder().encode('{"resourceProfiles": 7}'), 'application/json'), /invalid JSON ExportProfilesServiceRequest/);
+    assert.equal(
+      throwsFormat(
+        () => decodeOtlpRequest(big, 'application/x-protobuf', { maxBytes: 1024 }),
+        /above the limit of 1024/
+      ).status,
+      413
+    );
+    throwsFormat(
+      () => parseOtlp(new TextEncoder().encode('{"resourceProfiles": ['), 'application/json'),
+      /invalid JSON/
+    );
+    throwsFormat(
+      () => parseOtlp(new TextEncoder().encode('{"resourceProfiles": 7}'), 'application/json'),
+      /invalid JSON ExportProfilesServiceRequest/
+    );
     throwsFormat(
       () => parseOtlp(handEncodedRequest({ stackIndex: 9 }), 'application/x-protobuf'),
       /resource_profiles\[0\]\.scope_profiles\[0\]\.profiles\[0\]: samples\[0\]\.stack_index 9 is out of range: stack_table has 4 entries/
     );
-    throwsFormat(() => parseOtlp(handEncodedRequest({ withPeriod: false }), 'application/x-protobuf'), /cannot name profile type "samples:count"/);
+    throwsFormat(
+      () => parseOtlp(handEncodedRequest({ withPeriod: false }), 'application/x-protobuf'),
+      /cannot name profile type "samples:count"/
+    );
     const noDict = new Pb().msg(1, (rp) => rp.msg(2, (sp) => sp.msg(2, (p) => p.msg(1, () => {})))).finish();
     throwsFormat(() => parseOtlp(noDict, 'application/x-protobuf'), /has profiles but no dictionary/);
-    const noType = new Pb().msg(1, (rp) => rp.msg(2, (sp) => sp.msg(2, (p) => p.int(6, 1)))).msg(2, (d) => d.str(5, '')).finish();
+    const noType = new Pb()
+      .msg(1, (rp) => rp.msg(2, (sp) => sp.msg(2, (p) => p.int(6, 1))))
+      .msg(2, (d) => d.str(5, ''))
+      .finish();
     throwsFormat(() => parseOtlp(noType, 'application/x-protobuf'), /sample_type is missing/);
   });
 
@@ -692,19 +877,25 @@ describe('bad input never escapes as anything but FormatError', () => {
   it('survives corrupted OTLP requests (byte flips, truncation, random bytes)', () => {
     const valid = handEncodedRequest();
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(valid.length), (flips, cut) => {
-        const b = valid.slice(0, Math.max(cut, 1));
-        for (const [at, v] of flips) {
-          if (at < b.length) {
-            b[at] = v;
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(valid.length),
+        (flips, cut) => {
+          const b = valid.slice(0, Math.max(cut, 1));
+          for (const [at, v] of flips) {
+            if (at < b.length) {
+              b[at] = v;
+            }
           }
+          onlyFormatErrors(() => parseOtlp(b, 'application/x-protobuf'));
         }
-        onlyFormatErrors(() => parseOtlp(b, 'application/x-protobuf'));
-      }),
+      ),
       { numRuns: 400, seed: 42 }
     );
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => onlyFormatErrors(() => parseOtlp(b, 'application/x-protobuf'))),
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) =>
+        onlyFormatErrors(() => parseOtlp(b, 'application/x-protobuf'))
+      ),
       { numRuns: 300, seed: 7 }
     );
   });
@@ -720,7 +911,11 @@ describe('bad input never escapes as anything but FormatError', () => {
     );
     fc.assert(
       fc.property(fc.json({ maxDepth: 4 }), (j) => {
-        onlyFormatErrors(() => readSpeedscope(`{"$schema":"${SPEEDSCOPE_SCHEMA}","shared":{"frames":[{"name":"a"}]},"profiles":[${j}]}`, { appName: 'app' }));
+        onlyFormatErrors(() =>
+          readSpeedscope(`{"$schema":"${SPEEDSCOPE_SCHEMA}","shared":{"frames":[{"name":"a"}]},"profiles":[${j}]}`, {
+            appName: 'app',
+          })
+        );
         onlyFormatErrors(() => parseOtlp(new TextEncoder().encode(j), 'application/json'));
       }),
       { numRuns: 300, seed: 3 }

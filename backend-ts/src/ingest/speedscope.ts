@@ -79,7 +79,9 @@ export function parseSpeedscope(body: Uint8Array | string): SpeedscopeFile {
   }
   const root = obj(doc, '(root)');
   if (root.$schema !== SPEEDSCOPE_SCHEMA) {
-    throw new FormatError(`speedscope: unknown $schema ${JSON.stringify(root.$schema)}: expected "${SPEEDSCOPE_SCHEMA}"`);
+    throw new FormatError(
+      `speedscope: unknown $schema ${JSON.stringify(root.$schema)}: expected "${SPEEDSCOPE_SCHEMA}"`
+    );
   }
   const shared = obj(root.shared, 'shared');
   const frames = arr(shared.frames, 'shared.frames').map((f, i): Frame => {
@@ -173,14 +175,18 @@ function addEventList(
   };
   events.forEach((ev, i) => {
     if (ev.at < last) {
-      throw new FormatError(`speedscope: profile "${clip(prof.name)}": events[${i}] at ${ev.at} is before the previous event (${last})`);
+      throw new FormatError(
+        `speedscope: profile "${clip(prof.name)}": events[${i}] at ${ev.at} is before the previous event (${last})`
+      );
     }
     flush(ev.at);
     if (ev.type === 'O') {
       open.push(ev.frame);
     } else {
       if (open.length === 0) {
-        throw new FormatError(`speedscope: profile "${clip(prof.name)}": events[${i}] closes frame ${ev.frame} but no frame is open`);
+        throw new FormatError(
+          `speedscope: profile "${clip(prof.name)}": events[${i}] closes frame ${ev.frame} but no frame is open`
+        );
       }
       if (open[open.length - 1] !== ev.frame) {
         throw new FormatError(
@@ -197,21 +203,35 @@ function readProfile(p: unknown, path: string, frameCount: number): SpeedscopePr
   const o = obj(p, path);
   const type = o.type;
   if (type !== 'evented' && type !== 'sampled') {
-    throw new FormatError(`speedscope: ${path}.type ${JSON.stringify(type)} is not supported: expected "evented" or "sampled"`);
+    throw new FormatError(
+      `speedscope: ${path}.type ${JSON.stringify(type)} is not supported: expected "evented" or "sampled"`
+    );
   }
   const unit = o.unit;
   if (typeof unit !== 'string' || !Object.prototype.hasOwnProperty.call(UNIT_RATE, unit)) {
-    throw new FormatError(`speedscope: ${path}.unit ${JSON.stringify(unit)} is unknown: expected one of ${Object.keys(UNIT_RATE).join(', ')}`);
+    throw new FormatError(
+      `speedscope: ${path}.unit ${JSON.stringify(unit)} is unknown: expected one of ${Object.keys(UNIT_RATE).join(', ')}`
+    );
   }
   const name = o.name === undefined || o.name === null ? '' : str(o.name, `${path}.name`);
   const startValue = o.startValue === undefined ? 0 : num(o.startValue, `${path}.startValue`);
   const frameIndex = (v: unknown, where: string): number => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= frameCount) {
-      throw new FormatError(`speedscope: ${where} = ${clip(JSON.stringify(v) ?? String(v))} is not a frame index (0..${frameCount - 1})`);
+      throw new FormatError(
+        `speedscope: ${where} = ${clip(JSON.stringify(v) ?? String(v))} is not a frame index (0..${frameCount - 1})`
+      );
     }
     return v;
   };
-  const prof: SpeedscopeProfile = { type, name, unit: unit as Unit, startValue, eventLists: [], samples: [], weights: [] };
+  const prof: SpeedscopeProfile = {
+    type,
+    name,
+    unit: unit as Unit,
+    startValue,
+    eventLists: [],
+    samples: [],
+    weights: [],
+  };
   if (type === 'sampled') {
     prof.samples = arr(o.samples, `${path}.samples`).map((s, i) =>
       arr(s, `${path}.samples[${i}]`).map((f, j) => frameIndex(f, `${path}.samples[${i}][${j}]`))
@@ -224,15 +244,23 @@ function readProfile(p: unknown, path: string, frameCount: number): SpeedscopePr
       return v;
     });
     if (prof.samples.length !== prof.weights.length) {
-      throw new FormatError(`speedscope: ${path} has ${prof.samples.length} samples but ${prof.weights.length} weights`);
+      throw new FormatError(
+        `speedscope: ${path} has ${prof.samples.length} samples but ${prof.weights.length} weights`
+      );
     }
   } else {
     const events = arr(o.events, `${path}.events`).map((e, i): SpeedscopeEvent => {
       const ev = obj(e, `${path}.events[${i}]`);
       if (ev.type !== 'O' && ev.type !== 'C') {
-        throw new FormatError(`speedscope: ${path}.events[${i}].type ${JSON.stringify(ev.type)} is unknown: expected "O" or "C"`);
+        throw new FormatError(
+          `speedscope: ${path}.events[${i}].type ${JSON.stringify(ev.type)} is unknown: expected "O" or "C"`
+        );
       }
-      return { type: ev.type, frame: frameIndex(ev.frame, `${path}.events[${i}].frame`), at: num(ev.at, `${path}.events[${i}].at`) };
+      return {
+        type: ev.type,
+        frame: frameIndex(ev.frame, `${path}.events[${i}].frame`),
+        at: num(ev.at, `${path}.events[${i}].at`),
+      };
     });
     prof.eventLists.push(events);
   }

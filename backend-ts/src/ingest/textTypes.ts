@@ -149,7 +149,8 @@ export function profileTypeForRate(appName: string, rate: number): TextProfileTy
  */
 export function textSeriesLabels(params: TextIngestParams, type: TextProfileType): Array<[string, string]> {
   const out: Array<[string, string]> = [['__name__', type.name]];
-  const spy = params.spyName === null || params.spyName === undefined || params.spyName === '' ? 'unknown' : params.spyName;
+  const spy =
+    params.spyName === null || params.spyName === undefined || params.spyName === '' ? 'unknown' : params.spyName;
   out.push(['pyroscope_spy', spy]);
   let hasServiceName = false;
   let hasAppName = false;
@@ -189,7 +190,11 @@ export function buildTextProfile(stacks: Iterable<StackCount>, params: TextInges
   if (isSpanProfileUpload(params)) {
     return [];
   }
-  const b = new NormalizedProfileBuilder({ sampleTypes: [type.sampleType], periodType: type.periodType, period: type.period });
+  const b = new NormalizedProfileBuilder({
+    sampleTypes: [type.sampleType],
+    periodType: type.periodType,
+    period: type.period,
+  });
   addStacks(b, stacks, type.scale);
   if (b.isEmpty()) {
     return [];

@@ -57,7 +57,10 @@ function inflate(body: Uint8Array, contentEncoding: string | null | undefined, m
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   const gzipped = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
-    throw new FormatError(`unsupported Content-Encoding "${contentEncoding}" for OTLP profiles: expected gzip or none`, 415);
+    throw new FormatError(
+      `unsupported Content-Encoding "${contentEncoding}" for OTLP profiles: expected gzip or none`,
+      415
+    );
   }
   if (encoding === 'gzip' && !gzipped) {
     throw new FormatError('OTLP profiles: Content-Encoding is gzip but the body is not gzip data');

@@ -230,7 +230,9 @@ class ProfileConverter {
         const name = this.dict.string(fn.nameStrindex, 'function.name_strindex');
         const systemName = this.dict.string(fn.systemNameStrindex, 'function.system_name_strindex');
         const file = this.dict.string(fn.filenameStrindex, 'function.filename_strindex');
-        frames.push(this.b.frame(this.b.function(name, systemName || name, file, Number(fn.startLine)), Number(line.line)));
+        frames.push(
+          this.b.frame(this.b.function(name, systemName || name, file, Number(fn.startLine)), Number(line.line))
+        );
       }
       if (frames.length === 0) {
         frames.push(this.b.frame(this.b.function(this.unsymbolizedName(loc, li))));
@@ -293,7 +295,12 @@ class Dictionary {
 // Plain zero values (not generated message instances): only their fields are read.
 const ZERO_ATTRIBUTE = { keyStrindex: 0, unitStrindex: 0 } as KeyValueAndUnit;
 const ZERO_STACK = { locationIndices: [] as number[] } as Stack;
-const ZERO_LOCATION = { mappingIndex: 0, address: 0n, lines: [], attributeIndices: [] as number[] } as unknown as Location;
+const ZERO_LOCATION = {
+  mappingIndex: 0,
+  address: 0n,
+  lines: [],
+  attributeIndices: [] as number[],
+} as unknown as Location;
 const ZERO_FUNCTION = { nameStrindex: 0, systemNameStrindex: 0, filenameStrindex: 0, startLine: 0n } as OtlpFunction;
 const ZERO_MAPPING = { filenameStrindex: 0 } as Mapping;
 const ZERO_LINK = { traceId: new Uint8Array(0), spanId: new Uint8Array(0) } as Link;
