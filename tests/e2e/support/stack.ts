@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,16 +85,29 @@ export async function startBackend(): Promise<Running & { dataDir: string }> {
 
 export async function startHarness(backendUrl: string): Promise<Running> {
   const port = await freePort();
+  // A snapshot of dist/: a build started elsewhere during the run (webpack cleans dist/) must not break it.
+  const dist = mkdtempSync(join(tmpdir(), 'e2e-dist-'));
+  cpSync(join(ROOT, 'dist'), dist, { recursive: true });
   const { child, log } = start(process.execPath, [
     join(ROOT, 'tests/harness/server.mjs'),
     '--port',
     String(port),
     '--backend',
     backendUrl,
+    '--dist',
+    dist,
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/harness/host.js`, child, log, 'harness', 120_000);
-  return { url, child, log, stop: () => child.kill('SIGTERM') };
+  return {
+    url,
+    child,
+    log,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dist, { recursive: true, force: true });
+    },
+  };
 }
 
 export function runSdkApp(serverAddress: string, appName: string, durationMs: number): Promise<void> {

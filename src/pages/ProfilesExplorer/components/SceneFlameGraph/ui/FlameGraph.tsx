@@ -4,6 +4,7 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Button, Stack, useStyles2 } from '@grafana/ui';
 import flamegraph, { FlameGraph as Chart, FlameGraphTooltip } from 'd3-flame-graph';
 import { select } from 'd3-selection';
+import { timerFlush } from 'd3-timer';
 import type { HierarchyRectangularNode } from 'd3-hierarchy';
 import { FlameTree } from '../../../../../shared/domain/converters/flamebearer';
 import { ViewNode, foldToVisible, subtreeSizes } from '../domain/foldToVisible';
@@ -14,8 +15,15 @@ export interface FlameGraphProps {
   tree: FlameTree;
   search?: SearchResult;
   format: ValueFormatter;
-  /** reports the frames handed to d3-flame-graph after each (re)fold */
-  onRender?: (info: { visible: number; focus: number }) => void;
+  /** reports each (re)fold: frames handed to d3-flame-graph and the JS time of folding and drawing */
+  onRender?: (info: RenderInfo) => void;
+}
+
+export interface RenderInfo {
+  visible: number;
+  focus: number;
+  foldMs: number;
+  drawMs: number;
 }
 
 const MATCH_COLOR = '#E600E6';
@@ -68,13 +76,15 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
     return nameColor(d.data.name, d.data.fade);
   };
 
-  // (Re)fold and draw on data, width or zoom changes.
-  useEffect(() => {
+  // (Re)fold and draw on data, width or zoom changes; before paint, so a zoom costs one frame, not two.
+  useLayoutEffect(() => {
     const el = container.current;
     if (!el || !width || !tree.count) {
       return;
     }
+    const t0 = performance.now();
     const { root, visible } = foldToVisible(tree, focus, width, sizes);
+    const t1 = performance.now();
     if (!chart.current) {
       const tip = Object.assign(() => {}, {
         show: (event: MouseEvent, d: Frame) => showTooltip(tooltip.current, el, event, tree, d.data, format),
@@ -99,12 +109,16 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
     select(el)
       .selectAll<SVGGElement, Frame>('g.frame')
       .on('click', (_event: MouseEvent, d: Frame) => setFocus(d.data.i));
-    onRender?.({ visible, focus });
+    // Zero-length transitions still wait for d3's next timer tick: run them now, so that the frame painted
+    // after this effect shows the new layout instead of one frame of stale positions.
+    timerFlush();
+    timerFlush();
+    onRender?.({ visible, focus, foldMs: t1 - t0, drawMs: performance.now() - t1 });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tree, width, focus, sizes]);
 
   // Search only recolours the frames already drawn.
-  useEffect(() => {
+  useLayoutEffect(() => {
     searchRef.current = search;
     const el = container.current;
     if (el && chart.current) {

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// npm run bench:ui [-- --runs 5 --sizes 1024,4096,16384,65536 --strict]
+// Times the app's flame graph (fold-to-visible + d3-flame-graph) in headless Debian Chromium: render until
+// interactive, zoom, zoom-out and search, for synthetic trees of 1k..64k nodes, next to a minimal canvas icicle
+// of the same tree in the same run (the floor) and d3-flame-graph as it comes (the reference).
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    sizes: { type: 'string', default: '1024,4096,16384,65536' },
+    'as-is-max': { type: 'string', default: '16384' },
+    strict: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(args.runs);
+const SIZES = args.sizes.split(',').map(Number);
+const TARGET = { nodes: 16384, render: 300, action: 100 };
+
+if (!existsSync('/usr/bin/chromium')) {
+  console.error('bench:ui needs Debian chromium at /usr/bin/chromium (as root: apt-get install -y chromium)');
+  process.exit(1);
+}
+
+const out = mkdtempSync(join(tmpdir(), 'bench-ui-'));
+await build({
+  entryPoints: { bench: join(ROOT, 'tests/bench/flameGraphBench.tsx') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  outdir: out,
+  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+  loader: {
+    '.svg': 'dataurl',
+    '.png': 'dataurl',
+    '.woff': 'empty',
+    '.woff2': 'empty',
+    '.ttf': 'empty',
+    '.eot': 'empty',
+  },
+  logLevel: 'error',
+});
+const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/bench.css"></head>
+<body style="margin:0;background:#111"><div id="bench" style="width:1200px"></div><script src="/bench.js"></script></body></html>`;
+const server = createServer((req, res) => {
+  const file = { '/bench.js': 'bench.js', '/bench.css': 'bench.css' }[req.url ?? ''];
+  if (file && existsSync(join(out, file))) {
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' });
+    return res.end(readFileSync(join(out, file)));
+  }
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end(html);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+});
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => Boolean(window.bench));
+  for (const size of SIZES) {
+    for (const impl of ['app', 'canvas', 'd3-as-is']) {
+      if (impl === 'd3-as-is' && size > Number(args['as-is-max'])) {
+        continue;
+      }
+      const runs = [];
+      // One warm-up run: the first includes JIT and style work a returning user does not pay again.
+      for (let i = 0; i < RUNS + 1; i++) {
+        runs.push(await page.evaluate(([n, m]) => window.bench.run(n, m), [size, impl]));
+      }
+      runs.shift();
+      const r = { impl, size, nodes: runs[0].nodes, frames: runs[0].frames, framesZoomed: runs[0].framesZoomed };
+      for (const k of ['render', 'zoom', 'zoomOut', 'search', 'renderJs', 'zoomJs']) {
+        r[k] = median(runs.map((x) => x[k] ?? 0));
+      }
+      results.push(r);
+      console.log(
+        `${String(size).padStart(6)} nodes  ${impl.padEnd(9)} render ${r.render.toFixed(0).padStart(5)} ms  zoom ${r.zoom
+          .toFixed(0)
+          .padStart(
+            5
+          )} ms  zoom-out ${r.zoomOut.toFixed(0).padStart(5)} ms  search ${r.search.toFixed(0).padStart(5)} ms  (frames drawn ${r.frames}, zoomed ${r.framesZoomed}${
+          impl === 'app' ? `; fold+d3 JS: render ${r.renderJs.toFixed(0)} ms, zoom ${r.zoomJs.toFixed(0)} ms` : ''
+        })`
+      );
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+  rmSync(out, { recursive: true, force: true });
+}
+
+const app16 = results.find((r) => r.impl === 'app' && r.size === TARGET.nodes);
+if (app16) {
+  const ok = app16.render <= TARGET.render && Math.max(app16.zoom, app16.zoomOut, app16.search) <= TARGET.action;
+  const floor = results.find((r) => r.impl === 'canvas' && r.size === TARGET.nodes);
+  console.log(
+    `\ntarget (16,384 nodes: render <= ${TARGET.render} ms, zoom/zoom-out/search <= ${TARGET.action} ms): ${ok ? 'met' : 'NOT met'} — ` +
+      `render ${app16.render.toFixed(0)} ms, zoom ${app16.zoom.toFixed(0)}, zoom-out ${app16.zoomOut.toFixed(0)}, search ${app16.search.toFixed(0)} ms; ` +
+      `canvas floor render ${floor?.render.toFixed(0)} ms (medians of ${RUNS} runs, ${RUNS} + 1 warm-up)`
+  );
+  if (!ok && args.strict) {
+    process.exit(1);
+  }
+}
