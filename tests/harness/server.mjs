@@ -12,6 +12,7 @@ import { createReadStream, existsSync, statSync, readFileSync } from 'node:fs';
 import { join, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Readable } from 'node:stream';
 import { buildHost } from './build-host.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -115,7 +116,12 @@ async function llmRoute(req, res, path) {
         headers,
         body: body.length ? body : undefined,
       });
-      return send(res, r.status, await r.text(), r.headers.get('content-type') || 'application/json');
+      // Streamed through as it arrives: chat completions with `stream: true` are server-sent events.
+      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') || 'application/json' });
+      if (!r.body) {
+        return res.end();
+      }
+      return Readable.fromWeb(r.body).pipe(res);
     } catch (e) {
       return send(res, 502, { message: `llm: ${e.message}` });
     }
