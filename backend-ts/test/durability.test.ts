@@ -66,8 +66,14 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
   let restarted: Promise<Child> | null = null;
   const outcome: Outcome = { acked: new Set(), unknown: new Set(), failedAttempts: 0, ackedBeforeKill: 0 };
   let deadline = Date.now() + PUSH_SECONDS * 1000;
-  // clients carry on through the restart and for a while after it, however long the restart takes
-  const pushing = () => Date.now() < deadline || restarted !== null;
+  // clients carry on through the restart and after it until a few more pushes were acknowledged (bounded in
+  // time), however long the restart takes on a loaded machine
+  let afterTarget = 0;
+  let hardStop = Infinity;
+  const pushing = () =>
+    Date.now() < deadline ||
+    restarted !== null ||
+    (afterTarget > 0 && outcome.acked.size < afterTarget && Date.now() < hardStop);
   const live = async (): Promise<string> => (restarted ? (await restarted).url : be.url);
 
   const pushClient = async (c: number) => {
@@ -112,6 +118,8 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
     restarted = old.kill('SIGKILL').then(start);
     be = await restarted;
     deadline = Math.max(deadline, Date.now() + 1500);
+    afterTarget = outcome.acked.size + 6;
+    hardStop = Date.now() + 30_000;
     restarted = null;
   };
   await Promise.all([pushClient(0), pushClient(1), ingestClient(), killer()]);
