@@ -78,6 +78,9 @@ const browser = await chromium.launch({
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
+console.log(
+  `median (fastest) of ${RUNS} runs after a warm-up, in ms; load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`
+);
 try {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -97,16 +100,15 @@ try {
       const r = { impl, size, nodes: runs[0].nodes, frames: runs[0].frames, framesZoomed: runs[0].framesZoomed };
       for (const k of ['render', 'zoom', 'zoomOut', 'search', 'renderJs', 'zoomJs']) {
         r[k] = median(runs.map((x) => x[k] ?? 0));
+        // The fastest run: on a machine other jobs share, the least disturbed estimate of the cost.
+        r[`${k}Min`] = Math.min(...runs.map((x) => x[k] ?? 0));
       }
       results.push(r);
+      const ms = (k) => `${r[k].toFixed(0).padStart(5)} (${r[`${k}Min`].toFixed(0).padStart(4)})`;
+      const js = impl === 'app' ? `; fold+d3 JS render ${r.renderJs.toFixed(0)}, zoom ${r.zoomJs.toFixed(0)} ms` : '';
       console.log(
-        `${String(size).padStart(6)} nodes  ${impl.padEnd(9)} render ${r.render.toFixed(0).padStart(5)} ms  zoom ${r.zoom
-          .toFixed(0)
-          .padStart(
-            5
-          )} ms  zoom-out ${r.zoomOut.toFixed(0).padStart(5)} ms  search ${r.search.toFixed(0).padStart(5)} ms  (frames drawn ${r.frames}, zoomed ${r.framesZoomed}${
-          impl === 'app' ? `; fold+d3 JS: render ${r.renderJs.toFixed(0)} ms, zoom ${r.zoomJs.toFixed(0)} ms` : ''
-        })`
+        `${String(size).padStart(6)} nodes  ${impl.padEnd(9)} render ${ms('render')}  zoom ${ms('zoom')}  ` +
+          `zoom-out ${ms('zoomOut')}  search ${ms('search')} ms  frames ${r.frames}, zoomed ${r.framesZoomed}${js}`
       );
     }
   }
@@ -119,9 +121,11 @@ try {
 const app16 = results.find((r) => r.impl === 'app' && r.size === TARGET.nodes);
 if (app16) {
   const ok = app16.render <= TARGET.render && Math.max(app16.zoom, app16.zoomOut, app16.search) <= TARGET.action;
+  const okFastest =
+    app16.renderMin <= TARGET.render && Math.max(app16.zoomMin, app16.zoomOutMin, app16.searchMin) <= TARGET.action;
   const floor = results.find((r) => r.impl === 'canvas' && r.size === TARGET.nodes);
   console.log(
-    `\ntarget (16,384 nodes: render <= ${TARGET.render} ms, zoom/zoom-out/search <= ${TARGET.action} ms): ${ok ? 'met' : 'NOT met'} — ` +
+    `\ntarget (16,384 nodes: render <= ${TARGET.render} ms, zoom/zoom-out/search <= ${TARGET.action} ms): median ${ok ? 'met' : 'NOT met'}, fastest run ${okFastest ? 'met' : 'NOT met'} — ` +
       `render ${app16.render.toFixed(0)} ms, zoom ${app16.zoom.toFixed(0)}, zoom-out ${app16.zoomOut.toFixed(0)}, search ${app16.search.toFixed(0)} ms; ` +
       `canvas floor render ${floor?.render.toFixed(0)} ms (medians of ${RUNS} runs, ${RUNS} + 1 warm-up)`
   );

@@ -42,6 +42,7 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
   const tooltip = useRef<HTMLDivElement>(null);
   const chart = useRef<Chart<ViewNode> | null>(null);
   const searchRef = useRef(search);
+  const treeRef = useRef(tree);
   const [width, setWidth] = useState(0);
   // Zoom belongs to one tree: new data starts unzoomed.
   const [zoom, setZoom] = useState({ tree, focus: 0 });
@@ -57,7 +58,20 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
     setWidth(el.clientWidth);
     const ro = new ResizeObserver(() => setWidth(el.clientWidth));
     ro.observe(el);
-    return () => ro.disconnect();
+    // The chart binds its own click-to-zoom (which keeps every frame) on each frame at every update. One
+    // capturing listener here takes the click first and re-folds instead; the chart never sees it.
+    const onClick = (event: MouseEvent) => {
+      const g = (event.target as Element | null)?.closest('g.frame') as (Element & { __data__?: Frame }) | null;
+      if (g?.__data__) {
+        event.stopPropagation();
+        setZoom({ tree: treeRef.current, focus: g.__data__.data.i });
+      }
+    };
+    el.addEventListener('click', onClick, true);
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('click', onClick, true);
+    };
   }, []);
 
   const colorOf = (d: Frame) => {
@@ -105,10 +119,7 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
       chart.current.width(width);
       chart.current.update(root);
     }
-    // The chart rebinds its own click-to-zoom on every update; ours re-folds instead.
-    select(el)
-      .selectAll<SVGGElement, Frame>('g.frame')
-      .on('click', (_event: MouseEvent, d: Frame) => setFocus(d.data.i));
+    treeRef.current = tree;
     // Zero-length transitions still wait for d3's next timer tick: run them now, so that the frame painted
     // after this effect shows the new layout instead of one frame of stale positions.
     timerFlush();
