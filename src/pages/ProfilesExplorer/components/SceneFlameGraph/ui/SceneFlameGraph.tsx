@@ -9,18 +9,21 @@ import {
   SceneQueryRunner,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, Input, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { Alert, Combobox, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import { dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
 import {
   PROFILE_DATASOURCE,
   ProfileQuery,
 } from '../../../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
-import { ExplorerUrlState } from '../../../domain/urlState';
+import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { escapeRegExp, searchTree } from '../domain/search';
 import { topFunctions } from '../domain/topFunctions';
 import { valueFormatter } from '../domain/formatValue';
 import { FlameGraph } from './FlameGraph';
 import { TopTable } from './TopTable';
+
+// The server's default is 8,192 and the official app's 16,384; more nodes mean a truer picture of the tail.
+const MAX_NODES_OPTIONS = [1024, 4096, 8192, 16384, 32768, 65536];
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
 
@@ -71,7 +74,7 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
   const styles = useStyles2(getStyles);
   const { data } = sceneGraph.getData(model).useState();
   const explorer = model.explorer();
-  const { searchText = '' } = explorer?.useState() ?? {};
+  const { searchText = '', maxNodes = DEFAULT_MAX_NODES } = explorer?.useState() ?? {};
   const frame = data?.series[0];
   const tree = useMemo(() => (frame ? dataFrameToTree(frame) : undefined), [frame]);
   const unit = String(frame?.fields.find((f) => f.name === 'value')?.config.unit ?? 'short');
@@ -104,6 +107,17 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
             ) : undefined
           }
         />
+        <Stack gap={1} alignItems="center">
+          <span className={styles.total}>Max nodes</span>
+          <Combobox
+            width={14}
+            options={MAX_NODES_OPTIONS.map((n) => ({ label: n.toLocaleString('en-US'), value: String(n) }))}
+            value={String(maxNodes)}
+            onChange={(o) => o && explorer?.setState({ maxNodes: Number(o.value) })}
+            createCustomValue
+            data-testid="flamegraph-max-nodes"
+          />
+        </Stack>
         <span className={styles.total} data-testid="flamegraph-total" data-value={rootTotal}>
           Total {format.full(rootTotal)}
         </span>
@@ -143,6 +157,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     alignItems: 'flex-start',
     '@media (max-width: 1100px)': { flexDirection: 'column' },
   }),
-  table: css({ flex: '0 0 32%', minWidth: 320, maxWidth: '100%' }),
+  table: css({ flex: '0 0 36%', minWidth: 360, maxWidth: '100%' }),
   graph: css({ flex: 1, minWidth: 0, width: '100%' }),
 });

@@ -77,7 +77,13 @@ export function TopTable({ rows, rootTotal, format, selected, onSelect, limit = 
 
 const getStyles = (theme: GrafanaTheme2) => ({
   wrapper: css({ maxHeight: 600, overflow: 'auto', border: `1px solid ${theme.colors.border.weak}` }),
-  table: css({ width: '100%', borderCollapse: 'collapse', fontSize: theme.typography.bodySmall.fontSize }),
+  table: css({
+    width: '100%',
+    tableLayout: 'fixed',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+    'th:first-child': { width: '46%' },
+  }),
   th: css({
     position: 'sticky',
     top: 0,
@@ -96,6 +102,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
   }),
-  num: css({ padding: theme.spacing(0.5, 1), textAlign: 'right', whiteSpace: 'nowrap' }),
+  num: css({
+    padding: theme.spacing(0.5, 1),
+    textAlign: 'right',
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+  }),
   pct: css({ color: theme.colors.text.secondary, marginLeft: theme.spacing(0.5) }),
 });
