@@ -279,6 +279,13 @@ function decode(buf: Buffer): NormalizedProfile {
   // samples
   const nSamples = sampleRanges.length / 2;
   const nTypes = sampleTypes.length;
+  // every sample carries one value (at least one byte) per sample type: a body that declares more than it can
+  // hold is refused before nTypes x nSamples numbers are allocated for it
+  if (nTypes * nSamples > buf.length) {
+    throw new FormatError(
+      `${nSamples} samples of ${nTypes} sample types cannot fit in ${buf.length} bytes: each sample needs a value per sample type`
+    );
+  }
   const sampleStack = new Int32Array(nSamples);
   const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
   const sampleLabelSet = new Int32Array(nSamples);

@@ -1,6 +1,31 @@
 // Prometheus label selector syntax as Pyroscope accepts it: `{a="x", b!="y", c=~"re", d!~"re"}`, optionally
 // preceded by a profile type id (`process_cpu:cpu:nanoseconds:cpu:nanoseconds{...}`, the legacy render query).
+import { setFlagsFromString } from 'node:v8';
 import type { LabelSet } from './labels.js';
+
+// Label regexes come from users and are matched against stored label values: a backtracking engine lets one
+// query such as {a=~"(a+)+b"} hold the event loop for minutes. Prometheus (and so Pyroscope) uses RE2, which runs
+// in linear time; V8 has a linear-time engine too, behind a flag, for regexes compiled with the `l` flag.
+setFlagsFromString('--enable-experimental-regexp-engine');
+
+/**
+ * Compiles an anchored label regex for V8's linear-time engine. What that engine cannot run in linear time is
+ * refused: backreferences and lookarounds (RE2 has neither, so Prometheus refuses them too) and large counted
+ * repetitions such as x{100} (which RE2 accepts; rewrite them with + or *).
+ */
+export function compileLabelRegex(value: string): RegExp {
+  const source = `^(?:${value})$`;
+  // a syntax error is reported as such first, with the standard engine's message
+  new RegExp(source);
+  try {
+    return new RegExp(source, 'l');
+  } catch (e) {
+    throw new Error(
+      `${(e as Error).message.replace(/^Invalid regular expression: /, '')}: backreferences, lookarounds and ` +
+        'counted repetitions above {16} are not supported (label regexes must run in linear time, as RE2 does)'
+    );
+  }
+}
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -91,7 +116,7 @@ export function parseSelector(input: string): { head: string; matchers: Matcher[
     const matcher: Matcher = { name, op, value };
     if (op === '=~' || op === '!~') {
       try {
-        matcher.re = new RegExp(`^(?:${value})$`);
+        matcher.re = compileLabelRegex(value);
       } catch (e) {
         throw new SelectorError(
           `invalid selector "${input}": bad regular expression for "${name}": ${(e as Error).message}`
