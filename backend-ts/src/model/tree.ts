@@ -1,8 +1,7 @@
 // A merged call tree: the result of summing stacks, and the input of every flame graph encoding.
-// Node 0 is the root (no name). Arrays grow by doubling; a child lookup is one Map probe keyed by
-// (parent, name) packed into a float-safe integer.
-
-const NAME_BITS = 2 ** 26;
+// Node 0 is the root (no name). Arrays grow by doubling. A child lookup probes an open-addressing table of node
+// ids keyed by (parent, name): a JS Map keyed by parent * 2^26 + name hashes a heap number once the key leaves
+// the small-integer range, which made it the largest cost of merging a day of profiles.
 
 export class FlameTree {
   readonly names: string[] = [];
@@ -12,13 +11,18 @@ export class FlameTree {
   self: Float64Array;
   total: Float64Array;
   size = 1;
-  private readonly childIndex = new Map<number, number>();
+  /** Node ids by hash of (parent, name); 0 (the root, never a child) marks an empty slot. */
+  private slots: Int32Array;
+  private mask: number;
 
   constructor(capacity = 1024) {
-    this.parent = new Int32Array(capacity).fill(-1);
-    this.name = new Int32Array(capacity).fill(-1);
-    this.self = new Float64Array(capacity);
-    this.total = new Float64Array(capacity);
+    const cap = Math.max(16, capacity);
+    this.parent = new Int32Array(cap).fill(-1);
+    this.name = new Int32Array(cap).fill(-1);
+    this.self = new Float64Array(cap);
+    this.total = new Float64Array(cap);
+    this.slots = new Int32Array(tableSize(cap));
+    this.mask = this.slots.length - 1;
   }
 
   nameId(name: string): number {
@@ -53,19 +57,47 @@ export class FlameTree {
     this.self[node] += value;
   }
 
+  /** The child of parent with that name, created when missing. */
   child(parent: number, nameId: number): number {
-    const key = parent * NAME_BITS + nameId;
-    let id = this.childIndex.get(key);
-    if (id === undefined) {
-      id = this.size++;
-      if (id >= this.parent.length) {
-        this.grow();
+    const slots = this.slots;
+    const mask = this.mask;
+    const parents = this.parent;
+    const names = this.name;
+    let h = hashPair(parent, nameId) & mask;
+    for (;;) {
+      const n = slots[h];
+      if (n === 0) {
+        break;
       }
-      this.parent[id] = parent;
-      this.name[id] = nameId;
-      this.childIndex.set(key, id);
+      if (parents[n] === parent && names[n] === nameId) {
+        return n;
+      }
+      h = (h + 1) & mask;
+    }
+    const id = this.size++;
+    if (id >= this.parent.length) {
+      this.grow();
+    }
+    this.parent[id] = parent;
+    this.name[id] = nameId;
+    if (this.size * 2 > this.slots.length) {
+      this.rehash();
+    } else {
+      slots[h] = id;
     }
     return id;
+  }
+
+  /**
+   * Sets every total to its node's self plus its children's totals, for a tree built by `child` and `self`
+   * alone. Children always get larger ids than their parents, so one backward pass sums every subtree.
+   */
+  totalsFromSelf(): void {
+    const { self, total, parent } = this;
+    total.set(self.subarray(0, this.size));
+    for (let i = this.size - 1; i > 0; i--) {
+      total[parent[i]] += total[i];
+    }
   }
 
   /** Children of every node, in insertion order (encoders sort as they need). */
@@ -98,4 +130,36 @@ export class FlameTree {
     this.self = self;
     this.total = total;
   }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let n = 1; n < this.size; n++) {
+      let h = hashPair(this.parent[n], this.name[n]) & mask;
+      while (slots[h] !== 0) {
+        h = (h + 1) & mask;
+      }
+      slots[h] = n;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/** Power of two at least twice n: the table stays at most half full. */
+export function tableSize(n: number): number {
+  let s = 16;
+  while (s < n * 2) {
+    s *= 2;
+  }
+  return s;
+}
+
+/** Mixes two small integers into a well-spread 31-bit hash (multiplicative hashing, then an xor-shift). */
+export function hashPair(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h & 0x7fffffff;
 }

@@ -1,6 +1,8 @@
 // The read path: finds the segments a query needs (by tenant, hour and time range from object names, then by
-// series from their headers) and merges their samples. Merging works on integer ids per segment and maps to
-// global names once per distinct stack, never per sample.
+// series from their headers) and merges their samples. Objects are read ahead at bounded concurrency while
+// earlier ones merge. Flame graphs merge by call path (callPaths.ts): each segment maps a stack to a
+// process-wide path id once, so a query adds sample values into an array by path id and builds the tree from
+// the paths it touched, at the end.
 import type { Limits } from '../config/config.js';
 import {
   compareLabelSets,
@@ -12,9 +14,37 @@ import {
 } from '../model/labels.js';
 import { matches, parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
 import { FlameTree } from '../model/tree.js';
+import { NotFoundError } from '../storage/objectStore.js';
 import type { Segment, SegmentMeta } from '../storage/segment.js';
-import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
+import {
+  READ_CONCURRENCY,
+  mapLimit,
+  readAhead,
+  type SegmentReader,
+  type SegmentRef,
+} from '../storage/segmentReader.js';
+import { CallPaths, SegmentPaths } from './callPaths.js';
 import { QueryError } from './errors.js';
+
+/**
+ * An hour is settled this long after reject-older-than has passed its end (as the compactor waits, see
+ * server.ts): no replica can still be writing profiles of it.
+ */
+const SETTLE_MARGIN_MS = 10 * 60_000;
+
+/** Default bound of the call path table (callPaths.ts): about 2M distinct paths of ordinary names. */
+const CALL_PATH_BYTES = 64 * 1024 * 1024;
+
+/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
+const seriesKeys = new WeakMap<LabelSet, string>();
+function seriesKey(ls: LabelSet): string {
+  let k = seriesKeys.get(ls);
+  if (k === undefined) {
+    k = labelsKey(ls);
+    seriesKeys.set(ls, k);
+  }
+  return k;
+}
 
 export interface TimeRange {
   start: number;
@@ -65,12 +95,25 @@ function parseSelectorOrThrow(sel: string): Matcher[] {
   }
 }
 
+export interface QuerierOptions {
+  /** Memory bound of the call path table shared by every flame graph query. */
+  callPathBytes?: number;
+}
+
 export class Querier {
+  private paths = new CallPaths();
+  /** Each cached segment's index into the current path table; dies with the segment. */
+  private readonly segmentPaths = new WeakMap<Segment, SegmentPaths>();
+  private readonly callPathBytes: number;
+
   constructor(
     private readonly reader: SegmentReader,
     private readonly limitsFor: (tenant: string) => Limits,
-    private readonly now: () => number = Date.now
-  ) {}
+    private readonly now: () => number = Date.now,
+    opts: QuerierOptions = {}
+  ) {
+    this.callPathBytes = opts.callPathBytes ?? CALL_PATH_BYTES;
+  }
 
   /** Pyroscope's defaults: start=end=0 means the last hour. */
   normalizeRange(r: TimeRange): TimeRange {
@@ -111,8 +154,8 @@ export class Querier {
   }
 
   private async metas(tenant: string, r: TimeRange): Promise<Array<{ ref: SegmentRef; meta: SegmentMeta }>> {
-    const refs = await this.reader.list(tenant, r.start, r.end);
-    const metas = await Promise.all(refs.map((ref) => this.reader.meta(ref.key)));
+    const refs = await this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
+    const metas = await mapLimit(refs, READ_CONCURRENCY, (ref) => this.reader.meta(ref.key));
     return refs.map((ref, i) => ({ ref, meta: metas[i] }));
   }
 
@@ -204,6 +247,15 @@ export class Querier {
   }
 
   /**
+   * Hours that ended before this time are settled for the tenant: reject-older-than refuses their profiles
+   * (plus a margin for writes in flight), so their listings may be reused. Without the limit nothing settles.
+   */
+  private settledBefore(tenant: string): number {
+    const { rejectOlderThanMs } = this.limitsFor(tenant);
+    return rejectOlderThanMs > 0 ? this.now() - rejectOlderThanMs - SETTLE_MARGIN_MS : -Infinity;
+  }
+
+  /**
    * Visits every selected profile: calls visit(segment, profile index, selected-sample filter).
    * Returns the stats of what was read. anyType selects every profile type (AnalyzeQuery without one).
    */
@@ -226,12 +278,9 @@ export class Querier {
     if (!r) {
       return stats;
     }
-    const candidates = await this.metas(tenant, r);
-    stats.objectsListed = candidates.length;
-    const spans = p.spans && p.spans.length > 0 ? new Set(p.spans) : null;
-    const seenIds = new Set<string>();
-    const seenSeries = new Set<string>();
-    for (const { ref, meta } of candidates) {
+    const refs = await this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
+    stats.objectsListed = refs.length;
+    const wantedOf = (meta: SegmentMeta): Int8Array | null => {
       const wanted = new Int8Array(meta.series.length);
       let any = false;
       meta.series.forEach((s, i) => {
@@ -245,10 +294,32 @@ export class Querier {
           any = true;
         }
       });
-      if (!any) {
-        continue;
-      }
-      const seg = await this.reader.segment(ref.key);
+      return any ? wanted : null;
+    };
+    // the header first (a range read, or the cache): an object without wanted series is not read further
+    type Loaded = { seg: Segment; wanted: Int8Array } | null;
+    const load = async (ref: SegmentRef): Promise<Loaded> => {
+      const wanted = wantedOf(await this.reader.meta(ref.key));
+      return wanted ? { seg: await this.reader.segment(ref.key), wanted } : null;
+    };
+    // An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
+    // from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
+    // is gone, the hour is listed afresh and read again, so no profile is counted twice or missed.
+    const gone = Symbol('gone');
+    const loadOrGone = (ref: SegmentRef): Promise<Loaded | typeof gone> =>
+      load(ref).catch((e: unknown) => {
+        if (e instanceof NotFoundError) {
+          return gone;
+        }
+        throw e;
+      });
+    const hourItems: Array<Loaded | typeof gone> = [];
+    let pos = 0;
+    const spans = p.spans && p.spans.length > 0 ? new Set(p.spans) : null;
+    const seenIds = new Set<string>();
+    const seenSeries = new Set<string>();
+    const visitSegment = (seg: Segment, wanted: Int8Array): void => {
+      const meta = seg.meta;
       stats.objectsRead++;
       stats.bytesRead += seg.byteSize;
       let spanOk: ((s: number) => boolean) | null = null;
@@ -267,6 +338,7 @@ export class Querier {
           return m === 1;
         };
       }
+      let lastSid = -1;
       for (let prof = 0; prof < seg.profSeries.length; prof++) {
         const sid = seg.profSeries[prof];
         if (!wanted[sid]) {
@@ -278,16 +350,38 @@ export class Querier {
         }
         const labels = meta.series[sid].labels;
         if (seg.profId[prof] !== 0) {
-          const k = seg.string(seg.profId[prof]) + '\u0002' + labelsKey(labels);
+          const k = seg.string(seg.profId[prof]) + '\u0002' + seriesKey(labels);
           if (seenIds.has(k)) {
             continue;
           }
           seenIds.add(k);
         }
-        seenSeries.add(labelsKey(labels));
+        if (sid !== lastSid) {
+          seenSeries.add(seriesKey(labels));
+          lastSid = sid;
+        }
         stats.profiles++;
         stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
         visit(seg, prof, spanOk, labels);
+      }
+    };
+    for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
+      const ref = refs[pos++];
+      hourItems.push(loaded);
+      if (pos < refs.length && refs[pos].hour === ref.hour) {
+        continue;
+      }
+      let items = hourItems.splice(0);
+      if (items.includes(gone)) {
+        const fresh = (await this.reader.hourObjects(tenant, ref.hour)).filter(
+          (x) => x.maxTime >= r.start && x.minTime <= r.end
+        );
+        items = await mapLimit(fresh, READ_CONCURRENCY, load);
+      }
+      for (const item of items) {
+        if (item && item !== gone) {
+          visitSegment(item.seg, item.wanted);
+        }
       }
     }
     stats.series = seenSeries.size;
@@ -340,47 +434,128 @@ export class Querier {
     return stats;
   }
 
+  /** The path table for a new query: a fresh one once the current one outgrew its budget. */
+  private callPaths(): CallPaths {
+    if (this.paths.byteSize > this.callPathBytes) {
+      // queries still running keep the old table (their indexes name it); it goes once they finish
+      this.paths = new CallPaths();
+    }
+    return this.paths;
+  }
+
+  /** The index of a segment into `paths`, built on first use and kept as long as the segment stays cached. */
+  private segmentPathsOf(seg: Segment, paths: CallPaths): SegmentPaths {
+    let sp = this.segmentPaths.get(seg);
+    if (!sp || sp.paths !== paths) {
+      sp = new SegmentPaths(seg, paths);
+      this.segmentPaths.set(seg, sp);
+    }
+    return sp;
+  }
+
   /** The merged call tree by function name (flame graphs, TREE, DOT, diffs). */
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
-    const tree = new FlameTree();
-    let lastSeg: Segment | null = null;
-    let frameName = new Int32Array(0);
-    const callSite = p.callSite && p.callSite.length > 0 ? p.callSite.map((n) => tree.nameId(n)) : null;
-    let ids = new Int32Array(256);
-    const stats = await this.mergeStacks(tenant, p, (seg, st, value) => {
-      if (seg !== lastSeg) {
-        lastSeg = seg;
-        frameName = new Int32Array(seg.frameFn.length).fill(-1);
+    const paths = this.callPaths();
+    // value per leaf path, and the leaf paths touched, in the order first met
+    let acc = new Float64Array(Math.max(1024, paths.size));
+    let seen = new Uint8Array(acc.length);
+    const touched: number[] = [];
+    let cur: Segment | null = null;
+    let sp: SegmentPaths | null = null;
+    const stats = await this.scan(tenant, p, (seg, prof, ok) => {
+      if (seg !== cur) {
+        cur = seg;
+        sp = this.segmentPathsOf(seg, paths);
       }
-      const from = seg.stackOffsets[st];
-      const to = seg.stackOffsets[st + 1];
-      const depth = to - from;
-      if (ids.length < depth) {
-        ids = new Int32Array(depth * 2);
-      }
-      // root first
-      for (let i = 0; i < depth; i++) {
-        const f = seg.stackFrames[to - 1 - i];
-        let n = frameName[f];
-        if (n < 0) {
-          n = tree.nameId(seg.string(seg.fnName[seg.frameFn[f]]));
-          frameName[f] = n;
+      const index = sp as SegmentPaths;
+      const stackPath = index.stackPath;
+      const sampleStack = seg.sampleStack;
+      const sampleValue = seg.sampleValue;
+      for (let s = seg.profSampleOffsets[prof], end = seg.profSampleOffsets[prof + 1]; s < end; s++) {
+        if (ok && !ok(s)) {
+          continue;
         }
-        ids[i] = n;
-      }
-      if (callSite) {
-        if (depth < callSite.length) {
-          return;
+        const st = sampleStack[s];
+        let path = stackPath[st];
+        if (path < 0) {
+          path = index.path(st);
         }
-        for (let i = 0; i < callSite.length; i++) {
-          if (ids[i] !== callSite[i]) {
-            return;
-          }
+        if (path >= acc.length) {
+          const n = Math.max(path + 1, acc.length * 2);
+          const a = new Float64Array(n);
+          a.set(acc);
+          acc = a;
+          const m = new Uint8Array(n);
+          m.set(seen);
+          seen = m;
         }
+        if (seen[path] === 0) {
+          seen[path] = 1;
+          touched.push(path);
+        }
+        acc[path] += sampleValue[s];
       }
-      tree.insert(ids, value, 0, depth);
     });
-    return { tree, stats };
+    return { tree: this.treeOf(paths, acc, touched, p.callSite), stats };
+  }
+
+  /**
+   * The flame tree of the touched leaf paths: each path becomes a node once (its ancestors first), its value
+   * the node's self; totals are summed bottom-up at the end. With a call site, only paths under it are kept.
+   */
+  private treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite?: string[]): FlameTree {
+    const tree = new FlameTree(Math.max(1024, touched.length * 2));
+    let site = 0;
+    if (callSite && callSite.length > 0) {
+      for (const name of callSite) {
+        const n = paths.findName(name);
+        site = n < 0 ? -1 : paths.find(site, n);
+        if (site < 0) {
+          return tree;
+        }
+      }
+    }
+    const nodeOf = new Int32Array(acc.length);
+    const treeName = new Int32Array(paths.names.length).fill(-1);
+    const chain: number[] = [];
+    const parent = paths.parent;
+    for (const leaf of touched) {
+      const value = acc[leaf];
+      if (value === 0) {
+        continue;
+      }
+      if (site > 0) {
+        // a path's ancestors have smaller ids: walk up while above the call site
+        let a = leaf;
+        while (a > site) {
+          a = parent[a];
+        }
+        if (a !== site) {
+          continue;
+        }
+      }
+      let q = leaf;
+      chain.length = 0;
+      while (q !== 0 && nodeOf[q] === 0) {
+        chain.push(q);
+        q = parent[q];
+      }
+      let node = nodeOf[q];
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const path = chain[i];
+        const nm = paths.name[path];
+        let tn = treeName[nm];
+        if (tn < 0) {
+          tn = tree.nameId(paths.names[nm]);
+          treeName[nm] = tn;
+        }
+        node = tree.child(node, tn);
+        nodeOf[path] = node;
+      }
+      tree.self[node] += value;
+    }
+    tree.totalsFromSelf();
+    return tree;
   }
 
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
@@ -427,10 +602,31 @@ export class Querier {
     if ((r.end - r.start) / stepMs > 11_000) {
       throw new QueryError(`step ${p.stepSeconds}s is too small for the range: more than 11000 points per series`);
     }
-    const groups = new Map<
-      string,
-      { labels: LabelSet; buckets: Map<number, { sum: number; n: number }>; total: number }
-    >();
+    // a point at T holds the profiles in (T - step, T] on the grid start + k * step: bucket k, k >= 0
+    const nBuckets = Math.max(1, Math.ceil((r.end - r.start) / stepMs) + 1);
+    interface Group {
+      labels: LabelSet;
+      sum: Float64Array;
+      n: Int32Array;
+      total: number;
+    }
+    const groups = new Map<string, Group>();
+    // the group of a series' label set, looked up once per label set rather than once per profile
+    const groupOfSeries = new Map<LabelSet, Group>();
+    const groupOf = (labels: LabelSet): Group => {
+      let g = groupOfSeries.get(labels);
+      if (!g) {
+        const proj = sortLabels(labels.filter(([n]) => p.groupBy.includes(n)));
+        const k = labelsKey(proj);
+        g = groups.get(k);
+        if (!g) {
+          g = { labels: proj, sum: new Float64Array(nBuckets), n: new Int32Array(nBuckets), total: 0 };
+          groups.set(k, g);
+        }
+        groupOfSeries.set(labels, g);
+      }
+      return g;
+    };
     const needSamples = (p.spans && p.spans.length > 0) || (p.callSite && p.callSite.length > 0);
     const callSiteStacks = new Map<Segment, Int8Array>();
     const stackOk = (seg: Segment, st: number): boolean => {
@@ -467,23 +663,10 @@ export class Querier {
           return;
         }
       }
-      const proj = sortLabels(labels.filter(([n]) => p.groupBy.includes(n)));
-      const k = labelsKey(proj);
-      let g = groups.get(k);
-      if (!g) {
-        g = { labels: proj, buckets: new Map(), total: 0 };
-        groups.set(k, g);
-      }
-      // a point at T holds the profiles in (T - step, T] on the grid start + k * step
-      const t = seg.profTime[prof];
-      const ts = r.start + Math.max(0, Math.ceil((t - r.start) / stepMs)) * stepMs;
-      const b = g.buckets.get(ts);
-      if (b) {
-        b.sum += value;
-        b.n++;
-      } else {
-        g.buckets.set(ts, { sum: value, n: 1 });
-      }
+      const g = groupOf(labels);
+      const k = Math.max(0, Math.ceil((seg.profTime[prof] - r.start) / stepMs));
+      g.sum[k] += value;
+      g.n[k]++;
       g.total += value;
     });
     let list = [...groups.values()];
@@ -491,12 +674,18 @@ export class Querier {
       list = list.sort((a, b) => b.total - a.total).slice(0, p.limit);
     }
     list.sort((a, b) => compareLabelSets(a.labels, b.labels));
-    const series = list.map((g) => ({
-      labels: g.labels,
-      points: [...g.buckets.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([timestamp, b]) => ({ timestamp, value: p.aggregation === 'average' ? b.sum / b.n : b.sum })),
-    }));
+    const series = list.map((g) => {
+      const points: Array<{ timestamp: number; value: number }> = [];
+      for (let k = 0; k < nBuckets; k++) {
+        if (g.n[k] > 0) {
+          points.push({
+            timestamp: r.start + k * stepMs,
+            value: p.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k],
+          });
+        }
+      }
+      return { labels: g.labels, points };
+    });
     return { series, stats };
   }
 
@@ -506,7 +695,7 @@ export class Querier {
    */
   async analyze(tenant: string, p: SelectParams): Promise<QueryStats & { bytesInRange: number }> {
     const r = this.normalizeRange(p);
-    const refs = await this.reader.list(tenant, r.start, r.end);
+    const refs = await this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
     const stats = await this.scan(tenant, p, () => {}, p.profileType === '');
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }

@@ -574,7 +574,7 @@ export class Segment {
   readonly sampleValue: Float64Array;
   private readonly stringOffsets: Int32Array;
   private readonly strBase: number;
-  private readonly cache: Array<string | undefined>;
+  private cache: Array<string | undefined> | null = null;
   readonly byteSize: number;
 
   constructor(
@@ -622,7 +622,6 @@ export class Segment {
     this.stringOffsets = int('stringOffsets');
     this.strBase = meta.columns.strings[0];
     this.buf = buf;
-    this.cache = new Array(this.stringOffsets.length - 1);
   }
   private readonly buf: Buffer;
 
@@ -630,12 +629,32 @@ export class Segment {
     return this.stringOffsets.length - 1;
   }
 
+  get stackCount(): number {
+    return this.stackOffsets.length - 1;
+  }
+
+  /**
+   * What a cache holding this segment should count: its bytes, the string cache's slots, and room for the
+   * query side's per-segment index (a name id per string and a call path per stack, see query/callPaths.ts).
+   * Strings decoded through string() are not counted: the hot paths decode names with decodeString instead.
+   */
+  get cacheBytes(): number {
+    return this.byteSize + 12 * this.stringCount + 4 * this.stackCount + 512;
+  }
+
+  /** String i, decoded once and kept (symbols read many times, e.g. by compaction and pprof output). */
   string(i: number): string {
-    let s = this.cache[i];
+    const cache = (this.cache ??= new Array<string | undefined>(this.stringCount));
+    let s = cache[i];
     if (s === undefined) {
-      s = this.buf.toString('utf8', this.strBase + this.stringOffsets[i], this.strBase + this.stringOffsets[i + 1]);
-      this.cache[i] = s;
+      s = this.decodeString(i);
+      cache[i] = s;
     }
     return s;
+  }
+
+  /** String i, decoded without keeping it: for callers that keep their own id for it. */
+  decodeString(i: number): string {
+    return this.buf.toString('utf8', this.strBase + this.stringOffsets[i], this.strBase + this.stringOffsets[i + 1]);
   }
 }

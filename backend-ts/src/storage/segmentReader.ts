@@ -1,7 +1,7 @@
 // The read side of the store: finds the segment objects of a tenant and time range, and keeps decoded
 // objects and headers in byte-bounded LRU caches (objects are immutable, so entries never go stale).
 import { LRUCache } from 'lru-cache';
-import { hourDir, hourOf, parseSegmentKey } from './keys.js';
+import { HOUR_MS, hourDir, hourOf, parseSegmentKey } from './keys.js';
 import type { ObjectStore } from './objectStore.js';
 import { decodeMeta, Segment, type SegmentMeta } from './segment.js';
 
@@ -11,7 +11,20 @@ export interface SegmentRef {
   minTime: number;
   maxTime: number;
   block: boolean;
+  /** Hour folder the object was listed in. */
+  hour: number;
+  /** True when the listing came from the cache of settled hours (see list). */
+  cachedListing?: boolean;
 }
+
+/**
+ * How long a settled hour's listing is reused. Nothing new can land in a settled hour; compaction only swaps
+ * objects for a block holding the same profiles (a reader that finds an object gone lists the hour again), so
+ * this bounds how long retention's deletions can go unseen.
+ */
+const LISTING_TTL_MS = 60_000;
+/** More unsettled hours than this in a range: one folder listing finds those that exist, cheaper than probing. */
+const PROBE_HOURS = 4;
 
 export interface ReadStats {
   listed: number;
@@ -19,9 +32,17 @@ export interface ReadStats {
   bytesRead: number;
 }
 
+/** Object reads a query keeps in flight: enough to hide a store's round trip, few enough to bound memory. */
+export const READ_CONCURRENCY = 16;
+
 export class SegmentReader {
   private readonly segments: LRUCache<string, Segment>;
   private readonly metas: LRUCache<string, SegmentMeta>;
+  /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
+  private readonly loading = new Map<string, Promise<Segment>>();
+  /** Listings of settled hours (tenant + hour), and of each tenant's hour folders, for LISTING_TTL_MS. */
+  private readonly hourLists: LRUCache<string, SegmentRef[]>;
+  private readonly hourSets: LRUCache<string, number[]>;
   readonly stats: ReadStats = { listed: 0, objectsRead: 0, bytesRead: 0 };
 
   constructor(
@@ -31,7 +52,18 @@ export class SegmentReader {
   ) {
     this.segments = new LRUCache<string, Segment>({
       maxSize: cacheBytes,
-      sizeCalculation: (s) => Math.max(1, s.byteSize),
+      sizeCalculation: (s) => Math.max(1, s.cacheBytes),
+    });
+    // ~200 bytes per listed object; a day of 15 s segments is ~1 MiB
+    this.hourLists = new LRUCache<string, SegmentRef[]>({
+      maxSize: Math.max(1 << 20, cacheBytes / 32),
+      sizeCalculation: (refs) => 64 + refs.length * 200,
+      ttl: LISTING_TTL_MS,
+    });
+    this.hourSets = new LRUCache<string, number[]>({
+      maxSize: 1 << 20,
+      sizeCalculation: (hours) => 64 + hours.length * 16,
+      ttl: LISTING_TTL_MS,
     });
     this.metas = new LRUCache<string, SegmentMeta>({
       maxSize: Math.max(1 << 20, cacheBytes / 8),
@@ -59,28 +91,62 @@ export class SegmentReader {
     for (const o of listed) {
       const t = parseSegmentKey(o.key);
       if (t) {
-        refs.push({ key: o.key, size: o.size, ...t });
+        refs.push({ key: o.key, size: o.size, ...t, hour });
       }
     }
     const blocks = refs.filter((r) => r.block);
-    if (blocks.length === 0) {
-      return refs;
-    }
-    const replaced = new Set<string>();
-    for (const b of blocks) {
-      for (const src of (await this.meta(b.key)).sources ?? []) {
-        replaced.add(src);
+    let live = refs;
+    if (blocks.length > 0) {
+      const replaced = new Set<string>();
+      for (const b of blocks) {
+        for (const src of (await this.meta(b.key)).sources ?? []) {
+          replaced.add(src);
+        }
       }
+      live = refs.filter((r) => !replaced.has(r.key));
     }
-    return refs.filter((r) => !replaced.has(r.key));
+    this.hourLists.set(
+      `${tenant}\u0000${hour}`,
+      live.map((r) => ({ ...r, cachedListing: true }))
+    );
+    return live;
   }
 
-  /** Live objects whose time range overlaps [start, end] (ms, inclusive). */
-  async list(tenant: string, start: number, end: number): Promise<SegmentRef[]> {
+  /**
+   * Live objects whose time range overlaps [start, end] (ms, inclusive). Hours that ended before
+   * `settledBefore` can receive no more profiles (the caller knows the tenant's reject-older-than): their
+   * listings, and which of them exist, are reused for up to a minute instead of asking the store again.
+   */
+  async list(tenant: string, start: number, end: number, settledBefore = -Infinity): Promise<SegmentRef[]> {
     const first = hourOf(start);
     const last = hourOf(end);
-    const hours = (await this.hours(tenant)).filter((h) => h >= first && h <= last);
-    const lists = await Promise.all(hours.map((h) => this.hourObjects(tenant, h)));
+    // hours h <= settledLast ended by settledBefore
+    const settledLast = Math.min(last, Math.floor(settledBefore / HOUR_MS) - 1);
+    let hours: number[];
+    if (settledLast < first) {
+      hours = (await this.hours(tenant)).filter((h) => h >= first && h <= last);
+    } else {
+      let known = this.hourSets.get(tenant);
+      const probe = last - settledLast <= PROBE_HOURS;
+      if (!known || !probe) {
+        known = await this.hours(tenant);
+        this.hourSets.set(tenant, known);
+      }
+      hours = known.filter((h) => h >= first && h <= (probe ? settledLast : last));
+      // hours not yet settled are listed every time (a missing folder lists empty)
+      for (let h = Math.max(first, settledLast + 1); probe && h <= last; h++) {
+        hours.push(h);
+      }
+    }
+    const lists = await mapLimit(hours, 2 * READ_CONCURRENCY, (h) => {
+      if (h <= settledLast) {
+        const cached = this.hourLists.get(`${tenant}\u0000${h}`);
+        if (cached) {
+          return Promise.resolve(cached);
+        }
+      }
+      return this.hourObjects(tenant, h);
+    });
     const out: SegmentRef[] = [];
     for (const l of lists) {
       for (const r of l) {
@@ -93,8 +159,13 @@ export class SegmentReader {
     return out;
   }
 
+  /** The meta of an object when it is cached (alone or with its segment), without reading anything. */
+  cachedMeta(key: string): SegmentMeta | undefined {
+    return this.metas.get(key) ?? this.segments.get(key)?.meta;
+  }
+
   async meta(key: string): Promise<SegmentMeta> {
-    const cached = this.metas.get(key) ?? this.segments.get(key)?.meta;
+    const cached = this.cachedMeta(key);
     if (cached) {
       return cached;
     }
@@ -113,11 +184,21 @@ export class SegmentReader {
     return m;
   }
 
+  /** The decoded object, from the cache or read whole. */
   async segment(key: string): Promise<Segment> {
     const cached = this.segments.get(key);
     if (cached) {
       return cached;
     }
+    let p = this.loading.get(key);
+    if (!p) {
+      p = this.load(key).finally(() => this.loading.delete(key));
+      this.loading.set(key, p);
+    }
+    return p;
+  }
+
+  private async load(key: string): Promise<Segment> {
     const raw = await this.store.get(key);
     this.stats.objectsRead++;
     this.stats.bytesRead += raw.length;
@@ -126,4 +207,53 @@ export class SegmentReader {
     this.metas.set(key, s.meta);
     return s;
   }
+}
+
+/**
+ * Runs fn over items with up to `window` calls in flight and yields the results in input order: a query reads
+ * ahead while it merges what has arrived, and holds at most `window` objects that it has not merged yet.
+ */
+export async function* readAhead<T, R>(
+  items: readonly T[],
+  window: number,
+  fn: (item: T) => Promise<R>
+): AsyncGenerator<R> {
+  const pending: Array<Promise<R> | undefined> = new Array(items.length);
+  let next = 0;
+  const fill = (upTo: number) => {
+    for (; next < items.length && next < upTo; next++) {
+      const p = fn(items[next]);
+      // a read that fails while earlier ones are merged is reported when its turn comes, not as unhandled
+      p.catch(() => {});
+      pending[next] = p;
+    }
+  };
+  for (let i = 0; i < items.length; i++) {
+    fill(i + Math.max(1, window));
+    const p = pending[i] as Promise<R>;
+    pending[i] = undefined;
+    yield await p;
+  }
+}
+
+/**
+ * Maps items through an async function with at most `limit` calls in flight; results in input order. Object
+ * stores answer many small requests faster in parallel, but unbounded parallelism would open a connection per
+ * object and hold every response in memory at once.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return out;
 }
