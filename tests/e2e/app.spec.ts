@@ -1,6 +1,6 @@
 import { Page, TestInfo, expect, test } from '@playwright/test';
 import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
-import { countMatchingNodes, decodePprof, topSelf } from './support/decode';
+import { countMatchingNodes, decodePprof, spanIds, topSelf } from './support/decode';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const CPU_SAMPLES = 'process_cpu:samples:count:cpu:nanoseconds';
@@ -107,6 +107,24 @@ test.describe('with the fixture corpus', () => {
     await expect(first.locator('[data-col="name"]')).toHaveText(name);
     expect(Number(await first.locator('[data-col="self"]').getAttribute('data-value'))).toBe(self);
     await shot(page, info, 'flame-graph-filtered');
+  });
+
+  test('a span selector (trace to profile) shows only that span, and the chip removes it', async ({ page }, info) => {
+    const file = readFixture('pprof/cpu-exemplars.pb.gz');
+    const all = decodePprof(file, 'cpu');
+    // profile_id is the legacy name of span_id: pick the span with the most CPU.
+    const spans = new Map<string, number>();
+    for (const id of spanIds(file)) {
+      spans.set(id, decodePprof(file, 'cpu', { key: 'profile_id', value: id }).total);
+    }
+    const [span, expected] = [...spans.entries()].sort((a, b) => b[1] - a[1])[0];
+    await openFlameGraph(page, 'go-labels', CPU, `&var-spanSelector=${span}`);
+    await expect(page.getByTestId('span-selector')).toContainText(span);
+    await expect.poll(() => rootTotal(page)).toBe(expected);
+    await shot(page, info, 'flame-graph-span');
+    await page.getByTestId('span-selector').getByRole('button').click();
+    await expect.poll(() => rootTotal(page)).toBe(all.total);
+    expect(new URL(page.url()).searchParams.get('var-spanSelector') ?? '').toBe('');
   });
 
   test('labels view lists the label values of the fixture and Include adds a filter', async ({ page }, info) => {

@@ -54,3 +54,19 @@ export function countMatchingNodes(
   });
   return n;
 }
+
+/** Distinct values of the `profile_id` sample label (the legacy name of `span_id`). */
+export function spanIds(buf: Buffer): string[] {
+  const raw = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
+  const p = Profile.decode(raw);
+  const str = (i: number | bigint) => String(p.stringTable.strings[Number(i)]);
+  const ids = new Set<string>();
+  for (const s of p.sample) {
+    for (const l of s.label) {
+      if (str(l.key) === 'profile_id' || str(l.key) === 'span_id') {
+        ids.add(str(l.str));
+      }
+    }
+  }
+  return [...ids];
+}

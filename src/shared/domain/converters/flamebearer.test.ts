@@ -1,6 +1,12 @@
 import { FieldType } from '@grafana/data';
 import { flamebearerFromTree } from '../../testing/flamebearerFromTree';
-import { FlameTree, dataFrameToTree, flamebearerToDataFrame, flamebearerToTree } from './flamebearer';
+import {
+  FlameTree,
+  connectFlameGraphToFlamebearer,
+  dataFrameToTree,
+  flamebearerToDataFrame,
+  flamebearerToTree,
+} from './flamebearer';
 
 const sample = {
   name: 'total',
@@ -87,6 +93,21 @@ describe('flamebearer levels to tree', () => {
     ]);
     expect(frame.fields[1].config.unit).toBe('ns');
     expect(describeTree(dataFrameToTree(frame))).toEqual(describeTree(flamebearerToTree(fb)));
+  });
+
+  it('reads the Connect JSON flame graph (int64 strings, levels in values) the same way', () => {
+    const fb = flamebearerFromTree(sample);
+    const connect = {
+      names: fb.names,
+      levels: fb.levels.map((l) => ({ values: l.map(String) })),
+      total: '70',
+      maxSelf: '30',
+    };
+    const converted = connectFlameGraphToFlamebearer(connect);
+    expect(converted.numTicks).toBe(70);
+    expect(converted.maxSelf).toBe(30);
+    expect(describeTree(flamebearerToTree(converted))).toEqual(describeTree(flamebearerToTree(fb)));
+    expect(connectFlameGraphToFlamebearer(undefined)).toEqual({ names: [], levels: [], numTicks: 0, maxSelf: 0 });
   });
 
   it('handles an empty profile', () => {

@@ -1,5 +1,5 @@
 import { DataFrame, FieldType, createDataFrame } from '@grafana/data';
-import { Flamebearer, RenderMetadata } from '../../infrastructure/pyroscope/types';
+import { ConnectFlameGraph, Flamebearer, RenderMetadata } from '../../infrastructure/pyroscope/types';
 
 /**
  * A whole flame graph in flat typed arrays, one slot per node, root at 0, pre-order (parents before children,
@@ -179,4 +179,15 @@ export function dataFrameToTree(frame: DataFrame): FlameTree {
     }
   }
   return tree;
+}
+
+/** The Connect JSON flame graph (int64 as strings, levels wrapped in `values`) in the render API's shape. */
+export function connectFlameGraphToFlamebearer(fg: ConnectFlameGraph | undefined): Flamebearer {
+  const levels = (fg?.levels ?? []).map((l) => (l.values ?? []).map(Number));
+  return {
+    names: fg?.names ?? [],
+    levels,
+    numTicks: Number(fg?.total ?? levels[0]?.[1] ?? 0),
+    maxSelf: Number(fg?.maxSelf ?? 0),
+  };
 }

@@ -1,6 +1,13 @@
 import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
-import { NamesResponse, ProfileStatsResponse, RenderResponse, SelectSeriesResponse, SeriesResponse } from './types';
+import {
+  NamesResponse,
+  ProfileStatsResponse,
+  RenderResponse,
+  SelectMergeSpanProfileResponse,
+  SelectSeriesResponse,
+  SeriesResponse,
+} from './types';
 
 export interface TimeWindow {
   /** unix ms */
@@ -67,6 +74,20 @@ export class PyroscopeApiClient {
       step: p.step,
       groupBy: p.groupBy ?? [],
       ...(p.limit ? { limit: p.limit } : {}),
+    });
+  }
+
+  /** The merged profile of the samples recorded under the given span ids (trace to profile). */
+  selectMergeSpanProfile(
+    p: TimeWindow & { profileTypeID: string; labelSelector: string; spanSelector: string[]; maxNodes?: number }
+  ): Promise<SelectMergeSpanProfileResponse> {
+    return this.connect('querier.v1.QuerierService', 'SelectMergeSpanProfile', {
+      profileTypeID: p.profileTypeID,
+      labelSelector: p.labelSelector,
+      spanSelector: p.spanSelector,
+      start: p.start,
+      end: p.end,
+      ...(p.maxNodes ? { maxNodes: p.maxNodes } : {}),
     });
   }
 

@@ -47,3 +47,15 @@ export interface ProfileStatsResponse {
   oldestProfileTime?: Int64;
   newestProfileTime?: Int64;
 }
+
+/** types.v1.FlameGraph in Connect JSON (SelectMergeStacktraces, SelectMergeSpanProfile). */
+export interface ConnectFlameGraph {
+  names?: string[];
+  levels?: Array<{ values?: Int64[] }>;
+  total?: Int64;
+  maxSelf?: Int64;
+}
+
+export interface SelectMergeSpanProfileResponse {
+  flamegraph?: ConnectFlameGraph;
+}

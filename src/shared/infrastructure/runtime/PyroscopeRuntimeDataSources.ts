@@ -1,7 +1,7 @@
 import { DataQueryRequest, DataQueryResponse, LoadingState, ScopedVars } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 import { RuntimeDataSource, SceneObject, registerRuntimeDataSource, sceneGraph } from '@grafana/scenes';
-import { flamebearerToDataFrame } from '../../domain/converters/flamebearer';
+import { connectFlameGraphToFlamebearer, flamebearerToDataFrame } from '../../domain/converters/flamebearer';
 import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
 import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
 import { grafanaUnit, parseProfileMetricId } from '../../domain/profileMetrics';
@@ -25,6 +25,8 @@ export interface ProfileQuery extends DataQuery {
   profileMetricId: string;
   labelSelector: string;
   maxNodes?: number | string;
+  /** span ids (16 hex), comma or space separated: the profile of those spans only */
+  spanSelector?: string;
 }
 
 function interpolator(scopedVars: ScopedVars) {
@@ -89,12 +91,28 @@ class ProfileDataSource extends RuntimeDataSource {
       targets.map(async (t) => {
         const profileMetricId = interpolate(t.profileMetricId);
         const maxNodes = Number(interpolate(String(t.maxNodes ?? ''))) || undefined;
-        const response = await getApiClient(interpolate(t.dataSourceUid)).render({
-          query: buildProfileQuery(profileMetricId, normalizeSelector(interpolate(t.labelSelector))),
-          start: request.range.from.valueOf(),
-          end: request.range.to.valueOf(),
-          maxNodes,
-        });
+        const labelSelector = normalizeSelector(interpolate(t.labelSelector));
+        const spans = interpolate(t.spanSelector ?? '')
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        const window = { start: request.range.from.valueOf(), end: request.range.to.valueOf() };
+        const client = getApiClient(interpolate(t.dataSourceUid));
+        const response = spans.length
+          ? {
+              flamebearer: connectFlameGraphToFlamebearer(
+                (
+                  await client.selectMergeSpanProfile({
+                    ...window,
+                    profileTypeID: profileMetricId,
+                    labelSelector,
+                    spanSelector: spans,
+                    maxNodes,
+                  })
+                ).flamegraph
+              ),
+              metadata: { format: 'single' as const },
+            }
+          : await client.render({ ...window, query: buildProfileQuery(profileMetricId, labelSelector), maxNodes });
         const metric = parseProfileMetricId(profileMetricId);
         const frame = flamebearerToDataFrame(response.flamebearer, response.metadata, {
           profileTypeId: profileMetricId,

@@ -62,6 +62,7 @@ export class SceneFlameGraph extends SceneObjectBase<SceneFlameGraphState> {
       profileMetricId: '${profileMetricId}',
       labelSelector: this.state.labelSelector,
       maxNodes: this.explorer()?.state.maxNodes,
+      spanSelector: '${spanSelector}',
     };
     runner.setState({ queries: [query] });
     runner.runQueries();
