@@ -49,6 +49,8 @@ function seriesKey(ls: LabelSet): string {
 export interface TimeRange {
   start: number;
   end: number;
+  /** Aborts the query (timeout, client gone): checked between objects and every few thousand profiles. */
+  signal?: AbortSignal;
 }
 
 export interface SelectParams extends TimeRange {
@@ -164,7 +166,9 @@ export class Querier {
     const r = this.normalizeRange(range);
     const ms = selectors.filter((s) => s.trim() !== '').map(parseSelectorOrThrow);
     const seen = new Map<string, LabelSet>();
-    for (const { meta } of await this.metas(tenant, r)) {
+    const metas = await this.metas(tenant, r);
+    range.signal?.throwIfAborted();
+    for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
@@ -184,7 +188,9 @@ export class Querier {
   async profileTypes(tenant: string, range: TimeRange): Promise<ProfileTypeId[]> {
     const r = this.normalizeRange(range);
     const ids = new Set<string>();
-    for (const { meta } of await this.metas(tenant, r)) {
+    const metas = await this.metas(tenant, r);
+    range.signal?.throwIfAborted();
+    for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime >= r.start && s.minTime <= r.end) {
           ids.add(s.profileType);
@@ -299,6 +305,7 @@ export class Querier {
     // the header first (a range read, or the cache): an object without wanted series is not read further
     type Loaded = { seg: Segment; wanted: Int8Array } | null;
     const load = async (ref: SegmentRef): Promise<Loaded> => {
+      p.signal?.throwIfAborted();
       const wanted = wantedOf(await this.reader.meta(ref.key));
       return wanted ? { seg: await this.reader.segment(ref.key), wanted } : null;
     };
@@ -340,6 +347,9 @@ export class Querier {
       }
       let lastSid = -1;
       for (let prof = 0; prof < seg.profSeries.length; prof++) {
+        if ((prof & 4095) === 4095) {
+          p.signal?.throwIfAborted();
+        }
         const sid = seg.profSeries[prof];
         if (!wanted[sid]) {
           continue;
@@ -366,6 +376,7 @@ export class Querier {
       }
     };
     for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
+      p.signal?.throwIfAborted();
       const ref = refs[pos++];
       hourItems.push(loaded);
       if (pos < refs.length && refs[pos].hour === ref.hour) {
