@@ -1,5 +1,5 @@
 import { Page, TestInfo, expect, test } from '@playwright/test';
-import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
+import { FIXTURES_MISSING, fixturesAvailable, readFixture, startBackend, startHarness } from './support/stack';
 import { countMatchingNodes, decodePprof, spanIds, topSelf } from './support/decode';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -52,6 +52,19 @@ test('All services lists the services pushed by the Node.js SDK', async ({ page 
   await expect(page.getByText('node-sdk-app', { exact: true })).toBeVisible();
   await expect(page.getByTestId('quick-filter-count')).toHaveText('1 of 1 services');
   await shot(page, info, 'all-services-sdk');
+});
+
+test('a data source that never received a profile shows the onboarding', async ({ page }, info) => {
+  const empty = await startBackend();
+  const harness2 = await startHarness(empty.url);
+  try {
+    await page.goto(`${harness2.url}/a/grafana-pyroscope-app/explore?explorationType=all&from=now-1h&to=now`);
+    await expect(page.getByTestId('onboarding')).toContainText('has not received any profile yet');
+    await shot(page, info, 'onboarding');
+  } finally {
+    harness2.stop();
+    empty.stop();
+  }
 });
 
 test.describe('with the fixture corpus', () => {

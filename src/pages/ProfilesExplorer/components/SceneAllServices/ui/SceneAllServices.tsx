@@ -15,6 +15,7 @@ import {
 import { Alert, Input, LoadingPlaceholder, RadioButtonGroup, Switch, Stack, useStyles2 } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import { framesTotal } from '../../../../../shared/domain/converters/seriesToDataFrames';
+import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { ExplorerUrlState, GridLayout, quickFilterMatcher } from '../../../domain/urlState';
@@ -26,6 +27,8 @@ interface SceneAllServicesState extends SceneObjectState {
   loading: boolean;
   error?: string;
   noData: Record<string, boolean>;
+  /** the data source has never received a profile (GetProfileStats): show how to send some */
+  nothingIngested?: boolean;
 }
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
@@ -79,6 +82,10 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
     if (!dataSourceUid || !profileMetricId) {
       this.setState({ loading: false, services: [] });
       this.applyView();
+      if (dataSourceUid) {
+        // No profile type at all: maybe nothing was ever ingested.
+        this.checkIngested(dataSourceUid);
+      }
       return;
     }
     this.setState({ loading: true, error: undefined });
@@ -114,10 +121,23 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
         return new SceneCSSGridItem({ body: panel });
       });
       this.state.grid.setState({ children });
-      this.setState({ services, loading: false });
+      this.setState({ services, loading: false, nothingIngested: false });
       this.applyView();
+      if (!services.length) {
+        this.checkIngested(dataSourceUid);
+      }
     } catch (e) {
       this.setState({ loading: false, error: String((e as Error).message ?? e) });
+    }
+  }
+
+  private async checkIngested(dataSourceUid: string) {
+    try {
+      const stats = await getApiClient(dataSourceUid).profileStats();
+      // Connect JSON leaves out false booleans: an absent dataIngested means false.
+      this.setState({ nothingIngested: !stats.dataIngested });
+    } catch {
+      // GetProfileStats is optional (older servers lack it): without it, the plain "no services" message stays.
     }
   }
 
@@ -164,7 +184,7 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
 
 function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllServices>) {
   const styles = useStyles2(getStyles);
-  const { grid, services, loading, error, noData } = model.useState();
+  const { grid, services, loading, error, noData, nothingIngested } = model.useState();
   const explorer = model.explorer();
   const { searchText = '', layout = 'grid', hideNoData = false } = explorer?.useState() ?? {};
   const matches = quickFilterMatcher(searchText);
@@ -198,7 +218,14 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
       </div>
       {error && <Alert title="Could not list services">{error}</Alert>}
       {loading && !services.length && <LoadingPlaceholder text="Loading services..." />}
-      {!loading && !error && !services.length && (
+      {nothingIngested && (
+        <Alert severity="info" title="Welcome to Profiles Drilldown" data-testid="onboarding">
+          This data source has not received any profile yet. Instrument a service with a Pyroscope SDK (Go, Java, .NET,
+          Python, Ruby, Node.js, Rust), collect with Grafana Alloy or eBPF, or push a pprof file to{' '}
+          <code>/ingest?name=my-service&amp;format=pprof</code>; its services appear here within seconds.
+        </Alert>
+      )}
+      {!loading && !error && !services.length && !nothingIngested && (
         <Alert severity="info" title="No services">
           No service reported this profile type in the selected time range.
         </Alert>
