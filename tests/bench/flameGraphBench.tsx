@@ -40,6 +40,13 @@ function syntheticTree(nodes: number, seed = 42): FlameTree {
   return flamebearerToTree(flamebearerFromTree(root));
 }
 
+// Collect garbage left by the previous step (tree building, the previous run) before timing the next one, so
+// a pause it would cause anyway is not charged to whichever step happens to trigger it. Needs --expose-gc.
+const settle = async () => {
+  (window as unknown as { gc?: () => void }).gc?.();
+  await new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+};
+
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 async function until(pred: () => boolean, limitMs = 20_000) {
@@ -95,6 +102,7 @@ async function benchApp(tree: FlameTree, host: HTMLElement): Promise<Timings> {
     root.render(<FlameGraph tree={tree} format={format} search={search} onRender={onRender} />);
   const frames = () => div.querySelectorAll('g.frame').length;
 
+  await settle();
   let t0 = performance.now();
   flushSync(() => draw());
   await until(() => last.focus === 0 && frames() > 0);
@@ -106,6 +114,7 @@ async function benchApp(tree: FlameTree, host: HTMLElement): Promise<Timings> {
   const el = [...div.querySelectorAll<SVGGElement>('g.frame')].find(
     (g) => (g as unknown as { __data__: { data: { i: number } } }).__data__.data.i === target
   );
+  await settle();
   t0 = performance.now();
   el!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
   await until(() => last.focus === target);
@@ -113,11 +122,13 @@ async function benchApp(tree: FlameTree, host: HTMLElement): Promise<Timings> {
   const zoomJs = last.foldMs + last.drawMs;
   const framesZoomed = frames();
 
+  await settle();
   t0 = performance.now();
   (div.querySelector('[data-testid="flamegraph-reset"]') as HTMLButtonElement).click();
   await until(() => last.focus === 0);
   const zoomOut = performance.now() - t0;
 
+  await settle();
   t0 = performance.now();
   const result = searchTree(tree, 'Function1');
   flushSync(() => draw(result));
@@ -143,6 +154,7 @@ async function benchD3AsIs(tree: FlameTree, host: HTMLElement): Promise<Timings>
     }
   }
   const chart = flamegraph<N>().width(WIDTH).cellHeight(20).transitionDuration(0).inverted(true).sort(false);
+  await settle();
   let t0 = performance.now();
   select(div).datum(nodes[0]).call(chart);
   await nextFrame();
@@ -152,15 +164,18 @@ async function benchD3AsIs(tree: FlameTree, host: HTMLElement): Promise<Timings>
   const el = [...div.querySelectorAll<SVGGElement>('g.frame')].find(
     (g) => (g as unknown as { __data__: { data: N } }).__data__.data === nodes[target]
   );
+  await settle();
   t0 = performance.now();
   el!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
   await nextFrame();
   const zoom = performance.now() - t0;
   const framesZoomed = div.querySelectorAll('g.frame:not(.fade)').length;
+  await settle();
   t0 = performance.now();
   (chart as unknown as { resetZoom(): void }).resetZoom();
   await nextFrame();
   const zoomOut = performance.now() - t0;
+  await settle();
   t0 = performance.now();
   (chart as unknown as { search(t: string): void }).search('Function1');
   await nextFrame();
@@ -207,19 +222,23 @@ async function benchCanvas(tree: FlameTree, host: HTMLElement): Promise<Timings>
     }
     return n;
   };
+  await settle();
   let t0 = performance.now();
   const frames = draw(0);
   await nextFrame();
   const render = performance.now() - t0;
   const target = deepestWide(tree);
+  await settle();
   t0 = performance.now();
   const framesZoomed = draw(target);
   await nextFrame();
   const zoom = performance.now() - t0;
+  await settle();
   t0 = performance.now();
   draw(0);
   await nextFrame();
   const zoomOut = performance.now() - t0;
+  await settle();
   t0 = performance.now();
   draw(0, searchTree(tree, 'Function1')!.nodeMatches);
   await nextFrame();
@@ -233,9 +252,13 @@ declare global {
   }
 }
 
+const trees = new Map<number, FlameTree>();
+
 window.bench = {
   run: async (nodes, impl) => {
-    const tree = syntheticTree(nodes);
+    // Built once per size: every implementation and run draws the very same tree.
+    const tree = trees.get(nodes) ?? syntheticTree(nodes);
+    trees.set(nodes, tree);
     const host = document.getElementById('bench')!;
     const t =
       impl === 'app'
