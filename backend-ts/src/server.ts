@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
 import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
@@ -11,6 +12,8 @@ import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
 import { registerFormats } from './ingest/formats.js';
 import { Ingester } from './ingest/ingester.js';
+import { RuntimeOverrides } from './limits/overrides.js';
+import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
 import { SettingsRepository } from './query/settings.js';
 import { FilesystemStore } from './storage/filesystem.js';
@@ -24,7 +27,10 @@ export interface Service {
   store: ObjectStore;
   metrics: Metrics;
   querier: Querier;
+  ingester: Ingester;
   compactor: Compactor;
+  overrides: RuntimeOverrides;
+  gate: QueryGate;
   close(): Promise<void>;
 }
 
@@ -50,11 +56,15 @@ export async function createService(
   cfg: Config,
   opts: { logLevel?: string; store?: ObjectStore } = {}
 ): Promise<Service> {
+  // configuration problems stop the start before the store is touched
+  const overrides = new RuntimeOverrides(cfg.limits, cfg.runtimeConfigFile);
+  overrides.load();
+  const auth = new Authenticator(cfg.auth.tokens);
   const store = opts.store ?? (await createStore(cfg));
   await store.init();
   const metrics = new Metrics();
   const prefix = cfg.storage.prefix ? cfg.storage.prefix.replace(/\/?$/, '/') : '';
-  const limitsFor = (_tenant: string): Limits => cfg.limits;
+  const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
   const writer = new SegmentWriter(store, {
     prefix,
     lingerMs: 2,
@@ -72,6 +82,7 @@ export async function createService(
   const ingester = new Ingester(writer, limitsFor);
   registerFormats(ingester);
   const querier = new Querier(reader, limitsFor);
+  const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
   const settings = new SettingsRepository(store, prefix);
   // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
   const compactor = new Compactor(store, reader, {
@@ -127,6 +138,11 @@ export async function createService(
       .type('application/json')
       .send({ code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
+  overrides.log = app.log;
+  overrides.start(cfg.runtimeConfigReloadMs);
+  if (auth.enabled) {
+    registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
+  }
   app.addHook('onResponse', (req, reply, done) => {
     metrics.requestDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
@@ -138,7 +154,9 @@ export async function createService(
   const common = {
     ingester,
     querier,
-    multitenancy: cfg.multitenancyEnabled,
+    gate,
+    // with authentication on, the credential names the tenant (set as X-Scope-OrgID by the auth hook)
+    multitenancy: cfg.multitenancyEnabled || auth.enabled,
     maxNodesDefault: cfg.limits.maxFlamegraphNodesDefault,
     maxNodesMax: cfg.limits.maxFlamegraphNodesMax,
   };
@@ -188,8 +206,12 @@ export async function createService(
     store,
     metrics,
     querier,
+    ingester,
     compactor,
+    overrides,
+    gate,
     async close() {
+      overrides.stop();
       await compactor.stop();
       await app.close();
       await writer.close();

@@ -13,6 +13,7 @@ import {
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
 import { TimeSeriesAggregationType, type StackTraceSelector } from '../gen/types/v1/types_pb.js';
 import type { Ingester } from '../ingest/ingester.js';
+import type { QueryGate } from '../limits/queryGate.js';
 import { toDot } from '../model/dot.js';
 import { toFlameGraph } from '../model/flamegraph.js';
 import { toFlameGraphDiff } from '../model/flamegraphDiff.js';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   querier: Querier;
   settings: SettingsRepository;
   multitenancy: boolean;
+  /** Concurrency, queueing and timeout of queries (-querier.max-concurrent, -querier.query-timeout). */
+  gate: QueryGate;
   maxNodesDefault: number;
   maxNodesMax: number;
   onIngest?: (tenant: string, bytes: number, profiles: number) => void;
@@ -69,7 +72,14 @@ export function connectRoutes(deps: ApiDeps) {
     }
   };
   const maxNodes = (n: bigint | undefined) => resolveMaxNodes(n, deps.maxNodesDefault, deps.maxNodesMax);
-  const selectParams = (r: SelectMergeStacktracesRequest): SelectParams => ({
+  // every query runs through the gate: a slot, the tenant's timeout, and cancellation when the client goes away
+  const query = <T>(ctx: HandlerContext, fn: (tenant: string, signal: AbortSignal) => Promise<T>): Promise<T> =>
+    guard(async () => {
+      const tenant = tenantOf(ctx);
+      return deps.gate.run(tenant, ctx.signal, (signal) => fn(tenant, signal));
+    });
+  const selectParams = (r: SelectMergeStacktracesRequest, signal?: AbortSignal): SelectParams => ({
+    signal,
     profileType: r.profileTypeID,
     selector: r.labelSelector,
     start: Number(r.start),
@@ -88,10 +98,11 @@ export function connectRoutes(deps: ApiDeps) {
   return (router: ConnectRouter) => {
     router.service(QuerierService, {
       profileTypes: (req, ctx) =>
-        guard(async () => {
-          const types = await deps.querier.profileTypes(tenantOf(ctx), {
+        query(ctx, async (tenant, signal) => {
+          const types = await deps.querier.profileTypes(tenant, {
             start: Number(req.start),
             end: Number(req.end),
+            signal,
           });
           return {
             profileTypes: types.map((t) => ({
@@ -105,32 +116,34 @@ export function connectRoutes(deps: ApiDeps) {
           };
         }),
       labelNames: (req, ctx) =>
-        guard(async () => ({
-          names: await deps.querier.labelNames(tenantOf(ctx), req.matchers, {
+        query(ctx, async (tenant, signal) => ({
+          names: await deps.querier.labelNames(tenant, req.matchers, {
             start: Number(req.start),
             end: Number(req.end),
+            signal,
           }),
         })),
       labelValues: (req, ctx) =>
-        guard(async () => ({
-          names: await deps.querier.labelValues(tenantOf(ctx), req.name, req.matchers, {
+        query(ctx, async (tenant, signal) => ({
+          names: await deps.querier.labelValues(tenant, req.name, req.matchers, {
             start: Number(req.start),
             end: Number(req.end),
+            signal,
           }),
         })),
       series: (req, ctx) =>
-        guard(async () => {
-          const sets = await deps.querier.series(tenantOf(ctx), req.matchers, req.labelNames, {
+        query(ctx, async (tenant, signal) => {
+          const sets = await deps.querier.series(tenant, req.matchers, req.labelNames, {
             start: Number(req.start),
             end: Number(req.end),
+            signal,
           });
           return { labelsSet: sets.map((ls) => ({ labels: ls.map(([name, value]) => ({ name, value })) })) };
         }),
       selectMergeStacktraces: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal) => {
           const n = maxNodes(req.maxNodes);
-          const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req));
+          const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req, signal));
           switch (req.format) {
             case ProfileFormat.TREE:
               return { tree: toTreeBytes(tree, n) };
@@ -143,10 +156,10 @@ export function connectRoutes(deps: ApiDeps) {
           }
         }),
       selectMergeSpanProfile: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal) => {
           const n = maxNodes(req.maxNodes);
           const { tree } = await deps.querier.selectMergeTree(tenant, {
+            signal,
             profileType: req.profileTypeID,
             selector: req.labelSelector,
             start: Number(req.start),
@@ -159,10 +172,10 @@ export function connectRoutes(deps: ApiDeps) {
           return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
         }),
       selectMergeProfile: (req, ctx) =>
-        guard(async (): Promise<Profile> => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal): Promise<Profile> => {
           const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
           const { stacks } = await deps.querier.selectMergeStacks(tenant, {
+            signal,
             profileType: req.profileTypeID,
             selector: req.labelSelector,
             start: Number(req.start),
@@ -179,9 +192,9 @@ export function connectRoutes(deps: ApiDeps) {
           );
         }),
       selectSeries: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal) => {
           const { series } = await deps.querier.selectSeries(tenant, {
+            signal,
             profileType: req.profileTypeID,
             selector: req.labelSelector,
             start: Number(req.start),
@@ -200,8 +213,7 @@ export function connectRoutes(deps: ApiDeps) {
           };
         }),
       diff: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal) => {
           if (!req.left || !req.right) {
             throw new QueryError('diff needs both left and right');
           }
@@ -210,8 +222,8 @@ export function connectRoutes(deps: ApiDeps) {
           }
           const n = maxNodes(req.left.maxNodes ?? req.right.maxNodes);
           const [l, r] = await Promise.all([
-            deps.querier.selectMergeTree(tenant, selectParams(req.left)),
-            deps.querier.selectMergeTree(tenant, selectParams(req.right)),
+            deps.querier.selectMergeTree(tenant, selectParams(req.left, signal)),
+            deps.querier.selectMergeTree(tenant, selectParams(req.right, signal)),
           ]);
           const d = toFlameGraphDiff(l.tree, r.tree, n);
           return {
@@ -226,8 +238,8 @@ export function connectRoutes(deps: ApiDeps) {
           };
         }),
       getProfileStats: (_req, ctx) =>
-        guard(async () => {
-          const s = await deps.querier.profileStats(tenantOf(ctx));
+        query(ctx, async (tenant) => {
+          const s = await deps.querier.profileStats(tenant);
           return {
             dataIngested: s.dataIngested,
             oldestProfileTime: BigInt(Math.floor(s.oldest)),
@@ -235,14 +247,14 @@ export function connectRoutes(deps: ApiDeps) {
           };
         }),
       analyzeQuery: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
+        query(ctx, async (tenant, signal) => {
           const q = req.query.trim();
           const brace = q.indexOf('{');
           // a bare label selector (no profile type in front) analyses every profile type
           const profileType = (brace < 0 ? q : q.slice(0, brace)).trim();
           const selector = brace < 0 ? '{}' : q.slice(brace);
           const a = await deps.querier.analyze(tenant, {
+            signal,
             profileType,
             selector,
             start: Number(req.start),

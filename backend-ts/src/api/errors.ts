@@ -4,11 +4,12 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { FormatError } from '../ingest/formatError.js';
 import { QueryError } from '../query/errors.js';
+import { LimitError } from '../limits/errors.js';
 import { ConflictError, StoreUnavailableError } from '../storage/objectStore.js';
 import { AuthError } from './tenant.js';
 
 export function httpStatusOf(e: unknown): number {
-  if (e instanceof FormatError) {
+  if (e instanceof FormatError || e instanceof LimitError) {
     return e.status;
   }
   if (e instanceof QueryError) {
@@ -44,6 +45,7 @@ const CODE_NAMES: Record<number, string> = {
   422: 'invalid_argument',
   429: 'resource_exhausted',
   431: 'resource_exhausted',
+  499: 'canceled',
   500: 'internal',
   501: 'unimplemented',
   503: 'unavailable',
@@ -92,6 +94,15 @@ export function toConnectError(e: unknown): ConnectError {
   }
   const status = httpStatusOf(e);
   const msg = (e as Error)?.message ?? String(e);
+  if (e instanceof LimitError) {
+    // Retry-After travels as response metadata, which Connect sends as a header of the unary error response
+    const code = e.status === 504 ? Code.DeadlineExceeded : e.status === 499 ? Code.Canceled : Code.ResourceExhausted;
+    return new ConnectError(
+      msg,
+      code,
+      e.retryAfterSeconds ? { 'retry-after': String(e.retryAfterSeconds) } : undefined
+    );
+  }
   // A profile over a size limit (413) is invalid_argument, as Pyroscope's distributor answers it: only a rate
   // limit (429) is resource_exhausted, the code agents such as Alloy retry
   const code =

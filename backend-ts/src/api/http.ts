@@ -2,6 +2,7 @@
 // data-source proxy). Handlers parse, call ingest/query and encode.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ingester, IngestParams } from '../ingest/ingester.js';
+import type { QueryGate } from '../limits/queryGate.js';
 import { parseTimeParam } from '../ingest/params.js';
 import { FormatError } from '../ingest/formatError.js';
 import { toDot } from '../model/dot.js';
@@ -19,6 +20,7 @@ export interface HttpDeps {
   ingester: Ingester;
   querier: Querier;
   multitenancy: boolean;
+  gate: QueryGate;
   maxNodesDefault: number;
   maxNodesMax: number;
   onIngest?: (tenant: string, bytes: number, profiles: number, format: string) => void;
@@ -31,10 +33,19 @@ export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: n
   const status = httpStatusOf(e);
   onReject?.(status);
   if (status >= 500) {
-    reply.log.error({ err: e }, 'request failed');
+    // a timed-out query is the client's limit at work, not a fault of ours
+    if (status === 504) {
+      reply.log.warn({ err: (e as Error).message }, 'request failed');
+    } else {
+      reply.log.error({ err: e }, 'request failed');
+    }
   }
   if (status === 503) {
     reply.header('retry-after', '5');
+  }
+  const retryAfter = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
+  if (status === 429 && retryAfter) {
+    reply.header('retry-after', String(retryAfter));
   }
   return reply.code(status).type('application/json').send(errorBody(status, e));
 }
@@ -174,9 +185,34 @@ function rangeOf(q: Query, fromKey = 'from', untilKey = 'until'): { start: numbe
   }
 }
 
+/**
+ * Aborts when the client goes away before the answer is sent. The response's close (not the request's, which
+ * Node emits as soon as the body is read) tells a disconnect from a finished exchange.
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) {
+      ac.abort();
+    }
+  });
+  return ac.signal;
+}
+
 export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const tenantOf = (req: FastifyRequest) =>
     resolveTenant(req.headers['x-scope-orgid'] as string | undefined, deps.multitenancy);
+  /** Runs a read in the query gate (slot, timeout, cancellation) and answers its errors. */
+  const query =
+    (fn: (req: FastifyRequest, reply: FastifyReply, tenant: string, signal: AbortSignal) => Promise<FastifyReply>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        const tenant = tenantOf(req);
+        return await deps.gate.run(tenant, clientGone(reply), (signal) => fn(req, reply, tenant, signal));
+      } catch (e) {
+        return sendError(reply, e, deps.onReject);
+      }
+    };
   const maxNodesOf = (q: Query) =>
     resolveMaxNodes(Number(q['max-nodes'] ?? q.maxNodes ?? 0) || 0, deps.maxNodesDefault, deps.maxNodesMax);
 
@@ -229,160 +265,144 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
   app.post('/pyroscope/ingest', ingest);
 
-  const render = async (req: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const tenant = tenantOf(req);
-      const q = req.query as Query;
-      if (!q.query) {
-        throw new QueryError('missing required parameter "query"');
-      }
-      const { profileType, selector } = splitQuery(q.query);
-      const { start, end } = rangeOf(q);
-      const maxNodes = maxNodesOf(q);
-      const pt = parseProfileTypeId(profileType);
-      const { tree } = await deps.querier.selectMergeTree(tenant, { profileType, selector, start, end });
-      if (q.format === 'dot') {
-        // As Pyroscope: the graph keeps max-nodes functions (100 when not given), drawn from the merged profile
-        // cut to max(512, max-nodes) nodes first.
-        const dotNodes = Number(q['max-nodes'] ?? q.maxNodes ?? 0) > 0 ? maxNodes : 100;
-        const dot = toDot(tree, dotNodes, {
-          sampleType: pt.sampleType,
-          sampleUnit: pt.sampleUnit,
-          sourceMaxNodes: Math.max(512, dotNodes),
-        });
-        return reply.type('text/plain; charset=utf-8').send(dot);
-      }
-      const fg = toFlameGraph(tree, maxNodes);
-      const stepMs = timelineStepMs(start, end);
-      // Pyroscope repeats the parameter (groupBy=a&groupBy=b); a comma list is accepted too
-      const rawGroupBy = (req.query as Record<string, string | string[] | undefined>).groupBy;
-      const groupBy = (Array.isArray(rawGroupBy) ? rawGroupBy : rawGroupBy ? [rawGroupBy] : [])
-        .flatMap((g) => g.split(','))
-        .filter(Boolean);
-      const aggregation = q.aggregation === 'avg' || q.aggregation === 'average' ? 'average' : 'sum';
-      const { series } = await deps.querier.selectSeries(tenant, {
-        profileType,
-        selector,
-        start,
-        end,
-        stepSeconds: stepMs / 1000,
-        groupBy,
-        aggregation,
-      });
-      const timeline = (points: Array<{ timestamp: number; value: number }>) =>
-        legacyTimeline(points, start, end, stepMs);
-      // Pyroscope draws the main timeline only when the query yields one series; with groupBy we draw their sum
-      const all = series.flatMap((s) => s.points);
-      let groups: Record<string, LegacyTimeline> | null = null;
-      if (groupBy.length > 0) {
-        groups = {};
-        for (const s of series) {
-          const key = s.labels.map(([, v]) => v).join(',') || '*';
-          groups[key] = timeline(s.points);
-        }
-      }
-      const spy =
-        (
-          await deps.querier.labelValues(tenant, 'pyroscope_spy', [selector === '{}' ? '' : selector], { start, end })
-        )[0] ?? 'unknown';
-      const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
-      return reply.send({
-        version: 1,
-        flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
-        metadata: { format: 'single', spyName: spy, sampleRate, units, name: q.query },
-        timeline: timeline(all),
-        groups,
-        heatmap: null,
-      });
-    } catch (e) {
-      return sendError(reply, e, deps.onReject);
+  const render = query(async (req, reply, tenant, signal) => {
+    const q = req.query as Query;
+    if (!q.query) {
+      throw new QueryError('missing required parameter "query"');
     }
-  };
+    const { profileType, selector } = splitQuery(q.query);
+    const { start, end } = rangeOf(q);
+    const maxNodes = maxNodesOf(q);
+    const pt = parseProfileTypeId(profileType);
+    const { tree } = await deps.querier.selectMergeTree(tenant, { profileType, selector, start, end, signal });
+    if (q.format === 'dot') {
+      // As Pyroscope: the graph keeps max-nodes functions (100 when not given), drawn from the merged profile
+      // cut to max(512, max-nodes) nodes first.
+      const dotNodes = Number(q['max-nodes'] ?? q.maxNodes ?? 0) > 0 ? maxNodes : 100;
+      const dot = toDot(tree, dotNodes, {
+        sampleType: pt.sampleType,
+        sampleUnit: pt.sampleUnit,
+        sourceMaxNodes: Math.max(512, dotNodes),
+      });
+      return reply.type('text/plain; charset=utf-8').send(dot);
+    }
+    const fg = toFlameGraph(tree, maxNodes);
+    const stepMs = timelineStepMs(start, end);
+    // Pyroscope repeats the parameter (groupBy=a&groupBy=b); a comma list is accepted too
+    const rawGroupBy = (req.query as Record<string, string | string[] | undefined>).groupBy;
+    const groupBy = (Array.isArray(rawGroupBy) ? rawGroupBy : rawGroupBy ? [rawGroupBy] : [])
+      .flatMap((g) => g.split(','))
+      .filter(Boolean);
+    const aggregation = q.aggregation === 'avg' || q.aggregation === 'average' ? 'average' : 'sum';
+    const { series } = await deps.querier.selectSeries(tenant, {
+      profileType,
+      selector,
+      start,
+      end,
+      stepSeconds: stepMs / 1000,
+      groupBy,
+      aggregation,
+      signal,
+    });
+    const timeline = (points: Array<{ timestamp: number; value: number }>) =>
+      legacyTimeline(points, start, end, stepMs);
+    // Pyroscope draws the main timeline only when the query yields one series; with groupBy we draw their sum
+    const all = series.flatMap((s) => s.points);
+    let groups: Record<string, LegacyTimeline> | null = null;
+    if (groupBy.length > 0) {
+      groups = {};
+      for (const s of series) {
+        const key = s.labels.map(([, v]) => v).join(',') || '*';
+        groups[key] = timeline(s.points);
+      }
+    }
+    const spy =
+      (
+        await deps.querier.labelValues(tenant, 'pyroscope_spy', [selector === '{}' ? '' : selector], {
+          start,
+          end,
+          signal,
+        })
+      )[0] ?? 'unknown';
+    const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
+    return reply.send({
+      version: 1,
+      flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
+      metadata: { format: 'single', spyName: spy, sampleRate, units, name: q.query },
+      timeline: timeline(all),
+      groups,
+      heatmap: null,
+    });
+  });
   app.get('/pyroscope/render', render);
   app.get('/render', render);
 
-  const renderDiff = async (req: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const tenant = tenantOf(req);
-      const q = req.query as Query;
-      if (!q.leftQuery || !q.rightQuery) {
-        throw new QueryError('missing required parameters "leftQuery" and "rightQuery"');
-      }
-      const left = splitQuery(q.leftQuery);
-      const right = splitQuery(q.rightQuery);
-      if (left.profileType !== right.profileType) {
-        throw new QueryError(
-          `left and right queries must have the same profile type (${left.profileType} vs ${right.profileType})`
-        );
-      }
-      const lr = rangeOf(q, 'leftFrom', 'leftUntil');
-      const rr = rangeOf(q, 'rightFrom', 'rightUntil');
-      const maxNodes = maxNodesOf(q);
-      const [l, r] = await Promise.all([
-        deps.querier.selectMergeTree(tenant, { ...left, ...lr }),
-        deps.querier.selectMergeTree(tenant, { ...right, ...rr }),
-      ]);
-      const d = toFlameGraphDiff(l.tree, r.tree, maxNodes);
-      const pt = parseProfileTypeId(left.profileType);
-      const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
-      const spy =
-        (
-          await deps.querier.labelValues(tenant, 'pyroscope_spy', [left.selector === '{}' ? '' : left.selector], lr)
-        )[0] ?? 'unknown';
-      return reply.send({
-        version: 1,
-        flamebearer: {
-          names: d.names,
-          levels: d.levels,
-          numTicks: d.total,
-          maxSelf: d.maxSelf,
-          leftTicks: d.leftTicks,
-          rightTicks: d.rightTicks,
-        },
-        metadata: { format: 'double', spyName: spy, sampleRate, units, name: q.leftQuery },
+  const renderDiff = query(async (req, reply, tenant, signal) => {
+    const q = req.query as Query;
+    if (!q.leftQuery || !q.rightQuery) {
+      throw new QueryError('missing required parameters "leftQuery" and "rightQuery"');
+    }
+    const left = splitQuery(q.leftQuery);
+    const right = splitQuery(q.rightQuery);
+    if (left.profileType !== right.profileType) {
+      throw new QueryError(
+        `left and right queries must have the same profile type (${left.profileType} vs ${right.profileType})`
+      );
+    }
+    const lr = { ...rangeOf(q, 'leftFrom', 'leftUntil'), signal };
+    const rr = { ...rangeOf(q, 'rightFrom', 'rightUntil'), signal };
+    const maxNodes = maxNodesOf(q);
+    const [l, r] = await Promise.all([
+      deps.querier.selectMergeTree(tenant, { ...left, ...lr }),
+      deps.querier.selectMergeTree(tenant, { ...right, ...rr }),
+    ]);
+    const d = toFlameGraphDiff(l.tree, r.tree, maxNodes);
+    const pt = parseProfileTypeId(left.profileType);
+    const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
+    const spy =
+      (await deps.querier.labelValues(tenant, 'pyroscope_spy', [left.selector === '{}' ? '' : left.selector], lr))[0] ??
+      'unknown';
+    return reply.send({
+      version: 1,
+      flamebearer: {
+        names: d.names,
+        levels: d.levels,
+        numTicks: d.total,
+        maxSelf: d.maxSelf,
         leftTicks: d.leftTicks,
         rightTicks: d.rightTicks,
-        timeline: null,
-        heatmap: null,
-      });
-    } catch (e) {
-      return sendError(reply, e, deps.onReject);
-    }
-  };
+      },
+      metadata: { format: 'double', spyName: spy, sampleRate, units, name: q.leftQuery },
+      leftTicks: d.leftTicks,
+      rightTicks: d.rightTicks,
+      timeline: null,
+      heatmap: null,
+    });
+  });
   app.get('/pyroscope/render-diff', renderDiff);
   app.get('/render-diff', renderDiff);
 
-  const labelValues = async (req: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const tenant = tenantOf(req);
-      const q = req.query as Query;
-      if (!q.label) {
-        throw new QueryError('missing required parameter "label"');
-      }
-      const range = rangeOf(q);
-      const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
-      if (q.label === '__name__') {
-        const types = await deps.querier.profileTypes(tenant, range);
-        return reply.send(types.map((t) => t.id));
-      }
-      return reply.send(await deps.querier.labelValues(tenant, q.label, sel ? [sel] : [], range));
-    } catch (e) {
-      return sendError(reply, e, deps.onReject);
+  const labelValues = query(async (req, reply, tenant, signal) => {
+    const q = req.query as Query;
+    if (!q.label) {
+      throw new QueryError('missing required parameter "label"');
     }
-  };
+    const range = { ...rangeOf(q), signal };
+    const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
+    if (q.label === '__name__') {
+      const types = await deps.querier.profileTypes(tenant, range);
+      return reply.send(types.map((t) => t.id));
+    }
+    return reply.send(await deps.querier.labelValues(tenant, q.label, sel ? [sel] : [], range));
+  });
   app.get('/pyroscope/label-values', labelValues);
   app.get('/label-values', labelValues);
 
-  const labels = async (req: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const tenant = tenantOf(req);
-      const q = req.query as Query;
-      const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
-      return reply.send(await deps.querier.labelNames(tenant, sel ? [sel] : [], rangeOf(q)));
-    } catch (e) {
-      return sendError(reply, e, deps.onReject);
-    }
-  };
+  const labels = query(async (req, reply, tenant, signal) => {
+    const q = req.query as Query;
+    const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
+    return reply.send(await deps.querier.labelNames(tenant, sel ? [sel] : [], { ...rangeOf(q), signal }));
+  });
   app.get('/pyroscope/labels', labels);
   app.get('/labels', labels);
 }

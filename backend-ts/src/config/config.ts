@@ -22,6 +22,8 @@ export interface Limits {
   maxFlamegraphNodesMax: number;
   queryTimeoutMs: number;
   maxConcurrentQueries: number;
+  /** Queries of one tenant waiting for a slot beyond which new ones get 429 (0 = no bound). */
+  maxOutstandingQueries: number;
   blocksRetentionPeriodMs: number;
   compactionIntervalMs: number;
 }
@@ -44,8 +46,23 @@ export interface Config {
   multitenancyEnabled: boolean;
   limits: Limits;
   runtimeConfigFile: string;
+  /** How often the runtime config file is re-read (-runtime-config.reload-period), ms. */
+  runtimeConfigReloadMs: number;
+  /** Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants. */
+  auth: { tokens: AuthToken[] };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
   ignored: string[];
+}
+
+/**
+ * One credential of `auth.tokens`: a `token` accepted as `Authorization: Bearer <token>` or as the password of
+ * Basic auth (as the SDKs' basicAuthPassword), or a Basic `username`/`password` pair; either maps to `tenant`.
+ */
+export interface AuthToken {
+  tenant: string;
+  token?: string;
+  username?: string;
+  password?: string;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'duration' | 'float';
@@ -126,6 +143,13 @@ export const OPTIONS: Option[] = [
   opt('storage.azure.max-retries', 'storage.azure.max_retries', 'int', 3, (c, v) => (c.storage.azure.maxRetries = v)),
   opt('auth.multitenancy-enabled', 'multitenancy_enabled', 'bool', false, (c, v) => (c.multitenancyEnabled = v)),
   opt('runtime-config.file', 'runtime_config.file', 'string', '', (c, v) => (c.runtimeConfigFile = v)),
+  opt(
+    'runtime-config.reload-period',
+    'runtime_config.period',
+    'duration',
+    '10s',
+    (c, v) => (c.runtimeConfigReloadMs = v as unknown as number)
+  ),
   opt(
     'validation.reject-older-than',
     'limits.reject_older_than',
@@ -233,6 +257,13 @@ export const OPTIONS: Option[] = [
   ),
   opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
   opt(
+    'query-scheduler.max-outstanding-requests-per-tenant',
+    'query_scheduler.max_outstanding_requests_per_tenant',
+    'int',
+    100,
+    (c, v) => (c.limits.maxOutstandingQueries = v)
+  ),
+  opt(
     'compactor.compaction-interval',
     'compactor.compaction_interval',
     'duration',
@@ -264,7 +295,6 @@ const IGNORED_FLAGS = new Set([
   'modules',
   'config.show_banner',
   'log.format',
-  'runtime-config.reload-period',
   'server.graceful-shutdown-timeout',
   'server.http-conn-limit',
   'server.http-idle-timeout',
@@ -406,6 +436,7 @@ function defaults(): Config {
     server: {},
     storage: { filesystem: {}, azure: {} },
     limits: {},
+    auth: { tokens: [] },
     ignored: [],
   } as unknown as Config;
   for (const o of OPTIONS) {
@@ -545,8 +576,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
     }
     const implemented = OPTIONS.map((o) => o.yaml);
+    const auth = (doc as Record<string, unknown>).auth;
+    if (auth !== undefined && auth !== null) {
+      cfg.auth.tokens = parseAuthTokens(auth, file);
+    }
     for (const path of yamlLeafPaths(doc)) {
-      if (implemented.includes(path)) {
+      if (implemented.includes(path) || path === 'auth.tokens' || path.startsWith('auth.tokens.')) {
         continue;
       }
       const storageOk =
@@ -590,4 +625,95 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   return cfg;
+}
+
+/** `auth.tokens`: a list of {tenant, token} or {tenant, username, password}; anything else is a start-up error. */
+function parseAuthTokens(auth: unknown, file: string): AuthToken[] {
+  const where = `-config.file ${file}: auth.tokens`;
+  if (typeof auth !== 'object' || Array.isArray(auth)) {
+    throw new Error(`-config.file ${file}: auth must be a mapping`);
+  }
+  const list = (auth as Record<string, unknown>).tokens;
+  if (list === undefined || list === null) {
+    return [];
+  }
+  if (!Array.isArray(list)) {
+    throw new Error(`${where} must be a list of {tenant, token} or {tenant, username, password}`);
+  }
+  return list.map((raw: unknown, i): AuthToken => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new Error(`${where}[${i}] must be a mapping with tenant and token (or username and password)`);
+    }
+    const e = raw as Record<string, unknown>;
+    for (const k of Object.keys(e)) {
+      if (!['tenant', 'token', 'username', 'password'].includes(k)) {
+        throw new Error(`${where}[${i}]: unknown key "${k}" (use tenant, token, username, password)`);
+      }
+    }
+    const str = (k: string): string | undefined => {
+      const v = e[k];
+      if (v === undefined || v === null) {
+        return undefined;
+      }
+      if (typeof v !== 'string' && typeof v !== 'number') {
+        throw new Error(`${where}[${i}].${k} must be a string`);
+      }
+      return String(v);
+    };
+    const t: AuthToken = {
+      tenant: str('tenant') ?? '',
+      token: str('token'),
+      username: str('username'),
+      password: str('password'),
+    };
+    if (!t.tenant) {
+      throw new Error(`${where}[${i}] has no tenant`);
+    }
+    const basic = t.username !== undefined || t.password !== undefined;
+    if (t.token !== undefined ? basic || t.token === '' : !t.username || !t.password) {
+      throw new Error(`${where}[${i}] needs either a non-empty token, or both username and password`);
+    }
+    return t;
+  });
+}
+
+/** Limit keys as the runtime config's `overrides.<tenant>` and the `limits` section name them. */
+const LIMIT_OPTIONS = OPTIONS.filter((o) => o.yaml.startsWith('limits.'));
+
+/**
+ * Applies one tenant's runtime-config overrides (keys as in the `limits` section, e.g. ingestion_rate_mb) over
+ * the base limits. Keys Pyroscope has and we do not act upon are returned as ignored; a near miss of one we
+ * implement is an error that names it.
+ */
+export function applyLimitOverrides(
+  base: Limits,
+  overrides: unknown,
+  where: string
+): { limits: Limits; ignored: string[] } {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new Error(`${where} must be a mapping of limit names to values`);
+  }
+  const c = { limits: { ...base } } as Config;
+  const ignored: string[] = [];
+  const names = LIMIT_OPTIONS.map((o) => o.yaml.slice('limits.'.length));
+  for (const [key, v] of Object.entries(overrides as Record<string, unknown>)) {
+    const o = LIMIT_OPTIONS.find((x) => x.yaml === `limits.${key}`);
+    if (!o) {
+      const near = nearMiss(key, names);
+      if (near) {
+        throw new Error(`${where}: unknown limit "${key}" (did you mean "${near}"?)`);
+      }
+      ignored.push(key);
+      continue;
+    }
+    if (v === null || v === undefined || typeof v === 'object') {
+      throw new Error(`${where}.${key}: expected a single value`);
+    }
+    try {
+      o.set(c, convert(o, String(v)) as never);
+    } catch (e) {
+      throw new Error(`${where}.${key}: ${(e as Error).message.replace(/^-[^:]+: /, '')}`);
+    }
+  }
+  return { limits: c.limits, ignored };
 }

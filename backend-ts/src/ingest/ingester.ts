@@ -2,6 +2,7 @@
 // them against the tenant's limits, and hands them to the segment writer. Formats never know about HTTP; this
 // module never knows about storage beyond the writer's interface.
 import type { Limits } from '../config/config.js';
+import { IngestionRateLimiter } from '../limits/rateLimiter.js';
 import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
 import { parseMultipart } from './multipart.js';
@@ -9,6 +10,7 @@ import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { maybeGunzip, parsePprof } from './pprof.js';
 import { applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
+import { truncateStacks } from './stackDepth.js';
 
 export interface ProfileSink {
   write(tenant: string, profiles: IngestProfile[]): Promise<void>;
@@ -45,12 +47,17 @@ const RESERVED_KEEP = new Set(['__session_id__']);
 
 export class Ingester {
   private readonly readers = new Map<string, FormatReader>();
+  private readonly rate: IngestionRateLimiter;
+  /** Stacks cut to -validation.max-profile-stacktrace-depth, for the metrics. */
+  truncatedStacks = 0;
 
   constructor(
     private readonly sink: ProfileSink,
     private readonly limitsFor: (tenant: string) => Limits,
     private readonly now: () => number = Date.now
-  ) {}
+  ) {
+    this.rate = new IngestionRateLimiter(now);
+  }
 
   registerFormat(format: string, reader: FormatReader): void {
     this.readers.set(format, reader);
@@ -88,6 +95,8 @@ export class Ingester {
     base.push(['pyroscope_spy', spyName]);
 
     let results: Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>;
+    // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
+    let bytes = 0;
     if (format === 'pprof' || (format === '' && isMultipart)) {
       let raw = body;
       let config: SampleTypeConfig | undefined;
@@ -112,7 +121,9 @@ export class Ingester {
           }
         }
       }
-      const profile = parsePprof(raw, { maxBytes: limits.maxProfileSizeBytes });
+      const inflated = maybeGunzip(raw, limits.maxProfileSizeBytes);
+      bytes = inflated.length;
+      const profile = parsePprof(inflated, { maxBytes: limits.maxProfileSizeBytes });
       applySpyRules(profile, spyName);
       const name = metricNameFor(
         profile.sampleTypes.map((t) => t.type),
@@ -135,6 +146,7 @@ export class Ingester {
           ? Math.max(limits.maxProfileSizeBytes, 64 * 1024 * 1024)
           : limits.maxProfileSizeBytes;
       const decoded = parts ? body : maybeGunzip(body, decodeLimit, 'body');
+      bytes = decoded.length;
       results = await reader({ body: decoded, contentType, params, app, labels: base, clientLabels, parts, limits });
     }
 
@@ -144,7 +156,7 @@ export class Ingester {
       const timeMs = resolveTime(r.profile.timeMs, from);
       profiles.push({ labels, profile: r.profile, timeMs });
     }
-    return this.store(tenant, profiles, limits);
+    return this.store(tenant, profiles, limits, bytes);
   }
 
   /** push.v1.PusherService/Push: series of labelled raw pprof samples. */
@@ -158,6 +170,7 @@ export class Ingester {
     const limits = this.limitsFor(tenant);
     const now = this.now();
     const profiles: IngestProfile[] = [];
+    let bytes = 0;
     for (const s of series) {
       const labels: Array<[string, string]> = [];
       let name = '';
@@ -178,7 +191,9 @@ export class Ingester {
         if (!sample.rawProfile || sample.rawProfile.length === 0) {
           continue;
         }
-        const profile = parsePprof(sample.rawProfile, { maxBytes: limits.maxProfileSizeBytes });
+        const inflated = maybeGunzip(sample.rawProfile, limits.maxProfileSizeBytes);
+        bytes += inflated.length;
+        const profile = parsePprof(inflated, { maxBytes: limits.maxProfileSizeBytes });
         const spy = labels.find(([k]) => k === 'pyroscope_spy')?.[1];
         if (spy) {
           applySpyRules(profile, spy);
@@ -192,7 +207,7 @@ export class Ingester {
         });
       }
     }
-    return this.store(tenant, profiles, limits);
+    return this.store(tenant, profiles, limits, bytes);
   }
 
   /** OTLP profiles over HTTP (/v1development/profiles): resource attributes become labels. */
@@ -205,19 +220,28 @@ export class Ingester {
     const limits = this.limitsFor(tenant);
     const now = this.now();
     const outs = parseOtlp(body, contentType, { contentEncoding, maxBytes: limits.maxProfileSizeBytes || undefined });
+    // the rate limit counts the body as sent: OTLP inflates inside its reader
     const profiles: IngestProfile[] = outs.map((o) => ({
       labels: o.labels.filter(([k]) => k === '__name__' || !k.startsWith('__')),
       profile: o.profile,
       timeMs: resolveTime(o.profile.timeMs, now),
     }));
-    return this.store(tenant, profiles, limits);
+    return this.store(tenant, profiles, limits, body.length);
   }
 
-  private async store(tenant: string, profiles: IngestProfile[], limits: Limits): Promise<number> {
+  private async store(tenant: string, profiles: IngestProfile[], limits: Limits, bytes: number): Promise<number> {
     const now = this.now();
+    let labelBytes = 0;
     for (const p of profiles) {
       validate(p, limits, now);
+      this.truncatedStacks += truncateStacks(p.profile, limits.maxProfileStacktraceDepth);
+      for (const [k, v] of p.labels) {
+        labelBytes += k.length + v.length;
+      }
     }
+    // after validation, so that a rejected profile costs the tenant no rate; before the write, so that a
+    // rate-limited one costs the store nothing
+    this.rate.take(tenant, bytes + labelBytes, limits);
     await this.sink.write(tenant, profiles);
     return profiles.length;
   }

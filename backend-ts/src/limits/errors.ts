@@ -1,0 +1,16 @@
+// Errors of the limits that protect the service (rate, query time, query concurrency). Each carries the HTTP
+// status it is answered with; the rate limits also say when to come back (Retry-After), which Alloy and the SDKs
+// honour when they retry a 429.
+
+export class LimitError extends Error {
+  override name = 'LimitError';
+  constructor(
+    message: string,
+    /** 429 (rate or queue limit), 504 (query timeout) or 499 (the client went away). */
+    readonly status: 429 | 499 | 504,
+    /** Seconds until a retry can succeed, sent as Retry-After with a 429. */
+    readonly retryAfterSeconds?: number
+  ) {
+    super(message);
+  }
+}

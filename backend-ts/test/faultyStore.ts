@@ -1,0 +1,83 @@
+// A fault-injecting wrapper around a real object store, for tests: delays reads (slow store), fails writes on
+// demand (a disk or network error mid-write), and counts calls, so a test can see a query stop reading.
+import { StoreUnavailableError, type ObjectInfo, type ObjectStore } from '../src/storage/objectStore.js';
+
+export interface Faults {
+  /** Added to every read (get, getRange, list, listPrefixes), ms. */
+  readDelayMs: number;
+  /** Chance (0..1) that a put fails; when failing, half the time the object is written first (a lost ack). */
+  putFailRate: number;
+}
+
+export class FaultyStore implements ObjectStore {
+  readonly faults: Faults = { readDelayMs: 0, putFailRate: 0 };
+  readonly calls = { get: 0, getRange: 0, put: 0, putFailed: 0, putFailedAfterWrite: 0, list: 0 };
+  private seed = 12345;
+
+  constructor(private readonly inner: ObjectStore) {}
+
+  get kind(): 'filesystem' | 'azure' {
+    return this.inner.kind;
+  }
+
+  /** Deterministic pseudo-random numbers, so that a failing run can be repeated. */
+  private random(): number {
+    this.seed = (this.seed * 1103515245 + 12345) % 2 ** 31;
+    return this.seed / 2 ** 31;
+  }
+
+  private async delay(): Promise<void> {
+    if (this.faults.readDelayMs > 0) {
+      await new Promise((r) => setTimeout(r, this.faults.readDelayMs));
+    }
+  }
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void> {
+    this.calls.put++;
+    if (this.faults.putFailRate > 0 && this.random() < this.faults.putFailRate) {
+      this.calls.putFailed++;
+      if (this.random() < 0.5) {
+        // the write reached the store but its answer was lost: the client must see a failure all the same
+        await this.inner.put(key, data, opts);
+        this.calls.putFailedAfterWrite++;
+      }
+      throw new StoreUnavailableError(`writing ${key} failed: injected fault`);
+    }
+    return this.inner.put(key, data, opts);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    this.calls.get++;
+    await this.delay();
+    return this.inner.get(key);
+  }
+
+  getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
+    return this.inner.getVersioned(key);
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    this.calls.getRange++;
+    await this.delay();
+    return this.inner.getRange(key, offset, length);
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    this.calls.list++;
+    await this.delay();
+    return this.inner.list(prefix);
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    await this.delay();
+    return this.inner.listPrefixes(prefix);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}

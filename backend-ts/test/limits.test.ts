@@ -1,0 +1,248 @@
+// Every limit is enforced, with per-tenant overrides from the runtime config file re-read while the service runs:
+// stack depth (truncated as Pyroscope does), query length and lookback, query timeout (504 deadline_exceeded),
+// the cap on concurrent queries (a queue, then 429 past the per-tenant bound). The ingestion rate limit (429 with
+// Retry-After) has its own test, ratelimit.test.ts; decompression bounds are in badinput.test.ts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config/config.js';
+import { createService } from '../src/server.js';
+import { FilesystemStore } from '../src/storage/filesystem.js';
+import { FaultyStore } from './faultyStore.js';
+import { connectJson, ingest, sleep, startInProcess, type Running } from './helpers.js';
+import { CPU, encodePush, push, tinyPprof } from './wire.js';
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+
+/** A service on a FaultyStore over a temporary folder. */
+async function startFaulty(flags: string[]): Promise<Running & { store: FaultyStore }> {
+  const dir = tmp('bts-lim-');
+  const store = new FaultyStore(new FilesystemStore(dir));
+  const cfg = loadConfig(['-storage.backend=filesystem', `-storage.filesystem.dir=${dir}`, ...flags]);
+  const svc = await createService(cfg, { logLevel: 'warn', store });
+  await svc.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = svc.app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, svc, dir, store, stop: () => svc.close() };
+}
+
+/** Folded text with one stack of `depth` frames f0 (root) ... f<depth-1> (leaf). */
+const deepFolded = (depth: number) => `${Array.from({ length: depth }, (_, i) => `f${i}`).join(';')} 5\n`;
+
+async function flameNames(url: string, service: string, tenant?: string): Promise<{ names: string[]; depth: number }> {
+  const now = Date.now();
+  const r = await connectJson<{ flamegraph?: { names: string[]; levels: unknown[] } }>(
+    url,
+    'SelectMergeStacktraces',
+    {
+      profileTypeID: CPU,
+      labelSelector: `{service_name="${service}"}`,
+      start: now - 3_600_000,
+      end: now + 60_000,
+      maxNodes: 100_000,
+    },
+    { tenant }
+  );
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return { names: r.json.flamegraph?.names ?? [], depth: (r.json.flamegraph?.levels.length ?? 1) - 1 };
+}
+
+describe('per-tenant overrides from -runtime-config.file, re-read while running', () => {
+  let be: Running;
+  let file: string;
+  before(async () => {
+    file = join(tmp('bts-rt-'), 'overrides.yaml');
+    writeFileSync(
+      file,
+      'overrides:\n  small:\n    max_label_value_length: 5\n    max_profile_stacktrace_depth: 10\n  other-key:\n    max_sessions_per_series: 3\n'
+    );
+    be = await startInProcess([
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+      '-runtime-config.reload-period=100ms',
+    ]);
+  });
+  after(async () => be?.stop());
+
+  test('an override applies to its tenant only', async () => {
+    const r = await ingest(be.url, tinyPprof(), 'app{k=toolongvalue}', { tenant: 'small' });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { message: string }).message, /max-length-label-value/);
+    assert.equal((await ingest(be.url, tinyPprof(), 'app{k=toolongvalue}', { tenant: 'big' })).status, 200);
+  });
+
+  test('a changed file takes effect within the reload period; a broken one keeps the last good overrides', async () => {
+    writeFileSync(file, 'overrides:\n  small:\n    max_label_value_length: 50\n');
+    const t0 = Date.now();
+    let status = 0;
+    while (Date.now() - t0 < 5000) {
+      status = (await ingest(be.url, tinyPprof(), 'app{k=toolongvalue}', { tenant: 'small' })).status;
+      if (status === 200) {
+        break;
+      }
+      await sleep(50);
+    }
+    assert.equal(status, 200, 'the new override applies');
+    console.log(`# runtime config reloaded in ${Date.now() - t0} ms`);
+    const reloads = be.svc.overrides.reloads;
+    writeFileSync(file, 'overrides:\n  small:\n    max_label_value_lenght: 1\n');
+    await sleep(400);
+    assert.equal(be.svc.overrides.reloads, reloads, 'a file with a misspelt limit is not applied');
+    assert.equal((await ingest(be.url, tinyPprof(), 'app{k=toolongvalue}', { tenant: 'small' })).status, 200);
+  });
+
+  test('a broken runtime config file stops the start-up with a message naming the key', async () => {
+    const bad = join(tmp('bts-rt-'), 'bad.yaml');
+    writeFileSync(bad, 'overrides:\n  t:\n    ingestion_rate_mbb: 1\n');
+    await assert.rejects(
+      startInProcess([`-runtime-config.file=${bad}`]),
+      /overrides\.t: unknown limit "ingestion_rate_mbb" \(did you mean "ingestion_rate_mb"\?\)/
+    );
+    writeFileSync(bad, 'overrides:\n  t:\n    max_query_length: soon\n');
+    await assert.rejects(startInProcess([`-runtime-config.file=${bad}`]), /overrides\.t\.max_query_length/);
+  });
+});
+
+describe('-validation.max-profile-stacktrace-depth truncates deeper stacks, keeping the root side', () => {
+  let be: Running;
+  before(async () => {
+    const file = join(tmp('bts-depth-'), 'o.yaml');
+    writeFileSync(file, 'overrides:\n  shallow:\n    max_profile_stacktrace_depth: 10\n');
+    be = await startInProcess(['-auth.multitenancy-enabled=true', `-runtime-config.file=${file}`]);
+  });
+  after(async () => be?.stop());
+
+  test('default 1000: a 1500-deep stack keeps frames f0..f999; a tenant override of 10 keeps f0..f9', async () => {
+    const body = Buffer.from(deepFolded(1500));
+    const q = { format: 'folded', contentType: 'text/plain' };
+    assert.equal((await ingest(be.url, body, 'deep.cpu', { ...q, tenant: 'normal' })).status, 200);
+    assert.equal((await ingest(be.url, body, 'deep.cpu', { ...q, tenant: 'shallow' })).status, 200);
+    const normal = await flameNames(be.url, 'deep', 'normal');
+    assert.equal(normal.depth, 1000);
+    assert.ok(normal.names.includes('f0') && normal.names.includes('f999'));
+    assert.ok(!normal.names.includes('f1000') && !normal.names.includes('f1499'));
+    const shallow = await flameNames(be.url, 'deep', 'shallow');
+    assert.equal(shallow.depth, 10);
+    assert.deepEqual(
+      shallow.names.filter((n) => n !== 'total').sort(),
+      Array.from({ length: 10 }, (_, i) => `f${i}`).sort()
+    );
+    // a stack within the limit is untouched
+    assert.equal(
+      (await ingest(be.url, Buffer.from(deepFolded(8)), 'flat.cpu', { ...q, tenant: 'shallow' })).status,
+      200
+    );
+    assert.equal((await flameNames(be.url, 'flat', 'shallow')).depth, 8);
+  });
+});
+
+describe('query limits: length, lookback, timeout, concurrency', () => {
+  let be: Running & { store: FaultyStore };
+  const now = Date.now();
+  const select = (extra: Record<string, unknown> = {}, tenant = 't') =>
+    connectJson<{ code?: string; message?: string; flamegraph?: { total?: string } }>(
+      be.url,
+      'SelectMergeStacktraces',
+      { profileTypeID: CPU, labelSelector: '{}', start: Date.now() - 3_600_000, end: Date.now() + 60_000, ...extra },
+      { tenant }
+    );
+  before(async () => {
+    const file = join(tmp('bts-q-'), 'o.yaml');
+    writeFileSync(
+      file,
+      'overrides:\n  patient:\n    query_timeout: 30s\n  queued:\n    query_timeout: 30s\n  short:\n    max_query_length: 1h\n'
+    );
+    be = await startFaulty([
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+      '-querier.query-timeout=300ms',
+      '-querier.max-concurrent=1',
+      '-query-scheduler.max-outstanding-requests-per-tenant=2',
+      '-querier.max-query-lookback=2h',
+    ]);
+    // a few objects per tenant, written by separate requests so that a query reads several
+    for (const tenant of ['t', 'patient', 'short', 'queued']) {
+      for (let i = 0; i < 4; i++) {
+        const body = encodePush([
+          { labels: { __name__: 'process_cpu', service_name: `q${i}` }, samples: [{ raw: tinyPprof() }] },
+        ]);
+        assert.equal((await push(be.url, body, { tenant })).status, 200);
+      }
+    }
+  });
+  after(async () => be?.stop());
+
+  test('max query length (per tenant) is a 400 naming the limit; a range past the lookback selects nothing', async () => {
+    const long = await select({ start: now - 3 * 3_600_000, end: now }, 'short');
+    assert.equal(long.status, 400);
+    assert.match(long.json.message ?? '', /max-query-length/);
+    assert.equal((await select({ start: now - 3 * 3_600_000, end: now }, 't')).status, 200);
+    const old = await select({ start: now - 10 * 3_600_000, end: now - 5 * 3_600_000 }, 't');
+    assert.equal(old.status, 200);
+    assert.equal(Number(old.json.flamegraph?.total ?? 0), 0);
+  });
+
+  test('a query slower than -querier.query-timeout answers 504 deadline_exceeded, on Connect and on render', async () => {
+    be.store.faults.readDelayMs = 400;
+    try {
+      const t0 = Date.now();
+      const r = await select({}, 't');
+      const ms = Date.now() - t0;
+      assert.equal(r.status, 504, JSON.stringify(r.json));
+      assert.equal(r.json.code, 'deadline_exceeded');
+      assert.match(r.json.message ?? '', /query-timeout/);
+      assert.ok(ms < 2000, `answered after ${ms} ms`);
+      const q = new URLSearchParams({ query: `${CPU}{}`, from: 'now-1h', until: 'now' });
+      const render = await fetch(`${be.url}/pyroscope/render?${q}`, { headers: { 'x-scope-orgid': 't' } });
+      assert.equal(render.status, 504);
+      assert.equal(((await render.json()) as { code: string }).code, 'deadline_exceeded');
+      // the tenant with a longer timeout gets its answer
+      const patient = await select({}, 'patient');
+      assert.equal(patient.status, 200, JSON.stringify(patient.json));
+      assert.equal(Number(patient.json.flamegraph?.total), 4);
+      console.log(`# query timeout: 504 after ${ms} ms; ${be.svc.gate.stats.timedOut} timed out`);
+    } finally {
+      be.store.faults.readDelayMs = 0;
+    }
+  });
+
+  test('-querier.max-concurrent=1 queues queries; past the per-tenant bound a query gets 429 with Retry-After', async () => {
+    be.store.faults.readDelayMs = 150;
+    // wait for the slow queries of the previous test to let go of the slot
+    for (let i = 0; i < 100 && (be.svc.gate as unknown as { running: number }).running > 0; i++) {
+      await sleep(50);
+    }
+    try {
+      const queued0 = be.svc.gate.stats.queued;
+      const patient = () => select({}, 'queued');
+      const results = await Promise.all([patient(), patient(), patient(), patient(), patient()]);
+      const statuses = results.map((r) => r.status).sort();
+      // one runs, two wait, the other two are refused at once
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429], JSON.stringify(results.map((r) => r.json)));
+      const refused = results.find((r) => r.status === 429)!;
+      assert.equal(refused.json.code, 'resource_exhausted');
+      assert.match(refused.json.message ?? '', /max-outstanding-requests-per-tenant/);
+      assert.equal(be.svc.gate.stats.queued - queued0, 2);
+      for (const r of results.filter((x) => x.status === 200)) {
+        assert.equal(Number(r.json.flamegraph?.total), 4, 'queued queries answer in full');
+      }
+      // Retry-After on the 429, as a header
+      const all = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          fetch(`${be.url}/querier.v1.QuerierService/LabelNames`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-scope-orgid': 'queued' },
+            body: JSON.stringify({ start: now - 3_600_000, end: now + 60_000 }),
+          })
+        )
+      );
+      const limited = all.find((r) => r.status === 429);
+      assert.ok(limited, `statuses ${all.map((r) => r.status)}`);
+      assert.equal(limited.headers.get('retry-after'), '1');
+      await Promise.all(all.map((r) => r.arrayBuffer()));
+    } finally {
+      be.store.faults.readDelayMs = 0;
+    }
+  });
+});
