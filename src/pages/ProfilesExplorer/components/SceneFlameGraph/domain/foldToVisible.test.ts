@@ -70,3 +70,44 @@ describe('fold to visible', () => {
     expect(foldToVisible(empty, 0, 100, subtreeSizes(empty)).visible).toBe(0);
   });
 });
+
+describe('fold to visible on random trees', () => {
+  function randomTree(seed: number, size: number): StackNode {
+    let s = seed;
+    const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const root: StackNode = { name: 'total', self: 0, children: [] };
+    const all = [root];
+    for (let i = 1; i < size; i++) {
+      const parent = all[Math.floor(rnd() ** 2 * all.length)];
+      const child: StackNode = {
+        name: `f${Math.floor(rnd() * 50)}`,
+        self: Math.floor(1 / (rnd() + 0.001)),
+        children: [],
+      };
+      parent.children!.push(child);
+      all.push(child);
+    }
+    return root;
+  }
+
+  it.each([1, 2, 3, 4, 5])('seed %i: frames shown >= minPx, all others counted as folded, at every zoom', (seed) => {
+    const tree = flamebearerToTree(flamebearerFromTree(randomTree(seed, 3000)));
+    const sizes = subtreeSizes(tree);
+    for (const focus of [0, 1, Math.floor(tree.count / 2)]) {
+      const width = 800;
+      const { root, visible } = foldToVisible(tree, focus, width, sizes);
+      let folded = 0;
+      let ancestors = 0;
+      walk(root, (n) => {
+        folded += n.folded;
+        if (n.fade) {
+          ancestors++;
+        } else if (n.i !== focus) {
+          expect((tree.total[n.i] * width) / tree.total[focus]).toBeGreaterThanOrEqual(1);
+        }
+      });
+      expect(visible - ancestors + folded).toBe(sizes[focus]);
+      expect(ancestors).toBe(tree.level[focus]);
+    }
+  });
+});
