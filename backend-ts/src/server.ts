@@ -213,7 +213,18 @@ export async function createService(
     async close() {
       overrides.stop();
       await compactor.stop();
-      await app.close();
+      // In-flight requests are drained; keep-alive connections that fall idle after close began are closed as
+      // they do (Node closes only those idle at the start). A connection still open after the drain bound
+      // (a client that never reads its answer) is cut: its request either got its answer or never will, and
+      // the writer below still stores every batch it holds.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      const bound = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(bound);
+      }
       await writer.close();
     },
   };

@@ -1,6 +1,6 @@
 // A fault-injecting wrapper around a real object store, for tests: delays reads (slow store), fails writes on
 // demand (a disk or network error mid-write), and counts calls, so a test can see a query stop reading.
-import { StoreUnavailableError, type ObjectInfo, type ObjectStore } from '../src/storage/objectStore.js';
+import { NotFoundError, StoreUnavailableError, type ObjectInfo, type ObjectStore } from '../src/storage/objectStore.js';
 
 export interface Faults {
   /** Added to every read (get, getRange, list, listPrefixes), ms. */
@@ -11,7 +11,7 @@ export interface Faults {
 
 export class FaultyStore implements ObjectStore {
   readonly faults: Faults = { readDelayMs: 0, putFailRate: 0 };
-  readonly calls = { get: 0, getRange: 0, put: 0, putFailed: 0, putFailedAfterWrite: 0, list: 0 };
+  readonly calls = { get: 0, getRange: 0, put: 0, putFailed: 0, putFailedAfterWrite: 0, list: 0, listPrefixes: 0 };
   private seed = 12345;
 
   constructor(private readonly inner: ObjectStore) {}
@@ -73,11 +73,76 @@ export class FaultyStore implements ObjectStore {
   }
 
   async listPrefixes(prefix: string): Promise<string[]> {
+    this.calls.listPrefixes++;
     await this.delay();
     return this.inner.listPrefixes(prefix);
   }
 
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
+  }
+}
+
+/** An object store in memory, for tests that need many objects quickly (no fsync). */
+export class MemoryStore implements ObjectStore {
+  readonly kind = 'filesystem';
+  private readonly objects = new Map<string, Buffer>();
+  private version = 0;
+  private readonly versions = new Map<string, string>();
+
+  async init(): Promise<void> {}
+
+  async put(
+    key: string,
+    data: Uint8Array,
+    opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
+  ): Promise<void> {
+    if (opts.ifAbsent && this.objects.has(key)) {
+      throw new StoreUnavailableError(`object ${key} already exists`);
+    }
+    this.objects.set(key, Buffer.from(data));
+    this.versions.set(key, String(++this.version));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const b = this.objects.get(key);
+    if (!b) {
+      throw new NotFoundError(`object ${key} not found`);
+    }
+    return b;
+  }
+
+  async getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
+    const b = this.objects.get(key);
+    return b ? { data: b, version: this.versions.get(key)! } : null;
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    return (await this.get(key)).subarray(offset, offset + length);
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    return [...this.objects]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([key, b]) => ({ key, size: b.length }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const out = new Set<string>();
+    for (const k of this.objects.keys()) {
+      if (k.startsWith(prefix)) {
+        const rest = k.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash > 0) {
+          out.add(rest.slice(0, slash));
+        }
+      }
+    }
+    return [...out].sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
   }
 }

@@ -16,14 +16,20 @@ export interface AzureOptions {
   containerName: string;
   endpointSuffix: string;
   maxRetries: number;
-  /** Per-call timeout in ms. */
+  /**
+   * Per-call timeout in ms (default 10 s): a hung store (network partition, a stopped Azurite) fails the call
+   * with StoreUnavailableError, so ingest answers 503 before agents give up on their side (Alloy: 10 s).
+   */
   timeoutMs?: number;
+  /** Timeout of whole-object reads (default 60 s): blocks can be large, and only queries wait for them. */
+  readTimeoutMs?: number;
 }
 
 export class AzureStore implements ObjectStore {
   readonly kind = 'azure';
   private readonly container: ContainerClient;
   private readonly timeoutMs: number;
+  private readonly readTimeoutMs: number;
 
   constructor(private readonly opts: AzureOptions) {
     const retryOptions = { maxTries: Math.max(1, opts.maxRetries + 1) };
@@ -41,7 +47,8 @@ export class AzureStore implements ObjectStore {
       svc = new BlobServiceClient(`https://${opts.accountName}.${opts.endpointSuffix}`, cred, { retryOptions });
     }
     this.container = svc.getContainerClient(opts.containerName);
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.readTimeoutMs = opts.readTimeoutMs ?? 60_000;
   }
 
   private signal(): AbortSignal {
@@ -93,7 +100,9 @@ export class AzureStore implements ObjectStore {
 
   async get(key: string): Promise<Buffer> {
     try {
-      return await this.container.getBlobClient(key).downloadToBuffer(0, undefined, { abortSignal: this.signal() });
+      return await this.container
+        .getBlobClient(key)
+        .downloadToBuffer(0, undefined, { abortSignal: AbortSignal.timeout(this.readTimeoutMs) });
     } catch (e) {
       throw this.wrap(`reading ${key}`, e);
     }
