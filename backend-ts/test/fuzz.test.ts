@@ -30,7 +30,9 @@ import { FIXTURES, HAVE_FIXTURES, startInProcess, type Running } from './helpers
 import { CPU, encodePush, tinyPprof } from './wire.js';
 
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1));
-const runs = (n: number) => Math.round(n * SCALE);
+/** Parser-level properties run in-process and cheap: twice the listed count; HTTP ones use httpRuns. */
+const runs = (n: number) => Math.round(n * 2 * SCALE);
+const httpRuns = (n: number) => Math.round(n * SCALE);
 /** A fixed seed in `npm test` (reproducible); the long run explores new inputs every time (the seed is printed). */
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : SCALE > 1 ? Date.now() % 2 ** 31 : 20250101;
 /** One parse of an input of a few KB must never take this long: a hang or a super-linear blow-up. */
@@ -675,7 +677,7 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
         body,
         async (path, b) => send(path, b, { 'content-type': 'application/json' })
       ),
-      { numRuns: runs(500), seed: SEED + 80 }
+      { numRuns: httpRuns(500), seed: SEED + 80 }
     );
   });
 
@@ -690,13 +692,13 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
           ...(gz ? { 'content-encoding': 'gzip' } : {}),
         })
       ),
-      { numRuns: runs(300), seed: SEED + 81 }
+      { numRuns: httpRuns(300), seed: SEED + 81 }
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...QUERIER), fc.uint8Array({ maxLength: 120 }), async (m, b) =>
         send(`/querier.v1.QuerierService/${m}`, b, { 'content-type': 'application/proto' })
       ),
-      { numRuns: runs(300), seed: SEED + 82 }
+      { numRuns: httpRuns(300), seed: SEED + 82 }
     );
   });
 
@@ -723,7 +725,7 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
       fc.asyncProperty(q, body, ctype, async (params, b, ct) =>
         send(`/ingest?${new URLSearchParams(params)}`, b, { 'content-type': ct })
       ),
-      { numRuns: runs(300), seed: SEED + 83 }
+      { numRuns: httpRuns(300), seed: SEED + 83 }
     );
   });
 });
