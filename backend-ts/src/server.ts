@@ -1,6 +1,7 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -83,6 +84,26 @@ export async function createService(
   registerFormats(ingester);
   const querier = new Querier(reader, limitsFor);
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
+  // what the limits did, read from their own counters when /metrics is scraped
+  new Gauge({
+    name: 'pyroscope_query_gate_queries',
+    help: 'Queries since start by outcome: started, queued (waited for a slot), rejected (429), timedOut (504), cancelled (client gone).',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [outcome, n] of Object.entries(gate.stats)) {
+        this.set({ outcome }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_truncated_stacktraces',
+    help: 'Stacks cut to -validation.max-profile-stacktrace-depth since start.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(ingester.truncatedStacks);
+    },
+  });
   const settings = new SettingsRepository(store, prefix);
   // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
   const compactor = new Compactor(store, reader, {

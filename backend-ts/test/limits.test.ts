@@ -134,6 +134,7 @@ describe('-validation.max-profile-stacktrace-depth truncates deeper stacks, keep
       200
     );
     assert.equal((await flameNames(be.url, 'flat', 'shallow')).depth, 8);
+    assert.match(await (await fetch(`${be.url}/metrics`)).text(), /pyroscope_truncated_stacktraces 2/);
   });
 });
 
@@ -202,6 +203,8 @@ describe('query limits: length, lookback, timeout, concurrency', () => {
       assert.equal(patient.status, 200, JSON.stringify(patient.json));
       assert.equal(Number(patient.json.flamegraph?.total), 4);
       console.log(`# query timeout: 504 after ${ms} ms; ${be.svc.gate.stats.timedOut} timed out`);
+      const metrics = await (await fetch(`${be.url}/metrics`)).text();
+      assert.match(metrics, /pyroscope_query_gate_queries\{outcome="timedOut"\} [1-9]/);
     } finally {
       be.store.faults.readDelayMs = 0;
     }
