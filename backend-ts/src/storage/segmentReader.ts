@@ -40,7 +40,6 @@ export class SegmentReader {
   private readonly metas: LRUCache<string, SegmentMeta>;
   /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
   private readonly loading = new Map<string, Promise<Segment>>();
-  private readonly listing = new Map<string, Promise<SegmentRef[]>>();
   /** Listings of settled hours (tenant + hour), and of each tenant's hour folders, for LISTING_TTL_MS. */
   private readonly hourLists: LRUCache<string, SegmentRef[]>;
   private readonly hourSets: LRUCache<string, number[]>;
@@ -49,7 +48,7 @@ export class SegmentReader {
   constructor(
     private readonly store: ObjectStore,
     private readonly prefix: string,
-    cacheBytes = 256 * 1024 * 1024
+    cacheBytes = 512 * 1024 * 1024
   ) {
     this.segments = new LRUCache<string, Segment>({
       maxSize: cacheBytes,
@@ -146,15 +145,7 @@ export class SegmentReader {
           return Promise.resolve(cached);
         }
       }
-      // concurrent queries (a flame graph and its series) share a listing in flight; hourObjects itself
-      // always lists afresh (the compactor relies on that under its lock)
-      const k = `${tenant}\u0000${h}`;
-      let p = this.listing.get(k);
-      if (!p) {
-        p = this.hourObjects(tenant, h).finally(() => this.listing.delete(k));
-        this.listing.set(k, p);
-      }
-      return p;
+      return this.hourObjects(tenant, h);
     });
     const out: SegmentRef[] = [];
     for (const l of lists) {
@@ -193,34 +184,26 @@ export class SegmentReader {
     return m;
   }
 
-  /**
-   * The decoded object, from the cache or read whole. `cache: false` leaves a newly read object out of the
-   * cache, for a caller that keeps what it needs of it in a smaller form (the querier's segment views).
-   * `size` (from the listing) lets Azure read it in one request: a whole-blob download there asks for the
-   * blob's properties first, a second round trip for every object of a cold query.
-   */
-  async segment(key: string, opts: { cache?: boolean; size?: number } = {}): Promise<Segment> {
+  /** The decoded object, from the cache or read whole. */
+  async segment(key: string): Promise<Segment> {
     const cached = this.segments.get(key);
     if (cached) {
       return cached;
     }
     let p = this.loading.get(key);
     if (!p) {
-      p = this.load(key, opts.cache ?? true, opts.size ?? 0).finally(() => this.loading.delete(key));
+      p = this.load(key).finally(() => this.loading.delete(key));
       this.loading.set(key, p);
     }
     return p;
   }
 
-  private async load(key: string, cache: boolean, size: number): Promise<Segment> {
-    const raw =
-      size > 0 && this.store.kind === 'azure' ? await this.store.getRange(key, 0, size) : await this.store.get(key);
+  private async load(key: string): Promise<Segment> {
+    const raw = await this.store.get(key);
     this.stats.objectsRead++;
     this.stats.bytesRead += raw.length;
     const s = new Segment(key, raw);
-    if (cache) {
-      this.segments.set(key, s);
-    }
+    this.segments.set(key, s);
     this.metas.set(key, s.meta);
     return s;
   }
