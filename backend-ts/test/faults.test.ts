@@ -138,14 +138,16 @@ function clients(url: () => string, prefix: string, ledger: Ledger, pushers = 2)
           () => null
         );
         if (r?.status === 200) {
+          ledger.unknown.delete(svc);
           ledger.acked.add(svc);
           break;
         }
+        // an answer other than 200 may still follow a write (a store failing after writing): until a later
+        // attempt is acknowledged, the sample may be stored, even if the clients stop before re-sending it
+        ledger.unknown.add(svc);
         ledger.reject(r ? String(r.status) : 'connection');
         await r?.arrayBuffer();
         if (!running) {
-          // the last answer was not a 200: for a Push client that re-sends until told, the sample may be stored
-          ledger.unknown.add(svc);
           break;
         }
         await sleep(100);
