@@ -17,6 +17,8 @@ import { RuntimeOverrides } from './limits/overrides.js';
 import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
 import { SettingsRepository } from './query/settings.js';
+import { AdHocProfiles } from './ingest/adhoc.js';
+import { AdHocStore } from './storage/adhoc.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
 import { Compactor } from './storage/compactor.js';
@@ -184,6 +186,7 @@ export async function createService(
   const routes = connectRoutes({
     ...common,
     settings,
+    adhoc: new AdHocProfiles(new AdHocStore(store, prefix)),
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
       metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);

@@ -1,6 +1,7 @@
 // Connect handlers for querier.v1, push.v1 and settings.v1: parse, call ingest/query, encode. Nothing else.
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { AdHocProfileService } from '../gen/adhocprofiles/v1/adhocprofiles_pb.js';
 import { ProfileSchema, type Profile } from '../gen/google/v1/profile_pb.js';
 import { PusherService } from '../gen/push/v1/push_pb.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../gen/querier/v1/querier_pb.js';
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
 import { TimeSeriesAggregationType, type StackTraceSelector } from '../gen/types/v1/types_pb.js';
+import type { AdHocProfiles } from '../ingest/adhoc.js';
 import type { Ingester } from '../ingest/ingester.js';
 import type { QueryGate } from '../limits/queryGate.js';
 import { toDot } from '../model/dot.js';
@@ -22,6 +24,7 @@ import type { Querier, SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../query/pprofOut.js';
 import type { SettingsRepository } from '../query/settings.js';
 import { QueryError } from '../query/errors.js';
+import { adHocHandlers } from './adhoc.js';
 import { toConnectError } from './errors.js';
 import { resolveTenant } from './tenant.js';
 
@@ -29,6 +32,8 @@ export interface ApiDeps {
   ingester: Ingester;
   querier: Querier;
   settings: SettingsRepository;
+  /** adhocprofiles.v1; the service answers unimplemented without it */
+  adhoc?: AdHocProfiles;
   multitenancy: boolean;
   /** Concurrency, queueing and timeout of queries (-querier.max-concurrent, -querier.query-timeout). */
   gate: QueryGate;
@@ -315,6 +320,10 @@ export function connectRoutes(deps: ApiDeps) {
           return { setting: s };
         }),
     });
+
+    if (deps.adhoc) {
+      router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard }));
+    }
   };
 }
 
