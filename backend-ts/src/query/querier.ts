@@ -23,8 +23,10 @@ import {
   type SegmentReader,
   type SegmentRef,
 } from '../storage/segmentReader.js';
-import { CallPaths, SegmentPaths } from './callPaths.js';
+import { LRUCache } from 'lru-cache';
+import { CallPaths } from './callPaths.js';
 import { QueryError } from './errors.js';
+import { SegmentView } from './segmentView.js';
 
 /**
  * An hour is settled this long after reject-older-than has passed its end (as the compactor waits, see
@@ -97,16 +99,41 @@ function parseSelectorOrThrow(sel: string): Matcher[] {
   }
 }
 
+/** Default bound of the cache of segment views (segmentView.ts): a day of 15 s segments takes ~25 MiB. */
+const VIEW_CACHE_BYTES = 256 * 1024 * 1024;
+
 export interface QuerierOptions {
   /** Memory bound of the call path table shared by every flame graph query. */
   callPathBytes?: number;
+  /** Memory bound of the cache of segment views. */
+  viewCacheBytes?: number;
+}
+
+/** What scan reads of an object: a decoded segment, or a view of it. */
+interface ProfileSource {
+  readonly meta: SegmentMeta;
+  readonly objectBytes: number;
+  readonly profSeries: Int32Array;
+  readonly profTime: Float64Array;
+  readonly profId: Int32Array;
+  readonly profSampleOffsets: Int32Array;
+  string(id: number): string;
+  spanOf(s: number): number;
+}
+
+/** How scan gets an object's meta without I/O when it can, and the object itself. */
+interface SourceOf<T extends ProfileSource> {
+  cachedMeta(key: string): SegmentMeta | undefined;
+  open(ref: SegmentRef): Promise<T>;
 }
 
 export class Querier {
   private paths = new CallPaths();
-  /** Each cached segment's index into the current path table; dies with the segment. */
-  private readonly segmentPaths = new WeakMap<Segment, SegmentPaths>();
   private readonly callPathBytes: number;
+  private readonly views: LRUCache<string, SegmentView>;
+  private readonly viewLoading = new Map<string, Promise<SegmentView>>();
+  /** Full segments from the reader's cache (pprof output needs every symbol). */
+  private readonly segmentSource: SourceOf<Segment>;
 
   constructor(
     private readonly reader: SegmentReader,
@@ -115,6 +142,54 @@ export class Querier {
     opts: QuerierOptions = {}
   ) {
     this.callPathBytes = opts.callPathBytes ?? CALL_PATH_BYTES;
+    this.views = new LRUCache<string, SegmentView>({
+      maxSize: opts.viewCacheBytes ?? VIEW_CACHE_BYTES,
+      sizeCalculation: (v) => Math.max(1, v.byteSize),
+    });
+    this.segmentSource = {
+      cachedMeta: (k) => reader.cachedMeta(k),
+      open: (ref) => reader.segment(ref.key, { size: ref.size }),
+    };
+  }
+
+  /** Views of segments resolved against `paths` (flame graphs, series, analysis). */
+  private viewSource(paths: CallPaths): SourceOf<SegmentView> {
+    return {
+      cachedMeta: (k) => this.views.peek(k)?.meta ?? this.reader.cachedMeta(k),
+      open: (ref) => this.view(ref, paths),
+    };
+  }
+
+  /**
+   * The view of an object for `paths`: cached, being built for another query, or built from the object read
+   * without caching it (the view holds what queries need of it in a fraction of the bytes).
+   */
+  private async view(ref: SegmentRef, paths: CallPaths): Promise<SegmentView> {
+    const key = ref.key;
+    const cached = this.views.get(key);
+    if (cached && cached.paths === paths) {
+      return cached;
+    }
+    const pending = this.viewLoading.get(key);
+    if (pending) {
+      const v = await pending;
+      if (v.paths === paths) {
+        return v;
+      }
+    }
+    const building = this.reader
+      .segment(key, { cache: false, size: ref.size })
+      .then((seg) => new SegmentView(seg, paths));
+    this.viewLoading.set(key, building);
+    try {
+      const v = await building;
+      this.views.set(key, v);
+      return v;
+    } finally {
+      if (this.viewLoading.get(key) === building) {
+        this.viewLoading.delete(key);
+      }
+    }
   }
 
   /** Pyroscope's defaults: start=end=0 means the last hour. */
@@ -265,10 +340,11 @@ export class Querier {
    * Visits every selected profile: calls visit(segment, profile index, selected-sample filter).
    * Returns the stats of what was read. anyType selects every profile type (AnalyzeQuery without one).
    */
-  private async scan(
+  private async scan<T extends ProfileSource>(
     tenant: string,
     p: SelectParams,
-    visit: (seg: Segment, prof: number, sampleOk: ((s: number) => boolean) | null, seriesLabels: LabelSet) => void,
+    source: SourceOf<T>,
+    visit: (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, seriesLabels: LabelSet) => void,
     anyType = false
   ): Promise<QueryStats> {
     const r = this.checkLimits(tenant, this.normalizeRange(p));
@@ -303,11 +379,11 @@ export class Querier {
       return any ? wanted : null;
     };
     // the header first (a range read, or the cache): an object without wanted series is not read further
-    type Loaded = { seg: Segment; wanted: Int8Array } | null;
+    type Loaded = { seg: T; wanted: Int8Array } | null;
     const load = async (ref: SegmentRef): Promise<Loaded> => {
       p.signal?.throwIfAborted();
-      const wanted = wantedOf(await this.reader.meta(ref.key));
-      return wanted ? { seg: await this.reader.segment(ref.key), wanted } : null;
+      const wanted = wantedOf(source.cachedMeta(ref.key) ?? (await this.reader.meta(ref.key)));
+      return wanted ? { seg: await source.open(ref), wanted } : null;
     };
     // An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
     // from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
@@ -325,24 +401,24 @@ export class Querier {
     const spans = p.spans && p.spans.length > 0 ? new Set(p.spans) : null;
     const seenIds = new Set<string>();
     const seenSeries = new Set<string>();
-    const visitSegment = (seg: Segment, wanted: Int8Array): void => {
+    const visitSegment = (seg: T, wanted: Int8Array): void => {
       const meta = seg.meta;
       stats.objectsRead++;
-      stats.bytesRead += seg.byteSize;
+      stats.bytesRead += seg.objectBytes;
       let spanOk: ((s: number) => boolean) | null = null;
       if (spans) {
-        const memo = new Int8Array(seg.stringCount);
+        const memo = new Map<number, boolean>();
         spanOk = (s: number) => {
-          const id = seg.sampleSpan[s];
+          const id = seg.spanOf(s);
           if (id === 0) {
             return false;
           }
-          let m = memo[id];
-          if (m === 0) {
-            m = spans.has(seg.string(id)) ? 1 : -1;
-            memo[id] = m;
+          let m = memo.get(id);
+          if (m === undefined) {
+            m = spans.has(seg.string(id));
+            memo.set(id, m);
           }
-          return m === 1;
+          return m;
         };
       }
       let lastSid = -1;
@@ -421,7 +497,7 @@ export class Querier {
       }
       touched = [];
     };
-    const stats = await this.scan(tenant, p, (seg, prof, ok) => {
+    const stats = await this.scan(tenant, p, this.segmentSource, (seg, prof, ok) => {
       if (seg !== cur) {
         flush();
         cur = seg;
@@ -454,16 +530,6 @@ export class Querier {
     return this.paths;
   }
 
-  /** The index of a segment into `paths`, built on first use and kept as long as the segment stays cached. */
-  private segmentPathsOf(seg: Segment, paths: CallPaths): SegmentPaths {
-    let sp = this.segmentPaths.get(seg);
-    if (!sp || sp.paths !== paths) {
-      sp = new SegmentPaths(seg, paths);
-      this.segmentPaths.set(seg, sp);
-    }
-    return sp;
-  }
-
   /** The merged call tree by function name (flame graphs, TREE, DOT, diffs). */
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
     const paths = this.callPaths();
@@ -471,26 +537,14 @@ export class Querier {
     let acc = new Float64Array(Math.max(1024, paths.size));
     let seen = new Uint8Array(acc.length);
     const touched: number[] = [];
-    let cur: Segment | null = null;
-    let sp: SegmentPaths | null = null;
-    const stats = await this.scan(tenant, p, (seg, prof, ok) => {
-      if (seg !== cur) {
-        cur = seg;
-        sp = this.segmentPathsOf(seg, paths);
-      }
-      const index = sp as SegmentPaths;
-      const stackPath = index.stackPath;
-      const sampleStack = seg.sampleStack;
-      const sampleValue = seg.sampleValue;
-      for (let s = seg.profSampleOffsets[prof], end = seg.profSampleOffsets[prof + 1]; s < end; s++) {
+    const stats = await this.scan(tenant, p, this.viewSource(paths), (view, prof, ok) => {
+      const samplePath = view.samplePath;
+      const sampleValue = view.sampleValue;
+      for (let s = view.profSampleOffsets[prof], end = view.profSampleOffsets[prof + 1]; s < end; s++) {
         if (ok && !ok(s)) {
           continue;
         }
-        const st = sampleStack[s];
-        let path = stackPath[st];
-        if (path < 0) {
-          path = index.path(st);
-        }
+        const path = samplePath[s];
         if (path >= acc.length) {
           const n = Math.max(path + 1, acc.length * 2);
           const a = new Float64Array(n);
@@ -639,33 +693,14 @@ export class Querier {
       return g;
     };
     const needSamples = (p.spans && p.spans.length > 0) || (p.callSite && p.callSite.length > 0);
-    const callSiteStacks = new Map<Segment, Int8Array>();
-    const stackOk = (seg: Segment, st: number): boolean => {
-      if (!p.callSite || p.callSite.length === 0) {
-        return true;
-      }
-      let memo = callSiteStacks.get(seg);
-      if (!memo) {
-        memo = new Int8Array(seg.stackOffsets.length - 1);
-        callSiteStacks.set(seg, memo);
-      }
-      if (memo[st] === 0) {
-        const to = seg.stackOffsets[st + 1];
-        const from = seg.stackOffsets[st];
-        let ok = to - from >= p.callSite.length;
-        for (let i = 0; ok && i < p.callSite.length; i++) {
-          ok = seg.string(seg.fnName[seg.frameFn[seg.stackFrames[to - 1 - i]]]) === p.callSite[i];
-        }
-        memo[st] = ok ? 1 : -1;
-      }
-      return memo[st] === 1;
-    };
-    const stats = await this.scan(tenant, p, (seg, prof, ok, labels) => {
+    const paths = this.callPaths();
+    const onSite = underCallSite(paths, p.callSite);
+    const stats = await this.scan(tenant, p, this.viewSource(paths), (seg, prof, ok, labels) => {
       let value = seg.profTotal[prof];
       if (needSamples) {
         value = 0;
         for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
-          if ((ok && !ok(s)) || !stackOk(seg, seg.sampleStack[s])) {
+          if ((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) {
             continue;
           }
           value += seg.sampleValue[s];
@@ -707,7 +742,49 @@ export class Querier {
   async analyze(tenant: string, p: SelectParams): Promise<QueryStats & { bytesInRange: number }> {
     const r = this.normalizeRange(p);
     const refs = await this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
-    const stats = await this.scan(tenant, p, () => {}, p.profileType === '');
+    const stats = await this.scan(tenant, p, this.viewSource(this.callPaths()), () => {}, p.profileType === '');
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
+}
+
+/**
+ * A test of whether a call path lies under the call site (function names root first), or null without one. A
+ * path's ancestors have smaller ids, so the walk up stops as soon as it passes the site's id. The site is
+ * looked up until it exists: a query's views add paths as it goes, and no path exists before its ancestors.
+ */
+function underCallSite(paths: CallPaths, callSite?: string[]): ((path: number) => boolean) | null {
+  if (!callSite || callSite.length === 0) {
+    return null;
+  }
+  let site = -1;
+  const resolve = () => {
+    let q = 0;
+    for (const name of callSite) {
+      const n = paths.findName(name);
+      q = n < 0 ? -1 : paths.find(q, n);
+      if (q < 0) {
+        return -1;
+      }
+    }
+    return q;
+  };
+  const memo = new Map<number, boolean>();
+  return (path) => {
+    if (site < 0) {
+      site = resolve();
+      if (site < 0) {
+        return false;
+      }
+    }
+    let ok = memo.get(path);
+    if (ok === undefined) {
+      let a = path;
+      while (a > site) {
+        a = paths.parent[a];
+      }
+      ok = a === site;
+      memo.set(path, ok);
+    }
+    return ok;
+  };
 }

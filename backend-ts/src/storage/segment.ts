@@ -633,6 +633,16 @@ export class Segment {
     return this.stackOffsets.length - 1;
   }
 
+  /** Size of the object in the store. */
+  get objectBytes(): number {
+    return this.byteSize;
+  }
+
+  /** Span id of sample s as a string id (0 = none). */
+  spanOf(s: number): number {
+    return this.sampleSpan[s];
+  }
+
   /**
    * What a cache holding this segment should count: its bytes, the string cache's slots, and room for the
    * query side's per-segment index (a name id per string and a call path per stack, see query/callPaths.ts).

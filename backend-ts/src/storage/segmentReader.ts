@@ -23,6 +23,11 @@ export interface SegmentRef {
  * this bounds how long retention's deletions can go unseen.
  */
 const LISTING_TTL_MS = 60_000;
+/**
+ * Objects up to this size are read from Azure with one ranged GET of their listed size: a whole-blob download
+ * asks for the blob's properties first, a second round trip for every small segment of a cold query.
+ */
+const RANGED_READ_BYTES = 1 << 20;
 /** More unsettled hours than this in a range: one folder listing finds those that exist, cheaper than probing. */
 const PROBE_HOURS = 4;
 
@@ -48,7 +53,7 @@ export class SegmentReader {
   constructor(
     private readonly store: ObjectStore,
     private readonly prefix: string,
-    cacheBytes = 512 * 1024 * 1024
+    cacheBytes = 256 * 1024 * 1024
   ) {
     this.segments = new LRUCache<string, Segment>({
       maxSize: cacheBytes,
@@ -145,6 +150,8 @@ export class SegmentReader {
           return Promise.resolve(cached);
         }
       }
+      // listed afresh for every query, never joined to a listing already in flight: that one may have started
+      // before a profile another replica acknowledged just before this query began
       return this.hourObjects(tenant, h);
     });
     const out: SegmentRef[] = [];
@@ -184,26 +191,34 @@ export class SegmentReader {
     return m;
   }
 
-  /** The decoded object, from the cache or read whole. */
-  async segment(key: string): Promise<Segment> {
+  /**
+   * The decoded object, from the cache or read whole. `cache: false` leaves a newly read object out of the
+   * cache, for a caller that keeps what it needs of it in a smaller form (the querier's segment views).
+   * `size` (from the listing) lets Azure read a small object in one request (see RANGED_READ_BYTES).
+   */
+  async segment(key: string, opts: { cache?: boolean; size?: number } = {}): Promise<Segment> {
     const cached = this.segments.get(key);
     if (cached) {
       return cached;
     }
     let p = this.loading.get(key);
     if (!p) {
-      p = this.load(key).finally(() => this.loading.delete(key));
+      p = this.load(key, opts.cache ?? true, opts.size ?? 0).finally(() => this.loading.delete(key));
       this.loading.set(key, p);
     }
     return p;
   }
 
-  private async load(key: string): Promise<Segment> {
-    const raw = await this.store.get(key);
+  private async load(key: string, cache: boolean, size: number): Promise<Segment> {
+    // large objects (blocks) keep the whole-object read and its longer timeout (AzureStore.readTimeoutMs)
+    const ranged = size > 0 && size <= RANGED_READ_BYTES && this.store.kind === 'azure';
+    const raw = ranged ? await this.store.getRange(key, 0, size) : await this.store.get(key);
     this.stats.objectsRead++;
     this.stats.bytesRead += raw.length;
     const s = new Segment(key, raw);
-    this.segments.set(key, s);
+    if (cache) {
+      this.segments.set(key, s);
+    }
     this.metas.set(key, s.meta);
     return s;
   }
