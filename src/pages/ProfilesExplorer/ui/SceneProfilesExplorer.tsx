@@ -32,6 +32,7 @@ import { SceneAllServices } from '../components/SceneAllServices/ui/SceneAllServ
 import { SceneProfileTypes } from '../components/SceneProfileTypes/ui/SceneProfileTypes';
 import { SceneLabels } from '../components/SceneLabels/ui/SceneLabels';
 import { SceneFlameGraphView } from '../components/SceneFlameGraph/ui/SceneFlameGraphView';
+import { SceneDiffFlameGraphView } from '../components/SceneDiffFlameGraph/ui/SceneDiffFlameGraphView';
 
 export interface SceneProfilesExplorerState extends SceneObjectState, ExplorerUrlState {
   body?: SceneObject;
@@ -67,6 +68,8 @@ function buildBody(type: ExplorationType): SceneObject | undefined {
       return new SceneLabels();
     case 'flame-graph':
       return new SceneFlameGraphView();
+    case 'diff-flame-graph':
+      return new SceneDiffFlameGraphView();
     default:
       return undefined;
   }

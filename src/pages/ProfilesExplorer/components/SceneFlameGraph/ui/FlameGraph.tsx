@@ -15,6 +15,10 @@ export interface FlameGraphProps {
   tree: FlameTree;
   search?: SearchResult;
   format: ValueFormatter;
+  /** colour of a frame by its tree index (the diff view); name hues otherwise */
+  colorFor?: (i: number) => string;
+  /** tooltip rows of a frame by its tree index, replacing total and self (the diff view) */
+  tooltipRows?: (i: number) => Array<[string, string]>;
   /** reports each (re)fold: frames handed to d3-flame-graph and the JS time of folding and drawing */
   onRender?: (info: RenderInfo) => void;
 }
@@ -36,13 +40,19 @@ type Frame = HierarchyRectangularNode<ViewNode>;
  * their parent before the tree is handed over, and the tree is folded again on every zoom. The chart's own
  * zoom (which keeps every frame in the DOM) is replaced by ours.
  */
-export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) {
+export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRender }: FlameGraphProps) {
   const styles = useStyles2(getStyles);
   const container = useRef<HTMLDivElement>(null);
   const tooltip = useRef<HTMLDivElement>(null);
   const chart = useRef<Chart<ViewNode> | null>(null);
   const searchRef = useRef(search);
   const treeRef = useRef(tree);
+  const colorForRef = useRef(colorFor);
+  const tooltipRowsRef = useRef(tooltipRows);
+  useLayoutEffect(() => {
+    colorForRef.current = colorFor;
+    tooltipRowsRef.current = tooltipRows;
+  });
   const [width, setWidth] = useState(0);
   // Zoom belongs to one tree: new data starts unzoomed.
   const [zoom, setZoom] = useState({ tree, focus: 0 });
@@ -87,7 +97,8 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
         return FOLDED_MATCH_COLOR;
       }
     }
-    return nameColor(d.data.name, d.data.fade);
+    const custom = colorForRef.current;
+    return custom && !d.data.fade ? custom(d.data.i) : nameColor(d.data.name, d.data.fade);
   };
 
   // (Re)fold and draw on data, width or zoom changes; before paint, so a zoom costs one frame, not two.
@@ -101,7 +112,8 @@ export function FlameGraph({ tree, search, format, onRender }: FlameGraphProps) 
     const t1 = performance.now();
     if (!chart.current) {
       const tip = Object.assign(() => {}, {
-        show: (event: MouseEvent, d: Frame) => showTooltip(tooltip.current, el, event, tree, d.data, format),
+        show: (event: MouseEvent, d: Frame) =>
+          showTooltip(tooltip.current, el, event, treeRef.current, d.data, format, tooltipRowsRef.current),
         hide: () => tooltip.current && (tooltip.current.style.display = 'none'),
       }) as FlameGraphTooltip;
       chart.current = flamegraph<ViewNode>()
@@ -191,17 +203,20 @@ function showTooltip(
   event: MouseEvent,
   tree: FlameTree,
   node: ViewNode,
-  format: ValueFormatter
+  format: ValueFormatter,
+  customRows?: (i: number) => Array<[string, string]>
 ) {
   if (!tip) {
     return;
   }
   const i = node.i;
   const rootTotal = tree.total[0] || 1;
-  const rows: Array<[string, string]> = [
-    ['Total', `${format.full(tree.total[i])} · ${((100 * tree.total[i]) / rootTotal).toFixed(2)} %`],
-    ['Self', `${format.full(tree.self[i])} · ${((100 * tree.self[i]) / rootTotal).toFixed(2)} %`],
-  ];
+  const rows: Array<[string, string]> = customRows
+    ? customRows(i)
+    : [
+        ['Total', `${format.full(tree.total[i])} · ${((100 * tree.total[i]) / rootTotal).toFixed(2)} %`],
+        ['Self', `${format.full(tree.self[i])} · ${((100 * tree.self[i]) / rootTotal).toFixed(2)} %`],
+      ];
   if (node.folded) {
     rows.push(['Folded', `${node.folded} narrower frames drawn inside this one`]);
   }

@@ -1,0 +1,346 @@
+import React, { useCallback, useMemo } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2, dateTimeFormat } from '@grafana/data';
+import {
+  AdHocFiltersVariable,
+  SceneComponentProps,
+  SceneObject,
+  SceneObjectBase,
+  SceneObjectState,
+  VariableDependencyConfig,
+  sceneGraph,
+} from '@grafana/scenes';
+import { Alert, LoadingPlaceholder, Stack, useStyles2, useTheme2 } from '@grafana/ui';
+import { parseProfileMetricId, grafanaUnit } from '../../../../../shared/domain/profileMetrics';
+import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
+import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
+import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
+import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+import { FlameGraph } from '../../SceneFlameGraph/ui/FlameGraph';
+import { DiffSide, readSelection, writeSelection } from '../domain/diffRanges';
+import {
+  DIFF_LEGEND,
+  DiffTree,
+  diffColor,
+  diffFlamebearerToTree,
+  formatChange,
+  formatShare,
+  nodeDiff,
+} from '../domain/diffTree';
+import { fetchDiff, fetchSideSeries } from '../infrastructure/diffQueries';
+import { BrushSeriesChart } from './BrushSeriesChart';
+
+type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
+
+interface SideData {
+  points: Array<[number, number]>;
+  loading: boolean;
+  error?: string;
+}
+
+export interface DiffResult {
+  tree: DiffTree;
+  response: RenderResponse;
+  unit: string;
+  profileMetricId: string;
+  serviceName: string;
+  baseline: TimeWindow;
+  comparison: TimeWindow;
+}
+
+interface SceneDiffFlameGraphViewState extends SceneObjectState {
+  baseline: SideData;
+  comparison: SideData;
+  diff?: DiffResult;
+  diffLoading: boolean;
+  diffError?: string;
+}
+
+const FILTERS: Record<DiffSide, string> = { baseline: 'filtersBaseline', comparison: 'filtersComparison' };
+
+/**
+ * Diff flame graph: a baseline and a comparison, each a time series with a drag-selected range and its own
+ * label filters; the backend aligns the two merged profiles (render-diff) and the chart colours the change.
+ */
+export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraphViewState> {
+  protected _variableDependency = new VariableDependencyConfig(this, {
+    variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filtersBaseline', 'filtersComparison'],
+    onReferencedVariableValueChanged: () => this.load(),
+  });
+  private generation = 0;
+
+  constructor() {
+    super({
+      baseline: { points: [], loading: true },
+      comparison: { points: [], loading: true },
+      diffLoading: true,
+    });
+    this.addActivationHandler(() => {
+      this.load();
+      const timeSub = sceneGraph.getTimeRange(this).subscribeToState((s, prev) => {
+        if (s.value !== prev.value) {
+          this.load();
+        }
+      });
+      const explorerSub = this.explorer()?.subscribeToState((s, prev) => {
+        if (s.maxNodes !== prev.maxNodes || JSON.stringify(s.passthrough) !== JSON.stringify(prev.passthrough)) {
+          this.loadDiff();
+        }
+      });
+      return () => {
+        timeSub.unsubscribe();
+        explorerSub?.unsubscribe();
+      };
+    });
+  }
+
+  explorer(): ExplorerLike | undefined {
+    return this.parent as ExplorerLike | undefined;
+  }
+
+  selection(side: DiffSide): TimeWindow {
+    return readSelection(this.explorer()?.state.passthrough ?? {}, side, getTimeWindow(this));
+  }
+
+  select = (side: DiffSide, selection: TimeWindow) => {
+    const explorer = this.explorer();
+    if (explorer) {
+      explorer.setState({ passthrough: writeSelection(explorer.state.passthrough, side, selection) });
+    }
+  };
+
+  filtersVariable(side: DiffSide): AdHocFiltersVariable | undefined {
+    const v = sceneGraph.lookupVariable(FILTERS[side], this);
+    return v instanceof AdHocFiltersVariable ? v : undefined;
+  }
+
+  private ready(): boolean {
+    return Boolean(getDataSourceUid(this) && getVariableValue(this, 'serviceName'));
+  }
+
+  load() {
+    this.loadSide('baseline');
+    this.loadSide('comparison');
+    this.loadDiff();
+  }
+
+  private async loadSide(side: DiffSide) {
+    if (!this.ready()) {
+      return;
+    }
+    const selector = getServiceSelector(this, FILTERS[side]);
+    const key = `${selector}|${getVariableValue(this, 'profileMetricId')}`;
+    this.setState({ [side]: { ...this.state[side], loading: true, error: undefined } });
+    try {
+      const points = await fetchSideSeries(
+        getDataSourceUid(this),
+        getVariableValue(this, 'profileMetricId'),
+        selector,
+        getTimeWindow(this)
+      );
+      // A newer request for other filters may have finished first.
+      if (key === `${getServiceSelector(this, FILTERS[side])}|${getVariableValue(this, 'profileMetricId')}`) {
+        this.setState({ [side]: { points, loading: false } });
+      }
+    } catch (e) {
+      this.setState({ [side]: { points: [], loading: false, error: String((e as Error).message ?? e) } });
+    }
+  }
+
+  private async loadDiff() {
+    if (!this.ready()) {
+      return;
+    }
+    const generation = ++this.generation;
+    const profileMetricId = getVariableValue(this, 'profileMetricId');
+    const baseline = this.selection('baseline');
+    const comparison = this.selection('comparison');
+    this.setState({ diffLoading: true, diffError: undefined });
+    try {
+      const response = await fetchDiff(
+        getDataSourceUid(this),
+        { profileMetricId, selector: getServiceSelector(this, FILTERS.baseline), selection: baseline },
+        { profileMetricId, selector: getServiceSelector(this, FILTERS.comparison), selection: comparison },
+        this.explorer()?.state.maxNodes ?? DEFAULT_MAX_NODES
+      );
+      if (generation !== this.generation) {
+        return;
+      }
+      const diff: DiffResult = {
+        tree: diffFlamebearerToTree(response.flamebearer),
+        response,
+        unit: grafanaUnit(parseProfileMetricId(profileMetricId).unit),
+        profileMetricId,
+        serviceName: getVariableValue(this, 'serviceName'),
+        baseline,
+        comparison,
+      };
+      this.setState({ diff, diffLoading: false });
+    } catch (e) {
+      if (generation === this.generation) {
+        this.setState({ diffLoading: false, diffError: String((e as Error).message ?? e), diff: undefined });
+      }
+    }
+  }
+
+  static Component = SceneDiffFlameGraphViewRenderer;
+}
+
+function formatRange(w: TimeWindow): string {
+  return `${dateTimeFormat(w.start, { format: 'YYYY-MM-DD HH:mm:ss' })} – ${dateTimeFormat(w.end, {
+    format: 'HH:mm:ss',
+  })}`;
+}
+
+function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDiffFlameGraphView>) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const { baseline, comparison, diff, diffLoading, diffError } = model.useState();
+  const explorer = model.explorer();
+  explorer?.useState();
+  const { value: range } = sceneGraph.getTimeRange(model).useState();
+  const window = useMemo(() => ({ start: range.from.valueOf(), end: range.to.valueOf() }), [range]);
+  const unit = grafanaUnit(parseProfileMetricId(getVariableValue(model, 'profileMetricId')).unit);
+  const format = useMemo(() => valueFormatter(unit), [unit]);
+  const tree = diff?.tree;
+  const colorFor = useCallback((i: number) => (tree ? diffColor(nodeDiff(tree, i)) : ''), [tree]);
+  const tooltipRows = useCallback(
+    (i: number): Array<[string, string]> => {
+      if (!tree) {
+        return [];
+      }
+      const d = nodeDiff(tree, i);
+      return [
+        [
+          'Baseline',
+          `total ${formatShare(d.baseTotalShare)} (${format.short(tree.baseTotal[i])}) · self ${formatShare(
+            d.baseSelfShare
+          )} (${format.short(tree.baseSelf[i])})`,
+        ],
+        [
+          'Comparison',
+          `total ${formatShare(d.compTotalShare)} (${format.short(tree.compTotal[i])}) · self ${formatShare(
+            d.compSelfShare
+          )} (${format.short(tree.compSelf[i])})`,
+        ],
+        [
+          'Change',
+          d.status === 'changed'
+            ? `total ${formatChange(d.totalChange)} · self ${formatChange(d.selfChange)}`
+            : `${formatChange(null, d.status)} in the comparison`,
+        ],
+      ];
+    },
+    [tree, format]
+  );
+  if (!getVariableValue(model, 'serviceName')) {
+    return <LoadingPlaceholder text="Loading services..." />;
+  }
+  const sides: Array<{ side: DiffSide; title: string; data: SideData; color: string }> = [
+    { side: 'baseline', title: 'Baseline', data: baseline, color: theme.visualization.getColorByName('green') },
+    { side: 'comparison', title: 'Comparison', data: comparison, color: theme.visualization.getColorByName('red') },
+  ];
+  return (
+    <div className={styles.container} data-testid="diff-view">
+      <div className={styles.sides}>
+        {sides.map(({ side, title, data, color }) => {
+          const filters = model.filtersVariable(side);
+          const selection = model.selection(side);
+          return (
+            <div key={side} className={styles.side} data-testid={`diff-${side}`}>
+              <div className={styles.sideHeader}>
+                <strong>{title}</strong>
+                <span className={styles.range} data-testid={`diff-${side}-range`}>
+                  {formatRange(selection)}
+                </span>
+              </div>
+              {filters && (
+                <div className={styles.filters} data-testid={`diff-${side}-filters`}>
+                  <filters.Component model={filters} />
+                </div>
+              )}
+              {data.error ? (
+                <Alert title={`Could not load the ${side} series`}>{data.error}</Alert>
+              ) : (
+                <BrushSeriesChart
+                  points={data.points}
+                  window={window}
+                  selection={selection}
+                  onSelect={(s) => model.select(side, s)}
+                  color={color}
+                  formatValue={format.short}
+                  testId={`diff-${side}-chart`}
+                />
+              )}
+            </div>
+          );
+        })}
+      </div>
+      <div className={styles.toolbar}>
+        <div className={styles.legend} data-testid="diff-legend">
+          <span className={styles.muted}>Comparison vs baseline, share of each side&apos;s total:</span>
+          {DIFF_LEGEND.map((l) => (
+            <span key={l.label} className={styles.legendItem}>
+              <span className={styles.swatch} style={{ background: l.color }} />
+              {l.label}
+            </span>
+          ))}
+        </div>
+        {tree && (
+          <Stack gap={2}>
+            <span className={styles.muted} data-testid="diff-baseline-total" data-value={tree.baseRoot}>
+              Baseline {format.full(tree.baseRoot)}
+            </span>
+            <span className={styles.muted} data-testid="diff-comparison-total" data-value={tree.compRoot}>
+              Comparison {format.full(tree.compRoot)}
+            </span>
+          </Stack>
+        )}
+      </div>
+      {diffError ? (
+        <Alert title="Could not load the diff">{diffError}</Alert>
+      ) : !tree || (diffLoading && !tree) ? (
+        <LoadingPlaceholder text="Loading diff flame graph..." />
+      ) : tree.count <= 1 ? (
+        <Alert severity="info" title="No data">
+          Neither selection has profiles for this service and profile type.
+        </Alert>
+      ) : (
+        <FlameGraph tree={tree} format={format} colorFor={colorFor} tooltipRows={tooltipRows} />
+      )}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
+  sides: css({
+    display: 'grid',
+    gridTemplateColumns: '1fr 1fr',
+    gap: theme.spacing(2),
+    '@media (max-width: 1000px)': { gridTemplateColumns: '1fr' },
+  }),
+  side: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+    padding: theme.spacing(1),
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    minWidth: 0,
+  }),
+  sideHeader: css({ display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1) }),
+  range: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  filters: css({ minHeight: 32 }),
+  toolbar: css({ display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) }),
+  legend: css({ display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: theme.spacing(1) }),
+  legendItem: css({
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: 4,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  swatch: css({ display: 'inline-block', width: 14, height: 12, borderRadius: 2 }),
+  muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+});

@@ -1,0 +1,125 @@
+import { Page, TestInfo, expect, test } from '@playwright/test';
+import { Running, startBackend, startHarness } from './support/stack';
+import { CPU, Regression, SERVICE, ingestRegression } from './support/regression';
+
+// Its own backend with the generated regression only, so the other specs' service counts stay as they are.
+let backend: Running & { dataDir: string };
+let harness: Running;
+let reg: Regression;
+let range: { from: number; to: number };
+
+test.beforeAll(async () => {
+  backend = await startBackend();
+  reg = await ingestRegression(backend.url);
+  harness = await startHarness(backend.url);
+  range = { from: reg.baseline.start - 5 * 60_000, to: reg.comparison.end + 5 * 60_000 };
+});
+test.afterAll(() => {
+  harness?.stop();
+  backend?.stop();
+});
+
+let problems: string[] = [];
+test.beforeEach(({ page }) => {
+  problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') {
+      problems.push(`console.error: ${m.text()}`);
+    }
+  });
+});
+test.afterEach(() => {
+  expect(problems, 'console errors and page errors').toEqual([]);
+});
+
+async function shot(page: Page, info: TestInfo, name: string) {
+  const path = info.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await info.attach(name, { path, contentType: 'image/png' });
+}
+
+function diffUrl(params: Record<string, string | number>) {
+  const q = new URLSearchParams({
+    explorationType: 'diff-flame-graph',
+    from: String(range.from),
+    to: String(range.to),
+    'var-dataSource': 'pyroscope',
+    'var-serviceName': SERVICE,
+    'var-profileMetricId': CPU,
+  });
+  for (const [k, v] of Object.entries(params)) {
+    q.set(k, String(v));
+  }
+  return `${harness.url}/a/grafana-pyroscope-app/explore?${q}`;
+}
+
+const frame = (page: Page, name: string) => page.locator(`[data-testid="flamegraph"] g.frame[name="${name}"]`).first();
+const rgb = (s: string | null) => (s?.match(/\d+/g) ?? []).map(Number);
+
+/** Drags across a side's chart from one time to another (the chart maps the time range onto its plot area). */
+async function brush(page: Page, side: 'baseline' | 'comparison', start: number, end: number) {
+  const overlay = page.getByTestId(`diff-${side}-chart-brush`).locator('rect.overlay');
+  await expect(overlay).toBeVisible();
+  const box = (await overlay.boundingBox())!;
+  const px = (t: number) => box.x + ((t - range.from) / (range.to - range.from)) * box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(px(start), y);
+  await page.mouse.down();
+  await page.mouse.move((px(start) + px(end)) / 2, y, { steps: 4 });
+  await page.mouse.move(px(end), y, { steps: 4 });
+  await page.mouse.up();
+}
+
+async function changeRow(page: Page, name: string) {
+  await frame(page, name).hover();
+  return page.getByTestId('flamegraph-tooltip').locator('[data-row="change"]');
+}
+
+test('diff over a known regression: the doubled leaf is red +100 %, the halved one green −50 %', async ({
+  page,
+}, info) => {
+  await page.goto(diffUrl({}));
+  await expect(page.getByTestId('diff-view')).toBeVisible();
+  // Ranges picked by dragging on each side's series.
+  await brush(page, 'baseline', reg.baseline.start, reg.baseline.end);
+  await expect.poll(() => new URL(page.url()).searchParams.get('diffFrom')).not.toBeNull();
+  await brush(page, 'comparison', reg.comparison.start, reg.comparison.end);
+  await expect.poll(() => new URL(page.url()).searchParams.get('diffFrom-2')).not.toBeNull();
+  const u = new URL(page.url()).searchParams;
+  expect(Math.abs(Number(u.get('diffFrom')) - reg.baseline.start)).toBeLessThan(60_000);
+  expect(Math.abs(Number(u.get('diffTo-2')) - reg.comparison.end)).toBeLessThan(60_000);
+  // Each side holds all of its profiles: equal roots.
+  await expect(page.getByTestId('diff-baseline-total')).toHaveAttribute('data-value', String(reg.sideTotal));
+  await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', String(reg.sideTotal));
+  await expect(page.getByTestId('diff-legend')).toContainText('new');
+
+  await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total +100.00 % · self +100.00 %');
+  const tip = page.getByTestId('flamegraph-tooltip');
+  await expect(tip.locator('[data-row="baseline"]')).toContainText('total 16.67 %');
+  await expect(tip.locator('[data-row="comparison"]')).toContainText('total 33.33 %');
+  const [r1, g1, b1] = rgb(await frame(page, 'convertCurrency').locator('rect').getAttribute('fill'));
+  expect(r1).toBeGreaterThan(g1 + 100);
+  expect(r1).toBeGreaterThan(b1 + 100);
+
+  await expect(await changeRow(page, 'sendToPostProcessor')).toHaveText('Change: total -50.00 % · self -50.00 %');
+  const [r2, g2] = rgb(await frame(page, 'sendToPostProcessor').locator('rect').getAttribute('fill'));
+  expect(g2).toBeGreaterThan(r2 + 40);
+
+  await expect(await changeRow(page, 'handleCheckout')).toHaveText('Change: total ±0.00 % · self n/a');
+  expect(await frame(page, 'handleCheckout').locator('rect').getAttribute('fill')).toBe('rgb(176, 176, 176)');
+  await shot(page, info, 'diff-regression');
+});
+
+test('a range against itself shows no red or green', async ({ page }, info) => {
+  const r = reg.comparison;
+  await page.goto(diffUrl({ diffFrom: r.start, diffTo: r.end, 'diffFrom-2': r.start, 'diffTo-2': r.end }));
+  await expect(frame(page, 'convertCurrency')).toBeVisible();
+  const fills = await page
+    .locator('[data-testid="flamegraph"] g.frame rect')
+    .evaluateAll((rects) => rects.map((e) => e.getAttribute('fill')));
+  expect(fills.length).toBeGreaterThanOrEqual(6);
+  expect(new Set(fills)).toEqual(new Set(['rgb(176, 176, 176)']));
+  await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total ±0.00 % · self ±0.00 %');
+  await shot(page, info, 'diff-same-range');
+});
