@@ -4,6 +4,7 @@ import { initPluginTranslations } from '@grafana/i18n';
 import { loadResources } from '@grafana/scenes';
 import { LoadingPlaceholder } from '@grafana/ui';
 import { PLUGIN_ID } from './constants';
+import { PROFILES_LINK } from './extensions/profilesLinkConfig';
 
 await initPluginTranslations(PLUGIN_ID, [loadResources]);
 
@@ -15,4 +16,4 @@ const App = (props: AppRootProps) => (
   </Suspense>
 );
 
-export const plugin = new AppPlugin<{}>().setRootPage(App);
+export const plugin = new AppPlugin<{}>().setRootPage(App).addLink(PROFILES_LINK);
