@@ -35,7 +35,9 @@ if (!existsSync(moduleJs) || statSync(moduleJs).mtimeMs < sourcesTime) {
   console.log('e2e: building the plugin (dist/ is missing or older than src/)...');
   execSync('npm run build:plugin --silent', { cwd: ROOT, stdio: 'inherit' });
 }
-if (!existsSync(join(ROOT, 'backend-ts/dist/main.js'))) {
-  console.log('e2e: building backend-ts...');
+const mainJs = join(ROOT, 'backend-ts/dist/main.js');
+const backendTime = Math.max(newest(join(ROOT, 'backend-ts/src')), newest(join(ROOT, 'backend-ts/proto')));
+if (!existsSync(mainJs) || statSync(mainJs).mtimeMs < backendTime) {
+  console.log('e2e: building backend-ts (dist/ is missing or older than src/)...');
   execSync('npm run build -w backend-ts --silent', { cwd: ROOT, stdio: 'inherit' });
 }

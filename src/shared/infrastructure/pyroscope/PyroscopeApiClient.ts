@@ -2,6 +2,7 @@ import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 import {
   NamesResponse,
+  PprofJson,
   ProfileStatsResponse,
   RenderResponse,
   SelectMergeSpanProfileResponse,
@@ -88,6 +89,22 @@ export class PyroscopeApiClient {
       start: p.start,
       end: p.end,
       ...(p.maxNodes ? { maxNodes: p.maxNodes } : {}),
+    });
+  }
+
+  /**
+   * The merged pprof of a selection; with a call site (function names, root first) only the stacks that begin
+   * with it. Unlimited nodes: the answer feeds exact per-line numbers.
+   */
+  selectMergeProfile(
+    p: TimeWindow & { profileTypeID: string; labelSelector: string; callSite?: string[] }
+  ): Promise<PprofJson> {
+    return this.connect('querier.v1.QuerierService', 'SelectMergeProfile', {
+      profileTypeID: p.profileTypeID,
+      labelSelector: p.labelSelector,
+      start: p.start,
+      end: p.end,
+      ...(p.callSite?.length ? { stackTraceSelector: { callSite: p.callSite.map((name) => ({ name })) } } : {}),
     });
   }
 

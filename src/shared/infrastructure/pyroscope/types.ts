@@ -59,3 +59,12 @@ export interface ConnectFlameGraph {
 export interface SelectMergeSpanProfileResponse {
   flamegraph?: ConnectFlameGraph;
 }
+
+/** google.v1.Profile (pprof) in Connect JSON: zero values left out, int64 as strings. */
+export interface PprofJson {
+  sampleType?: Array<{ type?: Int64; unit?: Int64 }>;
+  sample?: Array<{ locationId?: Int64[]; value?: Int64[] }>;
+  location?: Array<{ id?: Int64; line?: Array<{ functionId?: Int64; line?: Int64 }> }>;
+  function?: Array<{ id?: Int64; name?: Int64; systemName?: Int64; filename?: Int64; startLine?: Int64 }>;
+  stringTable?: string[];
+}

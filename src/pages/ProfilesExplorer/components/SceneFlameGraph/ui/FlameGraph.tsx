@@ -1,7 +1,7 @@
 import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Button, Stack, useStyles2 } from '@grafana/ui';
+import { Button, ContextMenu, IconName, MenuItem, Stack, useStyles2 } from '@grafana/ui';
 import flamegraph, { FlameGraph as Chart, FlameGraphTooltip } from 'd3-flame-graph';
 import { select } from 'd3-selection';
 import { timerFlush } from 'd3-timer';
@@ -19,8 +19,19 @@ export interface FlameGraphProps {
   colorFor?: (i: number) => string;
   /** tooltip rows of a frame by its tree index, replacing total and self (the diff view) */
   tooltipRows?: (i: number) => Array<[string, string]>;
+  /** actions of the right-click menu of a frame (function details, sandwich) */
+  menuItems?: (frame: { name: string; index: number }) => FrameMenuItem[];
+  /** root at the bottom: callers in a sandwich view */
+  upsideDown?: boolean;
   /** reports each (re)fold: frames handed to d3-flame-graph and the JS time of folding and drawing */
   onRender?: (info: RenderInfo) => void;
+}
+
+export interface FrameMenuItem {
+  label: string;
+  icon: IconName;
+  testId: string;
+  onClick: () => void;
 }
 
 export interface RenderInfo {
@@ -40,7 +51,16 @@ type Frame = HierarchyRectangularNode<ViewNode>;
  * their parent before the tree is handed over, and the tree is folded again on every zoom. The chart's own
  * zoom (which keeps every frame in the DOM) is replaced by ours.
  */
-export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRender }: FlameGraphProps) {
+export function FlameGraph({
+  tree,
+  search,
+  format,
+  colorFor,
+  tooltipRows,
+  menuItems,
+  upsideDown,
+  onRender,
+}: FlameGraphProps) {
   const styles = useStyles2(getStyles);
   const container = useRef<HTMLDivElement>(null);
   const tooltip = useRef<HTMLDivElement>(null);
@@ -53,6 +73,11 @@ export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRend
     colorForRef.current = colorFor;
     tooltipRowsRef.current = tooltipRows;
   });
+  const menuItemsRef = useRef(menuItems);
+  useLayoutEffect(() => {
+    menuItemsRef.current = menuItems;
+  });
+  const [menu, setMenu] = useState<{ x: number; y: number; items: FrameMenuItem[] } | undefined>();
   const [width, setWidth] = useState(0);
   // Zoom belongs to one tree: new data starts unzoomed.
   const [zoom, setZoom] = useState({ tree, focus: 0 });
@@ -78,9 +103,19 @@ export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRend
       }
     };
     el.addEventListener('click', onClick, true);
+    const onMenu = (event: MouseEvent) => {
+      const g = (event.target as Element | null)?.closest('g.frame') as (Element & { __data__?: Frame }) | null;
+      const items = g?.__data__ && menuItemsRef.current?.({ name: g.__data__.data.name, index: g.__data__.data.i });
+      if (items?.length) {
+        event.preventDefault();
+        setMenu({ x: event.clientX, y: event.clientY, items });
+      }
+    };
+    el.addEventListener('contextmenu', onMenu);
     return () => {
       ro.disconnect();
       el.removeEventListener('click', onClick, true);
+      el.removeEventListener('contextmenu', onMenu);
     };
   }, []);
 
@@ -122,7 +157,7 @@ export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRend
         .transitionDuration(0)
         .minFrameSize(0)
         .sort(false)
-        .inverted(true)
+        .inverted(!upsideDown)
         .resetHeightOnZoom(true)
         .tooltip(tip)
         .setColorMapper((d) => colorOf(d as Frame));
@@ -174,6 +209,27 @@ export function FlameGraph({ tree, search, format, colorFor, tooltipRows, onRend
       </Stack>
       <div ref={container} className={styles.chart} data-testid="flamegraph" />
       <div ref={tooltip} className={styles.tooltip} data-testid="flamegraph-tooltip" />
+      {menu && (
+        <ContextMenu
+          x={menu.x}
+          y={menu.y}
+          onClose={() => setMenu(undefined)}
+          renderMenuItems={() =>
+            menu.items.map((item) => (
+              <MenuItem
+                key={item.label}
+                label={item.label}
+                icon={item.icon}
+                testId={item.testId}
+                onClick={() => {
+                  setMenu(undefined);
+                  item.onClick();
+                }}
+              />
+            ))
+          }
+        />
+      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import React, { useMemo } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, LoadingState } from '@grafana/data';
 import {
@@ -10,7 +10,8 @@ import {
   sceneGraph,
 } from '@grafana/scenes';
 import { Alert, Combobox, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
-import { dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree, dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
+import { normalizeSelector } from '../../../../../shared/domain/labelSelector';
 import {
   PROFILE_DATASOURCE,
   ProfileQuery,
@@ -19,7 +20,11 @@ import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { escapeRegExp, searchTree } from '../domain/search';
 import { topFunctions } from '../domain/topFunctions';
 import { valueFormatter } from '../domain/formatValue';
-import { FlameGraph } from './FlameGraph';
+import { FunctionDetailsQuery } from '../components/FunctionDetails/infrastructure/fetchFunctionDetails';
+import { FunctionDetailsDrawer } from '../components/FunctionDetails/ui/FunctionDetailsDrawer';
+import { outermostNodes, pathOf } from '../components/Sandwich/domain/sandwich';
+import { SandwichView } from '../components/Sandwich/ui/SandwichView';
+import { FlameGraph, FrameMenuItem } from './FlameGraph';
 import { TopTable } from './TopTable';
 
 // The server's default is 8,192 and the official app's 16,384; more nodes mean a truer picture of the tail.
@@ -68,6 +73,22 @@ export class SceneFlameGraph extends SceneObjectBase<SceneFlameGraphState> {
     runner.runQueries();
   }
 
+  /** What the function details panel asks for: this selection, narrowed to each call path of the function. */
+  functionDetailsQuery(tree: FlameTree, name: string): FunctionDetailsQuery {
+    const paths = outermostNodes(tree, name).map((n) => pathOf(tree, n));
+    const { from, to } = sceneGraph.getTimeRange(this).state.value;
+    return {
+      dataSourceUid: sceneGraph.interpolate(this, '${dataSource}'),
+      profileMetricId: sceneGraph.interpolate(this, '${profileMetricId}'),
+      labelSelector: normalizeSelector(sceneGraph.interpolate(this, this.state.labelSelector)),
+      start: from.valueOf(),
+      end: to.valueOf(),
+      name,
+      // a path through a node folded into "other" names no real call site: ask for the whole profile then
+      callSites: paths.some((p) => p.includes('other')) ? [] : paths,
+    };
+  }
+
   static Component = SceneFlameGraphRenderer;
 }
 
@@ -83,6 +104,27 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
   const rows = useMemo(() => (tree ? topFunctions(tree) : []), [tree]);
   const search = useMemo(() => (tree ? searchTree(tree, searchText) : undefined), [tree, searchText]);
   const exact = searchText.match(/^\^(.*)\$$/)?.[1]?.replace(/\\(.)/g, '$1');
+  const [details, setDetails] = useState<FunctionDetailsQuery>();
+  const [sandwich, setSandwich] = useState<string>();
+  const menuItems =
+    (withRoot: boolean) =>
+    (frame: { name: string; index: number }): FrameMenuItem[] =>
+      !tree || (frame.index === 0 && !withRoot)
+        ? []
+        : [
+            {
+              label: 'Function details',
+              icon: 'info-circle',
+              testId: 'menu-function-details',
+              onClick: () => setDetails(model.functionDetailsQuery(tree, frame.name)),
+            },
+            {
+              label: 'Sandwich view',
+              icon: 'gf-layout-simple',
+              testId: 'menu-sandwich',
+              onClick: () => setSandwich(frame.name),
+            },
+          ];
   if (data?.state === LoadingState.Error) {
     return <Alert title="Could not load the flame graph">{data.errors?.[0]?.message}</Alert>;
   }
@@ -136,13 +178,25 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
               format={format}
               selected={exact}
               onSelect={(name) => explorer?.setState({ searchText: name ? `^${escapeRegExp(name)}$` : '' })}
+              onSandwich={setSandwich}
             />
           </div>
           <div className={styles.graph}>
-            <FlameGraph tree={tree} search={search} format={format} />
+            {sandwich ? (
+              <SandwichView
+                tree={tree}
+                name={sandwich}
+                format={format}
+                onClose={() => setSandwich(undefined)}
+                menuItems={menuItems(true)}
+              />
+            ) : (
+              <FlameGraph tree={tree} search={search} format={format} menuItems={menuItems(false)} />
+            )}
           </div>
         </div>
       )}
+      {details && <FunctionDetailsDrawer query={details} format={format} onClose={() => setDetails(undefined)} />}
     </div>
   );
 }

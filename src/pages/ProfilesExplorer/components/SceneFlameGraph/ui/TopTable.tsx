@@ -1,7 +1,7 @@
 import React, { useMemo, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Icon, useStyles2 } from '@grafana/ui';
+import { Icon, IconButton, useStyles2 } from '@grafana/ui';
 import { TopFunction } from '../domain/topFunctions';
 import { ValueFormatter } from '../domain/formatValue';
 
@@ -13,10 +13,12 @@ export interface TopTableProps {
   format: ValueFormatter;
   selected?: string;
   onSelect: (name: string | undefined) => void;
+  /** opens the sandwich view (callers and callees) of a function */
+  onSandwich?: (name: string) => void;
   limit?: number;
 }
 
-export function TopTable({ rows, rootTotal, format, selected, onSelect, limit = 200 }: TopTableProps) {
+export function TopTable({ rows, rootTotal, format, selected, onSelect, onSandwich, limit = 200 }: TopTableProps) {
   const styles = useStyles2(getStyles);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'self', desc: true });
   const sorted = useMemo(() => {
@@ -59,6 +61,19 @@ export function TopTable({ rows, rootTotal, format, selected, onSelect, limit = 
               data-testid="top-table-row"
             >
               <td className={styles.name} title={r.name} data-col="name">
+                {onSandwich && (
+                  <IconButton
+                    name="gf-layout-simple"
+                    size="sm"
+                    tooltip="Sandwich view: callers and callees"
+                    className={styles.action}
+                    data-testid="top-table-sandwich"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onSandwich(r.name);
+                    }}
+                  />
+                )}
                 {r.name}
               </td>
               <td className={styles.num} data-col="self" data-value={r.self}>
@@ -110,4 +125,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textOverflow: 'ellipsis',
   }),
   pct: css({ color: theme.colors.text.secondary, marginLeft: theme.spacing(0.5) }),
+  action: css({ marginRight: theme.spacing(0.5), verticalAlign: 'middle' }),
 });

@@ -1,0 +1,125 @@
+import { Page, TestInfo, expect, test } from '@playwright/test';
+import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
+import { callGraph } from './support/callGraph';
+
+// Issue 7's tools: function details, sandwich, favourites, ad hoc profiles, panel types, onboarding, Explore links.
+const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+const harness = () => process.env.E2E_HARNESS_URL!;
+const explore = (q: string) =>
+  `${harness()}/a/grafana-pyroscope-app/explore?from=now-1h&to=now&var-dataSource=pyroscope&${q}`;
+
+let problems: string[] = [];
+test.beforeEach(({ page }) => {
+  problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') {
+      problems.push(`console.error: ${m.text()}`);
+    }
+  });
+});
+test.afterEach(() => {
+  expect(problems, 'console errors and page errors').toEqual([]);
+});
+
+async function shot(page: Page, info: TestInfo, name: string) {
+  const path = info.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await info.attach(name, { path, contentType: 'image/png' });
+}
+
+async function openFlameGraph(page: Page, service: string, profileMetricId: string) {
+  await page.goto(
+    explore(`explorationType=flame-graph&var-serviceName=${service}&var-profileMetricId=${profileMetricId}`)
+  );
+  await expect(page.locator('[data-testid="flamegraph"] g.frame').first()).toBeVisible();
+}
+
+async function topRow(page: Page, name: string) {
+  const row = page.getByTestId('top-table-row').filter({ has: page.locator(`[data-col="name"][title="${name}"]`) });
+  return {
+    row,
+    self: Number(await row.locator('[data-col="self"]').getAttribute('data-value')),
+    total: Number(await row.locator('[data-col="total"]').getAttribute('data-value')),
+  };
+}
+
+/** Names of the frames drawn in one flame graph container. */
+async function frameNames(page: Page, testId: string): Promise<string[]> {
+  return page
+    .getByTestId(testId)
+    .locator('g.frame')
+    .evaluateAll((gs) => gs.map((g) => g.getAttribute('name') ?? ''));
+}
+
+test.describe('with the fixture corpus', () => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+
+  test('function details of a Go function: the self and total of the top table, lines that add up', async ({
+    page,
+  }, info) => {
+    const graph = callGraph(readFixture('pprof/cpu.pb.gz'), 'cpu');
+    await openFlameGraph(page, 'go-app', CPU);
+    // runtime.kevent: all self; runtime.wakep: called from two places, so two call sites are asked for
+    for (const name of ['runtime.kevent', 'runtime.wakep']) {
+      const top = await topRow(page, name);
+      expect([top.self, top.total]).toEqual([graph.self.get(name) ?? 0, graph.total.get(name)]);
+      await page.locator(`[data-testid="flamegraph"] g.frame[name="${name}"]`).first().click({ button: 'right' });
+      await page.getByTestId('menu-function-details').click();
+      const details = page.getByTestId('function-details');
+      await expect(details.getByTestId('function-details-name')).toHaveText(name);
+      await expect(details.getByTestId('function-details-total')).toHaveAttribute('data-value', String(top.total));
+      await expect(details.getByTestId('function-details-self')).toHaveAttribute('data-value', String(top.self));
+      await expect(details.getByTestId('function-details-file')).toContainText('.go');
+      const lines = details.getByTestId('function-details-line');
+      expect(await lines.count()).toBeGreaterThan(0);
+      const sum = await lines
+        .locator('[data-col="total"]')
+        .evaluateAll((cells) => cells.reduce((s, c) => s + Number(c.getAttribute('data-value')), 0));
+      expect(sum).toBe(top.total);
+      await shot(page, info, `function-details-${name}`);
+      await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+      await expect(details).toBeHidden();
+    }
+  });
+
+  test('sandwich view: the real callers and callees of the fixture, from the menu and the top table', async ({
+    page,
+  }, info) => {
+    const graph = callGraph(readFixture('pprof/cpu.pb.gz'), 'cpu');
+    await openFlameGraph(page, 'go-app', CPU);
+    // from the context menu
+    await page.locator('[data-testid="flamegraph"] g.frame[name="runtime.wakep"]').first().click({ button: 'right' });
+    await page.getByTestId('menu-sandwich').click();
+    await expect(page.getByTestId('sandwich-function')).toHaveText('runtime.wakep');
+    await expect(page.getByTestId('sandwich-total')).toHaveAttribute(
+      'data-value',
+      String(graph.total.get('runtime.wakep'))
+    );
+    const callers = [...graph.callersOf('runtime.wakep').keys()];
+    expect(callers.length).toBe(2);
+    await expect
+      .poll(() => frameNames(page, 'sandwich-callers'))
+      .toEqual(expect.arrayContaining(['runtime.wakep', ...callers]));
+    const callees = [...graph.calleesOf('runtime.wakep').keys()];
+    await expect
+      .poll(() => frameNames(page, 'sandwich-callees'))
+      .toEqual(expect.arrayContaining(['runtime.wakep', ...callees]));
+    await shot(page, info, 'sandwich-wakep');
+    await page.getByTestId('sandwich-close').click();
+    await expect(page.getByTestId('sandwich')).toBeHidden();
+    // from the top table
+    const { row } = await topRow(page, 'runtime.findrunnable');
+    await row.getByTestId('top-table-sandwich').click();
+    await expect(page.getByTestId('sandwich-function')).toHaveText('runtime.findrunnable');
+    const findCallees = [...graph.calleesOf('runtime.findrunnable').keys()];
+    expect(findCallees.length).toBe(3);
+    await expect
+      .poll(() => frameNames(page, 'sandwich-callees'))
+      .toEqual(expect.arrayContaining(['runtime.findrunnable', ...findCallees]));
+    // nothing drawn above the function that is not one of its ancestors in the file
+    const ancestors = new Set(['runtime.findrunnable', 'runtime.schedule', 'runtime.park_m', 'runtime.mcall']);
+    expect((await frameNames(page, 'sandwich-callers')).filter((n) => !ancestors.has(n))).toEqual([]);
+    await shot(page, info, 'sandwich-findrunnable');
+  });
+});
