@@ -53,6 +53,115 @@ class Growable {
   }
 }
 
+class GrowableF64 {
+  data: Float64Array;
+  length = 0;
+  constructor(cap: number) {
+    this.data = new Float64Array(Math.max(cap, 16));
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const n = new Float64Array(this.data.length * 2);
+      n.set(this.data);
+      this.data = n;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * Distinct location-id sequences, numbered in order of appearance: an open-addressing hash table over the
+ * sequences kept end to end in one array. Keyed lookups by string (a key string per sample) took most of the
+ * decoder's time and garbage.
+ */
+class LocSeqTable {
+  private seq = new GrowableF64(256);
+  private offsets = new Growable(256);
+  private hashes = new Growable(256);
+  private slots: Int32Array;
+  private count = 0;
+
+  constructor(expected: number) {
+    let cap = 64;
+    while (cap < expected * 2) {
+      cap *= 2;
+    }
+    this.slots = new Int32Array(cap).fill(-1);
+    this.offsets.push(0);
+  }
+
+  private static hash(ids: Float64Array, n: number): number {
+    let h = 0x811c9dc5 ^ n;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      h = Math.imul(h ^ (v >>> 0), 0x01000193);
+      // ids above 2^32 (rare, but pprof ids are uint64) differ in their high part
+      h = Math.imul(h ^ ((v / 4294967296) >>> 0), 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  /** The sequence's number, or -1. */
+  find(ids: Float64Array, n: number): number {
+    const h = LocSeqTable.hash(ids, n);
+    const mask = this.slots.length - 1;
+    const seq = this.seq.data;
+    const off = this.offsets.data;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = this.slots[i];
+      if (e < 0) {
+        return -1;
+      }
+      if (this.hashes.data[e] !== (h | 0) || off[e + 1] - off[e] !== n) {
+        continue;
+      }
+      let same = true;
+      for (let j = 0, o = off[e]; j < n; j++) {
+        if (seq[o + j] !== ids[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        return e;
+      }
+    }
+  }
+
+  /** Adds a sequence known to be absent; returns its number. */
+  add(ids: Float64Array, n: number): number {
+    const e = this.count++;
+    for (let j = 0; j < n; j++) {
+      this.seq.push(ids[j]);
+    }
+    this.offsets.push(this.seq.length);
+    const h = LocSeqTable.hash(ids, n);
+    this.hashes.push(h | 0);
+    if (this.count * 2 > this.slots.length) {
+      this.rehash();
+    } else {
+      this.place(e, h);
+    }
+    return e;
+  }
+
+  private place(e: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    while (this.slots[i] >= 0) {
+      i = (i + 1) & mask;
+    }
+    this.slots[i] = e;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let e = 0; e < this.count; e++) {
+      this.place(e, this.hashes.data[e] >>> 0);
+    }
+  }
+}
+
 const LINE_KEY = 2 ** 24;
 
 export function parsePprof(body: Uint8Array, opts: PprofOptions = {}): NormalizedProfile {
@@ -293,11 +402,11 @@ function decode(buf: Buffer): NormalizedProfile {
   const stackOffsets = new Growable(nSamples + 1);
   stackOffsets.push(0);
   const stackFrames = new Growable(nSamples * 4);
-  const stackKey = new Map<string, number>();
+  const stackKey = new LocSeqTable(Math.min(nSamples, 1 << 16));
   const labelSets: Array<Array<[string, string]>> = [[]];
   const labelSetKey = new Map<string, number>([['', 0]]);
   const spanKeys = new Set(['span_id', 'profile_id']);
-  const locs = new Growable(64);
+  const locs = new GrowableF64(64);
   const lblPairs: number[] = [];
 
   for (let s = 0; s < nSamples; s++) {
@@ -375,14 +484,10 @@ function decode(buf: Buffer): NormalizedProfile {
     if (vi !== nTypes) {
       throw new FormatError(`sample ${s} has ${vi} values for ${nTypes} sample types`);
     }
-    // stack
-    let key = '';
-    for (let i = 0; i < locs.length; i++) {
-      key += String.fromCharCode(locs.data[i] & 0xffff, locs.data[i] / 65536);
-    }
-    let stack = stackKey.get(key);
-    if (stack === undefined) {
-      stack = stackOffsets.length - 1;
+    // stack: samples repeat stacks, so the location sequence is looked up before it is resolved to frames
+    let stack = stackKey.find(locs.data, locs.length);
+    if (stack < 0) {
+      stack = stackKey.add(locs.data, locs.length);
       for (let i = 0; i < locs.length; i++) {
         const li = locIndex.get(locs.data[i]);
         if (li === undefined) {
@@ -393,7 +498,6 @@ function decode(buf: Buffer): NormalizedProfile {
         }
       }
       stackOffsets.push(stackFrames.length);
-      stackKey.set(key, stack);
     }
     sampleStack[s] = stack;
     sampleSpan[s] = span;
