@@ -49,17 +49,23 @@ export class FilesystemStore implements ObjectStore {
     const dir = dirname(target);
     const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      const created = await fs.mkdir(dir, { recursive: true });
-      if (created) {
-        // a new folder's own entry must be durable too (its parent fsynced), or a power cut can lose the object
-        for (let d = dir; ; d = dirname(d)) {
-          await syncDir(dirname(d));
-          if (d === created || dirname(d) === d) {
-            break;
+      // the folder usually exists (one per tenant and hour): open first, create the folder only when missing
+      const fh = await fs.open(tmp, 'wx').catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') {
+          throw e;
+        }
+        const created = await fs.mkdir(dir, { recursive: true });
+        if (created) {
+          // a new folder's own entry must be durable too (its parent fsynced), or a power cut can lose the object
+          for (let d = dir; ; d = dirname(d)) {
+            await syncDir(dirname(d));
+            if (d === created || dirname(d) === d) {
+              break;
+            }
           }
         }
-      }
-      const fh = await fs.open(tmp, 'wx');
+        return fs.open(tmp, 'wx');
+      });
       try {
         await fh.writeFile(data);
         await fh.sync();
