@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
+import { rawBodyParser } from './api/body.js';
 import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
@@ -122,7 +123,8 @@ export async function createService(
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
   const app = Fastify({
     logger: { level: opts.logLevel ?? cfg.server.logLevel },
-    bodyLimit: bodyLimit || Number.MAX_SAFE_INTEGER,
+    // enforced by rawBodyParser, which drains an oversized body before answering 413
+    bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
     // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
     // gets a 400 that names the label, instead of a bare 431
@@ -144,7 +146,7 @@ export async function createService(
   });
   // bodies stay raw buffers: every format reader decides for itself how to read them
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', rawBodyParser(bodyLimit));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     const s = status >= 400 && status < 600 ? status : 500;

@@ -189,6 +189,12 @@ describe('bad input is a 4xx with {code, message}, and the backend keeps serving
       message: /ingestion-body-limit-mb/,
     });
     await rejected(push(be.url, noise(2 * MiB), T), 429, { code: 'resource_exhausted', connect: true });
+    // several at once, as agents retry: each still hears its 413 (the body is drained, not cut mid-send)
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        rejected(ingest(be.url, noise(2 * MiB), 'a', T), 413, { code: 'resource_exhausted' })
+      )
+    );
   });
 
   test('a gzip bomb stops at -validation.max-profile-size-bytes and costs little memory', async () => {
