@@ -1,6 +1,8 @@
 import { Page, TestInfo, expect, test } from '@playwright/test';
-import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
+import { join } from 'node:path';
+import { FIXTURES, FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
 import { callGraph } from './support/callGraph';
+import { decodePprof } from './support/decode';
 
 // Issue 7's tools: function details, sandwich, favourites, ad hoc profiles, panel types, onboarding, Explore links.
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -42,6 +44,11 @@ async function topRow(page: Page, name: string) {
     self: Number(await row.locator('[data-col="self"]').getAttribute('data-value')),
     total: Number(await row.locator('[data-col="total"]').getAttribute('data-value')),
   };
+}
+
+/** The profile type of an ad hoc panel (the radio input lies over its label and takes the click). */
+async function pickType(page: Page, side: string, type: string) {
+  await page.getByTestId(`adhoc-profile-types-${side}`).getByRole('radio', { name: type, exact: true }).click();
 }
 
 /** Names of the frames drawn in one flame graph container. */
@@ -121,5 +128,67 @@ test.describe('with the fixture corpus', () => {
     const ancestors = new Set(['runtime.findrunnable', 'runtime.schedule', 'runtime.park_m', 'runtime.mcall']);
     expect((await frameNames(page, 'sandwich-callers')).filter((n) => !ancestors.has(n))).toEqual([]);
     await shot(page, info, 'sandwich-findrunnable');
+  });
+
+  test('ad hoc: heap.pb.gz shows its four profile types with the totals of an independent decode', async ({
+    page,
+  }, info) => {
+    const file = readFixture('pprof/heap.pb.gz');
+    await page.goto(`${harness()}/a/grafana-pyroscope-app/ad-hoc?var-dataSource=pyroscope`);
+    await page
+      .getByTestId('adhoc-upload-left')
+      .locator('input[type="file"]')
+      .setInputFiles(join(FIXTURES, 'pprof/heap.pb.gz'));
+    await expect(page.getByTestId('adhoc-name-left')).toHaveText('heap.pb.gz');
+    const types = page.getByTestId('adhoc-profile-types-left').getByRole('radio');
+    await expect(types).toHaveCount(4);
+    const names = (await page.getByTestId('adhoc-profile-types-left').locator('label').allTextContents()).map((t) =>
+      t.trim()
+    );
+    expect(names.sort()).toEqual(['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    for (const type of names) {
+      const want = decodePprof(file, type).total;
+      expect(want).toBeGreaterThan(0);
+      await pickType(page, 'left', type);
+      const total = page.getByTestId('adhoc-total-left');
+      await expect(total).toHaveAttribute('data-type', type);
+      await expect(total).toHaveAttribute('data-value', String(want));
+      await expect(page.getByTestId('adhoc-flamegraph-left').locator('g.frame').first()).toBeVisible();
+    }
+    await shot(page, info, 'adhoc-heap');
+  });
+
+  test('ad hoc: two files side by side and as a diff', async ({ page }, info) => {
+    const base = decodePprof(readFixture('pprof/cpu.pb.gz'), 'cpu').total;
+    const comp = decodePprof(readFixture('pprof/cpu-exemplars.pb.gz'), 'cpu').total;
+    await page.goto(`${harness()}/a/grafana-pyroscope-app/ad-hoc?var-dataSource=pyroscope&mode=compare`);
+    await page
+      .getByTestId('adhoc-upload-left')
+      .locator('input[type="file"]')
+      .setInputFiles(join(FIXTURES, 'pprof/cpu.pb.gz'));
+    await page
+      .getByTestId('adhoc-upload-right')
+      .locator('input[type="file"]')
+      .setInputFiles(join(FIXTURES, 'pprof/cpu-exemplars.pb.gz'));
+    // a Go CPU profile lists samples first, then cpu: the first type is shown until another is chosen
+    for (const side of ['left', 'right']) {
+      await expect(page.getByTestId(`adhoc-total-${side}`)).toHaveAttribute('data-type', 'samples');
+      await pickType(page, side, 'cpu');
+    }
+    await expect(page.getByTestId('adhoc-total-left')).toHaveAttribute('data-value', String(base));
+    await expect(page.getByTestId('adhoc-total-right')).toHaveAttribute('data-value', String(comp));
+    await expect(page.getByTestId('adhoc-flamegraph-left').locator('g.frame').first()).toBeVisible();
+    await expect(page.getByTestId('adhoc-flamegraph-right').locator('g.frame').first()).toBeVisible();
+    await shot(page, info, 'adhoc-side-by-side');
+    await page.getByRole('radio', { name: 'Diff view', exact: true }).click();
+    await expect(page).toHaveURL(/mode=diff/);
+    const diff = page.getByTestId('adhoc-diff');
+    await expect(diff).toHaveAttribute('data-baseline', String(base));
+    await expect(diff).toHaveAttribute('data-comparison', String(comp));
+    await expect(diff.locator('g.frame').first()).toBeVisible();
+    // two different programs: some frames are coloured as changed, new or removed
+    const fills = await diff.locator('g.frame rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
+    expect(fills.filter((f) => f !== 'rgb(176, 176, 176)').length).toBeGreaterThan(0);
+    await shot(page, info, 'adhoc-diff');
   });
 });

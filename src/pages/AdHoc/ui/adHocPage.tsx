@@ -1,21 +1,39 @@
-import React from 'react';
-import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
-import { Alert } from '@grafana/ui';
-import { ROUTES, prefixRoute } from '../../../constants';
+import {
+  DataSourceVariable,
+  EmbeddedScene,
+  SceneAppPage,
+  SceneVariableSet,
+  VariableValueSelectors,
+} from '@grafana/scenes';
+import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
+import { readLastDataSourceUid, storeLastDataSourceUid } from '../../ProfilesExplorer/infrastructure/lastDataSource';
+import { SceneAdHoc } from './SceneAdHoc';
 
-function AdHocPlaceholder() {
-  return (
-    <Alert severity="info" title="Ad hoc profiles">
-      Uploading a pprof or JSON profile to view it without storing it comes with the next release of this app.
-    </Alert>
-  );
+function buildScene(): EmbeddedScene {
+  const dataSource = new DataSourceVariable({
+    name: 'dataSource',
+    label: 'Data source',
+    pluginId: PYROSCOPE_DATASOURCE_TYPE,
+    value: readLastDataSourceUid() ?? '',
+  });
+  dataSource.subscribeToState((s, prev) => {
+    if (s.value && s.value !== prev.value) {
+      storeLastDataSourceUid(String(s.value));
+    }
+  });
+  return new EmbeddedScene({
+    $variables: new SceneVariableSet({ variables: [dataSource] }),
+    controls: [new VariableValueSelectors({})],
+    body: new SceneAdHoc(),
+  });
 }
 
 export function buildAdHocPage(): SceneAppPage {
   return new SceneAppPage({
     title: 'Ad hoc view',
+    subTitle: 'Upload a pprof, flamebearer JSON or folded file to look at it, next to another or as a diff',
     url: prefixRoute(ROUTES.AdHoc),
     routePath: `${ROUTES.AdHoc}/*`,
-    getScene: () => new EmbeddedScene({ body: new SceneReactObject({ component: AdHocPlaceholder }) }),
+    getScene: buildScene,
   });
 }
