@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { chromium } from '@playwright/test';
 import { expectedProfileTypes, REGRESSION, SERVICES } from '../../demo/src/catalog.js';
 import type { DemoSpan } from '../../demo/src/workload.js';
 import { seriesByService, sleep, startStack, type RunningStack } from './npm-start.js';
@@ -66,6 +67,32 @@ function flamegraphStacks(fg: { names: string[]; levels: Array<{ values?: string
   });
   return stacks;
 }
+
+test('the app’s All services page in Chromium shows every service on CPU', async () => {
+  // Debian's chromium, as the browser tests use (npm test installs it when missing)
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const cpu = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+    await page.goto(
+      `${stack.harness}/a/grafana-pyroscope-app/explore?explorationType=all&var-dataSource=pyroscope` +
+        `&var-profileMetricId=${encodeURIComponent(cpu)}&from=now-15m&to=now`
+    );
+    const count = page.getByTestId('quick-filter-count');
+    await count.waitFor({ timeout: 30_000 });
+    const want = `${SERVICES.length} of ${SERVICES.length} services`;
+    const t0 = Date.now();
+    while ((await count.textContent()) !== want && Date.now() - t0 < 30_000) {
+      await sleep(500);
+    }
+    assert.equal(await count.textContent(), want);
+    for (const s of SERVICES) {
+      await page.getByText(s.name, { exact: true }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    }
+  } finally {
+    await browser.close();
+  }
+});
 
 test('a span from spans.jsonl yields a span profile with only that span’s stacks', async () => {
   const spans = readFileSync(join(stack.dataDir, 'demo', 'spans.jsonl'), 'utf8')
