@@ -2,7 +2,7 @@
 // Grafana host harness: serves the BUILT plugin (dist/) to a page that loads it the way Grafana does
 // (AMD define, externals from the real packages), and stands in for the few Grafana HTTP routes the app uses.
 //
-//   node tests/harness/server.mjs --port 3000 --backend http://127.0.0.1:4040 [--llm http://127.0.0.1:5005]
+//   node tests/harness/server.mjs --port 3000 --backend http://127.0.0.1:4040 [--llm http://127.0.0.1:5005] [--llm-disabled]
 //
 // Env equivalents: HARNESS_PORT, PYROSCOPE_URL, LLM_URL (+ LLM_API_KEY). Without an LLM URL the
 // grafana-llm-app routes answer 404 "not installed", as Grafana does when that app is absent.
@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     backend: { type: 'string', default: process.env.PYROSCOPE_URL || 'http://127.0.0.1:4040' },
     llm: { type: 'string', default: process.env.LLM_URL || '' },
+    // The LLM app installed but disabled: its settings say `enabled: false`, as Grafana answers then.
+    'llm-disabled': { type: 'boolean', default: process.env.LLM_DISABLED === '1' },
     dist: { type: 'string', default: join(ROOT, 'dist') },
   },
 });
@@ -88,6 +90,11 @@ function readBody(req) {
 }
 
 async function llmRoute(req, res, path) {
+  if (args['llm-disabled']) {
+    return path === 'settings'
+      ? send(res, 200, { id: 'grafana-llm-app', enabled: false, jsonData: {} })
+      : send(res, 404, { message: 'Plugin not enabled' });
+  }
   if (!args.llm) {
     return send(res, 404, { message: 'Plugin not found, no installed plugin with that id' });
   }
@@ -156,7 +163,19 @@ function indexHtml() {
           },
         },
       },
-      apps: { [PLUGIN_ID]: { id: PLUGIN_ID, path: `/public/plugins/${PLUGIN_ID}/module.js`, preload: false } },
+      apps: {
+        [PLUGIN_ID]: { id: PLUGIN_ID, path: `/public/plugins/${PLUGIN_ID}/module.js`, preload: false },
+        // Grafana lists every installed app here, enabled or not; an absent app is not installed.
+        ...(args.llm || args['llm-disabled']
+          ? {
+              'grafana-llm-app': {
+                id: 'grafana-llm-app',
+                path: '/public/plugins/grafana-llm-app/module.js',
+                preload: false,
+              },
+            }
+          : {}),
+      },
       buildInfo: { version: '12.4.10', edition: 'Open Source', commit: 'harness', env: 'production' },
       featureToggles: {},
       panels: {},
@@ -253,7 +272,7 @@ server.listen(Number(args.port), args.host, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : args.port;
   console.log(
-    `harness: http://${args.host}:${port}/a/${PLUGIN_ID}/explore  (plugin ${args.dist}, pyroscope ${args.backend}, llm ${args.llm || 'not installed'})`
+    `harness: http://${args.host}:${port}/a/${PLUGIN_ID}/explore  (plugin ${args.dist}, pyroscope ${args.backend}, llm ${args['llm-disabled'] ? 'disabled' : args.llm || 'not installed'})`
   );
 });
 

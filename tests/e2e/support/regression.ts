@@ -1,5 +1,14 @@
 import { gzipSync } from 'node:zlib';
-import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import {
+  Function as PprofFunction,
+  Label,
+  Line,
+  Location,
+  Profile,
+  Sample,
+  StringTable,
+  ValueType,
+} from 'pprof-format';
 import { ingestPprof } from '../../support/pprof.mjs';
 
 // A known regression, generated: service `checkout`, where after a switch time the leaf convertCurrency
@@ -85,4 +94,62 @@ export async function ingestRegression(backendUrl: string, now = Date.now()): Pr
     profiles,
     sideTotal: perProfile * profiles,
   };
+}
+
+// Span-labelled profiles (trace to profile): samples carry the span_id of the request that recorded them.
+export const SPAN_SERVICE = 'checkout-spans';
+export const SPANS: Array<{ spanId: string | undefined; stack: string[]; value: number }> = [
+  { spanId: '1a2b3c4d5e6f7081', stack: ['main', 'handleCheckout', 'convertCurrency'], value: 300 * MS },
+  { spanId: '9f8e7d6c5b4a3921', stack: ['main', 'handleCheckout', 'prepareOrder'], value: 500 * MS },
+  { spanId: undefined, stack: ['main', 'backgroundFlush'], value: 200 * MS },
+];
+
+export function spanProfile(): Buffer {
+  const strings = new StringTable();
+  const fnIds = new Map<string, number>();
+  const functions: PprofFunction[] = [];
+  const locations: Location[] = [];
+  const locationOf = (name: string) => {
+    let id = fnIds.get(name);
+    if (id === undefined) {
+      id = functions.length + 1;
+      fnIds.set(name, id);
+      functions.push(new PprofFunction({ id, name: strings.dedup(name), filename: strings.dedup(`${name}.go`) }));
+      locations.push(new Location({ id, line: [new Line({ functionId: id, line: 1 })] }));
+    }
+    return id;
+  };
+  const spanKey = strings.dedup('span_id');
+  const samples = SPANS.map(
+    (s) =>
+      new Sample({
+        locationId: [...s.stack].reverse().map(locationOf),
+        value: [s.value / PERIOD, s.value],
+        label: s.spanId ? [new Label({ key: spanKey, str: strings.dedup(s.spanId) })] : [],
+      })
+  );
+  const p = new Profile({
+    sampleType: [
+      new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') }),
+      new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
+    ],
+    sample: samples,
+    location: locations,
+    function: functions,
+    stringTable: strings,
+    periodType: new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
+    period: PERIOD,
+    durationNanos: 10_000 * MS,
+  });
+  return gzipSync(Buffer.from(p.encode()));
+}
+
+/** Three span-labelled profiles, a minute apart, ending 5 minutes before `now`; returns when they start (ms). */
+export async function ingestSpanProfiles(backendUrl: string, now = Date.now()): Promise<number> {
+  const first = now - 8 * 60_000;
+  for (let k = 0; k < 3; k++) {
+    const from = Math.floor((first + k * 60_000) / 1000);
+    await ingestPprof(backendUrl, spanProfile(), SPAN_SERVICE, { from, until: from + 10 });
+  }
+  return first;
 }

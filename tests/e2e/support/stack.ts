@@ -83,7 +83,8 @@ export async function startBackend(): Promise<Running & { dataDir: string }> {
   };
 }
 
-export async function startHarness(backendUrl: string): Promise<Running> {
+/** `extraArgs`: e.g. `['--llm', url]` or `['--llm-disabled']` (see tests/harness/README.md). */
+export async function startHarness(backendUrl: string, extraArgs: string[] = []): Promise<Running> {
   const port = await freePort();
   // A snapshot of dist/: a build started elsewhere during the run (webpack cleans dist/) must not break it.
   const dist = mkdtempSync(join(tmpdir(), 'e2e-dist-'));
@@ -96,6 +97,7 @@ export async function startHarness(backendUrl: string): Promise<Running> {
     backendUrl,
     '--dist',
     dist,
+    ...extraArgs,
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/harness/host.js`, child, log, 'harness', 120_000);

@@ -69,9 +69,13 @@ function fetchObservable<T>(options: BackendSrvRequest): Observable<FetchRespons
     }
     fetch(toUrl(options), { method: options.method ?? 'GET', headers, body, signal: controller.signal })
       .then(async (r) => {
-        const text = await r.text();
+        // As Grafana's BackendSrv: binary bodies when asked for (pprof export), text or JSON otherwise.
+        const binary = r.ok && (options.responseType === 'arraybuffer' || options.responseType === 'blob');
+        const text = binary ? '' : await r.text();
         let data: unknown = text;
-        if (options.responseType !== 'text') {
+        if (binary) {
+          data = options.responseType === 'blob' ? await r.blob() : await r.arrayBuffer();
+        } else if (options.responseType !== 'text') {
           try {
             data = text ? JSON.parse(text) : {};
           } catch {

@@ -28,6 +28,7 @@ import {
   toExplorerUrl,
 } from '../domain/urlState';
 import { buildVariables } from '../domain/variables';
+import { applyPluginSettings } from '../domain/applyPluginSettings';
 import { SceneAllServices } from '../components/SceneAllServices/ui/SceneAllServices';
 import { SceneProfileTypes } from '../components/SceneProfileTypes/ui/SceneProfileTypes';
 import { SceneLabels } from '../components/SceneLabels/ui/SceneLabels';
@@ -86,6 +87,7 @@ export class SceneProfilesExplorer extends SceneObjectBase<SceneProfilesExplorer
       $timeRange: new SceneTimeRange({ from: 'now-30m', to: 'now' }),
       $variables: buildVariables(),
       controls: [new SceneTimePicker({}), new SceneRefreshPicker({})],
+      $behaviors: [applyPluginSettings],
       ...state,
       explorationType,
       body: buildBody(explorationType),

@@ -1,22 +1,104 @@
-import React from 'react';
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { getDataSourceSrv } from '@grafana/runtime';
 import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
-import { Alert } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import { ROUTES, prefixRoute } from '../../../constants';
+import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
+import { readLastDataSourceUid } from '../../ProfilesExplorer/infrastructure/lastDataSource';
+import { useSettings } from '../domain/useSettings';
 
-function SettingsPlaceholder() {
+function SettingsPage() {
+  const styles = useStyles2(getStyles);
+  // The data source the explorer last used: settings live in that Pyroscope.
+  const [dataSourceUid] = useState(() => readLastDataSourceUid());
+  const dataSourceName = dataSourceUid ? getDataSourceSrv().getInstanceSettings(dataSourceUid)?.name : undefined;
+  const { data, actions } = useSettings(dataSourceUid);
+  const [maxNodesText, setMaxNodesText] = useState<string>();
+  if (data.loading) {
+    return <LoadingPlaceholder text="Loading settings..." />;
+  }
+  const s = data.settings;
+  const maxNodesValue = maxNodesText ?? String(s?.maxNodes ?? '');
+  const maxNodesValid = isValidMaxNodes(Number(maxNodesValue));
   return (
-    <Alert severity="info" title="Settings">
-      Plugin settings (stored in Pyroscope as <code>pluginSettings</code>) come with the next release. Until then the
-      flame graph node limit is set with the <code>maxNodes</code> URL parameter (default 16384).
-    </Alert>
+    <div className={styles.page} data-testid="settings-page">
+      {data.error && (
+        <Alert severity="error" title="Settings">
+          {data.error}
+        </Alert>
+      )}
+      {s && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            actions.saveSettings();
+          }}
+        >
+          <FieldSet label="Flame graph">
+            <Field
+              label="Maximum nodes"
+              description={`Frames per flame graph, the smallest folded into "other". Used when the URL has no maxNodes. 1 to ${MAX_NODES_LIMIT.toLocaleString('en-US')}.`}
+              invalid={!maxNodesValid}
+              error={maxNodesValid ? undefined : 'A whole number between 1 and 1,000,000'}
+            >
+              <Input
+                width={20}
+                type="number"
+                value={maxNodesValue}
+                onChange={(e) => {
+                  const text = e.currentTarget.value;
+                  setMaxNodesText(text);
+                  if (isValidMaxNodes(Number(text))) {
+                    actions.updateSettings({ maxNodes: Number(text) });
+                  }
+                }}
+                data-testid="settings-max-nodes"
+              />
+            </Field>
+          </FieldSet>
+          <Stack gap={2} alignItems="center">
+            <Button type="submit" disabled={data.saving || !maxNodesValid} data-testid="settings-save">
+              {data.saving ? 'Saving...' : 'Save settings'}
+            </Button>
+            <Button
+              type="button"
+              variant="secondary"
+              onClick={() => {
+                setMaxNodesText(undefined);
+                actions.resetSettings();
+              }}
+              data-testid="settings-reset"
+            >
+              Reset to defaults
+            </Button>
+            {data.saved && (
+              <span className={styles.note} data-testid="settings-saved">
+                Saved in {dataSourceName ?? dataSourceUid}
+              </span>
+            )}
+          </Stack>
+          <p className={styles.note}>
+            Stored in the Pyroscope data source {dataSourceName ? `"${dataSourceName}"` : ''} (settings.v1,{' '}
+            <code>pluginSettings</code>), shared by everyone using it.
+          </p>
+        </form>
+      )}
+    </div>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  page: css({ maxWidth: 720, display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
+  note: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+});
 
 export function buildSettingsPage(): SceneAppPage {
   return new SceneAppPage({
     title: 'Settings',
     url: prefixRoute(ROUTES.Settings),
     routePath: `${ROUTES.Settings}/*`,
-    getScene: () => new EmbeddedScene({ body: new SceneReactObject({ component: SettingsPlaceholder }) }),
+    getScene: () => new EmbeddedScene({ body: new SceneReactObject({ component: SettingsPage }) }),
   });
 }

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
 import { FlameGraph } from '../../SceneFlameGraph/ui/FlameGraph';
-import { DiffSide, readSelection, writeSelection } from '../domain/diffRanges';
+import { DiffSide, SELECTION_KEYS, readSelection, writeSelection } from '../domain/diffRanges';
 import {
   DIFF_LEGEND,
   DiffTree,
@@ -30,6 +30,10 @@ import {
 } from '../domain/diffTree';
 import { fetchDiff, fetchSideSeries } from '../infrastructure/diffQueries';
 import { BrushSeriesChart } from './BrushSeriesChart';
+import { ExplainInput } from '../../ExplainFlameGraph/domain/explainPrompt';
+import { ExplainFlameGraph } from '../../ExplainFlameGraph/ui/ExplainFlameGraph';
+import { ExportMenu } from '../../ExportFlameGraph/ui/ExportMenu';
+import { ShareLinkButton } from '../../../ui/ShareLinkButton';
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
 
@@ -234,6 +238,32 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
     },
     [tree, format]
   );
+  const getInput = useCallback(
+    (): ExplainInput | undefined =>
+      diff && {
+        kind: 'diff',
+        tree: diff.tree,
+        serviceName: diff.serviceName,
+        profileMetricId: diff.profileMetricId,
+        baseline: diff.baseline,
+        comparison: diff.comparison,
+        format,
+      },
+    [diff, format]
+  );
+  const getAbsolute = useCallback(() => {
+    const w = getTimeWindow(model);
+    const b = model.selection('baseline');
+    const c = model.selection('comparison');
+    return {
+      from: w.start,
+      to: w.end,
+      [SELECTION_KEYS.baseline.from]: b.start,
+      [SELECTION_KEYS.baseline.to]: b.end,
+      [SELECTION_KEYS.comparison.from]: c.start,
+      [SELECTION_KEYS.comparison.to]: c.end,
+    };
+  }, [model]);
   if (!getVariableValue(model, 'serviceName')) {
     return <LoadingPlaceholder text="Loading services..." />;
   }
@@ -298,6 +328,19 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
           </Stack>
         )}
       </div>
+      {diff && (
+        <Stack gap={2} alignItems="center" wrap="wrap" data-testid="flamegraph-actions">
+          <ExplainFlameGraph getInput={getInput} format={format} />
+          <ExportMenu
+            serviceName={diff.serviceName}
+            profileMetricId={diff.profileMetricId}
+            getJson={() => diff.response}
+            start={diff.baseline.start}
+            title={`${diff.serviceName} · ${diff.profileMetricId} · diff (red: more in the comparison)`}
+          />
+          <ShareLinkButton getAbsolute={getAbsolute} />
+        </Stack>
+      )}
       {diffError ? (
         <Alert title="Could not load the diff">{diffError}</Alert>
       ) : !tree || (diffLoading && !tree) ? (

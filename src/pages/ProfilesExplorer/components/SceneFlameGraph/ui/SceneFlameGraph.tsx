@@ -26,6 +26,7 @@ import { outermostNodes, pathOf } from '../components/Sandwich/domain/sandwich';
 import { SandwichView } from '../components/Sandwich/ui/SandwichView';
 import { FlameGraph, FrameMenuItem } from './FlameGraph';
 import { TopTable } from './TopTable';
+import { FlameGraphActions } from '../../FlameGraphActions/ui/FlameGraphActions';
 
 // The server's default is 8,192 and the official app's 16,384; more nodes mean a truer picture of the tail.
 const MAX_NODES_OPTIONS = [1024, 4096, 8192, 16384, 32768, 65536];
@@ -165,6 +166,13 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
           Total {format.full(rootTotal)}
         </span>
       </div>
+      <FlameGraphActions
+        scene={model}
+        labelSelector={model.state.labelSelector}
+        tree={tree}
+        format={format}
+        maxNodes={maxNodes}
+      />
       {tree.count <= 1 ? (
         <Alert severity="info" title="No data">
           No profiles in the selected time range for this selection.

@@ -1,0 +1,70 @@
+import { getBackendSrv } from '@grafana/runtime';
+import { lastValueFrom } from 'rxjs';
+import { connectFlameGraphToFlamebearer } from '../../../../../shared/domain/converters/flamebearer';
+import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
+import { TimeWindow, getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
+import { SelectMergeProfileParams, encodeSelectMergeProfileRequest } from '../domain/selectMergeProfileRequest';
+
+export interface ExportQuery {
+  dataSourceUid: string;
+  profileMetricId: string;
+  selector: string;
+  window: TimeWindow;
+  maxNodes?: number;
+  spanSelector?: string[];
+}
+
+async function gzip(bytes: ArrayBuffer): Promise<Blob> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Response(stream).blob();
+}
+
+/**
+ * The merged profile as a gzipped pprof file: SelectMergeProfile through the data-source proxy, asked in
+ * protobuf binary so that the answer is the pprof message itself. The whole profile, nothing folded.
+ */
+export async function fetchPprof(q: ExportQuery): Promise<Blob> {
+  const params: SelectMergeProfileParams = {
+    profileTypeID: q.profileMetricId,
+    labelSelector: normalizeSelector(q.selector),
+    start: q.window.start,
+    end: q.window.end,
+    spanSelector: q.spanSelector,
+  };
+  const body = encodeSelectMergeProfileRequest(params);
+  try {
+    const response = await lastValueFrom(
+      getBackendSrv().fetch<ArrayBuffer>({
+        url: `api/datasources/proxy/uid/${encodeURIComponent(q.dataSourceUid)}/querier.v1.QuerierService/SelectMergeProfile`,
+        method: 'POST',
+        data: new Blob([body as BlobPart], { type: 'application/proto' }),
+        headers: { 'Content-Type': 'application/proto', 'Connect-Protocol-Version': '1' },
+        responseType: 'arraybuffer',
+        showErrorAlert: false,
+        showSuccessAlert: false,
+      })
+    );
+    return gzip(response.data);
+  } catch (e) {
+    const err = e as { status?: number; statusText?: string; message?: string };
+    throw new Error(`SelectMergeProfile: ${err.statusText || err.message || 'request failed'} (${err.status ?? 0})`);
+  }
+}
+
+/** The flame graph in the render API's JSON (flamebearer); a span view's from SelectMergeSpanProfile. */
+export async function fetchFlamebearerJson(q: ExportQuery): Promise<RenderResponse> {
+  const client = getApiClient(q.dataSourceUid);
+  const selector = normalizeSelector(q.selector);
+  if (q.spanSelector?.length) {
+    const r = await client.selectMergeSpanProfile({
+      ...q.window,
+      profileTypeID: q.profileMetricId,
+      labelSelector: selector,
+      spanSelector: q.spanSelector,
+      maxNodes: q.maxNodes,
+    });
+    return { version: 1, flamebearer: connectFlameGraphToFlamebearer(r.flamegraph), metadata: { format: 'single' } };
+  }
+  return client.render({ ...q.window, query: buildProfileQuery(q.profileMetricId, selector), maxNodes: q.maxNodes });
+}
