@@ -48,6 +48,11 @@ export interface Config {
   runtimeConfigFile: string;
   /** How often the runtime config file is re-read (-runtime-config.reload-period), ms. */
   runtimeConfigReloadMs: number;
+  /**
+   * -querier.cache-memory-budget-mb (our own option): what the query caches together may hold, in bytes. Split
+   * between decoded objects, object metadata and listings, segment views and the call path table (server.ts).
+   */
+  cacheBudgetBytes: number;
   /** Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants. */
   auth: { tokens: AuthToken[] };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
@@ -256,6 +261,13 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.limits.queryTimeoutMs = v as unknown as number)
   ),
   opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
+  opt(
+    'querier.cache-memory-budget-mb',
+    'querier.cache_memory_budget_mb',
+    'int',
+    512,
+    (c, v) => (c.cacheBudgetBytes = Math.max(1, v) * 1024 * 1024)
+  ),
   opt(
     'query-scheduler.max-outstanding-requests-per-tenant',
     'query_scheduler.max_outstanding_requests_per_tenant',

@@ -183,13 +183,21 @@ export class Querier {
     this.viewLoading.set(key, building);
     try {
       const v = await building;
-      this.views.set(key, v);
+      // a view of a table already replaced would only keep that table alive
+      if (v.paths === this.paths) {
+        this.views.set(key, v);
+      }
       return v;
     } finally {
       if (this.viewLoading.get(key) === building) {
         this.viewLoading.delete(key);
       }
     }
+  }
+
+  /** Bytes held by the querier's own caches (for /metrics and the memory budget). */
+  cacheBytes(): Record<'views' | 'call_paths', number> {
+    return { views: this.views.calculatedSize, call_paths: this.paths.byteSize };
   }
 
   /** Pyroscope's defaults: start=end=0 means the last hour. */
@@ -524,10 +532,23 @@ export class Querier {
   /** The path table for a new query: a fresh one once the current one outgrew its budget. */
   private callPaths(): CallPaths {
     if (this.paths.byteSize > this.callPathBytes) {
-      // queries still running keep the old table (their indexes name it); it goes once they finish
+      // queries still running keep the old table (their indexes name it); it goes once they finish. Views
+      // resolved against it would keep it alive and can never serve the new one: they go now.
       this.paths = new CallPaths();
+      this.views.clear();
     }
     return this.paths;
+  }
+
+  /**
+   * After a query: a table past its share of the budget goes now rather than at the next query, so that the
+   * caches are within the budget between queries (a query's own working set is bounded by its data).
+   */
+  private trimPaths(paths: CallPaths): void {
+    if (this.paths === paths && paths.byteSize > this.callPathBytes) {
+      this.paths = new CallPaths();
+      this.views.clear();
+    }
   }
 
   /** The merged call tree by function name (flame graphs, TREE, DOT, diffs). */
@@ -561,7 +582,9 @@ export class Querier {
         acc[path] += sampleValue[s];
       }
     });
-    return { tree: this.treeOf(paths, acc, touched, p.callSite), stats };
+    const tree = this.treeOf(paths, acc, touched, p.callSite);
+    this.trimPaths(paths);
+    return { tree, stats };
   }
 
   /**
@@ -715,6 +738,7 @@ export class Querier {
       g.n[k]++;
       g.total += value;
     });
+    this.trimPaths(paths);
     let list = [...groups.values()];
     if (p.limit && p.limit > 0 && list.length > p.limit) {
       list = list.sort((a, b) => b.total - a.total).slice(0, p.limit);
@@ -742,7 +766,9 @@ export class Querier {
   async analyze(tenant: string, p: SelectParams): Promise<QueryStats & { bytesInRange: number }> {
     const r = this.normalizeRange(p);
     const refs = await this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
-    const stats = await this.scan(tenant, p, this.viewSource(this.callPaths()), () => {}, p.profileType === '');
+    const paths = this.callPaths();
+    const stats = await this.scan(tenant, p, this.viewSource(paths), () => {}, p.profileType === '');
+    this.trimPaths(paths);
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
 }

@@ -61,19 +61,38 @@ export class SegmentReader {
     });
     // ~200 bytes per listed object; a day of 15 s segments is ~1 MiB
     this.hourLists = new LRUCache<string, SegmentRef[]>({
-      maxSize: Math.max(1 << 20, cacheBytes / 32),
+      maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 32)),
       sizeCalculation: (refs) => 64 + refs.length * 200,
       ttl: LISTING_TTL_MS,
     });
     this.hourSets = new LRUCache<string, number[]>({
-      maxSize: 1 << 20,
+      maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 256)),
       sizeCalculation: (hours) => 64 + hours.length * 16,
       ttl: LISTING_TTL_MS,
     });
     this.metas = new LRUCache<string, SegmentMeta>({
-      maxSize: Math.max(1 << 20, cacheBytes / 8),
+      maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 8)),
       sizeCalculation: (m) => 256 + m.series.length * 256,
     });
+  }
+
+  /** Bytes each cache holds now, as its LRU counts them (for /metrics and the memory budget). */
+  cacheBytes(): Record<'segments' | 'metas' | 'listings', number> {
+    return {
+      segments: this.segments.calculatedSize,
+      metas: this.metas.calculatedSize,
+      listings: this.hourLists.calculatedSize + this.hourSets.calculatedSize,
+    };
+  }
+
+  /** What the caches may hold together at most: the object cache's bound plus its satellites'. */
+  static footprint(cacheBytes: number): number {
+    return (
+      cacheBytes +
+      Math.max(64 << 10, Math.floor(cacheBytes / 8)) +
+      Math.max(64 << 10, Math.floor(cacheBytes / 32)) +
+      Math.max(64 << 10, Math.floor(cacheBytes / 256))
+    );
   }
 
   /** Hour folders of a tenant that hold data. */
