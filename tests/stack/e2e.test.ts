@@ -150,3 +150,75 @@ test('the regression service: across the switch one function doubles and another
   assert.ok(change(REGRESSION.slower) > 1.5, `${REGRESSION.slower} x${change(REGRESSION.slower).toFixed(2)}`);
   assert.ok(change(REGRESSION.faster) < 0.67, `${REGRESSION.faster} x${change(REGRESSION.faster).toFixed(2)}`);
 });
+
+test('the diff view in Chromium: red on the function that doubled, green on the one that halved', async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const sw = regressionAtMs;
+    const q = new URLSearchParams({
+      explorationType: 'diff-flame-graph',
+      from: String(sw - 5 * 60_000),
+      to: String(Date.now() + 60_000),
+      'var-dataSource': 'pyroscope',
+      'var-serviceName': REGRESSION.service,
+      'var-profileMetricId': 'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+      diffFrom: String(sw - 5 * 60_000),
+      diffTo: String(sw - 10_000),
+      'diffFrom-2': String(sw),
+      'diffTo-2': String(Date.now() + 60_000),
+    });
+    await page.goto(`${stack.harness}/a/grafana-pyroscope-app/explore?${q}`);
+    const frame = (name: string) => page.locator(`[data-testid="flamegraph"] g.frame[name="${name}"]`).first();
+    const rgb = async (name: string) =>
+      ((await frame(name).locator('rect').getAttribute('fill'))?.match(/\d+/g) ?? []).map(Number);
+    const change = async (name: string) => {
+      await frame(name).hover();
+      const row = page.getByTestId('flamegraph-tooltip').locator('[data-row="change"]');
+      await row.waitFor({ timeout: 10_000 });
+      return (await row.textContent()) ?? '';
+    };
+    await frame(REGRESSION.slower).waitFor({ timeout: 30_000 });
+    assert.match(await change(REGRESSION.slower), /Change: total \+\d/);
+    const [r1, g1, b1] = await rgb(REGRESSION.slower);
+    assert.ok(r1! > g1! + 60 && r1! > b1! + 60, `${REGRESSION.slower} is red: rgb(${r1}, ${g1}, ${b1})`);
+    assert.match(await change(REGRESSION.faster), /Change: total -\d/);
+    const [r2, g2] = await rgb(REGRESSION.faster);
+    assert.ok(g2! > r2! + 30, `${REGRESSION.faster} is green: rgb(${r2}, ${g2})`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the span link in Chromium: the app opens that span’s profile, with the span’s total only', async () => {
+  const spans = readFileSync(join(stack.dataDir, 'demo', 'spans.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as DemoSpan);
+  const s = spans.find((x) => x.profileTypeId.startsWith('process_cpu')) ?? spans[0]!;
+  const total = Object.values(s.stacks).reduce((a, b) => a + b, 0);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    // what a Tempo span link opens (the app's extension link builds the same URL)
+    const q = new URLSearchParams({
+      explorationType: 'flame-graph',
+      from: String(s.start - 30_000),
+      to: String(s.end + 30_000),
+      'var-dataSource': 'pyroscope',
+      'var-serviceName': s.service,
+      'var-profileMetricId': s.profileTypeId,
+      'var-spanSelector': s.spanId,
+    });
+    await page.goto(`${stack.harness}/a/grafana-pyroscope-app/explore?${q}`);
+    await page.getByTestId('span-selector').waitFor({ timeout: 30_000 });
+    const shown = page.getByTestId('flamegraph-total');
+    const t0 = Date.now();
+    while (Number(await shown.getAttribute('data-value').catch(() => NaN)) !== total && Date.now() - t0 < 20_000) {
+      await sleep(300);
+    }
+    assert.equal(Number(await shown.getAttribute('data-value')), total, `${s.service} span ${s.spanId}`);
+  } finally {
+    await browser.close();
+  }
+});
