@@ -1,36 +1,15 @@
-import { Page, TestInfo, expect, test } from '@playwright/test';
-import { Running, startBackend, startHarness } from './support/stack';
-import { CPU, Regression, SERVICE, ingestRegression } from './support/regression';
+import { Page, TestInfo } from '@playwright/test';
+import { CPU, Regression, SERVICE } from './support/regression';
+import { expect, test } from './support/generated';
+import { Running } from './support/stack';
 
-// Its own backend with the generated regression only, so the other specs' service counts stay as they are.
-let backend: Running & { dataDir: string };
+// The generated checkout regression, in the worker's backend of generated data.
 let harness: Running;
 let reg: Regression;
 let range: { from: number; to: number };
-
-test.beforeAll(async () => {
-  backend = await startBackend();
-  reg = await ingestRegression(backend.url);
-  harness = await startHarness(backend.url);
+test.beforeEach(({ generated }) => {
+  ({ harness, reg } = generated);
   range = { from: reg.baseline.start - 5 * 60_000, to: reg.comparison.end + 5 * 60_000 };
-});
-test.afterAll(() => {
-  harness?.stop();
-  backend?.stop();
-});
-
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
 });
 
 async function shot(page: Page, info: TestInfo, name: string) {

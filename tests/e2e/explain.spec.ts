@@ -1,47 +1,19 @@
-import { Page, TestInfo, expect, test } from '@playwright/test';
-import { Running, startBackend, startHarness } from './support/stack';
-import { CPU, Regression, SERVICE, ingestRegression } from './support/regression';
-import { FINAL_SENTENCE, TestLlm, startTestLlm } from './support/llm-server';
+import { Page, TestInfo } from '@playwright/test';
+import { Running } from './support/stack';
+import { CPU, Regression, SERVICE } from './support/regression';
+import { FINAL_SENTENCE, TestLlm } from './support/llm-server';
+import { expect, test } from './support/generated';
 
-// Three Grafanas in front of one backend: with a working LLM app (the test LLM behind it), with the LLM app
-// installed but disabled, and without it.
-let backend: Running & { dataDir: string };
+// Three Grafanas in front of the backend of generated data: with a working LLM app (the test LLM behind it),
+// with the LLM app installed but disabled, and without it.
 let llm: TestLlm;
 let withLlm: Running;
 let disabled: Running;
 let absent: Running;
 let reg: Regression;
-
-test.beforeAll(async () => {
-  backend = await startBackend();
-  reg = await ingestRegression(backend.url);
-  llm = await startTestLlm();
-  [withLlm, disabled, absent] = await Promise.all([
-    startHarness(backend.url, ['--llm', llm.url]),
-    startHarness(backend.url, ['--llm-disabled']),
-    startHarness(backend.url),
-  ]);
-});
-test.afterAll(async () => {
-  for (const h of [withLlm, disabled, absent]) {
-    h?.stop();
-  }
-  await llm?.stop();
-  backend?.stop();
-});
-
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
+test.beforeEach(({ generated, llmStack }) => {
+  ({ reg, harness: absent } = generated);
+  ({ llm, withLlm, disabled } = llmStack);
 });
 
 async function shot(page: Page, info: TestInfo, name: string) {

@@ -1,46 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { Page, TestInfo, expect, test } from '@playwright/test';
-import { Running, startBackend, startHarness } from './support/stack';
+import { Page, TestInfo } from '@playwright/test';
+import { FIXTURES_MISSING, Running, fixturesAvailable, readFixture } from './support/stack';
 import { decodePprof } from './support/decode';
-import {
-  CPU,
-  Regression,
-  SERVICE,
-  SPANS,
-  SPAN_SERVICE,
-  ingestRegression,
-  ingestSpanProfiles,
-} from './support/regression';
+import { CPU, Regression, SERVICE, SPANS, SPAN_SERVICE } from './support/regression';
+import { SPAN_FIXTURE, expect, test } from './support/generated';
 
-// Export, settings, share links and trace to profile, over generated data in a backend of their own.
-let backend: Running & { dataDir: string };
+// Export, settings, share links and trace to profile, over the worker's backend of generated data.
+let backend: Running;
 let harness: Running;
 let reg: Regression;
 let spansFrom: number;
-
-test.beforeAll(async () => {
-  backend = await startBackend();
-  reg = await ingestRegression(backend.url);
-  spansFrom = await ingestSpanProfiles(backend.url);
-  harness = await startHarness(backend.url);
-});
-test.afterAll(() => {
-  harness?.stop();
-  backend?.stop();
-});
-
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
+test.beforeEach(({ generated }) => {
+  ({ backend, harness, reg, spansFrom } = generated);
 });
 
 async function shot(page: Page, info: TestInfo, name: string) {
@@ -102,6 +73,8 @@ test('settings persist through settings.v1 across reloads and set the default ma
   await page.reload();
   await expect(page.getByTestId('settings-max-nodes')).toHaveValue('4096');
   await shot(page, info, 'settings');
+  await page.getByTestId('settings-reset').click();
+  await expect(page.getByTestId('settings-max-nodes')).toHaveValue('16384');
   // Stored in the backend, as the official app stores it.
   const r = await fetch(`${backend.url}/settings.v1.SettingsService/Get`, {
     method: 'POST',
@@ -115,11 +88,12 @@ test('settings persist through settings.v1 across reloads and set the default ma
   await expect(frames(page).first()).toBeVisible();
   await expect.poll(() => new URL(page.url()).searchParams.get('maxNodes')).toBe('4096');
   await expect(page.getByTestId('flamegraph-max-nodes')).toHaveValue('4,096');
-  // Back to the defaults for the other tests.
-  await page.goto(`${harness.url}/a/grafana-pyroscope-app/settings`);
-  await page.getByTestId('settings-reset').click();
-  await page.getByTestId('settings-save').click();
-  await expect(page.getByTestId('settings-saved')).toBeVisible();
+  // Back to the defaults for the other tests, straight through the API.
+  await fetch(`${backend.url}/settings.v1.SettingsService/Set`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ setting: { name: 'pluginSettings', value: '{}', modifiedAt: String(Date.now()) } }),
+  });
 });
 
 async function shareLink(page: Page): Promise<URL> {
@@ -218,4 +192,28 @@ test('trace to profile: the URL of the span link shows only that span, removing 
   await page.getByTestId('span-selector').getByRole('button').click();
   await expect.poll(() => rootTotal(page)).toBe(a.value + b.value + SPANS[2].value);
   await expect(page.locator('[data-testid="flamegraph"] g.frame[name="prepareOrder"]')).toBeVisible();
+});
+
+test('trace to profile on the fixture with an optional span_id: only that span, then the whole service', async ({
+  page,
+}) => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+  const file = readFixture(SPAN_FIXTURE);
+  const all = decodePprof(file, 'cpu');
+  const span = decodePprof(file, 'cpu', { key: 'span_id', value: '239' });
+  expect(span.total).toBeGreaterThan(0);
+  expect(span.total).toBeLessThan(all.total);
+  await page.goto(
+    explore({
+      explorationType: 'flame-graph',
+      'var-serviceName': 'span-fixture',
+      'var-spanSelector': '239',
+      from: 'now-1h',
+      to: 'now',
+    })
+  );
+  await expect(page.getByTestId('span-selector')).toContainText('239');
+  await expect.poll(() => rootTotal(page)).toBe(span.total);
+  await page.getByTestId('span-selector').getByRole('button').click();
+  await expect.poll(() => rootTotal(page)).toBe(all.total);
 });

@@ -319,6 +319,11 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
         </div>
         {tree && (
           <Stack gap={2}>
+            {diffLoading && (
+              <span className={styles.muted} data-testid="diff-updating">
+                Updating...
+              </span>
+            )}
             <span className={styles.muted} data-testid="diff-baseline-total" data-value={tree.baseRoot}>
               Baseline {format.full(tree.baseRoot)}
             </span>
@@ -343,7 +348,7 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
       )}
       {diffError ? (
         <Alert title="Could not load the diff">{diffError}</Alert>
-      ) : !tree || (diffLoading && !tree) ? (
+      ) : !tree ? (
         <LoadingPlaceholder text="Loading diff flame graph..." />
       ) : tree.count <= 1 ? (
         <Alert severity="info" title="No data">
