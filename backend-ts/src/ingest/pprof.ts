@@ -4,6 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { NormalizedProfile, ValueType } from '../model/profile.js';
 import { FormatError } from './formatError.js';
+import { FloatList, IntList } from '../model/growable.js';
 import { ProtoReader } from './protoReader.js';
 
 export interface PprofOptions {
@@ -34,50 +35,15 @@ export function maybeGunzip(buf: Uint8Array, maxBytes = 0, what = 'profile'): Bu
   }
 }
 
-class Growable {
-  data: Int32Array;
-  length = 0;
-  constructor(cap: number) {
-    this.data = new Int32Array(Math.max(cap, 16));
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const n = new Int32Array(this.data.length * 2);
-      n.set(this.data);
-      this.data = n;
-    }
-    this.data[this.length++] = v;
-  }
-  done(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
-}
-
-class GrowableF64 {
-  data: Float64Array;
-  length = 0;
-  constructor(cap: number) {
-    this.data = new Float64Array(Math.max(cap, 16));
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const n = new Float64Array(this.data.length * 2);
-      n.set(this.data);
-      this.data = n;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
 /**
  * Distinct location-id sequences, numbered in order of appearance: an open-addressing hash table over the
  * sequences kept end to end in one array. Keyed lookups by string (a key string per sample) took most of the
  * decoder's time and garbage.
  */
 class LocSeqTable {
-  private seq = new GrowableF64(256);
-  private offsets = new Growable(256);
-  private hashes = new Growable(256);
+  private seq = new FloatList(256);
+  private offsets = new IntList(256);
+  private hashes = new IntList(256);
   private slots: Int32Array;
   private count = 0;
 
@@ -185,11 +151,11 @@ function decode(buf: Buffer): NormalizedProfile {
   const sub = new ProtoReader(buf);
   // capacities scale with the body: small profiles are the common case and zero-filled arrays are not free
   const guess = Math.max(16, buf.length >> 6);
-  const strStart = new Growable(guess);
-  const strEnd = new Growable(guess);
-  const sampleRanges = new Growable(guess);
-  const locRanges = new Growable(guess);
-  const fnRanges = new Growable(guess);
+  const strStart = new IntList(guess);
+  const strEnd = new IntList(guess);
+  const sampleRanges = new IntList(guess);
+  const locRanges = new IntList(guess);
+  const fnRanges = new IntList(guess);
   const sampleTypeRaw: Array<[number, number]> = [];
   let periodType: [number, number] = [0, 0];
   let period = 0;
@@ -305,8 +271,8 @@ function decode(buf: Buffer): NormalizedProfile {
   }
 
   // locations -> frames (one per line, innermost first), unsymbolized locations get a function named by address
-  const frameFn = new Growable(locRanges.length);
-  const frameLine = new Growable(locRanges.length);
+  const frameFn = new IntList(locRanges.length);
+  const frameLine = new IntList(locRanges.length);
   const frameKey = new Map<number, number>();
   const extraFns: Array<{ name: number }> = [];
   const frameOf = (fn: number, line: number): number => {
@@ -322,7 +288,7 @@ function decode(buf: Buffer): NormalizedProfile {
   };
   const nLoc = locRanges.length / 2;
   const locFrameStart = new Int32Array(nLoc + 1);
-  const locFrames = new Growable(nLoc * 2);
+  const locFrames = new IntList(nLoc * 2);
   const locIndex = new Map<number, number>();
   const addrNames = new Map<string, number>();
   for (let i = 0; i < nLoc; i++) {
@@ -399,14 +365,14 @@ function decode(buf: Buffer): NormalizedProfile {
   const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
   const sampleLabelSet = new Int32Array(nSamples);
   const sampleSpan = new Int32Array(nSamples);
-  const stackOffsets = new Growable(nSamples + 1);
+  const stackOffsets = new IntList(nSamples + 1);
   stackOffsets.push(0);
-  const stackFrames = new Growable(nSamples * 4);
+  const stackFrames = new IntList(nSamples * 4);
   const stackKey = new LocSeqTable(Math.min(nSamples, 1 << 16));
   const labelSets: Array<Array<[string, string]>> = [[]];
   const labelSetKey = new Map<string, number>([['', 0]]);
   const spanKeys = new Set(['span_id', 'profile_id']);
-  const locs = new GrowableF64(64);
+  const locs = new FloatList(64);
   const lblPairs: number[] = [];
 
   for (let s = 0; s < nSamples; s++) {

@@ -1,10 +1,11 @@
-// Append-only typed arrays for builders on hot paths.
+// Append-only typed arrays for builders and decoders on hot paths (no object per element).
 
 export class IntList {
   data: Int32Array;
   length = 0;
   constructor(cap = 64) {
-    this.data = new Int32Array(cap);
+    // never 0: doubling an empty array would stay empty
+    this.data = new Int32Array(Math.max(cap, 16));
   }
   push(v: number): void {
     if (this.length === this.data.length) {
@@ -17,13 +18,18 @@ export class IntList {
   view(): Int32Array {
     return this.data.subarray(0, this.length);
   }
+  /** A copy of exactly the pushed values, leaving the spare capacity behind. */
+  done(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
 }
 
 export class FloatList {
   data: Float64Array;
   length = 0;
   constructor(cap = 64) {
-    this.data = new Float64Array(cap);
+    // never 0: doubling an empty array would stay empty
+    this.data = new Float64Array(Math.max(cap, 16));
   }
   push(v: number): void {
     if (this.length === this.data.length) {
@@ -35,5 +41,9 @@ export class FloatList {
   }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
+  }
+  /** A copy of exactly the pushed values, leaving the spare capacity behind. */
+  done(): Float64Array {
+    return this.data.slice(0, this.length);
   }
 }

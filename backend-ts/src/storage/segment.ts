@@ -4,7 +4,7 @@
 // queries read only a range of the object. Layout documented in docs/storage.md.
 import type { IngestProfile } from '../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../model/labels.js';
-import { FloatList, IntList } from './growable.js';
+import { FloatList, IntList } from '../model/growable.js';
 
 export const MAGIC = 0x53545950; // "PYTS" little endian
 export const FORMAT_VERSION = 1;
