@@ -1,6 +1,15 @@
 import { Page, TestInfo, expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { FIXTURES, FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
+import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { ingestPprof } from '../support/pprof.mjs';
+import {
+  FIXTURES,
+  FIXTURES_MISSING,
+  fixturesAvailable,
+  readFixture,
+  startBackend,
+  startHarness,
+} from './support/stack';
 import { callGraph } from './support/callGraph';
 import { decodePprof } from './support/decode';
 
@@ -58,6 +67,62 @@ async function frameNames(page: Page, testId: string): Promise<string[]> {
     .locator('g.frame')
     .evaluateAll((gs) => gs.map((g) => g.getAttribute('name') ?? ''));
 }
+
+/** A one-sample CPU profile made here (no fixture needed), stamped by the server with the time of the push. */
+function tinyCpuProfile(): Buffer {
+  const st = new StringTable();
+  const p = new Profile({
+    sampleType: [new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+    periodType: new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    period: 10_000_000,
+    function: [new PprofFunction({ id: 1, name: st.dedup('main.main'), filename: st.dedup('main.go') })],
+    location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
+    sample: [new Sample({ locationId: [1], value: [10_000_000] })],
+    stringTable: st,
+  });
+  return Buffer.from(p.encode());
+}
+
+test('onboarding on an empty backend goes away by itself after the first push', async ({ page }, info) => {
+  const empty = await startBackend();
+  const harness2 = await startHarness(empty.url);
+  try {
+    await page.goto(`${harness2.url}/a/grafana-pyroscope-app/explore?explorationType=all&from=now-1h&to=now`);
+    await expect(page.getByTestId('onboarding')).toContainText('has not received any profile yet');
+    await shot(page, info, 'onboarding-before');
+    await ingestPprof(empty.url, tinyCpuProfile(), 'first-app');
+    // no reload: the page checks again while it shows the onboarding
+    await expect(page.getByTestId('onboarding')).toBeHidden({ timeout: 40_000 });
+    await expect(page.getByText('first-app', { exact: true })).toBeVisible();
+    await expect(page.getByTestId('quick-filter-count')).toHaveText('1 of 1 services');
+    await shot(page, info, 'onboarding-after');
+  } finally {
+    harness2.stop();
+    empty.stop();
+  }
+});
+
+test('a favourite survives a reload and is listed in the Favourites view', async ({ page }, info) => {
+  const WALL = 'wall:wall:nanoseconds:wall:nanoseconds';
+  await page.goto(explore(`explorationType=all&var-profileMetricId=${WALL}`));
+  await page.evaluate(() => localStorage.removeItem('grafana-pyroscope-app.favorites'));
+  const panel = page.locator('[data-viz-panel-key]', { hasText: 'node-sdk-app' });
+  const star = panel.getByTestId('favorite-toggle');
+  await expect(star).toHaveAttribute('data-active', 'false');
+  await star.click();
+  await expect(star).toHaveAttribute('data-active', 'true');
+  await page.reload();
+  await expect(
+    page.locator('[data-viz-panel-key]', { hasText: 'node-sdk-app' }).getByTestId('favorite-toggle')
+  ).toHaveAttribute('data-active', 'true');
+  await page.goto(explore('explorationType=favorites'));
+  const view = page.getByTestId('favorites-view');
+  await expect(view).toHaveAttribute('data-count', '1');
+  await expect(view.getByText('node-sdk-app · Wall wall', { exact: true })).toBeVisible();
+  await shot(page, info, 'favorites');
+  await view.getByTestId('favorite-toggle').click();
+  await expect(view).toHaveAttribute('data-count', '0');
+});
 
 test.describe('with the fixture corpus', () => {
   test.skip(!fixturesAvailable(), FIXTURES_MISSING);
@@ -190,5 +255,64 @@ test.describe('with the fixture corpus', () => {
     const fills = await diff.locator('g.frame rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
     expect(fills.filter((f) => f !== 'rgb(176, 176, 176)').length).toBeGreaterThan(0);
     await shot(page, info, 'adhoc-diff');
+  });
+
+  test('All services: every panel type renders the fixture', async ({ page }, info) => {
+    await page.goto(explore(`explorationType=all&var-profileMetricId=${CPU}`));
+    const goApp = () => page.locator('[data-viz-panel-key]', { hasText: 'go-app' }).first();
+    await expect(goApp().locator('canvas').first()).toBeVisible();
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Totals', exact: true }).click();
+    await expect(page).toHaveURL(/panelType=totals/);
+    // the bar is the sum of the series: the whole profile, 470 ms
+    await expect(goApp().locator('[data-harness-panel="bargauge"]')).toContainText('470 ms');
+    await shot(page, info, 'panel-totals');
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Maxima', exact: true }).click();
+    await expect(page).toHaveURL(/panelType=maxima/);
+    await expect(goApp().getByRole('table')).toContainText('go-app');
+    await expect(goApp().getByRole('table')).toContainText('470 ms');
+    await shot(page, info, 'panel-maxima');
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Histograms', exact: true }).click();
+    await expect(page).toHaveURL(/panelType=histograms/);
+    await expect(goApp().locator('[data-harness-panel="histogram"] rect').first()).toBeAttached();
+    await shot(page, info, 'panel-histograms');
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Time series', exact: true }).click();
+    await expect(goApp().locator('canvas').first()).toBeVisible();
+    // switching types keeps every service
+    await expect(page.getByTestId('quick-filter-count')).toHaveText('3 of 3 services');
+  });
+
+  test('Open in Explore and copy query carry the data source, profile type, selector and group-by', async ({
+    page,
+    context,
+  }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.goto(
+      explore(`explorationType=labels&var-serviceName=go-labels&var-profileMetricId=${CPU}&var-filters=foo%7C%3D%7Cbar`)
+    );
+    const panel = page.locator('[data-viz-panel-key]', { hasText: 'function (2)' });
+    const href = await panel.getByTestId('open-in-explore').getAttribute('href');
+    const url = new URL(href!, harness());
+    expect(url.pathname).toBe('/explore');
+    expect(url.searchParams.get('schemaVersion')).toBe('1');
+    const panes = Object.values(JSON.parse(url.searchParams.get('panes')!)) as Array<{
+      datasource: string;
+      queries: Array<Record<string, unknown>>;
+      range: { from: string; to: string };
+    }>;
+    expect(panes).toHaveLength(1);
+    expect(panes[0].datasource).toBe('pyroscope');
+    expect(panes[0].range).toEqual({ from: 'now-1h', to: 'now' });
+    expect(panes[0].queries[0]).toMatchObject({
+      refId: 'A',
+      datasource: { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
+      queryType: 'both',
+      profileTypeId: CPU,
+      labelSelector: '{service_name="go-labels",foo="bar"}',
+      groupBy: ['function'],
+    });
+    await panel.getByTestId('copy-query').click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      `${CPU}{service_name="go-labels",foo="bar"} by (function)`
+    );
   });
 });

@@ -1,10 +1,14 @@
 import React from 'react';
 import { locationService } from '@grafana/runtime';
-import { PanelBuilders, SceneQueryRunner, VizPanel } from '@grafana/scenes';
+import { DataFrame } from '@grafana/data';
+import { PanelBuilders, SceneDataTransformer, SceneQueryRunner, VizPanel } from '@grafana/scenes';
 import { Button, Stack } from '@grafana/ui';
-import { VisibilityMode } from '@grafana/schema';
-import { navigationParams, NavigationTarget } from '../../pages/ProfilesExplorer/domain/urlState';
+import { BarGaugeDisplayMode, VisibilityMode, VizOrientation } from '@grafana/schema';
+import { Observable, map } from 'rxjs';
+import { navigationParams, NavigationTarget, PanelType } from '../../pages/ProfilesExplorer/domain/urlState';
+import { seriesMaxima } from '../domain/converters/seriesMaxima';
 import { SERIES_DATASOURCE, SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { SeriesPanelTools } from './SeriesPanelTools';
 
 export interface SeriesPanelOptions {
   title: string;
@@ -16,20 +20,78 @@ export interface SeriesPanelOptions {
   actions?: Array<{ label: string; target: NavigationTarget; testId?: string }>;
   extraActions?: React.ReactNode;
   showLegend?: boolean;
+  /** time series unless told otherwise (All services offers the others) */
+  panelType?: PanelType;
+  /** a fixed data source instead of the `dataSource` variable (favourites remember theirs) */
+  dataSourceUid?: string;
 }
 
-/** A time-series panel of SelectSeries through the app's runtime data source (the data-source proxy). */
+/** A panel of SelectSeries (time series by default) through the app's runtime data source (the data-source proxy). */
 export function buildSeriesPanel(o: SeriesPanelOptions): VizPanel {
   const query: SeriesQuery = {
     refId: 'A',
-    dataSourceUid: '${dataSource}',
+    dataSourceUid: o.dataSourceUid ?? '${dataSource}',
     profileMetricId: o.profileMetricId ?? '${profileMetricId}',
     labelSelector: o.labelSelector,
     groupBy: o.groupBy,
     displayName: o.displayName,
     limit: o.limit,
   };
-  const actions = o.actions?.length ? (
+  const runner = new SceneQueryRunner({ datasource: SERIES_DATASOURCE, queries: [query], maxDataPoints: 300 });
+  const panel = buildPanel(o, runner);
+  // the tools resolve the query against the panel itself, so they are added once it exists
+  panel.setState({
+    headerActions: (
+      <Stack gap={0.5} alignItems="center">
+        {navigation(o)}
+        <SeriesPanelTools panel={panel} query={query} />
+      </Stack>
+    ),
+  });
+  return panel;
+}
+
+function buildPanel(o: SeriesPanelOptions, runner: SceneQueryRunner): VizPanel {
+  switch (o.panelType) {
+    case 'totals':
+      // one bar per series: the sum of its points over the time range
+      return PanelBuilders.bargauge()
+        .setTitle(o.title)
+        .setData(runner)
+        .setOption('reduceOptions', { values: false, calcs: ['sum'], fields: '' })
+        .setOption('orientation', VizOrientation.Horizontal)
+        .setOption('displayMode', BarGaugeDisplayMode.Gradient)
+        .build();
+    case 'maxima':
+      return PanelBuilders.table()
+        .setTitle(o.title)
+        .setData(
+          new SceneDataTransformer({
+            $data: runner,
+            transformations: [() => (source: Observable<DataFrame[]>) => source.pipe(map((f) => [seriesMaxima(f)]))],
+          })
+        )
+        .build();
+    case 'histograms':
+      // how often each value occurred over the time range
+      return PanelBuilders.histogram().setTitle(o.title).setData(runner).build();
+    default:
+      return (
+        PanelBuilders.timeseries()
+          .setTitle(o.title)
+          .setData(runner)
+          .setOption('legend', { showLegend: o.showLegend ?? false })
+          .setCustomFieldConfig('fillOpacity', 10)
+          // Profiles arrive every 10-60 s: a lone point must still be visible.
+          .setCustomFieldConfig('showPoints', VisibilityMode.Always)
+          .setCustomFieldConfig('pointSize', 5)
+          .build()
+      );
+  }
+}
+
+function navigation(o: SeriesPanelOptions): React.ReactNode {
+  return o.actions?.length ? (
     <Stack gap={0.5}>
       {o.actions.map((a) => (
         <Button
@@ -47,17 +109,5 @@ export function buildSeriesPanel(o: SeriesPanelOptions): VizPanel {
     </Stack>
   ) : (
     o.extraActions
-  );
-  return (
-    PanelBuilders.timeseries()
-      .setTitle(o.title)
-      .setData(new SceneQueryRunner({ datasource: SERIES_DATASOURCE, queries: [query], maxDataPoints: 300 }))
-      .setOption('legend', { showLegend: o.showLegend ?? false })
-      .setCustomFieldConfig('fillOpacity', 10)
-      // Profiles arrive every 10-60 s: a lone point must still be visible.
-      .setCustomFieldConfig('showPoints', VisibilityMode.Always)
-      .setCustomFieldConfig('pointSize', 5)
-      .setHeaderActions(actions)
-      .build()
   );
 }

@@ -1,9 +1,23 @@
 // Grafana's core panels are part of Grafana, not of any npm package. The harness registers stand-ins built
-// on @grafana/ui's own TimeSeries and Table components under the core ids, so VizPanels render real charts.
+// on @grafana/ui's own TimeSeries and BarGauge components (a plain table, bucket bars for the histogram) under the
+// core ids, so VizPanels render real charts.
 import React from 'react';
-import { PanelPlugin, PanelPluginMeta, PanelProps, PluginType, standardEditorsRegistry } from '@grafana/data';
+import {
+  Field,
+  PanelPlugin,
+  PanelPluginMeta,
+  PanelProps,
+  PluginType,
+  ReduceDataOptions,
+  ThresholdsMode,
+  buildHistogram,
+  formattedValueToString,
+  getFieldDisplayValues,
+  standardEditorsRegistry,
+} from '@grafana/data';
 import { setPluginImportUtils } from '@grafana/runtime';
-import { LegendDisplayMode, Table, TimeSeries } from '@grafana/ui';
+import { BarGauge, LegendDisplayMode, TimeSeries, useTheme2 } from '@grafana/ui';
+import { BarGaugeDisplayMode, VizOrientation } from '@grafana/schema';
 
 function TimeSeriesPanel({
   data,
@@ -33,8 +47,121 @@ function TimeSeriesPanel({
   );
 }
 
+// @grafana/ui's Table does not render inside this esbuild bundle (a component of its virtualised body arrives
+// as a module object), so the table stand-in is a plain table of the frame's display values.
 function TablePanel({ data, width, height }: PanelProps) {
-  return data.series[0] ? <Table data={data.series[0]} width={width} height={height} /> : null;
+  const frame = data.series[0];
+  if (!frame) {
+    return null;
+  }
+  const text = (f: Field, v: unknown) => (f.display ? formattedValueToString(f.display(v)) : String(v ?? ''));
+  return (
+    <div style={{ width, height, overflow: 'auto' }}>
+      <table style={{ width: '100%', borderCollapse: 'collapse' }} data-harness-panel="table">
+        <thead>
+          <tr>
+            {frame.fields.map((f) => (
+              <th key={f.name} style={{ textAlign: 'left', padding: 4 }}>
+                {f.config.displayName ?? f.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: frame.length }, (_, r) => (
+            <tr key={r}>
+              {frame.fields.map((f) => (
+                <td key={f.name} style={{ padding: 4 }}>
+                  {text(f, f.values[r])}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+// Grafana's bar gauge reduces each field (reduceOptions.calcs) and draws one bar per field, as this does.
+function BarGaugePanel({
+  data,
+  width,
+  height,
+  fieldConfig,
+  replaceVariables,
+  options,
+}: PanelProps<{ reduceOptions?: ReduceDataOptions; orientation?: VizOrientation; displayMode?: BarGaugeDisplayMode }>) {
+  const theme = useTheme2();
+  const values = getFieldDisplayValues({
+    data: data.series,
+    reduceOptions: options.reduceOptions ?? { values: false, calcs: ['lastNotNull'] },
+    fieldConfig,
+    replaceVariables,
+    theme,
+  });
+  if (!data.series.length) {
+    return <div style={{ padding: 8, opacity: 0.7 }}>No data</div>;
+  }
+  const each = Math.max(24, Math.floor(height / Math.max(1, values.length)));
+  return (
+    <div data-harness-panel="bargauge">
+      {values.map((v, i) => (
+        <BarGauge
+          key={i}
+          width={width}
+          height={each}
+          // Grafana fills in default thresholds for every panel; the bar colour comes from them
+          field={{
+            ...v.field,
+            thresholds: v.field.thresholds ?? {
+              mode: ThresholdsMode.Absolute,
+              steps: [{ value: -Infinity, color: 'green' }],
+            },
+          }}
+          value={v.display}
+          orientation={options.orientation ?? VizOrientation.Horizontal}
+          displayMode={options.displayMode ?? BarGaugeDisplayMode.Gradient}
+          theme={theme}
+          isOverflow={false}
+        />
+      ))}
+    </div>
+  );
+}
+
+// Grafana's histogram panel buckets every numeric value of the series; bars of bucket counts stand in for it.
+function HistogramPanel({ data, width, height }: PanelProps) {
+  const theme = useTheme2();
+  const h = data.series.length ? buildHistogram(data.series, undefined, theme) : null;
+  if (!h) {
+    return <div style={{ padding: 8, opacity: 0.7 }}>No data</div>;
+  }
+  const counts = h.counts.map((f) => f.values as number[]);
+  const n = h.xMin.values.length;
+  const max = Math.max(1, ...counts.flatMap((c) => c));
+  const w = width / Math.max(1, n);
+  return (
+    <svg width={width} height={height} data-harness-panel="histogram">
+      {Array.from({ length: n }, (_, i) => {
+        const c = counts.reduce((s, col) => s + (col[i] ?? 0), 0);
+        const bh = ((height - 16) * c) / max;
+        return (
+          <rect
+            key={i}
+            x={i * w + 1}
+            y={height - bh}
+            width={Math.max(1, w - 2)}
+            height={bh}
+            fill={theme.visualization.getColorByName('green')}
+            data-min={String(h.xMin.values[i])}
+            data-max={String(h.xMax.values[i])}
+            data-count={c}
+          />
+        );
+      })}
+    </svg>
+  );
 }
 
 function meta(id: string, name: string): PanelPluginMeta {
@@ -75,6 +202,8 @@ register('timeseries', 'Time series', TimeSeriesPanel as never).useFieldConfig({
       .addTextInput({ path: 'drawStyle', name: 'Style', defaultValue: 'line' }),
 });
 register('table', 'Table', TablePanel as never);
+register('bargauge', 'Bar gauge', BarGaugePanel as never);
+register('histogram', 'Histogram', HistogramPanel as never);
 
 export function installPanels() {
   // Grafana registers its option editors at boot; panels need them to declare options. No editor UI here.

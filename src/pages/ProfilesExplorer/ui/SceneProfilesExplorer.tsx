@@ -34,6 +34,7 @@ import { SceneProfileTypes } from '../components/SceneProfileTypes/ui/SceneProfi
 import { SceneLabels } from '../components/SceneLabels/ui/SceneLabels';
 import { SceneFlameGraphView } from '../components/SceneFlameGraph/ui/SceneFlameGraphView';
 import { SceneDiffFlameGraphView } from '../components/SceneDiffFlameGraph/ui/SceneDiffFlameGraphView';
+import { SceneFavorites } from '../components/SceneFavorites/ui/SceneFavorites';
 
 export interface SceneProfilesExplorerState extends SceneObjectState, ExplorerUrlState {
   body?: SceneObject;
@@ -71,6 +72,8 @@ function buildBody(type: ExplorationType): SceneObject | undefined {
       return new SceneFlameGraphView();
     case 'diff-flame-graph':
       return new SceneDiffFlameGraphView();
+    case 'favorites':
+      return new SceneFavorites();
     default:
       return undefined;
   }

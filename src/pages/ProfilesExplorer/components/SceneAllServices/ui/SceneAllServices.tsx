@@ -8,6 +8,7 @@ import {
   SceneObject,
   SceneObjectBase,
   SceneObjectState,
+  MultiValueVariable,
   VariableDependencyConfig,
   VizPanel,
   sceneGraph,
@@ -18,7 +19,7 @@ import { framesTotal } from '../../../../../shared/domain/converters/seriesToDat
 import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
-import { ExplorerUrlState, GridLayout, quickFilterMatcher } from '../../../domain/urlState';
+import { ExplorerUrlState, GridLayout, PanelType, quickFilterMatcher } from '../../../domain/urlState';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
 
 interface SceneAllServicesState extends SceneObjectState {
@@ -32,6 +33,15 @@ interface SceneAllServicesState extends SceneObjectState {
 }
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
+
+const PANEL_TYPES: Array<{ label: string; value: PanelType; description: string }> = [
+  { label: 'Time series', value: 'time-series', description: 'Each service over time' },
+  { label: 'Totals', value: 'totals', description: 'Sum over the time range, as a bar gauge' },
+  { label: 'Maxima', value: 'maxima', description: 'The peak of each service and when, as a table' },
+  { label: 'Histograms', value: 'histograms', description: 'How often each value occurred' },
+];
+
+const ONBOARDING_POLL_MS = 5000;
 
 export function gridTemplate(layout: GridLayout) {
   return layout === 'rows' ? '1fr' : 'repeat(auto-fill, minmax(420px, 1fr))';
@@ -60,7 +70,9 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
       this.load();
       const explorer = this.explorer();
       const sub = explorer?.subscribeToState((s, prev) => {
-        if (s.searchText !== prev.searchText || s.layout !== prev.layout || s.hideNoData !== prev.hideNoData) {
+        if (s.panelType !== prev.panelType) {
+          this.load();
+        } else if (s.searchText !== prev.searchText || s.layout !== prev.layout || s.hideNoData !== prev.hideNoData) {
           this.applyView();
         }
       });
@@ -68,9 +80,12 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
       return () => {
         sub?.unsubscribe();
         tr.unsubscribe();
+        clearTimeout(this.onboardingPoll);
       };
     });
   }
+
+  private onboardingPoll?: ReturnType<typeof setTimeout>;
 
   explorer(): ExplorerLike | undefined {
     return this.parent as ExplorerLike | undefined;
@@ -99,6 +114,7 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
           title: service,
           labelSelector: buildLabelSelector(service),
           displayName: service,
+          panelType: this.explorer()?.state.panelType,
           actions: [
             {
               label: 'Profile types',
@@ -134,8 +150,21 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
   private async checkIngested(dataSourceUid: string) {
     try {
       const stats = await getApiClient(dataSourceUid).profileStats();
+      const wasEmpty = this.state.nothingIngested;
       // Connect JSON leaves out false booleans: an absent dataIngested means false.
       this.setState({ nothingIngested: !stats.dataIngested });
+      if (stats.dataIngested && wasEmpty) {
+        // the first profile arrived: the pickers learn its profile type, and the new value reloads this view
+        const types = sceneGraph.lookupVariable('profileMetricId', this);
+        if (types instanceof MultiValueVariable) {
+          types.refreshOptions();
+        }
+      }
+      if (!stats.dataIngested && this.isActive) {
+        // someone is following the instructions right now: the services appear once the first profile lands
+        clearTimeout(this.onboardingPoll);
+        this.onboardingPoll = setTimeout(() => this.isActive && this.load(), ONBOARDING_POLL_MS);
+      }
     } catch {
       // GetProfileStats is optional (older servers lack it): without it, the plain "no services" message stays.
     }
@@ -186,7 +215,12 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
   const styles = useStyles2(getStyles);
   const { grid, services, loading, error, noData, nothingIngested } = model.useState();
   const explorer = model.explorer();
-  const { searchText = '', layout = 'grid', hideNoData = false } = explorer?.useState() ?? {};
+  const {
+    searchText = '',
+    layout = 'grid',
+    hideNoData = false,
+    panelType = 'time-series',
+  } = explorer?.useState() ?? {};
   const matches = quickFilterMatcher(searchText);
   const shown = services.filter((s) => matches(s) && !(hideNoData && noData[s])).length;
   return (
@@ -205,6 +239,14 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
             <span>Hide panels without data</span>
             <Switch value={hideNoData} onChange={() => explorer?.setState({ hideNoData: !hideNoData })} />
           </Stack>
+          <div data-testid="panel-type">
+            <RadioButtonGroup<PanelType>
+              size="sm"
+              options={PANEL_TYPES}
+              value={panelType}
+              onChange={(v) => explorer?.setState({ panelType: v })}
+            />
+          </div>
           <RadioButtonGroup
             size="sm"
             options={[

@@ -1,0 +1,77 @@
+import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import { config } from '@grafana/runtime';
+import { VizPanel, sceneGraph } from '@grafana/scenes';
+import { IconButton, LinkButton } from '@grafana/ui';
+import { ResolvedSeriesQuery, exploreUrl, queryText } from '../domain/exploreUrl';
+import { Favorite } from '../domain/favorites';
+import { normalizeSelector } from '../domain/labelSelector';
+import { isFavoriteStored, subscribeToFavorites, toggleFavorite } from '../infrastructure/favorites/favoritesStorage';
+import { SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
+
+export interface SeriesPanelToolsProps {
+  panel: VizPanel;
+  query: SeriesQuery;
+}
+
+/** The panel's query with the variables of its scene resolved, as it runs right now. */
+export function resolveSeriesQuery(panel: VizPanel, query: SeriesQuery): ResolvedSeriesQuery {
+  const interpolate = (s: string) => sceneGraph.interpolate(panel, s);
+  const range = sceneGraph.getTimeRange(panel).state;
+  return {
+    dataSourceUid: interpolate(query.dataSourceUid),
+    profileMetricId: interpolate(query.profileMetricId),
+    labelSelector: normalizeSelector(interpolate(query.labelSelector)),
+    groupBy: (query.groupBy ?? []).map(interpolate).filter(Boolean),
+    from: String(range.from),
+    to: String(range.to),
+  };
+}
+
+/** Favourite star, Open in Explore and copy query: on every time-series panel. */
+export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
+  // the query reruns whenever a variable or the time range changes: resolve again then
+  panel.state.$data?.useState();
+  sceneGraph.getTimeRange(panel).useState();
+  const resolved = resolveSeriesQuery(panel, query);
+  const favoriteQuery: Favorite = {
+    dataSourceUid: resolved.dataSourceUid,
+    profileMetricId: resolved.profileMetricId,
+    labelSelector: resolved.labelSelector,
+    groupBy: resolved.groupBy,
+  };
+  const starred = useSyncExternalStore(subscribeToFavorites, () => isFavoriteStored(favoriteQuery));
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) {
+      return;
+    }
+    const t = setTimeout(() => setCopied(false), 2000);
+    return () => clearTimeout(t);
+  }, [copied]);
+  return (
+    <>
+      <IconButton
+        name={starred ? 'favorite' : 'star'}
+        tooltip={starred ? 'Remove from favourites' : 'Add to favourites'}
+        data-testid="favorite-toggle"
+        data-active={starred}
+        onClick={() => toggleFavorite(favoriteQuery)}
+      />
+      <LinkButton
+        size="sm"
+        variant="secondary"
+        fill="text"
+        icon="compass"
+        tooltip="Open this query in Grafana Explore"
+        href={exploreUrl(resolved, config.appSubUrl ?? '')}
+        data-testid="open-in-explore"
+      />
+      <IconButton
+        name={copied ? 'check' : 'copy'}
+        tooltip={copied ? 'Copied' : `Copy query: ${queryText(resolved)}`}
+        data-testid="copy-query"
+        onClick={() => navigator.clipboard?.writeText(queryText(resolved)).then(() => setCopied(true))}
+      />
+    </>
+  );
+}
