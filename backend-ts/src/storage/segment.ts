@@ -80,6 +80,18 @@ export interface SourceMaps {
   stack: Int32Array;
 }
 
+/** The symbol columns an ingested profile and a decoded segment both have. */
+interface SymbolSource {
+  readonly fnName: ArrayLike<number>;
+  readonly fnSystemName: ArrayLike<number>;
+  readonly fnFilename: ArrayLike<number>;
+  readonly fnStartLine: ArrayLike<number>;
+  readonly frameFn: ArrayLike<number>;
+  readonly frameLine: ArrayLike<number>;
+  readonly stackOffsets: ArrayLike<number>;
+  readonly stackFrames: ArrayLike<number>;
+}
+
 export function sourceMaps(seg: Segment): SourceMaps {
   return {
     str: new Int32Array(seg.stringCount).fill(-1),
@@ -133,28 +145,30 @@ export class SegmentBuilder {
     return id;
   }
 
-  /** Adds one ingested profile: one stored profile per (sample type with values, sample label set). */
-  add(ip: IngestProfile): void {
-    const p = ip.profile;
-    const strMap = new Int32Array(p.strings.length).fill(-1);
+  /**
+   * Id maps from a source's strings, functions, frames and stacks to this builder's, filled on first use: an
+   * ingested profile and a compacted segment share one interning path.
+   */
+  private interner(
+    src: SymbolSource,
+    string: (i: number) => string,
+    maps: SourceMaps
+  ): { gs: (i: number) => number; mapStack: (s: number) => number } {
     const gs = (i: number): number => {
-      let g = strMap[i];
+      let g = maps.str[i];
       if (g < 0) {
-        g = this.str(p.strings[i]);
-        strMap[i] = g;
+        g = this.str(string(i));
+        maps.str[i] = g;
       }
       return g;
     };
-    const fnMap = new Int32Array(p.fnName.length).fill(-1);
-    const frameMap = new Int32Array(p.frameFn.length).fill(-1);
-    const stackMap = new Int32Array(p.stackOffsets.length - 1).fill(-1);
     const mapFn = (f: number): number => {
-      let g = fnMap[f];
+      let g = maps.fn[f];
       if (g < 0) {
-        const name = gs(p.fnName[f]);
-        const sys = gs(p.fnSystemName[f]);
-        const file = gs(p.fnFilename[f]);
-        const start = p.fnStartLine[f];
+        const name = gs(src.fnName[f]);
+        const sys = gs(src.fnSystemName[f]);
+        const file = gs(src.fnFilename[f]);
+        const start = src.fnStartLine[f];
         const key = `${name},${sys},${file},${start}`;
         g = this.fnIds.get(key) ?? -1;
         if (g < 0) {
@@ -165,15 +179,15 @@ export class SegmentBuilder {
           this.fn.start.push(start);
           this.fnIds.set(key, g);
         }
-        fnMap[f] = g;
+        maps.fn[f] = g;
       }
       return g;
     };
     const mapFrame = (fr: number): number => {
-      let g = frameMap[fr];
+      let g = maps.frame[fr];
       if (g < 0) {
-        const fn = mapFn(p.frameFn[fr]);
-        const line = p.frameLine[fr];
+        const fn = mapFn(src.frameFn[fr]);
+        const line = src.frameLine[fr];
         const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
         g = this.frameIds.get(key) ?? -1;
         if (g < 0) {
@@ -182,18 +196,18 @@ export class SegmentBuilder {
           this.frameLine.push(line);
           this.frameIds.set(key, g);
         }
-        frameMap[fr] = g;
+        maps.frame[fr] = g;
       }
       return g;
     };
     const frames: number[] = [];
-    const mapStack = (s: number): number => {
-      let g = stackMap[s];
+    const mapStack = (st: number): number => {
+      let g = maps.stack[st];
       if (g < 0) {
         frames.length = 0;
         let key = '';
-        for (let i = p.stackOffsets[s]; i < p.stackOffsets[s + 1]; i++) {
-          const f = mapFrame(p.stackFrames[i]);
+        for (let i = src.stackOffsets[st]; i < src.stackOffsets[st + 1]; i++) {
+          const f = mapFrame(src.stackFrames[i]);
           frames.push(f);
           key += String.fromCharCode(f & 0xffff, f >>> 16);
         }
@@ -206,10 +220,22 @@ export class SegmentBuilder {
           this.stackOffsets.push(this.stackFrames.length);
           this.stackIds.set(key, g);
         }
-        stackMap[s] = g;
+        maps.stack[st] = g;
       }
       return g;
     };
+    return { gs, mapStack };
+  }
+
+  /** Adds one ingested profile: one stored profile per (sample type with values, sample label set). */
+  add(ip: IngestProfile): void {
+    const p = ip.profile;
+    const { gs, mapStack } = this.interner(p, (i) => p.strings[i], {
+      str: new Int32Array(p.strings.length).fill(-1),
+      fn: new Int32Array(p.fnName.length).fill(-1),
+      frame: new Int32Array(p.frameFn.length).fill(-1),
+      stack: new Int32Array(p.stackOffsets.length - 1).fill(-1),
+    });
 
     // samples grouped by label set, so each (type, label set) becomes one stored profile
     const nSamples = p.sampleStack.length;
@@ -291,75 +317,7 @@ export class SegmentBuilder {
    * result is de-duplicated across every source. `maps` carries the per-source id maps between calls.
    */
   addFromSegment(seg: Segment, prof: number, maps: SourceMaps): void {
-    const gs = (i: number): number => {
-      let g = maps.str[i];
-      if (g < 0) {
-        g = this.str(seg.string(i));
-        maps.str[i] = g;
-      }
-      return g;
-    };
-    const mapFn = (f: number): number => {
-      let g = maps.fn[f];
-      if (g < 0) {
-        const name = gs(seg.fnName[f]);
-        const sys = gs(seg.fnSystemName[f]);
-        const file = gs(seg.fnFilename[f]);
-        const start = seg.fnStartLine[f];
-        const key = `${name},${sys},${file},${start}`;
-        g = this.fnIds.get(key) ?? -1;
-        if (g < 0) {
-          g = this.fn.name.length;
-          this.fn.name.push(name);
-          this.fn.sys.push(sys);
-          this.fn.file.push(file);
-          this.fn.start.push(start);
-          this.fnIds.set(key, g);
-        }
-        maps.fn[f] = g;
-      }
-      return g;
-    };
-    const mapFrame = (fr: number): number => {
-      let g = maps.frame[fr];
-      if (g < 0) {
-        const fn = mapFn(seg.frameFn[fr]);
-        const line = seg.frameLine[fr];
-        const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
-        g = this.frameIds.get(key) ?? -1;
-        if (g < 0) {
-          g = this.frameFn.length;
-          this.frameFn.push(fn);
-          this.frameLine.push(line);
-          this.frameIds.set(key, g);
-        }
-        maps.frame[fr] = g;
-      }
-      return g;
-    };
-    const mapStack = (st: number): number => {
-      let g = maps.stack[st];
-      if (g < 0) {
-        const frames: number[] = [];
-        let key = '';
-        for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
-          const f = mapFrame(seg.stackFrames[i]);
-          frames.push(f);
-          key += String.fromCharCode(f & 0xffff, f >>> 16);
-        }
-        g = this.stackIds.get(key) ?? -1;
-        if (g < 0) {
-          g = this.stackOffsets.length - 1;
-          for (const f of frames) {
-            this.stackFrames.push(f);
-          }
-          this.stackOffsets.push(this.stackFrames.length);
-          this.stackIds.set(key, g);
-        }
-        maps.stack[st] = g;
-      }
-      return g;
-    };
+    const { gs, mapStack } = this.interner(seg, (i) => seg.string(i), maps);
     const src = seg.meta.series[seg.profSeries[prof]];
     const skey = labelsKey(src.labels);
     const time = seg.profTime[prof];
