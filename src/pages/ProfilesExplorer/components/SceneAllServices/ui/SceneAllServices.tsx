@@ -19,6 +19,7 @@ import { framesTotal } from '../../../../../shared/domain/converters/seriesToDat
 import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
+import { Onboarding } from '../components/Onboarding/ui/Onboarding';
 import { ExplorerUrlState, GridLayout, PanelType, quickFilterMatcher } from '../../../domain/urlState';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
 
@@ -86,6 +87,8 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
   }
 
   private onboardingPoll?: ReturnType<typeof setTimeout>;
+  /** the onboarding was shown: poll until the first services appear */
+  private awaitingFirstProfile = false;
 
   explorer(): ExplorerLike | undefined {
     return this.parent as ExplorerLike | undefined;
@@ -138,6 +141,9 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
       });
       this.state.grid.setState({ children });
       this.setState({ services, loading: false, nothingIngested: false });
+      if (services.length) {
+        this.awaitingFirstProfile = false;
+      }
       this.applyView();
       if (!services.length) {
         this.checkIngested(dataSourceUid);
@@ -150,21 +156,25 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
   private async checkIngested(dataSourceUid: string) {
     try {
       const stats = await getApiClient(dataSourceUid).profileStats();
-      const wasEmpty = this.state.nothingIngested;
       // Connect JSON leaves out false booleans: an absent dataIngested means false.
       this.setState({ nothingIngested: !stats.dataIngested });
-      if (stats.dataIngested && wasEmpty) {
-        // the first profile arrived: the pickers learn its profile type, and the new value reloads this view
+      if (!stats.dataIngested) {
+        this.awaitingFirstProfile = true;
+      }
+      if (!this.awaitingFirstProfile || !this.isActive) {
+        return;
+      }
+      if (stats.dataIngested) {
+        // the pickers were filled before the first profile: they learn its type, and the new value reloads this
+        // view (their catalog is cached for a few seconds, so this may take another round)
         const types = sceneGraph.lookupVariable('profileMetricId', this);
         if (types instanceof MultiValueVariable) {
           types.refreshOptions();
         }
       }
-      if (!stats.dataIngested && this.isActive) {
-        // someone is following the instructions right now: the services appear once the first profile lands
-        clearTimeout(this.onboardingPoll);
-        this.onboardingPoll = setTimeout(() => this.isActive && this.load(), ONBOARDING_POLL_MS);
-      }
+      // someone is following the onboarding right now: look again until their services show
+      clearTimeout(this.onboardingPoll);
+      this.onboardingPoll = setTimeout(() => this.isActive && this.load(), ONBOARDING_POLL_MS);
     } catch {
       // GetProfileStats is optional (older servers lack it): without it, the plain "no services" message stays.
     }
@@ -260,13 +270,7 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
       </div>
       {error && <Alert title="Could not list services">{error}</Alert>}
       {loading && !services.length && <LoadingPlaceholder text="Loading services..." />}
-      {nothingIngested && (
-        <Alert severity="info" title="Welcome to Profiles Drilldown" data-testid="onboarding">
-          This data source has not received any profile yet. Instrument a service with a Pyroscope SDK (Go, Java, .NET,
-          Python, Ruby, Node.js, Rust), collect with Grafana Alloy or eBPF, or push a pprof file to{' '}
-          <code>/ingest?name=my-service&amp;format=pprof</code>; its services appear here within seconds.
-        </Alert>
-      )}
+      {nothingIngested && <Onboarding dataSourceUid={getDataSourceUid(model)} />}
       {!loading && !error && !services.length && !nothingIngested && (
         <Alert severity="info" title="No services">
           No service reported this profile type in the selected time range.
