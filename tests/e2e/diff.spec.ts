@@ -39,8 +39,16 @@ const rgb = (s: string | null) => (s?.match(/\d+/g) ?? []).map(Number);
 /** Drags across a side's chart from one time to another (the chart maps the time range onto its plot area). */
 async function brush(page: Page, side: 'baseline' | 'comparison', start: number, end: number) {
   const overlay = page.getByTestId(`diff-${side}-chart-brush`).locator('rect.overlay');
-  await expect(overlay).toBeVisible();
-  const box = (await overlay.boundingBox())!;
+  // The chart is redrawn when its series arrive: wait for the data, then for a box of the drawn overlay.
+  await expect(page.getByTestId(`diff-${side}-chart`).locator('path[d*="L"]').first()).toBeAttached();
+  let box = await overlay.boundingBox();
+  for (let i = 0; !box && i < 50; i++) {
+    await page.waitForTimeout(100);
+    box = await overlay.boundingBox();
+  }
+  if (!box) {
+    throw new Error(`the ${side} chart has no brush area`);
+  }
   const px = (t: number) => box.x + ((t - range.from) / (range.to - range.from)) * box.width;
   const y = box.y + box.height / 2;
   await page.mouse.move(px(start), y);
@@ -101,4 +109,36 @@ test('a range against itself shows no red or green', async ({ page }, info) => {
   expect(new Set(fills)).toEqual(new Set(['rgb(176, 176, 176)']));
   await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total ±0.00 % · self ±0.00 %');
   await shot(page, info, 'diff-same-range');
+});
+
+test('each side can have its own time range (last week vs today): selections default to all of it', async ({
+  page,
+}, info) => {
+  // The main range (the last 5 minutes) holds none of the data; each side's own range holds its half.
+  const q = new URLSearchParams({
+    explorationType: 'diff-flame-graph',
+    from: 'now-5m',
+    to: 'now',
+    'var-dataSource': 'pyroscope',
+    'var-serviceName': SERVICE,
+    'var-profileMetricId': CPU,
+    'from-2': String(reg.baseline.start),
+    'to-2': String(reg.baseline.end),
+    'from-3': String(reg.comparison.start),
+    'to-3': String(reg.comparison.end),
+  });
+  await page.goto(`${harness.url}/a/grafana-pyroscope-app/explore?${q}`);
+  await expect(page.getByTestId('diff-baseline-total')).toHaveAttribute('data-value', String(reg.sideTotal));
+  await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', String(reg.sideTotal));
+  await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total +100.00 % · self +100.00 %');
+  await shot(page, info, 'diff-own-ranges');
+  // The share link pins both sides' ranges.
+  await page.getByTestId('share-link').click();
+  const link = new URL(await page.getByTestId('share-link-url').inputValue());
+  expect(link.searchParams.get('from-2')).toBe(String(reg.baseline.start));
+  expect(link.searchParams.get('to-3')).toBe(String(reg.comparison.end));
+  // Following the main range again: the comparison's own range and selection are dropped.
+  await page.getByTestId('diff-comparison-follow-main').click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('from-3')).toBeNull();
+  await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', '0');
 });

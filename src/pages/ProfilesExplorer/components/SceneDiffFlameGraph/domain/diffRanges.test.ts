@@ -1,4 +1,4 @@
-import { readSelection, writeSelection } from './diffRanges';
+import { readPanelRange, readSelection, writePanelRange, writeSelection } from './diffRanges';
 
 describe('diff selections in the URL', () => {
   const window = { start: 1_000_000, end: 2_000_000 };
@@ -25,5 +25,19 @@ describe('diff selections in the URL', () => {
   it('accepts date math', () => {
     const s = readSelection({ diffFrom: 'now-2h', diffTo: 'now-1h' }, 'baseline', window);
     expect(Math.abs(s.end - s.start - 3_600_000)).toBeLessThan(1000);
+  });
+
+  it('a side with its own time range shows it and selects all of it by default', () => {
+    const p = { 'from-3': '1700000', 'to-3': '1800000' };
+    expect(readPanelRange(p, 'comparison', window)).toEqual({ start: 1_700_000, end: 1_800_000 });
+    expect(readPanelRange(p, 'baseline', window)).toEqual(window);
+    expect(readSelection(p, 'comparison', window)).toEqual({ start: 1_700_000, end: 1_800_000 });
+    expect(readSelection(p, 'baseline', window)).toEqual({ start: 1_000_000, end: 1_500_000 });
+  });
+
+  it("sets and clears a side's own range, keeping relative values", () => {
+    const p = writePanelRange({ diffFrom: '1' }, 'baseline', { from: 'now-7d', to: 'now-6d' });
+    expect(p).toEqual({ diffFrom: '1', 'from-2': 'now-7d', 'to-2': 'now-6d' });
+    expect(writePanelRange(p, 'baseline', undefined)).toEqual({ diffFrom: '1' });
   });
 });

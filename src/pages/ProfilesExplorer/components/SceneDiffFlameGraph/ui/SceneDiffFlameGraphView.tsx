@@ -1,6 +1,6 @@
 import React, { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, dateTimeFormat } from '@grafana/data';
+import { GrafanaTheme2, TimeRange, dateTime as dateTimeForMs, dateTimeFormat, rangeUtil } from '@grafana/data';
 import {
   AdHocFiltersVariable,
   SceneComponentProps,
@@ -10,7 +10,7 @@ import {
   VariableDependencyConfig,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, LoadingPlaceholder, Stack, useStyles2, useTheme2 } from '@grafana/ui';
+import { Alert, IconButton, LoadingPlaceholder, Stack, TimeRangeInput, useStyles2, useTheme2 } from '@grafana/ui';
 import { parseProfileMetricId, grafanaUnit } from '../../../../../shared/domain/profileMetrics';
 import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
@@ -18,7 +18,17 @@ import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
 import { FlameGraph } from '../../SceneFlameGraph/ui/FlameGraph';
-import { DiffSide, SELECTION_KEYS, readSelection, writeSelection } from '../domain/diffRanges';
+import {
+  DiffSide,
+  PANEL_KEYS,
+  SELECTION_KEYS,
+  hasPanelRange,
+  readPanelRange,
+  readRawPanelRange,
+  readSelection,
+  writePanelRange,
+  writeSelection,
+} from '../domain/diffRanges';
 import {
   DIFF_LEGEND,
   DiffTree,
@@ -88,6 +98,12 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
         }
       });
       const explorerSub = this.explorer()?.subscribeToState((s, prev) => {
+        for (const side of ['baseline', 'comparison'] as const) {
+          const [a, b] = [readRawPanelRange(s.passthrough, side), readRawPanelRange(prev.passthrough, side)];
+          if (JSON.stringify(a) !== JSON.stringify(b)) {
+            this.loadSide(side);
+          }
+        }
         if (s.maxNodes !== prev.maxNodes || JSON.stringify(s.passthrough) !== JSON.stringify(prev.passthrough)) {
           this.loadDiff();
         }
@@ -106,6 +122,22 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
   selection(side: DiffSide): TimeWindow {
     return readSelection(this.explorer()?.state.passthrough ?? {}, side, getTimeWindow(this));
   }
+
+  /** The time range a side's series shows: its own (`from-2`/`to-2`, `from-3`/`to-3`) or the main one. */
+  panelRange(side: DiffSide): TimeWindow {
+    return readPanelRange(this.explorer()?.state.passthrough ?? {}, side, getTimeWindow(this));
+  }
+
+  /** A side's own time range, or undefined to follow the main one; its old selection goes with it. */
+  setPanelRange = (side: DiffSide, raw: { from: string; to: string } | undefined) => {
+    const explorer = this.explorer();
+    if (explorer) {
+      const next = writePanelRange(explorer.state.passthrough, side, raw);
+      delete next[SELECTION_KEYS[side].from];
+      delete next[SELECTION_KEYS[side].to];
+      explorer.setState({ passthrough: next });
+    }
+  };
 
   select = (side: DiffSide, selection: TimeWindow) => {
     const explorer = this.explorer();
@@ -141,7 +173,7 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
         getDataSourceUid(this),
         getVariableValue(this, 'profileMetricId'),
         selector,
-        getTimeWindow(this)
+        this.panelRange(side)
       );
       // A newer request for other filters may have finished first.
       if (key === `${getServiceSelector(this, FILTERS[side])}|${getVariableValue(this, 'profileMetricId')}`) {
@@ -191,6 +223,19 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
   static Component = SceneDiffFlameGraphViewRenderer;
 }
 
+function rawTime(t: TimeRange['raw']['from']): string {
+  return typeof t === 'string' ? t : String(t.valueOf());
+}
+
+/** A side's own raw range for the picker, or the main range it follows. */
+function toTimeRange(own: { from: string; to: string } | undefined, main: TimeRange): TimeRange {
+  if (!own) {
+    return main;
+  }
+  const parse = (v: string) => (/^\d+$/.test(v) ? dateTimeForMs(Number(v)) : v);
+  return rangeUtil.convertRawToRange({ from: parse(own.from), to: parse(own.to) });
+}
+
 function formatRange(w: TimeWindow): string {
   return `${dateTimeFormat(w.start, { format: 'YYYY-MM-DD HH:mm:ss' })} – ${dateTimeFormat(w.end, {
     format: 'HH:mm:ss',
@@ -204,7 +249,6 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
   const explorer = model.explorer();
   explorer?.useState();
   const { value: range } = sceneGraph.getTimeRange(model).useState();
-  const window = useMemo(() => ({ start: range.from.valueOf(), end: range.to.valueOf() }), [range]);
   const unit = grafanaUnit(parseProfileMetricId(getVariableValue(model, 'profileMetricId')).unit);
   const format = useMemo(() => valueFormatter(unit), [unit]);
   const tree = diff?.tree;
@@ -255,9 +299,19 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
     const w = getTimeWindow(model);
     const b = model.selection('baseline');
     const c = model.selection('comparison');
+    const passthrough = model.explorer()?.state.passthrough ?? {};
+    const panels: Record<string, number> = {};
+    for (const side of ['baseline', 'comparison'] as const) {
+      if (hasPanelRange(passthrough, side)) {
+        const r = model.panelRange(side);
+        panels[PANEL_KEYS[side].from] = r.start;
+        panels[PANEL_KEYS[side].to] = r.end;
+      }
+    }
     return {
       from: w.start,
       to: w.end,
+      ...panels,
       [SELECTION_KEYS.baseline.from]: b.start,
       [SELECTION_KEYS.baseline.to]: b.end,
       [SELECTION_KEYS.comparison.from]: c.start,
@@ -277,14 +331,34 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
         {sides.map(({ side, title, data, color }) => {
           const filters = model.filtersVariable(side);
           const selection = model.selection(side);
+          const ownRange = readRawPanelRange(explorer?.state.passthrough ?? {}, side);
+          const sideWindow = model.panelRange(side);
           return (
             <div key={side} className={styles.side} data-testid={`diff-${side}`}>
               <div className={styles.sideHeader}>
                 <strong>{title}</strong>
-                <span className={styles.range} data-testid={`diff-${side}-range`}>
-                  {formatRange(selection)}
-                </span>
+                <Stack gap={0.5} alignItems="center">
+                  <div data-testid={`diff-${side}-time-range`}>
+                    <TimeRangeInput
+                      value={toTimeRange(ownRange, range)}
+                      onChange={(r) => model.setPanelRange(side, { from: rawTime(r.raw.from), to: rawTime(r.raw.to) })}
+                      hideTimeZone
+                      isReversed={side === 'comparison'}
+                    />
+                  </div>
+                  {ownRange && (
+                    <IconButton
+                      name="history-alt"
+                      tooltip="Follow the main time range again"
+                      onClick={() => model.setPanelRange(side, undefined)}
+                      data-testid={`diff-${side}-follow-main`}
+                    />
+                  )}
+                </Stack>
               </div>
+              <span className={styles.range}>
+                Selected: <span data-testid={`diff-${side}-range`}>{formatRange(selection)}</span>
+              </span>
               {filters && (
                 <div className={styles.filters} data-testid={`diff-${side}-filters`}>
                   <filters.Component model={filters} />
@@ -295,7 +369,7 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
               ) : (
                 <BrushSeriesChart
                   points={data.points}
-                  window={window}
+                  window={sideWindow}
                   selection={selection}
                   onSelect={(s) => model.select(side, s)}
                   color={color}
