@@ -1,5 +1,5 @@
 import { Page, TestInfo } from '@playwright/test';
-import { CPU, Regression, SERVICE } from './support/regression';
+import { CPU, REGION_SERVICE, Regression, SERVICE } from './support/regression';
 import { expect, test } from './support/generated';
 import { Running } from './support/stack';
 
@@ -141,4 +141,26 @@ test('each side can have its own time range (last week vs today): selections def
   await page.getByTestId('diff-comparison-follow-main').click();
   await expect.poll(() => new URL(page.url()).searchParams.get('from-3')).toBeNull();
   await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', '0');
+});
+
+test('each side has its own label filters: region=eu against region=us over the same range', async ({ page }) => {
+  const q = new URLSearchParams({
+    explorationType: 'diff-flame-graph',
+    from: 'now-15m',
+    to: 'now',
+    'var-dataSource': 'pyroscope',
+    'var-serviceName': REGION_SERVICE,
+    'var-profileMetricId': CPU,
+    'var-filtersBaseline': 'region|=|eu',
+    'var-filtersComparison': 'region|=|us',
+    'from-2': 'now-15m',
+    'to-2': 'now',
+    'from-3': 'now-15m',
+    'to-3': 'now',
+  });
+  await page.goto(`${harness.url}/a/grafana-pyroscope-app/explore?${q}`);
+  await expect(page.getByTestId('diff-baseline-filters')).toContainText('eu');
+  await expect(page.getByTestId('diff-comparison-filters')).toContainText('us');
+  await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total +100.00 % · self +100.00 %');
+  await expect(await changeRow(page, 'sendToPostProcessor')).toHaveText('Change: total -50.00 % · self -50.00 %');
 });

@@ -1,7 +1,7 @@
 import { expect, test as base } from '@playwright/test';
 import { clearTimeNanos, ingestPprof } from '../../support/pprof.mjs';
 import { TestLlm, startTestLlm } from './llm-server';
-import { Regression, ingestRegression, ingestSpanProfiles } from './regression';
+import { Regression, ingestRegions, ingestRegression, ingestSpanProfiles } from './regression';
 import { Running, fixturesAvailable, readFixture, startBackend, startHarness } from './stack';
 
 export const SPAN_FIXTURE = 'pprof/single_group_with_optional_span_id.pb.gz';
@@ -31,6 +31,7 @@ export const test = base.extend<{ consoleProblems: void }, { generated: Generate
       try {
         const reg = await ingestRegression(backend.url);
         const spansFrom = await ingestSpanProfiles(backend.url);
+        await ingestRegions(backend.url);
         if (fixturesAvailable()) {
           await ingestPprof(backend.url, clearTimeNanos(readFixture(SPAN_FIXTURE)), 'span-fixture');
         }

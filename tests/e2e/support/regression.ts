@@ -153,3 +153,15 @@ export async function ingestSpanProfiles(backendUrl: string, now = Date.now()): 
   }
   return first;
 }
+
+// The same two shapes at the same time, told apart by a label: a diff of region=eu against region=us.
+export const REGION_SERVICE = 'checkout-regions';
+
+/** One profile per region, 3 minutes before `now`: eu has the "before" shape, us the "after" one. */
+export async function ingestRegions(backendUrl: string, now = Date.now()): Promise<number> {
+  const at = now - 3 * 60_000;
+  const from = Math.floor(at / 1000);
+  await ingestPprof(backendUrl, checkoutProfile(false), `${REGION_SERVICE}{region=eu}`, { from, until: from + 10 });
+  await ingestPprof(backendUrl, checkoutProfile(true), `${REGION_SERVICE}{region=us}`, { from, until: from + 10 });
+  return at;
+}
