@@ -115,7 +115,7 @@ test('a favourite survives a reload and is listed in the Favourites view', async
   await expect(
     page.locator('[data-viz-panel-key]', { hasText: 'node-sdk-app' }).getByTestId('favorite-toggle')
   ).toHaveAttribute('data-active', 'true');
-  await page.goto(explore('explorationType=favorites'));
+  await page.getByRole('radio', { name: 'Favorites', exact: true }).click();
   const view = page.getByTestId('favorites-view');
   await expect(view).toHaveAttribute('data-count', '1');
   await expect(view.getByText('node-sdk-app · Wall wall', { exact: true })).toBeVisible();
@@ -127,7 +127,7 @@ test('a favourite survives a reload and is listed in the Favourites view', async
 test.describe('with the fixture corpus', () => {
   test.skip(!fixturesAvailable(), FIXTURES_MISSING);
 
-  test('function details of a Go function: the self and total of the top table, lines that add up', async ({
+  test('function details and sandwich view of Go functions: the top table numbers, real callers and callees', async ({
     page,
   }, info) => {
     const graph = callGraph(readFixture('pprof/cpu.pb.gz'), 'cpu');
@@ -153,14 +153,7 @@ test.describe('with the fixture corpus', () => {
       await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
       await expect(details).toBeHidden();
     }
-  });
-
-  test('sandwich view: the real callers and callees of the fixture, from the menu and the top table', async ({
-    page,
-  }, info) => {
-    const graph = callGraph(readFixture('pprof/cpu.pb.gz'), 'cpu');
-    await openFlameGraph(page, 'go-app', CPU);
-    // from the context menu
+    // sandwich from the context menu
     await page.locator('[data-testid="flamegraph"] g.frame[name="runtime.wakep"]').first().click({ button: 'right' });
     await page.getByTestId('menu-sandwich').click();
     await expect(page.getByTestId('sandwich-function')).toHaveText('runtime.wakep');
@@ -195,7 +188,7 @@ test.describe('with the fixture corpus', () => {
     await shot(page, info, 'sandwich-findrunnable');
   });
 
-  test('ad hoc: heap.pb.gz shows its four profile types with the totals of an independent decode', async ({
+  test('ad hoc: heap.pb.gz shows its four types with the totals of a decode; two files side by side and as a diff', async ({
     page,
   }, info) => {
     const file = readFixture('pprof/heap.pb.gz');
@@ -218,15 +211,15 @@ test.describe('with the fixture corpus', () => {
       const total = page.getByTestId('adhoc-total-left');
       await expect(total).toHaveAttribute('data-type', type);
       await expect(total).toHaveAttribute('data-value', String(want));
-      await expect(page.getByTestId('adhoc-flamegraph-left').locator('g.frame').first()).toBeVisible();
     }
+    await expect(page.getByTestId('adhoc-flamegraph-left').locator('g.frame').first()).toBeVisible();
     await shot(page, info, 'adhoc-heap');
-  });
 
-  test('ad hoc: two files side by side and as a diff', async ({ page }, info) => {
+    // two files side by side, then as a diff
     const base = decodePprof(readFixture('pprof/cpu.pb.gz'), 'cpu').total;
     const comp = decodePprof(readFixture('pprof/cpu-exemplars.pb.gz'), 'cpu').total;
-    await page.goto(`${harness()}/a/grafana-pyroscope-app/ad-hoc?var-dataSource=pyroscope&mode=compare`);
+    await page.getByRole('radio', { name: 'Side by side', exact: true }).click();
+    await expect(page).toHaveURL(/mode=compare/);
     await page
       .getByTestId('adhoc-upload-left')
       .locator('input[type="file"]')

@@ -42,7 +42,7 @@ const PANEL_TYPES: Array<{ label: string; value: PanelType; description: string 
   { label: 'Histograms', value: 'histograms', description: 'How often each value occurred' },
 ];
 
-const ONBOARDING_POLL_MS = 5000;
+const ONBOARDING_POLL_MS = 3000;
 
 export function gridTemplate(layout: GridLayout) {
   return layout === 'rows' ? '1fr' : 'repeat(auto-fill, minmax(420px, 1fr))';
