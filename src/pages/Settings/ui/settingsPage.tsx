@@ -3,16 +3,17 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
 import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
-import { Alert, Button, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
-import { ROUTES, prefixRoute } from '../../../constants';
+import { Alert, Button, Combobox, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
 import { readLastDataSourceUid } from '../../ProfilesExplorer/infrastructure/lastDataSource';
 import { useSettings } from '../domain/useSettings';
 
 function SettingsPage() {
   const styles = useStyles2(getStyles);
-  // The data source the explorer last used: settings live in that Pyroscope.
-  const [dataSourceUid] = useState(() => readLastDataSourceUid());
+  // Settings live in each Pyroscope: the one the explorer last used first.
+  const [dataSourceUid, setDataSourceUid] = useState(() => readLastDataSourceUid());
+  const [sources] = useState(() => getDataSourceSrv().getList({ pluginId: PYROSCOPE_DATASOURCE_TYPE }));
   const dataSourceName = dataSourceUid ? getDataSourceSrv().getInstanceSettings(dataSourceUid)?.name : undefined;
   const { data, actions } = useSettings(dataSourceUid);
   const [maxNodesText, setMaxNodesText] = useState<string>();
@@ -28,6 +29,20 @@ function SettingsPage() {
         <Alert severity="error" title="Settings">
           {data.error}
         </Alert>
+      )}
+      {sources.length > 1 && (
+        <Field label="Data source" description="Settings are stored in, and apply to, one Pyroscope data source.">
+          <Combobox
+            width={40}
+            options={sources.map((d) => ({ label: d.name, value: d.uid }))}
+            value={dataSourceUid ?? null}
+            onChange={(o) => {
+              setMaxNodesText(undefined);
+              setDataSourceUid(o.value);
+            }}
+            data-testid="settings-data-source"
+          />
+        </Field>
       )}
       {s && (
         <form
