@@ -70,7 +70,13 @@ export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
         name={copied ? 'check' : 'copy'}
         tooltip={copied ? 'Copied' : `Copy query: ${queryText(resolved)}`}
         data-testid="copy-query"
-        onClick={() => navigator.clipboard?.writeText(queryText(resolved)).then(() => setCopied(true))}
+        onClick={() =>
+          navigator.clipboard
+            ?.writeText(queryText(resolved))
+            .then(() => setCopied(true))
+            // a page without clipboard permission: the query stays readable in the tooltip
+            .catch(() => setCopied(false))
+        }
       />
     </>
   );
