@@ -27,12 +27,19 @@ function peakRss(pid: number | undefined): number {
 
 const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(0)} MiB` : 'n/a');
 
-/** Every field read, strings and sample values materialized, no object per message: the decode floor. */
+/**
+ * The decode floor, as the issue defines it: every field read, strings and sample values materialized (into
+ * plain arrays), no object per message. Samples' location ids and values, locations with their lines, functions
+ * and labels are walked field by field; nothing is resolved or deduplicated.
+ */
 function leanScan(buf: Uint8Array): number {
   let pos = 0;
   const td = new TextDecoder();
-  let acc = 0;
-  const varint = () => {
+  const strings: string[] = [];
+  const sampleLocs: number[] = [];
+  const sampleValues: number[] = [];
+  let fields = 0;
+  const varint = (): number => {
     let r = 0;
     let m = 1;
     let b;
@@ -43,39 +50,90 @@ function leanScan(buf: Uint8Array): number {
     } while (b & 0x80);
     return r;
   };
-  const walk = (end: number, depth: number) => {
-    while (pos < end) {
-      const key = varint();
-      const wt = key & 7;
-      if (wt === 0) {
-        acc += varint();
-      } else if (wt === 2) {
-        const len = varint();
-        const lim = pos + len;
-        const f = key >>> 3;
-        if (depth === 0 && f === 6) {
-          acc += td.decode(buf.subarray(pos, lim)).length;
-          pos = lim;
-        } else if (depth === 0 && (f === 2 || f === 4 || f === 5 || f === 1 || f === 11)) {
-          walk(lim, 1);
-        } else if (depth === 1) {
-          while (pos < lim) {
-            acc += varint();
-          }
-        } else {
-          pos = lim;
-        }
-      } else if (wt === 1) {
-        pos += 8;
-      } else if (wt === 5) {
-        pos += 4;
+  /** The end of a length-delimited field whose length comes next (read before pos is used). */
+  const end = (): number => {
+    const len = varint();
+    return pos + len;
+  };
+  const skip = (wt: number): void => {
+    if (wt === 0) {
+      varint();
+    } else if (wt === 2) {
+      pos = end();
+    } else if (wt === 1) {
+      pos += 8;
+    } else if (wt === 5) {
+      pos += 4;
+    } else {
+      throw new Error(`bad wire type ${wt}`);
+    }
+  };
+  /** A message of scalar fields (function, label, line): every varint read. */
+  const scalars = (lim: number): void => {
+    while (pos < lim) {
+      const k = varint();
+      if ((k & 7) === 0) {
+        fields += varint() > 0 ? 1 : 0;
       } else {
-        throw new Error('bad wire type');
+        skip(k & 7);
       }
     }
   };
-  walk(buf.length, 0);
-  return acc;
+  /** A repeated varint field, packed or not, into `out`. */
+  const repeated = (wt: number, out: number[]): void => {
+    if (wt === 2) {
+      const lim = end();
+      while (pos < lim) {
+        out.push(varint());
+      }
+    } else {
+      out.push(varint());
+    }
+  };
+  while (pos < buf.length) {
+    const key = varint();
+    const f = key >>> 3;
+    const wt = key & 7;
+    if (wt !== 2) {
+      skip(wt);
+      continue;
+    }
+    const lim = end();
+    if (f === 6) {
+      strings.push(td.decode(buf.subarray(pos, lim)));
+      pos = lim;
+    } else if (f === 2) {
+      while (pos < lim) {
+        const k = varint();
+        const sf = k >>> 3;
+        if (sf === 1) {
+          repeated(k & 7, sampleLocs);
+        } else if (sf === 2) {
+          repeated(k & 7, sampleValues);
+        } else if (sf === 3 && (k & 7) === 2) {
+          scalars(end());
+        } else {
+          skip(k & 7);
+        }
+      }
+    } else if (f === 4) {
+      while (pos < lim) {
+        const k = varint();
+        if (k >>> 3 === 4 && (k & 7) === 2) {
+          scalars(end());
+        } else if ((k & 7) === 0) {
+          fields += varint() > 0 ? 1 : 0;
+        } else {
+          skip(k & 7);
+        }
+      }
+    } else if (f === 5 || f === 1 || f === 11) {
+      scalars(lim);
+    } else {
+      pos = lim;
+    }
+  }
+  return strings.length + sampleLocs.length + sampleValues.length + fields;
 }
 
 async function main(): Promise<void> {
