@@ -69,14 +69,19 @@ async function frameNames(page: Page, testId: string): Promise<string[]> {
 }
 
 /** A one-sample CPU profile made here (no fixture needed), stamped by the server with the time of the push. */
-function tinyCpuProfile(): Buffer {
+function tinyProfile(
+  fn = { name: 'main.main', file: 'main.go', startLine: 1, line: 3 },
+  [type, unit, periodType, periodUnit] = ['cpu', 'nanoseconds', 'cpu', 'nanoseconds']
+): Buffer {
   const st = new StringTable();
   const p = new Profile({
-    sampleType: [new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
-    periodType: new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    sampleType: [new ValueType({ type: st.dedup(type), unit: st.dedup(unit) })],
+    periodType: new ValueType({ type: st.dedup(periodType), unit: st.dedup(periodUnit) }),
     period: 10_000_000,
-    function: [new PprofFunction({ id: 1, name: st.dedup('main.main'), filename: st.dedup('main.go') })],
-    location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
+    function: [
+      new PprofFunction({ id: 1, name: st.dedup(fn.name), filename: st.dedup(fn.file), startLine: fn.startLine }),
+    ],
+    location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: fn.line })] })],
     sample: [new Sample({ locationId: [1], value: [10_000_000] })],
     stringTable: st,
   });
@@ -90,7 +95,7 @@ test('onboarding on an empty backend goes away by itself after the first push', 
     await page.goto(`${harness2.url}/a/grafana-pyroscope-app/explore?explorationType=all&from=now-1h&to=now`);
     await expect(page.getByTestId('onboarding')).toContainText('has not received any profile yet');
     await shot(page, info, 'onboarding-before');
-    await ingestPprof(empty.url, tinyCpuProfile(), 'first-app');
+    await ingestPprof(empty.url, tinyProfile(), 'first-app');
     // no reload: the page checks again while it shows the onboarding
     await expect(page.getByTestId('onboarding')).toBeHidden({ timeout: 40_000 });
     await expect(page.getByText('first-app', { exact: true })).toBeVisible();
@@ -122,6 +127,30 @@ test('a favourite survives a reload and is listed in the Favourites view', async
   await shot(page, info, 'favorites');
   await view.getByTestId('favorite-toggle').click();
   await expect(view).toHaveAttribute('data-count', '0');
+});
+
+test('function details link to the source when the service reports its repository', async ({ page }) => {
+  const file = 'github.com/acme/shop/internal/handler.go';
+  await ingestPprof(
+    process.env.E2E_BACKEND_URL!,
+    // a memory profile: the CPU service counts of the other tests stay as they are
+    tinyProfile({ name: 'shop.handle', file, startLine: 12, line: 14 }, ['alloc_space', 'bytes', 'space', 'bytes']),
+    'go-src{service_repository=https://github.com/acme/shop,service_git_ref=v1.2.0}'
+  );
+  await openFlameGraph(page, 'go-src', 'memory:alloc_space:bytes:space:bytes');
+  await page.locator('[data-testid="flamegraph"] g.frame[name="shop.handle"]').first().click({ button: 'right' });
+  await page.getByTestId('menu-function-details').click();
+  const details = page.getByTestId('function-details');
+  await expect(details.getByTestId('function-details-file')).toContainText(file);
+  await expect(details.getByTestId('function-details-start-line')).toHaveText('12');
+  await expect(details.getByTestId('function-details-source')).toHaveAttribute(
+    'href',
+    'https://github.com/acme/shop/blob/v1.2.0/internal/handler.go#L12'
+  );
+  await expect(details.locator('[data-testid="function-details-line"][data-line="14"] a')).toHaveAttribute(
+    'href',
+    'https://github.com/acme/shop/blob/v1.2.0/internal/handler.go#L14'
+  );
 });
 
 test.describe('with the fixture corpus', () => {
