@@ -1,12 +1,17 @@
 // adhocprofiles.v1: Upload, Get and List on the filesystem store and on a real Azurite; uploads are kept per
 // tenant under {tenant}/adhoc/ and never appear in queries; every bad request is a 4xx with {code, message}.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { AdHocProfiles } from '../src/ingest/adhoc.js';
+import { FormatError } from '../src/ingest/formatError.js';
 import { flameGraphToStacks } from '../src/model/flamegraphDecode.js';
+import { AdHocStore } from '../src/storage/adhoc.js';
+import { FilesystemStore } from '../src/storage/filesystem.js';
 import {
   FIXTURES,
   HAVE_FIXTURES,
@@ -218,6 +223,25 @@ describe('ad hoc profiles on the filesystem store', () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe('ad hoc upload limits', () => {
+  test('a file or its inflated size above the limits: 413, and nothing stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adhoc-limits-'));
+    const fs = new FilesystemStore(dir);
+    await fs.init();
+    const store = new AdHocStore(fs, '');
+    const adhoc = new AdHocProfiles(store, { maxFileBytes: 4096, maxInflatedBytes: 64 * 1024 });
+    const raw = twoTypePprof();
+    assert.ok((await adhoc.upload('t', 'ok.pb', raw)).profileTypes.length === 2);
+    const tooBig = Buffer.concat([raw, Buffer.alloc(8192)]);
+    await assert.rejects(adhoc.upload('t', 'big.pb', tooBig), (e) => e instanceof FormatError && e.status === 413);
+    // a gzip bomb: a few hundred bytes that inflate past the limit
+    const bomb = gzipSync(Buffer.alloc(1 << 20));
+    assert.ok(bomb.length < 4096);
+    await assert.rejects(adhoc.upload('t', 'bomb.pb.gz', bomb), (e) => e instanceof FormatError && e.status === 413);
+    assert.equal((await adhoc.list('t')).length, 1);
   });
 });
 
