@@ -82,7 +82,9 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
     variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filtersBaseline', 'filtersComparison'],
     onReferencedVariableValueChanged: () => this.load(),
   });
+  // Only the latest request of each kind may set state: an older one can finish last.
   private generation = 0;
+  private sideGeneration: Record<DiffSide, number> = { baseline: 0, comparison: 0 };
 
   constructor() {
     super({
@@ -165,22 +167,22 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
     if (!this.ready()) {
       return;
     }
-    const selector = getServiceSelector(this, FILTERS[side]);
-    const key = `${selector}|${getVariableValue(this, 'profileMetricId')}`;
+    const generation = ++this.sideGeneration[side];
     this.setState({ [side]: { ...this.state[side], loading: true, error: undefined } });
     try {
       const points = await fetchSideSeries(
         getDataSourceUid(this),
         getVariableValue(this, 'profileMetricId'),
-        selector,
+        getServiceSelector(this, FILTERS[side]),
         this.panelRange(side)
       );
-      // A newer request for other filters may have finished first.
-      if (key === `${getServiceSelector(this, FILTERS[side])}|${getVariableValue(this, 'profileMetricId')}`) {
+      if (generation === this.sideGeneration[side]) {
         this.setState({ [side]: { points, loading: false } });
       }
     } catch (e) {
-      this.setState({ [side]: { points: [], loading: false, error: String((e as Error).message ?? e) } });
+      if (generation === this.sideGeneration[side]) {
+        this.setState({ [side]: { points: [], loading: false, error: String((e as Error).message ?? e) } });
+      }
     }
   }
 
