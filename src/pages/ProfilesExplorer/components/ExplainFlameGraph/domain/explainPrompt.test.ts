@@ -81,6 +81,11 @@ describe('explain prompt', () => {
     expect(p.user).toContain("- gc: self 0.00 % → 7.69 % of its side's total (+7.69 pp; new; 0 ns → 50 ms)");
     expect(p.user).toContain('Baseline: 2026-01-01 10:00:00 – 2026-01-01 11:00:00 UTC (3600 s), total 600 ms.');
     expect(p.user).toContain('Comparison: 2026-01-01 11:00:00 – 2026-01-01 12:00:00 UTC (3600 s), total 650 ms.');
+    // Both profiles travel too, each with its own totals.
+    expect(p.user).toContain('The baseline profile itself:\nTotal: 600 ms');
+    expect(p.user).toContain('The comparison profile itself:\nTotal: 650 ms');
+    expect(p.user).toContain('- main > handleCheckout > sendToPostProcessor: self 200 ms (33.33 %)');
+    expect(p.user).toContain('- main > handleCheckout > sendToPostProcessor: self 100 ms (15.38 %)');
     // The panel shows the same rows the prompt was built from.
     const groups = regressionSummary(tree);
     expect(p.changes).toEqual(groups);

@@ -215,13 +215,18 @@ export function buildExplainPrompt(input: ExplainInput): ExplainPrompt {
       ...(g.rows.length ? g.rows.map((r) => `- ${formatChangeRow(r, format)}`) : ['- none']),
       '',
     ]),
+    'The baseline profile itself:',
+    describeTree(sideTree(t, 'baseline'), format),
+    '',
     'The comparison profile itself:',
-    describeTree(comparisonTree(t), format),
+    describeTree(sideTree(t, 'comparison'), format),
   ].join('\n');
   return { system: SYSTEM, user, changes };
 }
 
-/** The comparison side alone, as a plain flame graph, for the context of the changes. */
-function comparisonTree(t: DiffTree): FlameTree {
-  return { ...t, total: t.compTotal, self: t.compSelf };
+/** One side alone, as a plain flame graph, for the context of the changes. */
+function sideTree(t: DiffTree, side: 'baseline' | 'comparison'): FlameTree {
+  return side === 'baseline'
+    ? { ...t, total: t.baseTotal, self: t.baseSelf }
+    : { ...t, total: t.compTotal, self: t.compSelf };
 }
