@@ -1,6 +1,7 @@
 // Ingest throughput over HTTP (loopback, concurrency 8, one backend process) next to the floor measured in the
 // same run: gunzip plus a lean protobuf scan of the same bodies in this process. Prints ratios, asserts nothing.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ingest, pprofFixtureFiles, startChild, withoutTime, HAVE_FIXTURES } from '../test/helpers.js';
 
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
     console.log('ingest bench: skipped (../shared/fixtures absent)');
     return;
   }
+  const loadAtStart = loadavg()[0];
   const bodies: Buffer[] = [];
   for (const f of pprofFixtureFiles()) {
     let b = readFileSync(f);
@@ -241,6 +243,10 @@ async function main(): Promise<void> {
     `\nopen loop at the demo rate x100 (${OPEN_RATE.toFixed(0)} requests/s for ${SECONDS} s, ${openSent} sent): ` +
       `ack latency p50 ${pctOf(openLat, 50)} ms, p99 ${pctOf(openLat, 99)} ms (target p50 < batch window ` +
       `${LINGER_MS} ms + 100 ms); ${openBad} errors`
+  );
+  console.log(
+    `load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end ` +
+      `(other work on the machine makes every number above lower)`
   );
   console.log(
     `peak RSS of the backend: ${mib(saturatedPeak)} after the saturated run, ${mib(openPeak)} after the open loop ` +
