@@ -124,7 +124,10 @@ interface ProfileSource {
 /** How scan gets an object's meta without I/O when it can, and the object itself. */
 interface SourceOf<T extends ProfileSource> {
   cachedMeta(key: string): SegmentMeta | undefined;
-  open(ref: SegmentRef): Promise<T>;
+  /** The source's form of the object; `seg`, when given, is the object already read. */
+  open(ref: SegmentRef, seg?: Segment): Promise<T>;
+  /** Whether an object read for this source belongs in the reader's cache. */
+  keepsSegments: boolean;
 }
 
 export class Querier {
@@ -148,7 +151,8 @@ export class Querier {
     });
     this.segmentSource = {
       cachedMeta: (k) => reader.cachedMeta(k),
-      open: (ref) => reader.segment(ref.key, { size: ref.size }),
+      open: (ref, seg) => (seg ? Promise.resolve(seg) : reader.segment(ref.key, { size: ref.size })),
+      keepsSegments: true,
     };
   }
 
@@ -156,7 +160,8 @@ export class Querier {
   private viewSource(paths: CallPaths): SourceOf<SegmentView> {
     return {
       cachedMeta: (k) => this.views.peek(k)?.meta ?? this.reader.cachedMeta(k),
-      open: (ref) => this.view(ref, paths),
+      open: (ref, seg) => this.view(ref, paths, seg),
+      keepsSegments: false,
     };
   }
 
@@ -164,7 +169,7 @@ export class Querier {
    * The view of an object for `paths`: cached, being built for another query, or built from the object read
    * without caching it (the view holds what queries need of it in a fraction of the bytes).
    */
-  private async view(ref: SegmentRef, paths: CallPaths): Promise<SegmentView> {
+  private async view(ref: SegmentRef, paths: CallPaths, seg?: Segment): Promise<SegmentView> {
     const key = ref.key;
     const cached = this.views.get(key);
     if (cached && cached.paths === paths) {
@@ -177,9 +182,9 @@ export class Querier {
         return v;
       }
     }
-    const building = this.reader
-      .segment(key, { cache: false, size: ref.size })
-      .then((seg) => new SegmentView(seg, paths));
+    const building = (seg ? Promise.resolve(seg) : this.reader.segment(key, { cache: false, size: ref.size })).then(
+      (s) => new SegmentView(s, paths)
+    );
     this.viewLoading.set(key, building);
     try {
       const v = await building;
@@ -390,7 +395,15 @@ export class Querier {
     type Loaded = { seg: T; wanted: Int8Array } | null;
     const load = async (ref: SegmentRef): Promise<Loaded> => {
       p.signal?.throwIfAborted();
-      const wanted = wantedOf(source.cachedMeta(ref.key) ?? (await this.reader.meta(ref.key)));
+      const known = source.cachedMeta(ref.key);
+      if (!known && this.reader.readsWhole(ref.size)) {
+        // a small object read header first costs two round trips where reading it whole costs one (a cold day
+        // of 15 s segments is thousands of them); its meta is cached either way
+        const seg = await this.reader.segment(ref.key, { cache: source.keepsSegments, size: ref.size });
+        const wanted = wantedOf(seg.meta);
+        return wanted ? { seg: await source.open(ref, seg), wanted } : null;
+      }
+      const wanted = wantedOf(known ?? (await this.reader.meta(ref.key)));
       return wanted ? { seg: await source.open(ref), wanted } : null;
     };
     // An object can vanish between listing and reading: compaction replaced it by a block (a listing reused

@@ -28,6 +28,8 @@ const LISTING_TTL_MS = 60_000;
  * asks for the blob's properties first, a second round trip for every small segment of a cold query.
  */
 const RANGED_READ_BYTES = 1 << 20;
+/** Objects up to this size are read whole by queries, without reading their header first (see readsWhole). */
+export const WHOLE_READ_BYTES = 256 * 1024;
 /** More unsettled hours than this in a range: one folder listing finds those that exist, cheaper than probing. */
 const PROBE_HOURS = 4;
 
@@ -93,6 +95,14 @@ export class SegmentReader {
       Math.max(64 << 10, Math.floor(cacheBytes / 32)) +
       Math.max(64 << 10, Math.floor(cacheBytes / 256))
     );
+  }
+
+  /**
+   * Whether a query reads an object of this listed size whole, without reading its header first: one round trip
+   * instead of two for an object it wants, and at most 4x the bytes of a header read (64 KiB) for one it does not.
+   */
+  readsWhole(size: number): boolean {
+    return size > 0 && size <= WHOLE_READ_BYTES;
   }
 
   /** Hour folders of a tenant that hold data. */
