@@ -1,4 +1,4 @@
-import { FlameTree } from '../../../shared/domain/converters/flamebearer';
+import { FlameTree, nameTable } from '../../../shared/domain/converters/flamebearer';
 
 interface Node {
   name: string;
@@ -34,17 +34,7 @@ export function doubleFlamebearer(left: FlameTree, right: FlameTree): { names: s
   const root: Node = { name: 'total', left: [0, 0], right: [0, 0], children: new Map() };
   merge(root, left, 'left');
   merge(root, right, 'right');
-  const names: string[] = [];
-  const ids = new Map<string, number>();
-  const nameId = (n: string) => {
-    let i = ids.get(n);
-    if (i === undefined) {
-      i = names.length;
-      names.push(n);
-      ids.set(n, i);
-    }
-    return i;
-  };
+  const { names, id: nameId } = nameTable();
   const levels: number[][] = [];
   // breadth first, each node with its absolute x on both sides; children after the parent's self
   let current: Array<{ node: Node; lx: number; rx: number }> = [{ node: root, lx: 0, rx: 0 }];

@@ -18,7 +18,8 @@ export interface FlameTree {
   maxLevel: number;
 }
 
-function allocate(count: number, names: string[]): FlameTree {
+/** An empty FlameTree of `count` nodes (no parents, children or siblings yet). */
+export function allocateFlameTree(count: number, names: string[]): FlameTree {
   return {
     names,
     count,
@@ -64,7 +65,7 @@ export function flamebearerToTree(fb: Pick<Flamebearer, 'names' | 'levels'>): Fl
     byLevel[l].forEach((n, i) => children[l - 1][n.parent]?.push(i));
   }
   const count = byLevel.reduce((s, n) => s + n.length, 0);
-  const tree = allocate(count, fb.names);
+  const tree = allocateFlameTree(count, fb.names);
   if (!count) {
     return tree;
   }
@@ -146,7 +147,7 @@ export function dataFrameToTree(frame: DataFrame): FlameTree {
   const count = levels.length;
   const names: string[] = [];
   const nameIds = new Map<string, number>();
-  const tree = allocate(count, names);
+  const tree = allocateFlameTree(count, names);
   const lastAtLevel: number[] = [];
   const lastChild = new Int32Array(count).fill(-1);
   for (let i = 0; i < count; i++) {
@@ -189,5 +190,23 @@ export function connectFlameGraphToFlamebearer(fg: ConnectFlameGraph | undefined
     levels,
     numTicks: Number(fg?.total ?? levels[0]?.[1] ?? 0),
     maxSelf: Number(fg?.maxSelf ?? 0),
+  };
+}
+
+/** Names numbered in order of first appearance: `id(name)` and the `names` table the ids index. */
+export function nameTable(): { names: string[]; id: (name: string) => number } {
+  const names: string[] = [];
+  const ids = new Map<string, number>();
+  return {
+    names,
+    id: (n) => {
+      let i = ids.get(n);
+      if (i === undefined) {
+        i = names.length;
+        names.push(n);
+        ids.set(n, i);
+      }
+      return i;
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { FlameTree } from '../../../../../../../shared/domain/converters/flamebearer';
+import { allocateFlameTree, FlameTree, nameTable } from '../../../../../../../shared/domain/converters/flamebearer';
 
 export interface Sandwich {
   /** root: the function; children: its callers, their callers below them (draw upside down) */
@@ -41,18 +41,7 @@ function toFlameTree(root: BuildNode, names: string[]): FlameTree {
     }
   }
   const count = order.length;
-  const tree: FlameTree = {
-    names,
-    count,
-    level: new Int32Array(count),
-    total: new Float64Array(count),
-    self: new Float64Array(count),
-    nameIndex: new Int32Array(count),
-    parent: new Int32Array(count).fill(-1),
-    firstChild: new Int32Array(count).fill(-1),
-    nextSibling: new Int32Array(count).fill(-1),
-    maxLevel: 0,
-  };
+  const tree = allocateFlameTree(count, names);
   const lastChild = new Int32Array(count).fill(-1);
   order.forEach(({ node, parent, level }, i) => {
     tree.level[i] = level;
@@ -108,17 +97,7 @@ export function pathOf(tree: FlameTree, node: number): string[] {
  * to the callees and its path to the root to the callers, so both roots carry the function's total.
  */
 export function buildSandwich(tree: FlameTree, name: string): Sandwich {
-  const names: string[] = [];
-  const ids = new Map<string, number>();
-  const nameId = (n: string) => {
-    let i = ids.get(n);
-    if (i === undefined) {
-      i = names.length;
-      names.push(n);
-      ids.set(n, i);
-    }
-    return i;
-  };
+  const { names, id: nameId } = nameTable();
   const callers = newNode(nameId(name));
   const callees = newNode(nameId(name));
   const nodes = outermostNodes(tree, name);
