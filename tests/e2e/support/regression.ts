@@ -25,7 +25,8 @@ export const STACKS: Array<{ stack: string[]; before: number; after: number }> =
   { stack: ['main', 'handleCheckout', 'prepareOrder'], before: 300 * MS, after: 300 * MS },
 ];
 
-export function checkoutProfile(after: boolean): Buffer {
+/** A gzipped Go-style CPU pprof of leaf-last stacks (ns each), samples optionally labelled with a span id. */
+function cpuPprof(stacks: Array<{ stack: string[]; value: number; spanId?: string }>): Buffer {
   const strings = new StringTable();
   const fnIds = new Map<string, number>();
   const functions: PprofFunction[] = [];
@@ -40,16 +41,20 @@ export function checkoutProfile(after: boolean): Buffer {
     }
     return id;
   };
-  const samples = STACKS.map(({ stack, before, after: a }) => {
-    const v = after ? a : before;
-    return new Sample({ locationId: [...stack].reverse().map(locationOf), value: [v / PERIOD, v] });
-  });
+  const spanKey = strings.dedup('span_id');
   const p = new Profile({
     sampleType: [
       new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') }),
       new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
     ],
-    sample: samples,
+    sample: stacks.map(
+      (s) =>
+        new Sample({
+          locationId: [...s.stack].reverse().map(locationOf),
+          value: [s.value / PERIOD, s.value],
+          label: s.spanId ? [new Label({ key: spanKey, str: strings.dedup(s.spanId) })] : [],
+        })
+    ),
     location: locations,
     function: functions,
     stringTable: strings,
@@ -58,6 +63,10 @@ export function checkoutProfile(after: boolean): Buffer {
     durationNanos: 10_000 * MS,
   });
   return gzipSync(Buffer.from(p.encode()));
+}
+
+export function checkoutProfile(after: boolean): Buffer {
+  return cpuPprof(STACKS.map(({ stack, before, after: a }) => ({ stack, value: after ? a : before })));
 }
 
 export interface Regression {
@@ -105,43 +114,7 @@ export const SPANS: Array<{ spanId: string | undefined; stack: string[]; value: 
 ];
 
 export function spanProfile(): Buffer {
-  const strings = new StringTable();
-  const fnIds = new Map<string, number>();
-  const functions: PprofFunction[] = [];
-  const locations: Location[] = [];
-  const locationOf = (name: string) => {
-    let id = fnIds.get(name);
-    if (id === undefined) {
-      id = functions.length + 1;
-      fnIds.set(name, id);
-      functions.push(new PprofFunction({ id, name: strings.dedup(name), filename: strings.dedup(`${name}.go`) }));
-      locations.push(new Location({ id, line: [new Line({ functionId: id, line: 1 })] }));
-    }
-    return id;
-  };
-  const spanKey = strings.dedup('span_id');
-  const samples = SPANS.map(
-    (s) =>
-      new Sample({
-        locationId: [...s.stack].reverse().map(locationOf),
-        value: [s.value / PERIOD, s.value],
-        label: s.spanId ? [new Label({ key: spanKey, str: strings.dedup(s.spanId) })] : [],
-      })
-  );
-  const p = new Profile({
-    sampleType: [
-      new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') }),
-      new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
-    ],
-    sample: samples,
-    location: locations,
-    function: functions,
-    stringTable: strings,
-    periodType: new ValueType({ type: strings.dedup('cpu'), unit: strings.dedup('nanoseconds') }),
-    period: PERIOD,
-    durationNanos: 10_000 * MS,
-  });
-  return gzipSync(Buffer.from(p.encode()));
+  return cpuPprof(SPANS);
 }
 
 /** Three span-labelled profiles, a minute apart, ending 5 minutes before `now`; returns when they start (ms). */
