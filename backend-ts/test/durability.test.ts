@@ -8,7 +8,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectJson, ingest, sleep, startAzurite, startChild, type Azurite, type Child } from './helpers.js';
+import {
+  connectJson,
+  countsByService,
+  ingest,
+  sleep,
+  startAzurite,
+  startChild,
+  type Azurite,
+  type Child,
+} from './helpers.js';
 import { CPU, encodePush, push, tinyPprof } from './wire.js';
 
 const PUSH_SECONDS = 4;
@@ -33,28 +42,6 @@ interface Outcome {
   failedAttempts: number;
   /** Acknowledged before the kill, so the kill landed mid-stream and clients carried on after it. */
   ackedBeforeKill: number;
-}
-
-/** Per-service profile counts over the last hour, from SelectSeries grouped by service_name. */
-async function countsByService(url: string, prefix: string): Promise<Map<string, number>> {
-  const now = Date.now();
-  const r = await connectJson<{
-    series?: Array<{ labels: Array<{ name: string; value: string }>; points?: Array<{ value: number }> }>;
-  }>(url, 'SelectSeries', {
-    profileTypeID: CPU,
-    labelSelector: `{service_name=~"${prefix}.*"}`,
-    start: now - 3_600_000,
-    end: now + 60_000,
-    groupBy: ['service_name'],
-    step: 600,
-  });
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  const out = new Map<string, number>();
-  for (const s of r.json.series ?? []) {
-    const svc = s.labels.find((l) => l.name === 'service_name')!.value;
-    out.set(svc, (out.get(svc) ?? 0) + (s.points ?? []).reduce((a, p) => a + Number(p.value), 0));
-  }
-  return out;
 }
 
 /**
@@ -129,7 +116,7 @@ async function pushThroughKill(start: () => Promise<Child>, prefix: string): Pro
 async function checkAfterKill(start: () => Promise<Child>, label: string): Promise<Child> {
   const prefix = `dur-${label}-`;
   const { be, outcome } = await pushThroughKill(start, prefix);
-  const counts = await countsByService(be.url, prefix);
+  const counts = await countsByService(be.url, CPU, prefix);
   const missing = [...outcome.acked].filter((s) => counts.get(s) !== 1);
   assert.deepEqual(
     missing.map((s) => `${s}=${counts.get(s) ?? 0}`),
@@ -182,7 +169,7 @@ async function checkResend(url: string, label: string): Promise<void> {
   for (let i = 0; i < 2; i++) {
     assert.equal((await ingest(url, tinyPprof(), `${svc}-noid`)).status, 200);
   }
-  const counts = await countsByService(url, svc);
+  const counts = await countsByService(url, CPU, svc);
   assert.deepEqual(Object.fromEntries(counts), { [svc]: 1, [`${svc}-other`]: 1, [`${svc}-noid`]: 2 });
 }
 

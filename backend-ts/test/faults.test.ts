@@ -11,7 +11,6 @@
 // Push clients re-send what failed with the same RawSample.ID (de-duplicated by the server); /ingest clients
 // never re-send, so what they sent without an answer may be stored once or not at all.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,18 @@ import { FilesystemStore } from '../src/storage/filesystem.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
 import { Segment } from '../src/storage/segment.js';
 import { FaultyStore, MemoryStore } from './faultyStore.js';
-import { connectJson, freePort, ingest, PROJECT_ROOT, sleep, startChild, type Child, type Running } from './helpers.js';
+import {
+  connectJson,
+  countsByService,
+  freePort,
+  ingest,
+  sleep,
+  startAzurite,
+  startChild,
+  type Azurite,
+  type Child,
+  type Running,
+} from './helpers.js';
 import { CPU, encodePush, push, tinyPprof } from './wire.js';
 
 const dirs: string[] = [];
@@ -47,28 +57,6 @@ async function startWith(store: ObjectStore, flags: string[] = []): Promise<Runn
   return { url: `http://127.0.0.1:${port}`, svc, dir: '', stop: () => svc.close() };
 }
 
-/** Per-service profile counts, from SelectSeries grouped by service_name. */
-async function countsByService(url: string, prefix: string): Promise<Map<string, number>> {
-  const now = Date.now();
-  const r = await connectJson<{
-    series?: Array<{ labels: Array<{ name: string; value: string }>; points?: Array<{ value: number }> }>;
-  }>(url, 'SelectSeries', {
-    profileTypeID: CPU,
-    labelSelector: `{service_name=~"${prefix}.*"}`,
-    start: now - 3_600_000,
-    end: now + 60_000,
-    groupBy: ['service_name'],
-    step: 3600,
-  });
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  const out = new Map<string, number>();
-  for (const s of r.json.series ?? []) {
-    const svc = s.labels.find((l) => l.name === 'service_name')!.value;
-    out.set(svc, (out.get(svc) ?? 0) + (s.points ?? []).reduce((a, p) => a + Number(p.value), 0));
-  }
-  return out;
-}
-
 /** What clients did; counts printed at the end of each scenario. */
 class Ledger {
   readonly acked = new Set<string>();
@@ -85,7 +73,7 @@ class Ledger {
 
   /** Every acknowledged profile found exactly once; nothing found that was never sent; prints the counts. */
   async check(url: string, prefix: string, label: string): Promise<void> {
-    const counts = await countsByService(url, prefix);
+    const counts = await countsByService(url, CPU, prefix);
     const missing = [...this.acked].filter((s) => counts.get(s) !== 1);
     assert.deepEqual(
       missing.map((s) => `${s}=${counts.get(s) ?? 0}`),
@@ -177,64 +165,6 @@ function clients(url: () => string, prefix: string, ledger: Ledger, pushers = 2)
   };
 }
 
-interface AzuriteProc {
-  proc: ChildProcess;
-  port: number;
-  connectionString: string;
-}
-
-/** Azurite as its own process on a fixed port and location, so that it can be stopped and restarted in place. */
-async function spawnAzurite(port: number, location: string): Promise<AzuriteProc> {
-  const main = join(PROJECT_ROOT, 'node_modules/azurite/dist/src/blob/main.js');
-  const proc = spawn(
-    process.execPath,
-    [
-      main,
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(port),
-      '--silent',
-      '--skipApiVersionCheck',
-      '--disableTelemetry',
-      '--loose',
-      '--location',
-      location,
-    ],
-    { stdio: 'ignore' }
-  );
-  const t0 = Date.now();
-  for (;;) {
-    assert.equal(proc.exitCode, null, 'azurite exited');
-    const ok = await fetch(`http://127.0.0.1:${port}/devstoreaccount1?comp=list`).then(
-      () => true,
-      () => false
-    );
-    if (ok) {
-      break;
-    }
-    assert.ok(Date.now() - t0 < 20_000, 'azurite did not start');
-    await sleep(100);
-  }
-  const connectionString =
-    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-    'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
-    `BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
-  return { proc, port, connectionString };
-}
-
-function stopAzurite(a: AzuriteProc): Promise<void> {
-  return new Promise((res) => {
-    if (a.proc.exitCode !== null || a.proc.signalCode !== null) {
-      res();
-      return;
-    }
-    a.proc.once('exit', () => res());
-    a.proc.kill('SIGCONT');
-    a.proc.kill('SIGTERM');
-  });
-}
-
 /** A query while the store is away: a clear 5xx (503 store unavailable, or 504 timeout), never a hang. */
 async function queryDuringOutage(url: string, ledger: Ledger): Promise<void> {
   const t0 = Date.now();
@@ -251,11 +181,11 @@ async function queryDuringOutage(url: string, ledger: Ledger): Promise<void> {
 }
 
 describe('faults: Azure store hung (SIGSTOP) and down (SIGTERM, restart on the same location)', () => {
-  let az: AzuriteProc;
+  let az: Azurite;
   let be: Running;
   const location = tmp('bts-faults-az-');
   before(async () => {
-    az = await spawnAzurite(await freePort(), location);
+    az = await startAzurite(location, await freePort());
     const store = new AzureStore({
       accountName: '',
       accountKey: '',
@@ -271,7 +201,7 @@ describe('faults: Azure store hung (SIGSTOP) and down (SIGTERM, restart on the s
   after(async () => {
     await be?.stop();
     if (az) {
-      await stopAzurite(az);
+      await az.stop();
     }
   });
 
@@ -299,13 +229,13 @@ describe('faults: Azure store hung (SIGSTOP) and down (SIGTERM, restart on the s
     assert.ok(ackedAt() > stoppedAt + duringStop + 3, 'ingest recovered after SIGCONT');
 
     // down: Azurite stopped cleanly and restarted on the same location and port
-    await stopAzurite(az);
+    await az.stop();
     const downAt = ackedAt();
     await sleep(300);
     await queryDuringOutage(be.url, ledger);
     await sleep(1500);
     assert.equal(ackedAt(), downAt, 'nothing acknowledged while the store was down');
-    az = await spawnAzurite(az.port, location);
+    az = await startAzurite(location, az.port);
     const t0 = Date.now();
     while (ackedAt() < downAt + 5 && Date.now() - t0 < 20_000) {
       await sleep(100);

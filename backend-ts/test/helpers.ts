@@ -122,12 +122,18 @@ export async function startChild(flags: string[]): Promise<Child> {
 export interface Azurite {
   port: number;
   connectionString: string;
+  /** The Azurite process, for fault tests that stop (SIGSTOP) and resume it. */
+  proc: ChildProcess;
+  /** SIGTERM (after SIGCONT, in case it was stopped); Azurite saves its metadata on the way out. */
   stop(): Promise<void>;
 }
 
-/** A real Azurite blob service on 127.0.0.1 (in-memory unless a location is given). */
-export async function startAzurite(location?: string): Promise<Azurite> {
-  const port = await freePort();
+/**
+ * A real Azurite blob service on 127.0.0.1 (in-memory unless a location is given). A fixed port and location
+ * let a test restart it in place.
+ */
+export async function startAzurite(location?: string, fixedPort?: number): Promise<Azurite> {
+  const port = fixedPort ?? (await freePort());
   const main = join(PROJECT_ROOT, 'node_modules/azurite/dist/src/blob/main.js');
   const args = [
     main,
@@ -169,13 +175,15 @@ export async function startAzurite(location?: string): Promise<Azurite> {
   return {
     port,
     connectionString,
+    proc,
     stop: () =>
       new Promise((res) => {
-        if (proc.exitCode !== null) {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
           res();
           return;
         }
         proc.once('exit', () => res());
+        proc.kill('SIGCONT');
         proc.kill('SIGTERM');
       }),
   };
@@ -279,4 +287,35 @@ export async function ingest(
     headers['x-scope-orgid'] = opts.tenant;
   }
   return fetch(`${url}/ingest?${q}`, { method: 'POST', body: new Uint8Array(body), headers });
+}
+
+/**
+ * Profile counts per service (service_name matching `prefix.*`) over the last hour, from SelectSeries grouped
+ * by service_name: the fault and durability tests give every profile its own service, so counts are exact.
+ */
+export async function countsByService(
+  url: string,
+  profileTypeID: string,
+  prefix: string
+): Promise<Map<string, number>> {
+  const now = Date.now();
+  const r = await connectJson<{
+    series?: Array<{ labels: Array<{ name: string; value: string }>; points?: Array<{ value: number }> }>;
+  }>(url, 'SelectSeries', {
+    profileTypeID,
+    labelSelector: `{service_name=~"${prefix}.*"}`,
+    start: now - 3_600_000,
+    end: now + 60_000,
+    groupBy: ['service_name'],
+    step: 600,
+  });
+  if (r.status !== 200) {
+    throw new Error(`SelectSeries answered ${r.status}: ${JSON.stringify(r.json)}`);
+  }
+  const out = new Map<string, number>();
+  for (const s of r.json.series ?? []) {
+    const svc = s.labels.find((l) => l.name === 'service_name')!.value;
+    out.set(svc, (out.get(svc) ?? 0) + (s.points ?? []).reduce((a, p) => a + Number(p.value), 0));
+  }
+  return out;
 }
