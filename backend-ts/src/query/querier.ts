@@ -544,12 +544,8 @@ export class Querier {
 
   /** The path table for a new query: a fresh one once the current one outgrew its budget. */
   private callPaths(): CallPaths {
-    if (this.paths.byteSize > this.callPathBytes) {
-      // queries still running keep the old table (their indexes name it); it goes once they finish. Views
-      // resolved against it would keep it alive and can never serve the new one: they go now.
-      this.paths = new CallPaths();
-      this.views.clear();
-    }
+    // a query that failed did not trim the table it grew
+    this.trimPaths(this.paths);
     return this.paths;
   }
 
@@ -559,6 +555,8 @@ export class Querier {
    */
   private trimPaths(paths: CallPaths): void {
     if (this.paths === paths && paths.byteSize > this.callPathBytes) {
+      // queries still running keep the old table (their indexes name it); it goes once they finish. Views
+      // resolved against it would keep it alive and can never serve the new one: they go now.
       this.paths = new CallPaths();
       this.views.clear();
     }
