@@ -74,6 +74,8 @@ const browser = await chromium.launch({
     '--disable-sync',
     '--no-first-run',
     '--disable-quic',
+    // window.gc for the bench's settle step: garbage from the previous step is collected before the next is timed.
+    '--js-flags=--expose-gc',
   ],
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -86,6 +88,11 @@ try {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(url);
   await page.waitForFunction(() => Boolean(window.bench));
+  if (!(await page.evaluate(() => typeof window.gc === 'function'))) {
+    console.warn(
+      'window.gc is missing (--js-flags=--expose-gc not honoured): steps are timed without a collection first'
+    );
+  }
   for (const size of SIZES) {
     for (const impl of ['app', 'canvas', 'd3-as-is']) {
       if (impl === 'd3-as-is' && size > Number(args['as-is-max'])) {
