@@ -4,8 +4,9 @@
 //
 //   node tests/harness/server.mjs --port 3000 --backend http://127.0.0.1:4040 [--llm http://127.0.0.1:5005] [--llm-disabled]
 //
-// Env equivalents: HARNESS_PORT, PYROSCOPE_URL, LLM_URL (+ LLM_API_KEY). Without an LLM URL the
-// grafana-llm-app routes answer 404 "not installed", as Grafana does when that app is absent.
+// Env equivalents: HARNESS_PORT, PYROSCOPE_URL, LLM_URL (+ LLM_API_KEY; the OpenAI-compatible root, with or
+// without /v1). Without an LLM URL the grafana-llm-app routes answer 404 "not installed", as Grafana does when
+// that app is absent.
 import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createReadStream, existsSync, statSync, readFileSync } from 'node:fs';
@@ -89,6 +90,38 @@ function readBody(req) {
   });
 }
 
+// The OpenAI-compatible API root: LLM_URL may be given with or without its `/v1` (both are common).
+function llmBase() {
+  const base = args.llm.replace(/\/+$/, '');
+  return /\/v1$/.test(base) ? base : `${base}/v1`;
+}
+
+function llmHeaders() {
+  const headers = { 'content-type': 'application/json' };
+  if (process.env.LLM_API_KEY) {
+    headers.authorization = `Bearer ${process.env.LLM_API_KEY}`;
+  }
+  return headers;
+}
+
+// What the health route says about the provider: whether the forward target answers at all (GET /models, as
+// OpenAI-compatible servers list their models there), and whether it accepts the key. Any other answer, a 404
+// from a server without /models included, still means it is reachable.
+async function probeLlm() {
+  try {
+    const r = await fetch(`${llmBase()}/models`, { headers: llmHeaders(), signal: AbortSignal.timeout(3000) });
+    if (r.status === 401 || r.status === 403) {
+      return { ok: false, error: `${llmBase()} refused the API key (${r.status})` };
+    }
+    if (r.status >= 500) {
+      return { ok: false, error: `${llmBase()} answered ${r.status}` };
+    }
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: `${llmBase()} is unreachable: ${e.cause?.message ?? e.message}` };
+  }
+}
+
 async function llmRoute(req, res, path) {
   if (args['llm-disabled']) {
     return path === 'settings'
@@ -102,10 +135,15 @@ async function llmRoute(req, res, path) {
     return send(res, 200, { id: 'grafana-llm-app', enabled: true, jsonData: {} });
   }
   if (path === 'health') {
+    const provider = await probeLlm();
     return send(res, 200, {
-      status: 'OK',
+      status: provider.ok ? 'OK' : 'Error',
       details: {
-        llmProvider: { configured: true, ok: true, models: { base: { ok: true }, large: { ok: true } } },
+        llmProvider: {
+          configured: true,
+          ...provider,
+          models: { base: { ok: provider.ok }, large: { ok: provider.ok } },
+        },
         version: '1.0.0',
       },
     });
@@ -113,14 +151,10 @@ async function llmRoute(req, res, path) {
   const m = path.match(/^resources\/llm\/v1\/(.*)$/);
   if (m) {
     const body = await readBody(req);
-    const headers = { 'content-type': 'application/json' };
-    if (process.env.LLM_API_KEY) {
-      headers.authorization = `Bearer ${process.env.LLM_API_KEY}`;
-    }
     try {
-      const r = await fetch(`${args.llm.replace(/\/$/, '')}/v1/${m[1]}`, {
+      const r = await fetch(`${llmBase()}/${m[1]}`, {
         method: req.method,
-        headers,
+        headers: llmHeaders(),
         body: body.length ? body : undefined,
       });
       // Streamed through as it arrives: chat completions with `stream: true` are server-sent events.

@@ -53,6 +53,9 @@ describe('harness server', () => {
   let llm: Server;
   let withLlm: { url: string; child: ChildProcess };
   let withoutLlm: { url: string; child: ChildProcess };
+  let withLlmV1: { url: string; child: ChildProcess };
+  let withDeadLlm: { url: string; child: ChildProcess };
+  let deadPort: number;
   const seen: Seen[] = [];
   const llmSeen: Seen[] = [];
 
@@ -74,11 +77,30 @@ describe('harness server', () => {
       `http://127.0.0.1:${port(llm)}`,
     ]);
     withoutLlm = await startHarness(['--backend', `http://127.0.0.1:${port(backend)}`]);
+    // LLM_URL given as the API root with its /v1, as OpenAI documents it.
+    withLlmV1 = await startHarness([
+      '--backend',
+      `http://127.0.0.1:${port(backend)}`,
+      '--llm',
+      `http://127.0.0.1:${port(llm)}/v1/`,
+    ]);
+    // A port nothing listens on: a server opened and closed again.
+    const closed = await listen(() => undefined);
+    deadPort = port(closed);
+    await new Promise((r) => closed.close(r));
+    withDeadLlm = await startHarness([
+      '--backend',
+      `http://127.0.0.1:${port(backend)}`,
+      '--llm',
+      `http://127.0.0.1:${deadPort}`,
+    ]);
   }, 120_000);
 
   afterAll(() => {
     withLlm?.child.kill();
     withoutLlm?.child.kill();
+    withLlmV1?.child.kill();
+    withDeadLlm?.child.kill();
     backend?.close();
     llm?.close();
   });
@@ -121,6 +143,38 @@ describe('harness server', () => {
     const last = llmSeen[llmSeen.length - 1];
     expect(last.url).toBe('/v1/chat/completions');
     expect(last.headers.authorization).toBe('Bearer sk-test');
+  });
+
+  it('does not double /v1 when LLM_URL already ends with it', async () => {
+    const before = llmSeen.length;
+    const r = await fetch(`${withLlmV1.url}/api/plugins/grafana-llm-app/resources/llm/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect((await r.json()).choices[0].message.content).toBe('hello from the stub');
+    expect(llmSeen.slice(before).map((s) => s.url)).toEqual(['/v1/chat/completions']);
+  });
+
+  it('health asks the LLM target whether it is reachable', async () => {
+    const before = llmSeen.length;
+    const health = await (await fetch(`${withLlm.url}/api/plugins/grafana-llm-app/health`)).json();
+    expect(health.details.llmProvider).toMatchObject({ configured: true, ok: true });
+    expect(llmSeen.slice(before).map((s) => `${s.method} ${s.url}`)).toEqual(['GET /v1/models']);
+    expect(llmSeen[llmSeen.length - 1].headers.authorization).toBe('Bearer sk-test');
+  });
+
+  it('health reports an unreachable LLM target as not ok, with the reason', async () => {
+    const r = await fetch(`${withDeadLlm.url}/api/plugins/grafana-llm-app/health`);
+    expect(r.status).toBe(200);
+    const health = await r.json();
+    expect(health.status).not.toBe('OK');
+    expect(health.details.llmProvider.ok).toBe(false);
+    expect(health.details.llmProvider.error).toContain(`127.0.0.1:${deadPort}/v1 is unreachable`);
+    // The app still reads as installed and enabled: Explain says why it is unavailable.
+    expect(await (await fetch(`${withDeadLlm.url}/api/plugins/grafana-llm-app/settings`)).json()).toMatchObject({
+      enabled: true,
+    });
   });
 
   it('reports grafana-llm-app as not installed without an LLM URL', async () => {
