@@ -2,11 +2,20 @@
 // labels snapshots become per-sample labels, span contexts answer span-profile queries, bad bodies are 4xx
 // with nothing stored. Also OTLP profiles over HTTP.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { connectJson, FIXTURES, NO_FIXTURES, startInProcess, type Running } from './helpers.js';
+import {
+  assertSameStacks,
+  flameGraphStacks,
+  pprofStacks,
+  profileTypesOf,
+  range,
+  selectMergeProfile,
+  type Stacks,
+} from './readBack.js';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const jfrDir = join(FIXTURES, 'jfr');
@@ -31,12 +40,140 @@ function expectedSamples(file: string): Array<{ value: number; labels: Record<st
   return out;
 }
 
-async function pushJfr(url: string, name: string, jfr: Buffer, labels?: Buffer): Promise<Response> {
-  const form = new FormData();
-  form.append('jfr', new Blob([new Uint8Array(jfr)]), 'jfr');
-  if (labels) {
-    form.append('labels', new Blob([new Uint8Array(labels)]), 'labels');
+interface Recording {
+  name: string;
+  /** The recording as the agent writes it (gunzipped fixture). */
+  jfr: Buffer;
+  /** The LabelsSnapshot part as stored in the fixtures (gzipped). */
+  labels?: Buffer;
+  /** Expected collapsed files: sample-type key (e.g. `memory_alloc_sample_objects__count+alloc_sample_bytes__bytes`) and lines. */
+  expected: Array<{ file: string; key: string; lines: string[] }>;
+}
+
+/**
+ * Every recording in the fixtures with its expected collapsed files, matched by the recording's name followed by
+ * `_<digits>_` exactly (`wall` is a prefix of `wall_tick_sample`).
+ */
+function loadRecordings(): Recording[] {
+  const files = readdirSync(jfrDir);
+  return files
+    .filter((f) => f.endsWith('.jfr.gz'))
+    .map((f) => {
+      const name = f.slice(0, -'.jfr.gz'.length);
+      const labelsFile = files.find((x) => x === `${name}.labels.pb.gz` || x === `${name}.labels.gz`);
+      const expected: Recording['expected'] = [];
+      for (const x of files) {
+        const m = /^(\d+)_(.+)_expected_collapsed\.txt\.gz$/.exec(
+          x.startsWith(`${name}_`) ? x.slice(name.length + 1) : ''
+        );
+        if (m) {
+          const lines = gunzipSync(readFileSync(join(jfrDir, x)))
+            .toString()
+            .split('\n')
+            .filter((l) => l !== '');
+          expected.push({ file: x, key: m[2], lines });
+        }
+      }
+      return {
+        name,
+        jfr: gunzipSync(readFileSync(join(jfrDir, f))),
+        labels: labelsFile === undefined ? undefined : readFileSync(join(jfrDir, labelsFile)),
+        expected,
+      };
+    });
+}
+
+/** One line of an expected collapsed file: `frame;frame;… [v1 v2 …]`, frames `function:line` root first. */
+function parseCollapsed(line: string): { stack: string; values: number[] } {
+  const m = /^(.*) \[(-?\d+(?: -?\d+)*)\]$/.exec(line);
+  assert.ok(m, `unparsed collapsed line: ${line}`);
+  return { stack: m[1], values: m[2].split(' ').map(Number) };
+}
+
+/** `f:1;g:2` → `f;g`: the reference stack with lines merged by function, as a flame graph shows it. */
+const byFunction = (stack: string): string =>
+  stack
+    .split(';')
+    .map((f) => f.replace(/:\d+$/, ''))
+    .join(';');
+
+/**
+ * Reads a service back and checks it against an expected collapsed file: for each of the file's sample types,
+ * SelectMergeProfile (binary pprof) gives the `function:line` stacks, and joined over the sample types they must
+ * be the file's lines exactly; the flame graph of each type must be the file's column with lines merged by function.
+ */
+async function assertReadsBack(url: string, service: string, exp: Recording['expected'][number]): Promise<void> {
+  const selector = `{service_name="${service}"}`;
+  const types = await profileTypesOf(url, selector);
+  // key = <name>_<type>__<unit>+<type>__<unit>…: the stored profile type of every column
+  const candidates = [...new Set(types.map((id) => id.split(':')[0]))]
+    .filter((name) => exp.key.startsWith(`${name}_`))
+    .map((name) =>
+      exp.key
+        .slice(name.length + 1)
+        .split('+')
+        .map((col) => {
+          const cut = col.lastIndexOf('__');
+          return types.find((id) => id.startsWith(`${name}:${col.slice(0, cut)}:${col.slice(cut + 2)}:`));
+        })
+    )
+    .filter((cols): cols is string[] => cols.every((id) => id !== undefined));
+  assert.equal(candidates.length, 1, `${exp.file}: the stored profile types ${types.join(', ')}`);
+  const ids = candidates[0];
+  assert.ok(ids.length > 0, `${exp.file}: no sample types in ${exp.key}`);
+  const expectedRows = exp.lines.map(parseCollapsed);
+  for (const r of expectedRows) {
+    assert.equal(r.values.length, ids.length, `${exp.file}: ${r.stack} has ${r.values.length} values`);
   }
+
+  // SelectMergeProfile per sample type, joined into the file's lines
+  const columns: Stacks[] = [];
+  for (const id of ids) {
+    columns.push(pprofStacks(await selectMergeProfile(url, id, selector)));
+  }
+  const joined = new Map<string, number[]>();
+  columns.forEach((col, i) => {
+    for (const [stack, v] of col) {
+      const row = joined.get(stack) ?? ids.map(() => 0);
+      row[i] = v;
+      joined.set(stack, row);
+    }
+  });
+  const actualLines = new Map([...joined].map(([stack, v]) => [`${stack} [${v.join(' ')}]`, 1]));
+  assertSameStacks(actualLines, new Map(exp.lines.map((l) => [l, 1])), `${service} ${exp.file} (SelectMergeProfile)`);
+  assert.equal(actualLines.size, exp.lines.length, `${exp.file}: the file has repeated lines`);
+
+  // the flame graph of each sample type: the file's column with lines merged by function
+  for (const [i, id] of ids.entries()) {
+    const want: Stacks = new Map();
+    for (const r of expectedRows) {
+      if (r.values[i] !== 0) {
+        const k = byFunction(r.stack);
+        want.set(k, (want.get(k) ?? 0) + r.values[i]);
+      }
+    }
+    const fg = await flameGraphStacks(url, id, selector);
+    assertSameStacks(fg.stacks, want, `${service} ${exp.file} ${id} (flame graph)`);
+    assert.equal(
+      fg.total,
+      [...want.values()].reduce((a, b) => a + b, 0),
+      `${service} ${exp.file} ${id} flame graph total`
+    );
+  }
+}
+
+/** Sum of the first value of every line of a collapsed file. */
+function readCollapsedTotal(lines: string[]): number {
+  return lines.reduce((a, l) => a + parseCollapsed(l).values[0], 0);
+}
+
+async function pushJfr(
+  url: string,
+  name: string,
+  jfr: Buffer,
+  labels?: Buffer,
+  opts: { raw?: boolean } = {}
+): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
   const q = new URLSearchParams({
     name,
@@ -45,10 +182,20 @@ async function pushJfr(url: string, name: string, jfr: Buffer, labels?: Buffer):
     format: 'jfr',
     spyName: 'javaspy',
   });
+  if (opts.raw) {
+    return fetch(`${url}/ingest?${q}`, {
+      method: 'POST',
+      body: new Uint8Array(jfr),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+  }
+  const form = new FormData();
+  form.append('jfr', new Blob([new Uint8Array(jfr)]), 'jfr');
+  if (labels) {
+    form.append('labels', new Blob([new Uint8Array(labels)]), 'labels');
+  }
   return fetch(`${url}/ingest?${q}`, { method: 'POST', body: form });
 }
-
-const range = () => ({ start: Date.now() - 3_600_000, end: Date.now() + 60_000 });
 
 describe('JFR over /ingest', { skip: NO_FIXTURES }, () => {
   let be: Running;
@@ -56,6 +203,109 @@ describe('JFR over /ingest', { skip: NO_FIXTURES }, () => {
     be = await startInProcess();
   });
   after(async () => be?.stop());
+
+  const recordings = NO_FIXTURES === false ? loadRecordings() : [];
+
+  test('the fixtures hold recordings with expected collapsed files', () => {
+    assert.ok(recordings.length >= 11, `${recordings.length} recordings`);
+    for (const rec of recordings) {
+      assert.ok(rec.expected.length > 0, `${rec.name} has no expected collapsed file`);
+    }
+  });
+
+  for (const rec of recordings) {
+    test(`${rec.name}: every profile type read back (SelectMergeProfile and flame graph) equals its expected collapsed file`, async () => {
+      const service = `jfr-fixture-${rec.name}`;
+      const r = await pushJfr(be.url, service, rec.jfr, rec.labels);
+      assert.equal(r.status, 200, `${rec.name}: ${await r.text()}`);
+      // nothing stored beyond the types of the expected files
+      const types = await profileTypesOf(be.url, `{service_name="${service}"}`);
+      const columns = rec.expected.reduce((n, e) => n + e.key.split('+').length, 0);
+      const distinct = new Set(rec.expected.map((e) => e.key));
+      assert.equal(
+        types.length,
+        [...distinct].reduce((n, k) => n + k.split('+').length, 0),
+        `${rec.name}: stored types ${types.join(', ')} for ${[...distinct].join(', ')} (${columns} columns)`
+      );
+      for (const exp of rec.expected) {
+        await assertReadsBack(be.url, service, exp);
+      }
+    });
+  }
+
+  test('raw, gzipped raw and gzipped multipart bodies each ingest and read back', async () => {
+    const rec = recordings.find((x) => x.name === 'wall')!;
+    const cases: Array<[string, () => Promise<Response>]> = [
+      ['raw', () => pushJfr(be.url, 'jfr-body-raw', rec.jfr, undefined, { raw: true })],
+      ['raw-gz', () => pushJfr(be.url, 'jfr-body-raw-gz', gzipSync(rec.jfr), undefined, { raw: true })],
+      ['multipart-gz', () => pushJfr(be.url, 'jfr-body-multipart-gz', gzipSync(rec.jfr))],
+    ];
+    for (const [name, send] of cases) {
+      const r = await send();
+      assert.equal(r.status, 200, `${name}: ${await r.text()}`);
+      assert.equal((await profileTypesOf(be.url, `{service_name="jfr-body-${name}"}`)).length, 2, name);
+      for (const exp of rec.expected) {
+        await assertReadsBack(be.url, `jfr-body-${name}`, exp);
+      }
+    }
+  });
+
+  test('a multi-chunk body whose later chunk is truncated or corrupted: 4xx, still serving, no series at all', async () => {
+    const first = recordings.find((x) => x.name === 'example')!.jfr;
+    const second = recordings.find((x) => x.name === 'wall')!.jfr;
+    const corruptMagic = Buffer.from(second);
+    corruptMagic.write('XLR', 0, 'latin1');
+    // the second chunk's size (offset 8, int64) claims more bytes than the body has
+    const badSize = Buffer.from(second);
+    badSize.writeBigInt64BE(BigInt(second.length + 4096), 8);
+    // the second chunk's constant pool offset (offset 16) points past its end
+    const badPool = Buffer.from(second);
+    badPool.writeBigInt64BE(BigInt(second.length + 100), 16);
+    const bodies: Array<[string, Buffer]> = [
+      ['truncated', Buffer.concat([first, second.subarray(0, second.length >> 1)])],
+      ['truncated-header', Buffer.concat([first, second.subarray(0, 30)])],
+      ['bad-magic', Buffer.concat([first, corruptMagic])],
+      ['bad-size', Buffer.concat([first, badSize])],
+      ['bad-pool-offset', Buffer.concat([first, badPool])],
+    ];
+    for (const [name, body] of bodies) {
+      const service = `jfr-multichunk-${name}`;
+      for (const [how, send] of [
+        ['multipart', () => pushJfr(be.url, service, body)],
+        ['raw', () => pushJfr(be.url, service, body, undefined, { raw: true })],
+      ] as const) {
+        const r = await send();
+        const text = await r.text();
+        assert.ok(r.status >= 400 && r.status < 500, `${name} (${how}): ${r.status} ${text}`);
+        assert.ok((JSON.parse(text) as { message: string }).message.length > 0, `${name}: ${text}`);
+        assert.equal((await fetch(`${be.url}/ready`)).status, 200, `${name}: still serving`);
+      }
+      const s = await connectJson<{ labelsSet?: unknown[] }>(be.url, 'Series', {
+        matchers: [`{service_name="${service}"}`],
+        labelNames: [],
+        ...range(),
+      });
+      assert.equal(s.status, 200);
+      assert.deepEqual(s.json.labelsSet ?? [], [], `${name}: no series from a rejected body`);
+    }
+    const names = await connectJson<{ names?: string[] }>(be.url, 'LabelValues', { name: 'service_name', ...range() });
+    assert.deepEqual(
+      (names.json.names ?? []).filter((n) => n.startsWith('jfr-multichunk-')),
+      [],
+      'no service of a rejected body'
+    );
+    // the same two chunks intact are ingested whole: both recordings' samples, so a partial write would show
+    const r = await pushJfr(be.url, 'jfr-multichunk-intact', Buffer.concat([first, second]));
+    assert.equal(r.status, 200, await r.text());
+    const cpu = await flameGraphStacks(be.url, CPU, '{service_name="jfr-multichunk-intact"}');
+    const sum = (file: string) =>
+      readCollapsedTotal(recordings.flatMap((x) => x.expected).find((e) => e.file === file)!.lines);
+    assert.equal(
+      cpu.total,
+      sum('example_3_process_cpu_cpu__nanoseconds_expected_collapsed.txt.gz') +
+        sum('wall_0_process_cpu_cpu__nanoseconds_expected_collapsed.txt.gz')
+    );
+  });
 
   test('new_spancontext: span-profile queries return exactly each span’s samples', async () => {
     // the labels part is sent gzipped, as the agent may
