@@ -6,10 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
-import { parsePprof } from '../src/ingest/pprof.js';
-import { metricNameFor } from '../src/ingest/profileTypes.js';
+import { gzipSync } from 'node:zlib';
 import {
   connectJson,
   ingest,
@@ -50,29 +47,71 @@ interface Expect {
   types: Set<string>;
 }
 
-/** What Pyroscope reports for a fixture, from an independent decode with pprof-format. */
-function expectedTypes(buf: Buffer, svc: string, spy = 'gospy'): Expect | null {
-  let p: Profile;
-  try {
-    const raw = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
-    p = Profile.decode(raw);
-  } catch {
-    return null;
-  }
-  const str = (i: number | bigint) => String(p.stringTable.strings[Number(i)]);
-  const fix = (t: string) => (spy === 'dotnetspy' ? t.replace(/-/g, '_') : t);
-  const sampleTypes = p.sampleType.map((t) => fix(str(t.type)));
-  const name = metricNameFor(sampleTypes);
-  const pt = p.periodType ? [str(p.periodType.type), str(p.periodType.unit)] : ['', ''];
-  const types = new Set<string>();
-  p.sampleType.forEach((t, i) => {
-    const total = p.sample.reduce((a, s) => a + Number(s.value[i] ?? 0), 0);
-    if (total !== 0) {
-      types.add(`${name}:${fix(str(t.type))}:${str(t.unit)}:${pt[0]}:${pt[1]}`);
-    }
-  });
-  return { svc, types };
-}
+/**
+ * Ground truth, written by hand: each fixture read on its own (sample types, period type, which types have any
+ * non-zero value, sample labels) and named by Pyroscope's rules (../shared/notes/pyroscope-api.md): `wall` if a
+ * sample type is `wall`; else by the first display name (samples→cpu, goroutine→goroutines,
+ * contentions→mutex_count, delay→mutex_duration) containing cpu / alloc_|inuse_|space|objects / mutex_ /
+ * goroutines. dotnetspy turns `-` into `_`; all-zero sample types make no series. Not derived from our code.
+ */
+const FIXTURE_TYPES: Record<string, string[]> = {
+  'cpu-exemplars.pb.gz': ['process_cpu:cpu:nanoseconds:cpu:nanoseconds', 'process_cpu:samples:count:cpu:nanoseconds'],
+  'cpu-js.pb.gz': ['wall:sample:count:wall:microseconds', 'wall:wall:microseconds:wall:microseconds'],
+  'cpu.pb.gz': ['process_cpu:cpu:nanoseconds:cpu:nanoseconds', 'process_cpu:samples:count:cpu:nanoseconds'],
+  // period type "" / nanoseconds; only cpu has values (exception, alloc-*, lock-* are all zero)
+  'dotnet-pprof-3.pb.gz': ['process_cpu:cpu:nanoseconds::nanoseconds'],
+  'dotnet.labels.pprof': [
+    'process_cpu:alloc_samples:count:cpu:nanoseconds',
+    'process_cpu:alloc_size:bytes:cpu:nanoseconds',
+    'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+  ],
+  'heap-js.pprof': ['memory:objects:count:space:bytes', 'memory:space:bytes:space:bytes'],
+  'heap.pb.gz': [
+    'memory:alloc_objects:count:space:bytes',
+    'memory:alloc_space:bytes:space:bytes',
+    'memory:inuse_objects:count:space:bytes',
+    'memory:inuse_space:bytes:space:bytes',
+  ],
+  'nodejs-heap.pb.gz': ['memory:inuse_objects:count:inuse_space:bytes', 'memory:inuse_space:bytes:inuse_space:bytes'],
+  'nodejs-wall.pb.gz': ['wall:samples:count:wall:microseconds', 'wall:wall:microseconds:wall:microseconds'],
+  profile_python: ['process_cpu:samples:count::milliseconds'],
+  profile_rust: ['process_cpu:cpu:nanoseconds:cpu:nanoseconds'],
+  'pyspy-1.pb.gz': ['process_cpu:samples:count::milliseconds'],
+  'req_2.pprof': ['goroutines:goroutine:count:goroutine:count'],
+  'req_3.pprof': ['mutex:contentions:count:contentions:count', 'mutex:delay:nanoseconds:contentions:count'],
+  'single_group_with_optional_span_id.pb.gz': [
+    'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+    'process_cpu:samples:count:cpu:nanoseconds',
+  ],
+};
+
+/**
+ * The string-valued pprof sample labels of each fixture, by hand, which become series labels. Left out on purpose:
+ * `profile_id` (cpu-exemplars, read as span_id) and `span_id` (single_group…) stay per sample; heap.pb.gz's
+ * numeric `bytes` label is no series label.
+ */
+const FIXTURE_LABELS: Record<string, Record<string, string[]>> = {
+  'cpu-exemplars.pb.gz': { foo: ['bar'], function: ['fast', 'slow'] },
+  'dotnet.labels.pprof': { pod: ['4242239'], qweqwe: ['asd'] },
+  'pyspy-1.pb.gz': { function: ['fast', 'slow'] },
+  'req_2.pprof': { foo: ['bar'], function: ['slow'] },
+  'single_group_with_optional_span_id.pb.gz': { asdasd: ['zxczxc'], function: ['slow'], qwe: ['asd'] },
+};
+
+/** Label names of every series: Pyroscope's reserved ones plus service_name and pyroscope_spy. */
+const BASE_LABEL_NAMES = [
+  '__name__',
+  '__period_type__',
+  '__period_unit__',
+  '__profile_type__',
+  '__type__',
+  '__unit__',
+  'pyroscope_spy',
+  'service_name',
+];
+
+const spyOf = (fixture: string) => (fixture.startsWith('dotnet') ? 'dotnetspy' : 'gospy');
+const svcOf = (via: 'ingest' | 'push', fixture: string) => `${via}-${fixture.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 
 async function readBack(url: string): Promise<Map<string, Set<string>>> {
   const now = Date.now();
@@ -100,30 +139,31 @@ async function readBack(url: string): Promise<Map<string, Set<string>>> {
 
 async function pushAll(url: string): Promise<Expect[]> {
   const want: Expect[] = [];
-  for (const f of pprofFixtureFiles()) {
+  const files = pprofFixtureFiles();
+  assert.deepEqual(
+    files.map((f) => basename(f)).sort(),
+    Object.keys(FIXTURE_TYPES).sort(),
+    'every fixture needs a hand-written entry in FIXTURE_TYPES'
+  );
+  let n = 0;
+  for (const f of files) {
+    const fixture = basename(f);
     const buf = readFixture(f);
-    const spy = basename(f).startsWith('dotnet') ? 'dotnetspy' : 'gospy';
-    const svcIngest = `ingest-${basename(f).replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-    const e = expectedTypes(buf, svcIngest, spy);
-    if (!e) {
-      continue;
-    }
+    const spy = spyOf(fixture);
+    const types = new Set(FIXTURE_TYPES[fixture]);
+    const svcIngest = svcOf('ingest', fixture);
     const r = await ingest(url, withoutTime(buf), svcIngest, { spyName: spy });
     assert.equal(r.status, 200, `ingest ${f}: ${await r.text()}`);
-    want.push(e);
-    // the same profile through Push, binary protobuf, gzipped every other time
-    const svcPush = `push-${basename(f).replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-    const name = parsePprof(buf).sampleTypes.length
-      ? metricNameFor(
-          parsePprof(buf).sampleTypes.map((t) => (spy === 'dotnetspy' ? t.type.replace(/-/g, '_') : t.type))
-        )
-      : 'unknown';
+    want.push({ svc: svcIngest, types });
+    // the same profile through Push, binary protobuf; every other fixture gzipped (Content-Encoding on the body)
+    const svcPush = svcOf('push', fixture);
+    const name = FIXTURE_TYPES[fixture][0].split(':')[0];
     const body = handEncodePush(
       { __name__: name, service_name: svcPush, pyroscope_spy: spy },
       withoutTime(buf),
       randomUUID()
     );
-    const gz = want.length % 2 === 0;
+    const gz = n++ % 2 === 0; // per fixture, so that half of them go gzipped
     const pr = await fetch(`${url}/push.v1.PusherService/Push`, {
       method: 'POST',
       headers: {
@@ -133,11 +173,42 @@ async function pushAll(url: string): Promise<Expect[]> {
       },
       body: new Uint8Array(gz ? gzipSync(body) : body),
     });
-    assert.equal(pr.status, 200, `push ${f}: ${await pr.text()}`);
-    const pe = expectedTypes(buf, svcPush, spy)!;
-    want.push(pe);
+    assert.equal(pr.status, 200, `push ${f} (gzip ${gz}): ${await pr.text()}`);
+    want.push({ svc: svcPush, types });
   }
   return want;
+}
+
+/** Series labels as Pyroscope reports them: services, pyroscope_spy, label names and the fixtures' sample labels. */
+async function assertFixtureLabels(url: string): Promise<void> {
+  const now = Date.now();
+  const range = { start: now - 3_600_000, end: now + 60_000 };
+  const fixtures = Object.keys(FIXTURE_TYPES);
+  const services = await connectJson<{ names?: string[] }>(url, 'LabelValues', { name: 'service_name', ...range });
+  assert.equal(services.status, 200, JSON.stringify(services.json));
+  assert.deepEqual(
+    (services.json.names ?? []).filter((s) => s.startsWith('ingest-') || s.startsWith('push-')),
+    fixtures.flatMap((f) => [svcOf('ingest', f), svcOf('push', f)]).sort()
+  );
+  for (const fixture of fixtures) {
+    const labels = FIXTURE_LABELS[fixture] ?? {};
+    for (const via of ['ingest', 'push'] as const) {
+      const svc = svcOf(via, fixture);
+      const matchers = [`{service_name="${svc}"}`];
+      const spy = await connectJson<{ names?: string[] }>(url, 'LabelValues', {
+        name: 'pyroscope_spy',
+        matchers,
+        ...range,
+      });
+      assert.deepEqual(spy.json.names, [spyOf(fixture)], `pyroscope_spy of ${svc}`);
+      const names = await connectJson<{ names?: string[] }>(url, 'LabelNames', { matchers, ...range });
+      assert.deepEqual(names.json.names, [...BASE_LABEL_NAMES, ...Object.keys(labels)].sort(), `label names of ${svc}`);
+      for (const [k, values] of Object.entries(labels)) {
+        const v = await connectJson<{ names?: string[] }>(url, 'LabelValues', { name: k, matchers, ...range });
+        assert.deepEqual(v.json.names, values, `values of ${k} in ${svc}`);
+      }
+    }
+  }
 }
 
 async function runSdk(url: string, app: string, seconds: number): Promise<void> {
@@ -181,6 +252,7 @@ describe('foundation on the filesystem store', { skip: NO_FIXTURES }, () => {
     const want = await pushAll(be.url);
     assert.ok(want.length >= 28, `pushed ${want.length}`);
     assertReadBack(await readBack(be.url), want);
+    await assertFixtureLabels(be.url);
   });
 
   test('the real @pyroscope/nodejs SDK: wall and heap profiles and its tags', async () => {
@@ -232,6 +304,7 @@ describe('foundation on Azure Blob (Azurite)', { skip: NO_FIXTURES }, () => {
   test('every fixture reads back, and the blobs are in the pyroscope-data container', async () => {
     const want = await pushAll(be.url);
     assertReadBack(await readBack(be.url), want);
+    await assertFixtureLabels(be.url);
     const objects = await be.svc.store.list('anonymous/segments/');
     assert.ok(objects.length > 0);
     const { BlobServiceClient } = await import('@azure/storage-blob');
