@@ -6,9 +6,9 @@ import { flushSync } from 'react-dom';
 import flamegraph from 'd3-flame-graph';
 import { select } from 'd3-selection';
 import { FlameTree, flamebearerToTree } from '../../src/shared/domain/converters/flamebearer';
-import { FlameGraph, RenderInfo } from '../../src/pages/ProfilesExplorer/components/SceneFlameGraph/ui/FlameGraph';
-import { searchTree } from '../../src/pages/ProfilesExplorer/components/SceneFlameGraph/domain/search';
-import { valueFormatter } from '../../src/pages/ProfilesExplorer/components/SceneFlameGraph/domain/formatValue';
+import { FlameGraph, RenderInfo } from '../../src/shared/components/FlameGraph/ui/FlameGraph';
+import { searchTree } from '../../src/shared/components/FlameGraph/domain/search';
+import { valueFormatter } from '../../src/shared/components/FlameGraph/domain/formatValue';
 import { StackNode, flamebearerFromTree } from '../../src/shared/testing/flamebearerFromTree';
 
 const WIDTH = 1200;

@@ -1,6 +1,6 @@
 import { flamebearerToTree } from '../../../shared/domain/converters/flamebearer';
 import { flamebearerFromTree } from '../../../shared/testing/flamebearerFromTree';
-import { diffFlamebearerToTree } from '../../ProfilesExplorer/components/SceneDiffFlameGraph/domain/diffTree';
+import { diffFlamebearerToTree } from '../../../shared/domain/converters/diffTree';
 import { doubleFlamebearer } from './doubleFlamebearer';
 
 const left = flamebearerToTree(

@@ -9,9 +9,9 @@ import {
   formatChange,
   formatShare,
   nodeDiff,
-} from '../../ProfilesExplorer/components/SceneDiffFlameGraph/domain/diffTree';
-import { valueFormatter } from '../../ProfilesExplorer/components/SceneFlameGraph/domain/formatValue';
-import { FlameGraph } from '../../ProfilesExplorer/components/SceneFlameGraph/ui/FlameGraph';
+} from '../../../shared/domain/converters/diffTree';
+import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
+import { FlameGraph } from '../../../shared/components/FlameGraph/ui/FlameGraph';
 import { AdHocProfile } from '../domain/adHocProfile';
 import { doubleFlamebearer } from '../domain/doubleFlamebearer';
 

@@ -2,8 +2,8 @@ import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Combobox, FileUpload, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import { valueFormatter } from '../../ProfilesExplorer/components/SceneFlameGraph/domain/formatValue';
-import { FlameGraph } from '../../ProfilesExplorer/components/SceneFlameGraph/ui/FlameGraph';
+import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
+import { FlameGraph } from '../../../shared/components/FlameGraph/ui/FlameGraph';
 import { AdHocProfileModel } from '../domain/useAdHocProfile';
 
 export interface AdHocPanelProps {

@@ -6,7 +6,7 @@ import {
   VariableValueSelectors,
 } from '@grafana/scenes';
 import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
-import { readLastDataSourceUid, storeLastDataSourceUid } from '../../ProfilesExplorer/infrastructure/lastDataSource';
+import { readLastDataSourceUid, storeLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 import { SceneAdHoc } from './SceneAdHoc';
 
 function buildScene(): EmbeddedScene {

@@ -1,7 +1,7 @@
 import { locationService } from '@grafana/runtime';
 import { SceneObject, SceneObjectState } from '@grafana/scenes';
 import { fetchPluginSettings } from '../../../shared/infrastructure/settings/SettingsApiClient';
-import { readLastDataSourceUid } from '../infrastructure/lastDataSource';
+import { readLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 import { ExplorerUrlState } from './urlState';
 
 /**

@@ -22,7 +22,7 @@ import {
   fetchLabelValues,
   fetchServiceCatalog,
 } from '../../../shared/infrastructure/pyroscope/PyroscopeRepository';
-import { readLastDataSourceUid, storeLastDataSourceUid } from '../infrastructure/lastDataSource';
+import { readLastDataSourceUid, storeLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 
 export function getDataSourceUid(scene: SceneObject): string {
   return sceneGraph.interpolate(scene, '${dataSource}');

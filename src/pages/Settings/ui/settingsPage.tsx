@@ -6,7 +6,7 @@ import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
 import { Alert, Button, Combobox, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
-import { readLastDataSourceUid } from '../../ProfilesExplorer/infrastructure/lastDataSource';
+import { readLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 import { useSettings } from '../domain/useSettings';
 
 function SettingsPage() {

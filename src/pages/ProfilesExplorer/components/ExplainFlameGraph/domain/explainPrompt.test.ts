@@ -4,8 +4,8 @@ import {
   formatChange,
   formatShare,
   functionDiffs,
-} from '../../SceneDiffFlameGraph/domain/diffTree';
-import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+} from '../../../../../shared/domain/converters/diffTree';
+import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 import { buildExplainPrompt, formatChangeRow, formatPoints, regressionSummary } from './explainPrompt';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';

@@ -8,9 +8,9 @@ import {
   formatChange,
   formatShare,
   functionDiffs,
-} from '../../SceneDiffFlameGraph/domain/diffTree';
+} from '../../../../../shared/domain/converters/diffTree';
 import { topFunctions } from '../../SceneFlameGraph/domain/topFunctions';
-import { ValueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 
 export interface SingleExplainInput {
   kind: 'single';

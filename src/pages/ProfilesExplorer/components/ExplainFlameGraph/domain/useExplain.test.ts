@@ -1,7 +1,7 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { Subject } from 'rxjs';
 import { flamebearerToTree } from '../../../../../shared/domain/converters/flamebearer';
-import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 import type { ChatMessage } from '../infrastructure/llmClient';
 import { ExplainInput } from './explainPrompt';
 import { useExplain } from './useExplain';

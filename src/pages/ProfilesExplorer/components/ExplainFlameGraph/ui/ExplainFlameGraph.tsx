@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, renderMarkdown } from '@grafana/data';
 import { Alert, Button, Drawer, Input, LoadingPlaceholder, Stack, Tooltip, useStyles2 } from '@grafana/ui';
-import { ValueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 import { ExplainInput, formatChangeRow } from '../domain/explainPrompt';
 import { useExplain } from '../domain/useExplain';
 

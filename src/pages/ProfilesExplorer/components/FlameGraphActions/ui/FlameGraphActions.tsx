@@ -9,7 +9,7 @@ import { ExplainInput } from '../../ExplainFlameGraph/domain/explainPrompt';
 import { ExplainFlameGraph } from '../../ExplainFlameGraph/ui/ExplainFlameGraph';
 import { ExportQuery } from '../../ExportFlameGraph/infrastructure/exportQueries';
 import { ExportMenu } from '../../ExportFlameGraph/ui/ExportMenu';
-import { ValueFormatter } from '../../SceneFlameGraph/domain/formatValue';
+import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 
 export interface FlameGraphActionsProps {
   /** the scene object of the flame graph: variables and time range are read from it */

@@ -16,8 +16,8 @@ import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/Pyros
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
-import { valueFormatter } from '../../SceneFlameGraph/domain/formatValue';
-import { FlameGraph } from '../../SceneFlameGraph/ui/FlameGraph';
+import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
+import { FlameGraph } from '../../../../../shared/components/FlameGraph/ui/FlameGraph';
 import {
   DiffSide,
   PANEL_KEYS,
@@ -37,7 +37,7 @@ import {
   formatChange,
   formatShare,
   nodeDiff,
-} from '../domain/diffTree';
+} from '../../../../../shared/domain/converters/diffTree';
 import { fetchDiff, fetchSideSeries } from '../infrastructure/diffQueries';
 import { BrushSeriesChart } from './BrushSeriesChart';
 import { ExplainInput } from '../../ExplainFlameGraph/domain/explainPrompt';

@@ -17,14 +17,14 @@ import {
   ProfileQuery,
 } from '../../../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
-import { escapeRegExp, searchTree } from '../domain/search';
+import { escapeRegExp, searchTree } from '../../../../../shared/components/FlameGraph/domain/search';
 import { topFunctions } from '../domain/topFunctions';
-import { valueFormatter } from '../domain/formatValue';
+import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 import { FunctionDetailsQuery } from '../components/FunctionDetails/infrastructure/fetchFunctionDetails';
 import { FunctionDetailsDrawer } from '../components/FunctionDetails/ui/FunctionDetailsDrawer';
 import { outermostNodes, pathOf } from '../components/Sandwich/domain/sandwich';
 import { SandwichView } from '../components/Sandwich/ui/SandwichView';
-import { FlameGraph, FrameMenuItem } from './FlameGraph';
+import { FlameGraph, FrameMenuItem } from '../../../../../shared/components/FlameGraph/ui/FlameGraph';
 import { TopTable } from './TopTable';
 import { FlameGraphActions } from '../../FlameGraphActions/ui/FlameGraphActions';
 

@@ -3,7 +3,7 @@ import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Icon, IconButton, useStyles2 } from '@grafana/ui';
 import { TopFunction } from '../domain/topFunctions';
-import { ValueFormatter } from '../domain/formatValue';
+import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 
 type SortKey = 'name' | 'self' | 'total';
 

@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Drawer, Icon, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
-import { ValueFormatter } from '../../../domain/formatValue';
+import { ValueFormatter } from '../../../../../../../shared/components/FlameGraph/domain/formatValue';
 import { FunctionDetails } from '../domain/functionDetails';
 import { SourceLabels, sourceLink } from '../domain/sourceLink';
 import { FunctionDetailsQuery, fetchFunctionDetails, fetchSourceLabels } from '../infrastructure/fetchFunctionDetails';

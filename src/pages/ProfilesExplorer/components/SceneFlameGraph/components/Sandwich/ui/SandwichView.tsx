@@ -3,8 +3,8 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Button, useStyles2 } from '@grafana/ui';
 import { FlameTree } from '../../../../../../../shared/domain/converters/flamebearer';
-import { ValueFormatter } from '../../../domain/formatValue';
-import { FlameGraph, FrameMenuItem } from '../../../ui/FlameGraph';
+import { ValueFormatter } from '../../../../../../../shared/components/FlameGraph/domain/formatValue';
+import { FlameGraph, FrameMenuItem } from '../../../../../../../shared/components/FlameGraph/ui/FlameGraph';
 import { buildSandwich } from '../domain/sandwich';
 
 export interface SandwichViewProps {

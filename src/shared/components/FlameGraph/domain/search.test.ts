@@ -1,5 +1,5 @@
-import { flamebearerToTree } from '../../../../../shared/domain/converters/flamebearer';
-import { flamebearerFromTree } from '../../../../../shared/testing/flamebearerFromTree';
+import { flamebearerToTree } from '../../../domain/converters/flamebearer';
+import { flamebearerFromTree } from '../../../testing/flamebearerFromTree';
 import { escapeRegExp, searchTree } from './search';
 
 const tree = flamebearerToTree(

@@ -1,5 +1,5 @@
 import { getDataSourceSrv } from '@grafana/runtime';
-import { PYROSCOPE_DATASOURCE_TYPE } from '../../../constants';
+import { PYROSCOPE_DATASOURCE_TYPE } from '../../constants';
 
 const KEY = 'grafana-pyroscope-app.dataSource';
 

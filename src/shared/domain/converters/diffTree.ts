@@ -1,4 +1,4 @@
-import { FlameTree, flamebearerToTree } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree, flamebearerToTree } from './flamebearer';
 
 /**
  * A diff flame graph: one aligned node set, with each side's own total and self per node. The FlameTree part

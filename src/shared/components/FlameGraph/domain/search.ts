@@ -1,4 +1,4 @@
-import { FlameTree } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree } from '../../../domain/converters/flamebearer';
 
 export interface SearchResult {
   /** 1 where the node's name matches */

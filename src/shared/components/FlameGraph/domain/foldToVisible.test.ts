@@ -1,5 +1,5 @@
-import { flamebearerToTree } from '../../../../../shared/domain/converters/flamebearer';
-import { StackNode, flamebearerFromTree } from '../../../../../shared/testing/flamebearerFromTree';
+import { flamebearerToTree } from '../../../domain/converters/flamebearer';
+import { StackNode, flamebearerFromTree } from '../../../testing/flamebearerFromTree';
 import { ViewNode, foldToVisible, subtreeSizes } from './foldToVisible';
 
 // root 1000: big (900) with a wide child and 50 tiny ones; small (100) with one child

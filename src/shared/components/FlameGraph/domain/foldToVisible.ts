@@ -1,4 +1,4 @@
-import { FlameTree } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree } from '../../../domain/converters/flamebearer';
 
 /** What d3-flame-graph receives: only frames at least `minPx` wide at the current zoom. */
 export interface ViewNode {

@@ -6,7 +6,7 @@ import flamegraph, { FlameGraph as Chart, FlameGraphTooltip } from 'd3-flame-gra
 import { select } from 'd3-selection';
 import { timerFlush } from 'd3-timer';
 import type { HierarchyRectangularNode } from 'd3-hierarchy';
-import { FlameTree } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree } from '../../../domain/converters/flamebearer';
 import { ViewNode, foldToVisible, subtreeSizes } from '../domain/foldToVisible';
 import { SearchResult } from '../domain/search';
 import { ValueFormatter } from '../domain/formatValue';
