@@ -5,7 +5,7 @@ import { PanelBuilders, SceneDataTransformer, SceneQueryRunner, VizPanel } from 
 import { Button, Stack } from '@grafana/ui';
 import { BarGaugeDisplayMode, VisibilityMode, VizOrientation } from '@grafana/schema';
 import { Observable, map } from 'rxjs';
-import { navigationParams, NavigationTarget, PanelType } from '../../pages/ProfilesExplorer/domain/urlState';
+import { navigationParams, NavigationTarget, PanelType } from '../domain/explorerNavigation';
 import { seriesMaxima } from '../domain/converters/seriesMaxima';
 import { SERIES_DATASOURCE, SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
 import { SeriesPanelTools } from './SeriesPanelTools';
@@ -53,7 +53,7 @@ export function buildSeriesPanel(o: SeriesPanelOptions): VizPanel {
 
 function buildPanel(o: SeriesPanelOptions, runner: SceneQueryRunner): VizPanel {
   switch (o.panelType) {
-    case 'totals':
+    case 'bar-gauge':
       // one bar per series: the sum of its points over the time range
       return PanelBuilders.bargauge()
         .setTitle(o.title)
@@ -62,7 +62,7 @@ function buildPanel(o: SeriesPanelOptions, runner: SceneQueryRunner): VizPanel {
         .setOption('orientation', VizOrientation.Horizontal)
         .setOption('displayMode', BarGaugeDisplayMode.Gradient)
         .build();
-    case 'maxima':
+    case 'table':
       return PanelBuilders.table()
         .setTitle(o.title)
         .setData(
@@ -72,7 +72,7 @@ function buildPanel(o: SeriesPanelOptions, runner: SceneQueryRunner): VizPanel {
           })
         )
         .build();
-    case 'histograms':
+    case 'histogram':
       // how often each value occurred over the time range
       return PanelBuilders.histogram().setTitle(o.title).setData(runner).build();
     default:

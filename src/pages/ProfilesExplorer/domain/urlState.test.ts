@@ -1,7 +1,6 @@
 import {
   DEFAULT_EXPLORER_URL_STATE,
   EXPLORER_URL_KEYS,
-  navigationParams,
   parseExplorerUrl,
   quickFilterMatcher,
   toExplorerUrl,
@@ -32,7 +31,7 @@ describe('explorer URL state', () => {
       layout: 'rows',
       hideNoData: 'on',
       maxNodes: '8192',
-      panelType: 'totals',
+      panelType: 'bar-gauge',
       diffFrom: 'now-1h',
     });
     expect(s).toEqual({
@@ -41,9 +40,21 @@ describe('explorer URL state', () => {
       layout: 'rows',
       hideNoData: true,
       maxNodes: 8192,
-      panelType: 'totals',
+      panelType: 'bar-gauge',
       passthrough: { diffFrom: 'now-1h' },
     });
+  });
+
+  it('reads and writes every panel type with the official app values', () => {
+    for (const panelType of ['bar-gauge', 'table', 'histogram'] as const) {
+      expect(parseExplorerUrl({ panelType })).toEqual({ panelType });
+      expect(toExplorerUrl({ ...DEFAULT_EXPLORER_URL_STATE, panelType }).panelType).toBe(panelType);
+    }
+    expect(parseExplorerUrl({ panelType: 'time-series' })).toEqual({ panelType: 'time-series' });
+    // the default is left out of the URL, as the official app's links without panelType mean time series
+    expect(toExplorerUrl(DEFAULT_EXPLORER_URL_STATE).panelType).toBeUndefined();
+    // values the official app never writes fall back to time series
+    expect(parseExplorerUrl({ panelType: 'totals' })).toEqual({ panelType: 'time-series' });
   });
 
   it('falls back to defaults for unknown values and leaves absent keys alone', () => {
@@ -69,18 +80,6 @@ describe('explorer URL state', () => {
     expect(url.maxNodes).toBe('100');
     const back = parseExplorerUrl(Object.fromEntries(Object.entries(url).filter(([, v]) => v !== undefined)));
     expect({ ...DEFAULT_EXPLORER_URL_STATE, ...back }).toEqual(state);
-  });
-
-  it('drill-down keeps other params and clears the search', () => {
-    expect(navigationParams({ explorationType: 'flame-graph', serviceName: 'go-app', profileMetricId: 'cpu' })).toEqual(
-      {
-        explorationType: 'flame-graph',
-        searchText: null,
-        'var-serviceName': 'go-app',
-        'var-profileMetricId': 'cpu',
-      }
-    );
-    expect(navigationParams({ explorationType: 'labels' })).toEqual({ explorationType: 'labels', searchText: null });
   });
 
   it('quick filter: comma-separated regexes, case-insensitive, invalid ones as text', () => {

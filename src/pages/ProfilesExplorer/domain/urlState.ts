@@ -1,17 +1,13 @@
 import { SceneObjectUrlValue, SceneObjectUrlValues } from '@grafana/scenes';
+import {
+  DEFAULT_PANEL_TYPE,
+  EXPLORATION_TYPES,
+  ExplorationType,
+  PANEL_TYPES,
+  PanelType,
+} from '../../../shared/domain/explorerNavigation';
 
-export type ExplorationType = 'all' | 'profiles' | 'labels' | 'flame-graph' | 'diff-flame-graph' | 'favorites';
-export type PanelType = 'time-series' | 'totals' | 'maxima' | 'histograms';
 export type GridLayout = 'grid' | 'rows';
-
-export const EXPLORATION_TYPES: ExplorationType[] = [
-  'all',
-  'profiles',
-  'labels',
-  'flame-graph',
-  'diff-flame-graph',
-  'favorites',
-];
 export const DEFAULT_MAX_NODES = 16384;
 
 // Diff ranges belong to the diff view; kept verbatim so links made for the official app survive a round trip.
@@ -41,7 +37,7 @@ export interface ExplorerUrlState {
 export const DEFAULT_EXPLORER_URL_STATE: ExplorerUrlState = {
   explorationType: 'all',
   searchText: '',
-  panelType: 'time-series',
+  panelType: DEFAULT_PANEL_TYPE,
   layout: 'grid',
   hideNoData: false,
   maxNodes: DEFAULT_MAX_NODES,
@@ -69,8 +65,7 @@ export function parseExplorerUrl(values: SceneObjectUrlValues): Partial<Explorer
     out.searchText = first(values.searchText) ?? '';
   }
   if ('panelType' in values) {
-    out.panelType =
-      oneOf(first(values.panelType), ['time-series', 'totals', 'maxima', 'histograms'] as const) ?? 'time-series';
+    out.panelType = oneOf(first(values.panelType), PANEL_TYPES) ?? DEFAULT_PANEL_TYPE;
   }
   if ('layout' in values) {
     out.layout = oneOf(first(values.layout), ['grid', 'rows'] as const) ?? 'grid';
@@ -103,7 +98,7 @@ export function toExplorerUrl(state: ExplorerUrlState): SceneObjectUrlValues {
   const values: SceneObjectUrlValues = {
     explorationType: state.explorationType,
     searchText: state.searchText || undefined,
-    panelType: state.panelType === 'time-series' ? undefined : state.panelType,
+    panelType: state.panelType === DEFAULT_PANEL_TYPE ? undefined : state.panelType,
     layout: state.layout === 'grid' ? undefined : state.layout,
     hideNoData: state.hideNoData ? 'on' : undefined,
     maxNodes: state.maxNodes === DEFAULT_MAX_NODES ? undefined : String(state.maxNodes),
@@ -112,24 +107,6 @@ export function toExplorerUrl(state: ExplorerUrlState): SceneObjectUrlValues {
     values[k] = state.passthrough[k];
   }
   return values;
-}
-
-export interface NavigationTarget {
-  explorationType: ExplorationType;
-  serviceName?: string;
-  profileMetricId?: string;
-}
-
-/** Query changes for a drill-down: everything else in the URL (time range, data source, filters) is kept. */
-export function navigationParams(target: NavigationTarget): Record<string, string | null> {
-  const params: Record<string, string | null> = { explorationType: target.explorationType, searchText: null };
-  if (target.serviceName !== undefined) {
-    params['var-serviceName'] = target.serviceName;
-  }
-  if (target.profileMetricId !== undefined) {
-    params['var-profileMetricId'] = target.profileMetricId;
-  }
-  return params;
 }
 
 /** Quick filter of the grids: comma-separated regexes, any of which may match; invalid ones match literally. */

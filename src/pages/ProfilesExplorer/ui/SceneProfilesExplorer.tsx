@@ -17,13 +17,11 @@ import {
 } from '@grafana/scenes';
 import { Alert, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import { registerRuntimeDataSources } from '../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { ExplorationType, NavigationTarget, navigationParams } from '../../../shared/domain/explorerNavigation';
 import {
   DEFAULT_EXPLORER_URL_STATE,
   EXPLORER_URL_KEYS,
-  ExplorationType,
   ExplorerUrlState,
-  NavigationTarget,
-  navigationParams,
   parseExplorerUrl,
   toExplorerUrl,
 } from '../domain/urlState';

@@ -20,7 +20,8 @@ import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/Pyr
 import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { Onboarding } from '../components/Onboarding/ui/Onboarding';
-import { ExplorerUrlState, GridLayout, PanelType, quickFilterMatcher } from '../../../domain/urlState';
+import { PanelType } from '../../../../../shared/domain/explorerNavigation';
+import { ExplorerUrlState, GridLayout, quickFilterMatcher } from '../../../domain/urlState';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
 
 interface SceneAllServicesState extends SceneObjectState {
@@ -35,11 +36,11 @@ interface SceneAllServicesState extends SceneObjectState {
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
 
-const PANEL_TYPES: Array<{ label: string; value: PanelType; description: string }> = [
+const PANEL_TYPE_OPTIONS: Array<{ label: string; value: PanelType; description: string }> = [
   { label: 'Time series', value: 'time-series', description: 'Each service over time' },
-  { label: 'Totals', value: 'totals', description: 'Sum over the time range, as a bar gauge' },
-  { label: 'Maxima', value: 'maxima', description: 'The peak of each service and when, as a table' },
-  { label: 'Histograms', value: 'histograms', description: 'How often each value occurred' },
+  { label: 'Totals', value: 'bar-gauge', description: 'Sum over the time range, as a bar gauge' },
+  { label: 'Maxima', value: 'table', description: 'The peak of each service and when, as a table' },
+  { label: 'Histograms', value: 'histogram', description: 'How often each value occurred' },
 ];
 
 const ONBOARDING_POLL_MS = 3000;
@@ -252,7 +253,7 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
           <div data-testid="panel-type">
             <RadioButtonGroup<PanelType>
               size="sm"
-              options={PANEL_TYPES}
+              options={PANEL_TYPE_OPTIONS}
               value={panelType}
               onChange={(v) => explorer?.setState({ panelType: v })}
             />
