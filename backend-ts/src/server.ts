@@ -71,7 +71,8 @@ export async function createService(
   const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
   const writer = new SegmentWriter(store, {
     prefix,
-    lingerMs: 2,
+    // -segment-writer.segment-duration: the batching window (group commit also batches while a write is in flight)
+    lingerMs: cfg.segmentDurationMs,
     maxBatchProfiles: 10_000,
     onFlush: (f) => {
       metrics.flushDuration.observe(f.ms / 1000);

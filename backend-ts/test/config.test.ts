@@ -193,6 +193,19 @@ limits:
     assert.equal(c.limits.rejectNewerThanMs, 600_000, 'default');
   });
 
+  test("-segment-writer.segment-duration (Pyroscope's batching window): flag, YAML key, our 2ms default", () => {
+    assert.equal(loadConfig([]).segmentDurationMs, 2);
+    assert.equal(loadConfig(['-segment-writer.segment-duration=500ms']).segmentDurationMs, 500);
+    const file = yamlFile('segment_writer:\n  segment_duration: 1s\n');
+    assert.equal(loadConfig([`-config.file=${file}`]).segmentDurationMs, 1000);
+    assert.equal(loadConfig([`-config.file=${file}`, '--segment-writer.segment-duration=0']).segmentDurationMs, 0);
+    const c = loadConfig([`-config.file=${file}`]);
+    assert.ok(!c.ignored.some((i) => i.includes('segment')), `not listed as ignored: ${c.ignored.join(', ')}`);
+    // Pyroscope's other segment-writer options are still accepted and ignored
+    assert.deepEqual(loadConfig(['-segment-writer.upload-timeout=2s']).ignored, ['-segment-writer.upload-timeout']);
+    assert.throws(() => loadConfig(['-segment-writer.segment-duration=soon']), /segment-duration.*invalid duration/);
+  });
+
   test('Pyroscope options we do not implement are accepted and listed as ignored', () => {
     const file = yamlFile(`
 target: all
@@ -351,8 +364,9 @@ describe('the backend process', () => {
     }
     const best = Math.min(...times);
     console.log(`# node main.js ready in ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
-    // the requirement is 2 s; the bound leaves room for a loaded 2-core machine shared with other jobs
-    assert.ok(best < 5000, `ready after ${best.toFixed(0)} ms`);
+    // the requirement (issue 2): ready in under 2 s; the best of 3 starts, so one slow start on a busy machine
+    // does not decide it
+    assert.ok(best < 2000, `ready after ${best.toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')})`);
   });
 
   test('an unknown flag stops the process at start-up with a message naming it (exit 2)', () => {
