@@ -250,7 +250,7 @@ describe('JFR over /ingest', { skip: NO_FIXTURES }, () => {
     }
   });
 
-  test('a multi-chunk body whose later chunk is truncated or corrupted: 4xx, still serving, no series at all', async () => {
+  test('a multi-chunk body whose later chunk is truncated or corrupted, a corrupt labels part, a cut gzip part: 4xx, still serving, no series at all', async () => {
     const first = recordings.find((x) => x.name === 'example')!.jfr;
     const second = recordings.find((x) => x.name === 'wall')!.jfr;
     const corruptMagic = Buffer.from(second);
@@ -288,7 +288,21 @@ describe('JFR over /ingest', { skip: NO_FIXTURES }, () => {
       assert.equal(s.status, 200);
       assert.deepEqual(s.json.labelsSet ?? [], [], `${name}: no series from a rejected body`);
     }
+    // a good recording with a corrupt labels snapshot, or a jfr part that claims gzip and is cut short
+    const dump1 = recordings.find((x) => x.name === 'dump1')!;
+    const gz = gzipSync(dump1.jfr);
+    const partCases: Array<[string, Buffer, Buffer | undefined]> = [
+      ['bad-labels', dump1.jfr, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f])],
+      ['bad-gzip-part', gz.subarray(0, gz.length >> 1), undefined],
+    ];
+    for (const [name, jfr, labels] of partCases) {
+      const r = await pushJfr(be.url, `jfr-multichunk-${name}`, jfr, labels);
+      const text = await r.text();
+      assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status} ${text}`);
+      assert.equal((await fetch(`${be.url}/ready`)).status, 200, `${name}: still serving`);
+    }
     const names = await connectJson<{ names?: string[] }>(be.url, 'LabelValues', { name: 'service_name', ...range() });
+    assert.equal(names.status, 200);
     assert.deepEqual(
       (names.json.names ?? []).filter((n) => n.startsWith('jfr-multichunk-')),
       [],
