@@ -1,5 +1,8 @@
-import { getBackendSrv } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
+import {
+  ApiError,
+  DataSourceProxyTransport,
+  getTransport,
+} from '../../../shared/infrastructure/pyroscope/DataSourceProxyTransport';
 import { Int64 } from '../../../shared/infrastructure/pyroscope/types';
 
 /** adhocprofiles.v1 AdHocProfilesGetResponse in Connect JSON. */
@@ -17,12 +20,12 @@ export interface AdHocListResponse {
   profiles?: Array<{ id: string; name?: string; uploadedAt?: Int64 }>;
 }
 
-// adhocprofiles.v1 over the selected data source's proxy: uploads go to the Pyroscope server, never elsewhere.
+// adhocprofiles.v1 over the shared data-source proxy transport: uploads go to the Pyroscope server, never elsewhere.
 export class AdHocApiClient {
-  private readonly baseUrl: string;
+  private readonly transport: DataSourceProxyTransport;
 
   constructor(dataSourceUid: string) {
-    this.baseUrl = `api/datasources/proxy/uid/${encodeURIComponent(dataSourceUid)}/adhocprofiles.v1.AdHocProfileService`;
+    this.transport = getTransport(dataSourceUid);
   }
 
   upload(name: string, base64: string): Promise<AdHocGetResponse> {
@@ -39,22 +42,13 @@ export class AdHocApiClient {
 
   private async call<T>(method: string, data: object): Promise<T> {
     try {
-      const response = await lastValueFrom(
-        getBackendSrv().fetch<T>({
-          url: `${this.baseUrl}/${method}`,
-          method: 'POST',
-          data,
-          headers: { 'Content-Type': 'application/json' },
-          showErrorAlert: false,
-          showSuccessAlert: false,
-        })
-      );
-      return response.data;
+      return await this.transport.connect<T>('adhocprofiles.v1.AdHocProfileService', method, data);
     } catch (e) {
-      const err = e as { status?: number; data?: { message?: string }; statusText?: string; message?: string };
-      const status = err.status ?? 0;
-      const hint = status === 404 || status === 501 ? ' (does this Pyroscope server offer ad hoc profiles?)' : '';
-      throw new Error(`${method}: ${err.data?.message ?? err.statusText ?? err.message ?? 'request failed'}${hint}`);
+      // The service is optional in Pyroscope servers: say so when it is missing.
+      if (e instanceof ApiError && (e.status === 404 || e.status === 501)) {
+        throw new ApiError(`${e.message} (does this Pyroscope server offer ad hoc profiles?)`, e.status);
+      }
+      throw e;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { of, throwError } from 'rxjs';
-import { ApiError, PyroscopeApiClient } from './PyroscopeApiClient';
+import { ApiError } from './DataSourceProxyTransport';
+import { PyroscopeApiClient } from './PyroscopeApiClient';
 
 const fetchMock = jest.fn();
 jest.mock('@grafana/runtime', () => ({ getBackendSrv: () => ({ fetch: fetchMock }) }));

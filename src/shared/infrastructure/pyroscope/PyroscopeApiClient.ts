@@ -1,5 +1,4 @@
-import { getBackendSrv } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
+import { DataSourceProxyTransport, getTransport } from './DataSourceProxyTransport';
 import {
   NamesResponse,
   PprofJson,
@@ -31,22 +30,12 @@ export interface RenderParams extends TimeWindow {
   maxNodes?: number;
 }
 
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number
-  ) {
-    super(message);
-  }
-}
-
-// The only place the plugin talks to Grafana's backend: every call goes through the data-source proxy of the
-// selected Pyroscope data source, so the app needs nothing else from Grafana.
+// querier.v1 and the legacy render API of one Pyroscope data source, over the shared data-source proxy transport.
 export class PyroscopeApiClient {
-  private readonly baseUrl: string;
+  private readonly transport: DataSourceProxyTransport;
 
   constructor(readonly dataSourceUid: string) {
-    this.baseUrl = `api/datasources/proxy/uid/${encodeURIComponent(dataSourceUid)}`;
+    this.transport = getTransport(dataSourceUid);
   }
 
   series(p: TimeWindow & { matchers?: string[]; labelNames?: string[] }): Promise<SeriesResponse> {
@@ -134,35 +123,17 @@ export class PyroscopeApiClient {
     });
   }
 
+  /** The merged pprof of a selection in protobuf binary (SelectMergeProfile asked in binary): the pprof message. */
+  selectMergeProfileBinary(request: Uint8Array): Promise<ArrayBuffer> {
+    return this.transport.connectBinary('querier.v1.QuerierService', 'SelectMergeProfile', request);
+  }
+
   private connect<T>(service: string, method: string, data: object): Promise<T> {
-    return this.request<T>({ url: `${this.baseUrl}/${service}/${method}`, method: 'POST', data });
+    return this.transport.connect<T>(service, method, data);
   }
 
   private get<T>(path: string, params: Record<string, string | number>): Promise<T> {
-    return this.request<T>({ url: `${this.baseUrl}/${path}`, method: 'GET', params });
-  }
-
-  private async request<T>(options: {
-    url: string;
-    method: string;
-    data?: object;
-    params?: Record<string, string | number>;
-  }): Promise<T> {
-    try {
-      const response = await lastValueFrom(
-        getBackendSrv().fetch<T>({
-          ...options,
-          headers: { 'Content-Type': 'application/json' },
-          showErrorAlert: false,
-          showSuccessAlert: false,
-        })
-      );
-      return response.data;
-    } catch (e) {
-      const err = e as { status?: number; data?: { message?: string }; statusText?: string; message?: string };
-      const message = err.data?.message ?? err.statusText ?? err.message ?? 'request failed';
-      throw new ApiError(`${options.url.split('/').slice(-1)[0]}: ${message}`, err.status ?? 0);
-    }
+    return this.transport.get<T>(path, params);
   }
 }
 

@@ -1,34 +1,18 @@
-import { getBackendSrv } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
 import {
   PLUGIN_SETTINGS_NAME,
   PluginSettings,
   parsePluginSettings,
   serializePluginSettings,
 } from '../../domain/pluginSettings';
+import { getTransport } from '../pyroscope/DataSourceProxyTransport';
 
 interface GetSettingsResponse {
   settings?: Array<{ name: string; value: string; modifiedAt?: string | number }>;
 }
 
-// settings.v1 of the selected Pyroscope data source, through its data-source proxy (Connect JSON).
-async function call<T>(dataSourceUid: string, method: 'Get' | 'Set', data: object): Promise<T> {
-  try {
-    const r = await lastValueFrom(
-      getBackendSrv().fetch<T>({
-        url: `api/datasources/proxy/uid/${encodeURIComponent(dataSourceUid)}/settings.v1.SettingsService/${method}`,
-        method: 'POST',
-        data,
-        headers: { 'Content-Type': 'application/json' },
-        showErrorAlert: false,
-        showSuccessAlert: false,
-      })
-    );
-    return r.data;
-  } catch (e) {
-    const err = e as { status?: number; data?: { message?: string }; statusText?: string; message?: string };
-    throw new Error(`settings.v1 ${method}: ${err.data?.message ?? err.statusText ?? err.message ?? 'failed'}`);
-  }
+// settings.v1 of the selected Pyroscope data source, over the shared data-source proxy transport (Connect JSON).
+function call<T>(dataSourceUid: string, method: 'Get' | 'Set', data: object): Promise<T> {
+  return getTransport(dataSourceUid).connect<T>('settings.v1.SettingsService', method, data);
 }
 
 export async function fetchPluginSettings(dataSourceUid: string): Promise<PluginSettings> {

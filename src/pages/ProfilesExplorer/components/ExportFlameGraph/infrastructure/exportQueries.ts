@@ -1,5 +1,3 @@
-import { getBackendSrv } from '@grafana/runtime';
-import { lastValueFrom } from 'rxjs';
 import { connectFlameGraphToFlamebearer } from '../../../../../shared/domain/converters/flamebearer';
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
 import { TimeWindow, getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
@@ -21,7 +19,7 @@ async function gzip(bytes: ArrayBuffer): Promise<Blob> {
 }
 
 /**
- * The merged profile as a gzipped pprof file: SelectMergeProfile through the data-source proxy, asked in
+ * The merged profile as a gzipped pprof file: SelectMergeProfile through the shared transport, asked in
  * protobuf binary so that the answer is the pprof message itself. The whole profile, nothing folded.
  */
 export async function fetchPprof(q: ExportQuery): Promise<Blob> {
@@ -32,24 +30,8 @@ export async function fetchPprof(q: ExportQuery): Promise<Blob> {
     end: q.window.end,
     spanSelector: q.spanSelector,
   };
-  const body = encodeSelectMergeProfileRequest(params);
-  try {
-    const response = await lastValueFrom(
-      getBackendSrv().fetch<ArrayBuffer>({
-        url: `api/datasources/proxy/uid/${encodeURIComponent(q.dataSourceUid)}/querier.v1.QuerierService/SelectMergeProfile`,
-        method: 'POST',
-        data: new Blob([body as BlobPart], { type: 'application/proto' }),
-        headers: { 'Content-Type': 'application/proto', 'Connect-Protocol-Version': '1' },
-        responseType: 'arraybuffer',
-        showErrorAlert: false,
-        showSuccessAlert: false,
-      })
-    );
-    return gzip(response.data);
-  } catch (e) {
-    const err = e as { status?: number; statusText?: string; message?: string };
-    throw new Error(`SelectMergeProfile: ${err.statusText || err.message || 'request failed'} (${err.status ?? 0})`);
-  }
+  const pprof = await getApiClient(q.dataSourceUid).selectMergeProfileBinary(encodeSelectMergeProfileRequest(params));
+  return gzip(pprof);
 }
 
 /** The flame graph in the render API's JSON (flamebearer); a span view's from SelectMergeSpanProfile. */
