@@ -1,3 +1,4 @@
+import { summedSeriesPoints } from '../../../../../shared/domain/converters/summedSeriesPoints';
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
 import { TimeWindow, getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
@@ -24,22 +25,7 @@ export async function fetchSideSeries(
     end: window.end,
     step,
   });
-  const sums = new Map<number, number>();
-  for (const s of r.series ?? []) {
-    for (const p of s.points ?? []) {
-      const t = Number(p.timestamp ?? 0);
-      sums.set(t, (sums.get(t) ?? 0) + (p.value ?? 0));
-    }
-  }
-  // Steps without profiles are zero, not a line drawn across the gap.
-  const stepMs = step * 1000;
-  const first = Math.ceil(window.start / stepMs) * stepMs;
-  for (let t = first; t <= window.end && sums.size < 5000; t += stepMs) {
-    if (!sums.has(t)) {
-      sums.set(t, 0);
-    }
-  }
-  return [...sums.entries()].sort((a, b) => a[0] - b[0]);
+  return summedSeriesPoints(r, { start: window.start, end: window.end, step });
 }
 
 /** The diff of the two selections from the backend (render-diff: both trees merged and aligned there). */
