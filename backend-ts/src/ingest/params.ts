@@ -47,49 +47,106 @@ function clip(s: string): string {
 }
 
 /**
- * Time parameter as Pyroscope reads it, in ms: all digits → by length (8 = YYYYMMDD, 13 = ms, 16 = µs,
- * 19 = ns, else seconds); `now`, `now-1h` and friends; missing → now.
+ * Time parameter as Pyroscope reads it (its attime package), in ms. `_`, `,` and spaces are removed first. All
+ * digits: 8 that form a valid date = YYYYMMDD (UTC), else by length 13 = ms, 16 = µs, 19 = ns, anything else
+ * seconds. Otherwise `now`, optionally followed by an offset: a sign and one or more `<number><unit>` pairs, where
+ * a unit is matched by its prefix as Pyroscope does (`s…` seconds, `mon…`/`M…` 30 days, `min…`/`m…` minutes (so
+ * `ms` is minutes too), `h…`, `d…`, `w…`, `y…` 365 days) and a missing or unknown unit counts 0 (`now-1` = now).
+ * Missing → now. Pyroscope reads any other text as now; we answer 400 instead (`yesterday`, `x-1h`), because a
+ * silently ignored time is worse than an error.
  */
 export function parseTimeParam(v: string | null | undefined, now = Date.now()): number {
-  if (v === null || v === undefined || v === '') {
+  if (v === null || v === undefined) {
     return now;
   }
-  const s = v.trim();
+  const s = v.trim().replace(/[_, ]/g, '');
+  if (s === '') {
+    return now;
+  }
   if (/^\d+$/.test(s)) {
-    switch (s.length) {
-      case 8: {
-        const t = Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8)));
-        if (Number.isNaN(t)) {
-          throw new FormatError(`invalid time "${v}"`);
-        }
-        return t;
+    if (s.length === 8) {
+      const y = Number(s.slice(0, 4));
+      const mo = Number(s.slice(4, 6));
+      const d = Number(s.slice(6, 8));
+      // Go's time.Parse("20060102") refuses month 0/13 and days past the month's end; then it is seconds
+      if (y > 1900 && mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate()) {
+        return Date.UTC(y, mo - 1, d);
       }
+    }
+    switch (s.length) {
       case 13:
         return Number(s);
       case 16:
-        return Math.floor(Number(s) / 1000);
+        return Number(BigInt(s) / 1000n);
       case 19:
-        return Math.floor(Number(BigInt(s) / 1_000_000n));
-      default:
-        return Number(s) * 1000;
+        return Number(BigInt(s) / 1_000_000n);
+      default: {
+        const ms = Number(s) * 1000;
+        if (!Number.isFinite(ms)) {
+          throw new FormatError(`invalid time "${clip(v)}": out of range`);
+        }
+        return ms;
+      }
     }
   }
-  const m = /^now(?:\s*([-+])\s*(\d+)\s*(ms|s|m|h|d|w|y))?$/.exec(s);
-  if (m) {
-    if (!m[1]) {
-      return now;
-    }
-    const mult: Record<string, number> = {
-      ms: 1,
-      s: 1000,
-      m: 60_000,
-      h: 3_600_000,
-      d: 86_400_000,
-      w: 604_800_000,
-      y: 31_536_000_000,
-    };
-    const d = Number(m[2]) * mult[m[3]];
-    return m[1] === '-' ? now - d : now + d;
+  // Pyroscope splits at the first "+" (else the first "-"); the part before it is the reference time
+  let cut = s.indexOf('+');
+  if (cut < 0) {
+    cut = s.indexOf('-');
   }
-  throw new FormatError(`invalid time "${clip(v)}": expected unix seconds/ms/µs/ns, YYYYMMDD or now-<duration>`);
+  const ref = cut < 0 ? s : s.slice(0, cut);
+  if (ref !== 'now' && ref !== '') {
+    throw new FormatError(`invalid time "${clip(v)}": expected unix seconds/ms/µs/ns, YYYYMMDD or now-<duration>`);
+  }
+  const ms = now + (cut < 0 ? 0 : parseOffsetMs(s.slice(cut)));
+  if (!Number.isFinite(ms)) {
+    throw new FormatError(`invalid time "${clip(v)}": out of range`);
+  }
+  return ms;
+}
+
+/** `-1h30m`, `+2d`: Pyroscope's offset grammar, alternating digit runs and unit runs. */
+function parseOffsetMs(offset: string): number {
+  let sign = 1;
+  let rest = offset;
+  if (rest[0] === '-') {
+    sign = -1;
+    rest = rest.slice(1);
+  } else if (rest[0] === '+') {
+    rest = rest.slice(1);
+  }
+  let total = 0;
+  while (rest !== '') {
+    const num = /^\d*/.exec(rest)![0];
+    rest = rest.slice(num.length);
+    const unit = /^\D*/.exec(rest)![0];
+    rest = rest.slice(unit.length);
+    total += sign * Number(num || '0') * unitSeconds(unit) * 1000;
+  }
+  return total;
+}
+
+function unitSeconds(u: string): number {
+  if (u.startsWith('s')) {
+    return 1;
+  }
+  if (u.startsWith('mon') || u.startsWith('M')) {
+    return 30 * 86_400;
+  }
+  if (u.startsWith('m')) {
+    return 60;
+  }
+  if (u.startsWith('h')) {
+    return 3600;
+  }
+  if (u.startsWith('d')) {
+    return 86_400;
+  }
+  if (u.startsWith('w')) {
+    return 7 * 86_400;
+  }
+  if (u.startsWith('y')) {
+    return 365 * 86_400;
+  }
+  return 0;
 }

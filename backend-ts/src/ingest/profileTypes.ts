@@ -7,6 +7,7 @@ export type SampleTypeConfig = Record<
   { 'display-name'?: string; units?: string; aggregation?: string; cumulative?: boolean; sampled?: boolean }
 >;
 
+/** Pyroscope's default sample type mapping (display names only: nothing else of it changes what is stored). */
 const DEFAULT_DISPLAY: Record<string, string> = {
   samples: 'cpu',
   goroutine: 'goroutines',
@@ -14,38 +15,37 @@ const DEFAULT_DISPLAY: Record<string, string> = {
   delay: 'mutex_duration',
 };
 
-/** Picks `__name__` from the sample type names (display names choose it; the ids keep the pprof's own names). */
+/**
+ * Picks `__name__` from the sample type names as Pyroscope's /ingest does: a sample type named exactly `wall` →
+ * `wall`; else the first sample type (in pprof order) whose display name contains `cpu` → `process_cpu`,
+ * `alloc_`/`inuse_` or is `space`/`objects` → `memory`, `mutex_` → `mutex`, `block_` → `block`, `goroutines` →
+ * `goroutines`; else the last display name. A client's sample_type_config replaces the default mapping as a
+ * whole. Display names choose `__name__` only: the ids keep the pprof's own sample type names.
+ */
 export function metricNameFor(sampleTypes: string[], config?: SampleTypeConfig): string {
-  const names = sampleTypes.map((t) => config?.[t]?.['display-name'] ?? DEFAULT_DISPLAY[t] ?? t);
-  if (names.some((n) => n === 'wall' || n.startsWith('wall'))) {
+  if (sampleTypes.includes('wall')) {
     return 'wall';
   }
-  if (names.some((n) => n.includes('cpu'))) {
-    return 'process_cpu';
+  let st = 'unknown';
+  for (const t of sampleTypes) {
+    st = (config ? config[t]?.['display-name'] : DEFAULT_DISPLAY[t]) || t;
+    if (st.includes('cpu')) {
+      return 'process_cpu';
+    }
+    if (st.includes('alloc_') || st.includes('inuse_') || st === 'space' || st === 'objects') {
+      return 'memory';
+    }
+    if (st.includes('mutex_')) {
+      return 'mutex';
+    }
+    if (st.includes('block_')) {
+      return 'block';
+    }
+    if (st.includes('goroutines')) {
+      return 'goroutines';
+    }
   }
-  if (
-    names.some(
-      (n) =>
-        n.startsWith('alloc_') ||
-        n.startsWith('inuse_') ||
-        n === 'space' ||
-        n === 'objects' ||
-        n.includes('space') ||
-        n.includes('objects')
-    )
-  ) {
-    return 'memory';
-  }
-  if (names.some((n) => n.startsWith('mutex_'))) {
-    return 'mutex';
-  }
-  if (names.some((n) => n.startsWith('block_'))) {
-    return 'block';
-  }
-  if (names.some((n) => n === 'goroutines' || n === 'goroutine')) {
-    return 'goroutines';
-  }
-  return names[0] ?? 'unknown';
+  return st;
 }
 
 /** Renames and rewrites that depend on the agent (Pyroscope applies them before storing). */
