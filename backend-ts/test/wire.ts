@@ -106,3 +106,200 @@ export function push(
 }
 
 export const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+
+export interface HandSample {
+  /** Function names, leaf first. */
+  stack: string[];
+  values: number[];
+  /** String-valued pprof sample labels. */
+  labels?: Record<string, string>;
+}
+
+export interface HandProfile {
+  /** [type, unit] per sample type. */
+  sampleTypes: Array<[string, string]>;
+  periodType?: [string, string];
+  period?: number;
+  samples: HandSample[];
+  /** pprof time_nanos; omitted when 0. */
+  timeNanos?: bigint;
+  /** Numbers functions and locations from this id up and lists them in reverse, as another encoder might. */
+  firstId?: number;
+  reverse?: boolean;
+  gzip?: boolean;
+}
+
+/**
+ * Any pprof, written from profile.proto's field numbers: Profile{sample_type=1, sample=2, location=4, function=5,
+ * string_table=6, time_nanos=9, period_type=11, period=12}, ValueType{type=1, unit=2}, Sample{location_id=1,
+ * value=2, label=3 Label{key=1, str=2}}, Location{id=1, line=4 Line{function_id=1, line=2}},
+ * Function{id=1, name=2, filename=4}. One location per function (line 10 + its index), file `main.go`.
+ */
+export function handPprof(p: HandProfile): Buffer {
+  const strings = [''];
+  const str = (s: string): number => {
+    let i = strings.indexOf(s);
+    if (i < 0) {
+      i = strings.push(s) - 1;
+    }
+    return i;
+  };
+  const first = p.firstId ?? 1;
+  const fns: string[] = [];
+  for (const s of p.samples) {
+    for (const f of s.stack) {
+      if (!fns.includes(f)) {
+        fns.push(f);
+      }
+    }
+  }
+  const idOf = (f: string) => first + fns.indexOf(f);
+  const types = p.sampleTypes.map(([t, u]) => bytesField(1, Buffer.concat([intField(1, str(t)), intField(2, str(u))])));
+  const samples = p.samples.map((s) =>
+    bytesField(
+      2,
+      Buffer.concat([
+        packed(1, s.stack.map(idOf)),
+        packed(2, s.values),
+        ...Object.entries(s.labels ?? {}).map(([k, v]) =>
+          bytesField(3, Buffer.concat([intField(1, str(k)), intField(2, str(v))]))
+        ),
+      ])
+    )
+  );
+  const order = p.reverse ? [...fns].reverse() : fns;
+  const file = str('main.go');
+  const locations = order.map((f) =>
+    bytesField(
+      4,
+      Buffer.concat([
+        intField(1, idOf(f)),
+        bytesField(4, Buffer.concat([intField(1, idOf(f)), intField(2, 10 + fns.indexOf(f))])),
+      ])
+    )
+  );
+  const functions = order.map((f) =>
+    bytesField(5, Buffer.concat([intField(1, idOf(f)), intField(2, str(f)), intField(4, file)]))
+  );
+  const period = p.periodType
+    ? [bytesField(11, Buffer.concat([intField(1, str(p.periodType[0])), intField(2, str(p.periodType[1]))]))]
+    : [];
+  const raw = Buffer.concat([
+    ...types,
+    ...samples,
+    ...locations,
+    ...functions,
+    ...period,
+    ...strings.map((s) => bytesField(6, Buffer.from(s))),
+    ...(p.timeNanos ? [intField(9, p.timeNanos)] : []),
+    ...(p.period ? [intField(12, p.period)] : []),
+  ]);
+  return p.gzip ? gzipSync(raw) : raw;
+}
+
+/** Protobuf writer for hand-encoded requests (field numbers from Pyroscope's published .proto files). */
+export class PbWriter {
+  private readonly out: number[] = [];
+
+  varint(v: number | bigint): this {
+    this.out.push(...varint(BigInt.asUintN(64, BigInt(v))));
+    return this;
+  }
+
+  int64(field: number, v: number | bigint): this {
+    return this.varint(field << 3).varint(v);
+  }
+
+  bytes(field: number, b: Uint8Array): this {
+    this.varint((field << 3) | 2).varint(b.length);
+    this.out.push(...b);
+    return this;
+  }
+
+  string(field: number, s: string): this {
+    return this.bytes(field, Buffer.from(s));
+  }
+
+  finish(): Buffer {
+    return Buffer.from(this.out);
+  }
+}
+
+/** Protobuf reader for hand-decoded responses: fields as (number, wire type, value). */
+export class PbReader {
+  pos = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  varint(): bigint {
+    let r = 0n;
+    let shift = 0n;
+    let b: number;
+    do {
+      b = this.buf[this.pos++];
+      r |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    return r;
+  }
+
+  key(): [number, number] {
+    const k = Number(this.varint());
+    return [k >>> 3, k & 7];
+  }
+
+  bytes(): Buffer {
+    const n = Number(this.varint());
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  skip(wt: number): void {
+    if (wt === 0) {
+      this.varint();
+    } else if (wt === 2) {
+      this.bytes();
+    } else if (wt === 1) {
+      this.pos += 8;
+    } else if (wt === 5) {
+      this.pos += 4;
+    } else {
+      throw new Error(`unexpected wire type ${wt}`);
+    }
+  }
+
+  /** Every field of the message: length-delimited ones as bytes, varints as bigint. */
+  fields(): Array<{ f: number; v: Buffer | bigint }> {
+    const out: Array<{ f: number; v: Buffer | bigint }> = [];
+    while (!this.done()) {
+      const [f, wt] = this.key();
+      if (wt === 2) {
+        out.push({ f, v: this.bytes() });
+      } else if (wt === 0) {
+        out.push({ f, v: this.varint() });
+      } else {
+        this.skip(wt);
+      }
+    }
+    return out;
+  }
+}
+
+/** POST a hand-encoded binary protobuf Connect request; the body of the answer, undecoded. */
+export async function connectProto(
+  url: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; body: Buffer }> {
+  const r = await fetch(`${url}/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1', ...headers },
+    body: new Uint8Array(body),
+  });
+  return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+}
