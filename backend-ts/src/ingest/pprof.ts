@@ -159,7 +159,7 @@ function decode(buf: Buffer): NormalizedProfile {
   const sampleTypeRaw: Array<[number, number]> = [];
   let periodType: [number, number] = [0, 0];
   let period = 0;
-  let timeNanos = 0;
+  let timeMs = 0;
   let durationNanos = 0;
 
   while (!r.done()) {
@@ -197,10 +197,13 @@ function decode(buf: Buffer): NormalizedProfile {
       }
       r.pos = end;
     } else if (wt === 0) {
-      const v = field === 9 || field === 10 || field === 12 ? r.int64() : r.varint();
       if (field === 9) {
-        timeNanos = v;
-      } else if (field === 10) {
+        // exact integer ms, floored as Pyroscope's ns / 1e6 (a double would make 1.7e18 ns a fraction off)
+        timeMs = Number(r.int64Big() / 1_000_000n);
+        continue;
+      }
+      const v = field === 10 || field === 12 ? r.int64() : r.varint();
+      if (field === 10) {
         durationNanos = v;
       } else if (field === 12) {
         period = v;
@@ -510,7 +513,7 @@ function decode(buf: Buffer): NormalizedProfile {
     sampleLabelSet,
     sampleSpan,
     labelSets,
-    timeMs: timeNanos / 1e6,
+    timeMs,
     durationNanos,
   };
 }

@@ -45,6 +45,24 @@ export class ProtoReader {
     throw new FormatError('protobuf: varint too long');
   }
 
+  /** Signed int64 varint, exact (for time_nanos, whose ms must not be off by one). */
+  int64Big(): bigint {
+    let r = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) {
+        throw new FormatError('protobuf: truncated varint');
+      }
+      const b = this.buf[this.pos++];
+      r |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) {
+        return BigInt.asIntN(64, r);
+      }
+      shift += 7n;
+    }
+    throw new FormatError('protobuf: varint too long');
+  }
+
   /** Signed int64 varint (two's complement) as a number. */
   int64(): number {
     const start = this.pos;
