@@ -1,9 +1,11 @@
 import React from 'react';
 import { AppRootProps } from '@grafana/data';
 import { SceneApp, useSceneApp } from '@grafana/scenes';
+import { Navigate, useLocation } from 'react-router';
 import { buildAdHocPage } from '../pages/AdHoc/ui/adHocPage';
 import { buildExplorePage } from '../pages/ProfilesExplorer/ui/explorePage';
 import { buildSettingsPage } from '../pages/Settings/ui/settingsPage';
+import { unknownRouteRedirect } from './domain/unknownRouteRedirect';
 
 function getSceneApp() {
   return new SceneApp({
@@ -14,6 +16,12 @@ function getSceneApp() {
 
 function App(_props: AppRootProps) {
   const scene = useSceneApp(getSceneApp);
+  const { pathname, search } = useLocation();
+  // Catch-all: a path under the app that no page answers goes to explore.
+  const redirect = unknownRouteRedirect(pathname, search);
+  if (redirect) {
+    return <Navigate to={redirect} replace />;
+  }
   return <scene.Component model={scene} />;
 }
 
