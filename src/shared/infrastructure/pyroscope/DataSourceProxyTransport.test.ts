@@ -1,5 +1,4 @@
 import { of, throwError } from 'rxjs';
-import { TextDecoder as NodeTextDecoder, TextEncoder as NodeTextEncoder } from 'node:util';
 import { AdHocApiClient } from '../../../pages/AdHoc/infrastructure/AdHocApiClient';
 import { fetchPluginSettings, savePluginSettings } from '../settings/SettingsApiClient';
 import { DEFAULT_PLUGIN_SETTINGS } from '../../domain/pluginSettings';
@@ -9,9 +8,7 @@ import { PyroscopeApiClient } from './PyroscopeApiClient';
 const fetchMock = jest.fn();
 jest.mock('@grafana/runtime', () => ({ getBackendSrv: () => ({ fetch: fetchMock }) }));
 
-// jsdom has no TextDecoder; the browser and the harness have.
-Object.assign(global, { TextDecoder: global.TextDecoder ?? NodeTextDecoder });
-const bytes = (s: string) => new NodeTextEncoder().encode(s);
+const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('data-source proxy transport', () => {
   beforeEach(() => {

@@ -23,6 +23,7 @@ import {
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+import { compareFilters } from '../domain/compareFilters';
 
 interface SceneLabelsState extends SceneObjectState {
   main: VizPanel;
@@ -97,15 +98,12 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   };
 
   compare = () => {
-    const label = this.groupBy();
     const [baseline, comparison] = this.state.picked;
-    const keep = getFilters(this)
-      .map((f) => `${f.key}|${f.operator}|${f.value}`)
-      .filter((f) => !f.startsWith(`${label}|`));
+    const sides = compareFilters(getFilters(this), this.groupBy(), baseline, comparison);
     locationService.partial({
       explorationType: 'diff-flame-graph',
-      'var-filtersBaseline': [...keep, `${label}|=|${baseline}`],
-      'var-filtersComparison': [...keep, `${label}|=|${comparison}`],
+      'var-filtersBaseline': sides.baseline,
+      'var-filtersComparison': sides.comparison,
     });
   };
 
