@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file querier/v1/querier.proto.
  */
 export const file_querier_v1_querier: GenFile = /*@__PURE__*/
-  fileDesc("ChhxdWVyaWVyL3YxL3F1ZXJpZXIucHJvdG8SCnF1ZXJpZXIudjEiMQoTUHJvZmlsZVR5cGVzUmVxdWVzdBINCgVzdGFydBgBIAEoAxILCgNlbmQYAiABKAMiRAoUUHJvZmlsZVR5cGVzUmVzcG9uc2USLAoNcHJvZmlsZV90eXBlcxgBIAMoCzIVLnR5cGVzLnYxLlByb2ZpbGVUeXBlIlIKDVNlcmllc1JlcXVlc3QSEAoIbWF0Y2hlcnMYASADKAkSEwoLbGFiZWxfbmFtZXMYAiADKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDIjYKDlNlcmllc1Jlc3BvbnNlEiQKCmxhYmVsc19zZXQYAiADKAsyEC50eXBlcy52MS5MYWJlbHMiygIKHVNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIWCgltYXhfbm9kZXMYBSABKANIAIgBARIpCgZmb3JtYXQYBiABKA4yGS5xdWVyaWVyLnYxLlByb2ZpbGVGb3JtYXQSPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYByABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAggAygJEhUKDXNwYW5fc2VsZWN0b3IYCyADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiZwoeU2VsZWN0TWVyZ2VTdGFja3RyYWNlc1Jlc3BvbnNlEioKCmZsYW1lZ3JhcGgYASABKAsyFi5xdWVyaWVyLnYxLkZsYW1lR3JhcGgSDAoEdHJlZRgCIAEoDBILCgNkb3QYAyABKAki0wEKHVNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhUKDXNwYW5fc2VsZWN0b3IYAyADKAkSDQoFc3RhcnQYBCABKAMSCwoDZW5kGAUgASgDEhYKCW1heF9ub2RlcxgGIAEoA0gAiAEBEikKBmZvcm1hdBgHIAEoDjIZLnF1ZXJpZXIudjEuUHJvZmlsZUZvcm1hdEIMCgpfbWF4X25vZGVzIloKHlNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXNwb25zZRIqCgpmbGFtZWdyYXBoGAEgASgLMhYucXVlcmllci52MS5GbGFtZUdyYXBoEgwKBHRyZWUYAiABKAwigAEKC0RpZmZSZXF1ZXN0EjcKBGxlZnQYASABKAsyKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EjgKBXJpZ2h0GAIgASgLMikucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVxdWVzdCI+CgxEaWZmUmVzcG9uc2USLgoKZmxhbWVncmFwaBgBIAEoCzIaLnF1ZXJpZXIudjEuRmxhbWVHcmFwaERpZmYiXwoKRmxhbWVHcmFwaBINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDIooBCg5GbGFtZUdyYXBoRGlmZhINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDEhEKCWxlZnRUaWNrcxgFIAEoAxISCgpyaWdodFRpY2tzGAYgASgDIhcKBUxldmVsEg4KBnZhbHVlcxgBIAMoAyKbAgoZU2VsZWN0TWVyZ2VQcm9maWxlUmVxdWVzdBIWCg5wcm9maWxlX3R5cGVJRBgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRINCgVzdGFydBgDIAEoAxILCgNlbmQYBCABKAMSFgoJbWF4X25vZGVzGAUgASgDSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYBiABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAcgAygJEhUKDXNwYW5fc2VsZWN0b3IYCCADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiyAIKE1NlbGVjdFNlcmllc1JlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEhAKCGdyb3VwX2J5GAUgAygJEgwKBHN0ZXAYBiABKAESPQoLYWdncmVnYXRpb24YByABKA4yIy50eXBlcy52MS5UaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYCCABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARISCgVsaW1pdBgJIAEoA0gCiAEBQg4KDF9hZ2dyZWdhdGlvbkIXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3JCCAoGX2xpbWl0IjgKFFNlbGVjdFNlcmllc1Jlc3BvbnNlEiAKBnNlcmllcxgBIAMoCzIQLnR5cGVzLnYxLlNlcmllcyJAChNBbmFseXplUXVlcnlSZXF1ZXN0Eg0KBXN0YXJ0GAIgASgDEgsKA2VuZBgDIAEoAxINCgVxdWVyeRgEIAEoCSJzChRBbmFseXplUXVlcnlSZXNwb25zZRIsCgxxdWVyeV9zY29wZXMYASADKAsyFi5xdWVyaWVyLnYxLlF1ZXJ5U2NvcGUSLQoMcXVlcnlfaW1wYWN0GAIgASgLMhcucXVlcmllci52MS5RdWVyeUltcGFjdCLXAQoKUXVlcnlTY29wZRIWCg5jb21wb25lbnRfdHlwZRgBIAEoCRIXCg9jb21wb25lbnRfY291bnQYAiABKAQSEwoLYmxvY2tfY291bnQYAyABKAQSFAoMc2VyaWVzX2NvdW50GAQgASgEEhUKDXByb2ZpbGVfY291bnQYBSABKAQSFAoMc2FtcGxlX2NvdW50GAYgASgEEhMKC2luZGV4X2J5dGVzGAcgASgEEhUKDXByb2ZpbGVfYnl0ZXMYCCABKAQSFAoMc3ltYm9sX2J5dGVzGAkgASgEImwKC1F1ZXJ5SW1wYWN0EiEKGXRvdGFsX2J5dGVzX2luX3RpbWVfcmFuZ2UYAiABKAQSHAoUdG90YWxfcXVlcmllZF9zZXJpZXMYAyABKAQSHAoUZGVkdXBsaWNhdGlvbl9uZWVkZWQYBCABKAgqmQEKDVByb2ZpbGVGb3JtYXQSHgoaUFJPRklMRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIdChlQUk9GSUxFX0ZPUk1BVF9GTEFNRUdSQVBIEAESFwoTUFJPRklMRV9GT1JNQVRfVFJFRRACEhYKElBST0ZJTEVfRk9STUFUX0RPVBADEhgKFFBST0ZJTEVfRk9STUFUX1BQUk9GEAQyuwcKDlF1ZXJpZXJTZXJ2aWNlElMKDFByb2ZpbGVUeXBlcxIfLnF1ZXJpZXIudjEuUHJvZmlsZVR5cGVzUmVxdWVzdBogLnF1ZXJpZXIudjEuUHJvZmlsZVR5cGVzUmVzcG9uc2UiABJMCgtMYWJlbFZhbHVlcxIcLnR5cGVzLnYxLkxhYmVsVmFsdWVzUmVxdWVzdBodLnR5cGVzLnYxLkxhYmVsVmFsdWVzUmVzcG9uc2UiABJJCgpMYWJlbE5hbWVzEhsudHlwZXMudjEuTGFiZWxOYW1lc1JlcXVlc3QaHC50eXBlcy52MS5MYWJlbE5hbWVzUmVzcG9uc2UiABJBCgZTZXJpZXMSGS5xdWVyaWVyLnYxLlNlcmllc1JlcXVlc3QaGi5xdWVyaWVyLnYxLlNlcmllc1Jlc3BvbnNlIgAScQoWU2VsZWN0TWVyZ2VTdGFja3RyYWNlcxIpLnF1ZXJpZXIudjEuU2VsZWN0TWVyZ2VTdGFja3RyYWNlc1JlcXVlc3QaKi5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXNwb25zZSIAEnEKFlNlbGVjdE1lcmdlU3BhblByb2ZpbGUSKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXF1ZXN0GioucXVlcmllci52MS5TZWxlY3RNZXJnZVNwYW5Qcm9maWxlUmVzcG9uc2UiABJRChJTZWxlY3RNZXJnZVByb2ZpbGUSJS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlUHJvZmlsZVJlcXVlc3QaEi5nb29nbGUudjEuUHJvZmlsZSIAElMKDFNlbGVjdFNlcmllcxIfLnF1ZXJpZXIudjEuU2VsZWN0U2VyaWVzUmVxdWVzdBogLnF1ZXJpZXIudjEuU2VsZWN0U2VyaWVzUmVzcG9uc2UiABI7CgREaWZmEhcucXVlcmllci52MS5EaWZmUmVxdWVzdBoYLnF1ZXJpZXIudjEuRGlmZlJlc3BvbnNlIgASWAoPR2V0UHJvZmlsZVN0YXRzEiAudHlwZXMudjEuR2V0UHJvZmlsZVN0YXRzUmVxdWVzdBohLnR5cGVzLnYxLkdldFByb2ZpbGVTdGF0c1Jlc3BvbnNlIgASUwoMQW5hbHl6ZVF1ZXJ5Eh8ucXVlcmllci52MS5BbmFseXplUXVlcnlSZXF1ZXN0GiAucXVlcmllci52MS5BbmFseXplUXVlcnlSZXNwb25zZSIAYgZwcm90bzM", [file_google_v1_profile, file_types_v1_types]);
+  fileDesc("ChhxdWVyaWVyL3YxL3F1ZXJpZXIucHJvdG8SCnF1ZXJpZXIudjEiMQoTUHJvZmlsZVR5cGVzUmVxdWVzdBINCgVzdGFydBgBIAEoAxILCgNlbmQYAiABKAMiRAoUUHJvZmlsZVR5cGVzUmVzcG9uc2USLAoNcHJvZmlsZV90eXBlcxgBIAMoCzIVLnR5cGVzLnYxLlByb2ZpbGVUeXBlIlIKDVNlcmllc1JlcXVlc3QSEAoIbWF0Y2hlcnMYASADKAkSEwoLbGFiZWxfbmFtZXMYAiADKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDIjYKDlNlcmllc1Jlc3BvbnNlEiQKCmxhYmVsc19zZXQYAiADKAsyEC50eXBlcy52MS5MYWJlbHMiygIKHVNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIWCgltYXhfbm9kZXMYBSABKANIAIgBARIpCgZmb3JtYXQYBiABKA4yGS5xdWVyaWVyLnYxLlByb2ZpbGVGb3JtYXQSPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYByABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAggAygJEhUKDXNwYW5fc2VsZWN0b3IYCyADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiZwoeU2VsZWN0TWVyZ2VTdGFja3RyYWNlc1Jlc3BvbnNlEioKCmZsYW1lZ3JhcGgYASABKAsyFi5xdWVyaWVyLnYxLkZsYW1lR3JhcGgSDAoEdHJlZRgCIAEoDBILCgNkb3QYAyABKAki0wEKHVNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhUKDXNwYW5fc2VsZWN0b3IYAyADKAkSDQoFc3RhcnQYBCABKAMSCwoDZW5kGAUgASgDEhYKCW1heF9ub2RlcxgGIAEoA0gAiAEBEikKBmZvcm1hdBgHIAEoDjIZLnF1ZXJpZXIudjEuUHJvZmlsZUZvcm1hdEIMCgpfbWF4X25vZGVzIloKHlNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXNwb25zZRIqCgpmbGFtZWdyYXBoGAEgASgLMhYucXVlcmllci52MS5GbGFtZUdyYXBoEgwKBHRyZWUYAiABKAwigAEKC0RpZmZSZXF1ZXN0EjcKBGxlZnQYASABKAsyKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EjgKBXJpZ2h0GAIgASgLMikucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVxdWVzdCI+CgxEaWZmUmVzcG9uc2USLgoKZmxhbWVncmFwaBgBIAEoCzIaLnF1ZXJpZXIudjEuRmxhbWVHcmFwaERpZmYiXwoKRmxhbWVHcmFwaBINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDIooBCg5GbGFtZUdyYXBoRGlmZhINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDEhEKCWxlZnRUaWNrcxgFIAEoAxISCgpyaWdodFRpY2tzGAYgASgDIhcKBUxldmVsEg4KBnZhbHVlcxgBIAMoAyKbAgoZU2VsZWN0TWVyZ2VQcm9maWxlUmVxdWVzdBIWCg5wcm9maWxlX3R5cGVJRBgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRINCgVzdGFydBgDIAEoAxILCgNlbmQYBCABKAMSFgoJbWF4X25vZGVzGAUgASgDSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYBiABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAcgAygJEhUKDXNwYW5fc2VsZWN0b3IYCCADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiyAIKE1NlbGVjdFNlcmllc1JlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEhAKCGdyb3VwX2J5GAUgAygJEgwKBHN0ZXAYBiABKAESPQoLYWdncmVnYXRpb24YByABKA4yIy50eXBlcy52MS5UaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYCCABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARISCgVsaW1pdBgJIAEoA0gCiAEBQg4KDF9hZ2dyZWdhdGlvbkIXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3JCCAoGX2xpbWl0IjgKFFNlbGVjdFNlcmllc1Jlc3BvbnNlEiAKBnNlcmllcxgBIAMoCzIQLnR5cGVzLnYxLlNlcmllcyKDAgoUU2VsZWN0SGVhdG1hcFJlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEgwKBHN0ZXAYBSABKAESEAoIZ3JvdXBfYnkYBiADKAkSMAoKcXVlcnlfdHlwZRgHIAEoDjIcLnF1ZXJpZXIudjEuSGVhdG1hcFF1ZXJ5VHlwZRIvCg1leGVtcGxhcl90eXBlGAggASgOMhgucXVlcmllci52MS5FeGVtcGxhclR5cGUSEgoFbGltaXQYCSABKANIAIgBAUIICgZfbGltaXQiHQoVU2VsZWN0SGVhdG1hcFJlc3BvbnNlSgQIARACIkAKE0FuYWx5emVRdWVyeVJlcXVlc3QSDQoFc3RhcnQYAiABKAMSCwoDZW5kGAMgASgDEg0KBXF1ZXJ5GAQgASgJInMKFEFuYWx5emVRdWVyeVJlc3BvbnNlEiwKDHF1ZXJ5X3Njb3BlcxgBIAMoCzIWLnF1ZXJpZXIudjEuUXVlcnlTY29wZRItCgxxdWVyeV9pbXBhY3QYAiABKAsyFy5xdWVyaWVyLnYxLlF1ZXJ5SW1wYWN0ItcBCgpRdWVyeVNjb3BlEhYKDmNvbXBvbmVudF90eXBlGAEgASgJEhcKD2NvbXBvbmVudF9jb3VudBgCIAEoBBITCgtibG9ja19jb3VudBgDIAEoBBIUCgxzZXJpZXNfY291bnQYBCABKAQSFQoNcHJvZmlsZV9jb3VudBgFIAEoBBIUCgxzYW1wbGVfY291bnQYBiABKAQSEwoLaW5kZXhfYnl0ZXMYByABKAQSFQoNcHJvZmlsZV9ieXRlcxgIIAEoBBIUCgxzeW1ib2xfYnl0ZXMYCSABKAQibAoLUXVlcnlJbXBhY3QSIQoZdG90YWxfYnl0ZXNfaW5fdGltZV9yYW5nZRgCIAEoBBIcChR0b3RhbF9xdWVyaWVkX3NlcmllcxgDIAEoBBIcChRkZWR1cGxpY2F0aW9uX25lZWRlZBgEIAEoCCqZAQoNUHJvZmlsZUZvcm1hdBIeChpQUk9GSUxFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEh0KGVBST0ZJTEVfRk9STUFUX0ZMQU1FR1JBUEgQARIXChNQUk9GSUxFX0ZPUk1BVF9UUkVFEAISFgoSUFJPRklMRV9GT1JNQVRfRE9UEAMSGAoUUFJPRklMRV9GT1JNQVRfUFBST0YQBCp2ChBIZWF0bWFwUXVlcnlUeXBlEiIKHkhFQVRNQVBfUVVFUllfVFlQRV9VTlNQRUNJRklFRBAAEiEKHUhFQVRNQVBfUVVFUllfVFlQRV9JTkRJVklEVUFMEAESGwoXSEVBVE1BUF9RVUVSWV9UWVBFX1NQQU4QAip7CgxFeGVtcGxhclR5cGUSHQoZRVhFTVBMQVJfVFlQRV9VTlNQRUNJRklFRBAAEhYKEkVYRU1QTEFSX1RZUEVfTk9ORRABEhwKGEVYRU1QTEFSX1RZUEVfSU5ESVZJRFVBTBACEhYKEkVYRU1QTEFSX1RZUEVfU1BBThADMpMICg5RdWVyaWVyU2VydmljZRJTCgxQcm9maWxlVHlwZXMSHy5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1Jlc3BvbnNlIgASTAoLTGFiZWxWYWx1ZXMSHC50eXBlcy52MS5MYWJlbFZhbHVlc1JlcXVlc3QaHS50eXBlcy52MS5MYWJlbFZhbHVlc1Jlc3BvbnNlIgASSQoKTGFiZWxOYW1lcxIbLnR5cGVzLnYxLkxhYmVsTmFtZXNSZXF1ZXN0GhwudHlwZXMudjEuTGFiZWxOYW1lc1Jlc3BvbnNlIgASQQoGU2VyaWVzEhkucXVlcmllci52MS5TZXJpZXNSZXF1ZXN0GhoucXVlcmllci52MS5TZXJpZXNSZXNwb25zZSIAEnEKFlNlbGVjdE1lcmdlU3RhY2t0cmFjZXMSKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0GioucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVzcG9uc2UiABJxChZTZWxlY3RNZXJnZVNwYW5Qcm9maWxlEikucXVlcmllci52MS5TZWxlY3RNZXJnZVNwYW5Qcm9maWxlUmVxdWVzdBoqLnF1ZXJpZXIudjEuU2VsZWN0TWVyZ2VTcGFuUHJvZmlsZVJlc3BvbnNlIgASUQoSU2VsZWN0TWVyZ2VQcm9maWxlEiUucXVlcmllci52MS5TZWxlY3RNZXJnZVByb2ZpbGVSZXF1ZXN0GhIuZ29vZ2xlLnYxLlByb2ZpbGUiABJTCgxTZWxlY3RTZXJpZXMSHy5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1Jlc3BvbnNlIgASVgoNU2VsZWN0SGVhdG1hcBIgLnF1ZXJpZXIudjEuU2VsZWN0SGVhdG1hcFJlcXVlc3QaIS5xdWVyaWVyLnYxLlNlbGVjdEhlYXRtYXBSZXNwb25zZSIAEjsKBERpZmYSFy5xdWVyaWVyLnYxLkRpZmZSZXF1ZXN0GhgucXVlcmllci52MS5EaWZmUmVzcG9uc2UiABJYCg9HZXRQcm9maWxlU3RhdHMSIC50eXBlcy52MS5HZXRQcm9maWxlU3RhdHNSZXF1ZXN0GiEudHlwZXMudjEuR2V0UHJvZmlsZVN0YXRzUmVzcG9uc2UiABJTCgxBbmFseXplUXVlcnkSHy5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlcXVlc3QaIC5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlc3BvbnNlIgBiBnByb3RvMw", [file_google_v1_profile, file_types_v1_types]);
 
 /**
  * @generated from message querier.v1.ProfileTypesRequest
@@ -528,6 +528,78 @@ export const SelectSeriesResponseSchema: GenMessage<SelectSeriesResponse> = /*@_
   messageDesc(file_querier_v1_querier, 15);
 
 /**
+ * @generated from message querier.v1.SelectHeatmapRequest
+ */
+export type SelectHeatmapRequest = Message<"querier.v1.SelectHeatmapRequest"> & {
+  /**
+   * @generated from field: string profile_typeID = 1;
+   */
+  profileTypeID: string;
+
+  /**
+   * @generated from field: string label_selector = 2;
+   */
+  labelSelector: string;
+
+  /**
+   * @generated from field: int64 start = 3;
+   */
+  start: bigint;
+
+  /**
+   * @generated from field: int64 end = 4;
+   */
+  end: bigint;
+
+  /**
+   * Query resolution step width in seconds.
+   *
+   * @generated from field: double step = 5;
+   */
+  step: number;
+
+  /**
+   * @generated from field: repeated string group_by = 6;
+   */
+  groupBy: string[];
+
+  /**
+   * @generated from field: querier.v1.HeatmapQueryType query_type = 7;
+   */
+  queryType: HeatmapQueryType;
+
+  /**
+   * @generated from field: querier.v1.ExemplarType exemplar_type = 8;
+   */
+  exemplarType: ExemplarType;
+
+  /**
+   * @generated from field: optional int64 limit = 9;
+   */
+  limit?: bigint | undefined;
+};
+
+/**
+ * Describes the message querier.v1.SelectHeatmapRequest.
+ * Use `create(SelectHeatmapRequestSchema)` to create a new message.
+ */
+export const SelectHeatmapRequestSchema: GenMessage<SelectHeatmapRequest> = /*@__PURE__*/
+  messageDesc(file_querier_v1_querier, 16);
+
+/**
+ * @generated from message querier.v1.SelectHeatmapResponse
+ */
+export type SelectHeatmapResponse = Message<"querier.v1.SelectHeatmapResponse"> & {
+};
+
+/**
+ * Describes the message querier.v1.SelectHeatmapResponse.
+ * Use `create(SelectHeatmapResponseSchema)` to create a new message.
+ */
+export const SelectHeatmapResponseSchema: GenMessage<SelectHeatmapResponse> = /*@__PURE__*/
+  messageDesc(file_querier_v1_querier, 17);
+
+/**
  * @generated from message querier.v1.AnalyzeQueryRequest
  */
 export type AnalyzeQueryRequest = Message<"querier.v1.AnalyzeQueryRequest"> & {
@@ -552,7 +624,7 @@ export type AnalyzeQueryRequest = Message<"querier.v1.AnalyzeQueryRequest"> & {
  * Use `create(AnalyzeQueryRequestSchema)` to create a new message.
  */
 export const AnalyzeQueryRequestSchema: GenMessage<AnalyzeQueryRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 16);
+  messageDesc(file_querier_v1_querier, 18);
 
 /**
  * @generated from message querier.v1.AnalyzeQueryResponse
@@ -574,7 +646,7 @@ export type AnalyzeQueryResponse = Message<"querier.v1.AnalyzeQueryResponse"> & 
  * Use `create(AnalyzeQueryResponseSchema)` to create a new message.
  */
 export const AnalyzeQueryResponseSchema: GenMessage<AnalyzeQueryResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 17);
+  messageDesc(file_querier_v1_querier, 19);
 
 /**
  * @generated from message querier.v1.QueryScope
@@ -631,7 +703,7 @@ export type QueryScope = Message<"querier.v1.QueryScope"> & {
  * Use `create(QueryScopeSchema)` to create a new message.
  */
 export const QueryScopeSchema: GenMessage<QueryScope> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 18);
+  messageDesc(file_querier_v1_querier, 20);
 
 /**
  * @generated from message querier.v1.QueryImpact
@@ -658,7 +730,7 @@ export type QueryImpact = Message<"querier.v1.QueryImpact"> & {
  * Use `create(QueryImpactSchema)` to create a new message.
  */
 export const QueryImpactSchema: GenMessage<QueryImpact> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 19);
+  messageDesc(file_querier_v1_querier, 21);
 
 /**
  * @generated from enum querier.v1.ProfileFormat
@@ -695,6 +767,66 @@ export enum ProfileFormat {
  */
 export const ProfileFormatSchema: GenEnum<ProfileFormat> = /*@__PURE__*/
   enumDesc(file_querier_v1_querier, 0);
+
+/**
+ * @generated from enum querier.v1.HeatmapQueryType
+ */
+export enum HeatmapQueryType {
+  /**
+   * @generated from enum value: HEATMAP_QUERY_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: HEATMAP_QUERY_TYPE_INDIVIDUAL = 1;
+   */
+  INDIVIDUAL = 1,
+
+  /**
+   * @generated from enum value: HEATMAP_QUERY_TYPE_SPAN = 2;
+   */
+  SPAN = 2,
+}
+
+/**
+ * Describes the enum querier.v1.HeatmapQueryType.
+ */
+export const HeatmapQueryTypeSchema: GenEnum<HeatmapQueryType> = /*@__PURE__*/
+  enumDesc(file_querier_v1_querier, 1);
+
+/**
+ * types.v1.ExemplarType in Pyroscope. Only the value names matter here (Connect JSON names enum values; an
+ * unknown number still parses in binary): the request is read only to answer unimplemented.
+ *
+ * @generated from enum querier.v1.ExemplarType
+ */
+export enum ExemplarType {
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_INDIVIDUAL = 2;
+   */
+  INDIVIDUAL = 2,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_SPAN = 3;
+   */
+  SPAN = 3,
+}
+
+/**
+ * Describes the enum querier.v1.ExemplarType.
+ */
+export const ExemplarTypeSchema: GenEnum<ExemplarType> = /*@__PURE__*/
+  enumDesc(file_querier_v1_querier, 2);
 
 /**
  * @generated from service querier.v1.QuerierService
@@ -763,6 +895,17 @@ export const QuerierService: GenService<{
     methodKind: "unary";
     input: typeof SelectSeriesRequestSchema;
     output: typeof SelectSeriesResponseSchema;
+  },
+  /**
+   * Not implemented here: answers Connect unimplemented (HTTP 501), as Pyroscope's own v1 stubs do for the
+   * methods they lack. Declared so that a client calling it learns that, rather than not_found.
+   *
+   * @generated from rpc querier.v1.QuerierService.SelectHeatmap
+   */
+  selectHeatmap: {
+    methodKind: "unary";
+    input: typeof SelectHeatmapRequestSchema;
+    output: typeof SelectHeatmapResponseSchema;
   },
   /**
    * @generated from rpc querier.v1.QuerierService.Diff
