@@ -19,6 +19,7 @@ import {
   StringTable,
   ValueType,
 } from 'pprof-format';
+import { legacyUnits } from '../src/api/http.js';
 import { loadConfig } from '../src/config/config.js';
 import { createService, type Service } from '../src/server.js';
 import { WHOLE_READ_BYTES } from '../src/storage/segmentReader.js';
@@ -33,6 +34,7 @@ import {
   withoutTime,
   type Running,
 } from './helpers.js';
+import { CPU, encodePush, push, tinyPprof } from './wire.js';
 
 /** Large enough that no fixture's flame graph is truncated (and Pyroscope's maximum). */
 const ALL_NODES = 1_048_576;
@@ -74,6 +76,17 @@ class PbWriter {
     return this.bytes(field, Buffer.from(s));
   }
 
+  /** A double: wire type 1, 8 bytes little endian. */
+  double(field: number, v: number): this {
+    this.varint((field << 3) | 1);
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    for (const x of b) {
+      this.out.push(x);
+    }
+    return this;
+  }
+
   finish(): Buffer {
     return Buffer.from(this.out);
   }
@@ -102,6 +115,12 @@ class PbReader {
   key(): [number, number] {
     const k = Number(this.varint());
     return [k >>> 3, k & 7];
+  }
+
+  double(): number {
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
   }
 
   bytes(): Buffer {
@@ -166,9 +185,15 @@ interface FlameGraph {
   levels: number[][];
   total: number;
   maxSelf: number;
+  /** FlameGraphDiff only */
+  leftTicks?: number;
+  rightTicks?: number;
 }
 
-/** FlameGraph{names=1, levels=2 (Level{values=1 packed int64}), total=3, max_self=4} */
+/**
+ * FlameGraph{names=1, levels=2 (Level{values=1 packed int64}), total=3, max_self=4}; FlameGraphDiff has the same
+ * four and leftTicks=5, rightTicks=6.
+ */
 function decodeFlameGraph(buf: Buffer): FlameGraph {
   const r = new PbReader(buf);
   const fg: FlameGraph = { names: [], levels: [], total: 0, maxSelf: 0 };
@@ -197,6 +222,10 @@ function decodeFlameGraph(buf: Buffer): FlameGraph {
       fg.total = Number(r.varint());
     } else if (f === 4 && wt === 0) {
       fg.maxSelf = Number(r.varint());
+    } else if (f === 5 && wt === 0) {
+      fg.leftTicks = Number(r.varint());
+    } else if (f === 6 && wt === 0) {
+      fg.rightTicks = Number(r.varint());
     } else {
       r.skip(wt);
     }
@@ -586,7 +615,7 @@ describe('query API over every pprof fixture', { skip: NO_FIXTURES }, () => {
       assert.equal(r.status, 200, await r.clone().text());
       const j = (await r.json()) as {
         flamebearer: { names: string[]; levels: number[][]; numTicks: number; maxSelf: number };
-        metadata: { format: string; units: string; sampleRate: number; spyName: string };
+        metadata: { format: string; units: string; sampleRate: number; spyName: string; name: string };
         timeline: { samples: number[] };
       };
       assert.equal(j.flamebearer.numTicks, t.total, `${c.name} ${t.id} numTicks`);
@@ -602,16 +631,13 @@ describe('query API over every pprof fixture', { skip: NO_FIXTURES }, () => {
         t.total,
         `${c.name} ${t.id} timeline sum`
       );
+      // units and sampleRate exactly as Pyroscope's ExportToFlamebearer sets them for the sample type
       const [, type, unit] = t.id.split(':');
-      if (type === 'cpu') {
-        assert.deepEqual([j.metadata.units, j.metadata.sampleRate], ['samples', 1e9]);
-      }
-      if (unit === 'bytes') {
-        assert.deepEqual([j.metadata.units, j.metadata.sampleRate], ['bytes', 100]);
-      }
-      if (/objects$/.test(type) || type === 'goroutine') {
-        assert.equal(j.metadata.units, 'objects');
-      }
+      // (the table's rows whose units differ from the sample unit are the sample types with a rule of their own)
+      const rule = PYROSCOPE_UNITS.find(([ty, u, units]) => ty === type && units !== u);
+      const want = rule ? [rule[2], rule[3]] : [unit, 100];
+      assert.deepEqual([j.metadata.units, j.metadata.sampleRate], want, `${c.name} ${t.id} units`);
+      assert.equal(j.metadata.name, type);
     }
   });
 
@@ -822,14 +848,13 @@ describe('query API over every pprof fixture', { skip: NO_FIXTURES }, () => {
       assert.equal(sum(treeStacks), ty.total, `TREE with max_nodes=${maxNodes}`);
       assert.ok([...treeStacks.keys()].some((k) => k.split(SEP).pop() === 'other'));
 
-      // the merged pprof keeps at most max_nodes functions, with the same total
+      // the merged pprof is cut as Pyroscope's pprof resolver cuts it (exact cases in the test on data made
+      // here): the same total, fewer call paths, and the cut parts under "other"
       const pp = await connectProto(be.url, 'SelectMergeProfile', encodeSelectMergeProfile(req));
-      const prof = Profile.decode(pp.body);
-      assert.ok(
-        prof.function.length <= maxNodes,
-        `pprof with max_nodes=${maxNodes}: ${prof.function.length} functions`
-      );
-      assert.equal(sum(pprofStacks(prof, 0)), ty.total, `pprof total with max_nodes=${maxNodes}`);
+      const cutStacks = pprofStacks(Profile.decode(pp.body), 0);
+      assert.equal(sum(cutStacks), ty.total, `pprof total with max_nodes=${maxNodes}`);
+      assert.ok(pathTotals(cutStacks).size < full.size, `pprof with max_nodes=${maxNodes} is cut`);
+      assert.ok([...cutStacks.keys()].some((k) => k.split(SEP).pop() === 'other'));
     }
   });
 
@@ -1257,6 +1282,631 @@ describe('query API on data made here: timeline, a synthetic pprof, JSON, errors
 });
 
 // ---------------------------------------------------------------------------------------------------------
+// Binary protobuf written by hand (Grafana's Go data source), legacy HTTP details, and Pyroscope's rules
+
+/** The units/sampleRate Pyroscope's ExportToFlamebearer sets (grafana/pyroscope pkg/model/flamegraph.go). */
+const PYROSCOPE_UNITS: ReadonlyArray<[string, string, string, number]> = [
+  // [sample type, sample unit, units, sampleRate]
+  ['cpu', 'nanoseconds', 'samples', 1e9],
+  ['samples', 'count', 'objects', 100],
+  ['inuse_objects', 'count', 'objects', 100],
+  ['alloc_objects', 'count', 'objects', 100],
+  ['goroutine', 'count', 'objects', 100],
+  // every other type keeps its sample unit as it is, at sampleRate 100
+  ['goroutines', 'count', 'count', 100],
+  ['contentions', 'count', 'count', 100],
+  ['delay', 'nanoseconds', 'nanoseconds', 100],
+  ['alloc_in_new_tlab_objects', 'count', 'count', 100],
+  ['inuse_space', 'bytes', 'bytes', 100],
+  ['alloc_space', 'bytes', 'bytes', 100],
+  ['wall', 'nanoseconds', 'nanoseconds', 100],
+  ['exception', 'count', 'count', 100],
+  ['lock_time', 'nanoseconds', 'nanoseconds', 100],
+];
+
+/** querier.v1.SelectMergeSpanProfileRequest{profile_typeID=1, label_selector=2, span_selector=3, start=4, end=5, max_nodes=6, format=7} */
+function encodeSelectMergeSpanProfile(r: SelectRequest): Buffer {
+  const w = new PbWriter().string(1, r.profileTypeID).string(2, r.labelSelector);
+  for (const s of r.spanSelector ?? []) {
+    w.string(3, s);
+  }
+  w.int64(4, r.start).int64(5, r.end);
+  if (r.maxNodes !== undefined) {
+    w.int64(6, r.maxNodes);
+  }
+  if (r.format) {
+    w.int64(7, r.format);
+  }
+  return w.finish();
+}
+
+interface SeriesRequest {
+  profileTypeID: string;
+  labelSelector: string;
+  start: number;
+  end: number;
+  groupBy: string[];
+  step: number;
+  /** TimeSeriesAggregationType: SUM = 0, AVERAGE = 1 */
+  aggregation?: number;
+  limit?: number;
+}
+
+/** querier.v1.SelectSeriesRequest{profile_typeID=1, label_selector=2, start=3, end=4, group_by=5, step=6 (double), aggregation=7, limit=9} */
+function encodeSelectSeries(r: SeriesRequest): Buffer {
+  const w = new PbWriter().string(1, r.profileTypeID).string(2, r.labelSelector).int64(3, r.start).int64(4, r.end);
+  for (const g of r.groupBy) {
+    w.string(5, g);
+  }
+  w.double(6, r.step);
+  if (r.aggregation !== undefined) {
+    w.int64(7, r.aggregation);
+  }
+  if (r.limit !== undefined) {
+    w.int64(9, r.limit);
+  }
+  return w.finish();
+}
+
+/** SelectSeriesResponse{series=1: Series{labels=1: LabelPair{name=1, value=2}, points=2: Point{value=1 double, timestamp=2}}} */
+function decodeSelectSeries(buf: Buffer): Array<{ labels: string; points: Array<[number, number]> }> {
+  const out: Array<{ labels: string; points: Array<[number, number]> }> = [];
+  const r = new PbReader(buf);
+  while (!r.done()) {
+    const [f, wt] = r.key();
+    if (f !== 1 || wt !== 2) {
+      r.skip(wt);
+      continue;
+    }
+    const sr = new PbReader(r.bytes());
+    const labels: string[] = [];
+    const points: Array<[number, number]> = [];
+    while (!sr.done()) {
+      const [sf, swt] = sr.key();
+      if (sf === 1 && swt === 2) {
+        const lr = new PbReader(sr.bytes());
+        let name = '';
+        let value = '';
+        while (!lr.done()) {
+          const [lf, lwt] = lr.key();
+          if (lf === 1 && lwt === 2) {
+            name = lr.bytes().toString();
+          } else if (lf === 2 && lwt === 2) {
+            value = lr.bytes().toString();
+          } else {
+            lr.skip(lwt);
+          }
+        }
+        labels.push(`${name}=${value}`);
+      } else if (sf === 2 && swt === 2) {
+        const pr = new PbReader(sr.bytes());
+        let value = 0;
+        let ts = 0;
+        while (!pr.done()) {
+          const [pf, pwt] = pr.key();
+          if (pf === 1 && pwt === 1) {
+            value = pr.double();
+          } else if (pf === 2 && pwt === 0) {
+            ts = Number(pr.varint());
+          } else {
+            pr.skip(pwt);
+          }
+        }
+        points.push([ts, value]);
+      } else {
+        sr.skip(swt);
+      }
+    }
+    out.push({ labels: labels.join(','), points });
+  }
+  return out;
+}
+
+/** DiffRequest{left=1, right=2}, each a SelectMergeStacktracesRequest */
+function encodeDiff(left: SelectRequest, right: SelectRequest): Buffer {
+  return new PbWriter()
+    .bytes(1, encodeSelectMergeStacktraces(left))
+    .bytes(2, encodeSelectMergeStacktraces(right))
+    .finish();
+}
+
+/** DiffResponse{flamegraph=1: FlameGraphDiff} */
+function decodeDiffResponse(buf: Buffer): FlameGraph {
+  const r = new PbReader(buf);
+  let fg: FlameGraph | undefined;
+  while (!r.done()) {
+    const [f, wt] = r.key();
+    if (f === 1 && wt === 2) {
+      fg = decodeFlameGraph(r.bytes());
+    } else {
+      r.skip(wt);
+    }
+  }
+  assert.ok(fg, 'a flamegraph in the DiffResponse');
+  return fg;
+}
+
+/** A pprof made here with pprof-format: one stack per entry (function names root first) and its values. */
+function pprofOf(
+  types: Array<[string, string]>,
+  period: [string, string],
+  stacks: Array<[string[], number[]]>
+): Buffer {
+  const st = new StringTable();
+  const fnIds = new Map<string, number>();
+  const functions: PprofFunction[] = [];
+  const locations: Location[] = [];
+  const idOf = (name: string) => {
+    let id = fnIds.get(name);
+    if (id === undefined) {
+      id = functions.length + 1;
+      fnIds.set(name, id);
+      functions.push(new PprofFunction({ id, name: st.dedup(name), filename: st.dedup('x.go') }));
+      locations.push(new Location({ id, line: [new Line({ functionId: id, line: 1 })] }));
+    }
+    return id;
+  };
+  const p = new Profile({
+    sampleType: types.map(([t, u]) => new ValueType({ type: st.dedup(t), unit: st.dedup(u) })),
+    periodType: new ValueType({ type: st.dedup(period[0]), unit: st.dedup(period[1]) }),
+    period: 1,
+    sample: stacks.map(([names, value]) => new Sample({ locationId: names.map(idOf).reverse(), value })),
+    function: functions,
+    location: locations,
+    stringTable: st,
+  });
+  return Buffer.from(p.encode());
+}
+
+describe('binary protobuf by hand, legacy HTTP and Pyroscope’s rules on data made here', () => {
+  let be: Running;
+  before(async () => {
+    be = await startInProcess(['-validation.reject-older-than=0']);
+  });
+  after(async () => be?.stop());
+
+  test('legacy units and sampleRate are ExportToFlamebearer’s, by sample type (pkg/model/flamegraph.go)', () => {
+    for (const [type, unit, units, sampleRate] of PYROSCOPE_UNITS) {
+      assert.deepEqual(legacyUnits(type, unit), { units, sampleRate }, `${type}:${unit}`);
+    }
+  });
+
+  test('/pyroscope/render metadata: units, sampleRate and name as Pyroscope sets them (mutex, memory, cpu)', async () => {
+    const mutex = pprofOf(
+      [
+        ['contentions', 'count'],
+        ['delay', 'nanoseconds'],
+      ],
+      ['contentions', 'count'],
+      [
+        [
+          ['main', 'lock'],
+          [3, 3000],
+        ],
+        [
+          ['main', 'wait'],
+          [1, 500],
+        ],
+      ]
+    );
+    assert.equal((await ingest(be.url, mutex, 'units-mutex')).status, 200);
+    await pushFolded(be.url, 'units-mem', Math.floor(Date.now() / 1000) - 20, 'main;alloc 7\n');
+    const r = await push(
+      be.url,
+      encodePush([
+        {
+          labels: { __name__: 'process_cpu', service_name: 'units-cpu' },
+          samples: [{ raw: tinyPprof({ fn: 'spin', value: 250 }) }],
+        },
+      ])
+    );
+    assert.equal(r.status, 200, await r.text());
+    const now = Date.now();
+    const cases: Array<[string, string, string, number, string, number]> = [
+      // [query, units, sampleRate, name, numTicks]
+      ['mutex:contentions:count:contentions:count', '{service_name="units-mutex"}', 'count', 100, 'contentions', 4],
+      ['mutex:delay:nanoseconds:contentions:count', '{service_name="units-mutex"}', 'nanoseconds', 100, 'delay', 3500],
+      [INUSE, '{service_name="units-mem"}', 'objects', 100, 'inuse_objects', 7],
+      [CPU, '{service_name="units-cpu"}', 'samples', 1e9, 'cpu', 250],
+    ];
+    for (const [type, sel, units, sampleRate, name, numTicks] of cases) {
+      const q = encodeURIComponent(type + sel);
+      const res = await fetch(`${be.url}/pyroscope/render?query=${q}&from=${now - 600_000}&until=${now + 60_000}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      const j = (await res.json()) as {
+        flamebearer: { numTicks: number };
+        metadata: { format: string; units: string; sampleRate: number; name: string };
+      };
+      assert.deepEqual(
+        [j.flamebearer.numTicks, j.metadata.format, j.metadata.units, j.metadata.sampleRate, j.metadata.name],
+        [numTicks, 'single', units, sampleRate, name],
+        type
+      );
+    }
+  });
+
+  test('SelectMergeSpanProfile in binary protobuf (Tempo traces to profiles): FLAMEGRAPH and TREE', async () => {
+    const A = 'aaaaaaaaaaaaaaaa';
+    const B = 'bbbbbbbbbbbbbbbb';
+    const r = await push(
+      be.url,
+      encodePush([
+        {
+          labels: { __name__: 'process_cpu', service_name: 'spanwire' },
+          samples: [
+            { raw: tinyPprof({ fn: 'fa', value: 10, labels: { span_id: A } }) },
+            { raw: tinyPprof({ fn: 'fb', value: 20, labels: { span_id: B } }) },
+            { raw: tinyPprof({ fn: 'fb', value: 5, labels: { span_id: B } }) },
+            { raw: tinyPprof({ fn: 'fc', value: 40 }) },
+          ],
+        },
+      ])
+    );
+    assert.equal(r.status, 200, await r.text());
+    const now = Date.now();
+    const req = {
+      profileTypeID: CPU,
+      labelSelector: '{service_name="spanwire"}',
+      start: now - 600_000,
+      end: now + 60_000,
+    };
+    const span = async (spans: string[], format?: number) => {
+      const res = await connectProto(
+        be.url,
+        'SelectMergeSpanProfile',
+        encodeSelectMergeSpanProfile({ ...req, spanSelector: spans, format })
+      );
+      assert.equal(res.status, 200, res.body.toString());
+      assert.match(res.contentType, /^application\/proto/);
+      return decodeSelectResponse(res.body);
+    };
+    // SelectMergeSpanProfileResponse{flamegraph=1, tree=2}: the same field numbers as SelectMergeStacktraces'
+    const one = (await span([B])).flamegraph!;
+    assert.deepEqual(one, {
+      names: ['total', 'fb'],
+      levels: [
+        [0, 25, 0, 0],
+        [0, 25, 25, 1],
+      ],
+      total: 25,
+      maxSelf: 25,
+    });
+    const both = (await span([A, B])).flamegraph!;
+    assert.equal(both.total, 35);
+    assertSameStacks(
+      flameStacks(both).stacks,
+      new Map([
+        ['fa', 10],
+        ['fb', 25],
+      ]),
+      'spans A and B'
+    );
+    const tree = (await span([A, B], 2)).tree!;
+    assertSameStacks(
+      treeBytesToStacks(tree),
+      new Map([
+        ['fa', 10],
+        ['fb', 25],
+      ]),
+      'TREE of spans A and B'
+    );
+    // an id with no samples: the empty flame graph, as Pyroscope's NewFlameGraph makes it of an empty tree
+    assert.deepEqual((await span(['cccccccccccccccc'])).flamegraph, {
+      names: ['total'],
+      levels: [[0, 0, 0, 0]],
+      total: 0,
+      maxSelf: 0,
+    });
+    // without a span selector, Pyroscope's span profile selects nothing either
+    const none = decodeSelectResponse(
+      (await connectProto(be.url, 'SelectMergeSpanProfile', encodeSelectMergeSpanProfile(req))).body
+    );
+    assert.equal(none.flamegraph?.total ?? 0, 0);
+  });
+
+  test('SelectSeries in binary protobuf: group_by, step as a double, SUM, AVERAGE and limit', async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    const base = Math.floor(nowSec / 60) * 60 - 600;
+    await pushFolded(be.url, 'wire-series', base + 5, 'main 10\n', '{region=eu}');
+    await pushFolded(be.url, 'wire-series', base + 6, 'main 20\n', '{region=eu}');
+    await pushFolded(be.url, 'wire-series', base + 5, 'main 1\n', '{region=us}');
+    await pushFolded(be.url, 'wire-series', base + 65, 'main 4\n', '{region=ap}');
+    const series = async (extra: Partial<SeriesRequest>) => {
+      const res = await connectProto(
+        be.url,
+        'SelectSeries',
+        encodeSelectSeries({
+          profileTypeID: INUSE,
+          labelSelector: '{service_name="wire-series"}',
+          start: base * 1000,
+          end: (base + 120) * 1000,
+          groupBy: ['region'],
+          step: 60,
+          ...extra,
+        })
+      );
+      assert.equal(res.status, 200, res.body.toString());
+      return decodeSelectSeries(res.body);
+    };
+    const at = (k: number) => (base + k * 60) * 1000;
+    assert.deepEqual(await series({}), [
+      { labels: 'region=ap', points: [[at(2), 4]] },
+      { labels: 'region=eu', points: [[at(1), 30]] },
+      { labels: 'region=us', points: [[at(1), 1]] },
+    ]);
+    assert.deepEqual(await series({ aggregation: 1 }), [
+      { labels: 'region=ap', points: [[at(2), 4]] },
+      { labels: 'region=eu', points: [[at(1), 15]] },
+      { labels: 'region=us', points: [[at(1), 1]] },
+    ]);
+    assert.deepEqual(await series({ limit: 2 }), [
+      { labels: 'region=ap', points: [[at(2), 4]] },
+      { labels: 'region=eu', points: [[at(1), 30]] },
+    ]);
+    // a fractional step travels as a double: 30.5 s puts the three buckets at start + k * 30.5 s
+    assert.deepEqual(await series({ groupBy: [], step: 30.5 }), [
+      {
+        labels: '',
+        points: [
+          [base * 1000 + 30_500, 31],
+          [base * 1000 + 3 * 30_500, 4],
+        ],
+      },
+    ]);
+  });
+
+  test('Diff in binary protobuf: the two trees aligned, every node exact', async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    await pushFolded(be.url, 'wire-left', nowSec - 30, 'main;a 2\nmain;b 3\n');
+    await pushFolded(be.url, 'wire-right', nowSec - 30, 'main;a 5\nmain;c 1\n');
+    const side = (svc: string): SelectRequest => ({
+      profileTypeID: INUSE,
+      labelSelector: `{service_name="${svc}"}`,
+      start: (nowSec - 600) * 1000,
+      end: (nowSec + 60) * 1000,
+    });
+    const res = await connectProto(be.url, 'Diff', encodeDiff(side('wire-left'), side('wire-right')));
+    assert.equal(res.status, 200, res.body.toString());
+    const d = decodeDiffResponse(res.body);
+    assert.deepEqual([d.total, d.maxSelf, d.leftTicks, d.rightTicks], [11, 5, 5, 6]);
+    // [left x delta, left total, left self, right x delta, right total, right self, name], children by name as
+    // Pyroscope's combineTree orders them; a side without the node has zeros
+    const named = d.levels.map((l) => {
+      const out: Array<Array<number | string>> = [];
+      for (let i = 0; i < l.length; i += 7) {
+        out.push([...l.slice(i, i + 6), d.names[l[i + 6]]]);
+      }
+      return out;
+    });
+    assert.deepEqual(named, [
+      [[0, 5, 0, 0, 6, 0, 'total']],
+      [[0, 5, 0, 0, 6, 0, 'main']],
+      [
+        [0, 2, 2, 0, 5, 5, 'a'],
+        [0, 3, 3, 0, 0, 0, 'b'],
+        [0, 0, 0, 0, 1, 1, 'c'],
+      ],
+    ]);
+  });
+
+  test('/pyroscope/render aggregation=avg: the timeline averages the profiles of a step, the flame graph sums', async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    // a 15 s step (one hour / 1500 is below the minimum); from on a step boundary, well in the past
+    const from = Math.floor(nowSec / 15) * 15 - 3600;
+    const until = from + 3600;
+    await pushFolded(be.url, 'avg', from + 20, 'main;a 10\n');
+    await pushFolded(be.url, 'avg', from + 25, 'main;b 20\n');
+    await pushFolded(be.url, 'avg', from + 50, 'main;a 6\n');
+    const q = encodeURIComponent(`${INUSE}{service_name="avg"}`);
+    const render = async (extra: string) => {
+      const res = await fetch(`${be.url}/pyroscope/render?query=${q}&from=${from}&until=${until}${extra}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as {
+        flamebearer: { numTicks: number };
+        timeline: { startTime: number; durationDelta: number; samples: number[] };
+      };
+    };
+    // (from+15, from+30] is sample 2, (from+45, from+60] sample 4
+    const want = (a: number, b: number) => {
+      const w = new Array<number>(240).fill(0);
+      w[2] = a;
+      w[4] = b;
+      return w;
+    };
+    const avg = await render('&aggregation=avg');
+    assert.deepEqual([avg.flamebearer.numTicks, avg.timeline.startTime, avg.timeline.durationDelta], [36, from, 15]);
+    assert.deepEqual(avg.timeline.samples, want(15, 6));
+    const sum = await render('&aggregation=sum');
+    assert.equal(sum.flamebearer.numTicks, 36);
+    assert.deepEqual(sum.timeline.samples, want(30, 6));
+    assert.deepEqual((await render('')).timeline.samples, want(30, 6), 'sum is the default');
+  });
+
+  test('/pyroscope/label-values?label=__name__ lists profile type ids; /pyroscope/labels the label names', async () => {
+    const fresh = await startInProcess();
+    try {
+      await pushFolded(fresh.url, 'lv-mem', Math.floor(Date.now() / 1000) - 20, 'main 3\n', '{region=eu}');
+      const r = await push(
+        fresh.url,
+        encodePush([
+          {
+            labels: { __name__: 'process_cpu', service_name: 'lv-cpu', pod: 'p1' },
+            samples: [{ raw: tinyPprof({ value: 5 }) }],
+          },
+        ])
+      );
+      assert.equal(r.status, 200, await r.text());
+      const get = async (path: string) => {
+        const res = await fetch(`${fresh.url}${path}`);
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+        return (await res.json()) as string[];
+      };
+      assert.deepEqual(await get('/pyroscope/label-values?label=__name__'), [INUSE, CPU]);
+      assert.deepEqual(await get('/pyroscope/label-values?label=service_name'), ['lv-cpu', 'lv-mem']);
+      assert.deepEqual(await get('/pyroscope/label-values?label=region'), ['eu']);
+      const names = await get('/pyroscope/labels');
+      assert.deepEqual(names, [
+        '__name__',
+        '__period_type__',
+        '__period_unit__',
+        '__profile_type__',
+        '__type__',
+        '__unit__',
+        'pod',
+        'pyroscope_spy',
+        'region',
+        'service_name',
+      ]);
+      // scoped by a query's matchers
+      assert.deepEqual(
+        await get(`/pyroscope/labels?query=${encodeURIComponent(`${CPU}{service_name="lv-cpu"}`)}`),
+        names.filter((n) => n !== 'region' && n !== 'pyroscope_spy')
+      );
+      const missing = await fetch(`${fresh.url}/pyroscope/label-values`);
+      assert.equal(missing.status, 400);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  test('render-diff of two profile types is a 400 with a message', async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    const qs = new URLSearchParams({
+      leftQuery: `${INUSE}{service_name="wire-left"}`,
+      rightQuery: `${CPU}{service_name="spanwire"}`,
+      leftFrom: String(nowSec - 600),
+      leftUntil: String(nowSec + 60),
+      rightFrom: String(nowSec - 600),
+      rightUntil: String(nowSec + 60),
+    });
+    const res = await fetch(`${be.url}/pyroscope/render-diff?${qs}`);
+    assert.equal(res.status, 400);
+    const j = (await res.json()) as { code: number; message: string };
+    assert.match(j.message, /same profile type/);
+    assert.ok(j.message.includes(INUSE) && j.message.includes(CPU), j.message);
+  });
+
+  test('max_nodes 0 over the wire: the default 8192 nodes, the rest in "other"', async () => {
+    // 9000 leaves under one root, with values 1..9000: 9001 nodes
+    const body = Array.from({ length: 9000 }, (_, i) => `root;leaf_${i} ${i + 1}`).join('\n') + '\n';
+    await pushFolded(be.url, 'wide', Math.floor(Date.now() / 1000) - 20, body);
+    const now = Date.now();
+    const res = await connectProto(
+      be.url,
+      'SelectMergeStacktraces',
+      encodeSelectMergeStacktraces({
+        profileTypeID: INUSE,
+        labelSelector: '{service_name="wide"}',
+        start: now - 600_000,
+        end: now + 60_000,
+        maxNodes: 0,
+      })
+    );
+    assert.equal(res.status, 200, res.body.toString());
+    const fg = decodeSelectResponse(res.body).flamegraph!;
+    assert.equal(fg.total, (9000 * 9001) / 2);
+    // kept: the nodes whose total reaches the 8192nd largest (root and the leaves of 810..9000); the leaves of
+    // 1..809 fold into one "other"
+    const nodes = fg.levels.slice(1).reduce((a, l) => a + l.length / 4, 0);
+    assert.equal(nodes, 8192 + 1);
+    const got = flameStacks(fg);
+    assert.equal(got.stacks.get(`root${SEP}other`), (809 * 810) / 2);
+    assert.equal(got.stacks.get(`root${SEP}leaf_809`), 810);
+    assert.equal(got.stacks.has(`root${SEP}leaf_808`), false);
+  });
+
+  test('SelectMergeProfile max_nodes cuts the call tree as Pyroscope’s pprof resolver does', async () => {
+    // call tree by function: a 9, a;b 8, a;b;c 5, a;b;d 3, a;e 1, f 1 (six nodes)
+    await pushFolded(be.url, 'pprof-cut', Math.floor(Date.now() / 1000) - 20, 'a;b;c 5\na;b;d 3\na;e 1\nf 1\n');
+    const now = Date.now();
+    const req = {
+      profileTypeID: INUSE,
+      labelSelector: '{service_name="pprof-cut"}',
+      start: now - 600_000,
+      end: now + 60_000,
+    };
+    const cut = async (maxNodes?: number) => {
+      const res = await connectProto(be.url, 'SelectMergeProfile', encodeSelectMergeProfile({ ...req, maxNodes }));
+      assert.equal(res.status, 200, res.body.toString());
+      return pprofStacks(Profile.decode(res.body), 0);
+    };
+    const p = (...names: string[]) => names.join(SEP);
+    const full = new Map([
+      [p('a', 'b', 'c'), 5],
+      [p('a', 'b', 'd'), 3],
+      [p('a', 'e'), 1],
+      [p('f'), 1],
+    ]);
+    // no max_nodes, 0, or at least the node count: nothing is cut (Pyroscope sets no default for pprof export)
+    assertSameStacks(await cut(), full, 'no max_nodes');
+    assertSameStacks(await cut(0), full, 'max_nodes 0');
+    assertSameStacks(await cut(6), full, 'max_nodes 6');
+    // 4: the threshold is the 4th largest node total, 3; e and f (1) are cut, a's stack ends in "other", f's
+    // stack is cut entirely and becomes the sample [other]
+    assertSameStacks(
+      await cut(4),
+      new Map([
+        [p('a', 'b', 'c'), 5],
+        [p('a', 'b', 'd'), 3],
+        [p('a', 'other'), 1],
+        [p('other'), 1],
+      ]),
+      'max_nodes 4'
+    );
+    // 3: the threshold is 5; d goes too
+    assertSameStacks(
+      await cut(3),
+      new Map([
+        [p('a', 'b', 'c'), 5],
+        [p('a', 'b', 'other'), 3],
+        [p('a', 'other'), 1],
+        [p('other'), 1],
+      ]),
+      'max_nodes 3'
+    );
+    // 5 with a tie at the threshold (e and f both 1): ties are kept, as MinValue keeps every node >= it
+    assertSameStacks(await cut(5), full, 'max_nodes 5');
+  });
+
+  test('unimplemented methods answer 501 with Connect error JSON; unknown ones 404', async () => {
+    const now = Date.now();
+    // SelectHeatmapRequest{profile_typeID=1, label_selector=2, start=3, end=4, step=5 (double), query_type=7}
+    const heat = new PbWriter()
+      .string(1, INUSE)
+      .string(2, '{}')
+      .int64(3, now - 600_000)
+      .int64(4, now)
+      .double(5, 15)
+      .int64(7, 1)
+      .finish();
+    const pb = await connectProto(be.url, 'SelectHeatmap', heat);
+    assert.equal(pb.status, 501);
+    const pbErr = JSON.parse(pb.body.toString()) as { code: string; message?: string };
+    assert.equal(pbErr.code, 'unimplemented');
+    const json = await connectJson<{ code: string; message?: string }>(be.url, 'SelectHeatmap', {
+      profileTypeID: INUSE,
+      labelSelector: '{}',
+      start: now - 600_000,
+      end: now,
+      step: 15,
+      queryType: 'HEATMAP_QUERY_TYPE_SPAN',
+      exemplarType: 'EXEMPLAR_TYPE_SPAN',
+    });
+    assert.equal(json.status, 501);
+    assert.equal(json.json.code, 'unimplemented');
+    for (const path of ['querier.v1.QuerierService/NoSuchMethod', 'querier.v1.NoSuchService/SelectHeatmap']) {
+      const res = await fetch(`${be.url}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(res.status, 404, path);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
 // What a query reads from the store
 
 /** The filesystem store, counting which objects are read and how. */
@@ -1264,6 +1914,8 @@ class CountingStore implements ObjectStore {
   readonly kind = 'filesystem';
   readonly gets: string[] = [];
   readonly ranges: string[] = [];
+  /** Bytes the store returned for object reads (get and getRange), since the last reset. */
+  bytes = 0;
   constructor(private readonly inner: ObjectStore) {}
   init(): Promise<void> {
     return this.inner.init();
@@ -1271,16 +1923,20 @@ class CountingStore implements ObjectStore {
   put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void> {
     return this.inner.put(key, data, opts);
   }
-  get(key: string): Promise<Buffer> {
+  async get(key: string): Promise<Buffer> {
     this.gets.push(key);
-    return this.inner.get(key);
+    const b = await this.inner.get(key);
+    this.bytes += b.length;
+    return b;
   }
   getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
     return this.inner.getVersioned(key);
   }
-  getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     this.ranges.push(key);
-    return this.inner.getRange(key, offset, length);
+    const b = await this.inner.getRange(key, offset, length);
+    this.bytes += b.length;
+    return b;
   }
   list(prefix: string): Promise<ObjectInfo[]> {
     return this.inner.list(prefix);
@@ -1294,6 +1950,7 @@ class CountingStore implements ObjectStore {
   reset(): void {
     this.gets.length = 0;
     this.ranges.length = 0;
+    this.bytes = 0;
   }
 }
 
@@ -1315,7 +1972,7 @@ describe('a query reads only the objects of its range and services', () => {
   });
   after(async () => svc?.close());
 
-  test('objects outside the range are not touched, other services’ large objects only by their header', async () => {
+  test('objects outside the range are not touched, other services’ objects not decoded, every read counted', async () => {
     const nowSec = Math.floor(Date.now() / 1000);
     const t0 = nowSec - 3 * 3600; // another hour folder
     const t1 = nowSec - 40 * 60;
@@ -1323,17 +1980,20 @@ describe('a query reads only the objects of its range and services', () => {
     // each push is its own request, so its own object
     await pushFolded(url, 'scan-a', t0, 'a;x 1\n');
     await pushFolded(url, 'scan-a', t1, 'a;y 2\n');
-    // scan-b's object is large (many distinct frames): a query for scan-a reads its header only; small objects
-    // are read whole in one request, a header read first would be a second round trip
+    // scan-b's object is large (many distinct frames): a query for scan-a reads its header only; scan-c's is
+    // small, and small objects are read whole in one request (a header read first would be a second round
+    // trip), but its profiles are not decoded
     const big = Array.from({ length: 20_000 }, (_, i) => `b;frame_number_${i};z 1`).join('\n') + '\n';
     await pushFolded(url, 'scan-b', t1 + 1, big);
+    await pushFolded(url, 'scan-c', t1 + 2, 'c;q 4\n');
     await pushFolded(url, 'scan-a', t2, 'a;w 8\n');
     const objects = (await svc.store.list('anonymous/segments/')).filter((o) => o.key.endsWith('.seg'));
-    assert.equal(objects.length, 4);
+    assert.equal(objects.length, 5);
     const at = (sec: number) => objects.find((o) => o.key.includes(`-${sec * 1000}-`))!;
-    const [a0, a1, b1, a2] = [at(t0), at(t1), at(t1 + 1), at(t2)];
-    assert.ok(a0 && a1 && b1 && a2, 'one object per push, named by its time range');
-    assert.ok(b1.size > WHOLE_READ_BYTES && a1.size <= WHOLE_READ_BYTES, `${b1.size} and ${a1.size} bytes`);
+    const [a0, a1, b1, c1, a2] = [at(t0), at(t1), at(t1 + 1), at(t1 + 2), at(t2)];
+    assert.ok(a0 && a1 && b1 && c1 && a2, 'one object per push, named by its time range');
+    assert.ok(b1.size > WHOLE_READ_BYTES, `${b1.size} bytes`);
+    assert.ok(a1.size <= WHOLE_READ_BYTES && c1.size <= WHOLE_READ_BYTES, `${a1.size} and ${c1.size} bytes`);
 
     store.reset();
     const range = { start: (t1 - 60) * 1000, end: (t1 + 60) * 1000 };
@@ -1344,16 +2004,29 @@ describe('a query reads only the objects of its range and services', () => {
     });
     assert.equal(r.status, 200);
     assert.equal(r.json.flamegraph.total, '2');
-    // read in full: only scan-a's (small) object of the range, in one request; scan-b's large one: its header
-    assert.deepEqual(store.gets, [a1.key]);
+    // read in full, in one request each: the small objects of the range (scan-a's and scan-c's); scan-b's large
+    // one: its header, by a range read
+    assert.deepEqual(store.gets.sort(), [a1.key, c1.key].sort());
     assert.deepEqual([...new Set(store.ranges)], [b1.key]);
+    const coldBytes = store.bytes;
+    const headerBytes = coldBytes - a1.size - c1.size;
+    assert.ok(headerBytes > 0 && headerBytes < b1.size, `b1's header read: ${headerBytes} bytes`);
 
-    // the querier's own count of the same query, and AnalyzeQuery's
+    // the querier's own count of the same query (now with warm caches: the count is what a cold query reads),
+    // and AnalyzeQuery's: every object request and its bytes, while only scan-a's one profile was decoded
     const params = { profileType: INUSE, selector: '{service_name="scan-a"}', ...range };
+    store.reset();
     const { stats } = await svc.querier.selectMergeTree('anonymous', params);
+    assert.equal(store.bytes, 0, 'the repeated query reads nothing from the store');
     assert.deepEqual(
-      { listed: stats.objectsListed, read: stats.objectsRead, bytes: stats.bytesRead, profiles: stats.profiles },
-      { listed: 2, read: 1, bytes: a1.size, profiles: 1 }
+      {
+        listed: stats.objectsListed,
+        read: stats.objectsRead,
+        bytes: stats.bytesRead,
+        profiles: stats.profiles,
+        series: stats.series,
+      },
+      { listed: 3, read: 3, bytes: coldBytes, profiles: 1, series: 1 }
     );
     const an = await connectJson<{
       queryScopes: Array<Record<string, string>>;
@@ -1361,11 +2034,11 @@ describe('a query reads only the objects of its range and services', () => {
     }>(url, 'AnalyzeQuery', { query: `${INUSE}{service_name="scan-a"}`, ...range });
     assert.equal(an.status, 200, JSON.stringify(an.json));
     const scope = an.json.queryScopes[0];
-    assert.equal(Number(scope.blockCount), stats.objectsRead);
-    assert.equal(Number(scope.profileBytes), stats.bytesRead);
-    assert.equal(Number(scope.profileCount), stats.profiles);
+    assert.equal(Number(scope.blockCount), 3);
+    assert.equal(Number(scope.profileBytes), coldBytes);
+    assert.equal(Number(scope.profileCount), 1);
     assert.equal(Number(scope.seriesCount), 1);
-    assert.equal(Number(an.json.queryImpact.totalBytesInTimeRange), a1.size + b1.size);
+    assert.equal(Number(an.json.queryImpact.totalBytesInTimeRange), a1.size + b1.size + c1.size);
     // a bare label selector, as Pyroscope also takes it, analyses every profile type of the service
     const bare = await connectJson<{ queryScopes: Array<Record<string, string>> }>(url, 'AnalyzeQuery', {
       query: '{service_name="scan-a"}',
@@ -1374,7 +2047,7 @@ describe('a query reads only the objects of its range and services', () => {
     assert.equal(bare.status, 200, JSON.stringify(bare.json));
     assert.deepEqual(bare.json.queryScopes[0], scope);
 
-    // the whole span of scan-a: its three objects in full, scan-b's still only by its header
+    // the whole span of scan-a: its three objects in full, scan-b's still only by its header, scan-c's whole
     const wide = { start: (t0 - 60) * 1000, end: (t2 + 60) * 1000 };
     store.reset();
     const w = await connectJson<{ flamegraph: FlameGraphJson }>(url, 'SelectMergeStacktraces', {
@@ -1385,12 +2058,14 @@ describe('a query reads only the objects of its range and services', () => {
     assert.equal(w.json.flamegraph.total, '11');
     assert.deepEqual(store.gets.sort(), [a0.key, a2.key].sort(), 'a1 is cached from before, the others read once');
     const ws = (await svc.querier.selectMergeTree('anonymous', { ...params, ...wide })).stats;
-    assert.deepEqual([ws.objectsListed, ws.objectsRead, ws.profiles], [4, 3, 3]);
+    const wideBytes = a0.size + a1.size + a2.size + c1.size + headerBytes;
+    assert.deepEqual([ws.objectsListed, ws.objectsRead, ws.bytesRead, ws.profiles], [5, 5, wideBytes, 3]);
     const wa = await connectJson<{ queryScopes: Array<Record<string, string>> }>(url, 'AnalyzeQuery', {
       query: `${INUSE}{service_name="scan-a"}`,
       ...wide,
     });
-    assert.equal(Number(wa.json.queryScopes[0].blockCount), 3);
-    assert.equal(Number(wa.json.queryScopes[0].profileBytes), a0.size + a1.size + a2.size);
+    assert.equal(Number(wa.json.queryScopes[0].blockCount), 5);
+    assert.equal(Number(wa.json.queryScopes[0].profileBytes), wideBytes);
+    assert.equal(Number(wa.json.queryScopes[0].profileCount), 3);
   });
 });

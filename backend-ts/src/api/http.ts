@@ -135,24 +135,24 @@ export function legacyTimeline(
   return { startTime: Math.floor(first / 1000), samples, durationDelta: stepS, watermarks: null };
 }
 
-/** units/sampleRate of the legacy flamebearer metadata, by sample type. */
+/**
+ * units/sampleRate of the legacy flamebearer metadata, as Pyroscope's ExportToFlamebearer sets them
+ * (grafana/pyroscope pkg/model/flamegraph.go): the sample unit as it is, except the sample types
+ * inuse_objects, alloc_objects, goroutine and samples → "objects", and cpu → "samples" at 1e9; sampleRate
+ * 100 otherwise. So mutex contentions:count renders as "count", inuse_space:bytes as "bytes".
+ */
 export function legacyUnits(sampleType: string, sampleUnit: string): { units: string; sampleRate: number } {
-  if (sampleType === 'cpu' && sampleUnit === 'nanoseconds') {
-    return { units: 'samples', sampleRate: 1_000_000_000 };
+  switch (sampleType) {
+    case 'inuse_objects':
+    case 'alloc_objects':
+    case 'goroutine':
+    case 'samples':
+      return { units: 'objects', sampleRate: 100 };
+    case 'cpu':
+      return { units: 'samples', sampleRate: 1_000_000_000 };
+    default:
+      return { units: sampleUnit, sampleRate: 100 };
   }
-  if (
-    /objects$/.test(sampleType) ||
-    sampleType === 'goroutine' ||
-    sampleType === 'goroutines' ||
-    sampleType === 'samples' ||
-    sampleUnit === 'count'
-  ) {
-    return { units: 'objects', sampleRate: 100 };
-  }
-  if (sampleUnit === 'bytes') {
-    return { units: 'bytes', sampleRate: 100 };
-  }
-  return { units: sampleUnit || 'samples', sampleRate: 100 };
 }
 
 function splitQuery(query: string): { profileType: string; selector: string } {
@@ -328,7 +328,8 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.send({
       version: 1,
       flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
-      metadata: { format: 'single', spyName: spy, sampleRate, units, name: q.query },
+      // name is the sample type, as ExportToFlamebearer sets it
+      metadata: { format: 'single', spyName: spy, sampleRate, units, name: pt.sampleType },
       timeline: timeline(all),
       groups,
       heatmap: null,
@@ -372,7 +373,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
         leftTicks: d.leftTicks,
         rightTicks: d.rightTicks,
       },
-      metadata: { format: 'double', spyName: spy, sampleRate, units, name: q.leftQuery },
+      metadata: { format: 'double', spyName: spy, sampleRate, units, name: pt.sampleType },
       leftTicks: d.leftTicks,
       rightTicks: d.rightTicks,
       timeline: null,

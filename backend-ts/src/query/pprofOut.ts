@@ -26,7 +26,7 @@ export function mergedStacksToPprof(
   };
   let kept = stacks;
   if (maxNodes > 0) {
-    kept = truncateByFunctionTotal(stacks, maxNodes);
+    kept = truncateCallTree(stacks, maxNodes);
   }
   const functions: Profile['function'] = [];
   const fnIds = new Map<string, bigint>();
@@ -81,38 +81,60 @@ export function mergedStacksToPprof(
   });
 }
 
+/** The frame that stands for what truncation cut: Pyroscope's stub function and location named "other". */
+const OTHER: MergedStack['frames'][number] = ['other', '', 0, 0, 'other'];
+
 /**
- * Keeps at most maxNodes distinct functions: the ones with the largest total; frames of the others are cut
- * from the stacks' leaves up (their value stays with the nearest kept caller), so totals are unchanged.
+ * Truncates the merged stacks to about maxNodes call tree nodes, as Pyroscope's pprof resolver does
+ * (grafana/pyroscope pkg/phlaredb/symdb/resolver_pprof_truncate.go, MinValue in pkg/model):
+ * - the call tree has a node per distinct path of functions from the root (each frame is one);
+ * - the threshold is the maxNodes-th largest node total (none when the tree has no more than maxNodes nodes),
+ *   and the nodes below it are cut; a node's ancestors total at least as much, so a stack loses a leaf-side part;
+ * - the cut part of a stack becomes one frame "other" at its leaf; a stack cut entirely is the sample [other];
+ * - stacks equal after the cut are merged. Values, and so totals, are unchanged.
+ * (Pyroscope's location cut keeps one cut frame too many when a stack is cut below a kept node; this keeps the
+ * node selection and cuts exactly the nodes below the threshold.)
  */
-function truncateByFunctionTotal(stacks: MergedStack[], maxNodes: number): MergedStack[] {
-  const totals = new Map<string, number>();
+function truncateCallTree(stacks: MergedStack[], maxNodes: number): MergedStack[] {
+  const fnKey = (f: MergedStack['frames'][number]) => `${f[0]}\u0000${f[1]}\u0000${f[3]}\u0000${f[4]}`;
+  const ids = new Map<string, number>();
+  const totals: number[] = [0];
+  const paths: number[][] = [];
   for (const s of stacks) {
-    const seen = new Set<string>();
-    for (const f of s.frames) {
-      if (!seen.has(f[0])) {
-        seen.add(f[0]);
-        totals.set(f[0], (totals.get(f[0]) ?? 0) + s.value);
+    const path: number[] = [];
+    let node = 0;
+    // frames are leaf first: walk from the root
+    for (let i = s.frames.length - 1; i >= 0; i--) {
+      const k = `${node}\u0001${fnKey(s.frames[i])}`;
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = totals.length;
+        totals.push(0);
+        ids.set(k, id);
       }
+      totals[id] += s.value;
+      path.push(id);
+      node = id;
     }
+    paths.push(path);
   }
-  if (totals.size <= maxNodes) {
+  const nodeCount = totals.length - 1;
+  if (maxNodes < 1 || nodeCount <= maxNodes) {
     return stacks;
   }
-  const keep = new Set(
-    [...totals.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, maxNodes)
-      .map(([n]) => n)
-  );
+  const threshold = totals.slice(1).sort((a, b) => b - a)[maxNodes - 1];
   const out = new Map<string, MergedStack>();
-  for (const s of stacks) {
-    // stacks are leaf first: drop from the leaf until a kept function
-    let i = 0;
-    while (i < s.frames.length && !keep.has(s.frames[i][0])) {
-      i++;
+  stacks.forEach((s, i) => {
+    const path = paths[i];
+    let kept = 0;
+    while (kept < path.length && totals[path[kept]] >= threshold) {
+      kept++;
     }
-    const frames = s.frames.slice(i).filter((f) => keep.has(f[0]));
+    // the kept root-side frames, leaf first, under an "other" leaf when something was cut
+    const frames = s.frames.slice(s.frames.length - kept);
+    if (kept < path.length) {
+      frames.unshift(OTHER);
+    }
     const key = frames.map((f) => f.join('\u0000')).join('\u0001');
     const m = out.get(key);
     if (m) {
@@ -120,6 +142,6 @@ function truncateByFunctionTotal(stacks: MergedStack[], maxNodes: number): Merge
     } else {
       out.set(key, { frames, value: s.value });
     }
-  }
+  });
   return [...out.values()];
 }

@@ -18,6 +18,7 @@ import { NotFoundError } from '../storage/objectStore.js';
 import type { Segment, SegmentMeta } from '../storage/segment.js';
 import {
   READ_CONCURRENCY,
+  headerReadBytes,
   mapLimit,
   readAhead,
   type SegmentReader,
@@ -76,6 +77,12 @@ export interface SeriesResult {
   points: Array<{ timestamp: number; value: number }>;
 }
 
+/**
+ * What a query reads. objectsRead/bytesRead count every object of the range the query touches, as a query with
+ * cold caches reads it (so a repeated query, and AnalyzeQuery, report the same): an object holding wanted
+ * series, or small enough to be read in one request (SegmentReader.readsWhole), costs its whole size; any
+ * other object the bytes of its header read. Profiles, samples and series count only what was selected.
+ */
 export interface QueryStats {
   objectsListed: number;
   objectsRead: number;
@@ -391,8 +398,10 @@ export class Querier {
       });
       return any ? wanted : null;
     };
-    // the header first (a range read, or the cache): an object without wanted series is not read further
-    type Loaded = { seg: T; wanted: Int8Array } | null;
+    // the header first (a range read, or the cache): an object without wanted series is not read further. Every
+    // object is counted as a query with cold caches reads it (see QueryStats), wanted or not.
+    type Loaded =
+      { hit: true; seg: T; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
     const load = async (ref: SegmentRef): Promise<Loaded> => {
       p.signal?.throwIfAborted();
       const known = source.cachedMeta(ref.key);
@@ -401,10 +410,24 @@ export class Querier {
         // of 15 s segments is thousands of them); its meta is cached either way
         const seg = await this.reader.segment(ref.key, { cache: source.keepsSegments, size: ref.size });
         const wanted = wantedOf(seg.meta);
-        return wanted ? { seg: await source.open(ref, seg), wanted } : null;
+        return wanted
+          ? { hit: true, seg: await source.open(ref, seg), wanted, ref }
+          : { hit: false, ref, meta: seg.meta };
       }
-      const wanted = wantedOf(known ?? (await this.reader.meta(ref.key)));
-      return wanted ? { seg: await source.open(ref), wanted } : null;
+      const meta = known ?? (await this.reader.meta(ref.key));
+      const wanted = wantedOf(meta);
+      return wanted ? { hit: true, seg: await source.open(ref), wanted, ref } : { hit: false, ref, meta };
+    };
+    /** What reading an object costs a cold query: the whole object, or (large and unwanted) its header. */
+    const countRead = (item: Loaded): void => {
+      stats.objectsRead++;
+      if (item.hit) {
+        stats.bytesRead += item.seg.objectBytes;
+      } else {
+        stats.bytesRead += this.reader.readsWhole(item.ref.size)
+          ? item.ref.size
+          : headerReadBytes(item.meta, item.ref.size);
+      }
     };
     // An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
     // from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
@@ -424,8 +447,6 @@ export class Querier {
     const seenSeries = new Set<string>();
     const visitSegment = (seg: T, wanted: Int8Array): void => {
       const meta = seg.meta;
-      stats.objectsRead++;
-      stats.bytesRead += seg.objectBytes;
       let spanOk: ((s: number) => boolean) | null = null;
       if (spans) {
         const memo = new Map<number, boolean>();
@@ -487,8 +508,11 @@ export class Querier {
         items = await mapLimit(fresh, READ_CONCURRENCY, load);
       }
       for (const item of items) {
-        if (item && item !== gone) {
-          visitSegment(item.seg, item.wanted);
+        if (item !== gone) {
+          countRead(item);
+          if (item.hit) {
+            visitSegment(item.seg, item.wanted);
+          }
         }
       }
     }

@@ -3,7 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import { HOUR_MS, hourDir, hourOf, parseSegmentKey } from './keys.js';
 import type { ObjectStore } from './objectStore.js';
-import { decodeMeta, Segment, type SegmentMeta } from './segment.js';
+import { decodeMeta, HEADER_FIXED, Segment, type SegmentMeta } from './segment.js';
 
 export interface SegmentRef {
   key: string;
@@ -30,6 +30,20 @@ const LISTING_TTL_MS = 60_000;
 const RANGED_READ_BYTES = 1 << 20;
 /** Objects up to this size are read whole by queries, without reading their header first (see readsWhole). */
 export const WHOLE_READ_BYTES = 256 * 1024;
+/** The first read of an object's header (SegmentReader.meta); a longer header takes a second read. */
+const HEADER_READ_BYTES = 64 * 1024;
+
+/** Bytes a cold header read of an object costs (both reads when its header is longer than the first). */
+const headerCosts = new WeakMap<SegmentMeta, number>();
+
+/**
+ * What reading the header of the object with this meta costs a query with cold caches: the bytes of its one
+ * or two range reads. Known for every meta the reader decoded (from a header read or from the whole object).
+ */
+export function headerReadBytes(meta: SegmentMeta, objectSize: number): number {
+  return headerCosts.get(meta) ?? Math.min(objectSize, HEADER_READ_BYTES);
+}
+
 /** More unsettled hours than this in a range: one folder listing finds those that exist, cheaper than probing. */
 const PROBE_HOURS = 4;
 
@@ -205,17 +219,20 @@ export class SegmentReader {
     if (cached) {
       return cached;
     }
-    let head = await this.store.getRange(key, 0, 64 * 1024);
+    let head = await this.store.getRange(key, 0, HEADER_READ_BYTES);
     let m = decodeMeta(head);
+    let cost = head.length;
     if ('need' in m) {
       head = await this.store.getRange(key, 0, m.need);
+      cost += head.length;
       m = decodeMeta(head);
       if ('need' in m) {
         throw new Error(`segment ${key} is truncated`);
       }
     }
     this.stats.objectsRead++;
-    this.stats.bytesRead += head.length;
+    this.stats.bytesRead += cost;
+    headerCosts.set(m, cost);
     this.metas.set(key, m);
     return m;
   }
@@ -245,6 +262,12 @@ export class SegmentReader {
     this.stats.objectsRead++;
     this.stats.bytesRead += raw.length;
     const s = new Segment(key, raw);
+    // what reading its header alone would have cost (the fixed part, then the meta's reserved length)
+    const headerLen = raw.length >= HEADER_FIXED ? HEADER_FIXED + raw.readUInt32LE(8) : raw.length;
+    headerCosts.set(
+      s.meta,
+      Math.min(raw.length, HEADER_READ_BYTES) + (headerLen > HEADER_READ_BYTES ? Math.min(headerLen, raw.length) : 0)
+    );
     if (cache) {
       this.segments.set(key, s);
     }
