@@ -1,0 +1,215 @@
+// Storage of issue 2: symbols and stacks de-duplicated inside each segment object, and the write path's batching
+// (-segment-writer.segment-duration): concurrent ingests share few objects, and no request is acknowledged
+// before the object holding its profiles is in the store.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config/config.js';
+import { parsePprof } from '../src/ingest/pprof.js';
+import { createService, type Service } from '../src/server.js';
+import { FilesystemStore } from '../src/storage/filesystem.js';
+import type { ObjectStore } from '../src/storage/objectStore.js';
+import { Segment, SegmentBuilder } from '../src/storage/segment.js';
+import { ingest } from './helpers.js';
+import { handPprof, type HandProfile } from './wire.js';
+
+const CPU_TYPES: Pick<HandProfile, 'sampleTypes' | 'periodType' | 'period'> = {
+  sampleTypes: [['cpu', 'nanoseconds']],
+  periodType: ['cpu', 'nanoseconds'],
+  period: 10_000_000,
+};
+
+/**
+ * Two profiles that share frames, from encoders that number things differently (B's functions and locations
+ * start at id 100 and are listed in reverse): A has main>a>b and main>a>c, B has main>a>b again and main>d.
+ */
+const PROFILE_A = (): Buffer =>
+  handPprof({
+    ...CPU_TYPES,
+    samples: [
+      { stack: ['main.b', 'main.a', 'main.main'], values: [10] },
+      { stack: ['main.c', 'main.a', 'main.main'], values: [20] },
+    ],
+  });
+const PROFILE_B = (): Buffer =>
+  handPprof({
+    ...CPU_TYPES,
+    firstId: 100,
+    reverse: true,
+    samples: [
+      { stack: ['main.b', 'main.a', 'main.main'], values: [30] },
+      { stack: ['main.d', 'main.main'], values: [40] },
+    ],
+  });
+
+/** Each string, function, frame and stack of the object once; returns the stacks as root-first name paths. */
+function assertDeduplicated(seg: Segment): string[] {
+  const strings = Array.from({ length: seg.stringCount }, (_, i) => seg.string(i));
+  assert.equal(new Set(strings).size, strings.length, `strings repeat: ${JSON.stringify(strings)}`);
+  const fns = Array.from(seg.fnName, (_, i) =>
+    [seg.fnName[i], seg.fnSystemName[i], seg.fnFilename[i], seg.fnStartLine[i]].join()
+  );
+  assert.equal(new Set(fns).size, fns.length, `functions repeat: ${fns.join(' | ')}`);
+  const frames = Array.from(seg.frameFn, (_, i) => `${seg.frameFn[i]}@${seg.frameLine[i]}`);
+  assert.equal(new Set(frames).size, frames.length, `frames repeat: ${frames.join(' ')}`);
+  const stacks: string[] = [];
+  for (let s = 0; s < seg.stackCount; s++) {
+    const path: string[] = [];
+    for (let i = seg.stackOffsets[s]; i < seg.stackOffsets[s + 1]; i++) {
+      path.push(seg.string(seg.fnName[seg.frameFn[seg.stackFrames[i]]]));
+    }
+    stacks.push(path.reverse().join('>'));
+  }
+  assert.equal(new Set(stacks).size, stacks.length, `stacks repeat: ${stacks.join(' | ')}`);
+  return stacks;
+}
+
+describe('a segment object keeps symbols and stacks once', () => {
+  test('two profiles sharing frames: each string, function, frame (location) and stack appears once', () => {
+    const b = new SegmentBuilder('anonymous');
+    const t = Date.now();
+    for (const [svc, buf] of [
+      ['svc-a', PROFILE_A()],
+      ['svc-b', PROFILE_B()],
+    ] as const) {
+      b.add({
+        labels: [
+          ['service_name', svc],
+          ['__name__', 'process_cpu'],
+        ],
+        profile: parsePprof(buf),
+        timeMs: t,
+      });
+    }
+    const seg = new Segment('test.seg', b.encode());
+    const stacks = assertDeduplicated(seg);
+    // and exactly what the two profiles hold between them
+    assert.deepEqual(stacks.sort(), ['main.main>main.a>main.b', 'main.main>main.a>main.c', 'main.main>main.d']);
+    const names = Array.from(seg.fnName, (n) => seg.string(n)).sort();
+    assert.deepEqual(names, ['main.a', 'main.b', 'main.c', 'main.d', 'main.main']);
+    assert.equal(seg.frameFn.length, 5, 'frames: b@10, a@11, main@12, c@13, d@13');
+    const strings = Array.from({ length: seg.stringCount }, (_, i) => seg.string(i)).sort();
+    assert.deepEqual(strings, ['', 'main.a', 'main.b', 'main.c', 'main.d', 'main.go', 'main.main']);
+    // the samples still add up per profile
+    assert.deepEqual(Array.from(seg.profTotal), [30, 70]);
+  });
+});
+
+/** The filesystem store, with the moment each put finished (performance.now, the clock the test reads too). */
+class RecordingStore implements ObjectStore {
+  readonly kind = 'filesystem' as const;
+  readonly stored = new Map<string, number>();
+  constructor(private readonly inner: FilesystemStore) {}
+  init() {
+    return this.inner.init();
+  }
+  async put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }) {
+    await this.inner.put(key, data, opts);
+    this.stored.set(key, performance.now());
+  }
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  getVersioned(key: string) {
+    return this.inner.getVersioned(key);
+  }
+  getRange(key: string, offset: number, length: number) {
+    return this.inner.getRange(key, offset, length);
+  }
+  list(prefix: string) {
+    return this.inner.list(prefix);
+  }
+  listPrefixes(prefix: string) {
+    return this.inner.listPrefixes(prefix);
+  }
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+}
+
+async function startRecording(flags: string[]): Promise<{ url: string; svc: Service; store: RecordingStore }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bts-batch-'));
+  const store = new RecordingStore(new FilesystemStore(dir));
+  const cfg = loadConfig(['-storage.backend=filesystem', `-storage.filesystem.dir=${dir}`, ...flags]);
+  const svc = await createService(cfg, { logLevel: 'warn', store });
+  await svc.app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: `http://127.0.0.1:${(svc.app.server.address() as { port: number }).port}`, svc, store };
+}
+
+/**
+ * Sends n ingests at once (service batch-i; even ones carry profile A, odd ones B) and returns, per service, when
+ * it was acknowledged and which stored segment object holds it.
+ */
+async function concurrentIngests(
+  url: string,
+  store: RecordingStore,
+  n: number
+): Promise<{ sentAt: number; acks: Map<string, number>; objectOf: Map<string, string> }> {
+  const sentAt = performance.now();
+  const acks = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const r = await ingest(url, i % 2 ? PROFILE_B() : PROFILE_A(), `batch-${i}`);
+      acks.set(`batch-${i}`, performance.now());
+      assert.equal(r.status, 200, await r.text());
+    })
+  );
+  const objectOf = new Map<string, string>();
+  for (const key of [...store.stored.keys()].filter((k) => k.endsWith('.seg'))) {
+    const seg = new Segment(key, await store.get(key));
+    for (const s of seg.meta.series) {
+      const svc = s.labels.find(([k]) => k === 'service_name')![1];
+      assert.ok(!objectOf.has(svc) || objectOf.get(svc) === key, `${svc} in two objects`);
+      objectOf.set(svc, key);
+    }
+  }
+  return { sentAt, acks, objectOf };
+}
+
+describe('batching: -segment-writer.segment-duration=300ms', () => {
+  let be: Awaited<ReturnType<typeof startRecording>>;
+  before(async () => {
+    be = await startRecording(['-segment-writer.segment-duration=300ms']);
+  });
+  after(async () => be?.svc.close());
+
+  test('12 concurrent ingests share at most 2 objects; each is acknowledged only after its object is stored', async () => {
+    const n = 12;
+    const { sentAt, acks, objectOf } = await concurrentIngests(be.url, be.store, n);
+    const objects = new Set(objectOf.values());
+    assert.equal(objectOf.size, n, 'every request is in some object');
+    assert.ok(objects.size <= 2, `${objects.size} objects for ${n} concurrent requests`);
+    for (const [svc, ackAt] of acks) {
+      const key = objectOf.get(svc)!;
+      assert.ok(ackAt >= be.store.stored.get(key)!, `${svc} acknowledged before ${key} was stored`);
+    }
+    // the window is honoured: the first acknowledgement comes no sooner than 300 ms after the requests left
+    const first = Math.min(...acks.values());
+    assert.ok(first - sentAt >= 295, `first ack after ${(first - sentAt).toFixed(0)} ms`);
+    // a shared object keeps the shared frames once
+    for (const key of objects) {
+      assertDeduplicated(new Segment(key, await be.store.get(key)));
+    }
+  });
+});
+
+describe('batching: the default window (2ms, group commit)', () => {
+  let be: Awaited<ReturnType<typeof startRecording>>;
+  before(async () => {
+    be = await startRecording([]);
+  });
+  after(async () => be?.svc.close());
+
+  test('12 concurrent ingests: each acknowledged only after its object is stored', async () => {
+    const n = 12;
+    const { acks, objectOf } = await concurrentIngests(be.url, be.store, n);
+    assert.equal(objectOf.size, n, 'every request is in some object');
+    assert.ok(new Set(objectOf.values()).size <= n);
+    for (const [svc, ackAt] of acks) {
+      const key = objectOf.get(svc)!;
+      assert.ok(ackAt >= be.store.stored.get(key)!, `${svc} acknowledged before ${key} was stored`);
+    }
+  });
+});
