@@ -18,7 +18,9 @@ export function valueFormatter(unit: string): ValueFormatter {
     full: (v: number) => {
       const s = short(v);
       const exact = `${Math.round(v).toLocaleString('en-US')}${raw ? ` ${raw}` : ''}`;
-      return s === exact || s === String(v) ? s : `${s} (${exact})`;
+      // The raw value only when it says more: not for `470 ms` of milliseconds, nor for `512 B` of bytes.
+      const sameNumber = s.replace(/[^\d.-]/g, '') === String(Math.round(v));
+      return s === exact || s === String(v) || sameNumber ? s : `${s} (${exact})`;
     },
   };
 }
