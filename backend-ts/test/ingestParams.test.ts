@@ -379,6 +379,50 @@ describe('ingest over HTTP', () => {
     assert.equal(await total(be.url, CPU, 'labels-app'), 60);
   });
 
+  test('a service_name among the name labels wins over the app name (pprof: no app_name label)', async () => {
+    const r = await ingest(be.url, tinyPprof({ value: 3 }), 'override-app{service_name=real-svc,env=qa}');
+    assert.equal(r.status, 200, await r.text());
+    assert.deepEqual(await labelValues(be.url, 'service_name', ['{env="qa"}']), ['real-svc']);
+    assert.deepEqual(await labelNames(be.url, 'real-svc'), [
+      '__name__',
+      '__period_type__',
+      '__period_unit__',
+      '__profile_type__',
+      '__type__',
+      '__unit__',
+      'env',
+      'pyroscope_spy',
+      'service_name',
+    ]);
+  });
+
+  test('pyspy, rbspy and scripting agents: functions are named "<file> <function>"; other agents unchanged', async () => {
+    const body = () =>
+      handPprof({
+        sampleTypes: [['cpu', 'nanoseconds']],
+        periodType: ['cpu', 'nanoseconds'],
+        samples: [{ stack: ['work', 'main'], values: [5] }],
+      });
+    const names = async (svc: string) => {
+      const now = Date.now();
+      const r = await connectJson<{ flamegraph?: { names?: string[] } }>(be.url, 'SelectMergeStacktraces', {
+        profileTypeID: CPU,
+        labelSelector: `{service_name="${svc}"}`,
+        start: now - HOUR,
+        end: now + 60_000,
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      return r.json.flamegraph?.names;
+    };
+    for (const spy of ['pyspy', 'rbspy', 'scripting', 'gospy']) {
+      const r = await ingest(be.url, body(), `spy-${spy}`, { spyName: spy });
+      assert.equal(r.status, 200, await r.text());
+      // handPprof puts every function in main.go
+      const want = spy === 'gospy' ? ['total', 'main', 'work'] : ['total', 'main.go main', 'main.go work'];
+      assert.deepEqual(await names(`spy-${spy}`), want, spy);
+    }
+  });
+
   test('Push without service_name is stored as unknown_service', async () => {
     const body = encodePush([
       { labels: { __name__: 'process_cpu', who: 'nameless' }, samples: [{ raw: tinyPprof({ value: 9 }) }] },

@@ -9,7 +9,7 @@ import { parseMultipart } from './multipart.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { maybeGunzip, parsePprof } from './pprof.js';
-import { applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
+import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
 import { truncateStacks } from './stackDepth.js';
 
 export interface ProfileSink {
@@ -125,6 +125,7 @@ export class Ingester {
       bytes = inflated.length;
       const profile = parsePprof(inflated, { maxBytes: limits.maxProfileSizeBytes });
       applySpyRules(profile, spyName);
+      applyScriptingNames(profile, spyName);
       const name = metricNameFor(
         profile.sampleTypes.map((t) => t.type),
         config

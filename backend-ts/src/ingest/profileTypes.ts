@@ -56,3 +56,28 @@ export function applySpyRules(p: NormalizedProfile, spyName: string): void {
     }
   }
 }
+
+/**
+ * /ingest from pyspy, rbspy and "scripting" agents: each function is named `<file> <function>`, as Pyroscope's
+ * FixFunctionNamesForScriptingLanguages does (the line number stays on the frame).
+ */
+export function applyScriptingNames(p: NormalizedProfile, spyName: string): void {
+  if (spyName !== 'pyspy' && spyName !== 'rbspy' && spyName !== 'scripting') {
+    return;
+  }
+  const ids = new Map<string, number>();
+  p.strings.forEach((s, i) => {
+    if (!ids.has(s)) {
+      ids.set(s, i);
+    }
+  });
+  for (let f = 0; f < p.fnName.length; f++) {
+    const name = `${p.strings[p.fnFilename[f]]} ${p.strings[p.fnName[f]]}`;
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = p.strings.push(name) - 1;
+      ids.set(name, id);
+    }
+    p.fnName[f] = id;
+  }
+}
