@@ -68,15 +68,44 @@ export function parseSelector(input: string): { head: string; matchers: Matcher[
       pos++;
     }
   };
+  /** Reads the quoted string at pos (Go's quoting: backslash escapes except in backquotes). */
+  const readString = (what: string): string => {
+    const q = body[pos++];
+    let out = '';
+    for (;;) {
+      if (pos >= body.length) {
+        throw new SelectorError(`invalid selector "${input}": unterminated string for ${what}`);
+      }
+      const c = body[pos++];
+      if (c === q) {
+        return out;
+      }
+      if (c === '\\' && q !== '`') {
+        const e = body[pos++];
+        out += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+      } else {
+        out += c;
+      }
+    }
+  };
   ws();
   while (pos < body.length) {
-    NAME_RE.lastIndex = pos;
-    const m = NAME_RE.exec(body);
-    if (!m) {
-      throw new SelectorError(`invalid selector "${input}": expected a label name at offset ${brace + 1 + pos}`);
+    let name: string;
+    if (body[pos] === '"' || body[pos] === "'" || body[pos] === '`') {
+      // Prometheus 3 quotes label names that are not identifiers, e.g. OpenTelemetry's {"thread.name"="main"}.
+      name = readString('label name');
+      if (name === '') {
+        throw new SelectorError(`invalid selector "${input}": empty label name at offset ${brace + 1 + pos}`);
+      }
+    } else {
+      NAME_RE.lastIndex = pos;
+      const m = NAME_RE.exec(body);
+      if (!m) {
+        throw new SelectorError(`invalid selector "${input}": expected a label name at offset ${brace + 1 + pos}`);
+      }
+      name = m[0];
+      pos = NAME_RE.lastIndex;
     }
-    const name = m[0];
-    pos = NAME_RE.lastIndex;
     ws();
     let op: MatchOp;
     if (body.startsWith('=~', pos)) {
@@ -96,23 +125,7 @@ export function parseSelector(input: string): { head: string; matchers: Matcher[
     if (q !== '"' && q !== "'" && q !== '`') {
       throw new SelectorError(`invalid selector "${input}": the value of "${name}" must be quoted`);
     }
-    pos++;
-    let value = '';
-    for (;;) {
-      if (pos >= body.length) {
-        throw new SelectorError(`invalid selector "${input}": unterminated string for "${name}"`);
-      }
-      const c = body[pos++];
-      if (c === q) {
-        break;
-      }
-      if (c === '\\' && q !== '`') {
-        const e = body[pos++];
-        value += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-      } else {
-        value += c;
-      }
-    }
+    const value = readString(`"${name}"`);
     const matcher: Matcher = { name, op, value };
     if (op === '=~' || op === '!~') {
       try {
