@@ -143,24 +143,40 @@ test('each side can have its own time range (last week vs today): selections def
   await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', '0');
 });
 
-test('each side has its own label filters: region=eu against region=us over the same range', async ({ page }) => {
+test('labels Compare opens the diff with the two values as baseline and comparison filters: region=eu against region=us', async ({
+  page,
+}, info) => {
   const q = new URLSearchParams({
-    explorationType: 'diff-flame-graph',
+    explorationType: 'labels',
     from: 'now-15m',
     to: 'now',
     'var-dataSource': 'pyroscope',
     'var-serviceName': REGION_SERVICE,
     'var-profileMetricId': CPU,
-    'var-filtersBaseline': 'region|=|eu',
-    'var-filtersComparison': 'region|=|us',
-    'from-2': 'now-15m',
-    'to-2': 'now',
-    'from-3': 'now-15m',
-    'to-3': 'now',
+    'var-groupBy': 'region',
   });
   await page.goto(`${harness.url}/a/grafana-pyroscope-app/explore?${q}`);
+  for (const region of ['eu', 'us']) {
+    const panel = page.locator('[data-viz-panel-key]', { hasText: `region = ${region}` });
+    await panel.getByText('Compare', { exact: true }).click();
+  }
+  await expect(page.getByTestId('compare-picked')).toHaveText('Picked: eu vs us');
+  await page.getByTestId('compare-button').click();
+  await expect(page).toHaveURL(/explorationType=diff-flame-graph/);
+  const url = new URL(page.url());
+  expect(url.searchParams.getAll('var-filtersBaseline')).toEqual(['region|=|eu']);
+  expect(url.searchParams.getAll('var-filtersComparison')).toEqual(['region|=|us']);
+  // Two values of a label compare over the same time: each side's own range is the labels view's, all selected.
+  for (const k of ['from-2', 'from-3']) {
+    expect(url.searchParams.get(k)).toBe('now-15m');
+  }
+  for (const k of ['to-2', 'to-3']) {
+    expect(url.searchParams.get(k)).toBe('now');
+  }
+  // Each side has its own label filters over the same range.
   await expect(page.getByTestId('diff-baseline-filters')).toContainText('eu');
   await expect(page.getByTestId('diff-comparison-filters')).toContainText('us');
   await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total +100.00 % · self +100.00 %');
   await expect(await changeRow(page, 'sendToPostProcessor')).toHaveText('Change: total -50.00 % · self -50.00 %');
+  await shot(page, info, 'diff-from-labels-compare');
 });

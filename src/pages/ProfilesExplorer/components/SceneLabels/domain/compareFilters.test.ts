@@ -1,5 +1,5 @@
 import { AdHocFiltersVariable } from '@grafana/scenes';
-import { compareFilters, filterUrlValue } from './compareFilters';
+import { compareFilters, compareUrlParams, filterUrlValue } from './compareFilters';
 
 /** What AdHocFiltersVariable itself reads from its URL parameter. */
 function readBack(values: string[]) {
@@ -43,5 +43,26 @@ describe('compare filters', () => {
       { key: 'region', operator: '=', value: 'eu|west' },
       { key: 'function', operator: '=', value: 'a,b' },
     ]);
+  });
+
+  it('opens the diff with both sides over the labels view time range, selecting all of it', () => {
+    expect(
+      compareUrlParams([{ key: 'foo', operator: '=', value: 'bar' }], 'region', ['eu', 'us'], {
+        from: 'now-15m',
+        to: 'now',
+      })
+    ).toEqual({
+      explorationType: 'diff-flame-graph',
+      'var-filtersBaseline': ['foo|=|bar', 'region|=|eu'],
+      'var-filtersComparison': ['foo|=|bar', 'region|=|us'],
+      'from-2': 'now-15m',
+      'to-2': 'now',
+      'from-3': 'now-15m',
+      'to-3': 'now',
+      diffFrom: null,
+      diffTo: null,
+      'diffFrom-2': null,
+      'diffTo-2': null,
+    });
   });
 });

@@ -25,3 +25,31 @@ export function compareFilters(
   const side = (value: string) => [...keep, { key: label, operator: '=', value }].map(filterUrlValue);
   return { baseline: side(baseline), comparison: side(comparison) };
 }
+
+/**
+ * The URL changes of "Compare": the diff view with one label value per side, both over the labels view's time
+ * range as each side's own range (`from-2`/`to-2`, `from-3`/`to-3`, raw so `now-1h` keeps sliding), so each side
+ * selects all of it rather than the first and second halves the diff view picks when both follow the main range.
+ * Selections left from an earlier diff are dropped.
+ */
+export function compareUrlParams(
+  current: LabelFilter[],
+  label: string,
+  [baseline, comparison]: [string, string],
+  range: { from: string; to: string }
+): Record<string, string | string[] | null> {
+  const sides = compareFilters(current, label, baseline, comparison);
+  return {
+    explorationType: 'diff-flame-graph',
+    'var-filtersBaseline': sides.baseline,
+    'var-filtersComparison': sides.comparison,
+    'from-2': range.from,
+    'to-2': range.to,
+    'from-3': range.from,
+    'to-3': range.to,
+    diffFrom: null,
+    diffTo: null,
+    'diffFrom-2': null,
+    'diffTo-2': null,
+  };
+}

@@ -23,7 +23,7 @@ import {
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
-import { compareFilters } from '../domain/compareFilters';
+import { compareUrlParams } from '../domain/compareFilters';
 
 interface SceneLabelsState extends SceneObjectState {
   main: VizPanel;
@@ -99,12 +99,8 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
 
   compare = () => {
     const [baseline, comparison] = this.state.picked;
-    const sides = compareFilters(getFilters(this), this.groupBy(), baseline, comparison);
-    locationService.partial({
-      explorationType: 'diff-flame-graph',
-      'var-filtersBaseline': sides.baseline,
-      'var-filtersComparison': sides.comparison,
-    });
+    const { from, to } = sceneGraph.getTimeRange(this).state;
+    locationService.partial(compareUrlParams(getFilters(this), this.groupBy(), [baseline, comparison], { from, to }));
   };
 
   async load() {
