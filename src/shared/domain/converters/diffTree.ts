@@ -1,4 +1,4 @@
-import { FlameTree, flamebearerToTree } from './flamebearer';
+import { FlameTree, flamebearerToTree, visitByFunction } from './flamebearer';
 
 /**
  * A diff flame graph: one aligned node set, with each side's own total and self per node. The FlameTree part
@@ -203,31 +203,16 @@ export function functionDiffs(tree: DiffTree): FunctionDiff[] {
     bt: new Float64Array(names),
     ct: new Float64Array(names),
   };
-  const onPath = new Int32Array(names);
   const seen = new Uint8Array(names);
-  const stack: number[] = tree.count ? [0] : [];
-  while (stack.length) {
-    const top = stack.pop()!;
-    if (top < 0) {
-      onPath[tree.nameIndex[~top]]--;
-      continue;
+  visitByFunction(tree, (node, name, outermost) => {
+    seen[name] = 1;
+    acc.bs[name] += tree.baseSelf[node];
+    acc.cs[name] += tree.compSelf[node];
+    if (outermost) {
+      acc.bt[name] += tree.baseTotal[node];
+      acc.ct[name] += tree.compTotal[node];
     }
-    const name = tree.nameIndex[top];
-    if (top !== 0) {
-      seen[name] = 1;
-      acc.bs[name] += tree.baseSelf[top];
-      acc.cs[name] += tree.compSelf[top];
-      if (onPath[name] === 0) {
-        acc.bt[name] += tree.baseTotal[top];
-        acc.ct[name] += tree.compTotal[top];
-      }
-    }
-    onPath[name]++;
-    stack.push(~top);
-    for (let c = tree.firstChild[top]; c >= 0; c = tree.nextSibling[c]) {
-      stack.push(c);
-    }
-  }
+  });
   const share = (v: number, root: number) => (root > 0 ? v / root : 0);
   const out: FunctionDiff[] = [];
   for (let n = 0; n < names; n++) {

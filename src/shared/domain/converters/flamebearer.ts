@@ -18,6 +18,35 @@ export interface FlameTree {
   maxLevel: number;
 }
 
+/**
+ * Visits every node but the root, depth first. `outermost` is false when an ancestor is the same function, so
+ * per-function totals add a recursive function's time once.
+ */
+export function visitByFunction(
+  tree: FlameTree,
+  visit: (node: number, name: number, outermost: boolean) => void
+): void {
+  const onPath = new Int32Array(tree.names.length);
+  // Explicit enter/leave (a leave is pushed as ~node) so the functions on the current path are known.
+  const stack: number[] = tree.count ? [0] : [];
+  while (stack.length) {
+    const top = stack.pop()!;
+    if (top < 0) {
+      onPath[tree.nameIndex[~top]]--;
+      continue;
+    }
+    const name = tree.nameIndex[top];
+    if (top !== 0) {
+      visit(top, name, onPath[name] === 0);
+    }
+    onPath[name]++;
+    stack.push(~top);
+    for (let c = tree.firstChild[top]; c >= 0; c = tree.nextSibling[c]) {
+      stack.push(c);
+    }
+  }
+}
+
 /** An empty FlameTree of `count` nodes (no parents, children or siblings yet). */
 export function allocateFlameTree(count: number, names: string[]): FlameTree {
   return {
