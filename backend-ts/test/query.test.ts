@@ -34,7 +34,7 @@ import {
   withoutTime,
   type Running,
 } from './helpers.js';
-import { CPU, encodePush, push, tinyPprof } from './wire.js';
+import { CPU, encodePush, PbReader, PbWriter, push, tinyPprof } from './wire.js';
 
 /** Large enough that no fixture's flame graph is truncated (and Pyroscope's maximum). */
 const ALL_NODES = 1_048_576;
@@ -46,104 +46,6 @@ type Stacks = Map<string, number>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Protobuf by hand
-
-class PbWriter {
-  private readonly out: number[] = [];
-
-  varint(v: number | bigint): this {
-    let n = BigInt.asUintN(64, BigInt(v));
-    while (n > 0x7fn) {
-      this.out.push(Number(n & 0x7fn) | 0x80);
-      n >>= 7n;
-    }
-    this.out.push(Number(n));
-    return this;
-  }
-
-  int64(field: number, v: number | bigint): this {
-    return this.varint(field << 3).varint(v);
-  }
-
-  bytes(field: number, b: Uint8Array): this {
-    this.varint((field << 3) | 2).varint(b.length);
-    for (const x of b) {
-      this.out.push(x);
-    }
-    return this;
-  }
-
-  string(field: number, s: string): this {
-    return this.bytes(field, Buffer.from(s));
-  }
-
-  /** A double: wire type 1, 8 bytes little endian. */
-  double(field: number, v: number): this {
-    this.varint((field << 3) | 1);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(v);
-    for (const x of b) {
-      this.out.push(x);
-    }
-    return this;
-  }
-
-  finish(): Buffer {
-    return Buffer.from(this.out);
-  }
-}
-
-class PbReader {
-  pos = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  done(): boolean {
-    return this.pos >= this.buf.length;
-  }
-
-  varint(): bigint {
-    let r = 0n;
-    let shift = 0n;
-    let b: number;
-    do {
-      b = this.buf[this.pos++];
-      r |= BigInt(b & 0x7f) << shift;
-      shift += 7n;
-    } while (b & 0x80);
-    return r;
-  }
-
-  key(): [number, number] {
-    const k = Number(this.varint());
-    return [k >>> 3, k & 7];
-  }
-
-  double(): number {
-    const v = this.buf.readDoubleLE(this.pos);
-    this.pos += 8;
-    return v;
-  }
-
-  bytes(): Buffer {
-    const n = Number(this.varint());
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-
-  skip(wt: number): void {
-    if (wt === 0) {
-      this.varint();
-    } else if (wt === 2) {
-      this.bytes();
-    } else if (wt === 1) {
-      this.pos += 8;
-    } else if (wt === 5) {
-      this.pos += 4;
-    } else {
-      throw new Error(`unexpected wire type ${wt}`);
-    }
-  }
-}
 
 interface SelectRequest {
   profileTypeID: string;

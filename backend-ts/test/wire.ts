@@ -212,12 +212,25 @@ export class PbWriter {
 
   bytes(field: number, b: Uint8Array): this {
     this.varint((field << 3) | 2).varint(b.length);
-    this.out.push(...b);
+    for (const x of b) {
+      this.out.push(x);
+    }
     return this;
   }
 
   string(field: number, s: string): this {
     return this.bytes(field, Buffer.from(s));
+  }
+
+  /** A double: wire type 1, 8 bytes little endian. */
+  double(field: number, v: number): this {
+    this.varint((field << 3) | 1);
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    for (const x of b) {
+      this.out.push(x);
+    }
+    return this;
   }
 
   finish(): Buffer {
@@ -249,6 +262,12 @@ export class PbReader {
   key(): [number, number] {
     const k = Number(this.varint());
     return [k >>> 3, k & 7];
+  }
+
+  double(): number {
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
   }
 
   bytes(): Buffer {
