@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { Profile } from 'pprof-format';
 import { connectJson } from './helpers.js';
+import { PbWriter } from './wire.js';
 
 /** Large enough that no flame graph of the tests is truncated (Pyroscope's maximum). */
 export const ALL_NODES = 1_048_576;
@@ -16,31 +17,9 @@ export const range = (): { start: number; end: number } => ({
   end: Date.now() + 60_000,
 });
 
-function varint(v: number | bigint): number[] {
-  let n = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  while (n > 0x7fn) {
-    out.push(Number(n & 0x7fn) | 0x80);
-    n >>= 7n;
-  }
-  out.push(Number(n));
-  return out;
-}
-
 /** querier.v1.SelectMergeProfileRequest{profile_typeID=1, label_selector=2, start=3, end=4} */
 export function encodeSelectMergeProfile(profileTypeID: string, labelSelector: string, start: number, end: number) {
-  const str = (f: number, s: string) => {
-    const b = Buffer.from(s);
-    return [...varint((f << 3) | 2), ...varint(b.length), ...b];
-  };
-  return Buffer.from([
-    ...str(1, profileTypeID),
-    ...str(2, labelSelector),
-    ...varint(3 << 3),
-    ...varint(start),
-    ...varint(4 << 3),
-    ...varint(end),
-  ]);
+  return new PbWriter().string(1, profileTypeID).string(2, labelSelector).int64(3, start).int64(4, end).finish();
 }
 
 /** SelectMergeProfile over Connect with binary protobuf; the answer decoded with pprof-format. */
