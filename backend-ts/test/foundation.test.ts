@@ -13,6 +13,7 @@ import {
   NO_FIXTURES,
   pprofFixtureFiles,
   readFixture,
+  RESERVED_LABEL_NAMES,
   startAzurite,
   startInProcess,
   withoutTime,
@@ -99,16 +100,7 @@ const FIXTURE_LABELS: Record<string, Record<string, string[]>> = {
 };
 
 /** Label names of every series: Pyroscope's reserved ones plus service_name and pyroscope_spy. */
-const BASE_LABEL_NAMES = [
-  '__name__',
-  '__period_type__',
-  '__period_unit__',
-  '__profile_type__',
-  '__type__',
-  '__unit__',
-  'pyroscope_spy',
-  'service_name',
-];
+const BASE_LABEL_NAMES = [...RESERVED_LABEL_NAMES, 'pyroscope_spy', 'service_name'];
 
 const spyOf = (fixture: string) => (fixture.startsWith('dotnet') ? 'dotnetspy' : 'gospy');
 const svcOf = (via: 'ingest' | 'push', fixture: string) => `${via}-${fixture.replace(/[^A-Za-z0-9_.-]/g, '_')}`;

@@ -41,6 +41,16 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The label names Pyroscope reserves on every series (the profile type's parts), sorted. */
+export const RESERVED_LABEL_NAMES: readonly string[] = [
+  '__name__',
+  '__period_type__',
+  '__period_unit__',
+  '__profile_type__',
+  '__type__',
+  '__unit__',
+];
+
 export interface Running {
   url: string;
   svc: Service;

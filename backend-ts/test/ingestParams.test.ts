@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { FormatError } from '../src/ingest/formatError.js';
 import { parseTimeParam } from '../src/ingest/params.js';
 import { metricNameFor } from '../src/ingest/profileTypes.js';
-import { connectJson, ingest, startInProcess, type Running } from './helpers.js';
+import { connectJson, ingest, RESERVED_LABEL_NAMES, startInProcess, type Running } from './helpers.js';
 import { CPU, encodePush, handPprof, push, tinyPprof } from './wire.js';
 
 const HOUR = 3_600_000;
@@ -384,12 +384,7 @@ describe('ingest over HTTP', () => {
     assert.equal(r.status, 200, await r.text());
     assert.deepEqual(await labelValues(be.url, 'service_name', ['{env="qa"}']), ['real-svc']);
     assert.deepEqual(await labelNames(be.url, 'real-svc'), [
-      '__name__',
-      '__period_type__',
-      '__period_unit__',
-      '__profile_type__',
-      '__type__',
-      '__unit__',
+      ...RESERVED_LABEL_NAMES,
       'env',
       'pyroscope_spy',
       'service_name',

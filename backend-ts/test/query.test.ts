@@ -30,6 +30,7 @@ import {
   ingest,
   NO_FIXTURES,
   pprofFixtureFiles,
+  RESERVED_LABEL_NAMES,
   startInProcess,
   withoutTime,
   type Running,
@@ -1643,18 +1644,7 @@ describe('binary protobuf by hand, legacy HTTP and Pyroscope’s rules on data m
       assert.deepEqual(await get('/pyroscope/label-values?label=service_name'), ['lv-cpu', 'lv-mem']);
       assert.deepEqual(await get('/pyroscope/label-values?label=region'), ['eu']);
       const names = await get('/pyroscope/labels');
-      assert.deepEqual(names, [
-        '__name__',
-        '__period_type__',
-        '__period_unit__',
-        '__profile_type__',
-        '__type__',
-        '__unit__',
-        'pod',
-        'pyroscope_spy',
-        'region',
-        'service_name',
-      ]);
+      assert.deepEqual(names, [...RESERVED_LABEL_NAMES, 'pod', 'pyroscope_spy', 'region', 'service_name']);
       // scoped by a query's matchers
       assert.deepEqual(
         await get(`/pyroscope/labels?query=${encodeURIComponent(`${CPU}{service_name="lv-cpu"}`)}`),

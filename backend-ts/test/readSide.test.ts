@@ -3,7 +3,7 @@
 // field numbers (api/querier/v1/querier.proto, api/types/v1/types.proto), so a wrong number in our .proto fails.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectJson, ingest, startInProcess, type Running } from './helpers.js';
+import { connectJson, ingest, RESERVED_LABEL_NAMES, startInProcess, type Running } from './helpers.js';
 import { connectProto, CPU, handPprof, PbReader, PbWriter, tinyPprof } from './wire.js';
 
 const HOUR = 3_600_000;
@@ -258,12 +258,7 @@ describe('read side: time ranges, matchers, binary protobuf', () => {
       },
     ]);
     assert.deepEqual(decodeNames(await binary(be.url, 'LabelNames', labelNamesReq(['{env="dev"}'], start, end))), [
-      '__name__',
-      '__period_type__',
-      '__period_unit__',
-      '__profile_type__',
-      '__type__',
-      '__unit__',
+      ...RESERVED_LABEL_NAMES,
       'env',
       'pyroscope_spy',
       'service_name',
