@@ -15,8 +15,7 @@ import {
   selectMergeProfile,
   type Stacks,
 } from './readBack.js';
-
-const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+import { CPU } from './wire.js';
 
 let be: Running;
 before(async () => {

@@ -16,8 +16,8 @@ import {
   selectMergeProfile,
   type Stacks,
 } from './readBack.js';
+import { CPU } from './wire.js';
 
-const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const jfrDir = join(FIXTURES, 'jfr');
 
 /** Per-sample values and labels from the reference parser's pprof text dump. */
