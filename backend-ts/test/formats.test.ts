@@ -12,6 +12,7 @@ import { readSpeedscope, SPEEDSCOPE_SCHEMA } from '../src/ingest/speedscope.js';
 import { decodeOtlpRequest, otlpBodyKind } from '../src/ingest/otlp/decodeOtlpRequest.js';
 import { parseOtlp, readOtlpProfiles } from '../src/ingest/otlp/readOtlpProfiles.js';
 import { OTLP_PROTO_RELEASE } from '../src/ingest/otlp/release.js';
+import { speedscopeEvented, speedscopeFile, speedscopeSampled } from './helpers.js';
 import { handEncodedRequest, Pb, SPAN_ID, STRINGS, TIME_NS, TRACE_ID } from './otlpWire.js';
 
 // ---- helpers -------------------------------------------------------------------------------------------
@@ -283,30 +284,24 @@ describe('text profile types', () => {
 
 // ---- speedscope ---------------------------------------------------------------------------------------
 
-function speedscope(
-  profiles: unknown[],
-  frames: unknown[] = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]
-): string {
-  return JSON.stringify({ $schema: SPEEDSCOPE_SCHEMA, shared: { frames }, profiles, exporter: 'test' });
-}
+const speedscope = (profiles: unknown[], frames?: unknown[]): string =>
+  speedscopeFile(profiles, frames, { exporter: 'test' });
 
 describe('speedscope', () => {
   it('reads a sampled profile in milliseconds as cpu nanoseconds, keeping file and line', () => {
     const body = speedscope(
       [
-        {
-          type: 'sampled',
-          name: 'main thread',
-          unit: 'milliseconds',
-          startValue: 0,
-          endValue: 10,
-          samples: [
+        speedscopeSampled(
+          'main thread',
+          'milliseconds',
+          [0, 10],
+          [
             [0, 1],
             [0, 1, 2],
             [0, 1],
           ],
-          weights: [5, 2.5, 1],
-        },
+          [5, 2.5, 1]
+        ),
       ],
       [{ name: 'a', file: 'a.js', line: 3 }, { name: 'b' }, { name: 'c', file: 'c.js', line: 7, col: 2 }]
     );
@@ -344,12 +339,9 @@ describe('speedscope', () => {
       { type: 'C', frame: 1, at: 5 },
       { type: 'C', frame: 0, at: 7 },
     ];
-    const [{ profile }] = readSpeedscope(
-      speedscope([{ type: 'evented', name: 'simple.txt', unit: 'none', startValue: 0, endValue: 7, events }]),
-      {
-        appName: 'foo',
-      }
-    );
+    const [{ profile }] = readSpeedscope(speedscope([speedscopeEvented('simple.txt', 'none', [0, 7], events)]), {
+      appName: 'foo',
+    });
     assert.deepEqual(
       collapse(profile),
       new Map([
@@ -362,17 +354,9 @@ describe('speedscope', () => {
 
   it('gives several profiles their own series, typed by unit (app.seconds → wall, app.bytes → memory)', () => {
     const body = speedscope([
-      { type: 'sampled', name: 'two', unit: 'seconds', startValue: 5, endValue: 9, samples: [[0, 1]], weights: [2] },
-      {
-        type: 'sampled',
-        name: 'one',
-        unit: 'seconds',
-        startValue: 0,
-        endValue: 4,
-        samples: [[0, 1], [0]],
-        weights: [1.5, 1],
-      },
-      { type: 'sampled', name: 'heap', unit: 'bytes', startValue: 10, endValue: 10, samples: [[3]], weights: [4096] },
+      speedscopeSampled('two', 'seconds', [5, 9], [[0, 1]], [2]),
+      speedscopeSampled('one', 'seconds', [0, 4], [[0, 1], [0]], [1.5, 1]),
+      speedscopeSampled('heap', 'bytes', [10, 10], [[3]], [4096]),
     ]);
     const out = readSpeedscope(body, { appName: 'foo', labels: [['x', 'y']] });
     assert.deepEqual(
@@ -399,26 +383,16 @@ describe('speedscope', () => {
   });
 
   it('merges profiles with the same name, type, unit and start, evented ones each on their own timeline', () => {
-    const sampled = {
-      type: 'sampled',
-      name: 'one',
-      unit: 'milliseconds',
-      startValue: 0,
-      endValue: 1,
-      samples: [[0, 1]],
-      weights: [1],
-    };
-    const evented = {
-      type: 'evented',
-      name: 'ev',
-      unit: 'milliseconds',
-      startValue: 100,
-      endValue: 102,
-      events: [
+    const sampled = speedscopeSampled('one', 'milliseconds', [0, 1], [[0, 1]], [1]);
+    const evented = speedscopeEvented(
+      'ev',
+      'milliseconds',
+      [100, 102],
+      [
         { type: 'O', frame: 3, at: 100 },
         { type: 'C', frame: 3, at: 102 },
-      ],
-    };
+      ]
+    );
     const out = readSpeedscope(speedscope([sampled, sampled, sampled, evented, evented]), { appName: 'foo' });
     assert.equal(out.length, 2);
     assert.deepEqual(collapse(out[0].profile), new Map([['a;b', 3e6]]));
@@ -426,15 +400,7 @@ describe('speedscope', () => {
   });
 
   it('rejects malformed files with a message saying what is wrong', () => {
-    const ok = {
-      type: 'sampled',
-      name: 'p',
-      unit: 'milliseconds',
-      startValue: 0,
-      endValue: 1,
-      samples: [[0]],
-      weights: [1],
-    };
+    const ok = speedscopeSampled('p', 'milliseconds', [0, 1], [[0]], [1]);
     throwsFormat(() => readSpeedscope('{"$schema": ', { appName: 'a' }), /speedscope: invalid JSON/);
     throwsFormat(
       () => readSpeedscope(JSON.stringify({ $schema: 'x', shared: { frames: [] }, profiles: [] }), { appName: 'a' }),
@@ -468,8 +434,7 @@ describe('speedscope', () => {
       () => readSpeedscope(speedscope([ok], [{ file: 'x' }]), { appName: 'a' }),
       /shared\.frames\[0\]\.name must be a string/
     );
-    const ev = (events: unknown[]): string =>
-      speedscope([{ type: 'evented', name: 'e', unit: 'none', startValue: 0, endValue: 9, events }]);
+    const ev = (events: unknown[]): string => speedscope([speedscopeEvented('e', 'none', [0, 9], events)]);
     throwsFormat(
       () =>
         readSpeedscope(

@@ -329,3 +329,32 @@ export async function countsByService(
   }
   return out;
 }
+
+/** Speedscope's file format, by the schema URL its files name (https://www.speedscope.app/file-format-schema.json). */
+export const SPEEDSCOPE_SCHEMA_URL = 'https://www.speedscope.app/file-format-schema.json';
+
+/** A speedscope file: `{$schema, shared: {frames}, profiles, ...extra}` as JSON; four frames a, b, c, d by default. */
+export function speedscopeFile(
+  profiles: unknown[],
+  frames: unknown[] = [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }],
+  extra: Record<string, unknown> = {}
+): string {
+  return JSON.stringify({ $schema: SPEEDSCOPE_SCHEMA_URL, shared: { frames }, profiles, ...extra });
+}
+
+/** A speedscope sampled profile: samples are frame indices root first, one weight per sample. */
+export const speedscopeSampled = (
+  name: string,
+  unit: string,
+  [startValue, endValue]: [number, number],
+  samples: number[][],
+  weights: number[]
+) => ({ type: 'sampled', name, unit, startValue, endValue, samples, weights });
+
+/** A speedscope evented profile: open (O) and close (C) events of frames, `at` in `unit`. */
+export const speedscopeEvented = (
+  name: string,
+  unit: string,
+  [startValue, endValue]: [number, number],
+  events: unknown[]
+) => ({ type: 'evented', name, unit, startValue, endValue, events });

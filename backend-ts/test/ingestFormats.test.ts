@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { OTLP_PROTO_RELEASE } from '../src/ingest/otlp/release.js';
-import { connectJson, ingest, startInProcess, type Running } from './helpers.js';
+import {
+  connectJson,
+  ingest,
+  speedscopeEvented,
+  speedscopeFile,
+  speedscopeSampled,
+  startInProcess,
+  type Running,
+} from './helpers.js';
 import { handEncodedRequest, SPAN_ID } from './otlpWire.js';
 import {
   assertSameStacks,
@@ -140,29 +148,24 @@ test('lines: one stack per line, counted', async () => {
   );
 });
 
-const SPEEDSCOPE_SCHEMA = 'https://www.speedscope.app/file-format-schema.json';
-
 test('speedscope: a sampled profile in milliseconds reads back as cpu nanoseconds, every stack exact', async () => {
-  const body = JSON.stringify({
-    $schema: SPEEDSCOPE_SCHEMA,
-    shared: { frames: [{ name: 'a', file: 'a.js', line: 3 }, { name: 'b' }, { name: 'c' }] },
-    profiles: [
-      {
-        type: 'sampled',
-        name: 'main thread',
-        unit: 'milliseconds',
-        startValue: 0,
-        endValue: 10,
-        samples: [
+  const body = speedscopeFile(
+    [
+      speedscopeSampled(
+        'main thread',
+        'milliseconds',
+        [0, 10],
+        [
           [0, 1],
           [0, 1, 2],
           [0, 1],
           [0, 2],
         ],
-        weights: [5, 2.5, 1, 0.25],
-      },
+        [5, 2.5, 1, 0.25]
+      ),
     ],
-  });
+    [{ name: 'a', file: 'a.js', line: 3 }, { name: 'b' }, { name: 'c' }]
+  );
   const r = await ingest(be.url, Buffer.from(body), 'ss-sampled', {
     format: 'speedscope',
     contentType: 'application/json',
@@ -186,38 +189,24 @@ test('speedscope: a sampled profile in milliseconds reads back as cpu nanosecond
 });
 
 test('speedscope: evented, several profiles (seconds → wall, bytes → memory), each its own series', async () => {
-  const body = JSON.stringify({
-    $schema: SPEEDSCOPE_SCHEMA,
-    shared: { frames: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }] },
-    profiles: [
-      {
-        type: 'evented',
-        name: 'timeline',
-        unit: 'seconds',
-        startValue: 0,
-        endValue: 7,
-        events: [
-          { type: 'O', frame: 0, at: 0 },
-          { type: 'O', frame: 1, at: 1 },
-          { type: 'O', frame: 2, at: 2 },
-          { type: 'C', frame: 2, at: 4 },
-          { type: 'C', frame: 1, at: 5 },
-          { type: 'O', frame: 3, at: 5.5 },
-          { type: 'C', frame: 3, at: 6 },
-          { type: 'C', frame: 0, at: 7 },
-        ],
-      },
-      {
-        type: 'sampled',
-        name: 'heap',
-        unit: 'bytes',
-        startValue: 0,
-        endValue: 0,
-        samples: [[0, 3], [0]],
-        weights: [4096, 8],
-      },
-    ],
-  });
+  const body = speedscopeFile([
+    speedscopeEvented(
+      'timeline',
+      'seconds',
+      [0, 7],
+      [
+        { type: 'O', frame: 0, at: 0 },
+        { type: 'O', frame: 1, at: 1 },
+        { type: 'O', frame: 2, at: 2 },
+        { type: 'C', frame: 2, at: 4 },
+        { type: 'C', frame: 1, at: 5 },
+        { type: 'O', frame: 3, at: 5.5 },
+        { type: 'C', frame: 3, at: 6 },
+        { type: 'C', frame: 0, at: 7 },
+      ]
+    ),
+    speedscopeSampled('heap', 'bytes', [0, 0], [[0, 3], [0]], [4096, 8]),
+  ]);
   const r = await ingest(be.url, Buffer.from(body), 'ss-multi', {
     format: 'speedscope',
     contentType: 'application/json',
