@@ -6,6 +6,7 @@ import type { NormalizedProfile, ValueType } from '../model/profile.js';
 import { FormatError } from './formatError.js';
 import { FloatList, IntList } from '../model/growable.js';
 import { ProtoReader } from './protoReader.js';
+import { SeqIndex } from '../model/seqIndex.js';
 
 export interface PprofOptions {
   /** Uncompressed size limit; 0 = none. A larger body is rejected before it is inflated in full. */
@@ -35,96 +36,37 @@ export function maybeGunzip(buf: Uint8Array, maxBytes = 0, what = 'profile'): Bu
   }
 }
 
-/**
- * Distinct location-id sequences, numbered in order of appearance: an open-addressing hash table over the
- * sequences kept end to end in one array. Keyed lookups by string (a key string per sample) took most of the
- * decoder's time and garbage.
- */
+/** Distinct location-id sequences, numbered in order of appearance, kept end to end in one array. */
 class LocSeqTable {
-  private seq = new FloatList(256);
-  private offsets = new IntList(256);
-  private hashes = new IntList(256);
-  private slots: Int32Array;
-  private count = 0;
+  private readonly seq = new FloatList(256);
+  private readonly offsets = new IntList(256);
+  private readonly index: SeqIndex;
+  // re-pointed before each lookup: the lists reallocate as they grow
+  private readonly store: { data: ArrayLike<number>; offsets: ArrayLike<number> } = { data: [], offsets: [] };
 
   constructor(expected: number) {
-    let cap = 64;
-    while (cap < expected * 2) {
-      cap *= 2;
-    }
-    this.slots = new Int32Array(cap).fill(-1);
+    this.index = new SeqIndex(expected);
     this.offsets.push(0);
   }
 
-  private static hash(ids: Float64Array, n: number): number {
-    let h = 0x811c9dc5 ^ n;
-    for (let i = 0; i < n; i++) {
-      const v = ids[i];
-      h = Math.imul(h ^ (v >>> 0), 0x01000193);
-      // ids above 2^32 (rare, but pprof ids are uint64) differ in their high part
-      h = Math.imul(h ^ ((v / 4294967296) >>> 0), 0x01000193);
-    }
-    return h >>> 0;
+  get size(): number {
+    return this.offsets.length - 1;
   }
 
-  /** The sequence's number, or -1. */
-  find(ids: Float64Array, n: number): number {
-    const h = LocSeqTable.hash(ids, n);
-    const mask = this.slots.length - 1;
-    const seq = this.seq.data;
-    const off = this.offsets.data;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i];
-      if (e < 0) {
-        return -1;
-      }
-      if (this.hashes.data[e] !== (h | 0) || off[e + 1] - off[e] !== n) {
-        continue;
-      }
-      let same = true;
-      for (let j = 0, o = off[e]; j < n; j++) {
-        if (seq[o + j] !== ids[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        return e;
-      }
+  /** The sequence's number, adding it when new (then it is the table's size before the call). */
+  intern(ids: Float64Array, n: number): number {
+    const h = SeqIndex.hash(ids, n);
+    this.store.data = this.seq.data;
+    this.store.offsets = this.offsets.data;
+    const found = this.index.find(ids, n, h, this.store);
+    if (found >= 0) {
+      return found;
     }
-  }
-
-  /** Adds a sequence known to be absent; returns its number. */
-  add(ids: Float64Array, n: number): number {
-    const e = this.count++;
     for (let j = 0; j < n; j++) {
-      this.seq.push(ids[j]);
+      this.seq.push(ids[j]!);
     }
     this.offsets.push(this.seq.length);
-    const h = LocSeqTable.hash(ids, n);
-    this.hashes.push(h | 0);
-    if (this.count * 2 > this.slots.length) {
-      this.rehash();
-    } else {
-      this.place(e, h);
-    }
-    return e;
-  }
-
-  private place(e: number, h: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i] >= 0) {
-      i = (i + 1) & mask;
-    }
-    this.slots[i] = e;
-  }
-
-  private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    for (let e = 0; e < this.count; e++) {
-      this.place(e, this.hashes.data[e] >>> 0);
-    }
+    return this.index.add(h);
   }
 }
 
@@ -454,9 +396,9 @@ function decode(buf: Buffer): NormalizedProfile {
       throw new FormatError(`sample ${s} has ${vi} values for ${nTypes} sample types`);
     }
     // stack: samples repeat stacks, so the location sequence is looked up before it is resolved to frames
-    let stack = stackKey.find(locs.data, locs.length);
-    if (stack < 0) {
-      stack = stackKey.add(locs.data, locs.length);
+    const known = stackKey.size;
+    const stack = stackKey.intern(locs.data, locs.length);
+    if (stack === known) {
       for (let i = 0; i < locs.length; i++) {
         const li = locIndex.get(locs.data[i]);
         if (li === undefined) {

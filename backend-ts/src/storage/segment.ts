@@ -5,6 +5,7 @@
 import type { IngestProfile } from '../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../model/labels.js';
 import { FloatList, IntList } from '../model/growable.js';
+import { SeqIndex } from '../model/seqIndex.js';
 
 export const MAGIC = 0x53545950; // "PYTS" little endian
 export const FORMAT_VERSION = 1;
@@ -112,7 +113,7 @@ export class SegmentBuilder {
   private readonly frameIds = new Map<number, number>();
   private readonly stackOffsets = new IntList();
   private readonly stackFrames = new IntList(1024);
-  private readonly stackIds = new Map<string, number>();
+  private readonly stackIndex = new SeqIndex(1024);
   private readonly series: SeriesMeta[] = [];
   private readonly seriesIds = new Map<string, number>();
   private readonly profSeries = new IntList();
@@ -200,25 +201,30 @@ export class SegmentBuilder {
       }
       return g;
     };
-    const frames: number[] = [];
+    const frames = new IntList(64);
+    const store = {
+      data: this.stackFrames.data as ArrayLike<number>,
+      offsets: this.stackOffsets.data as ArrayLike<number>,
+    };
     const mapStack = (st: number): number => {
       let g = maps.stack[st];
       if (g < 0) {
         frames.length = 0;
-        let key = '';
         for (let i = src.stackOffsets[st]; i < src.stackOffsets[st + 1]; i++) {
-          const f = mapFrame(src.stackFrames[i]);
-          frames.push(f);
-          key += String.fromCharCode(f & 0xffff, f >>> 16);
+          frames.push(mapFrame(src.stackFrames[i]));
         }
-        g = this.stackIds.get(key) ?? -1;
+        const n = frames.length;
+        const h = SeqIndex.hash(frames.data, n);
+        // re-pointed before each lookup: the lists reallocate as they grow
+        store.data = this.stackFrames.data;
+        store.offsets = this.stackOffsets.data;
+        g = this.stackIndex.find(frames.data, n, h, store);
         if (g < 0) {
-          g = this.stackOffsets.length - 1;
-          for (const f of frames) {
-            this.stackFrames.push(f);
+          for (let i = 0; i < n; i++) {
+            this.stackFrames.push(frames.data[i]);
           }
           this.stackOffsets.push(this.stackFrames.length);
-          this.stackIds.set(key, g);
+          g = this.stackIndex.add(h);
         }
         maps.stack[st] = g;
       }
