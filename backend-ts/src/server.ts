@@ -25,6 +25,7 @@ import type { ObjectStore } from './storage/objectStore.js';
 import { Compactor } from './storage/compactor.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
+import { defaultDecodeWorkers, PprofDecoder } from './ingest/pprofDecoder.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -92,7 +93,8 @@ export async function createService(
     objectCache = Math.floor(objectCache * 0.95);
   }
   const reader = new SegmentReader(store, prefix, objectCache);
-  const ingester = new Ingester(writer, limitsFor);
+  const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
+  const ingester = new Ingester(writer, limitsFor, Date.now, decoder);
   registerFormats(ingester);
   const querier = new Querier(reader, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
@@ -283,6 +285,7 @@ export async function createService(
         clearTimeout(bound);
       }
       await writer.close();
+      await decoder.close();
     },
   };
 }

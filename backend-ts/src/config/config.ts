@@ -60,6 +60,11 @@ export interface Config {
    * object and acknowledges them, in ms. Pyroscope's default is 500ms; ours is 2ms (docs/storage.md says why).
    */
   segmentDurationMs: number;
+  /**
+   * -distributor.decode-workers (our own option): worker threads that decode large pprof bodies; -1 = one per
+   * core beyond the first (at most 4), 0 = decode on the main thread.
+   */
+  decodeWorkers: number;
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
   ignored: string[];
 }
@@ -280,6 +285,7 @@ export const OPTIONS: Option[] = [
     100,
     (c, v) => (c.limits.maxOutstandingQueries = v)
   ),
+  opt('distributor.decode-workers', 'distributor.decode_workers', 'int', -1, (c, v) => (c.decodeWorkers = v)),
   opt(
     'segment-writer.segment-duration',
     'segment_writer.segment_duration',

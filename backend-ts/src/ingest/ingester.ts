@@ -8,7 +8,8 @@ import { FormatError } from './formatError.js';
 import { parseMultipart } from './multipart.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from './params.js';
-import { maybeGunzip, parsePprof } from './pprof.js';
+import { maybeGunzip } from './pprof.js';
+import { PprofDecoder } from './pprofDecoder.js';
 import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
 import { truncateStacks } from './stackDepth.js';
 
@@ -54,7 +55,8 @@ export class Ingester {
   constructor(
     private readonly sink: ProfileSink,
     private readonly limitsFor: (tenant: string) => Limits,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    private readonly pprof: PprofDecoder = new PprofDecoder(0)
   ) {
     this.rate = new IngestionRateLimiter(now);
   }
@@ -121,9 +123,8 @@ export class Ingester {
           }
         }
       }
-      const inflated = maybeGunzip(raw, limits.maxProfileSizeBytes);
-      bytes = inflated.length;
-      const profile = parsePprof(inflated, { maxBytes: limits.maxProfileSizeBytes });
+      const { profile, inflatedBytes } = await this.pprof.decode(raw, limits.maxProfileSizeBytes);
+      bytes = inflatedBytes;
       applySpyRules(profile, spyName);
       applyScriptingNames(profile, spyName);
       const name = metricNameFor(
@@ -188,13 +189,15 @@ export class Ingester {
       if (!labels.some(([k]) => k === 'service_name')) {
         labels.push(['service_name', 'unknown_service']);
       }
-      for (const sample of s.samples) {
-        if (!sample.rawProfile || sample.rawProfile.length === 0) {
-          continue;
-        }
-        const inflated = maybeGunzip(sample.rawProfile, limits.maxProfileSizeBytes);
-        bytes += inflated.length;
-        const profile = parsePprof(inflated, { maxBytes: limits.maxProfileSizeBytes });
+      const samples = s.samples.filter((sample) => sample.rawProfile && sample.rawProfile.length > 0);
+      // decoded side by side (worker threads take the large ones), used in order
+      const decoded = await Promise.all(
+        samples.map((sample) => this.pprof.decode(sample.rawProfile, limits.maxProfileSizeBytes))
+      );
+      for (let i = 0; i < samples.length; i++) {
+        const sample = samples[i]!;
+        const { profile, inflatedBytes } = decoded[i]!;
+        bytes += inflatedBytes;
         const spy = labels.find(([k]) => k === 'pyroscope_spy')?.[1];
         if (spy) {
           applySpyRules(profile, spy);

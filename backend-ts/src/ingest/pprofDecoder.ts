@@ -1,0 +1,144 @@
+// Inflating and decoding pprof is most of the CPU an ingested profile costs. Node runs JavaScript on one thread,
+// so on a machine with more cores the larger profiles are decoded by worker threads while the main thread parses
+// HTTP, builds segments and writes them. Small profiles are decoded in place: handing one to a worker and back
+// costs more than decoding it.
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { NormalizedProfile } from '../model/profile.js';
+import { FormatError } from './formatError.js';
+import { isGzip, maybeGunzip, parsePprof } from './pprof.js';
+import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
+
+export interface DecodedPprof {
+  profile: NormalizedProfile;
+  /** Uncompressed size, what the rate limit counts. */
+  inflatedBytes: number;
+}
+
+/** Profiles whose uncompressed size is below this are decoded on the calling thread. */
+export const WORKER_MIN_BYTES = 8 * 1024;
+
+/** `-distributor.decode-workers` default: one worker per core the main thread does not use, at most 4. */
+export function defaultDecodeWorkers(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
+}
+
+interface Slot {
+  worker: Worker;
+  dead: boolean;
+  pending: Map<number, { resolve: (d: DecodedPprof) => void; reject: (e: Error) => void }>;
+}
+
+/** The uncompressed size a body will have: a gzip member states it (mod 2^32) in its last four bytes. */
+function inflatedSize(body: Uint8Array): number {
+  if (!isGzip(body) || body.length < 18) {
+    return body.length;
+  }
+  const n = body.length;
+  return (body[n - 4]! | (body[n - 3]! << 8) | (body[n - 2]! << 16) | (body[n - 1]! << 24)) >>> 0;
+}
+
+export class PprofDecoder {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly script: string | null;
+
+  constructor(readonly workers: number = defaultDecodeWorkers()) {
+    // the worker's own file: .js when built, .ts when the tests run the sources through tsx (which workers
+    // inherit through execArgv)
+    const own = fileURLToPath(import.meta.url);
+    const script = own.replace(/pprofDecoder\.(ts|js)$/, 'pprofWorker.$1');
+    this.script = workers > 0 && existsSync(script) ? script : null;
+    if (this.script) {
+      for (let i = 0; i < workers; i++) {
+        this.slots.push(this.spawn());
+      }
+    }
+  }
+
+  /** Inflates (within maxBytes; 0 = no limit) and decodes one pprof body. Bad input rejects with a FormatError. */
+  decode(body: Uint8Array, maxBytes: number): Promise<DecodedPprof> {
+    if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
+      try {
+        const inflated = maybeGunzip(body, maxBytes);
+        return Promise.resolve({ profile: parsePprof(inflated, { maxBytes }), inflatedBytes: inflated.length });
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    let slot = this.slots[0]!;
+    for (const s of this.slots) {
+      if (s.pending.size < slot.pending.size) {
+        slot = s;
+      }
+    }
+    const id = this.nextId++;
+    // a copy the worker can own: the request body may be a view into a larger buffer
+    const copy = new Uint8Array(body);
+    const req: DecodeRequest = { id, body: copy, maxBytes };
+    return new Promise<DecodedPprof>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage(req, [copy.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const script = this.script!;
+    const worker = script.endsWith('.ts')
+      ? // the sources run through tsx (tests, development): a worker gets tsx's loader hooks only by asking
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
+            `.then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(script).href)}); });`,
+          { eval: true }
+        )
+      : new Worker(script);
+    // idle workers must not keep the process alive
+    worker.unref();
+    const slot: Slot = { worker, dead: false, pending: new Map() };
+    worker.on('message', (reply: DecodeReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) {
+        return;
+      }
+      slot.pending.delete(reply.id);
+      if (reply.ok) {
+        p.resolve({ profile: reply.profile, inflatedBytes: reply.inflatedBytes });
+      } else {
+        p.reject(reply.format ? new FormatError(reply.message, reply.status) : new Error(reply.message));
+      }
+    });
+    const fail = (e: Error) => {
+      // 'error' is followed by 'exit': replace the worker once
+      if (slot.dead) {
+        return;
+      }
+      slot.dead = true;
+      for (const p of slot.pending.values()) {
+        p.reject(e);
+      }
+      slot.pending.clear();
+      if (!this.closed) {
+        // a worker that died (out of memory, a bug) is replaced; its requests fail with a 5xx and are retried
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) {
+          this.slots[i] = this.spawn();
+        }
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!this.closed) {
+        fail(new Error(`pprof decode worker exited with code ${code}`));
+      }
+    });
+    return slot;
+  }
+}
