@@ -97,6 +97,38 @@ describe('a segment object keeps symbols and stacks once', () => {
   });
 });
 
+describe('segment strings', () => {
+  test('any UTF-16 text, one-byte to four-byte UTF-8 and a lone surrogate, reads back as TextEncoder writes it', () => {
+    const names = ['main.ascii', 'café.naïve', '日本語.関数', 'emoji.🔥.fn', 'lone.\ud800.half', ''];
+    const b = new SegmentBuilder('anonymous');
+    const profile = parsePprof(
+      handPprof({
+        sampleTypes: [['cpu', 'nanoseconds']],
+        samples: names.map((n, i) => ({ stack: [n || 'root', 'main'], values: [i + 1] })),
+      })
+    );
+    b.add({
+      labels: [
+        ['service_name', 'ünïcode'],
+        ['__name__', 'process_cpu'],
+      ],
+      profile,
+      timeMs: Date.now(),
+    });
+    const seg = new Segment('test.seg', b.encode());
+    const strings = new Set(Array.from({ length: seg.stringCount }, (_, i) => seg.string(i)));
+    for (const n of names) {
+      // what a UTF-8 round trip makes of the text (a lone surrogate becomes U+FFFD)
+      const expected = new TextDecoder().decode(new TextEncoder().encode(n || 'root'));
+      assert.ok(strings.has(expected), `${JSON.stringify(expected)} in ${JSON.stringify([...strings])}`);
+    }
+    assert.deepEqual(
+      seg.meta.series[0]!.labels.find(([k]) => k === 'service_name'),
+      ['service_name', 'ünïcode']
+    );
+  });
+});
+
 /** The filesystem store, with the moment each put finished (performance.now, the clock the test reads too). */
 class RecordingStore implements ObjectStore {
   readonly kind = 'filesystem' as const;

@@ -392,15 +392,17 @@ export class SegmentBuilder {
   sources: string[] = [];
 
   encode(createdAt = Date.now()): Buffer {
-    const enc = new TextEncoder();
-    const strBytes: Uint8Array[] = [];
+    // all strings UTF-8 encoded into one buffer (a UTF-16 unit takes at most 3 bytes): no array per string
+    let units = 0;
+    for (const str of this.strings) {
+      units += str.length;
+    }
+    const strBuf = Buffer.allocUnsafe(units * 3);
     const stringOffsets = new Int32Array(this.strings.length + 1);
     let off = 0;
     for (let i = 0; i < this.strings.length; i++) {
-      const b = enc.encode(this.strings[i]);
-      strBytes.push(b);
       stringOffsets[i] = off;
-      off += b.length;
+      off += strBuf.write(this.strings[i], off, 'utf8');
     }
     stringOffsets[this.strings.length] = off;
     const ints: Record<IntCol, Int32Array> = {
@@ -481,11 +483,7 @@ export class SegmentBuilder {
       const [pos] = meta.columns[c];
       Buffer.from(ints[c].buffer, ints[c].byteOffset, ints[c].byteLength).copy(out, pos);
     }
-    let sp = meta.columns.strings[0];
-    for (const b of strBytes) {
-      out.set(b, sp);
-      sp += b.length;
-    }
+    strBuf.copy(out, meta.columns.strings[0], 0, off);
     return out;
   }
 }
