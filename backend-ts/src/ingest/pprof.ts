@@ -41,8 +41,6 @@ class LocSeqTable {
   private readonly seq = new FloatList(256);
   private readonly offsets = new IntList(256);
   private readonly index: SeqIndex;
-  // re-pointed before each lookup: the lists reallocate as they grow
-  private readonly store: { data: ArrayLike<number>; offsets: ArrayLike<number> } = { data: [], offsets: [] };
 
   constructor(expected: number) {
     this.index = new SeqIndex(expected);
@@ -56,9 +54,7 @@ class LocSeqTable {
   /** The sequence's number, adding it when new (then it is the table's size before the call). */
   intern(ids: Float64Array, n: number): number {
     const h = SeqIndex.hash(ids, n);
-    this.store.data = this.seq.data;
-    this.store.offsets = this.offsets.data;
-    const found = this.index.find(ids, n, h, this.store);
+    const found = this.index.find(ids, n, h, this.seq, this.offsets);
     if (found >= 0) {
       return found;
     }

@@ -2,10 +2,9 @@
 // string per sequence, a Map cost most of the time and garbage of both the pprof decoder and the segment builder.
 import { IntList } from './growable.js';
 
-/** Where the sequences live: sequence e is data[offsets[e] .. offsets[e + 1]). */
-export interface SeqStore {
+/** A growable list (IntList, FloatList): its `data` is read at each lookup, as it is replaced when the list grows. */
+interface Column {
   readonly data: ArrayLike<number>;
-  readonly offsets: ArrayLike<number>;
 }
 
 /**
@@ -36,11 +35,14 @@ export class SeqIndex {
     return h >>> 0;
   }
 
-  /** The number of the stored sequence equal to seq[0..n), or -1; h is SeqIndex.hash(seq, n). */
-  find(seq: ArrayLike<number>, n: number, h: number, store: SeqStore): number {
+  /**
+   * The number of the stored sequence equal to seq[0..n), or -1; h is SeqIndex.hash(seq, n). The owner keeps
+   * sequence e in values[offsets[e] .. offsets[e + 1]).
+   */
+  find(seq: ArrayLike<number>, n: number, h: number, values: Column, offsets: Column): number {
     const mask = this.slots.length - 1;
-    const data = store.data;
-    const off = store.offsets;
+    const data = values.data;
+    const off = offsets.data;
     const hashes = this.hashes.data;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = this.slots[i]!;

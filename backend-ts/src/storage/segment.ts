@@ -202,10 +202,6 @@ export class SegmentBuilder {
       return g;
     };
     const frames = new IntList(64);
-    const store = {
-      data: this.stackFrames.data as ArrayLike<number>,
-      offsets: this.stackOffsets.data as ArrayLike<number>,
-    };
     const mapStack = (st: number): number => {
       let g = maps.stack[st];
       if (g < 0) {
@@ -215,10 +211,7 @@ export class SegmentBuilder {
         }
         const n = frames.length;
         const h = SeqIndex.hash(frames.data, n);
-        // re-pointed before each lookup: the lists reallocate as they grow
-        store.data = this.stackFrames.data;
-        store.offsets = this.stackOffsets.data;
-        g = this.stackIndex.find(frames.data, n, h, store);
+        g = this.stackIndex.find(frames.data, n, h, this.stackFrames, this.stackOffsets);
         if (g < 0) {
           for (let i = 0; i < n; i++) {
             this.stackFrames.push(frames.data[i]);
