@@ -69,9 +69,20 @@ class LocSeqTable {
 const LINE_KEY = 2 ** 24;
 
 export function parsePprof(body: Uint8Array, opts: PprofOptions = {}): NormalizedProfile {
-  const buf = maybeGunzip(body, opts.maxBytes ?? 0);
+  return inflateAndDecodePprof(body, opts.maxBytes ?? 0).profile;
+}
+
+export interface DecodedPprof {
+  profile: NormalizedProfile;
+  /** Uncompressed size, what the rate limit counts. */
+  inflatedBytes: number;
+}
+
+/** A body inflated (within maxBytes; 0 = no limit) and decoded. */
+export function inflateAndDecodePprof(body: Uint8Array, maxBytes: number): DecodedPprof {
+  const buf = maybeGunzip(body, maxBytes);
   try {
-    return decode(buf);
+    return { profile: decode(buf), inflatedBytes: buf.length };
   } catch (e) {
     if (e instanceof FormatError) {
       throw new FormatError(`invalid pprof: ${e.message}`, e.status);

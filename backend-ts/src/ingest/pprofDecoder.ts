@@ -6,16 +6,9 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
-import { isGzip, maybeGunzip, parsePprof } from './pprof.js';
+import { inflateAndDecodePprof, isGzip, type DecodedPprof } from './pprof.js';
 import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
-
-export interface DecodedPprof {
-  profile: NormalizedProfile;
-  /** Uncompressed size, what the rate limit counts. */
-  inflatedBytes: number;
-}
 
 /** Profiles whose uncompressed size is below this are decoded on the calling thread. */
 export const WORKER_MIN_BYTES = 8 * 1024;
@@ -63,8 +56,7 @@ export class PprofDecoder {
   decode(body: Uint8Array, maxBytes: number): Promise<DecodedPprof> {
     if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
       try {
-        const inflated = maybeGunzip(body, maxBytes);
-        return Promise.resolve({ profile: parsePprof(inflated, { maxBytes }), inflatedBytes: inflated.length });
+        return Promise.resolve(inflateAndDecodePprof(body, maxBytes));
       } catch (e) {
         return Promise.reject(e as Error);
       }

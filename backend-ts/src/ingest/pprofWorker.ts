@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
-import { maybeGunzip, parsePprof } from './pprof.js';
+import { inflateAndDecodePprof } from './pprof.js';
 
 export interface DecodeRequest {
   id: number;
@@ -38,9 +38,8 @@ parentPort?.on('message', (req: DecodeRequest) => {
   let reply: DecodeReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const inflated = maybeGunzip(req.body, req.maxBytes);
-    const profile = parsePprof(inflated, { maxBytes: req.maxBytes });
-    reply = { id: req.id, ok: true, profile, inflatedBytes: inflated.length };
+    const { profile, inflatedBytes } = inflateAndDecodePprof(req.body, req.maxBytes);
+    reply = { id: req.id, ok: true, profile, inflatedBytes };
     transfer = profileBuffers(profile);
   } catch (e) {
     const format = e instanceof FormatError;
