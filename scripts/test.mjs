@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The README's test command: every suite of the project, one after the other, with the time each took and a
 // closing "N passed, N failed" line. Long runs (load, long fuzzing, benchmarks) have their own scripts.
+// TEST_CLOCK_AT=mm[:ss] runs every test file with "now" at that minute of the hour (scripts/test-clock.mjs).
 import { spawnSync, execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { withTestClock } from './test-env.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const has = (s) => Boolean(pkg.scripts?.[s]);
@@ -40,6 +42,12 @@ const suites = [
   has('test:e2e') && ['browser tests', 'npm run --silent test:e2e', { browser: true }],
 ].filter(Boolean);
 
+const env = withTestClock({ ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' });
+if (env.NODE_OPTIONS !== process.env.NODE_OPTIONS) {
+  console.log(
+    `[test] test clock: ${env.TEST_CLOCK_AT ? `each test file starts at minute ${env.TEST_CLOCK_AT} of the hour` : `offset ${env.TEST_CLOCK_OFFSET_MS} ms`}`
+  );
+}
 const results = [];
 for (const [name, cmd, opts = {}] of suites) {
   if (only.length && !only.some((o) => name.includes(o))) {
@@ -53,7 +61,7 @@ for (const [name, cmd, opts = {}] of suites) {
   const r = spawnSync(cmd, {
     stdio: 'inherit',
     shell: '/bin/bash',
-    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    env,
   });
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   results.push({ name, ok: r.status === 0, secs });

@@ -232,9 +232,24 @@ function indexHtml() {
   };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Profiles Drilldown (Grafana host harness)</title>
-<script>window.grafanaBootData = ${JSON.stringify(bootData)}; window.__grafana_public_path__ = '/public/';</script>
+${testClockScript()}<script>window.grafanaBootData = ${JSON.stringify(bootData)}; window.__grafana_public_path__ = '/public/';</script>
 <link rel="stylesheet" href="/harness/host.css">
 </head><body><div id="reactRoot"></div><script type="module" src="/harness/host.js"></script></body></html>`;
+}
+
+/**
+ * Under a test clock offset (scripts/test-clock.mjs, loaded into this process by the test scripts) the page's
+ * clock moves with the backend's, so "the last 30 minutes" in the browser means the same minutes as on the server.
+ */
+function testClockScript() {
+  const offset = Number(process.env.TEST_CLOCK_OFFSET_MS || 0);
+  if (!offset) {
+    return '';
+  }
+  return `<script>(() => { const R = Date, off = ${offset}, now = () => R.now() + off;
+window.Date = new Proxy(R, { construct: (t, a, n) => Reflect.construct(t, a.length ? a : [now()], n),
+  apply: () => new R(now()).toString(), get: (t, p, r) => (p === 'now' ? now : Reflect.get(t, p, r)) }); })();</script>
+`;
 }
 
 const hostBuild = await buildHost();
