@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['bench-ingest.ts', 'bench-jfr.ts', 'bench-encode.ts', 'bench-query.ts'].filter((b) =>
+const benches = ['bench-startup.ts', 'bench-ingest.ts', 'bench-jfr.ts', 'bench-encode.ts', 'bench-query.ts'].filter((b) =>
   existsSync(join(here, b))
 );
 let failed = 0;
