@@ -202,7 +202,8 @@ async function queryDuringOutage(url: string, ledger: Ledger): Promise<void> {
   const ms = Date.now() - t0;
   assert.ok(r.status === 503 || r.status === 504, `query during the outage: ${r.status} ${JSON.stringify(r.json)}`);
   assert.match(r.json.message ?? '', /Azure|container|timed out|store/i, JSON.stringify(r.json));
-  assert.ok(ms < 8000, `the query answered after ${ms} ms`);
+  // a hang detector, not a timing claim: a query on a hung store without its own timeout never answers
+  assert.ok(ms < 15_000, `the query answered after ${ms} ms`);
   ledger.reject(`query-${r.status}`);
 }
 
@@ -264,7 +265,8 @@ describe('faults: Azure store hung (SIGSTOP) and down (SIGTERM, restart on the s
     az = await startAzurite(location, az.port);
     assert.ok(await until(() => ackedAt() >= ackedWhileDown + 5), 'ingest recovered after the restart');
     await load.stop();
-    assert.ok(ledger.slowestMs < 8000, `an answer took ${ledger.slowestMs} ms`);
+    // a hang detector (clients give up after 20 s), not a timing claim: the store timeout is 1.5 s
+    assert.ok(ledger.slowestMs < 15_000, `an answer took ${ledger.slowestMs} ms`);
 
     // queries recover, and find every acknowledged profile (Azurite kept everything across its restart)
     const q = await connectJson(be.url, 'LabelNames', { start: Date.now() - 3_600_000, end: Date.now() });
