@@ -99,19 +99,23 @@ export async function startChild(flags: string[]): Promise<Child> {
   proc.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  while (Date.now() - t0 < 20_000) {
+  // a start took up to 13 s on a loaded 2-core box (tsx compiles the sources first): wait long, and say so
+  // when it never came up, instead of handing out a URL that refuses connections
+  for (let ready = false; !ready;) {
     if (proc.exitCode !== null) {
       throw new Error(`backend exited: ${out}`);
     }
-    try {
-      const r = await fetch(`${url}/ready`);
-      if (r.ok) {
-        break;
-      }
-    } catch {
-      // not up yet
+    if (Date.now() - t0 > 90_000) {
+      proc.kill('SIGKILL');
+      throw new Error(`backend not ready after 90 s: ${out}`);
     }
-    await sleep(100);
+    ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false
+    );
+    if (!ready) {
+      await sleep(100);
+    }
   }
   return {
     url,
@@ -174,7 +178,7 @@ export async function startAzurite(location?: string, fixedPort?: number): Promi
       await fetch(`http://127.0.0.1:${port}/devstoreaccount1?comp=list`);
       break;
     } catch {
-      if (Date.now() - t0 > 20_000) {
+      if (Date.now() - t0 > 60_000) {
         proc.kill();
         throw new Error(`azurite did not start: ${out}`);
       }

@@ -70,7 +70,7 @@ export async function startBackend(): Promise<Running & { dataDir: string }> {
     `-storage.filesystem.dir=${dataDir}`,
   ]);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/ready`, child, log, 'backend-ts', 30_000);
+  await waitFor(`${url}/ready`, child, log, 'backend-ts', 90_000);
   return {
     url,
     child,
