@@ -8,12 +8,13 @@
 // TEST_CLOCK_AT=mm[:ss] (scripts/test-clock.mjs) runs each file with "now" at that minute of the hour, e.g.
 // `TEST_CLOCK_AT=58 npm run test:repeat -- 3` (2 minutes before an hour boundary).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withTestClock } from './test-env.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LOG_DIR = join(ROOT, 'test-results', 'repeat');
 const DEFAULT_FILES = [
   'backend-ts/test/faults.test.ts',
   'backend-ts/test/durability.test.ts',
@@ -83,7 +84,10 @@ for (const file of files) {
       continue;
     }
     const names = failures(out);
-    failed.push({ file, run, names });
+    const logFile = join(LOG_DIR, `${basename(file)}.run${run}.log`);
+    mkdirSync(LOG_DIR, { recursive: true });
+    writeFileSync(logFile, out);
+    failed.push({ file, run, names, logFile });
     console.log(
       `[repeat] ${file} run ${run}/${n}: FAILED in ${secs}s${names.length ? '' : ' (exit ' + r.status + ')'}`
     );
@@ -91,9 +95,10 @@ for (const file of files) {
       console.log(`           ✗ ${name}`);
     }
     // the first lines of each assertion message: enough to tell one flake from another
-    for (const m of [...out.matchAll(/^\s*error: '(.+)'$/gm)].slice(0, 5)) {
-      console.log(`             ${m[1].slice(0, 300)}`);
+    for (const m of [...out.matchAll(/^\s*error: (?:'(.+)'|\|-?\n\s*(.+))$/gm)].slice(0, 5)) {
+      console.log(`             ${(m[1] ?? m[2]).slice(0, 300)}`);
     }
+    console.log(`             whole output: ${relative(ROOT, logFile)}`);
     if (!names.length) {
       console.log(out.split('\n').slice(-30).join('\n'));
     }

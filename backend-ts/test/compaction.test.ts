@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Compactor } from '../src/storage/compactor.js';
 import { hourDir, hourOf } from '../src/storage/keys.js';
+import type { ObjectStore } from '../src/storage/objectStore.js';
 import { SegmentReader } from '../src/storage/segmentReader.js';
 import {
   connectJson,
@@ -22,6 +23,7 @@ import {
   type Child,
   type Running,
 } from './helpers.js';
+import { tinyPprof } from './wire.js';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const HOUR = 3_600_000;
@@ -118,6 +120,69 @@ describe('compaction on the filesystem store', { skip: NO_FIXTURES }, () => {
     const left = await objects(be);
     assert.equal(left.length, 1, `objects left: ${left}`);
     assert.deepEqual(await state(be.url), before);
+  });
+});
+
+describe('compaction next to a replica still writing into the hour', () => {
+  test('an object acknowledged while a pass lists the hour is kept, not taken for a leftover', async () => {
+    // Two objects of a settled hour; a pass lists them, and while it lists the hour again (where it looks for
+    // sources a crashed compaction left behind) another replica acknowledges a late profile into the same hour.
+    // A pass used to delete every object of its second listing that was not live in its first: the new object.
+    const be = await startInProcess([
+      '-validation.reject-older-than=0',
+      '-compactor.compaction-interval=0',
+      '-querier.max-query-lookback=0',
+    ]);
+    try {
+      const tiny = tinyPprof();
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await ingest(be.url, tiny, 'svc-race', { from: at(i) })).status, 200);
+      }
+      const hourPrefix = `anonymous/segments/${hourDir(past)}/`;
+      let lists = 0;
+      let late: Promise<Response> | undefined;
+      const store = be.svc.store;
+      const racing: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+        list: async (prefix: string) => {
+          if (prefix === hourPrefix && ++lists === 2) {
+            late = ingest(be.url, tiny, 'svc-race', { from: at(2) });
+            assert.equal((await late).status, 200);
+          }
+          return store.list(prefix);
+        },
+      });
+      const compactor = new Compactor(racing, new SegmentReader(racing, ''), {
+        prefix: '',
+        settleMs: 0,
+        retentionMs: 0,
+      });
+      await compactor.runOnce();
+      assert.ok(late, 'the late profile was sent during the pass');
+      const fg = await connectJson<{ flamegraph?: { total?: string } }>(be.url, 'SelectMergeStacktraces', {
+        profileTypeID: CPU,
+        labelSelector: '{service_name="svc-race"}',
+        start: past * HOUR,
+        end: (past + 1) * HOUR - 1,
+      });
+      const one = Number(
+        (
+          await connectJson<{ flamegraph?: { total?: string } }>(be.url, 'SelectMergeStacktraces', {
+            profileTypeID: CPU,
+            labelSelector: '{service_name="svc-race"}',
+            start: at(0) * 1000 - 1,
+            end: at(0) * 1000 + 5_000,
+          })
+        ).json.flamegraph?.total ?? 0
+      );
+      assert.ok(one > 0);
+      assert.equal(Number(fg.json.flamegraph?.total ?? 0), 3 * one, 'all three acknowledged profiles are stored');
+      // and a later pass still merges all three into one block
+      await compactor.runOnce();
+      const left = (await store.list(hourPrefix)).filter((o) => /\.(seg|blk)$/.test(o.key));
+      assert.equal(left.length, 1);
+    } finally {
+      await be.stop();
+    }
   });
 });
 

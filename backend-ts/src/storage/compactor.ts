@@ -85,12 +85,25 @@ export class Compactor {
     return done;
   }
 
-  /** Deletes objects that a block already replaced (left behind by a compaction that stopped midway). */
+  /**
+   * Deletes objects that a block already replaced (left behind by a compaction that stopped midway): only those
+   * a block of `live` names as its sources. Not "whatever is listed now but was not live a moment ago": an
+   * object written between the two listings (a late profile another replica just acknowledged) is live too, and
+   * deleting it lost acknowledged data.
+   */
   private async collectReplaced(tenant: string, hour: number, live: SegmentRef[]): Promise<void> {
+    const replaced = new Set<string>();
+    for (const b of live.filter((r) => r.block)) {
+      for (const src of (await this.reader.meta(b.key)).sources ?? []) {
+        replaced.add(src);
+      }
+    }
+    if (replaced.size === 0) {
+      return;
+    }
     const listed = await this.store.list(`${this.opts.prefix}${tenant}/segments/${String(hour).padStart(8, '0')}/`);
-    const liveKeys = new Set(live.map((r) => r.key));
     for (const o of listed) {
-      if (/\.(seg|blk)$/.test(o.key) && !liveKeys.has(o.key)) {
+      if (replaced.has(o.key)) {
         await this.store.delete(o.key);
       }
     }
