@@ -51,6 +51,15 @@ const EXTERNALS: Record<string, unknown> = {
   d3: D3,
 };
 
+// Grafana keeps the packages it shares with plugins in its SystemJS registry (`window.System`); tests reach them there
+// too, to build a panel's query runner in the page.
+(window as unknown as { System: { import: (name: string) => Promise<unknown> } }).System = {
+  import: (name: string) =>
+    name in EXTERNALS
+      ? Promise.resolve(EXTERNALS[name])
+      : Promise.reject(new Error(`harness: "${name}" is not a package Grafana shares with plugins`)),
+};
+
 function asAmdModule(mod: unknown): unknown {
   if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) {
     return mod;
