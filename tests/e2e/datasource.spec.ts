@@ -69,7 +69,7 @@ async function runInPage(
     const runtime = (await sys.import('@grafana/runtime')) as unknown as {
       createQueryRunner: () => {
         run: (x: unknown) => void;
-        get: () => { subscribe: (f: (d: Record<string, never>) => void) => { unsubscribe: () => void } };
+        get: () => { subscribe: (f: (d: { state: string }) => void) => { unsubscribe: () => void } };
         destroy: () => void;
       };
     };
@@ -80,9 +80,9 @@ async function runInPage(
     const from = typeof o.from === 'number' ? o.from : data.dateMath.parse(o.from).valueOf();
     const to = typeof o.to === 'number' ? o.to : data.dateMath.parse(o.to, true).valueOf();
     const runner = runtime.createQueryRunner();
-    const done = new Promise<Record<string, never>>((resolve) => {
+    const done = new Promise<unknown>((resolve) => {
       runner.get().subscribe((d) => {
-        if ((d as { state: string }).state !== 'Loading') {
+        if (d.state !== 'Loading') {
           resolve(d);
         }
       });

@@ -385,6 +385,8 @@ export async function queryData(body, dataSources, fetchImpl = fetch) {
     return { status: 400, body: { message: 'No queries found in query', messageId: 'query.noQueries' } };
   }
   const planned = [];
+  // one "now" for the whole request, as Grafana parses its range once
+  const now = Date.now();
   for (const query of queries) {
     const uid = typeof query.datasource === 'string' ? query.datasource : query.datasource?.uid;
     const ds = dataSources[uid];
@@ -397,7 +399,7 @@ export async function queryData(body, dataSources, fetchImpl = fetch) {
     try {
       const from = query.timeRange?.from ?? body.from;
       const to = query.timeRange?.to ?? body.to;
-      planned.push({ query, ds, range: { from: parseTimeMs(from), to: parseTimeMs(to) } });
+      planned.push({ query, ds, range: { from: parseTimeMs(from, now), to: parseTimeMs(to, now) } });
     } catch (e) {
       return { status: 400, body: { message: `Bad request data: ${e.message}` } };
     }

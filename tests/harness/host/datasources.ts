@@ -21,6 +21,7 @@ import {
   toDataFrame,
 } from '@grafana/data';
 import { DataSourceWithBackend, config, getTemplateSrv } from '@grafana/runtime';
+import { cloneDeep } from 'lodash';
 import { Observable, ReplaySubject, Subscription, from, isObservable, of } from 'rxjs';
 
 export const PYROSCOPE_TYPE = 'grafana-pyroscope-datasource';
@@ -219,7 +220,7 @@ export class HostQueryRunner implements QueryRunner {
       timeInfo: options.timeInfo,
       interval: '',
       intervalMs: 0,
-      targets: structuredClone(options.queries),
+      targets: cloneDeep(options.queries),
       maxDataPoints: options.maxDataPoints,
       scopedVars: options.scopedVars ?? {},
       cacheTimeout: options.cacheTimeout,
