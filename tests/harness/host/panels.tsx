@@ -4,7 +4,6 @@
 import React, { useLayoutEffect, useRef } from 'react';
 import {
   DataFrame,
-  Field,
   PanelPlugin,
   PanelPluginMeta,
   PanelProps,
@@ -13,12 +12,11 @@ import {
   ThresholdsMode,
   buildHistogram,
   colorManipulator,
-  formattedValueToString,
   getFieldDisplayValues,
   standardEditorsRegistry,
 } from '@grafana/data';
 import { setPluginImportUtils } from '@grafana/runtime';
-import { BarGauge, LegendDisplayMode, TimeSeries, UPlotConfigBuilder, useTheme2 } from '@grafana/ui';
+import { BarGauge, LegendDisplayMode, Table, TimeSeries, UPlotConfigBuilder, useTheme2 } from '@grafana/ui';
 import { BarGaugeDisplayMode, VizOrientation } from '@grafana/schema';
 
 // Grafana's time series panel draws the annotations of the panel data: a region (time..timeEnd) as a band across
@@ -99,38 +97,15 @@ function TimeSeriesPanel({
   );
 }
 
-// @grafana/ui's Table does not render inside this esbuild bundle (a component of its virtualised body arrives
-// as a module object), so the table stand-in is a plain table of the frame's display values.
+// Grafana's table panel draws @grafana/ui's table of the first frame.
 function TablePanel({ data, width, height }: PanelProps) {
   const frame = data.series[0];
   if (!frame) {
     return null;
   }
-  const text = (f: Field, v: unknown) => (f.display ? formattedValueToString(f.display(v)) : String(v ?? ''));
   return (
-    <div style={{ width, height, overflow: 'auto' }}>
-      <table style={{ width: '100%', borderCollapse: 'collapse' }} data-harness-panel="table">
-        <thead>
-          <tr>
-            {frame.fields.map((f) => (
-              <th key={f.name} style={{ textAlign: 'left', padding: 4 }}>
-                {f.config.displayName ?? f.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {Array.from({ length: frame.length }, (_, r) => (
-            <tr key={r}>
-              {frame.fields.map((f) => (
-                <td key={f.name} style={{ padding: 4 }}>
-                  {text(f, f.values[r])}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div data-harness-panel="table">
+      <Table data={frame} width={width} height={height} />
     </div>
   );
 }
