@@ -178,6 +178,8 @@ async function main() {
       description: t.description,
       transformation: t as DataTransformerInfo,
       editor: () => null,
+      imageDark: '',
+      imageLight: '',
     }));
   });
   const [{ plugin }, meta] = await Promise.all([loadPluginModule(), loadMeta()]);
