@@ -61,3 +61,13 @@ export function queryData(
   dataSources: Record<string, DataSourceSettings>,
   fetchImpl?: typeof fetch
 ): Promise<{ status: number; body: { results?: Record<string, QueryResult>; message?: string } }>;
+export function callResource(
+  path: string,
+  params: URLSearchParams,
+  settings: DataSourceSettings,
+  fetchImpl?: typeof fetch
+): Promise<{ status: number; body: unknown }>;
+export function checkHealth(
+  settings: DataSourceSettings,
+  fetchImpl?: typeof fetch
+): Promise<{ status: number; body: { status: string; message: string } }>;

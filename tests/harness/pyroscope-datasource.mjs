@@ -410,3 +410,59 @@ export async function queryData(body, dataSources, fetchImpl = fetch) {
   const failed = Object.values(results).some((r) => r.error);
   return { status: failed ? 400 : 200, body: { results } };
 }
+
+// --- the data source's resources and health check (what Grafana's query editor and "Save & test" call) ---
+
+const MATCHER_NAME = /([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=~|!~|!=|=)\s*"(?:\\.|[^\\"])*"/g;
+
+/**
+ * `GET /api/datasources/uid/<uid>/resources/<path>`: `profileTypes` (`[{id, label}]`), `labelNames` (without private
+ * `__…` labels and the labels the selector already names), `labelValues`. Other paths are 404, as in Grafana.
+ */
+export async function callResource(path, params, settings, fetchImpl = fetch) {
+  const start = Number(params.get('start') ?? 0) || 0;
+  const end = Number(params.get('end') ?? 0) || 0;
+  const query = params.get('query') ?? '';
+  try {
+    if (path === 'profileTypes') {
+      const resp = await unary(
+        settings.url,
+        'ProfileTypes',
+        new ProtoWriter().int64(1, start).int64(2, end).finish(),
+        fetchImpl
+      );
+      const types = get
+        .messages(resp, 1)
+        .map((t) => ({ id: get.string(t, 1), label: `${get.string(t, 2)} - ${get.string(t, 4)}` }));
+      return { status: 200, body: types };
+    }
+    if (path === 'labelNames') {
+      const req = new ProtoWriter().repeatedString(1, [query]).int64(2, start).int64(3, end).finish();
+      const names = get.strings(await unary(settings.url, 'LabelNames', req, fetchImpl), 1);
+      const inSelector = new Set([...query.matchAll(MATCHER_NAME)].map((m) => m[1]));
+      return { status: 200, body: names.filter((n) => !n.startsWith('__') && !inSelector.has(n)) };
+    }
+    if (path === 'labelValues') {
+      const req = new ProtoWriter()
+        .string(1, params.get('label') ?? '')
+        .repeatedString(2, [query])
+        .int64(3, start)
+        .int64(4, end)
+        .finish();
+      return { status: 200, body: get.strings(await unary(settings.url, 'LabelValues', req, fetchImpl), 1) };
+    }
+  } catch (e) {
+    return { status: 500, body: { message: `Failed to call resource: ${e.message}` } };
+  }
+  return { status: 404, body: { message: 'Not found' } };
+}
+
+/** `GET /api/datasources/uid/<uid>/health`: the profile types of a tiny range must answer, as Grafana checks. */
+export async function checkHealth(settings, fetchImpl = fetch) {
+  try {
+    await unary(settings.url, 'ProfileTypes', new ProtoWriter().int64(1, 1000).int64(2, 4000).finish(), fetchImpl);
+    return { status: 200, body: { status: 'OK', message: 'Data source is working' } };
+  } catch (e) {
+    return { status: 400, body: { status: 'ERROR', message: e.message } };
+  }
+}

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Readable } from 'node:stream';
 import { buildHost } from './build-host.mjs';
-import { queryData } from './pyroscope-datasource.mjs';
+import { callResource, checkHealth, queryData } from './pyroscope-datasource.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PLUGIN_ID = 'grafana-pyroscope-app';
@@ -269,6 +269,16 @@ const server = createServer(async (req, res) => {
     }
     if (p === '/api/ds/query' && req.method === 'POST') {
       return await dsQuery(req, res);
+    }
+    const dsApi = p.match(/^\/api\/datasources\/uid\/([^/]+)\/(health|resources\/(.+))$/);
+    if (dsApi && req.method === 'GET') {
+      if (dsApi[1] !== DATASOURCE_UID) {
+        return send(res, 404, { message: 'Data source not found' });
+      }
+      const settings = { ...DATASOURCE, url: args.backend };
+      const answer =
+        dsApi[2] === 'health' ? await checkHealth(settings) : await callResource(dsApi[3], url.searchParams, settings);
+      return send(res, answer.status, answer.body);
     }
     if (p.startsWith('/api/datasources/proxy/')) {
       return send(res, 404, { message: 'Data source not found' });

@@ -1,7 +1,14 @@
 /**
  * @jest-environment node
  */
-import { flamebearerToNestedSet, queryData, seriesDisplay, profileUnit } from '../harness/pyroscope-datasource.mjs';
+import {
+  callResource,
+  checkHealth,
+  flamebearerToNestedSet,
+  queryData,
+  seriesDisplay,
+  profileUnit,
+} from '../harness/pyroscope-datasource.mjs';
 
 // The harness's stand-in for Grafana's Pyroscope data source back end: what it sends to the server (binary
 // Connect, field numbers of Pyroscope's querier.proto) and the frames it makes of the answers. Requests are read
@@ -310,5 +317,62 @@ describe('harness Pyroscope data source: /api/ds/query', () => {
     const [start, end] = [int(seen[0].fields, 3)!, int(seen[0].fields, 4)!];
     expect(end - start).toBe(3_600_000);
     expect(end).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('harness Pyroscope data source: resources and health', () => {
+  const SETTINGS = DS.pyroscope;
+
+  it('lists profile types as Grafana labels them, and checks health over a tiny range', async () => {
+    const { seen, fetchImpl } = stubServer(() => ({
+      status: 200,
+      body: Buffer.from(len(1, [...str(1, CPU), ...str(2, 'process_cpu'), ...str(4, 'cpu'), ...str(5, 'nanoseconds')])),
+    }));
+    const types = await callResource('profileTypes', new URLSearchParams('start=5&end=9'), SETTINGS, fetchImpl);
+    expect(types).toEqual({ status: 200, body: [{ id: CPU, label: 'process_cpu - cpu' }] });
+    expect(seen[0].url).toBe('http://pyroscope.test/querier.v1.QuerierService/ProfileTypes');
+    expect([int(seen[0].fields, 1), int(seen[0].fields, 2)]).toEqual([5, 9]);
+    expect(await checkHealth(SETTINGS, fetchImpl)).toEqual({
+      status: 200,
+      body: { status: 'OK', message: 'Data source is working' },
+    });
+    expect([int(seen[1].fields, 1), int(seen[1].fields, 2)]).toEqual([1000, 4000]);
+  });
+
+  it('gives label names without private ones and those of the selector, and label values', async () => {
+    const { seen, fetchImpl } = stubServer((method) => ({
+      status: 200,
+      body: Buffer.from(
+        method === 'LabelNames'
+          ? ['__name__', 'service_name', 'region', 'pod'].flatMap((n) => str(1, n))
+          : ['eu', 'us'].flatMap((n) => str(1, n))
+      ),
+    }));
+    const q = new URLSearchParams({ query: '{service_name="x"}', start: '10', end: '20' });
+    expect(await callResource('labelNames', q, SETTINGS, fetchImpl)).toEqual({ status: 200, body: ['region', 'pod'] });
+    expect([strings(seen[0].fields, 1), int(seen[0].fields, 2), int(seen[0].fields, 3)]).toEqual([
+      ['{service_name="x"}'],
+      10,
+      20,
+    ]);
+    q.set('label', 'region');
+    expect(await callResource('labelValues', q, SETTINGS, fetchImpl)).toEqual({ status: 200, body: ['eu', 'us'] });
+    expect([strings(seen[1].fields, 1), strings(seen[1].fields, 2), int(seen[1].fields, 3)]).toEqual([
+      ['region'],
+      ['{service_name="x"}'],
+      10,
+    ]);
+    expect((await callResource('nope', q, SETTINGS, fetchImpl)).status).toBe(404);
+  });
+
+  it('reports an unhealthy server', async () => {
+    const { fetchImpl } = stubServer(() => ({
+      status: 503,
+      body: JSON.stringify({ code: 'unavailable', message: 'down' }),
+    }));
+    expect(await checkHealth(SETTINGS, fetchImpl)).toEqual({
+      status: 400,
+      body: { status: 'ERROR', message: 'unavailable: down' },
+    });
   });
 });

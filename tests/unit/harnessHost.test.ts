@@ -211,6 +211,31 @@ describe('harness Pyroscope data source', () => {
   });
 });
 
+describe('harness Pyroscope data source resources', () => {
+  it('reads ad hoc filter keys and values through the data source resources', async () => {
+    const ds = (await dataSourceSrv.get('pyroscope')) as PyroscopeDataSource;
+    answer = ['region', 'pod'];
+    const from = dateTime(1_700_000_000_000);
+    const to = dateTime(1_700_003_600_000);
+    const keys = await ds.getTagKeys({
+      filters: [{ key: 'service_name', operator: '=', value: 'checkout' }],
+      timeRange: { from, to, raw: { from, to } },
+    });
+    expect(keys).toEqual([{ text: 'region' }, { text: 'pod' }]);
+    expect(posted[0]).toMatchObject({
+      method: 'GET',
+      url: '/api/datasources/uid/pyroscope/resources/labelNames',
+      params: { query: '{service_name="checkout"}', start: 1_700_000_000_000, end: 1_700_003_600_000 },
+    });
+    answer = ['eu'];
+    await ds.getTagValues({ key: 'region', filters: [], timeRange: { from, to, raw: { from, to } } });
+    expect(posted[1]).toMatchObject({
+      url: '/api/datasources/uid/pyroscope/resources/labelValues',
+      params: { label: 'region', query: '{}' },
+    });
+  });
+});
+
 describe('harness query runner (createQueryRunner)', () => {
   it('derives the interval from the range and the panel width, and gives Loading then Done', async () => {
     const runner = new HostQueryRunner();

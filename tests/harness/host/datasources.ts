@@ -10,9 +10,12 @@ import {
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
+  DataSourceGetTagKeysOptions,
+  DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   DataSourceRef,
   LoadingState,
+  MetricFindValue,
   PanelData,
   QueryRunner,
   QueryRunnerOptions,
@@ -88,6 +91,42 @@ export class PyroscopeDataSource extends DataSourceWithBackend<PyroscopeQuery> {
   getDefaultQuery(): Partial<PyroscopeQuery> {
     return DEFAULT_QUERY;
   }
+
+  // The data source's resources, as Grafana's front end reads them (query editor, ad hoc filter variables).
+  getProfileTypes(start: number, end: number): Promise<Array<{ id: string; label: string }>> {
+    return this.getResource('profileTypes', { start, end });
+  }
+
+  getAllProfileTypes(): Promise<Array<{ id: string; label: string }>> {
+    return this.getResource('profileTypes');
+  }
+
+  getLabelNames(query: string, start: number, end: number): Promise<string[]> {
+    return this.getResource('labelNames', { query: getTemplateSrv().replace(query), start, end });
+  }
+
+  getLabelValues(query: string, label: string, start: number, end: number): Promise<string[]> {
+    const tpl = getTemplateSrv();
+    return this.getResource('labelValues', { label: tpl.replace(label), query: tpl.replace(query), start, end });
+  }
+
+  async getTagKeys(options: DataSourceGetTagKeysOptions<PyroscopeQuery>): Promise<MetricFindValue[]> {
+    const { query, from, to } = adHocSelection(options);
+    return (await this.getLabelNames(query, from, to)).map((text) => ({ text }));
+  }
+
+  async getTagValues(options: DataSourceGetTagValuesOptions<PyroscopeQuery>): Promise<MetricFindValue[]> {
+    const { query, from, to } = adHocSelection(options);
+    return (await this.getLabelValues(query, options.key, from, to)).map((text) => ({ text }));
+  }
+}
+
+// An ad hoc filter variable's other filters as a selector, over its time range (else the last day, as Grafana).
+function adHocSelection(options: DataSourceGetTagKeysOptions<PyroscopeQuery>) {
+  const to = options.timeRange?.to.valueOf() ?? Date.now();
+  const from = options.timeRange?.from.valueOf() ?? to - 24 * 3_600_000;
+  const query = `{${options.filters.map((f) => `${f.key}${f.operator}"${f.value}"`).join(',')}}`;
+  return { query, from, to };
 }
 
 // Grafana would load the data source plugin's code; the harness has Pyroscope's only, so any other type fails loudly.
