@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +41,7 @@ export async function buildHost({ force = false } = {}) {
     loader: { '.svg': 'dataurl', '.png': 'dataurl', '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file' },
     logLevel: 'error',
     metafile: Boolean(process.env.HARNESS_METAFILE),
-    plugins: [compatRuntimeImports],
+    plugins: [compatRuntimeImports, cjsDefaultFromMjs],
   });
   if (result.metafile) {
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
@@ -78,3 +78,61 @@ const compatRuntimeImports = {
     });
   },
 };
+
+// `import X from 'cjs-package'` in an .mjs file: esbuild follows Node there and hands the whole `module.exports`
+// as the default, ignoring `__esModule`. Grafana compiles @grafana/ui from source with webpack, where such a default
+// is `exports.default`; so `<Scrollbars>` (react-custom-scrollbars-2) arrived as an object (React error 130).
+// Imports from .mjs files of CommonJS modules that set `__esModule` go through a small ES module that re-exports
+// them the way a non-.mjs importer sees them.
+const cjsDefaultFromMjs = {
+  name: 'cjs-default-from-mjs',
+  setup(b) {
+    const seen = new Map();
+    b.onResolve({ filter: /^[^./]/ }, async (a) => {
+      if (!a.importer.endsWith('.mjs') || a.kind !== 'import-statement' || a.pluginData?.interop) {
+        return undefined;
+      }
+      const r = await b.resolve(a.path, {
+        importer: a.importer,
+        resolveDir: a.resolveDir,
+        kind: a.kind,
+        pluginData: { interop: true },
+      });
+      if (r.errors.length || !/\.c?js$/.test(r.path) || !isEsModuleFlaggedCjs(r.path, seen)) {
+        return undefined;
+      }
+      return { path: r.path, namespace: 'cjs-interop' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cjs-interop' }, (a) => ({
+      contents: `export * from ${JSON.stringify(a.path)};\nimport d from ${JSON.stringify(a.path)};\nexport default d;\n`,
+      resolveDir: dirname(a.path),
+      loader: 'js',
+    }));
+  },
+};
+
+function isEsModuleFlaggedCjs(file, seen) {
+  if (!seen.has(file)) {
+    const text = readFileSync(file, 'utf8');
+    const esm = /^\s*(import|export)\s/m.test(text);
+    seen.set(file, !esm && /__esModule/.test(text) && !packageIsModule(dirname(file)));
+  }
+  return seen.get(file);
+}
+
+function packageIsModule(dir) {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    const pj = join(d, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        const pkg = JSON.parse(readFileSync(pj, 'utf8'));
+        if (pkg.name || pkg.type) {
+          return pkg.type === 'module';
+        }
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
+}

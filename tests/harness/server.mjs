@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Readable } from 'node:stream';
 import { buildHost } from './build-host.mjs';
+import { callResource, checkHealth, queryData } from './pyroscope-datasource.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PLUGIN_ID = 'grafana-pyroscope-app';
@@ -170,6 +171,25 @@ async function llmRoute(req, res, path) {
   return send(res, 404, { message: 'not found' });
 }
 
+// The one data source of this Grafana: what the page's boot data lists and what `/api/ds/query` queries.
+const DATASOURCE = {
+  uid: DATASOURCE_UID,
+  name: 'Pyroscope',
+  type: 'grafana-pyroscope-datasource',
+  jsonData: {},
+};
+
+async function dsQuery(req, res) {
+  let body;
+  try {
+    body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+  } catch {
+    return send(res, 400, { message: 'bad request data' });
+  }
+  const answer = await queryData(body, { [DATASOURCE_UID]: { ...DATASOURCE, url: args.backend } });
+  return send(res, answer.status, answer.body);
+}
+
 function indexHtml() {
   const bootData = {
     settings: {
@@ -177,15 +197,15 @@ function indexHtml() {
       appUrl: `http://${args.host}:${args.port}/`,
       defaultDatasource: 'Pyroscope',
       datasources: {
-        Pyroscope: {
+        [DATASOURCE.name]: {
           id: 1,
-          uid: DATASOURCE_UID,
-          name: 'Pyroscope',
-          type: 'grafana-pyroscope-datasource',
+          uid: DATASOURCE.uid,
+          name: DATASOURCE.name,
+          type: DATASOURCE.type,
           access: 'proxy',
           url: `/api/datasources/proxy/uid/${DATASOURCE_UID}`,
           isDefault: true,
-          jsonData: {},
+          jsonData: DATASOURCE.jsonData,
           readOnly: true,
           meta: {
             id: 'grafana-pyroscope-datasource',
@@ -231,7 +251,7 @@ function indexHtml() {
     navTree: [],
   };
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Profiles Drilldown (Grafana host harness)</title>
+<html lang="en"><head><meta charset="utf-8"><base href="/"><title>Profiles Drilldown (Grafana host harness)</title>
 ${testClockScript()}<script>window.grafanaBootData = ${JSON.stringify(bootData)}; window.__grafana_public_path__ = '/public/';</script>
 <link rel="stylesheet" href="/harness/host.css">
 </head><body><div id="reactRoot"></div><script type="module" src="/harness/host.js"></script></body></html>`;
@@ -261,6 +281,19 @@ const server = createServer(async (req, res) => {
     if (p.startsWith(`/api/datasources/proxy/uid/${DATASOURCE_UID}/`)) {
       const rest = p.slice(`/api/datasources/proxy/uid/${DATASOURCE_UID}`.length);
       return proxy(req, res, `${args.backend.replace(/\/$/, '')}${rest}${url.search}`);
+    }
+    if (p === '/api/ds/query' && req.method === 'POST') {
+      return await dsQuery(req, res);
+    }
+    const dsApi = p.match(/^\/api\/datasources\/uid\/([^/]+)\/(health|resources\/(.+))$/);
+    if (dsApi && req.method === 'GET') {
+      if (dsApi[1] !== DATASOURCE_UID) {
+        return send(res, 404, { message: 'Data source not found' });
+      }
+      const settings = { ...DATASOURCE, url: args.backend };
+      const answer =
+        dsApi[2] === 'health' ? await checkHealth(settings) : await callResource(dsApi[3], url.searchParams, settings);
+      return send(res, answer.status, answer.body);
     }
     if (p.startsWith('/api/datasources/proxy/')) {
       return send(res, 404, { message: 'Data source not found' });

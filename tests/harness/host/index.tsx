@@ -2,7 +2,16 @@
 // plugin its externals from the real packages, then the plugin's root page under a router at /a/<id>/*.
 import React, { useLayoutEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { AppPlugin, AppPluginMeta, PluginType, ThemeContext, standardTransformersRegistry } from '@grafana/data';
+import {
+  AppPlugin,
+  AppPluginMeta,
+  DataTransformerInfo,
+  PluginType,
+  ThemeContext,
+  standardTransformers,
+  standardTransformersRegistry,
+  TransformerRegistryItem,
+} from '@grafana/data';
 import { LocationServiceProvider, config, locationService } from '@grafana/runtime';
 import { GlobalStyles } from '@grafana/ui';
 import { Route, Router, Routes } from 'react-router';
@@ -49,6 +58,15 @@ const EXTERNALS: Record<string, unknown> = {
   lodash: Lodash,
   i18next: I18next,
   d3: D3,
+};
+
+// Grafana keeps the packages it shares with plugins in its SystemJS registry (`window.System`); tests reach them there
+// too, to build a panel's query runner in the page.
+(window as unknown as { System: { import: (name: string) => Promise<unknown> } }).System = {
+  import: (name: string) =>
+    name in EXTERNALS
+      ? Promise.resolve(EXTERNALS[name])
+      : Promise.reject(new Error(`harness: "${name}" is not a package Grafana shares with plugins`)),
 };
 
 function asAmdModule(mod: unknown): unknown {
@@ -150,7 +168,20 @@ async function main() {
   await I18next.default.init({ lng: 'en-US', fallbackLng: 'en-US', resources: {}, returnEmptyString: false });
   installRuntimeServices();
   installPanels();
-  standardTransformersRegistry.setInit(() => []);
+  // Grafana registers @grafana/data's transformations (with editors, which no panel here shows); apps run them
+  // through SceneDataTransformer (the official app's maxima table reduces its series).
+  standardTransformersRegistry.setInit(() => {
+    const byId = new Map(Object.values(standardTransformers).map((t) => [t.id, t]));
+    return [...byId.values()].map((t): TransformerRegistryItem => ({
+      id: t.id,
+      name: t.name,
+      description: t.description,
+      transformation: t as DataTransformerInfo,
+      editor: () => null,
+      imageDark: '',
+      imageLight: '',
+    }));
+  });
   const [{ plugin }, meta] = await Promise.all([loadPluginModule(), loadMeta()]);
   if (!plugin) {
     throw new Error('harness: module.js exported no `plugin`');

@@ -1,9 +1,9 @@
 // Grafana's core panels are part of Grafana, not of any npm package. The harness registers stand-ins built
 // on @grafana/ui's own TimeSeries and BarGauge components (a plain table, bucket bars for the histogram) under the
 // core ids, so VizPanels render real charts.
-import React from 'react';
+import React, { useLayoutEffect, useRef } from 'react';
 import {
-  Field,
+  DataFrame,
   PanelPlugin,
   PanelPluginMeta,
   PanelProps,
@@ -11,13 +11,61 @@ import {
   ReduceDataOptions,
   ThresholdsMode,
   buildHistogram,
-  formattedValueToString,
+  colorManipulator,
   getFieldDisplayValues,
   standardEditorsRegistry,
 } from '@grafana/data';
 import { setPluginImportUtils } from '@grafana/runtime';
-import { BarGauge, LegendDisplayMode, TimeSeries, useTheme2 } from '@grafana/ui';
+import { BarGauge, LegendDisplayMode, Table, TimeSeries, UPlotConfigBuilder, useTheme2 } from '@grafana/ui';
 import { BarGaugeDisplayMode, VizOrientation } from '@grafana/schema';
+
+// Grafana's time series panel draws the annotations of the panel data: a region (time..timeEnd) as a band across
+// the plot, a point as a vertical line, in the annotation's colour. Apps mark time ranges with them.
+function AnnotationMarks({ config, annotations }: { config: UPlotConfigBuilder; annotations?: DataFrame[] }) {
+  const theme = useTheme2();
+  const latest = useRef(annotations);
+  const plot = useRef<{ redraw: () => void } | null>(null);
+  // annotations change without the frames changing: draw again
+  useLayoutEffect(() => {
+    latest.current = annotations;
+    plot.current?.redraw();
+  }, [annotations]);
+  useLayoutEffect(() => {
+    config.addHook('init', (u) => {
+      plot.current = u;
+    });
+    config.addHook('draw', (u) => {
+      const ctx = u.ctx;
+      for (const frame of latest.current ?? []) {
+        const field = (name: string) => frame.fields.find((f) => f.name === name)?.values;
+        const time = field('time');
+        const timeEnd = field('timeEnd');
+        const color = field('color');
+        for (let i = 0; i < frame.length; i++) {
+          const x0 = u.valToPos(Number(time?.[i]), 'x', true);
+          const end = timeEnd?.[i];
+          const x1 = end ? u.valToPos(Number(end), 'x', true) : x0;
+          const c = theme.visualization.getColorByName(String(color?.[i] ?? 'rgba(0, 211, 255, 1)'));
+          ctx.save();
+          if (x1 > x0) {
+            ctx.fillStyle = colorManipulator.alpha(c, 0.1);
+            ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+          }
+          ctx.strokeStyle = colorManipulator.alpha(c, 1);
+          ctx.setLineDash([5, 5]);
+          for (const x of x1 > x0 ? [x0, x1] : [x0]) {
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+          }
+          ctx.restore();
+        }
+      }
+    });
+  }, [config, theme]);
+  return null;
+}
 
 function TimeSeriesPanel({
   data,
@@ -43,42 +91,21 @@ function TimeSeriesPanel({
         placement: 'bottom',
         calcs: [],
       }}
-    />
+    >
+      {(config) => <AnnotationMarks config={config} annotations={data.annotations} />}
+    </TimeSeries>
   );
 }
 
-// @grafana/ui's Table does not render inside this esbuild bundle (a component of its virtualised body arrives
-// as a module object), so the table stand-in is a plain table of the frame's display values.
+// Grafana's table panel draws @grafana/ui's table of the first frame.
 function TablePanel({ data, width, height }: PanelProps) {
   const frame = data.series[0];
   if (!frame) {
     return null;
   }
-  const text = (f: Field, v: unknown) => (f.display ? formattedValueToString(f.display(v)) : String(v ?? ''));
   return (
-    <div style={{ width, height, overflow: 'auto' }}>
-      <table style={{ width: '100%', borderCollapse: 'collapse' }} data-harness-panel="table">
-        <thead>
-          <tr>
-            {frame.fields.map((f) => (
-              <th key={f.name} style={{ textAlign: 'left', padding: 4 }}>
-                {f.config.displayName ?? f.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {Array.from({ length: frame.length }, (_, r) => (
-            <tr key={r}>
-              {frame.fields.map((f) => (
-                <td key={f.name} style={{ padding: 4 }}>
-                  {text(f, f.values[r])}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div data-harness-panel="table">
+      <Table data={frame} width={width} height={height} />
     </div>
   );
 }
@@ -192,15 +219,18 @@ function register(id: string, name: string, panel: React.ComponentType<PanelProp
   return p;
 }
 // Grafana keeps only the custom field options a panel declares; these are the timeseries ones apps set most.
-register('timeseries', 'Time series', TimeSeriesPanel as never).useFieldConfig({
-  useCustomConfig: (b) =>
-    b
-      .addNumberInput({ path: 'fillOpacity', name: 'Fill opacity', defaultValue: 0 })
-      .addNumberInput({ path: 'lineWidth', name: 'Line width', defaultValue: 1 })
-      .addNumberInput({ path: 'pointSize', name: 'Point size', defaultValue: 5 })
-      .addTextInput({ path: 'showPoints', name: 'Show points', defaultValue: 'auto' })
-      .addTextInput({ path: 'drawStyle', name: 'Style', defaultValue: 'line' }),
-});
+// As Grafana's, the time series panel takes annotations (and alert states) with its data; scenes strips them otherwise.
+register('timeseries', 'Time series', TimeSeriesPanel as never)
+  .setDataSupport({ annotations: true, alertStates: true })
+  .useFieldConfig({
+    useCustomConfig: (b) =>
+      b
+        .addNumberInput({ path: 'fillOpacity', name: 'Fill opacity', defaultValue: 0 })
+        .addNumberInput({ path: 'lineWidth', name: 'Line width', defaultValue: 1 })
+        .addNumberInput({ path: 'pointSize', name: 'Point size', defaultValue: 5 })
+        .addTextInput({ path: 'showPoints', name: 'Show points', defaultValue: 'auto' })
+        .addTextInput({ path: 'drawStyle', name: 'Style', defaultValue: 'line' }),
+  });
 register('table', 'Table', TablePanel as never);
 register('bargauge', 'Bar gauge', BarGaugePanel as never);
 register('histogram', 'Histogram', HistogramPanel as never);

@@ -1,39 +1,40 @@
 // The @grafana/runtime services a plugin finds in Grafana, implemented over the browser and the harness server.
 // Nothing here knows about the app: a plugin that needs more than Grafana offers must fail here too.
 import {
-  DataFrame,
-  DataQueryRequest,
-  DataQueryResponse,
-  DataSourceApi,
-  DataSourceInstanceSettings,
-  DataSourceRef,
   EventBusSrv,
   LiveChannelAddress,
   LiveChannelEvent,
   LiveChannelEventType,
-  LoadingState,
-  PanelData,
-  ScopedVars,
-  toDataFrame,
+  setTimeZoneResolver,
 } from '@grafana/data';
 import {
   BackendSrv,
   BackendSrvRequest,
   FetchResponse,
   config,
+  locationService,
   setAppEvents,
   setBackendSrv,
+  setChromeHeaderHeightHook,
+  setCurrentUser,
   setDataSourceSrv,
   setEchoSrv,
   setGrafanaLiveSrv,
+  setHelpNavItemHook,
+  setLocationSrv,
+  setMegaMenuOpenHook,
   setPluginComponentHook,
   setPluginComponentsHook,
+  setPluginFunctionsHook,
   setPluginLinksHook,
+  setQueryRunnerFactory,
+  setReturnToPreviousHook,
   setRunRequest,
   setTemplateSrv,
 } from '@grafana/runtime';
-import { sceneGraph, SceneObject } from '@grafana/scenes';
-import { Observable, from, isObservable, lastValueFrom, of } from 'rxjs';
+import { Observable, lastValueFrom, of } from 'rxjs';
+import { HostQueryRunner, dataSourceSrv, runRequest } from './datasources';
+import { templateSrv } from './templating';
 
 type Json = Record<string, unknown>;
 
@@ -126,100 +127,6 @@ const backendSrv = {
   resolveCancelerIfExists: () => {},
 } as unknown as BackendSrv;
 
-// Grafana would load the data source plugin's code; the harness has none, so a query through it fails loudly.
-class ProxyOnlyDataSource extends DataSourceApi {
-  query(): Promise<DataQueryResponse> {
-    return Promise.reject(
-      new Error(`harness: ${this.type} has no query code here; the app must go through the data-source proxy`)
-    );
-  }
-  testDatasource() {
-    return Promise.resolve({ status: 'success', message: 'ok' });
-  }
-}
-
-function listDataSources(): DataSourceInstanceSettings[] {
-  return Object.values(config.datasources);
-}
-
-function findDataSource(ref?: DataSourceRef | string | null): DataSourceInstanceSettings | undefined {
-  const all = listDataSources();
-  if (ref === null || ref === undefined || ref === 'default') {
-    return all.find((d) => d.isDefault) ?? all[0];
-  }
-  const key = typeof ref === 'string' ? ref : ref.uid;
-  return all.find((d) => d.uid === key || d.name === key);
-}
-
-const instances = new Map<string, DataSourceApi>();
-
-const dataSourceSrv = {
-  getList: (filters: { pluginId?: string; type?: string | string[] } = {}) =>
-    listDataSources().filter((d) => {
-      const types = filters.type ? ([] as string[]).concat(filters.type) : undefined;
-      return (!filters.pluginId || d.meta.id === filters.pluginId) && (!types || types.includes(d.type));
-    }),
-  getInstanceSettings: (ref?: DataSourceRef | string | null) => findDataSource(ref),
-  get: async (ref?: DataSourceRef | string | null) => {
-    const s = findDataSource(ref);
-    if (!s) {
-      throw new Error(`Data source ${JSON.stringify(ref)} was not found`);
-    }
-    if (!instances.has(s.uid)) {
-      instances.set(s.uid, new ProxyOnlyDataSource(s));
-    }
-    return instances.get(s.uid)!;
-  },
-  reload: async () => {},
-  registerRuntimeDataSource: () => {},
-};
-
-// Grafana's runRequest, reduced to what it guarantees panels: a Loading state, then frames or an error.
-function runRequest(ds: DataSourceApi, request: DataQueryRequest): Observable<PanelData> {
-  return new Observable<PanelData>((sub) => {
-    const base = { timeRange: request.range, request };
-    sub.next({ ...base, state: LoadingState.Loading, series: [] });
-    let result: Observable<DataQueryResponse>;
-    try {
-      const r = ds.query(request) as Observable<DataQueryResponse> | Promise<DataQueryResponse>;
-      result = isObservable(r) ? r : from(r);
-    } catch (e) {
-      result = new Observable((s) => s.error(e));
-    }
-    const s = result.subscribe({
-      next: (resp) =>
-        sub.next({
-          ...base,
-          state: resp.state ?? LoadingState.Done,
-          series: (resp.data ?? []).map((f: DataFrame) => toDataFrame(f)),
-          errors: resp.errors ?? (resp.error ? [resp.error] : undefined),
-          error: resp.error ?? resp.errors?.[0],
-        }),
-      error: (e: { message?: string; data?: { message?: string }; status?: number }) => {
-        const error = { message: e?.data?.message ?? e?.message ?? String(e), status: e?.status };
-        sub.next({ ...base, state: LoadingState.Error, series: [], error, errors: [error] });
-        sub.complete();
-      },
-      complete: () => sub.complete(),
-    });
-    return () => s.unsubscribe();
-  });
-}
-
-// As in Grafana: variables of the active scene are interpolated through the scene graph.
-const templateSrv = {
-  getVariables: () => [],
-  replace: (target?: string, scopedVars?: ScopedVars, format?: string | Function) => {
-    const scene = (window as unknown as { __grafanaSceneContext?: SceneObject }).__grafanaSceneContext;
-    if (!target) {
-      return '';
-    }
-    return scene ? sceneGraph.interpolate(scene, target, scopedVars, format as string) : target;
-  },
-  containsTemplate: (target?: string) => Boolean(target && /\$|\[\[/.test(target)),
-  updateTimeRange: () => {},
-};
-
 // Grafana Live, reduced to the one stream @grafana/llm uses: chat completions. The harness server answers
 // the same resource over HTTP with server-sent events; each chunk becomes a Live message event.
 const liveSrv = {
@@ -290,8 +197,19 @@ export function installRuntimeServices(): EventBusSrv {
     isEnabled: () => false,
   } as never);
   setGrafanaLiveSrv(liveSrv as never);
+  setQueryRunnerFactory(() => new HostQueryRunner());
+  setLocationSrv(locationService);
+  setCurrentUser(config.bootData.user as never);
+  setTimeZoneResolver(() => config.bootData.user.timezone);
+  // The hooks Grafana sets at start; no extension registers anything here, so each hook answers "none".
   setPluginLinksHook(() => ({ links: [], isLoading: false }));
   setPluginComponentsHook(() => ({ components: [], isLoading: false }));
   setPluginComponentHook(() => ({ component: null, isLoading: false }));
+  setPluginFunctionsHook(() => ({ functions: [], isLoading: false }));
+  // The page has no top bar above the app (Grafana's is in its chrome, which the harness does not draw).
+  setChromeHeaderHeightHook(() => 0);
+  setReturnToPreviousHook(() => () => {});
+  setMegaMenuOpenHook(() => [false, () => {}]);
+  setHelpNavItemHook(() => undefined);
   return appEvents;
 }
