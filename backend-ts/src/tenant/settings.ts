@@ -3,6 +3,9 @@
 import { settingsKey } from '../storage/keys.js';
 import { ConflictError, type ObjectStore } from '../storage/objectStore.js';
 
+/** A settings write that kept losing to concurrent writers (answered 409); handlers know it from here. */
+export { ConflictError };
+
 export interface Setting {
   name: string;
   value: string;

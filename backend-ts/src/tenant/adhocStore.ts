@@ -1,8 +1,8 @@
 // Ad hoc uploads: {prefix}{tenant}/adhoc/{id}.bin (the file as uploaded) and {id}.json (its name and time).
 // A folder of their own beside segments/: the segment reader only ever lists {tenant}/segments/, so an upload
 // can never be merged into a query, and deleting the folder removes every upload of a tenant.
-import { newObjectId } from './keys.js';
-import { NotFoundError, type ObjectStore } from './objectStore.js';
+import { newObjectId } from '../storage/keys.js';
+import { NotFoundError, type ObjectStore } from '../storage/objectStore.js';
 
 export interface AdHocMeta {
   id: string;

@@ -1,8 +1,8 @@
 import { ChildIndex } from './childIndex.js';
 import { finishLevel } from './finishLevel.js';
 import { compareAcross, NameOrder } from './nameOrder.js';
-import type { FlameTree } from './tree.js';
-import { kthLargest, OTHER_NAME, resolveMaxNodes } from './truncation.js';
+import type { FlameTree } from '../model/tree.js';
+import { kthLargest, OTHER_NAME, nodeLimit } from './truncation.js';
 import { WorkStack } from './workStack.js';
 
 /** Pyroscope's `querier.v1.FlameGraphDiff` (and the legacy "double" flamebearer). */
@@ -32,16 +32,56 @@ export interface FlameGraphDiff {
  */
 export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: number): FlameGraphDiff {
   assertNonNegative(left, right);
-  const limit = resolveMaxNodes(maxNodes);
+  const limit = nodeLimit(maxNodes);
+  const aligned = alignTrees(left, right);
+  const { cl, cr, count } = aligned;
+  const lTotal = new Float64Array(count);
+  const rTotal = new Float64Array(count);
+  for (let c = 0; c < count; c++) {
+    lTotal[c] = cl[c] >= 0 ? left.total[cl[c]] : 0;
+    rTotal[c] = cr[c] >= 0 ? right.total[cr[c]] : 0;
+  }
+  let minVal = 0;
+  if (count > limit) {
+    const widest = new Float64Array(count);
+    for (let c = 0; c < count; c++) {
+      widest[c] = Math.max(lTotal[c], rTotal[c]);
+    }
+    minVal = kthLargest(widest, limit);
+  }
+
+  const { names, levels, maxSelf } = emitLevels(left, right, aligned, lTotal, rTotal, minVal);
+  for (const l of levels) {
+    finishLevel(l, 7, 0, 3);
+  }
+  return {
+    names,
+    levels,
+    total: lTotal[0] + rTotal[0],
+    maxSelf,
+    leftTicks: lTotal[0],
+    rightTicks: rTotal[0],
+  };
+}
+
+/**
+ * The two trees aligned into one, breadth first so that each node's children are contiguous: node c pairs left
+ * node cl[c] with right node cr[c] (-1 = missing on that side); its children are [kidStart[c], kidStart[c + 1]).
+ */
+interface Aligned {
+  cl: Int32Array;
+  cr: Int32Array;
+  kidStart: Int32Array;
+  count: number;
+}
+
+function alignTrees(left: FlameTree, right: FlameTree): Aligned {
   const lOrder = new NameOrder(left.names);
   const rOrder = new NameOrder(right.names);
   const lKids = new ChildIndex(left, lOrder);
   const rKids = new ChildIndex(right, rOrder);
   const lName = left.name;
   const rName = right.name;
-
-  // Aligned tree, breadth first so that each node's children are contiguous: node c pairs left node cl[c]
-  // with right node cr[c] (-1 = missing on that side); its children are [kidStart[c], kidStart[c + 1]).
   const cap = left.size + right.size - 1;
   const cl = new Int32Array(cap);
   const cr = new Int32Array(cap);
@@ -86,21 +126,21 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
   }
   kidStart[count] = count;
 
-  const lTotal = new Float64Array(count);
-  const rTotal = new Float64Array(count);
-  for (let c = 0; c < count; c++) {
-    lTotal[c] = cl[c] >= 0 ? left.total[cl[c]] : 0;
-    rTotal[c] = cr[c] >= 0 ? right.total[cr[c]] : 0;
-  }
-  let minVal = 0;
-  if (count > limit) {
-    const widest = new Float64Array(count);
-    for (let c = 0; c < count; c++) {
-      widest[c] = Math.max(lTotal[c], rTotal[c]);
-    }
-    minVal = kthLargest(widest, limit);
-  }
+  return { cl, cr, kidStart, count };
+}
 
+/** Walks the aligned tree depth first and writes each kept node's 7 numbers on its level. */
+function emitLevels(
+  left: FlameTree,
+  right: FlameTree,
+  aligned: Aligned,
+  lTotal: Float64Array,
+  rTotal: Float64Array,
+  minVal: number
+): { names: string[]; levels: number[][]; maxSelf: number } {
+  const { cl, cr, kidStart } = aligned;
+  const lName = left.name;
+  const rName = right.name;
   const names: string[] = ['total'];
   const nameIndex = new Map<string, number>([['', 0]]);
   const lOut = new Int32Array(left.names.length).fill(-1);
@@ -192,17 +232,7 @@ export function toFlameGraphDiff(left: FlameTree, right: FlameTree, maxNodes: nu
     }
   }
 
-  for (const l of levels) {
-    finishLevel(l, 7, 0, 3);
-  }
-  return {
-    names,
-    levels,
-    total: lTotal[0] + rTotal[0],
-    maxSelf,
-    leftTicks: lTotal[0],
-    rightTicks: rTotal[0],
-  };
+  return { names, levels, maxSelf };
 }
 
 function assertNonNegative(left: FlameTree, right: FlameTree): void {

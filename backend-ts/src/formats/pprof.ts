@@ -94,10 +94,79 @@ export function inflateAndDecodePprof(body: Uint8Array, maxBytes: number): Decod
   }
 }
 
+/** The top-level fields of a Profile: byte ranges of the repeated messages, and the scalars. */
+interface TopLevel {
+  strStart: IntList;
+  strEnd: IntList;
+  sampleRanges: IntList;
+  locRanges: IntList;
+  fnRanges: IntList;
+  sampleTypeRaw: Array<[number, number]>;
+  periodType: [number, number];
+  period: number;
+  timeMs: number;
+  durationNanos: number;
+}
+
+// Decoding runs in phases over one buffer (top level, strings, functions, locations, samples); each phase is a
+// single pass, and nested messages are read with one reader re-pointed at each (no allocation per message).
 function decode(buf: Buffer): NormalizedProfile {
-  const r = new ProtoReader(buf);
-  // one reader re-pointed at each nested message: no allocation per sample/location/function
+  const top = readTopLevel(buf);
+  const strings = readStrings(buf, top);
+  const str = (i: number): string => {
+    if (i < 0 || i >= strings.length) {
+      throw new FormatError(`string index ${i} out of range (string table has ${strings.length} entries)`);
+    }
+    return strings[i];
+  };
+  const sampleTypes: ValueType[] = top.sampleTypeRaw.map(([t, u]) => ({
+    type: str(t),
+    unit: str(u),
+  }));
+  if (sampleTypes.length === 0) {
+    throw new FormatError('profile has no sample types');
+  }
   const sub = new ProtoReader(buf);
+  const fns = readFunctions(sub, top.fnRanges, strings.length);
+  const locs = readLocations(sub, top.locRanges, fns, strings);
+  const smp = readSamples(buf, sub, top.sampleRanges, sampleTypes.length, locs, strings, str);
+  const { fnName, fnSystemName, fnFilename, fnStartLine, nFn } = fns;
+  const { frameFn, frameLine, extraFns } = locs;
+  const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, stackOffsets, stackFrames, labelSets } = smp;
+  const { periodType, period, timeMs, durationNanos } = top;
+  const allFnName = new Int32Array(nFn + extraFns.length);
+  allFnName.set(fnName);
+  extraFns.forEach((f, i) => (allFnName[nFn + i] = f.name));
+  const grow = (a: Int32Array): Int32Array => {
+    const out = new Int32Array(nFn + extraFns.length);
+    out.set(a);
+    return out;
+  };
+  return {
+    strings,
+    fnName: allFnName,
+    fnSystemName: grow(fnSystemName),
+    fnFilename: grow(fnFilename),
+    fnStartLine: grow(fnStartLine),
+    frameFn: frameFn.done(),
+    frameLine: frameLine.done(),
+    stackOffsets: stackOffsets.done(),
+    stackFrames: stackFrames.done(),
+    sampleTypes,
+    periodType: { type: str(periodType[0]), unit: str(periodType[1]) },
+    period,
+    sampleStack,
+    sampleValues,
+    sampleLabelSet,
+    sampleSpan,
+    labelSets,
+    timeMs,
+    durationNanos,
+  };
+}
+
+function readTopLevel(buf: Buffer): TopLevel {
+  const r = new ProtoReader(buf);
   // capacities scale with the body: small profiles are the common case and zero-filled arrays are not free
   const guess = Math.max(16, buf.length >> 6);
   const strStart = new IntList(guess);
@@ -162,6 +231,22 @@ function decode(buf: Buffer): NormalizedProfile {
     }
   }
 
+  return {
+    strStart,
+    strEnd,
+    sampleRanges,
+    locRanges,
+    fnRanges,
+    sampleTypeRaw,
+    periodType,
+    period,
+    timeMs,
+    durationNanos,
+  };
+}
+
+function readStrings(buf: Buffer, top: TopLevel): string[] {
+  const { strStart, strEnd } = top;
   const strings: string[] = new Array(strStart.length);
   for (let i = 0; i < strStart.length; i++) {
     strings[i] = buf.toString('utf8', strStart.data[i], strEnd.data[i]);
@@ -177,11 +262,20 @@ function decode(buf: Buffer): NormalizedProfile {
     }
     return strings[i];
   };
-  const sampleTypes: ValueType[] = sampleTypeRaw.map(([t, u]) => ({ type: str(t), unit: str(u) }));
-  if (sampleTypes.length === 0) {
-    throw new FormatError('profile has no sample types');
-  }
+  return strings;
+}
 
+interface Functions {
+  nFn: number;
+  fnName: Int32Array;
+  fnSystemName: Int32Array;
+  fnFilename: Int32Array;
+  fnStartLine: Int32Array;
+  /** pprof function id -> index */
+  fnIndex: Map<number, number>;
+}
+
+function readFunctions(sub: ProtoReader, fnRanges: IntList, nStrings: number): Functions {
   // functions
   const nFn = fnRanges.length / 2;
   const fnName = new Int32Array(nFn);
@@ -205,13 +299,13 @@ function decode(buf: Buffer): NormalizedProfile {
           id = v;
           break;
         case 2:
-          fnName[i] = checkStr(v, strings.length);
+          fnName[i] = checkStr(v, nStrings);
           break;
         case 3:
-          fnSystemName[i] = checkStr(v, strings.length);
+          fnSystemName[i] = checkStr(v, nStrings);
           break;
         case 4:
-          fnFilename[i] = checkStr(v, strings.length);
+          fnFilename[i] = checkStr(v, nStrings);
           break;
         case 5:
           fnStartLine[i] = v;
@@ -222,7 +316,24 @@ function decode(buf: Buffer): NormalizedProfile {
     fnIndex.set(id === 0 ? i + 1 : id, i);
   }
 
-  // locations -> frames (one per line, innermost first), unsymbolized locations get a function named by address
+  return { nFn, fnName, fnSystemName, fnFilename, fnStartLine, fnIndex };
+}
+
+interface Locations {
+  frameFn: IntList;
+  frameLine: IntList;
+  /** Functions made up for unsymbolized locations (named by address), after the profile's own. */
+  extraFns: Array<{ name: number }>;
+  /** Frames of location i: locFrames[locFrameStart[i] .. locFrameStart[i + 1]). */
+  locFrameStart: Int32Array;
+  locFrames: Int32Array;
+  /** pprof location id -> index */
+  locIndex: Map<number, number>;
+}
+
+/** Locations become frames (one per line, innermost first); an unsymbolized one gets a function named by address. */
+function readLocations(sub: ProtoReader, locRanges: IntList, fns: Functions, strings: string[]): Locations {
+  const { nFn, fnIndex } = fns;
   const frameFn = new IntList(locRanges.length);
   const frameLine = new IntList(locRanges.length);
   const frameKey = new Map<number, number>();
@@ -303,9 +414,50 @@ function decode(buf: Buffer): NormalizedProfile {
   locFrameStart[nLoc] = locFrames.length;
   const locFramesArr = locFrames.data;
 
-  // samples
+  return {
+    frameFn,
+    frameLine,
+    extraFns,
+    locFrameStart,
+    locFrames: locFramesArr,
+    locIndex,
+  };
+}
+
+/** The id of a sample's label set (string id pairs), sorted by name; a new set is added to labelSets. */
+function internLabelSet(
+  lblPairs: number[],
+  strings: string[],
+  labelSets: Array<Array<[string, string]>>,
+  labelSetKey: Map<string, number>
+): number {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < lblPairs.length; i += 2) {
+    pairs.push([strings[lblPairs[i]], strings[lblPairs[i + 1]]]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const lk = pairs.map((p) => `${p[0]}\u0000${p[1]}`).join('\u0001');
+  let ls = labelSetKey.get(lk);
+  if (ls === undefined) {
+    ls = labelSets.length;
+    labelSets.push(pairs);
+    labelSetKey.set(lk, ls);
+  }
+  return ls;
+}
+
+function readSamples(
+  buf: Buffer,
+  sub: ProtoReader,
+  sampleRanges: IntList,
+  nTypes: number,
+  locations: Locations,
+  strings: string[],
+  str: (i: number) => string
+) {
+  const { locFrameStart, locIndex } = locations;
+  const locFramesArr = locations.locFrames;
   const nSamples = sampleRanges.length / 2;
-  const nTypes = sampleTypes.length;
   // every sample carries one value (at least one byte) per sample type: a body that declares more than it can
   // hold is refused before nTypes x nSamples numbers are allocated for it
   if (nTypes * nSamples > buf.length) {
@@ -420,50 +572,18 @@ function decode(buf: Buffer): NormalizedProfile {
     sampleStack[s] = stack;
     sampleSpan[s] = span;
     if (lblPairs.length > 0) {
-      const pairs: Array<[string, string]> = [];
-      for (let i = 0; i < lblPairs.length; i += 2) {
-        pairs.push([strings[lblPairs[i]], strings[lblPairs[i + 1]]]);
-      }
-      pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const lk = pairs.map((p) => `${p[0]}\u0000${p[1]}`).join('\u0001');
-      let ls = labelSetKey.get(lk);
-      if (ls === undefined) {
-        ls = labelSets.length;
-        labelSets.push(pairs);
-        labelSetKey.set(lk, ls);
-      }
-      sampleLabelSet[s] = ls;
+      sampleLabelSet[s] = internLabelSet(lblPairs, strings, labelSets, labelSetKey);
     }
   }
 
-  const allFnName = new Int32Array(nFn + extraFns.length);
-  allFnName.set(fnName);
-  extraFns.forEach((f, i) => (allFnName[nFn + i] = f.name));
-  const grow = (a: Int32Array): Int32Array => {
-    const out = new Int32Array(nFn + extraFns.length);
-    out.set(a);
-    return out;
-  };
   return {
-    strings,
-    fnName: allFnName,
-    fnSystemName: grow(fnSystemName),
-    fnFilename: grow(fnFilename),
-    fnStartLine: grow(fnStartLine),
-    frameFn: frameFn.done(),
-    frameLine: frameLine.done(),
-    stackOffsets: stackOffsets.done(),
-    stackFrames: stackFrames.done(),
-    sampleTypes,
-    periodType: { type: str(periodType[0]), unit: str(periodType[1]) },
-    period,
     sampleStack,
     sampleValues,
     sampleLabelSet,
     sampleSpan,
+    stackOffsets,
+    stackFrames,
     labelSets,
-    timeMs,
-    durationNanos,
   };
 }
 

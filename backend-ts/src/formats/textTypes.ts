@@ -4,7 +4,8 @@
 // ingest adapter (pkg/ingester/pyroscope, convertMetadata + Put) applies it.
 import type { ValueType } from '../model/profile.js';
 import { FormatError } from './formatError.js';
-import { NormalizedProfileBuilder, sortLabels, type FormatOutput } from './normalizedProfileBuilder.js';
+import { uniqueSortedLabels } from '../model/labels.js';
+import { NormalizedProfileBuilder, type FormatOutput } from './normalizedProfileBuilder.js';
 
 /** The /ingest query parameters a text format needs, already split out of `name=app{k=v}` by the caller. */
 export interface TextIngestParams {
@@ -171,7 +172,7 @@ export function textSeriesLabels(params: TextIngestParams, type: TextProfileType
   } else if (!hasAppName) {
     out.push(['app_name', type.serviceName]);
   }
-  return sortLabels(out);
+  return uniqueSortedLabels(out);
 }
 
 /** A stack as the text formats carry it: frame names root first, and its count (or weight). */

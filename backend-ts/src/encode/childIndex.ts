@@ -1,5 +1,5 @@
 import type { NameOrder } from './nameOrder.js';
-import type { FlameTree } from './tree.js';
+import type { FlameTree } from '../model/tree.js';
 
 /**
  * Children of every node in one flat array (CSR): node n's children are list[start[n] .. start[n + 1]).

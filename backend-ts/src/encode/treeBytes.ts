@@ -1,7 +1,7 @@
 import { ChildIndex } from './childIndex.js';
 import { compareUtf8, NameOrder } from './nameOrder.js';
-import { FlameTree } from './tree.js';
-import { minTotalToKeep, OTHER_NAME, resolveMaxNodes } from './truncation.js';
+import { FlameTree } from '../model/tree.js';
+import { minTotalToKeep, OTHER_NAME, nodeLimit } from './truncation.js';
 import { WorkStack } from './workStack.js';
 
 /**
@@ -20,7 +20,7 @@ export function toTreeBytes(tree: FlameTree, maxNodes: number): Uint8Array {
   if (tree.size <= 1) {
     return new Uint8Array(0);
   }
-  const limit = resolveMaxNodes(maxNodes);
+  const limit = nodeLimit(maxNodes);
   const minVal = minTotalToKeep(tree, limit);
   const order = new NameOrder(tree.names);
   const kids = new ChildIndex(tree, order);

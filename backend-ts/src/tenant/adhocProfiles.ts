@@ -1,12 +1,12 @@
-// Ad hoc profiles: a file uploaded to be looked at once. It is kept as uploaded (storage/adhoc.ts) and read
+// Ad hoc profiles: a file uploaded to be looked at once. It is kept as uploaded (adhocStore.ts) and read
 // again on every Get, so a new reader or a fix here applies to old uploads too; nothing of it enters the
 // segment write path.
 import { FlameTree } from '../model/tree.js';
 import type { NormalizedProfile } from '../model/profile.js';
-import { AdHocStore, type AdHocMeta } from '../storage/adhoc.js';
-import { parseFolded } from './folded.js';
-import { FormatError } from './formatError.js';
-import { isGzip, maybeGunzip, parsePprof } from './pprof.js';
+import { AdHocStore, type AdHocMeta } from './adhocStore.js';
+import { parseFolded } from '../formats/folded.js';
+import { FormatError } from '../formats/formatError.js';
+import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
 
 export interface AdHocLimits {
   /** the file as sent (after base64) */

@@ -1,6 +1,6 @@
 import { ChildIndex } from './childIndex.js';
 import { compareUtf8, NameOrder } from './nameOrder.js';
-import type { FlameTree } from './tree.js';
+import type { FlameTree } from '../model/tree.js';
 import { minTotalToKeep, OTHER_NAME } from './truncation.js';
 
 export interface DotOptions {

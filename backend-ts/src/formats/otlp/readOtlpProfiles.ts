@@ -24,7 +24,8 @@ import type {
 } from '../../gen/opentelemetry/proto/profiles/v1development/profiles_pb.js';
 import type { NormalizedProfile, ValueType } from '../../model/profile.js';
 import { FormatError } from '../formatError.js';
-import { NormalizedProfileBuilder, sortLabels, type FormatOutput } from '../normalizedProfileBuilder.js';
+import { uniqueSortedLabels } from '../../model/labels.js';
+import { NormalizedProfileBuilder, type FormatOutput } from '../normalizedProfileBuilder.js';
 import { decodeOtlpRequest, type OtlpDecodeOptions } from './decodeOtlpRequest.js';
 
 const SERVICE_NAME_ATTR = 'service.name';
@@ -65,7 +66,7 @@ export function readOtlpProfiles(req: ExportProfilesServiceRequest): FormatOutpu
           const { name, byService } = convertProfile(p, dict);
           for (const [service, profile] of byService) {
             // service_name last: it wins over an attribute that happens to be called service_name
-            const labels = sortLabels([
+            const labels = uniqueSortedLabels([
               ['__name__', name],
               ['__otel__', 'true'],
               ...attrLabels,

@@ -202,12 +202,3 @@ export class NormalizedProfileBuilder {
     };
   }
 }
-
-/** Series labels sorted by name, a repeated name keeping its last value (deterministic output for callers). */
-export function sortLabels(labels: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
-  const byName = new Map<string, string>();
-  for (const [k, v] of labels) {
-    byName.set(k, v);
-  }
-  return [...byName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-}

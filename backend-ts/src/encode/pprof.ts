@@ -3,7 +3,7 @@
 import { create } from '@bufbuild/protobuf';
 import { ProfileSchema, type Profile } from '../gen/google/v1/profile_pb.js';
 import { parseProfileTypeId } from '../model/labels.js';
-import type { MergedStack } from './querier.js';
+import type { MergedStack } from '../model/profile.js';
 
 export function mergedStacksToPprof(
   stacks: MergedStack[],

@@ -1,4 +1,4 @@
-import type { FlameTree } from './tree.js';
+import type { FlameTree } from '../model/tree.js';
 
 /** Pyroscope's `max_nodes` when a request leaves it at 0. */
 export const DEFAULT_MAX_NODES = 8192;
@@ -6,7 +6,8 @@ export const DEFAULT_MAX_NODES = 8192;
 /** Name of the node that receives whatever a node limit cut off. */
 export const OTHER_NAME = 'other';
 
-export function resolveMaxNodes(maxNodes: number): number {
+/** The node limit an encoder applies: max_nodes, or Pyroscope's default when a request leaves it at 0. */
+export function nodeLimit(maxNodes: number): number {
   return maxNodes > 0 && Number.isFinite(maxNodes) ? Math.floor(maxNodes) : DEFAULT_MAX_NODES;
 }
 

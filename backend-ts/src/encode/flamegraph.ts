@@ -1,8 +1,8 @@
 import { ChildIndex } from './childIndex.js';
 import { finishLevel } from './finishLevel.js';
 import { NameOrder } from './nameOrder.js';
-import type { FlameTree } from './tree.js';
-import { minTotalToKeep, OTHER_NAME, resolveMaxNodes } from './truncation.js';
+import type { FlameTree } from '../model/tree.js';
+import { minTotalToKeep, OTHER_NAME, nodeLimit } from './truncation.js';
 import { WorkStack } from './workStack.js';
 
 /** Pyroscope's `querier.v1.FlameGraph` (and the legacy flamebearer's names/levels/numTicks/maxSelf). */
@@ -26,7 +26,7 @@ export interface FlameGraph {
  * The root's own self (samples with an empty stack) stays on level 0; trees built from real stacks have none.
  */
 export function toFlameGraph(tree: FlameTree, maxNodes: number): FlameGraph {
-  const minVal = minTotalToKeep(tree, resolveMaxNodes(maxNodes));
+  const minVal = minTotalToKeep(tree, nodeLimit(maxNodes));
   const order = new NameOrder(tree.names);
   const kids = new ChildIndex(tree, order);
   const { start, list } = kids;
