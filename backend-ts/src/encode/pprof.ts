@@ -2,6 +2,7 @@
 // one), functions and locations de-duplicated, one sample per distinct stack.
 import { create } from '@bufbuild/protobuf';
 import { ProfileSchema, type Profile } from '../gen/google/v1/profile_pb.js';
+import { Interner } from '../model/interner.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
 
@@ -13,17 +14,8 @@ export function mergedStacksToPprof(
   maxNodes = 0
 ): Profile {
   const t = parseProfileTypeId(profileType);
-  const strings: string[] = [''];
-  const stringIds = new Map<string, number>([['', 0]]);
-  const str = (s: string): bigint => {
-    let id = stringIds.get(s);
-    if (id === undefined) {
-      id = strings.length;
-      strings.push(s);
-      stringIds.set(s, id);
-    }
-    return BigInt(id);
-  };
+  const strings = new Interner(['']);
+  const str = (s: string): bigint => BigInt(strings.id(s));
   let kept = stacks;
   if (maxNodes > 0) {
     kept = truncateCallTree(stacks, maxNodes);
@@ -73,7 +65,7 @@ export function mergedStacksToPprof(
     sample: samples,
     location: locations,
     function: functions,
-    stringTable: strings,
+    stringTable: strings.strings,
     timeNanos: BigInt(Math.round(timeMs)) * 1_000_000n,
     durationNanos: BigInt(Math.max(0, Math.round(durationMs))) * 1_000_000n,
     periodType: { type: str(t.periodType), unit: str(t.periodUnit) },

@@ -1,6 +1,7 @@
 // Builds a NormalizedProfile from readers that see stacks one at a time (folded, lines, speedscope, OTLP).
 // Everything is deduplicated through Maps keyed by ids, so a body that repeats the same stack a million
 // times costs one stack, and samples that share stack, label set and span are summed into one.
+import { Interner } from '../model/interner.js';
 import type { IngestProfile, NormalizedProfile, ValueType } from '../model/profile.js';
 
 /** What every format reader returns: one entry per series-to-be, the caller adds time and request labels. */
@@ -18,8 +19,8 @@ export interface BuilderOptions {
 const PER_SAMPLE_ONLY = new Set(['span_id', 'trace_id']);
 
 export class NormalizedProfileBuilder {
-  private readonly strings: string[] = [''];
-  private readonly stringIds = new Map<string, number>([['', 0]]);
+  private readonly stringIds = new Interner(['']);
+  private readonly strings = this.stringIds.strings;
 
   private readonly fnName: number[] = [];
   private readonly fnSystemName: number[] = [];
@@ -50,13 +51,7 @@ export class NormalizedProfileBuilder {
   }
 
   string(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.stringIds.id(s);
   }
 
   function(name: string, systemName = name, filename = '', startLine = 0): number {

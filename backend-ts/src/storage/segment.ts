@@ -5,6 +5,7 @@
 import type { IngestProfile } from '../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../model/labels.js';
 import { FloatList, IntList } from '../model/growable.js';
+import { Interner } from '../model/interner.js';
 import { SeqIndex } from '../model/seqIndex.js';
 
 export const MAGIC = 0x53545950; // "PYTS" little endian
@@ -104,8 +105,8 @@ export function sourceMaps(seg: Segment): SourceMaps {
 
 /** Builds one segment from the profiles of a batch (same tenant, same hour). */
 export class SegmentBuilder {
-  private readonly strings: string[] = [''];
-  private readonly stringIds = new Map<string, number>([['', 0]]);
+  private readonly stringIds = new Interner(['']);
+  private readonly strings = this.stringIds.strings;
   private readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
   private readonly fnIds = new Map<string, number>();
   private readonly frameFn = new IntList();
@@ -137,13 +138,7 @@ export class SegmentBuilder {
   }
 
   private str(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.stringIds.id(s);
   }
 
   /**

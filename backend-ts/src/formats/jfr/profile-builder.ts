@@ -1,3 +1,4 @@
+import { Interner } from '../../model/interner.js';
 import type { NormalizedProfile, ValueType } from '../../model/profile.js';
 import type { ChunkPools } from './constant-pools.js';
 import { IntPairMap } from './id-index.js';
@@ -166,8 +167,8 @@ class SampleSet {
  * at the end.
  */
 export class JfrProfileBuilder {
-  private readonly strings: string[] = [''];
-  private readonly stringIds = new Map<string, number>([['', 0]]);
+  private readonly stringIds = new Interner(['']);
+  private readonly strings = this.stringIds.strings;
   private readonly fnName = new IntColumn();
   private readonly fnByName = new Map<number, number>();
   private readonly frameFn = new IntColumn();
@@ -343,13 +344,7 @@ export class JfrProfileBuilder {
   }
 
   private str(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.stringIds.id(s);
   }
 
   /** One normalized profile per profile type that received samples, in JFR_PROFILE_TYPES order. */
