@@ -1,4 +1,4 @@
-// adhocprofiles.v1.AdHocProfileService handlers: decode the request, call ingest/adhoc, encode the answer.
+// adhocprofiles.v1.AdHocProfileService handlers: decode the request, call tenant/adhocProfiles, encode the answer.
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import type { AdHocProfileService } from '../gen/adhocprofiles/v1/adhocprofiles_pb.js';
 import { FormatError } from '../formats/formatError.js';
