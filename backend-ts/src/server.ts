@@ -40,7 +40,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function createStore(cfg: Config): Promise<ObjectStore> {
+async function createStore(cfg: Config): Promise<ObjectStore> {
   if (cfg.storage.backend === 'azure') {
     // loaded on demand: the Azure SDK is a large share of start-up time on the filesystem default
     const { AzureStore } = await import('./storage/azure.js');

@@ -36,7 +36,7 @@ export interface HttpDeps {
 
 type Query = Record<string, string | undefined>;
 
-export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) => void): FastifyReply {
+function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) => void): FastifyReply {
   const status = httpStatusOf(e);
   onReject?.(status);
   if (status >= 500) {

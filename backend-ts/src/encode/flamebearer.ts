@@ -46,7 +46,7 @@ const INTERVALS: ReadonlyArray<readonly [number, number]> = [
 ];
 
 /** Grafana-style interval rounding, so the timeline step reads like a step a human would choose. */
-export function roundInterval(ms: number): number {
+function roundInterval(ms: number): number {
   for (const [upTo, step] of INTERVALS) {
     if (ms <= upTo) {
       return step;

@@ -1,7 +1,7 @@
 import type { FlameTree } from '../model/tree.js';
 
 /** Pyroscope's `max_nodes` when a request leaves it at 0. */
-export const DEFAULT_MAX_NODES = 8192;
+const DEFAULT_MAX_NODES = 8192;
 
 /** Name of the node that receives whatever a node limit cut off. */
 export const OTHER_NAME = 'other';

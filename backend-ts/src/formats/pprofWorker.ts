@@ -16,7 +16,7 @@ export type DecodeReply =
   | { id: number; ok: false; message: string; status: number; format: boolean };
 
 /** The buffers behind a profile's typed arrays, each once (a transfer list must not repeat one). */
-export function profileBuffers(p: NormalizedProfile): ArrayBuffer[] {
+function profileBuffers(p: NormalizedProfile): ArrayBuffer[] {
   const arrays = [
     p.fnName,
     p.fnSystemName,

@@ -69,7 +69,7 @@ export interface SpeedscopeFile {
 }
 
 /** Parses and validates a speedscope file; every structural problem is a FormatError naming the path. */
-export function parseSpeedscope(body: Uint8Array | string): SpeedscopeFile {
+function parseSpeedscope(body: Uint8Array | string): SpeedscopeFile {
   const text = typeof body === 'string' ? body : new TextDecoder('utf-8').decode(body);
   let doc: unknown;
   try {

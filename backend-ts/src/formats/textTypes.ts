@@ -85,7 +85,7 @@ const SUFFIXES: Record<string, SuffixRule> = {
 };
 
 /** The suffixes Pyroscope knows, for error messages and docs. */
-export const KNOWN_APP_SUFFIXES: readonly string[] = Object.keys(SUFFIXES);
+const KNOWN_APP_SUFFIXES: readonly string[] = Object.keys(SUFFIXES);
 
 export const DEFAULT_SAMPLE_RATE = 100;
 
@@ -209,7 +209,7 @@ export function isSpanProfileUpload(params: TextIngestParams): boolean {
 }
 
 /** Adds root-first named stacks to a builder, multiplying each value by scale. */
-export function addStacks(b: NormalizedProfileBuilder, stacks: Iterable<StackCount>, scale: number): void {
+function addStacks(b: NormalizedProfileBuilder, stacks: Iterable<StackCount>, scale: number): void {
   const leafFirst: number[] = [];
   for (const s of stacks) {
     leafFirst.length = 0;

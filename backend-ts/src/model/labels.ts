@@ -26,15 +26,6 @@ export function labelsKey(ls: LabelSet): string {
   return k;
 }
 
-export function getLabel(ls: LabelSet, name: string): string | undefined {
-  for (const [n, v] of ls) {
-    if (n === name) {
-      return v;
-    }
-  }
-  return undefined;
-}
-
 export function compareLabelSets(a: LabelSet, b: LabelSet): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

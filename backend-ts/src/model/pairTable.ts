@@ -101,7 +101,7 @@ export class PairTable {
 }
 
 /** Power of two at least twice n: the table stays at most half full. */
-export function tableSize(n: number): number {
+function tableSize(n: number): number {
   let s = 16;
   while (s < n * 2) {
     s *= 2;
@@ -110,7 +110,7 @@ export function tableSize(n: number): number {
 }
 
 /** Mixes two small integers into a well-spread 31-bit hash (multiplicative hashing, then an xor-shift). */
-export function hashPair(a: number, b: number): number {
+function hashPair(a: number, b: number): number {
   let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);

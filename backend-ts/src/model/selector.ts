@@ -12,7 +12,7 @@ import type { LabelSet } from './labels.js';
  * refused: backreferences and lookarounds (RE2 has neither, so Prometheus refuses them too) and large counted
  * repetitions such as x{100} (which RE2 accepts; rewrite them with + or *).
  */
-export function compileLabelRegex(value: string): RegExp {
+function compileLabelRegex(value: string): RegExp {
   const source = `^(?:${value})$`;
   // a syntax error is reported as such first, with the standard engine's message
   new RegExp(source);

@@ -21,7 +21,7 @@ import type { SegmentView } from './segmentView.js';
 
 /** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
 const seriesKeys = new WeakMap<LabelSet, string>();
-export function seriesKey(ls: LabelSet): string {
+function seriesKey(ls: LabelSet): string {
   let k = seriesKeys.get(ls);
   if (k === undefined) {
     k = labelsKey(ls);

@@ -9,7 +9,7 @@ import { Interner } from '../model/interner.js';
 import { SeqIndex } from '../model/seqIndex.js';
 
 export const MAGIC = 0x53545950; // "PYTS" little endian
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 export const HEADER_FIXED = 12;
 
 export interface SeriesMeta {
@@ -480,7 +480,7 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-export class SegmentFormatError extends Error {
+class SegmentFormatError extends Error {
   override name = 'SegmentFormatError';
 }
 

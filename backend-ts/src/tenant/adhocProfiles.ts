@@ -15,7 +15,7 @@ export interface AdHocLimits {
   maxInflatedBytes: number;
 }
 
-export const DEFAULT_ADHOC_LIMITS: AdHocLimits = { maxFileBytes: 16 << 20, maxInflatedBytes: 64 << 20 };
+const DEFAULT_ADHOC_LIMITS: AdHocLimits = { maxFileBytes: 16 << 20, maxInflatedBytes: 64 << 20 };
 
 export interface AdHocProfileView {
   meta: AdHocMeta;

@@ -15,7 +15,7 @@ export interface AdHocMeta {
 // newObjectId's shape; anything else cannot name an upload, so a crafted id never reaches the store as a key
 const ID = /^[0-9a-z]{9}[0-9a-f]{12}$/;
 
-export function isAdHocId(id: string): boolean {
+function isAdHocId(id: string): boolean {
   return ID.test(id);
 }
 

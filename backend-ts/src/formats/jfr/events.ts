@@ -26,7 +26,7 @@ export const S_SPAN_NAME = 4;
 export const S_VALUE = 5;
 export const S_NAME = 6;
 export const S_TEXT = 7;
-export const N_SLOTS = 8;
+const N_SLOTS = 8;
 
 const NONE: FieldWant = { name: '\0', kind: 'long' };
 const STACK: FieldWant = { name: 'stackTrace', kind: 'cp', poolType: 'jdk.types.StackTrace' };

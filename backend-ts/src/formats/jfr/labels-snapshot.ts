@@ -84,13 +84,13 @@ export class LabelsResolver {
 }
 
 /** Map key of a 64-bit value read as unsigned halves, as protobuf-es renders int64 map keys (signed decimal). */
-export function int64Key(hi: number, lo: number): string {
+function int64Key(hi: number, lo: number): string {
   if (hi < 0x200000) {
     return String(hi * 4294967296 + lo);
   }
   return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
-export function hex16(hi: number, lo: number): string {
+function hex16(hi: number, lo: number): string {
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }

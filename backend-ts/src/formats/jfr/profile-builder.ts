@@ -24,7 +24,7 @@ export const PT_MALLOC = 8;
 
 const vt = (type: string, unit: string): ValueType => ({ type, unit });
 
-export const JFR_PROFILE_TYPES: readonly JfrProfileType[] = [
+const JFR_PROFILE_TYPES: readonly JfrProfileType[] = [
   { name: 'process_cpu', sampleTypes: [vt('cpu', 'nanoseconds')], periodType: vt('cpu', 'nanoseconds') },
   { name: 'wall', sampleTypes: [vt('wall', 'nanoseconds')], periodType: vt('wall', 'nanoseconds') },
   {

@@ -2,12 +2,12 @@ import type { ByteReader } from './byte-reader.js';
 import type { JfrClass, JfrMetadata } from './metadata.js';
 
 // How one field is encoded. Everything the chunk's metadata can describe reduces to these.
-export const K_EMPTY = 0; // a field-less non-primitive type: zero bytes
-export const K_BYTE = 1; // boolean, byte
+const K_EMPTY = 0; // a field-less non-primitive type: zero bytes
+const K_BYTE = 1; // boolean, byte
 export const K_VARINT = 2; // char, short, int, long (compressed)
-export const K_FLOAT = 3;
-export const K_DOUBLE = 4;
-export const K_STRING = 5;
+const K_FLOAT = 3;
+const K_DOUBLE = 4;
+const K_STRING = 5;
 export const K_CP = 6; // constant-pool index
 export const K_OBJECT = 7; // inline value of a type with fields
 

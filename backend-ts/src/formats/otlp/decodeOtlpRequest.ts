@@ -18,7 +18,7 @@ export interface OtlpDecodeOptions {
   maxBytes?: number;
 }
 
-export const DEFAULT_OTLP_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_OTLP_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The body kind a Content-Type announces, or undefined for one OTLP/HTTP does not define (answer 415). */
 export function otlpBodyKind(contentType: string | null | undefined): OtlpBodyKind | undefined {
