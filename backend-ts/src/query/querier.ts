@@ -22,11 +22,18 @@ import {
   type SeriesResult,
   type SourceOf,
 } from './merger.js';
-import { parseSelectorOrThrow, Planner, type SelectParams, type SeriesParams, type TimeRange } from './planner.js';
+import {
+  parseSelectorOrThrow,
+  Planner,
+  type QueryPlan,
+  type SelectParams,
+  type SeriesParams,
+  type TimeRange,
+} from './planner.js';
 import { SegmentView } from './segmentView.js';
 
 export type { QueryStats, SeriesResult } from './merger.js';
-export type { SelectParams, SeriesParams, TimeRange } from './planner.js';
+export type { QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
 
 /** Default bound of the call path table (callPaths.ts): about 2M distinct paths of ordinary names. */
 const CALL_PATH_BYTES = 64 * 1024 * 1024;
@@ -233,6 +240,11 @@ export class Querier {
       this.paths = new CallPaths();
       this.views.clear();
     }
+  }
+
+  /** The plan of a select query: plain data naming what the merge reads (see planner.ts). */
+  plan(tenant: string, p: SelectParams): Promise<QueryPlan> {
+    return this.planner.plan(tenant, p);
   }
 
   /** The merged call tree by function name (flame graphs, TREE, DOT, diffs). */
