@@ -10,8 +10,6 @@ export class PairTable {
   /** Ids by hash of (parent, name); 0 marks an empty slot. */
   private slots: Int32Array;
   private mask: number;
-  /** Slot where the last failed find ended: where child() puts the new id. */
-  private lastFree = 0;
 
   /** `unset` fills parent and name beyond size (and the root's). */
   constructor(
@@ -39,7 +37,6 @@ export class PairTable {
     for (;;) {
       const n = slots[h];
       if (n === 0) {
-        this.lastFree = h;
         return -1;
       }
       if (parents[n] === parent && names[n] === nameId) {
@@ -49,11 +46,22 @@ export class PairTable {
     }
   }
 
-  /** The id of (parent, nameId), created when missing. */
+  /** The id of (parent, nameId), created when missing (the probe is find's, kept inline: this is the hot path). */
   child(parent: number, nameId: number): number {
-    const found = this.find(parent, nameId);
-    if (found >= 0) {
-      return found;
+    const slots = this.slots;
+    const mask = this.mask;
+    const parents = this.parent;
+    const names = this.name;
+    let h = hashPair(parent, nameId) & mask;
+    for (;;) {
+      const n = slots[h];
+      if (n === 0) {
+        break;
+      }
+      if (parents[n] === parent && names[n] === nameId) {
+        return n;
+      }
+      h = (h + 1) & mask;
     }
     const id = this.size++;
     if (id >= this.parent.length) {
@@ -61,10 +69,10 @@ export class PairTable {
     }
     this.parent[id] = parent;
     this.name[id] = nameId;
-    if (this.size * 2 > this.slots.length) {
+    if (this.size * 2 > slots.length) {
       this.rehash();
     } else {
-      this.slots[this.lastFree] = id;
+      slots[h] = id;
     }
     return id;
   }
