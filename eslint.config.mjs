@@ -1,5 +1,6 @@
 import { defineConfig } from 'eslint/config';
 import baseConfig from './.config/eslint.config.mjs';
+import backendLayers from './backend-ts/eslint.layers.mjs';
 
 export default defineConfig([
   {
@@ -15,6 +16,7 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  ...backendLayers,
   {
     // ESLint only lints .js/.mjs/.cjs unless a config names other extensions: name the TypeScript of
     // every workspace so backend-ts and the tests get the same rules as src/.

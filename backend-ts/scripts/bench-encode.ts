@@ -4,13 +4,13 @@
 // encoders sort the children of the nodes they expand; sorting all of them is shown for scale).
 // Run: node --expose-gc --import tsx scripts/bench-encode.ts [nodes]   (--expose-gc: collect between runs, less noise)
 
-import { ChildIndex } from '../src/model/childIndex.js';
-import { toDot } from '../src/model/dot.js';
-import { toFlameGraph } from '../src/model/flamegraph.js';
-import { toFlameGraphDiff } from '../src/model/flamegraphDiff.js';
-import { NameOrder } from '../src/model/nameOrder.js';
+import { ChildIndex } from '../src/encode/childIndex.js';
+import { toDot } from '../src/encode/dot.js';
+import { toFlameGraph } from '../src/encode/flamegraph.js';
+import { toFlameGraphDiff } from '../src/encode/flamegraphDiff.js';
+import { NameOrder } from '../src/encode/nameOrder.js';
 import { FlameTree } from '../src/model/tree.js';
-import { fromTreeBytes, toTreeBytes } from '../src/model/treeBytes.js';
+import { fromTreeBytes, toTreeBytes } from '../src/encode/treeBytes.js';
 
 const targetNodes = Number(process.argv[2] ?? 100_000);
 const MAX_NODES = 16_384;

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseJfr } from '../src/ingest/jfr/parse-jfr.js';
+import { parseJfr } from '../src/formats/jfr/parse-jfr.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'jfr');
 if (!existsSync(fixtures)) {

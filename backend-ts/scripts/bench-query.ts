@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
-import { toFlameGraph } from '../src/model/flamegraph.js';
+import { toFlameGraph } from '../src/encode/flamegraph.js';
 import { Querier } from '../src/query/querier.js';
 import { AzureStore } from '../src/storage/azure.js';
 import { Compactor } from '../src/storage/compactor.js';

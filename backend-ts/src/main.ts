@@ -1,8 +1,10 @@
 // Entry point: `node dist/main.js -server.http-listen-port=4040 ...` (what `npm run backend` and images run).
 import { loadConfig } from './config/config.js';
+import { enableLinearRegex } from './config/runtime.js';
 import { createService } from './server.js';
 
 async function main(): Promise<void> {
+  enableLinearRegex();
   let cfg;
   try {
     cfg = loadConfig(process.argv.slice(2));

@@ -12,20 +12,21 @@ import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
-import { registerFormats } from './ingest/formats.js';
+import { enableLinearRegex } from './config/runtime.js';
+import { defaultFormats } from './formats/registry.js';
 import { Ingester } from './ingest/ingester.js';
 import { RuntimeOverrides } from './limits/overrides.js';
 import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
-import { SettingsRepository } from './query/settings.js';
-import { AdHocProfiles } from './ingest/adhoc.js';
-import { AdHocStore } from './storage/adhoc.js';
+import { SettingsRepository } from './tenant/settings.js';
+import { AdHocProfiles } from './tenant/adhocProfiles.js';
+import { AdHocStore } from './tenant/adhocStore.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
 import { Compactor } from './storage/compactor.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
-import { defaultDecodeWorkers, PprofDecoder } from './ingest/pprofDecoder.js';
+import { defaultDecodeWorkers, PprofDecoder } from './formats/pprofDecoder.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -39,7 +40,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function createStore(cfg: Config): Promise<ObjectStore> {
+async function createStore(cfg: Config): Promise<ObjectStore> {
   if (cfg.storage.backend === 'azure') {
     // loaded on demand: the Azure SDK is a large share of start-up time on the filesystem default
     const { AzureStore } = await import('./storage/azure.js');
@@ -57,19 +58,9 @@ const VERSION = (() => {
   }
 })();
 
-export async function createService(
-  cfg: Config,
-  opts: { logLevel?: string; store?: ObjectStore } = {}
-): Promise<Service> {
-  // configuration problems stop the start before the store is touched
-  const overrides = new RuntimeOverrides(cfg.limits, cfg.runtimeConfigFile);
-  overrides.load();
-  const auth = new Authenticator(cfg.auth.tokens);
-  const store = opts.store ?? (await createStore(cfg));
-  await store.init();
-  const metrics = new Metrics();
-  const prefix = cfg.storage.prefix ? cfg.storage.prefix.replace(/\/?$/, '/') : '';
-  const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
+/** The write and read paths over the store: segment writer and reader, ingester, querier. */
+function createPaths(cfg: Config, store: ObjectStore, metrics: Metrics, limitsFor: (tenant: string) => Limits) {
+  const prefix = storePrefix(cfg);
   const writer = new SegmentWriter(store, {
     prefix,
     // -segment-writer.segment-duration: the batching window (group commit also batches while a write is in flight)
@@ -94,12 +85,24 @@ export async function createService(
   }
   const reader = new SegmentReader(store, prefix, objectCache);
   const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
-  const ingester = new Ingester(writer, limitsFor, Date.now, decoder);
-  registerFormats(ingester);
+  const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder));
   const querier = new Querier(reader, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
     callPathBytes: Math.floor(budget * 0.2),
   });
+  return { writer, reader, decoder, ingester, querier, budget };
+}
+
+function storePrefix(cfg: Config): string {
+  return cfg.storage.prefix ? cfg.storage.prefix.replace(/\/?$/, '/') : '';
+}
+
+/** Gauges read from the components' own counters when /metrics is scraped. */
+function registerGauges(
+  metrics: Metrics,
+  c: { reader: SegmentReader; querier: Querier; gate: QueryGate; ingester: Ingester; budget: number }
+): void {
+  const { reader, querier, gate, ingester, budget } = c;
   new Gauge({
     name: 'pyroscope_query_cache_bytes',
     help: 'Bytes held by each query cache, as its LRU counts them; together bounded by -querier.cache-memory-budget-mb.',
@@ -119,7 +122,6 @@ export async function createService(
       this.set(budget);
     },
   });
-  const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
   // what the limits did, read from their own counters when /metrics is scraped
   new Gauge({
     name: 'pyroscope_query_gate_queries',
@@ -140,22 +142,15 @@ export async function createService(
       this.set(ingester.truncatedStacks);
     },
   });
-  const settings = new SettingsRepository(store, prefix);
-  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
-  const compactor = new Compactor(store, reader, {
-    prefix,
-    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
-    retentionMs: cfg.limits.blocksRetentionPeriodMs,
-  });
-  if (cfg.limits.compactionIntervalMs > 0) {
-    compactor.start(cfg.limits.compactionIntervalMs);
-  }
+}
 
+/** The HTTP server: raw bodies within the body limit, and every error as {code, message}. */
+function createApp(cfg: Config, metrics: Metrics, logLevel: string | undefined) {
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
   const app = Fastify({
-    logger: { level: opts.logLevel ?? cfg.server.logLevel },
+    logger: { level: logLevel ?? cfg.server.logLevel },
     // enforced by rawBodyParser, which drains an oversized body before answering 413
     bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
@@ -196,8 +191,26 @@ export async function createService(
       .type('application/json')
       .send({ code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
-  overrides.log = app.log;
-  overrides.start(cfg.runtimeConfigReloadMs);
+  return { app, bodyLimit };
+}
+
+/** Auth, request metrics, the Connect services, the HTTP routes and the operational endpoints. */
+async function registerRoutes(
+  app: FastifyInstance,
+  cfg: Config,
+  c: {
+    auth: Authenticator;
+    metrics: Metrics;
+    ingester: Ingester;
+    querier: Querier;
+    gate: QueryGate;
+    settings: SettingsRepository;
+    store: ObjectStore;
+    bodyLimit: number;
+  }
+): Promise<void> {
+  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit } = c;
+  const prefix = storePrefix(cfg);
   if (auth.enabled) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
@@ -259,6 +272,40 @@ export async function createService(
       goVersion: `node ${process.version}`,
     },
   }));
+}
+
+export async function createService(
+  cfg: Config,
+  opts: { logLevel?: string; store?: ObjectStore } = {}
+): Promise<Service> {
+  enableLinearRegex();
+  // configuration problems stop the start before the store is touched
+  const overrides = new RuntimeOverrides(cfg.limits, cfg.runtimeConfigFile);
+  overrides.load();
+  const auth = new Authenticator(cfg.auth.tokens);
+  const store = opts.store ?? (await createStore(cfg));
+  await store.init();
+  const metrics = new Metrics();
+  const prefix = storePrefix(cfg);
+  const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
+  const { writer, reader, decoder, ingester, querier, budget } = createPaths(cfg, store, metrics, limitsFor);
+  const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
+  registerGauges(metrics, { reader, querier, gate, ingester, budget });
+  const settings = new SettingsRepository(store, prefix);
+  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
+  const compactor = new Compactor(store, reader, {
+    prefix,
+    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
+    retentionMs: cfg.limits.blocksRetentionPeriodMs,
+  });
+  if (cfg.limits.compactionIntervalMs > 0) {
+    compactor.start(cfg.limits.compactionIntervalMs);
+  }
+
+  const { app, bodyLimit } = createApp(cfg, metrics, opts.logLevel);
+  overrides.log = app.log;
+  overrides.start(cfg.runtimeConfigReloadMs);
+  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, store, bodyLimit });
 
   return {
     app,

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { AdHocProfiles } from '../src/ingest/adhoc.js';
-import { FormatError } from '../src/ingest/formatError.js';
-import { flameGraphToStacks } from '../src/model/flamegraphDecode.js';
-import { AdHocStore } from '../src/storage/adhoc.js';
+import { AdHocProfiles } from '../src/tenant/adhocProfiles.js';
+import { FormatError } from '../src/formats/formatError.js';
+import { flameGraphToStacks } from './flamegraphDecode.js';
+import { AdHocStore } from '../src/tenant/adhocStore.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import {
   FIXTURES,

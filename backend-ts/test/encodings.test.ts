@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { toDot } from '../src/model/dot.js';
-import { toFlameGraph } from '../src/model/flamegraph.js';
-import { flameGraphDiffToStacks, flameGraphToStacks } from '../src/model/flamegraphDecode.js';
-import { toFlameGraphDiff } from '../src/model/flamegraphDiff.js';
+import { toDot } from '../src/encode/dot.js';
+import { toFlameGraph } from '../src/encode/flamegraph.js';
+import { flameGraphDiffToStacks, flameGraphToStacks } from './flamegraphDecode.js';
+import { toFlameGraphDiff } from '../src/encode/flamegraphDiff.js';
 import { FlameTree } from '../src/model/tree.js';
-import { fromTreeBytes, toTreeBytes } from '../src/model/treeBytes.js';
+import { fromTreeBytes, toTreeBytes } from '../src/encode/treeBytes.js';
 
 type Stacks = Array<[string, number]>;
 

@@ -1,6 +1,12 @@
 // A fault-injecting wrapper around a real object store, for tests: delays reads (slow store), fails writes on
 // demand (a disk or network error mid-write), and counts calls, so a test can see a query stop reading.
-import { NotFoundError, StoreUnavailableError, type ObjectInfo, type ObjectStore } from '../src/storage/objectStore.js';
+import {
+  NotFoundError,
+  StoreUnavailableError,
+  type Lease,
+  type ObjectInfo,
+  type ObjectStore,
+} from '../src/storage/objectStore.js';
 
 export interface Faults {
   /** Added to every read (get, getRange, list, listPrefixes), ms. */
@@ -81,6 +87,10 @@ export class FaultyStore implements ObjectStore {
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
   }
+
+  lease(key: string, ttlMs: number): Promise<Lease | null> {
+    return this.inner.lease(key, ttlMs);
+  }
 }
 
 /** An object store in memory, for tests that need many objects quickly (no fsync). */
@@ -144,5 +154,18 @@ export class MemoryStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
+  }
+
+  private readonly leases = new Map<string, number>();
+
+  async lease(key: string, ttlMs: number): Promise<Lease | null> {
+    if ((this.leases.get(key) ?? 0) > Date.now()) {
+      return null;
+    }
+    this.leases.set(key, Date.now() + ttlMs);
+    return {
+      renew: async () => void this.leases.set(key, Date.now() + ttlMs),
+      release: async () => void this.leases.delete(key),
+    };
   }
 }

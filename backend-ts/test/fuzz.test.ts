@@ -15,19 +15,22 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { stringify as yamlStringify } from 'yaml';
 import { loadConfig, OPTIONS } from '../src/config/config.js';
-import { FormatError } from '../src/ingest/formatError.js';
-import { readFolded } from '../src/ingest/folded.js';
-import { JfrParseError } from '../src/ingest/jfr/jfr-parse-error.js';
-import { decodeLabelsSnapshot } from '../src/ingest/jfr/labels-snapshot.js';
-import { parseJfr } from '../src/ingest/jfr/parse-jfr.js';
-import { readLines } from '../src/ingest/lines.js';
-import { parseOtlp } from '../src/ingest/otlp/readOtlpProfiles.js';
+import { FormatError } from '../src/formats/formatError.js';
+import { readFolded } from '../src/formats/folded.js';
+import { JfrParseError } from '../src/formats/jfr/jfr-parse-error.js';
+import { decodeLabelsSnapshot } from '../src/formats/jfr/labels-snapshot.js';
+import { parseJfr } from '../src/formats/jfr/parse-jfr.js';
+import { readLines } from '../src/formats/lines.js';
+import { parseOtlp } from '../src/formats/otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from '../src/ingest/params.js';
-import { parsePprof } from '../src/ingest/pprof.js';
-import { readSpeedscope, SPEEDSCOPE_SCHEMA } from '../src/ingest/speedscope.js';
+import { parsePprof } from '../src/formats/pprof.js';
+import { readSpeedscope, SPEEDSCOPE_SCHEMA } from '../src/formats/speedscope.js';
+import { enableLinearRegex } from '../src/config/runtime.js';
 import { matches, parseSelector, SelectorError } from '../src/model/selector.js';
 import { FIXTURES, HAVE_FIXTURES, startInProcess, type Running } from './helpers.js';
 import { CPU, encodePush, tinyPprof } from './wire.js';
+
+enableLinearRegex();
 
 const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1));
 /** Parser-level properties run in-process and cheap: twice the listed count; HTTP ones use httpRuns. */

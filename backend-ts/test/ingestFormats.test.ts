@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { OTLP_PROTO_RELEASE } from '../src/ingest/otlp/release.js';
+import { OTLP_PROTO_RELEASE } from '../src/formats/otlp/release.js';
 import {
   connectJson,
   ingest,

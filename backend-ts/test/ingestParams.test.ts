@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { FormatError } from '../src/ingest/formatError.js';
+import { FormatError } from '../src/formats/formatError.js';
 import { parseTimeParam } from '../src/ingest/params.js';
-import { metricNameFor } from '../src/ingest/profileTypes.js';
+import { metricNameFor } from '../src/formats/profileTypes.js';
 import { connectJson, ingest, RESERVED_LABEL_NAMES, startInProcess, type Running } from './helpers.js';
 import { CPU, encodePush, handPprof, push, tinyPprof } from './wire.js';
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ContextSchema, LabelsSnapshotSchema } from '../src/gen/jfr/v1/labels_pb.js';
-import { JfrParseError } from '../src/ingest/jfr/jfr-parse-error.js';
-import { parseJfr, type JfrProfile } from '../src/ingest/jfr/parse-jfr.js';
+import { JfrParseError } from '../src/formats/jfr/jfr-parse-error.js';
+import { parseJfr, type JfrProfile } from '../src/formats/jfr/parse-jfr.js';
 import type { NormalizedProfile } from '../src/model/profile.js';
 
 /** Bytes in JFR's encodings. */

@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { JfrParseError } from '../src/ingest/jfr/jfr-parse-error.js';
-import { parseJfr, type JfrProfile } from '../src/ingest/jfr/parse-jfr.js';
+import { JfrParseError } from '../src/formats/jfr/jfr-parse-error.js';
+import { parseJfr, type JfrProfile } from '../src/formats/jfr/parse-jfr.js';
 import type { NormalizedProfile } from '../src/model/profile.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

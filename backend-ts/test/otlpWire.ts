@@ -1,5 +1,5 @@
 // An OTLP profiles request encoded by hand from the opentelemetry-proto release named in
-// src/ingest/otlp/release.ts (v1.10.0, profiles/v1development), independent of the generated code: shared by the
+// src/formats/otlp/release.ts (v1.10.0, profiles/v1development), independent of the generated code: shared by the
 // format reader tests and the HTTP ingest tests.
 /** A protobuf writer for the test, independent of the generated code: field numbers are written by hand. */
 export class Pb {

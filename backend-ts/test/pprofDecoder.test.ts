@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { FormatError } from '../src/ingest/formatError.js';
-import { parsePprof } from '../src/ingest/pprof.js';
-import { PprofDecoder, WORKER_MIN_BYTES } from '../src/ingest/pprofDecoder.js';
+import { FormatError } from '../src/formats/formatError.js';
+import { parsePprof } from '../src/formats/pprof.js';
+import { PprofDecoder, WORKER_MIN_BYTES } from '../src/formats/pprofDecoder.js';
 import { HAVE_FIXTURES, NO_FIXTURES, pprofFixtureFiles } from './helpers.js';
 
 /** A CPU profile of `stacks` distinct stacks over `fns` functions, large enough for the worker path. */

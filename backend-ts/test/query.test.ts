@@ -19,12 +19,12 @@ import {
   StringTable,
   ValueType,
 } from 'pprof-format';
-import { legacyUnits } from '../src/api/http.js';
+import { legacyUnits } from '../src/encode/flamebearer.js';
 import { loadConfig } from '../src/config/config.js';
 import { createService, type Service } from '../src/server.js';
 import { WHOLE_READ_BYTES } from '../src/storage/segmentReader.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
-import type { ObjectInfo, ObjectStore } from '../src/storage/objectStore.js';
+import type { Lease, ObjectInfo, ObjectStore } from '../src/storage/objectStore.js';
 import {
   connectJson,
   ingest,
@@ -1833,6 +1833,9 @@ class CountingStore implements ObjectStore {
   }
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
+  }
+  lease(key: string, ttlMs: number): Promise<Lease | null> {
+    return this.inner.lease(key, ttlMs);
   }
   reset(): void {
     this.gets.length = 0;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
-import { parsePprof } from '../src/ingest/pprof.js';
+import { parsePprof } from '../src/formats/pprof.js';
 import { createService, type Service } from '../src/server.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
@@ -158,6 +158,9 @@ class RecordingStore implements ObjectStore {
   }
   delete(key: string) {
     return this.inner.delete(key);
+  }
+  lease(key: string, ttlMs: number) {
+    return this.inner.lease(key, ttlMs);
   }
 }
 

@@ -1,7 +1,10 @@
 // Label selectors as Pyroscope parses them (Prometheus syntax, including Prometheus 3's quoted label names).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { enableLinearRegex } from '../src/config/runtime.js';
 import { matches, parseMatchers, parseSelector, SelectorError } from '../src/model/selector.js';
+
+enableLinearRegex();
 
 const plain = (s: string): Array<[string, string, string]> => parseMatchers(s).map((m) => [m.name, m.op, m.value]);
 

@@ -2,7 +2,7 @@
 // read back as exactly the samples it meant (CPU per stack, allocations per stack and kind).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseJfr, type JfrProfile } from '../../backend-ts/src/ingest/jfr/parse-jfr.js';
+import { parseJfr, type JfrProfile } from '../../backend-ts/src/formats/jfr/parse-jfr.js';
 import { SERVICES } from '../../demo/src/catalog.js';
 import { writeJfr, type Recording } from '../../demo/src/jfr/jfr-writer.js';
 import { seededRng } from '../../demo/src/shape.js';

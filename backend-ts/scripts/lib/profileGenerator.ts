@@ -5,7 +5,7 @@
 // runtime leaves); Zipf-like stack weights; 300–800 samples per 15 s profile following a daily load curve, and
 // a day/night mix (more GC and background work at night). The same (seed, time) always gives the same profile,
 // whatever the order profiles are generated in.
-import { NormalizedProfileBuilder } from '../../src/ingest/normalizedProfileBuilder.js';
+import { NormalizedProfileBuilder } from '../../src/formats/normalizedProfileBuilder.js';
 import type { IngestProfile, NormalizedProfile } from '../../src/model/profile.js';
 
 export interface GeneratorOptions {

@@ -1,10 +1,10 @@
-// adhocprofiles.v1.AdHocProfileService handlers: decode the request, call ingest/adhoc, encode the answer.
+// adhocprofiles.v1.AdHocProfileService handlers: decode the request, call tenant/adhocProfiles, encode the answer.
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import type { AdHocProfileService } from '../gen/adhocprofiles/v1/adhocprofiles_pb.js';
-import { FormatError } from '../ingest/formatError.js';
-import type { AdHocProfiles, AdHocProfileView } from '../ingest/adhoc.js';
-import { toFlameGraph } from '../model/flamegraph.js';
-import { legacyUnits } from './http.js';
+import { FormatError } from '../formats/formatError.js';
+import type { AdHocProfiles, AdHocProfileView } from '../tenant/adhocProfiles.js';
+import { singleFlamebearer } from '../encode/flamebearer.js';
+import { toFlameGraph } from '../encode/flamegraph.js';
 
 export interface AdHocDeps {
   adhoc: AdHocProfiles;
@@ -25,16 +25,14 @@ function decodeBase64(s: string): Uint8Array {
 
 // The same document /pyroscope/render answers, as Pyroscope puts it in flamebearer_profile.
 function encode(v: AdHocProfileView, maxNodes: number) {
-  const fg = toFlameGraph(v.tree, maxNodes);
-  const { units, sampleRate } = legacyUnits(v.profileType, v.unit);
-  const flamebearerProfile = JSON.stringify({
-    version: 1,
-    flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
-    metadata: { format: 'single', spyName: '', sampleRate, units, name: v.profileType },
-    timeline: null,
-    groups: null,
-    heatmap: null,
-  });
+  const flamebearerProfile = JSON.stringify(
+    singleFlamebearer(
+      toFlameGraph(v.tree, maxNodes),
+      { spyName: '', sampleType: v.profileType, sampleUnit: v.unit, name: v.profileType },
+      null,
+      null
+    )
+  );
   return {
     id: v.meta.id,
     name: v.meta.name,

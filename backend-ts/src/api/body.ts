@@ -6,11 +6,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 
 /** How much past the limit is read and thrown away so the client hears the 413; beyond it the socket is cut. */
-export function drainBound(limit: number): number {
+function drainBound(limit: number): number {
   return Math.max(limit * 4, 16 * 1024 * 1024);
 }
 
-export class BodyTooLargeError extends Error {
+class BodyTooLargeError extends Error {
   readonly statusCode = 413;
   readonly code = 'FST_ERR_CTP_BODY_TOO_LARGE';
 }

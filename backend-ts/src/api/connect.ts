@@ -1,6 +1,6 @@
 // Connect handlers for querier.v1, push.v1 and settings.v1: parse, call ingest/query, encode. Nothing else.
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { AdHocProfileService } from '../gen/adhocprofiles/v1/adhocprofiles_pb.js';
 import { ProfileSchema, type Profile } from '../gen/google/v1/profile_pb.js';
 import { PusherService } from '../gen/push/v1/push_pb.js';
@@ -12,19 +12,20 @@ import {
   type SelectMergeStacktracesRequest,
 } from '../gen/querier/v1/querier_pb.js';
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
-import { TimeSeriesAggregationType, type StackTraceSelector } from '../gen/types/v1/types_pb.js';
-import type { AdHocProfiles } from '../ingest/adhoc.js';
+import { TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
+import type { AdHocProfiles } from '../tenant/adhocProfiles.js';
 import type { Ingester } from '../ingest/ingester.js';
 import type { QueryGate } from '../limits/queryGate.js';
-import { toDot } from '../model/dot.js';
-import { toFlameGraph } from '../model/flamegraph.js';
-import { toFlameGraphDiff } from '../model/flamegraphDiff.js';
-import { toTreeBytes } from '../model/treeBytes.js';
+import { toDot } from '../encode/dot.js';
+import { toFlameGraph } from '../encode/flamegraph.js';
+import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
+import { toTreeBytes } from '../encode/treeBytes.js';
 import type { Querier, SelectParams } from '../query/querier.js';
-import { mergedStacksToPprof } from '../query/pprofOut.js';
-import type { SettingsRepository } from '../query/settings.js';
+import { mergedStacksToPprof } from '../encode/pprof.js';
+import type { SettingsRepository } from '../tenant/settings.js';
 import { QueryError } from '../query/errors.js';
 import { adHocHandlers } from './adhoc.js';
+import { callSite, resolveMaxNodes } from './params.js';
 import { toConnectError } from './errors.js';
 import { resolveTenant } from './tenant.js';
 
@@ -44,28 +45,290 @@ export interface ApiDeps {
 
 const big = (n: number): bigint => BigInt(Math.round(n));
 
-export function resolveMaxNodes(requested: bigint | number | undefined, def: number, max: number): number {
-  const n = requested === undefined ? 0 : Number(requested);
-  if (n < 0) {
-    throw new QueryError(`max_nodes must not be negative (got ${n})`);
-  }
-  if (max > 0 && n > max) {
-    throw new QueryError(`max_nodes ${n} is above the limit of ${max}`);
-  }
-  return n === 0 ? def : n;
-}
-
-function callSite(sel: StackTraceSelector | undefined): string[] | undefined {
-  const names = sel?.callSite?.map((l) => l.name) ?? [];
-  return names.length > 0 ? names : undefined;
-}
-
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     throw toConnectError(e);
   }
+}
+
+/** What every handler shares: the dependencies, the tenant of a request, its node limit and the query gate. */
+interface Kit {
+  deps: ApiDeps;
+  tenantOf: (ctx: HandlerContext) => string;
+  maxNodes: (n: bigint | undefined) => number;
+  /** Runs a query in the gate: a slot, the tenant's timeout, and cancellation when the client goes away. */
+  query: <T>(ctx: HandlerContext, fn: (tenant: string, signal: AbortSignal) => Promise<T>) => Promise<T>;
+}
+
+type QuerierImpl = ServiceImpl<typeof QuerierService>;
+
+function selectParams(r: SelectMergeStacktracesRequest, signal?: AbortSignal): SelectParams {
+  return {
+    signal,
+    profileType: r.profileTypeID,
+    selector: r.labelSelector,
+    start: Number(r.start),
+    end: Number(r.end),
+    spans: r.spanSelector,
+    callSite: callSite(r.stackTraceSelector),
+  };
+}
+
+function flameGraphMsg(fg: { names: string[]; levels: number[][]; total: number; maxSelf: number }) {
+  return create(FlameGraphSchema, {
+    names: fg.names,
+    levels: fg.levels.map((v) => ({ values: v.map(big) })),
+    total: big(fg.total),
+    maxSelf: big(fg.maxSelf),
+  });
+}
+
+/** Label and series listings, and the store's data statistics. */
+function labelHandlers({
+  deps,
+  query,
+}: Kit): Pick<QuerierImpl, 'profileTypes' | 'labelNames' | 'labelValues' | 'series' | 'getProfileStats'> {
+  return {
+    profileTypes: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const types = await deps.querier.profileTypes(tenant, {
+          start: Number(req.start),
+          end: Number(req.end),
+          signal,
+        });
+        return {
+          profileTypes: types.map((t) => ({
+            ID: t.id,
+            name: t.name,
+            sampleType: t.sampleType,
+            sampleUnit: t.sampleUnit,
+            periodType: t.periodType,
+            periodUnit: t.periodUnit,
+          })),
+        };
+      }),
+    labelNames: (req, ctx) =>
+      query(ctx, async (tenant, signal) => ({
+        names: await deps.querier.labelNames(tenant, req.matchers, {
+          start: Number(req.start),
+          end: Number(req.end),
+          signal,
+        }),
+      })),
+    labelValues: (req, ctx) =>
+      query(ctx, async (tenant, signal) => ({
+        names: await deps.querier.labelValues(tenant, req.name, req.matchers, {
+          start: Number(req.start),
+          end: Number(req.end),
+          signal,
+        }),
+      })),
+    series: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const sets = await deps.querier.series(tenant, req.matchers, req.labelNames, {
+          start: Number(req.start),
+          end: Number(req.end),
+          signal,
+        });
+        return { labelsSet: sets.map((ls) => ({ labels: ls.map(([name, value]) => ({ name, value })) })) };
+      }),
+    getProfileStats: (_req, ctx) =>
+      query(ctx, async (tenant) => {
+        const s = await deps.querier.profileStats(tenant);
+        return {
+          dataIngested: s.dataIngested,
+          oldestProfileTime: BigInt(Math.floor(s.oldest)),
+          newestProfileTime: BigInt(Math.ceil(s.newest)),
+        };
+      }),
+  };
+}
+
+/** Merged profiles: flame graph, tree, dot, pprof, span profiles and diffs. */
+function mergeHandlers({
+  deps,
+  query,
+  maxNodes,
+}: Kit): Pick<QuerierImpl, 'selectMergeStacktraces' | 'selectMergeSpanProfile' | 'selectMergeProfile' | 'diff'> {
+  return {
+    selectMergeStacktraces: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const n = maxNodes(req.maxNodes);
+        const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req, signal));
+        switch (req.format) {
+          case ProfileFormat.TREE:
+            return { tree: toTreeBytes(tree, n) };
+          case ProfileFormat.DOT:
+            return { dot: toDot(tree, n) };
+          case ProfileFormat.PPROF:
+            throw new QueryError('format PPROF: use SelectMergeProfile');
+          default:
+            return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
+        }
+      }),
+    selectMergeSpanProfile: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const n = maxNodes(req.maxNodes);
+        const { tree } = await deps.querier.selectMergeTree(tenant, {
+          signal,
+          profileType: req.profileTypeID,
+          selector: req.labelSelector,
+          start: Number(req.start),
+          end: Number(req.end),
+          spans: req.spanSelector.length > 0 ? req.spanSelector : ['\u0000none'],
+        });
+        if (req.format === ProfileFormat.TREE) {
+          return { tree: toTreeBytes(tree, n) };
+        }
+        return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
+      }),
+    selectMergeProfile: (req, ctx) =>
+      query(ctx, async (tenant, signal): Promise<Profile> => {
+        const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
+        const { stacks } = await deps.querier.selectMergeStacks(tenant, {
+          signal,
+          profileType: req.profileTypeID,
+          selector: req.labelSelector,
+          start: Number(req.start),
+          end: Number(req.end),
+          spans: req.spanSelector,
+          callSite: callSite(req.stackTraceSelector),
+        });
+        return mergedStacksToPprof(
+          stacks,
+          req.profileTypeID,
+          Number(req.end) || Date.now(),
+          Number(req.end) - Number(req.start),
+          n
+        );
+      }),
+    diff: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        if (!req.left || !req.right) {
+          throw new QueryError('diff needs both left and right');
+        }
+        if (req.left.profileTypeID !== req.right.profileTypeID) {
+          throw new QueryError('left and right must query the same profile type');
+        }
+        const n = maxNodes(req.left.maxNodes ?? req.right.maxNodes);
+        const [l, r] = await Promise.all([
+          deps.querier.selectMergeTree(tenant, selectParams(req.left, signal)),
+          deps.querier.selectMergeTree(tenant, selectParams(req.right, signal)),
+        ]);
+        const d = toFlameGraphDiff(l.tree, r.tree, n);
+        return {
+          flamegraph: create(FlameGraphDiffSchema, {
+            names: d.names,
+            levels: d.levels.map((v) => ({ values: v.map(big) })),
+            total: big(d.total),
+            maxSelf: big(d.maxSelf),
+            leftTicks: big(d.leftTicks),
+            rightTicks: big(d.rightTicks),
+          }),
+        };
+      }),
+  };
+}
+
+/** Time series and query analysis. */
+function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' | 'analyzeQuery'> {
+  return {
+    selectSeries: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const { series } = await deps.querier.selectSeries(tenant, {
+          signal,
+          profileType: req.profileTypeID,
+          selector: req.labelSelector,
+          start: Number(req.start),
+          end: Number(req.end),
+          groupBy: req.groupBy,
+          stepSeconds: req.step,
+          aggregation: req.aggregation === TimeSeriesAggregationType.AVERAGE ? 'average' : 'sum',
+          limit: req.limit === undefined ? undefined : Number(req.limit),
+          callSite: callSite(req.stackTraceSelector),
+        });
+        return {
+          series: series.map((s) => ({
+            labels: s.labels.map(([name, value]) => ({ name, value })),
+            points: s.points.map((p) => ({ value: p.value, timestamp: BigInt(p.timestamp) })),
+          })),
+        };
+      }),
+    analyzeQuery: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const q = req.query.trim();
+        const brace = q.indexOf('{');
+        // a bare label selector (no profile type in front) analyses every profile type
+        const profileType = (brace < 0 ? q : q.slice(0, brace)).trim();
+        const selector = brace < 0 ? '{}' : q.slice(brace);
+        const a = await deps.querier.analyze(tenant, {
+          signal,
+          profileType,
+          selector,
+          start: Number(req.start),
+          end: Number(req.end),
+        });
+        return {
+          queryScopes: [
+            {
+              componentType: 'object store',
+              componentCount: 1n,
+              blockCount: BigInt(a.objectsRead),
+              seriesCount: BigInt(a.series),
+              profileCount: BigInt(a.profiles),
+              sampleCount: BigInt(a.samples),
+              indexBytes: 0n,
+              profileBytes: BigInt(a.bytesRead),
+              symbolBytes: 0n,
+            },
+          ],
+          queryImpact: {
+            totalBytesInTimeRange: BigInt(a.bytesInRange),
+            totalQueriedSeries: BigInt(a.series),
+            deduplicationNeeded: false,
+          },
+        };
+      }),
+  };
+}
+
+function pushHandlers({ deps, tenantOf }: Kit): ServiceImpl<typeof PusherService> {
+  return {
+    push: (req, ctx) =>
+      guard(async () => {
+        const tenant = tenantOf(ctx);
+        const n = await deps.ingester.ingestPush(
+          tenant,
+          req.series.map((s) => ({
+            labels: s.labels,
+            samples: s.samples.map((x) => ({ rawProfile: x.rawProfile, ID: x.ID })),
+          }))
+        );
+        const bytes = req.series.reduce((a, s) => a + s.samples.reduce((b, x) => b + x.rawProfile.length, 0), 0);
+        deps.onIngest?.(tenant, bytes, n);
+        return {};
+      }),
+  };
+}
+
+function settingsHandlers({ deps, tenantOf }: Kit): ServiceImpl<typeof SettingsService> {
+  return {
+    get: (_req, ctx) => guard(async () => ({ settings: await deps.settings.list(tenantOf(ctx)) })),
+    set: (req, ctx) =>
+      guard(async () => {
+        if (!req.setting || !req.setting.name) {
+          throw new QueryError('setting.name is required');
+        }
+        const s = await deps.settings.set(tenantOf(ctx), {
+          name: req.setting.name,
+          value: req.setting.value,
+          modifiedAt: req.setting.modifiedAt,
+        });
+        return { setting: s };
+      }),
+  };
 }
 
 export function connectRoutes(deps: ApiDeps) {
@@ -77,249 +340,17 @@ export function connectRoutes(deps: ApiDeps) {
     }
   };
   const maxNodes = (n: bigint | undefined) => resolveMaxNodes(n, deps.maxNodesDefault, deps.maxNodesMax);
-  // every query runs through the gate: a slot, the tenant's timeout, and cancellation when the client goes away
   const query = <T>(ctx: HandlerContext, fn: (tenant: string, signal: AbortSignal) => Promise<T>): Promise<T> =>
     guard(async () => {
       const tenant = tenantOf(ctx);
       return deps.gate.run(tenant, ctx.signal, (signal) => fn(tenant, signal));
     });
-  const selectParams = (r: SelectMergeStacktracesRequest, signal?: AbortSignal): SelectParams => ({
-    signal,
-    profileType: r.profileTypeID,
-    selector: r.labelSelector,
-    start: Number(r.start),
-    end: Number(r.end),
-    spans: r.spanSelector,
-    callSite: callSite(r.stackTraceSelector),
-  });
-  const flameGraphMsg = (fg: { names: string[]; levels: number[][]; total: number; maxSelf: number }) =>
-    create(FlameGraphSchema, {
-      names: fg.names,
-      levels: fg.levels.map((v) => ({ values: v.map(big) })),
-      total: big(fg.total),
-      maxSelf: big(fg.maxSelf),
-    });
+  const kit: Kit = { deps, tenantOf, maxNodes, query };
 
   return (router: ConnectRouter) => {
-    router.service(QuerierService, {
-      profileTypes: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const types = await deps.querier.profileTypes(tenant, {
-            start: Number(req.start),
-            end: Number(req.end),
-            signal,
-          });
-          return {
-            profileTypes: types.map((t) => ({
-              ID: t.id,
-              name: t.name,
-              sampleType: t.sampleType,
-              sampleUnit: t.sampleUnit,
-              periodType: t.periodType,
-              periodUnit: t.periodUnit,
-            })),
-          };
-        }),
-      labelNames: (req, ctx) =>
-        query(ctx, async (tenant, signal) => ({
-          names: await deps.querier.labelNames(tenant, req.matchers, {
-            start: Number(req.start),
-            end: Number(req.end),
-            signal,
-          }),
-        })),
-      labelValues: (req, ctx) =>
-        query(ctx, async (tenant, signal) => ({
-          names: await deps.querier.labelValues(tenant, req.name, req.matchers, {
-            start: Number(req.start),
-            end: Number(req.end),
-            signal,
-          }),
-        })),
-      series: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const sets = await deps.querier.series(tenant, req.matchers, req.labelNames, {
-            start: Number(req.start),
-            end: Number(req.end),
-            signal,
-          });
-          return { labelsSet: sets.map((ls) => ({ labels: ls.map(([name, value]) => ({ name, value })) })) };
-        }),
-      selectMergeStacktraces: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const n = maxNodes(req.maxNodes);
-          const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req, signal));
-          switch (req.format) {
-            case ProfileFormat.TREE:
-              return { tree: toTreeBytes(tree, n) };
-            case ProfileFormat.DOT:
-              return { dot: toDot(tree, n) };
-            case ProfileFormat.PPROF:
-              throw new QueryError('format PPROF: use SelectMergeProfile');
-            default:
-              return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
-          }
-        }),
-      selectMergeSpanProfile: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const n = maxNodes(req.maxNodes);
-          const { tree } = await deps.querier.selectMergeTree(tenant, {
-            signal,
-            profileType: req.profileTypeID,
-            selector: req.labelSelector,
-            start: Number(req.start),
-            end: Number(req.end),
-            spans: req.spanSelector.length > 0 ? req.spanSelector : ['\u0000none'],
-          });
-          if (req.format === ProfileFormat.TREE) {
-            return { tree: toTreeBytes(tree, n) };
-          }
-          return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
-        }),
-      selectMergeProfile: (req, ctx) =>
-        query(ctx, async (tenant, signal): Promise<Profile> => {
-          const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
-          const { stacks } = await deps.querier.selectMergeStacks(tenant, {
-            signal,
-            profileType: req.profileTypeID,
-            selector: req.labelSelector,
-            start: Number(req.start),
-            end: Number(req.end),
-            spans: req.spanSelector,
-            callSite: callSite(req.stackTraceSelector),
-          });
-          return mergedStacksToPprof(
-            stacks,
-            req.profileTypeID,
-            Number(req.end) || Date.now(),
-            Number(req.end) - Number(req.start),
-            n
-          );
-        }),
-      selectSeries: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const { series } = await deps.querier.selectSeries(tenant, {
-            signal,
-            profileType: req.profileTypeID,
-            selector: req.labelSelector,
-            start: Number(req.start),
-            end: Number(req.end),
-            groupBy: req.groupBy,
-            stepSeconds: req.step,
-            aggregation: req.aggregation === TimeSeriesAggregationType.AVERAGE ? 'average' : 'sum',
-            limit: req.limit === undefined ? undefined : Number(req.limit),
-            callSite: callSite(req.stackTraceSelector),
-          });
-          return {
-            series: series.map((s) => ({
-              labels: s.labels.map(([name, value]) => ({ name, value })),
-              points: s.points.map((p) => ({ value: p.value, timestamp: BigInt(p.timestamp) })),
-            })),
-          };
-        }),
-      diff: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          if (!req.left || !req.right) {
-            throw new QueryError('diff needs both left and right');
-          }
-          if (req.left.profileTypeID !== req.right.profileTypeID) {
-            throw new QueryError('left and right must query the same profile type');
-          }
-          const n = maxNodes(req.left.maxNodes ?? req.right.maxNodes);
-          const [l, r] = await Promise.all([
-            deps.querier.selectMergeTree(tenant, selectParams(req.left, signal)),
-            deps.querier.selectMergeTree(tenant, selectParams(req.right, signal)),
-          ]);
-          const d = toFlameGraphDiff(l.tree, r.tree, n);
-          return {
-            flamegraph: create(FlameGraphDiffSchema, {
-              names: d.names,
-              levels: d.levels.map((v) => ({ values: v.map(big) })),
-              total: big(d.total),
-              maxSelf: big(d.maxSelf),
-              leftTicks: big(d.leftTicks),
-              rightTicks: big(d.rightTicks),
-            }),
-          };
-        }),
-      getProfileStats: (_req, ctx) =>
-        query(ctx, async (tenant) => {
-          const s = await deps.querier.profileStats(tenant);
-          return {
-            dataIngested: s.dataIngested,
-            oldestProfileTime: BigInt(Math.floor(s.oldest)),
-            newestProfileTime: BigInt(Math.ceil(s.newest)),
-          };
-        }),
-      analyzeQuery: (req, ctx) =>
-        query(ctx, async (tenant, signal) => {
-          const q = req.query.trim();
-          const brace = q.indexOf('{');
-          // a bare label selector (no profile type in front) analyses every profile type
-          const profileType = (brace < 0 ? q : q.slice(0, brace)).trim();
-          const selector = brace < 0 ? '{}' : q.slice(brace);
-          const a = await deps.querier.analyze(tenant, {
-            signal,
-            profileType,
-            selector,
-            start: Number(req.start),
-            end: Number(req.end),
-          });
-          return {
-            queryScopes: [
-              {
-                componentType: 'object store',
-                componentCount: 1n,
-                blockCount: BigInt(a.objectsRead),
-                seriesCount: BigInt(a.series),
-                profileCount: BigInt(a.profiles),
-                sampleCount: BigInt(a.samples),
-                indexBytes: 0n,
-                profileBytes: BigInt(a.bytesRead),
-                symbolBytes: 0n,
-              },
-            ],
-            queryImpact: {
-              totalBytesInTimeRange: BigInt(a.bytesInRange),
-              totalQueriedSeries: BigInt(a.series),
-              deduplicationNeeded: false,
-            },
-          };
-        }),
-    });
-
-    router.service(PusherService, {
-      push: (req, ctx) =>
-        guard(async () => {
-          const tenant = tenantOf(ctx);
-          const n = await deps.ingester.ingestPush(
-            tenant,
-            req.series.map((s) => ({
-              labels: s.labels,
-              samples: s.samples.map((x) => ({ rawProfile: x.rawProfile, ID: x.ID })),
-            }))
-          );
-          const bytes = req.series.reduce((a, s) => a + s.samples.reduce((b, x) => b + x.rawProfile.length, 0), 0);
-          deps.onIngest?.(tenant, bytes, n);
-          return {};
-        }),
-    });
-
-    router.service(SettingsService, {
-      get: (_req, ctx) => guard(async () => ({ settings: await deps.settings.list(tenantOf(ctx)) })),
-      set: (req, ctx) =>
-        guard(async () => {
-          if (!req.setting || !req.setting.name) {
-            throw new QueryError('setting.name is required');
-          }
-          const s = await deps.settings.set(tenantOf(ctx), {
-            name: req.setting.name,
-            value: req.setting.value,
-            modifiedAt: req.setting.modifiedAt,
-          });
-          return { setting: s };
-        }),
-    });
+    router.service(QuerierService, { ...labelHandlers(kit), ...mergeHandlers(kit), ...seriesHandlers(kit) });
+    router.service(PusherService, pushHandlers(kit));
+    router.service(SettingsService, settingsHandlers(kit));
 
     if (deps.adhoc) {
       router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard }));

@@ -2,10 +2,10 @@
 // same way: a 4xx with {code, message}, store trouble as 503, and nothing else as a crash.
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
-import { FormatError } from '../ingest/formatError.js';
-import { QueryError } from '../query/errors.js';
+import { FormatError } from '../formats/formatError.js';
+import { QueryError, StoreUnavailableError } from '../query/errors.js';
 import { LimitError } from '../limits/errors.js';
-import { ConflictError, StoreUnavailableError } from '../storage/objectStore.js';
+import { ConflictError } from '../tenant/settings.js';
 import { AuthError } from './tenant.js';
 
 export function httpStatusOf(e: unknown): number {

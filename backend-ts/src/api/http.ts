@@ -4,15 +4,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ingester, IngestParams } from '../ingest/ingester.js';
 import type { QueryGate } from '../limits/queryGate.js';
 import { parseTimeParam } from '../ingest/params.js';
-import { FormatError } from '../ingest/formatError.js';
-import { toDot } from '../model/dot.js';
-import { toFlameGraph } from '../model/flamegraph.js';
-import { toFlameGraphDiff } from '../model/flamegraphDiff.js';
+import { FormatError } from '../formats/formatError.js';
+import { toDot } from '../encode/dot.js';
+import {
+  doubleFlamebearer,
+  legacyTimeline,
+  singleFlamebearer,
+  timelineStepMs,
+  type LegacyTimeline,
+} from '../encode/flamebearer.js';
+import { toFlameGraph } from '../encode/flamegraph.js';
+import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { parseSelector } from '../model/selector.js';
 import { QueryError } from '../query/errors.js';
 import type { Querier } from '../query/querier.js';
-import { resolveMaxNodes } from './connect.js';
+import { resolveMaxNodes } from './params.js';
 import { errorBody, httpStatusOf } from './errors.js';
 import { resolveTenant } from './tenant.js';
 
@@ -29,7 +36,7 @@ export interface HttpDeps {
 
 type Query = Record<string, string | undefined>;
 
-export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) => void): FastifyReply {
+function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) => void): FastifyReply {
   const status = httpStatusOf(e);
   onReject?.(status);
   if (status >= 500) {
@@ -48,111 +55,6 @@ export function sendError(reply: FastifyReply, e: unknown, onReject?: (status: n
     reply.header('retry-after', String(retryAfter));
   }
   return reply.code(status).type('application/json').send(errorBody(status, e));
-}
-
-/**
- * The timeline step of /pyroscope/render, as Pyroscope's timeline.CalcPointInterval picks it: the range over
- * 1500 points, at least 15 s, else rounded to the step Grafana's interval table gives that length.
- */
-export function timelineStepMs(startMs: number, endMs: number): number {
-  const ms = (endMs - startMs) / 1500;
-  return ms < 15_000 ? 15_000 : roundInterval(ms);
-}
-
-// [longest interval, step it rounds to], in ms, from Grafana's (and Pyroscope's) roundInterval
-const INTERVALS: ReadonlyArray<readonly [number, number]> = [
-  [10, 1],
-  [15, 10],
-  [35, 20],
-  [75, 50],
-  [150, 100],
-  [350, 200],
-  [750, 500],
-  [1500, 1000],
-  [3500, 2000],
-  [7500, 5000],
-  [12_500, 10_000],
-  [17_500, 15_000],
-  [25_000, 20_000],
-  [45_000, 30_000],
-  [90_000, 60_000],
-  [210_000, 120_000],
-  [450_000, 300_000],
-  [750_000, 600_000],
-  [1_050_000, 900_000],
-  [1_500_000, 1_200_000],
-  [2_700_000, 1_800_000],
-  [5_400_000, 3_600_000],
-  [9_000_000, 7_200_000],
-  [16_200_000, 10_800_000],
-  [32_400_000, 21_600_000],
-  [86_400_000, 43_200_000],
-  [172_800_000, 86_400_000],
-  [604_800_000, 86_400_000],
-  [1_814_400_000, 604_800_000],
-];
-
-/** Grafana-style interval rounding, so the timeline step reads like a step a human would choose. */
-export function roundInterval(ms: number): number {
-  for (const [upTo, step] of INTERVALS) {
-    if (ms <= upTo) {
-      return step;
-    }
-  }
-  return ms < 3_628_800_000 ? 2_592_000_000 : 31_536_000_000;
-}
-
-export interface LegacyTimeline {
-  startTime: number;
-  samples: number[];
-  durationDelta: number;
-  watermarks: null;
-}
-
-/**
- * The flamebearer timeline as Pyroscope's timeline.New builds it from the SelectSeries points of [start, end]
- * (on the grid start + k*step, a point at T holding the profiles in (T - step, T]):
- * - startTime is start snapped down to the step, and there is one sample per step up to end snapped down
- *   (exclusive); steps without a point are 0;
- * - sample i is the point at startTime + i*step, counted in whole seconds as Pyroscope does, so a profile at
- *   t lands in sample ceil((t - start) / step), and points at or past the snapped end are not drawn.
- */
-export function legacyTimeline(
-  points: ReadonlyArray<{ timestamp: number; value: number }>,
-  startMs: number,
-  endMs: number,
-  stepMs: number
-): LegacyTimeline {
-  const stepS = stepMs / 1000;
-  const first = Math.floor(startMs / stepMs) * stepMs;
-  const last = Math.floor(endMs / stepMs) * stepMs;
-  const samples = new Array<number>(Math.max(0, Math.round((last - first) / stepMs))).fill(0);
-  for (const p of points) {
-    if (p.timestamp >= first && p.timestamp < last) {
-      samples[Math.floor((Math.floor(p.timestamp / 1000) - first / 1000) / stepS)] += p.value;
-    }
-  }
-  return { startTime: Math.floor(first / 1000), samples, durationDelta: stepS, watermarks: null };
-}
-
-/**
- * units/sampleRate of the legacy flamebearer metadata, as Pyroscope's ExportToFlamebearer sets them
- * (grafana/pyroscope pkg/model/flamegraph.go): the sample unit as it is, except the sample types
- * inuse_objects, alloc_objects, goroutine and samples → "objects", and cpu → "samples" at 1e9; sampleRate
- * 100 otherwise. So mutex contentions:count renders as "count", inuse_space:bytes as "bytes".
- */
-export function legacyUnits(sampleType: string, sampleUnit: string): { units: string; sampleRate: number } {
-  switch (sampleType) {
-    case 'inuse_objects':
-    case 'alloc_objects':
-    case 'goroutine':
-    case 'samples':
-      return { units: 'objects', sampleRate: 100 };
-    case 'cpu':
-      return { units: 'samples', sampleRate: 1_000_000_000 };
-    default:
-      return { units: sampleUnit, sampleRate: 100 };
-  }
 }
 
 function splitQuery(query: string): { profileType: string; selector: string } {
@@ -199,26 +101,27 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return ac.signal;
 }
 
-export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const tenantOf = (req: FastifyRequest) =>
-    resolveTenant(req.headers['x-scope-orgid'] as string | undefined, deps.multitenancy);
-  /** Runs a read in the query gate (slot, timeout, cancellation) and answers its errors. */
-  const query =
-    (fn: (req: FastifyRequest, reply: FastifyReply, tenant: string, signal: AbortSignal) => Promise<FastifyReply>) =>
-    async (req: FastifyRequest, reply: FastifyReply) => {
-      try {
-        const tenant = tenantOf(req);
-        return await deps.gate.run(tenant, clientGone(reply), (signal) => fn(req, reply, tenant, signal));
-      } catch (e) {
-        return sendError(reply, e, deps.onReject);
-      }
-    };
-  const maxNodesOf = (q: Query) =>
-    resolveMaxNodes(Number(q['max-nodes'] ?? q.maxNodes ?? 0) || 0, deps.maxNodesDefault, deps.maxNodesMax);
+/** A read handler: runs in the query gate with the request's tenant and an abort signal. */
+type QueryHandler = (
+  req: FastifyRequest,
+  reply: FastifyReply,
+  tenant: string,
+  signal: AbortSignal
+) => Promise<FastifyReply>;
 
+function tenantOf(deps: HttpDeps, req: FastifyRequest): string {
+  return resolveTenant(req.headers['x-scope-orgid'] as string | undefined, deps.multitenancy);
+}
+
+function maxNodesOf(deps: HttpDeps, q: Query): number {
+  return resolveMaxNodes(Number(q['max-nodes'] ?? q.maxNodes ?? 0) || 0, deps.maxNodesDefault, deps.maxNodesMax);
+}
+
+/** The write routes: /ingest (agents, every legacy format) and OTLP profiles over HTTP. */
+function registerIngestRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const ingest = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      const tenant = tenantOf(req);
+      const tenant = tenantOf(deps, req);
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (body.length === 0) {
         throw new FormatError('empty body: nothing to ingest');
@@ -244,7 +147,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/ingest', ingest);
   app.post('/v1development/profiles', async (req, reply) => {
     try {
-      const tenant = tenantOf(req);
+      const tenant = tenantOf(deps, req);
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const n = await deps.ingester.ingestOtlp(
         tenant,
@@ -264,15 +167,18 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
   });
   app.post('/pyroscope/ingest', ingest);
+}
 
-  const render = query(async (req, reply, tenant, signal) => {
+/** /pyroscope/render: a flame graph (or DOT) with its timeline, as a flamebearer document. */
+function renderHandler(deps: HttpDeps): QueryHandler {
+  return async (req, reply, tenant, signal) => {
     const q = req.query as Query;
     if (!q.query) {
       throw new QueryError('missing required parameter "query"');
     }
     const { profileType, selector } = splitQuery(q.query);
     const { start, end } = rangeOf(q);
-    const maxNodes = maxNodesOf(q);
+    const maxNodes = maxNodesOf(deps, q);
     const pt = parseProfileTypeId(profileType);
     const { tree } = await deps.querier.selectMergeTree(tenant, { profileType, selector, start, end, signal });
     if (q.format === 'dot') {
@@ -324,21 +230,21 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
           signal,
         })
       )[0] ?? 'unknown';
-    const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
-    return reply.send({
-      version: 1,
-      flamebearer: { names: fg.names, levels: fg.levels, numTicks: fg.total, maxSelf: fg.maxSelf },
-      // name is the sample type, as ExportToFlamebearer sets it
-      metadata: { format: 'single', spyName: spy, sampleRate, units, name: pt.sampleType },
-      timeline: timeline(all),
-      groups,
-      heatmap: null,
-    });
-  });
-  app.get('/pyroscope/render', render);
-  app.get('/render', render);
+    // name is the sample type, as ExportToFlamebearer sets it
+    return reply.send(
+      singleFlamebearer(
+        fg,
+        { spyName: spy, sampleType: pt.sampleType, sampleUnit: pt.sampleUnit, name: pt.sampleType },
+        timeline(all),
+        groups
+      )
+    );
+  };
+}
 
-  const renderDiff = query(async (req, reply, tenant, signal) => {
+/** /pyroscope/render-diff: the diff of two queries of one profile type. */
+function renderDiffHandler(deps: HttpDeps): QueryHandler {
+  return async (req, reply, tenant, signal) => {
     const q = req.query as Query;
     if (!q.leftQuery || !q.rightQuery) {
       throw new QueryError('missing required parameters "leftQuery" and "rightQuery"');
@@ -352,38 +258,25 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     const lr = { ...rangeOf(q, 'leftFrom', 'leftUntil'), signal };
     const rr = { ...rangeOf(q, 'rightFrom', 'rightUntil'), signal };
-    const maxNodes = maxNodesOf(q);
+    const maxNodes = maxNodesOf(deps, q);
     const [l, r] = await Promise.all([
       deps.querier.selectMergeTree(tenant, { ...left, ...lr }),
       deps.querier.selectMergeTree(tenant, { ...right, ...rr }),
     ]);
     const d = toFlameGraphDiff(l.tree, r.tree, maxNodes);
     const pt = parseProfileTypeId(left.profileType);
-    const { units, sampleRate } = legacyUnits(pt.sampleType, pt.sampleUnit);
     const spy =
       (await deps.querier.labelValues(tenant, 'pyroscope_spy', [left.selector === '{}' ? '' : left.selector], lr))[0] ??
       'unknown';
-    return reply.send({
-      version: 1,
-      flamebearer: {
-        names: d.names,
-        levels: d.levels,
-        numTicks: d.total,
-        maxSelf: d.maxSelf,
-        leftTicks: d.leftTicks,
-        rightTicks: d.rightTicks,
-      },
-      metadata: { format: 'double', spyName: spy, sampleRate, units, name: pt.sampleType },
-      leftTicks: d.leftTicks,
-      rightTicks: d.rightTicks,
-      timeline: null,
-      heatmap: null,
-    });
-  });
-  app.get('/pyroscope/render-diff', renderDiff);
-  app.get('/render-diff', renderDiff);
+    return reply.send(
+      doubleFlamebearer(d, { spyName: spy, sampleType: pt.sampleType, sampleUnit: pt.sampleUnit, name: pt.sampleType })
+    );
+  };
+}
 
-  const labelValues = query(async (req, reply, tenant, signal) => {
+/** /pyroscope/label-values (`__name__` lists the profile types). */
+function labelValuesHandler(deps: HttpDeps): QueryHandler {
+  return async (req, reply, tenant, signal) => {
     const q = req.query as Query;
     if (!q.label) {
       throw new QueryError('missing required parameter "label"');
@@ -395,15 +288,38 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
       return reply.send(types.map((t) => t.id));
     }
     return reply.send(await deps.querier.labelValues(tenant, q.label, sel ? [sel] : [], range));
-  });
-  app.get('/pyroscope/label-values', labelValues);
-  app.get('/label-values', labelValues);
+  };
+}
 
-  const labels = query(async (req, reply, tenant, signal) => {
+/** /pyroscope/labels. */
+function labelNamesHandler(deps: HttpDeps): QueryHandler {
+  return async (req, reply, tenant, signal) => {
     const q = req.query as Query;
     const sel = q.query ? (q.query.includes('{') ? q.query.slice(q.query.indexOf('{')) : '') : '';
     return reply.send(await deps.querier.labelNames(tenant, sel ? [sel] : [], { ...rangeOf(q), signal }));
-  });
-  app.get('/pyroscope/labels', labels);
-  app.get('/labels', labels);
+  };
+}
+
+export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  registerIngestRoutes(app, deps);
+  /** Runs a read in the query gate (slot, timeout, cancellation) and answers its errors. */
+  const query = (fn: QueryHandler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const tenant = tenantOf(deps, req);
+      return await deps.gate.run(tenant, clientGone(reply), (signal) => fn(req, reply, tenant, signal));
+    } catch (e) {
+      return sendError(reply, e, deps.onReject);
+    }
+  };
+  const routes: Array<[string, QueryHandler]> = [
+    ['render', renderHandler(deps)],
+    ['render-diff', renderDiffHandler(deps)],
+    ['label-values', labelValuesHandler(deps)],
+    ['labels', labelNamesHandler(deps)],
+  ];
+  for (const [path, handler] of routes) {
+    const h = query(handler);
+    app.get(`/pyroscope/${path}`, h);
+    app.get(`/${path}`, h);
+  }
 }

@@ -30,20 +30,3 @@ export function parseDuration(text: string): number {
   }
   return total;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms === 0) {
-    return '0s';
-  }
-  for (const [u, n] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms % n === 0) {
-      return `${ms / n}${u}`;
-    }
-  }
-  return `${ms}ms`;
-}

@@ -3,14 +3,13 @@
 // module never knows about storage beyond the writer's interface.
 import type { Limits } from '../config/config.js';
 import { IngestionRateLimiter } from '../limits/rateLimiter.js';
-import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
-import { FormatError } from './formatError.js';
+import { FormatError } from '../formats/formatError.js';
+import { PprofDecoder } from '../formats/pprofDecoder.js';
+import { applySpyRules, metricNameFor } from '../formats/profileTypes.js';
+import { defaultFormats, type FormatRegistry } from '../formats/registry.js';
+import type { IngestProfile } from '../model/profile.js';
 import { parseMultipart } from './multipart.js';
-import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { parseAppName, parseTimeParam } from './params.js';
-import { maybeGunzip } from './pprof.js';
-import { PprofDecoder } from './pprofDecoder.js';
-import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
 import { truncateStacks } from './stackDepth.js';
 
 export interface ProfileSink {
@@ -28,26 +27,9 @@ export interface IngestParams {
   aggregationType?: string;
 }
 
-/** Extra format readers registered by the format modules (jfr, folded, ...), keyed by `format`. */
-export type FormatReader = (ctx: {
-  body: Buffer;
-  contentType: string;
-  params: IngestParams;
-  app: string;
-  /** Series labels derived so far (service_name, pyroscope_spy, client labels). */
-  labels: Array<[string, string]>;
-  /** The labels of `name=app{...}` exactly as the client wrote them. */
-  clientLabels: Array<[string, string]>;
-  parts?: Map<string, Buffer>;
-  limits: Limits;
-}) =>
-  | Promise<Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>>
-  | Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>;
-
 const RESERVED_KEEP = new Set(['__session_id__']);
 
 export class Ingester {
-  private readonly readers = new Map<string, FormatReader>();
   private readonly rate: IngestionRateLimiter;
   /** Stacks cut to -validation.max-profile-stacktrace-depth, for the metrics. */
   truncatedStacks = 0;
@@ -56,13 +38,9 @@ export class Ingester {
     private readonly sink: ProfileSink,
     private readonly limitsFor: (tenant: string) => Limits,
     private readonly now: () => number = Date.now,
-    private readonly pprof: PprofDecoder = new PprofDecoder(0)
+    private readonly formats: FormatRegistry = defaultFormats(new PprofDecoder(0))
   ) {
     this.rate = new IngestionRateLimiter(now);
-  }
-
-  registerFormat(format: string, reader: FormatReader): void {
-    this.readers.set(format, reader);
   }
 
   /** POST /ingest: returns the number of profiles stored. */
@@ -75,7 +53,7 @@ export class Ingester {
     const now = this.now();
     const from = parseTimeParam(params.from, now);
     // `until` is validated for its syntax; a profile's time is its start, as in Pyroscope
-    parseTimeParam(params.until, now);
+    const until = parseTimeParam(params.until, now);
     const spyName = params.spyName || 'unknown';
     const format = (params.format || '').toLowerCase();
     const isMultipart = contentType.toLowerCase().startsWith('multipart/form-data');
@@ -96,61 +74,32 @@ export class Ingester {
     }
     base.push(['pyroscope_spy', spyName]);
 
-    let results: Array<{ labels: Array<[string, string]>; profile: NormalizedProfile }>;
-    // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
-    let bytes = 0;
-    if (format === 'pprof' || (format === '' && isMultipart)) {
-      let raw = body;
-      let config: SampleTypeConfig | undefined;
-      if (isMultipart) {
-        const parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
-        if (parts.has('prev_profile')) {
-          throw new FormatError(
-            'multipart field "prev_profile" is from an unsupported old client: send cumulative profiles as deltas'
-          );
-        }
-        const prof = parts.get('profile');
-        if (!prof) {
-          throw new FormatError('multipart body has no "profile" field');
-        }
-        raw = prof;
-        const stc = parts.get('sample_type_config');
-        if (stc) {
-          try {
-            config = JSON.parse(stc.toString('utf8')) as SampleTypeConfig;
-          } catch (e) {
-            throw new FormatError(`invalid sample_type_config JSON: ${(e as Error).message}`);
-          }
-        }
-      }
-      const { profile, inflatedBytes } = await this.pprof.decode(raw, limits.maxProfileSizeBytes);
-      bytes = inflatedBytes;
-      applySpyRules(profile, spyName);
-      applyScriptingNames(profile, spyName);
-      const name = metricNameFor(
-        profile.sampleTypes.map((t) => t.type),
-        config
-      );
-      results = [{ labels: [['__name__', name]], profile }];
-    } else {
-      const key = format || 'folded';
-      const reader = this.readers.get(key);
-      if (!reader) {
-        throw new FormatError(`unsupported format "${format}"`);
-      }
-      let parts: Map<string, Buffer> | undefined;
-      if (isMultipart) {
-        parts = await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30);
-      }
-      // a JFR recording is larger than the pprof it becomes: its own limit is applied after conversion
-      const decodeLimit =
-        key === 'jfr' && limits.maxProfileSizeBytes > 0
-          ? Math.max(limits.maxProfileSizeBytes, 64 * 1024 * 1024)
-          : limits.maxProfileSizeBytes;
-      const decoded = parts ? body : maybeGunzip(body, decodeLimit, 'body');
-      bytes = decoded.length;
-      results = await reader({ body: decoded, contentType, params, app, labels: base, clientLabels, parts, limits });
+    // a multipart body without a format is the pprof multipart of the Go SDK and older agents
+    const key = format === '' && isMultipart ? 'pprof' : format || 'folded';
+    const reader = this.formats.get(key);
+    if (!reader) {
+      throw new FormatError(`unsupported format "${format}"`);
     }
+    const parts = isMultipart
+      ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
+      : undefined;
+    const read = await reader({
+      body,
+      parts,
+      contentType,
+      app,
+      clientLabels,
+      sampleRate: params.sampleRate,
+      spyName: params.spyName,
+      units: params.units,
+      aggregationType: params.aggregationType,
+      fromMs: from,
+      untilMs: until,
+      maxProfileBytes: limits.maxProfileSizeBytes,
+    });
+    const results = read.profiles;
+    // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
+    const bytes = read.bytes;
 
     const profiles: IngestProfile[] = [];
     for (const r of results) {
@@ -192,7 +141,7 @@ export class Ingester {
       const samples = s.samples.filter((sample) => sample.rawProfile && sample.rawProfile.length > 0);
       // decoded side by side (worker threads take the large ones), used in order
       const decoded = await Promise.all(
-        samples.map((sample) => this.pprof.decode(sample.rawProfile, limits.maxProfileSizeBytes))
+        samples.map((sample) => this.formats.pprof.decode(sample.rawProfile, limits.maxProfileSizeBytes))
       );
       for (let i = 0; i < samples.length; i++) {
         const sample = samples[i]!;
@@ -223,14 +172,24 @@ export class Ingester {
   ): Promise<number> {
     const limits = this.limitsFor(tenant);
     const now = this.now();
-    const outs = parseOtlp(body, contentType, { contentEncoding, maxBytes: limits.maxProfileSizeBytes || undefined });
+    const read = await this.formats.get('otlp')!({
+      body,
+      contentType,
+      contentEncoding,
+      app: '',
+      clientLabels: [],
+      fromMs: now,
+      untilMs: now,
+      maxProfileBytes: limits.maxProfileSizeBytes,
+    });
+    const outs = read.profiles;
     // the rate limit counts the body as sent: OTLP inflates inside its reader
     const profiles: IngestProfile[] = outs.map((o) => ({
       labels: o.labels.filter(([k]) => k === '__name__' || !k.startsWith('__')),
       profile: o.profile,
       timeMs: resolveTime(o.profile.timeMs, now),
     }));
-    return this.store(tenant, profiles, limits, body.length);
+    return this.store(tenant, profiles, limits, read.bytes);
   }
 
   private async store(tenant: string, profiles: IngestProfile[], limits: Limits, bytes: number): Promise<number> {

@@ -1,6 +1,6 @@
 // multipart/form-data bodies as the Go SDK (profile, sample_type_config) and the Java agent (jfr, labels) send them.
 import Busboy from 'busboy';
-import { FormatError } from './formatError.js';
+import { FormatError } from '../formats/formatError.js';
 
 export function parseMultipart(body: Buffer, contentType: string, maxFieldBytes: number): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {

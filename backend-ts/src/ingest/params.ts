@@ -1,5 +1,5 @@
 // The legacy /ingest query parameters: `name=app{k=v,...}` and the time forms Pyroscope accepts.
-import { FormatError } from './formatError.js';
+import { FormatError } from '../formats/formatError.js';
 
 const APP_RE = /^[A-Za-z0-9_./\-]+$/;
 const LABEL_NAME_RE = /^[A-Za-z0-9_.]+$/;

@@ -86,7 +86,7 @@ export class RuntimeOverrides {
   }
 }
 
-export function parseOverrides(text: string, base: Limits, file: string, log?: OverridesLog): Map<string, Limits> {
+function parseOverrides(text: string, base: Limits, file: string, log?: OverridesLog): Map<string, Limits> {
   let doc: unknown;
   try {
     doc = parseYaml(text) ?? {};

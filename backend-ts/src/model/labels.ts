@@ -3,12 +3,18 @@
 export type Label = [name: string, value: string];
 export type LabelSet = Label[];
 
-export const LABEL_NAME = '__name__';
-export const LABEL_PROFILE_TYPE = '__profile_type__';
-export const LABEL_SERVICE_NAME = 'service_name';
-
+/** Sorts a label set by name, in place; a repeated name stays repeated (callers build sets without repeats). */
 export function sortLabels(ls: LabelSet): LabelSet {
   return ls.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** A new label set sorted by name in which a repeated name keeps its last value, as Pyroscope's LabelsBuilder. */
+export function uniqueSortedLabels(labels: ReadonlyArray<readonly [string, string]>): LabelSet {
+  const byName = new Map<string, string>();
+  for (const [k, v] of labels) {
+    byName.set(k, v);
+  }
+  return [...byName].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 /** A stable key for a label set that is already sorted. */
@@ -18,15 +24,6 @@ export function labelsKey(ls: LabelSet): string {
     k += n + '\u0000' + v + '\u0001';
   }
   return k;
-}
-
-export function getLabel(ls: LabelSet, name: string): string | undefined {
-  for (const [n, v] of ls) {
-    if (n === name) {
-      return v;
-    }
-  }
-  return undefined;
 }
 
 export function compareLabelSets(a: LabelSet, b: LabelSet): number {

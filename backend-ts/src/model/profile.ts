@@ -48,3 +48,10 @@ export interface IngestProfile {
   /** Client-provided id (push RawSample.ID); profiles with the same id are counted once. */
   id?: string;
 }
+
+/** A stack of a merged query answer with full frame detail (pprof output). */
+export interface MergedStack {
+  /** Frames leaf first, each [function name, file name, line, start line, system name]. */
+  frames: Array<[string, string, number, number, string]>;
+  value: number;
+}

@@ -1,29 +1,40 @@
 // Prometheus label selector syntax as Pyroscope accepts it: `{a="x", b!="y", c=~"re", d!~"re"}`, optionally
 // preceded by a profile type id (`process_cpu:cpu:nanoseconds:cpu:nanoseconds{...}`, the legacy render query).
-import { setFlagsFromString } from 'node:v8';
 import type { LabelSet } from './labels.js';
 
 // Label regexes come from users and are matched against stored label values: a backtracking engine lets one
 // query such as {a=~"(a+)+b"} hold the event loop for minutes. Prometheus (and so Pyroscope) uses RE2, which runs
-// in linear time; V8 has a linear-time engine too, behind a flag, for regexes compiled with the `l` flag.
-setFlagsFromString('--enable-experimental-regexp-engine');
+// in linear time; V8 has a linear-time engine too, behind a flag that start-up sets (config/runtime.ts), for
+// regexes compiled with the `l` flag. Without it every regex matcher is refused, never run backtracking.
 
 /**
  * Compiles an anchored label regex for V8's linear-time engine. What that engine cannot run in linear time is
  * refused: backreferences and lookarounds (RE2 has neither, so Prometheus refuses them too) and large counted
  * repetitions such as x{100} (which RE2 accepts; rewrite them with + or *).
  */
-export function compileLabelRegex(value: string): RegExp {
+function compileLabelRegex(value: string): RegExp {
   const source = `^(?:${value})$`;
   // a syntax error is reported as such first, with the standard engine's message
   new RegExp(source);
   try {
     return new RegExp(source, 'l');
   } catch (e) {
+    if (!linearEngineOn()) {
+      throw new Error('label regexes need the linear-time engine: enableLinearRegex() was not called at start-up');
+    }
     throw new Error(
       `${(e as Error).message.replace(/^Invalid regular expression: /, '')}: backreferences, lookarounds and ` +
         'counted repetitions above {16} are not supported (label regexes must run in linear time, as RE2 does)'
     );
+  }
+}
+
+function linearEngineOn(): boolean {
+  try {
+    new RegExp('', 'l');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,38 +1,23 @@
 // A merged call tree: the result of summing stacks, and the input of every flame graph encoding.
-// Node 0 is the root (no name). Arrays grow by doubling. A child lookup probes an open-addressing table of node
-// ids keyed by (parent, name): a JS Map keyed by parent * 2^26 + name hashes a heap number once the key leaves
-// the small-integer range, which made it the largest cost of merging a day of profiles.
+// Node 0 is the root (no name); nodes are (parent, name) pairs of a PairTable. Arrays grow by doubling.
+import { Interner } from './interner.js';
+import { PairTable } from './pairTable.js';
 
-export class FlameTree {
-  readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
-  parent: Int32Array;
-  name: Int32Array;
+export class FlameTree extends PairTable {
+  private readonly nameTable = new Interner();
+  readonly names = this.nameTable.strings;
   self: Float64Array;
   total: Float64Array;
-  size = 1;
-  /** Node ids by hash of (parent, name); 0 (the root, never a child) marks an empty slot. */
-  private slots: Int32Array;
-  private mask: number;
 
   constructor(capacity = 1024) {
     const cap = Math.max(16, capacity);
-    this.parent = new Int32Array(cap).fill(-1);
-    this.name = new Int32Array(cap).fill(-1);
+    super(cap, -1);
     this.self = new Float64Array(cap);
     this.total = new Float64Array(cap);
-    this.slots = new Int32Array(tableSize(cap));
-    this.mask = this.slots.length - 1;
   }
 
   nameId(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, id);
-    }
-    return id;
+    return this.nameTable.id(name);
   }
 
   /** Adds value along a stack given as name ids, root first. */
@@ -55,37 +40,6 @@ export class FlameTree {
       this.total[node] += value;
     }
     this.self[node] += value;
-  }
-
-  /** The child of parent with that name, created when missing. */
-  child(parent: number, nameId: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    const parents = this.parent;
-    const names = this.name;
-    let h = hashPair(parent, nameId) & mask;
-    for (;;) {
-      const n = slots[h];
-      if (n === 0) {
-        break;
-      }
-      if (parents[n] === parent && names[n] === nameId) {
-        return n;
-      }
-      h = (h + 1) & mask;
-    }
-    const id = this.size++;
-    if (id >= this.parent.length) {
-      this.grow();
-    }
-    this.parent[id] = parent;
-    this.name[id] = nameId;
-    if (this.size * 2 > this.slots.length) {
-      this.rehash();
-    } else {
-      slots[h] = id;
-    }
-    return id;
   }
 
   /**
@@ -115,51 +69,12 @@ export class FlameTree {
     return lists;
   }
 
-  private grow(): void {
-    const n = this.parent.length * 2;
-    const parent = new Int32Array(n).fill(-1);
-    parent.set(this.parent);
-    const name = new Int32Array(n).fill(-1);
-    name.set(this.name);
+  protected override grown(n: number): void {
     const self = new Float64Array(n);
     self.set(this.self);
     const total = new Float64Array(n);
     total.set(this.total);
-    this.parent = parent;
-    this.name = name;
     this.self = self;
     this.total = total;
   }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let n = 1; n < this.size; n++) {
-      let h = hashPair(this.parent[n], this.name[n]) & mask;
-      while (slots[h] !== 0) {
-        h = (h + 1) & mask;
-      }
-      slots[h] = n;
-    }
-    this.slots = slots;
-    this.mask = mask;
-  }
-}
-
-/** Power of two at least twice n: the table stays at most half full. */
-export function tableSize(n: number): number {
-  let s = 16;
-  while (s < n * 2) {
-    s *= 2;
-  }
-  return s;
-}
-
-/** Mixes two small integers into a well-spread 31-bit hash (multiplicative hashing, then an xor-shift). */
-export function hashPair(a: number, b: number): number {
-  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h & 0x7fffffff;
 }

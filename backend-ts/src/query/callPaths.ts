@@ -4,38 +4,29 @@
 // indexed by path id: the cost of a query follows its samples and distinct stacks, not the depth of its stacks
 // or the number of objects that repeat the same symbols. The table is bounded by bytes: once it outgrows its
 // budget, the next query starts a fresh one (ids of two tables are never mixed: an index records its table).
-import { hashPair, tableSize } from '../model/tree.js';
+import { Interner } from '../model/interner.js';
+import { PairTable } from '../model/pairTable.js';
 import type { Segment } from '../storage/segment.js';
 
-export class CallPaths {
-  readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
+export class CallPaths extends PairTable {
+  private readonly nameTable = new Interner();
+  readonly names = this.nameTable.strings;
   private nameBytes = 0;
-  /** Path 0 is the empty path (the root); a path's parent always has a smaller id. */
-  parent: Int32Array;
-  name: Int32Array;
-  size = 1;
-  private slots: Int32Array;
-  private mask: number;
 
+  /** Path 0 is the empty path (the root); a path's parent always has a smaller id. */
   constructor(capacity = 1 << 14) {
-    this.parent = new Int32Array(capacity);
-    this.name = new Int32Array(capacity);
-    this.slots = new Int32Array(tableSize(capacity));
-    this.mask = this.slots.length - 1;
+    super(capacity, 0);
   }
 
   /** Bytes held: path arrays, the hash table and the names (UTF-16 upper bound plus a Map entry each). */
   get byteSize(): number {
-    return this.parent.length * 8 + this.slots.length * 4 + this.nameBytes;
+    return this.tableBytes + this.nameBytes;
   }
 
   nameId(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, id);
+    const known = this.nameTable.size;
+    const id = this.nameTable.id(name);
+    if (id === known) {
       this.nameBytes += 2 * name.length + 64;
     }
     return id;
@@ -43,72 +34,7 @@ export class CallPaths {
 
   /** Id of an existing name, or -1. */
   findName(name: string): number {
-    return this.nameIds.get(name) ?? -1;
-  }
-
-  /** The path extending `parent` by `nameId`, created when missing. */
-  child(parent: number, nameId: number): number {
-    const p = this.find(parent, nameId);
-    if (p >= 0) {
-      return p;
-    }
-    const id = this.size++;
-    if (id >= this.parent.length) {
-      this.grow();
-    }
-    this.parent[id] = parent;
-    this.name[id] = nameId;
-    if (this.size * 2 > this.slots.length) {
-      this.rehash();
-    } else {
-      this.slots[this.lastFree] = id;
-    }
-    return id;
-  }
-
-  /** Slot where the last failed find ended: where child() puts the new path. */
-  private lastFree = 0;
-
-  /** The path extending `parent` by `nameId`, or -1 when no such path exists yet. */
-  find(parent: number, nameId: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    let h = hashPair(parent, nameId) & mask;
-    for (;;) {
-      const n = slots[h];
-      if (n === 0) {
-        this.lastFree = h;
-        return -1;
-      }
-      if (this.parent[n] === parent && this.name[n] === nameId) {
-        return n;
-      }
-      h = (h + 1) & mask;
-    }
-  }
-
-  private grow(): void {
-    const n = this.parent.length * 2;
-    const parent = new Int32Array(n);
-    parent.set(this.parent);
-    const name = new Int32Array(n);
-    name.set(this.name);
-    this.parent = parent;
-    this.name = name;
-  }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let n = 1; n < this.size; n++) {
-      let h = hashPair(this.parent[n], this.name[n]) & mask;
-      while (slots[h] !== 0) {
-        h = (h + 1) & mask;
-      }
-      slots[h] = n;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    return this.nameTable.find(name);
   }
 }
 

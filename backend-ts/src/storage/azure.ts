@@ -5,6 +5,7 @@ import {
   ConflictError,
   NotFoundError,
   StoreUnavailableError,
+  type Lease,
   type ObjectInfo,
   type ObjectStore,
 } from './objectStore.js';
@@ -171,11 +172,12 @@ export class AzureStore implements ObjectStore {
   }
 
   /**
-   * A blob lease as a cross-process lock: the lock blob is created once, then leased for ttlSec (15-60 s;
-   * renew before it lapses). A second acquirer gets 409 while the lease is held; a crashed holder's lease
-   * expires on its own.
+   * A blob lease as a cross-process lock: the lock blob is created once, then leased for the ttl rounded into
+   * Azure's 15-60 s (renew before it lapses). A second acquirer gets 409 while the lease is held; a crashed
+   * holder's lease expires on its own.
    */
-  async tryLease(key: string, ttlSec: number): Promise<{ renew(): Promise<void>; release(): Promise<void> } | null> {
+  async lease(key: string, ttlMs: number): Promise<Lease | null> {
+    const ttlSec = Math.min(60, Math.max(15, Math.round(ttlMs / 1000)));
     const blob = this.container.getBlockBlobClient(key);
     try {
       await blob.upload('', 0, { conditions: { ifNoneMatch: '*' }, abortSignal: this.signal() });

@@ -3,7 +3,6 @@
 // and readers skip any object a block names, so a crash at any step leaves the store readable and nothing is
 // counted twice. One compactor works on a window at a time, across processes (lease or lock file).
 import { hourOf, HOUR_MS, blockKey, compactionLockKey } from './keys.js';
-import { tryLock } from './lock.js';
 import type { ObjectStore } from './objectStore.js';
 import { SegmentBuilder, sourceMaps } from './segment.js';
 import type { SegmentReader, SegmentRef } from './segmentReader.js';
@@ -122,7 +121,7 @@ export class Compactor {
 
   async compactHour(tenant: string, hour: number): Promise<CompactionResult | null> {
     const ttl = this.opts.lockTtlMs ?? 60_000;
-    const lock = await tryLock(this.store, compactionLockKey(this.opts.prefix, tenant, hour), ttl);
+    const lock = await this.store.lease(compactionLockKey(this.opts.prefix, tenant, hour), ttl);
     if (!lock) {
       return null;
     }

@@ -18,6 +18,7 @@ import {
   ConflictError,
   NotFoundError,
   StoreUnavailableError,
+  type Lease,
   type ObjectInfo,
   type ObjectStore,
 } from './objectStore.js';
@@ -244,4 +245,44 @@ export class FilesystemStore implements ObjectStore {
       }
     });
   }
+
+  /** An exclusive lock file with an expiry; holders renew it while working. */
+  lease(key: string, ttlMs: number): Promise<Lease | null> {
+    return tryFileLock(this.path(key), ttlMs);
+  }
+}
+
+async function tryFileLock(path: string, ttlMs: number): Promise<Lease | null> {
+  await fs.mkdir(dirname(path), { recursive: true });
+  const body = () => JSON.stringify({ pid: process.pid, expires: Date.now() + ttlMs });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await fs.open(path, 'wx');
+      await fh.writeFile(body());
+      await fh.sync();
+      await fh.close();
+      return {
+        renew: () => fs.writeFile(path, body()),
+        release: () => fs.unlink(path).catch(() => {}),
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw e;
+      }
+      let expires = 0;
+      try {
+        expires = (JSON.parse(await fs.readFile(path, 'utf8')) as { expires: number }).expires;
+      } catch {
+        // unreadable (a holder mid-write or a torn file): judge by age instead
+        const st = await fs.stat(path).catch(() => null);
+        expires = st ? st.mtimeMs + ttlMs : 0;
+      }
+      if (expires > Date.now()) {
+        return null;
+      }
+      // expired: its holder died; take it over (a racing taker loses at open 'wx')
+      await fs.unlink(path).catch(() => {});
+    }
+  }
+  return null;
 }

@@ -1,9 +1,18 @@
 // The one interface both backends implement. Objects are immutable once written, except the few small
-// documents (settings) updated with optimistic concurrency through their version tag.
+// documents (settings, later the index) updated with optimistic concurrency through their ETag. Conditional
+// writes are HTTP's: `ifAbsent` is `If-None-Match: *`, `ifVersion` is `If-Match: <ETag>` (null: the object
+// must not exist yet); the filesystem backend gives the same guarantees with link() and a version tag checked
+// under the write. Leases keep one worker per window across processes (compaction).
 
 export interface ObjectInfo {
   key: string;
   size: number;
+}
+
+/** A held lease: renew it well before its ttl ends; a holder that dies loses it when the ttl ends. */
+export interface Lease {
+  renew(): Promise<void>;
+  release(): Promise<void>;
 }
 
 export interface ObjectStore {
@@ -13,7 +22,7 @@ export interface ObjectStore {
   /** Writes an object durably; resolves only once it is stored. Fails if it exists and ifAbsent is set. */
   put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void>;
   get(key: string): Promise<Buffer>;
-  /** Like get, with the object's version tag for a conditional put; null when absent. */
+  /** Like get, with the object's version tag (its ETag) for a conditional put; null when absent. */
   getVersioned(key: string): Promise<{ data: Buffer; version: string } | null>;
   /** Bytes [offset, offset+length) (fewer at the end of the object). */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
@@ -21,6 +30,11 @@ export interface ObjectStore {
   /** Immediate "sub-folders" under prefix (which must end in '/'), without the prefix. */
   listPrefixes(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Takes the lease named by key for ttlMs (Azure: a blob lease of 15-60 s; filesystem: a lock file with an
+   * expiry), or null when another holder has it.
+   */
+  lease(key: string, ttlMs: number): Promise<Lease | null>;
 }
 
 export class NotFoundError extends Error {

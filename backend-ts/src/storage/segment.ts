@@ -5,10 +5,11 @@
 import type { IngestProfile } from '../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../model/labels.js';
 import { FloatList, IntList } from '../model/growable.js';
+import { Interner } from '../model/interner.js';
 import { SeqIndex } from '../model/seqIndex.js';
 
 export const MAGIC = 0x53545950; // "PYTS" little endian
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 export const HEADER_FIXED = 12;
 
 export interface SeriesMeta {
@@ -104,8 +105,8 @@ export function sourceMaps(seg: Segment): SourceMaps {
 
 /** Builds one segment from the profiles of a batch (same tenant, same hour). */
 export class SegmentBuilder {
-  private readonly strings: string[] = [''];
-  private readonly stringIds = new Map<string, number>([['', 0]]);
+  private readonly stringIds = new Interner(['']);
+  private readonly strings = this.stringIds.strings;
   private readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
   private readonly fnIds = new Map<string, number>();
   private readonly frameFn = new IntList();
@@ -137,13 +138,7 @@ export class SegmentBuilder {
   }
 
   private str(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.stringIds.id(s);
   }
 
   /**
@@ -485,7 +480,7 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-export class SegmentFormatError extends Error {
+class SegmentFormatError extends Error {
   override name = 'SegmentFormatError';
 }
 

@@ -1,0 +1,181 @@
+// Every input format behind one registry: the ingest pipeline names a format (the `format` parameter, or `otlp`
+// for the OTLP route) and gets back normalized profiles plus the bytes the rate limiter counts. Readers know
+// nothing of HTTP, storage or tenants; size limits arrive as plain numbers.
+import { readFolded } from './folded.js';
+import { FormatError } from './formatError.js';
+import { parseJfr } from './jfr/parse-jfr.js';
+import { readLines } from './lines.js';
+import type { FormatOutput } from './normalizedProfileBuilder.js';
+import { parseOtlp } from './otlp/readOtlpProfiles.js';
+import { maybeGunzip } from './pprof.js';
+import type { PprofDecoder } from './pprofDecoder.js';
+import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
+import { readSpeedscope } from './speedscope.js';
+import type { TextIngestParams } from './textTypes.js';
+
+export interface FormatInput {
+  /** The body as sent (still compressed, when it was); for multipart, the whole body. */
+  body: Buffer;
+  /** The fields of a multipart body, already split by the pipeline. */
+  parts?: Map<string, Buffer>;
+  contentType: string;
+  contentEncoding?: string;
+  /** App part of `name=app{...}`, suffix included. */
+  app: string;
+  /** The labels of `name=app{...}` exactly as the client wrote them. */
+  clientLabels: Array<[string, string]>;
+  /** The raw query parameters the text formats read (null when absent). */
+  sampleRate?: string;
+  spyName?: string;
+  units?: string;
+  aggregationType?: string;
+  /** `from` and `until` of the request, resolved to unix ms by the pipeline. */
+  fromMs: number;
+  untilMs: number;
+  /** -validation.max-profile-size-bytes (0 = none). */
+  maxProfileBytes: number;
+}
+
+export interface FormatResult {
+  profiles: FormatOutput[];
+  /** What the rate limiter counts: the uncompressed profile bytes, as Pyroscope counts them. */
+  bytes: number;
+}
+
+export type FormatReader = (input: FormatInput) => Promise<FormatResult> | FormatResult;
+
+/**
+ * A JFR recording is larger than the pprof profiles it becomes, so its body may inflate to at least this much;
+ * the profile size limit applies to what the recording becomes.
+ */
+const JFR_MIN_INFLATE_BYTES = 64 * 1024 * 1024;
+
+function jfrInflateLimit(maxProfileBytes: number): number {
+  return maxProfileBytes > 0 ? Math.max(maxProfileBytes, JFR_MIN_INFLATE_BYTES) : 0;
+}
+
+export class FormatRegistry {
+  private readonly readers = new Map<string, FormatReader>();
+
+  constructor(
+    /** Inflates and decodes pprof bodies, the large ones in worker threads. */
+    readonly pprof: PprofDecoder
+  ) {}
+
+  register(format: string, reader: FormatReader): void {
+    this.readers.set(format, reader);
+  }
+
+  get(format: string): FormatReader | undefined {
+    return this.readers.get(format);
+  }
+}
+
+/** A reader of a body that is inflated first (unless multipart: each part is its reader's business). */
+function inflating(
+  read: (body: Buffer, input: FormatInput) => FormatOutput[],
+  limit: (maxProfileBytes: number) => number = (n) => n
+): FormatReader {
+  return (input) => {
+    const body = input.parts ? input.body : maybeGunzip(input.body, limit(input.maxProfileBytes), 'body');
+    return { profiles: read(body, input), bytes: body.length };
+  };
+}
+
+function text(read: (body: Uint8Array, params: TextIngestParams) => FormatOutput[]): FormatReader {
+  return inflating((body, input) =>
+    read(body, {
+      appName: input.app,
+      labels: input.clientLabels,
+      sampleRate: input.sampleRate ?? null,
+      spyName: input.spyName ?? null,
+      units: input.units ?? null,
+      aggregationType: input.aggregationType ?? null,
+    })
+  );
+}
+
+/** pprof: a raw body, or multipart with `profile` and an optional `sample_type_config` (the Go SDK). */
+function pprofReader(decoder: PprofDecoder): FormatReader {
+  return async (input) => {
+    let raw = input.body;
+    let config: SampleTypeConfig | undefined;
+    if (input.parts) {
+      if (input.parts.has('prev_profile')) {
+        throw new FormatError(
+          'multipart field "prev_profile" is from an unsupported old client: send cumulative profiles as deltas'
+        );
+      }
+      const prof = input.parts.get('profile');
+      if (!prof) {
+        throw new FormatError('multipart body has no "profile" field');
+      }
+      raw = prof;
+      const stc = input.parts.get('sample_type_config');
+      if (stc) {
+        try {
+          config = JSON.parse(stc.toString('utf8')) as SampleTypeConfig;
+        } catch (e) {
+          throw new FormatError(`invalid sample_type_config JSON: ${(e as Error).message}`);
+        }
+      }
+    }
+    const { profile, inflatedBytes } = await decoder.decode(raw, input.maxProfileBytes);
+    const spyName = input.spyName || 'unknown';
+    applySpyRules(profile, spyName);
+    applyScriptingNames(profile, spyName);
+    const name = metricNameFor(
+      profile.sampleTypes.map((t) => t.type),
+      config
+    );
+    return { profiles: [{ labels: [['__name__', name]], profile }], bytes: inflatedBytes };
+  };
+}
+
+/** The Java agent: raw JFR, or multipart with `jfr` and an optional LabelsSnapshot in `labels`, each maybe gzipped. */
+const jfrReader: FormatReader = inflating((body, input) => {
+  const max = jfrInflateLimit(input.maxProfileBytes);
+  let jfr: Buffer = body;
+  let labels: Buffer | undefined;
+  if (input.parts) {
+    const j = input.parts.get('jfr');
+    if (!j) {
+      throw new FormatError('multipart body has no "jfr" field');
+    }
+    jfr = maybeGunzip(j, max, 'jfr');
+    const l = input.parts.get('labels');
+    labels = l && l.length > 0 ? maybeGunzip(l, max, 'labels') : undefined;
+  }
+  const rate = Number(input.sampleRate);
+  const out = parseJfr(jfr, labels, {
+    sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
+    startTimeMs: input.fromMs,
+    endTimeMs: input.untilMs,
+  });
+  return out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile }));
+}, jfrInflateLimit);
+
+/** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */
+const otlpReader: FormatReader = (input) => ({
+  profiles: parseOtlp(input.body, input.contentType, {
+    contentEncoding: input.contentEncoding,
+    maxBytes: input.maxProfileBytes || undefined,
+  }),
+  bytes: input.body.length,
+});
+
+export function defaultFormats(decoder: PprofDecoder): FormatRegistry {
+  const formats = new FormatRegistry(decoder);
+  formats.register('pprof', pprofReader(decoder));
+  formats.register('folded', text(readFolded));
+  formats.register('lines', text(readLines));
+  formats.register('speedscope', text(readSpeedscope));
+  const legacyBinary = inflating(() => {
+    throw new FormatError('the legacy binary trie/tree upload formats are not supported: send pprof, folded or lines');
+  });
+  formats.register('trie', legacyBinary);
+  formats.register('tree', legacyBinary);
+  formats.register('jfr', jfrReader);
+  formats.register('otlp', otlpReader);
+  return formats;
+}

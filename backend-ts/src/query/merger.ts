@@ -1,0 +1,593 @@
+// The merging half of a query: reads the objects a plan names (header first; objects without wanted series are
+// not read further), visits every selected profile once, and sums what the query asks for. Objects are read
+// ahead at bounded concurrency while earlier ones merge.
+import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
+import type { MergedStack } from '../model/profile.js';
+import { matches, type Matcher } from '../model/selector.js';
+import { FlameTree } from '../model/tree.js';
+import { NotFoundError } from '../storage/objectStore.js';
+import type { Segment, SegmentMeta } from '../storage/segment.js';
+import {
+  READ_CONCURRENCY,
+  headerReadBytes,
+  mapLimit,
+  readAhead,
+  type SegmentReader,
+  type SegmentRef,
+} from '../storage/segmentReader.js';
+import type { CallPaths } from './callPaths.js';
+import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import type { SegmentView } from './segmentView.js';
+
+/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
+const seriesKeys = new WeakMap<LabelSet, string>();
+function seriesKey(ls: LabelSet): string {
+  let k = seriesKeys.get(ls);
+  if (k === undefined) {
+    k = labelsKey(ls);
+    seriesKeys.set(ls, k);
+  }
+  return k;
+}
+
+/**
+ * What a query reads. objectsRead/bytesRead count every object of the range the query touches, as a query with
+ * cold caches reads it (so a repeated query, and AnalyzeQuery, report the same): an object holding wanted
+ * series, or small enough to be read in one request (SegmentReader.readsWhole), costs its whole size; any
+ * other object the bytes of its header read. Profiles, samples and series count only what was selected.
+ */
+export interface QueryStats {
+  objectsListed: number;
+  objectsRead: number;
+  bytesRead: number;
+  profiles: number;
+  samples: number;
+  series: number;
+}
+
+/** What a scan reads of an object: a decoded segment, or a view of it. */
+export interface ProfileSource {
+  readonly meta: SegmentMeta;
+  readonly objectBytes: number;
+  readonly profSeries: Int32Array;
+  readonly profTime: Float64Array;
+  readonly profId: Int32Array;
+  readonly profSampleOffsets: Int32Array;
+  string(id: number): string;
+  spanOf(s: number): number;
+}
+
+/** How a scan gets an object's meta without I/O when it can, and the object itself. */
+export interface SourceOf<T extends ProfileSource> {
+  cachedMeta(key: string): SegmentMeta | undefined;
+  /** The source's form of the object; `seg`, when given, is the object already read. */
+  open(ref: SegmentRef, seg?: Segment): Promise<T>;
+  /** Whether an object read for this source belongs in the reader's cache. */
+  keepsSegments: boolean;
+}
+
+/** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
+export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
+
+type Loaded<T> =
+  { hit: true; seg: T; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+
+const gone = Symbol('gone');
+
+/** One pass over the objects of a plan. */
+class Scan<T extends ProfileSource> {
+  readonly stats: QueryStats = { objectsListed: 0, objectsRead: 0, bytesRead: 0, profiles: 0, samples: 0, series: 0 };
+  private readonly matchers: Matcher[];
+  /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
+  private readonly matched = new Map<string, boolean>();
+  private readonly spans: Set<string> | null;
+  private readonly seenIds = new Set<string>();
+  private readonly seenSeries = new Set<string>();
+
+  constructor(
+    private readonly plan: QueryPlan,
+    private readonly reader: SegmentReader,
+    private readonly source: SourceOf<T>,
+    private readonly visit: Visit<T>,
+    private readonly signal: AbortSignal | undefined
+  ) {
+    this.matchers = parseSelectorOrThrow(plan.selector);
+    this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
+  }
+
+  private wantedOf(meta: SegmentMeta): Int8Array | null {
+    const { plan } = this;
+    const wanted = new Int8Array(meta.series.length);
+    let any = false;
+    meta.series.forEach((s, i) => {
+      if (
+        (plan.profileType === null || s.profileType === plan.profileType) &&
+        s.maxTime >= plan.start &&
+        s.minTime <= plan.end &&
+        this.matches(s.labels)
+      ) {
+        wanted[i] = 1;
+        any = true;
+      }
+    });
+    return any ? wanted : null;
+  }
+
+  private matches(labels: LabelSet): boolean {
+    const k = seriesKey(labels);
+    let m = this.matched.get(k);
+    if (m === undefined) {
+      m = matches(this.matchers, labels);
+      this.matched.set(k, m);
+    }
+    return m;
+  }
+
+  /**
+   * The header first (a range read, or the cache): an object without wanted series is not read further.
+   * A small object read header first costs two round trips where reading it whole costs one (a cold day of
+   * 15 s segments is thousands of them); its meta is cached either way.
+   */
+  readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
+    this.signal?.throwIfAborted();
+    const known = this.source.cachedMeta(ref.key);
+    if (!known && this.reader.readsWhole(ref.size)) {
+      const seg = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
+      const wanted = this.wantedOf(seg.meta);
+      return wanted
+        ? { hit: true, seg: await this.source.open(ref, seg), wanted, ref }
+        : { hit: false, ref, meta: seg.meta };
+    }
+    const meta = known ?? (await this.reader.meta(ref.key));
+    const wanted = this.wantedOf(meta);
+    return wanted ? { hit: true, seg: await this.source.open(ref), wanted, ref } : { hit: false, ref, meta };
+  };
+
+  /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
+  private countRead(item: Loaded<T>): void {
+    this.stats.objectsRead++;
+    if (item.hit) {
+      this.stats.bytesRead += item.seg.objectBytes;
+    } else {
+      this.stats.bytesRead += this.reader.readsWhole(item.ref.size)
+        ? item.ref.size
+        : headerReadBytes(item.meta, item.ref.size);
+    }
+  }
+
+  private spanFilter(seg: T): ((s: number) => boolean) | null {
+    const spans = this.spans;
+    if (!spans) {
+      return null;
+    }
+    const memo = new Map<number, boolean>();
+    return (s: number) => {
+      const id = seg.spanOf(s);
+      if (id === 0) {
+        return false;
+      }
+      let m = memo.get(id);
+      if (m === undefined) {
+        m = spans.has(seg.string(id));
+        memo.set(id, m);
+      }
+      return m;
+    };
+  }
+
+  private visitSegment(seg: T, wanted: Int8Array): void {
+    const { plan, stats } = this;
+    const meta = seg.meta;
+    const spanOk = this.spanFilter(seg);
+    let lastSid = -1;
+    for (let prof = 0; prof < seg.profSeries.length; prof++) {
+      if ((prof & 4095) === 4095) {
+        this.signal?.throwIfAborted();
+      }
+      const sid = seg.profSeries[prof];
+      if (!wanted[sid]) {
+        continue;
+      }
+      const t = seg.profTime[prof];
+      if (t < plan.start || t > plan.end) {
+        continue;
+      }
+      const labels = meta.series[sid].labels;
+      if (seg.profId[prof] !== 0) {
+        const k = seg.string(seg.profId[prof]) + '\u0002' + seriesKey(labels);
+        if (this.seenIds.has(k)) {
+          continue;
+        }
+        this.seenIds.add(k);
+      }
+      if (sid !== lastSid) {
+        this.seenSeries.add(seriesKey(labels));
+        lastSid = sid;
+      }
+      stats.profiles++;
+      stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
+      this.visit(seg, prof, spanOk, labels);
+    }
+  }
+
+  /**
+   * An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
+   * from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
+   * is gone, the hour is listed afresh and read again, so no profile is counted twice or missed.
+   */
+  async run(): Promise<QueryStats> {
+    const { plan } = this;
+    const refs = plan.objects;
+    this.stats.objectsListed = refs.length;
+    const loadOrGone = (ref: SegmentRef): Promise<Loaded<T> | typeof gone> =>
+      this.load(ref).catch((e: unknown) => {
+        if (e instanceof NotFoundError) {
+          return gone;
+        }
+        throw e;
+      });
+    const hourItems: Array<Loaded<T> | typeof gone> = [];
+    let pos = 0;
+    for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
+      this.signal?.throwIfAborted();
+      const ref = refs[pos++];
+      hourItems.push(loaded);
+      if (pos < refs.length && refs[pos].hour === ref.hour) {
+        continue;
+      }
+      let items = hourItems.splice(0);
+      if (items.includes(gone)) {
+        const fresh = (await this.reader.hourObjects(plan.tenant, ref.hour)).filter(
+          (x) => x.maxTime >= plan.start && x.minTime <= plan.end
+        );
+        items = await mapLimit(fresh, READ_CONCURRENCY, this.load);
+      }
+      for (const item of items) {
+        if (item !== gone) {
+          this.countRead(item);
+          if (item.hit) {
+            this.visitSegment(item.seg, item.wanted);
+          }
+        }
+      }
+    }
+    this.stats.series = this.seenSeries.size;
+    return this.stats;
+  }
+}
+
+/** Visits every profile the plan selects; returns the stats of what was read. */
+export function scan<T extends ProfileSource>(
+  plan: QueryPlan,
+  reader: SegmentReader,
+  source: SourceOf<T>,
+  visit: Visit<T>,
+  signal?: AbortSignal
+): Promise<QueryStats> {
+  return new Scan(plan, reader, source, visit, signal).run();
+}
+
+/** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
+async function sumStacks(
+  plan: QueryPlan,
+  reader: SegmentReader,
+  source: SourceOf<Segment>,
+  onStack: (seg: Segment, stack: number, value: number) => void,
+  signal?: AbortSignal
+): Promise<QueryStats> {
+  let cur: Segment | null = null;
+  let acc = new Float64Array(0);
+  let touched: number[] = [];
+  const flush = () => {
+    if (!cur) {
+      return;
+    }
+    for (const st of touched) {
+      const v = acc[st];
+      acc[st] = 0;
+      if (v !== 0) {
+        onStack(cur, st, v);
+      }
+    }
+    touched = [];
+  };
+  const visit: Visit<Segment> = (seg, prof, ok) => {
+    if (seg !== cur) {
+      flush();
+      cur = seg;
+      const n = seg.stackOffsets.length - 1;
+      if (acc.length < n) {
+        acc = new Float64Array(n);
+      }
+    }
+    for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
+      if (ok && !ok(s)) {
+        continue;
+      }
+      const st = seg.sampleStack[s];
+      if (acc[st] === 0) {
+        touched.push(st);
+      }
+      acc[st] += seg.sampleValue[s];
+    }
+  };
+  const stats = await scan(plan, reader, source, visit, signal);
+  flush();
+  return stats;
+}
+
+/** Merged stacks with full frame detail (function, file, line), for pprof output. */
+export async function mergeStacks(
+  plan: QueryPlan,
+  reader: SegmentReader,
+  source: SourceOf<Segment>,
+  signal?: AbortSignal
+): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
+  const byKey = new Map<string, MergedStack>();
+  const callSite = plan.callSite.length > 0 ? plan.callSite : null;
+  const onStack = (seg: Segment, st: number, value: number) => {
+    const frames: MergedStack['frames'] = [];
+    for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
+      const f = seg.stackFrames[i];
+      const fn = seg.frameFn[f];
+      frames.push([
+        seg.string(seg.fnName[fn]),
+        seg.string(seg.fnFilename[fn]),
+        seg.frameLine[f],
+        seg.fnStartLine[fn],
+        seg.string(seg.fnSystemName[fn]),
+      ]);
+    }
+    if (callSite) {
+      if (frames.length < callSite.length) {
+        return;
+      }
+      for (let i = 0; i < callSite.length; i++) {
+        if (frames[frames.length - 1 - i][0] !== callSite[i]) {
+          return;
+        }
+      }
+    }
+    const key = frames.map((f) => f.join('\u0000')).join('\u0001');
+    const m = byKey.get(key);
+    if (m) {
+      m.value += value;
+    } else {
+      byKey.set(key, { frames, value });
+    }
+  };
+  const stats = await sumStacks(plan, reader, source, onStack, signal);
+  return { stacks: [...byKey.values()], stats };
+}
+
+/** The merged call tree by function name (flame graphs, TREE, DOT, diffs), over views resolved against paths. */
+export async function mergeTree(
+  plan: QueryPlan,
+  reader: SegmentReader,
+  source: SourceOf<SegmentView>,
+  paths: CallPaths,
+  signal?: AbortSignal
+): Promise<{ tree: FlameTree; stats: QueryStats }> {
+  // value per leaf path, and the leaf paths touched, in the order first met
+  let acc = new Float64Array(Math.max(1024, paths.size));
+  let seen = new Uint8Array(acc.length);
+  const touched: number[] = [];
+  const visit: Visit<SegmentView> = (view, prof, ok) => {
+    const samplePath = view.samplePath;
+    const sampleValue = view.sampleValue;
+    for (let s = view.profSampleOffsets[prof], end = view.profSampleOffsets[prof + 1]; s < end; s++) {
+      if (ok && !ok(s)) {
+        continue;
+      }
+      const path = samplePath[s];
+      if (path >= acc.length) {
+        const n = Math.max(path + 1, acc.length * 2);
+        const a = new Float64Array(n);
+        a.set(acc);
+        acc = a;
+        const m = new Uint8Array(n);
+        m.set(seen);
+        seen = m;
+      }
+      if (seen[path] === 0) {
+        seen[path] = 1;
+        touched.push(path);
+      }
+      acc[path] += sampleValue[s];
+    }
+  };
+  const stats = await scan(plan, reader, source, visit, signal);
+  return { tree: treeOf(paths, acc, touched, plan.callSite), stats };
+}
+
+/** The path id of a call site (function names root first) in the table, or -1 while it is not there. */
+function callSiteId(paths: CallPaths, callSite: string[]): number {
+  let q = 0;
+  for (const name of callSite) {
+    const n = paths.findName(name);
+    q = n < 0 ? -1 : paths.find(q, n);
+    if (q < 0) {
+      return -1;
+    }
+  }
+  return q;
+}
+
+/**
+ * The flame tree of the touched leaf paths: each path becomes a node once (its ancestors first), its value
+ * the node's self; totals are summed bottom-up at the end. With a call site, only paths under it are kept.
+ */
+function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite: string[]): FlameTree {
+  const tree = new FlameTree(Math.max(1024, touched.length * 2));
+  const site = callSite.length > 0 ? callSiteId(paths, callSite) : 0;
+  if (site < 0) {
+    return tree;
+  }
+  const nodeOf = new Int32Array(acc.length);
+  const treeName = new Int32Array(paths.names.length).fill(-1);
+  const chain: number[] = [];
+  const parent = paths.parent;
+  for (const leaf of touched) {
+    const value = acc[leaf];
+    if (value === 0) {
+      continue;
+    }
+    if (site > 0) {
+      // a path's ancestors have smaller ids: walk up while above the call site
+      let a = leaf;
+      while (a > site) {
+        a = parent[a];
+      }
+      if (a !== site) {
+        continue;
+      }
+    }
+    let q = leaf;
+    chain.length = 0;
+    while (q !== 0 && nodeOf[q] === 0) {
+      chain.push(q);
+      q = parent[q];
+    }
+    let node = nodeOf[q];
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const path = chain[i];
+      const nm = paths.name[path];
+      let tn = treeName[nm];
+      if (tn < 0) {
+        tn = tree.nameId(paths.names[nm]);
+        treeName[nm] = tn;
+      }
+      node = tree.child(node, tn);
+      nodeOf[path] = node;
+    }
+    tree.self[node] += value;
+  }
+  tree.totalsFromSelf();
+  return tree;
+}
+
+/**
+ * A test of whether a call path lies under the call site (function names root first), or null without one. A
+ * path's ancestors have smaller ids, so the walk up stops as soon as it passes the site's id. The site is
+ * looked up until it exists: a query's views add paths as it goes, and no path exists before its ancestors.
+ */
+function underCallSite(paths: CallPaths, callSite: string[]): ((path: number) => boolean) | null {
+  if (callSite.length === 0) {
+    return null;
+  }
+  let site = -1;
+  const memo = new Map<number, boolean>();
+  return (path) => {
+    if (site < 0) {
+      site = callSiteId(paths, callSite);
+      if (site < 0) {
+        return false;
+      }
+    }
+    let ok = memo.get(path);
+    if (ok === undefined) {
+      let a = path;
+      while (a > site) {
+        a = paths.parent[a];
+      }
+      ok = a === site;
+      memo.set(path, ok);
+    }
+    return ok;
+  };
+}
+
+export interface SeriesResult {
+  labels: LabelSet;
+  points: Array<{ timestamp: number; value: number }>;
+}
+
+/** The time grid of a series query: a point at T holds the profiles in (T - step, T], T = start + k * step. */
+export interface SeriesGrid {
+  start: number;
+  stepMs: number;
+  buckets: number;
+  groupBy: string[];
+  aggregation: 'sum' | 'average';
+  limit?: number;
+}
+
+interface Group {
+  labels: LabelSet;
+  sum: Float64Array;
+  n: Int32Array;
+  total: number;
+}
+
+/** Sums the selected profiles per group and time bucket; with spans or a call site, only those samples. */
+export async function mergeSeries(
+  plan: QueryPlan,
+  reader: SegmentReader,
+  source: SourceOf<SegmentView>,
+  paths: CallPaths,
+  grid: SeriesGrid,
+  signal?: AbortSignal
+): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
+  const groups = new Map<string, Group>();
+  // the group of a series' label set, looked up once per label set rather than once per profile
+  const groupOfSeries = new Map<LabelSet, Group>();
+  const groupOf = (labels: LabelSet): Group => {
+    let g = groupOfSeries.get(labels);
+    if (!g) {
+      const proj = sortLabels(labels.filter(([n]) => grid.groupBy.includes(n)));
+      const k = labelsKey(proj);
+      g = groups.get(k);
+      if (!g) {
+        g = { labels: proj, sum: new Float64Array(grid.buckets), n: new Int32Array(grid.buckets), total: 0 };
+        groups.set(k, g);
+      }
+      groupOfSeries.set(labels, g);
+    }
+    return g;
+  };
+  const needSamples = plan.spans.length > 0 || plan.callSite.length > 0;
+  const onSite = underCallSite(paths, plan.callSite);
+  const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
+    let value = seg.profTotal[prof];
+    if (needSamples) {
+      value = 0;
+      for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
+        if ((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) {
+          continue;
+        }
+        value += seg.sampleValue[s];
+      }
+      if (value === 0) {
+        return;
+      }
+    }
+    const g = groupOf(labels);
+    const k = Math.max(0, Math.ceil((seg.profTime[prof] - grid.start) / grid.stepMs));
+    g.sum[k] += value;
+    g.n[k]++;
+    g.total += value;
+  };
+  const stats = await scan(plan, reader, source, visit, signal);
+  return { series: seriesOf([...groups.values()], grid), stats };
+}
+
+/** The groups as series: the `limit` largest by total, sorted by labels, empty buckets left out. */
+function seriesOf(groups: Group[], grid: SeriesGrid): SeriesResult[] {
+  let list = groups;
+  if (grid.limit && grid.limit > 0 && list.length > grid.limit) {
+    list = list.sort((a, b) => b.total - a.total).slice(0, grid.limit);
+  }
+  list.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  return list.map((g) => {
+    const points: Array<{ timestamp: number; value: number }> = [];
+    for (let k = 0; k < grid.buckets; k++) {
+      if (g.n[k] > 0) {
+        points.push({
+          timestamp: grid.start + k * grid.stepMs,
+          value: grid.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k],
+        });
+      }
+    }
+    return { labels: g.labels, points };
+  });
+}

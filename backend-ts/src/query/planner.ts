@@ -1,0 +1,156 @@
+// The planning half of a query: the tenant's limits applied to the range, the request checked, and the objects
+// of the range listed. A plan is plain data (no closures, no compiled regexes), so it could be handed to another
+// thread; the merger (merger.ts) reads what it names.
+import type { Limits } from '../config/config.js';
+import { parseProfileTypeId } from '../model/labels.js';
+import { parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
+import type { SegmentMeta } from '../storage/segment.js';
+import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from '../storage/segmentReader.js';
+import { QueryError } from './errors.js';
+
+/**
+ * An hour is settled this long after reject-older-than has passed its end (as the compactor waits, see
+ * server.ts): no replica can still be writing profiles of it.
+ */
+const SETTLE_MARGIN_MS = 10 * 60_000;
+
+export interface TimeRange {
+  start: number;
+  end: number;
+  /** Aborts the query (timeout, client gone): checked between objects and every few thousand profiles. */
+  signal?: AbortSignal;
+}
+
+export interface SelectParams extends TimeRange {
+  profileType: string;
+  selector: string;
+  /** span ids (16 hex digits) to keep; empty = all samples */
+  spans?: string[];
+  /** function names root first: keep stacks that begin with this call site */
+  callSite?: string[];
+}
+
+export interface SeriesParams extends SelectParams {
+  groupBy: string[];
+  stepSeconds: number;
+  aggregation: 'sum' | 'average';
+  limit?: number;
+}
+
+/** What a select query reads: serializable, so that the merge could run elsewhere. */
+export interface QueryPlan {
+  tenant: string;
+  /** The range after the tenant's limits. */
+  start: number;
+  end: number;
+  /** The profile type selected; null selects every type (AnalyzeQuery without one). */
+  profileType: string | null;
+  /** The label selector, checked; the merger compiles it once per query. */
+  selector: string;
+  spans: string[];
+  callSite: string[];
+  /** The live objects whose time range overlaps the range, in listing order (grouped by hour). */
+  objects: SegmentRef[];
+}
+
+export function parseSelectorOrThrow(sel: string): Matcher[] {
+  try {
+    return parseMatchers(sel);
+  } catch (e) {
+    throw new QueryError((e as SelectorError).message);
+  }
+}
+
+export class Planner {
+  constructor(
+    private readonly reader: SegmentReader,
+    private readonly limitsFor: (tenant: string) => Limits,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** Pyroscope's defaults: start=end=0 means the last hour. */
+  normalizeRange(r: TimeRange): TimeRange {
+    const start = Number(r.start) || 0;
+    const end = Number(r.end) || 0;
+    if (start === 0 && end === 0) {
+      const now = this.now();
+      return { start: now - 3_600_000, end: now };
+    }
+    if (end < start) {
+      throw new QueryError(`invalid time range: end (${end}) is before start (${start})`);
+    }
+    return { start, end: end || this.now() };
+  }
+
+  /**
+   * Applies the tenant's lookback and query-length limits to a select query, as Pyroscope's
+   * ValidateRangeRequest does: the start is moved up to the lookback, a range wholly before it selects nothing
+   * (null), and a range still longer than the query length is an error.
+   */
+  private checkLimits(tenant: string, r: TimeRange): TimeRange | null {
+    const limits = this.limitsFor(tenant);
+    let { start } = r;
+    const { end } = r;
+    if (limits.maxQueryLookbackMs > 0) {
+      const min = this.now() - limits.maxQueryLookbackMs;
+      if (end < min) {
+        return null;
+      }
+      start = Math.max(start, min);
+    }
+    if (limits.maxQueryLengthMs > 0 && end - start > limits.maxQueryLengthMs) {
+      throw new QueryError(
+        `the query time range exceeds the limit (query length: ${((end - start) / 3_600_000).toFixed(1)}h, limit: ${limits.maxQueryLengthMs / 3_600_000}h) (querier.max-query-length)`
+      );
+    }
+    return { start, end };
+  }
+
+  /**
+   * Hours that ended before this time are settled for the tenant: reject-older-than refuses their profiles
+   * (plus a margin for writes in flight), so their listings may be reused. Without the limit nothing settles.
+   */
+  settledBefore(tenant: string): number {
+    const { rejectOlderThanMs } = this.limitsFor(tenant);
+    return rejectOlderThanMs > 0 ? this.now() - rejectOlderThanMs - SETTLE_MARGIN_MS : -Infinity;
+  }
+
+  /** The live objects of a range (normalized by the caller). */
+  list(tenant: string, r: TimeRange) {
+    return this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
+  }
+
+  /** The plan of a select query. anyType selects every profile type (AnalyzeQuery without one). */
+  async plan(tenant: string, p: SelectParams, anyType = false): Promise<QueryPlan> {
+    const r = this.checkLimits(tenant, this.normalizeRange(p));
+    if (!anyType) {
+      try {
+        parseProfileTypeId(p.profileType);
+      } catch (e) {
+        throw new QueryError((e as Error).message);
+      }
+    }
+    parseSelectorOrThrow(p.selector);
+    const plan: QueryPlan = {
+      tenant,
+      start: r?.start ?? 0,
+      end: r?.end ?? 0,
+      profileType: anyType ? null : p.profileType,
+      selector: p.selector,
+      spans: p.spans ?? [],
+      callSite: p.callSite ?? [],
+      objects: [],
+    };
+    if (r) {
+      plan.objects = await this.list(tenant, r);
+    }
+    return plan;
+  }
+
+  /** The objects of a range with their metas (label queries read nothing else). */
+  async metas(tenant: string, r: TimeRange): Promise<Array<{ ref: SegmentRef; meta: SegmentMeta }>> {
+    const refs = await this.list(tenant, r);
+    const metas = await mapLimit(refs, READ_CONCURRENCY, (ref) => this.reader.meta(ref.key));
+    return refs.map((ref, i) => ({ ref, meta: metas[i] }));
+  }
+}

@@ -1,0 +1,228 @@
+// Ad hoc profiles: a file uploaded to be looked at once. It is kept as uploaded (adhocStore.ts) and read
+// again on every Get, so a new reader or a fix here applies to old uploads too; nothing of it enters the
+// segment write path.
+import { FlameTree } from '../model/tree.js';
+import type { NormalizedProfile } from '../model/profile.js';
+import { AdHocStore, type AdHocMeta } from './adhocStore.js';
+import { parseFolded } from '../formats/folded.js';
+import { FormatError } from '../formats/formatError.js';
+import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
+
+export interface AdHocLimits {
+  /** the file as sent (after base64) */
+  maxFileBytes: number;
+  /** the file inflated, for gzipped pprof */
+  maxInflatedBytes: number;
+}
+
+const DEFAULT_ADHOC_LIMITS: AdHocLimits = { maxFileBytes: 16 << 20, maxInflatedBytes: 64 << 20 };
+
+export interface AdHocProfileView {
+  meta: AdHocMeta;
+  profileType: string;
+  profileTypes: string[];
+  /** sample unit of the chosen type (pprof's, e.g. "nanoseconds"; "samples" for text formats) */
+  unit: string;
+  tree: FlameTree;
+}
+
+interface ParsedUpload {
+  types: Array<{ name: string; unit: string; tree: () => FlameTree }>;
+}
+
+export class AdHocProfiles {
+  constructor(
+    private readonly store: AdHocStore,
+    private readonly limits: AdHocLimits = DEFAULT_ADHOC_LIMITS
+  ) {}
+
+  /** Parses before storing: a file we cannot show is refused with the reason, not kept. */
+  async upload(tenant: string, name: string, file: Uint8Array): Promise<AdHocProfileView> {
+    if (file.length === 0) {
+      throw new FormatError('profile is empty: send the file base64-encoded in "profile"');
+    }
+    if (file.length > this.limits.maxFileBytes) {
+      throw new FormatError(
+        `profile is ${file.length} bytes, above the ad hoc upload limit of ${this.limits.maxFileBytes} bytes`,
+        413
+      );
+    }
+    const parsed = this.parse(file);
+    const meta = await this.store.put(tenant, name.slice(0, 512) || 'profile', file);
+    return view(meta, parsed, undefined);
+  }
+
+  /** null when the tenant has no such upload. */
+  async get(tenant: string, id: string, profileType?: string): Promise<AdHocProfileView | null> {
+    const got = await this.store.get(tenant, id);
+    if (!got) {
+      return null;
+    }
+    return view(got.meta, this.parse(got.data), profileType);
+  }
+
+  list(tenant: string): Promise<AdHocMeta[]> {
+    return this.store.list(tenant);
+  }
+
+  private parse(file: Uint8Array): ParsedUpload {
+    if (isGzip(file) || !looksLikeText(file)) {
+      return fromPprof(parsePprof(maybeGunzip(file, this.limits.maxInflatedBytes), {}));
+    }
+    const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
+    if (text.startsWith('{')) {
+      return fromFlamebearerJson(text);
+    }
+    const stacks = parseFolded(text);
+    return {
+      types: [
+        {
+          name: 'samples',
+          unit: 'count',
+          tree: () => {
+            const tree = new FlameTree();
+            for (const s of stacks) {
+              tree.insert(
+                s.frames.map((f) => tree.nameId(f)),
+                s.value
+              );
+            }
+            return tree;
+          },
+        },
+      ],
+    };
+  }
+}
+
+function view(meta: AdHocMeta, parsed: ParsedUpload, profileType: string | undefined): AdHocProfileView {
+  const names = parsed.types.map((t) => t.name);
+  const chosen = profileType ? parsed.types.find((t) => t.name === profileType) : parsed.types[0];
+  if (!chosen) {
+    throw new FormatError(
+      profileType
+        ? `profile type "${profileType}" is not in this profile (it has: ${names.join(', ')})`
+        : 'the profile has no sample type'
+    );
+  }
+  return { meta, profileType: chosen.name, profileTypes: names, unit: chosen.unit, tree: chosen.tree() };
+}
+
+// Binary pprof almost always has bytes below 0x09 in its first few hundred; text formats have none.
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 512);
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c < 0x09 || (c > 0x0d && c < 0x20)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function fromPprof(p: NormalizedProfile): ParsedUpload {
+  // two sample types may share a name (different units): the unit tells them apart
+  const seen = new Map<string, number>();
+  for (const t of p.sampleTypes) {
+    seen.set(t.type, (seen.get(t.type) ?? 0) + 1);
+  }
+  return {
+    types: p.sampleTypes.map((t, column) => ({
+      name: (seen.get(t.type) ?? 0) > 1 ? `${t.type}:${t.unit}` : t.type || `sample_${column}`,
+      unit: t.unit,
+      tree: () => pprofTree(p, column),
+    })),
+  };
+}
+
+function pprofTree(p: NormalizedProfile, column: number): FlameTree {
+  const tree = new FlameTree();
+  const nameOfFn = new Int32Array(p.fnName.length).fill(-1);
+  const values = p.sampleValues[column];
+  const stack: number[] = [];
+  for (let s = 0; s < p.sampleStack.length; s++) {
+    const v = values[s];
+    if (!v) {
+      continue;
+    }
+    const st = p.sampleStack[s];
+    stack.length = 0;
+    for (let i = p.stackOffsets[st]; i < p.stackOffsets[st + 1]; i++) {
+      const fn = p.frameFn[p.stackFrames[i]];
+      if (nameOfFn[fn] < 0) {
+        nameOfFn[fn] = tree.nameId(p.strings[p.fnName[fn]] || p.strings[p.fnSystemName[fn]] || '<unknown>');
+      }
+      stack.push(nameOfFn[fn]);
+    }
+    tree.insertLeafFirst(stack, v);
+  }
+  return tree;
+}
+
+interface FlamebearerLike {
+  names?: unknown;
+  levels?: unknown;
+}
+
+/** A /pyroscope/render answer (or just its `flamebearer`), as the official app exports it. */
+function fromFlamebearerJson(text: string): ParsedUpload {
+  let doc: { flamebearer?: FlamebearerLike; metadata?: { units?: unknown; format?: unknown } } & FlamebearerLike;
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (e) {
+    throw new FormatError(`invalid JSON: ${(e as Error).message}`);
+  }
+  const fb = doc.flamebearer ?? doc;
+  if (!Array.isArray(fb.names) || !Array.isArray(fb.levels)) {
+    throw new FormatError('JSON profile: expected a flamebearer ({"flamebearer":{"names":[...],"levels":[[...]]}})');
+  }
+  if (doc.metadata?.format === 'double') {
+    throw new FormatError('JSON profile: a diff flamebearer (format "double") cannot be uploaded; upload each side');
+  }
+  const names = fb.names.map(String);
+  const levels = fb.levels as unknown[];
+  const units = typeof doc.metadata?.units === 'string' && doc.metadata.units ? doc.metadata.units : 'samples';
+  return { types: [{ name: units, unit: units, tree: () => flamebearerTree(names, levels) }] };
+}
+
+/** Levels of [x delta, total, self, name] back to a tree: a node's parent is the node above whose span holds x. */
+function flamebearerTree(names: string[], levels: unknown[]): FlameTree {
+  const tree = new FlameTree();
+  let above: Array<{ x: number; total: number; node: number }> = [];
+  for (let l = 0; l < levels.length; l++) {
+    const row = levels[l];
+    if (!Array.isArray(row) || row.length % 4 !== 0) {
+      throw new FormatError(`JSON profile: level ${l} is not a list of 4 numbers per node`);
+    }
+    const here: typeof above = [];
+    let x = 0;
+    let p = 0;
+    for (let i = 0; i < row.length; i += 4) {
+      const [dx, total, self, nameIdx] = [row[i], row[i + 1], row[i + 2], row[i + 3]].map(Number);
+      if (![dx, total, self, nameIdx].every(Number.isFinite) || nameIdx < 0 || nameIdx >= names.length) {
+        throw new FormatError(`JSON profile: level ${l} node ${i / 4} has an invalid number or name index`);
+      }
+      x += dx;
+      if (l === 0) {
+        // the root ("total") is ours already
+        tree.self[0] += self;
+        tree.total[0] += total;
+        here.push({ x, total, node: 0 });
+      } else {
+        while (p < above.length && above[p].x + above[p].total <= x) {
+          p++;
+        }
+        if (p >= above.length || above[p].x > x) {
+          throw new FormatError(`JSON profile: level ${l} node ${i / 4} lies outside every node of level ${l - 1}`);
+        }
+        const node = tree.child(above[p].node, tree.nameId(names[nameIdx]));
+        tree.self[node] += self;
+        tree.total[node] += total;
+        here.push({ x, total, node });
+      }
+      x += total;
+    }
+    above = here;
+  }
+  return tree;
+}
