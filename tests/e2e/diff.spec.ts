@@ -35,6 +35,8 @@ function diffUrl(params: Record<string, string | number>) {
 
 const frame = (page: Page, name: string) => page.locator(`[data-testid="flamegraph"] g.frame[name="${name}"]`).first();
 const rgb = (s: string | null) => (s?.match(/\d+/g) ?? []).map(Number);
+// The official chart's neutral grey (no change), as it paints it.
+const NEUTRAL = 'rgb(149, 142, 142)';
 
 /** Drags across a side's chart from one time to another (the chart maps the time range onto its plot area). */
 async function brush(page: Page, side: 'baseline' | 'comparison', start: number, end: number) {
@@ -79,7 +81,7 @@ test('diff over a known regression: the doubled leaf is red +100 %, the halved o
   // Each side holds all of its profiles: equal roots.
   await expect(page.getByTestId('diff-baseline-total')).toHaveAttribute('data-value', String(reg.sideTotal));
   await expect(page.getByTestId('diff-comparison-total')).toHaveAttribute('data-value', String(reg.sideTotal));
-  await expect(page.getByTestId('diff-legend')).toContainText('new');
+  await expect(page.getByTestId('diff-legend')).toContainText('+100% (added)');
 
   await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total +100.00 % · self +100.00 %');
   const tip = page.getByTestId('flamegraph-tooltip');
@@ -94,7 +96,7 @@ test('diff over a known regression: the doubled leaf is red +100 %, the halved o
   expect(g2).toBeGreaterThan(r2 + 40);
 
   await expect(await changeRow(page, 'handleCheckout')).toHaveText('Change: total ±0.00 % · self n/a');
-  expect(await frame(page, 'handleCheckout').locator('rect').getAttribute('fill')).toBe('rgb(176, 176, 176)');
+  expect(await frame(page, 'handleCheckout').locator('rect').getAttribute('fill')).toBe(NEUTRAL);
   await shot(page, info, 'diff-regression');
 });
 
@@ -106,7 +108,7 @@ test('a range against itself shows no red or green', async ({ page }, info) => {
     .locator('[data-testid="flamegraph"] g.frame rect')
     .evaluateAll((rects) => rects.map((e) => e.getAttribute('fill')));
   expect(fills.length).toBeGreaterThanOrEqual(6);
-  expect(new Set(fills)).toEqual(new Set(['rgb(176, 176, 176)']));
+  expect(new Set(fills)).toEqual(new Set([NEUTRAL]));
   await expect(await changeRow(page, 'convertCurrency')).toHaveText('Change: total ±0.00 % · self ±0.00 %');
   await shot(page, info, 'diff-same-range');
 });

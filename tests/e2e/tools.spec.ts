@@ -275,7 +275,8 @@ test.describe('with the fixture corpus', () => {
     await expect(diff.locator('g.frame').first()).toBeVisible();
     // two different programs: some frames are coloured as changed, new or removed
     const fills = await diff.locator('g.frame rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
-    expect(fills.filter((f) => f !== 'rgb(176, 176, 176)').length).toBeGreaterThan(0);
+    // some frames are not the neutral grey of the official diff palette
+    expect(fills.filter((f) => f !== 'rgb(149, 142, 142)').length).toBeGreaterThan(0);
     await shot(page, info, 'adhoc-diff');
   });
 

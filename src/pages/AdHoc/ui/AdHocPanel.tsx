@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Combobox, FileUpload, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph } from '../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameGraphContainer } from '../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import { AdHocProfileModel } from '../domain/useAdHocProfile';
 
 export interface AdHocPanelProps {
@@ -75,7 +75,7 @@ export function AdHocPanel({ side, title, model, recent, showFlameGraph }: AdHoc
           </div>
           {showFlameGraph && (
             <div data-testid={`adhoc-flamegraph-${side}`}>
-              <FlameGraph tree={profile.tree} format={format} />
+              <FlameGraphContainer tree={profile.tree} format={format} />
             </div>
           )}
         </>

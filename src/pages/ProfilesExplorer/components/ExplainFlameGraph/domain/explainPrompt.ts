@@ -9,7 +9,7 @@ import {
   formatShare,
   functionDiffs,
 } from '../../../../../shared/domain/converters/diffTree';
-import { topFunctions } from '../../SceneFlameGraph/domain/topFunctions';
+import { topFunctions } from '../../../../../shared/components/FlameGraph/domain/topFunctions';
 import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 
 export interface SingleExplainInput {

@@ -17,7 +17,7 @@ import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/t
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph } from '../../../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameGraphContainer } from '../../../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import {
   DiffSide,
   PANEL_KEYS,
@@ -30,9 +30,7 @@ import {
   writeSelection,
 } from '../domain/diffRanges';
 import {
-  DIFF_LEGEND,
   DiffTree,
-  diffColor,
   diffFlamebearerToTree,
   formatChange,
   formatShare,
@@ -254,7 +252,6 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
   const unit = grafanaUnit(parseProfileMetricId(getVariableValue(model, 'profileMetricId')).unit);
   const format = useMemo(() => valueFormatter(unit), [unit]);
   const tree = diff?.tree;
-  const colorFor = useCallback((i: number) => (tree ? diffColor(nodeDiff(tree, i)) : ''), [tree]);
   const tooltipRows = useCallback(
     (i: number): Array<[string, string]> => {
       if (!tree) {
@@ -384,15 +381,9 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
         })}
       </div>
       <div className={styles.toolbar}>
-        <div className={styles.legend} data-testid="diff-legend">
-          <span className={styles.muted}>Comparison vs baseline, share of each side&apos;s total:</span>
-          {DIFF_LEGEND.map((l) => (
-            <span key={l.label} className={styles.legendItem}>
-              <span className={styles.swatch} style={{ background: l.color }} />
-              {l.label}
-            </span>
-          ))}
-        </div>
+        <span className={styles.muted}>
+          Red: a larger share of the comparison&apos;s total than of the baseline&apos;s; green: a smaller one.
+        </span>
         {tree && (
           <Stack gap={2}>
             {diffLoading && (
@@ -431,7 +422,7 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
           Neither selection has profiles for this service and profile type.
         </Alert>
       ) : (
-        <FlameGraph tree={tree} format={format} colorFor={colorFor} tooltipRows={tooltipRows} />
+        <FlameGraphContainer tree={tree} format={format} diff={tree} tooltipRows={tooltipRows} />
       )}
     </div>
   );
@@ -458,13 +449,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   range: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   filters: css({ minHeight: 32 }),
   toolbar: css({ display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) }),
-  legend: css({ display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: theme.spacing(1) }),
-  legendItem: css({
-    display: 'inline-flex',
-    alignItems: 'center',
-    gap: 4,
-    fontSize: theme.typography.bodySmall.fontSize,
-  }),
-  swatch: css({ display: 'inline-block', width: 14, height: 12, borderRadius: 2 }),
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
 });

@@ -1,13 +1,13 @@
 import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Drawer, Icon, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
+import { Alert, Icon, IconButton, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
 import { ValueFormatter } from '../../../../../../../shared/components/FlameGraph/domain/formatValue';
 import { FunctionDetails } from '../domain/functionDetails';
 import { SourceLabels, sourceLink } from '../domain/sourceLink';
 import { FunctionDetailsQuery, fetchFunctionDetails, fetchSourceLabels } from '../infrastructure/fetchFunctionDetails';
 
-export interface FunctionDetailsDrawerProps {
+export interface FunctionDetailsPanelProps {
   query: FunctionDetailsQuery;
   format: ValueFormatter;
   onClose: () => void;
@@ -35,15 +35,19 @@ function useFunctionDetails(query: FunctionDetailsQuery): DetailsState {
   return state.query === query ? state : { source: {} };
 }
 
-/** One function: where it is, its self and total, and which of its lines cost what. */
-export function FunctionDetailsDrawer({ query, format, onClose }: FunctionDetailsDrawerProps) {
+/** One function, in a panel beside the graph: where it is, its self and total, and which of its lines cost what. */
+export function FunctionDetailsPanel({ query, format, onClose }: FunctionDetailsPanelProps) {
   const styles = useStyles2(getStyles);
   const { details, source, error } = useFunctionDetails(query);
   const link = (line: number) => (details ? sourceLink(source, details.file, line) : undefined);
   const pct = (v: number, of: number) => `${((100 * v) / (of || 1)).toFixed(2)} %`;
   return (
-    <Drawer title={`Function details: ${query.name}`} onClose={onClose} size="md">
-      <div className={styles.container} data-testid="function-details">
+    <div className={styles.container} data-testid="function-details">
+      <div className={styles.title}>
+        <h5>Function details</h5>
+        <IconButton name="times" tooltip="Close" onClick={onClose} data-testid="function-details-close" />
+      </div>
+      <div className={styles.container}>
         {error && <Alert title="Could not load the function details">{error}</Alert>}
         {!details && !error && <LoadingPlaceholder text="Loading function details..." />}
         {details && (
@@ -112,12 +116,18 @@ export function FunctionDetailsDrawer({ query, format, onClose }: FunctionDetail
           </>
         )}
       </div>
-    </Drawer>
+    </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
+  title: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    h5: { margin: 0 },
+  }),
   facts: css({
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',
