@@ -2,12 +2,7 @@ import React, { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
-import {
-  diffFlamebearerToTree,
-  formatChange,
-  formatShare,
-  nodeDiff,
-} from '../../../shared/domain/converters/diffTree';
+import { diffFlamebearerToTree, formatChange, formatShare, nodeDiff } from '../../../shared/domain/converters/diffTree';
 import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
 import { FlameGraphContainer } from '../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import { AdHocProfile } from '../domain/adHocProfile';

@@ -151,9 +151,7 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
             settings.enableFunctionDetails ? (name) => setDetails(model.functionDetailsQuery(tree, name)) : undefined
           }
           sidePanel={
-            details && (
-              <FunctionDetailsPanel query={details} format={format} onClose={() => setDetails(undefined)} />
-            )
+            details && <FunctionDetailsPanel query={details} format={format} onClose={() => setDetails(undefined)} />
           }
         />
       )}
