@@ -419,48 +419,72 @@ function textWidth(text: string): number {
  * group count of a collapsed group, right-aligned names, and the strip that marks grouped frames.
  */
 function decorateFrames(el: HTMLElement, width: number, format: ValueFormatter, textAlign: TextAlign) {
-  select(el)
-    .selectAll<SVGGElement, Frame>('g.frame')
-    .each(function (d) {
-      const g = select(this);
-      const w = (d.x1 - d.x0) * width;
-      const group = d.data.group;
-      g.attr('data-group', group ? group.id : null).attr(
-        'data-group-collapsed',
-        group ? String(group.collapsed) : null
-      );
-      const prefix = group?.collapsed && group.count > 1 ? `(${group.count}) ` : '';
-      const name = `${prefix}${d.data.name}`;
-      const full = `${name} (${format.short(d.data.value)})`;
-      const div = g.select<HTMLDivElement>('div');
-      // Right alignment applies only to a name that does not fit, and shows the name alone, as the official chart.
-      const room = w - 8 - (group ? 9 : 0);
-      const right = textAlign === 'right' && textWidth(full) > room;
-      div
-        .text(right ? `\u2066${name}\u2069` : full)
-        .classed('label-right', right)
-        .style('padding-left', group ? '9px' : '');
-      let strip = g.select<SVGPathElement>('path.group-strip');
-      if (!group || w < 20) {
-        strip.remove();
-        return;
-      }
-      if (strip.empty()) {
-        strip = g.append('path').attr('class', 'group-strip');
-      }
-      const h = CELL_HEIGHT;
-      const [y0, y1] = group.collapsed
-        ? [h / 4, (3 * h) / 4]
-        : group.position === 'first'
-          ? [h / 2, h]
-          : group.position === 'last'
-            ? [0, h / 2]
-            : [0, h];
-      strip
-        .attr('d', `M4,${y0}h3V${y1}h-3Z`)
-        .attr('data-group', group.id)
-        .attr('data-collapsed', String(group.collapsed));
-    });
+  // Plain DOM and writes only where something changed: this runs on every zoom over every drawn frame.
+  const values = new Map<number, string>();
+  const frames = el.querySelectorAll<SVGGElement>('g.frame');
+  for (let k = 0; k < frames.length; k++) {
+    const g = frames[k] as SVGGElement & { __data__?: Frame };
+    const d = g.__data__;
+    const div = g.querySelector('div');
+    if (!d || !div) {
+      continue;
+    }
+    const w = (d.x1 - d.x0) * width;
+    const group = d.data.group;
+    setAttr(g, 'data-group', group ? String(group.id) : null);
+    setAttr(g, 'data-group-collapsed', group ? String(group.collapsed) : null);
+    const prefix = group?.collapsed && group.count > 1 ? `(${group.count}) ` : '';
+    const name = `${prefix}${d.data.name}`;
+    let value = values.get(d.data.value);
+    if (value === undefined) {
+      value = format.short(d.data.value);
+      values.set(d.data.value, value);
+    }
+    const full = `${name} (${value})`;
+    // Right alignment applies only to a name that does not fit, and shows the name alone, as the official chart.
+    const right = textAlign === 'right' && textWidth(full) > w - 8 - (group ? 9 : 0);
+    const text = right ? `\u2066${name}\u2069` : full;
+    if (div.textContent !== text) {
+      div.textContent = text;
+    }
+    if (div.classList.contains('label-right') !== right) {
+      div.classList.toggle('label-right', right);
+    }
+    const pad = group ? '9px' : '';
+    if (div.style.paddingLeft !== pad) {
+      div.style.paddingLeft = pad;
+    }
+    let strip = g.querySelector('path.group-strip');
+    if (!group || w < 20) {
+      strip?.remove();
+      continue;
+    }
+    if (!strip) {
+      strip = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+      strip.setAttribute('class', 'group-strip');
+      g.appendChild(strip);
+    }
+    const h = CELL_HEIGHT;
+    const [y0, y1] = group.collapsed
+      ? [h / 4, (3 * h) / 4]
+      : group.position === 'first'
+        ? [h / 2, h]
+        : group.position === 'last'
+          ? [0, h / 2]
+          : [0, h];
+    strip.setAttribute('d', `M4,${y0}h3V${y1}h-3Z`);
+    strip.setAttribute('data-collapsed', String(group.collapsed));
+  }
+}
+
+function setAttr(el: Element, name: string, value: string | null) {
+  if (value === null) {
+    if (el.hasAttribute(name)) {
+      el.removeAttribute(name);
+    }
+  } else if (el.getAttribute(name) !== value) {
+    el.setAttribute(name, value);
+  }
 }
 
 function showTooltip(
