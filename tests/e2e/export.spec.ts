@@ -124,7 +124,7 @@ test('a share link has absolute times and reopens the same view (flame graph, di
   await expect(page.getByTestId('flamegraph-search')).toHaveValue('convert');
   await expect(page.getByTestId('flamegraph-search-count')).toHaveAttribute('data-count', '1');
 
-  // Diff with its default selections (the two halves of a relative range): the link pins them.
+  // Diff with auto-selected ranges (quarters of each side's relative range): the link pins them.
   await page.goto(
     explore({
       explorationType: 'diff-flame-graph',
@@ -133,6 +133,7 @@ test('a share link has absolute times and reopens the same view (flame graph, di
       to: 'now',
     })
   );
+  await page.getByTestId('diff-auto-select').click();
   await expect(frames(page).first()).toBeVisible();
   const ranges = async () => [
     await page.getByTestId('diff-baseline-range').textContent(),

@@ -179,7 +179,8 @@ test.describe('with the fixture corpus', () => {
         .evaluateAll((cells) => cells.reduce((s, c) => s + Number(c.getAttribute('data-value')), 0));
       expect(sum).toBe(top.total);
       await shot(page, info, `function-details-${name}`);
-      await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+      // a side panel beside the graph (not a drawer), closed from its own header
+      await details.getByRole('button', { name: 'Close' }).click();
       await expect(details).toBeHidden();
     }
     // sandwich from the context menu

@@ -100,7 +100,9 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   compare = () => {
     const [baseline, comparison] = this.state.picked;
     const { from, to } = sceneGraph.getTimeRange(this).state;
-    locationService.partial(compareUrlParams(getFilters(this), this.groupBy(), [baseline, comparison], { from, to }));
+    locationService.partial(
+      compareUrlParams(getFilters(this), this.groupBy(), [baseline, comparison], { from, to }, getTimeWindow(this))
+    );
   };
 
   async load() {
