@@ -406,3 +406,18 @@ test.describe('with the fixture corpus: layout, menu, groups, table', () => {
     await shot(page, info, 'top-table-search');
   });
 });
+
+test('the header toolbar reaches Ad hoc and Settings; the exploration steps are pills', async ({ page }, info) => {
+  await page.goto(explore('explorationType=all'));
+  const steps = page.getByTestId('exploration-types');
+  await expect(steps.getByRole('radio', { name: 'All services' })).toHaveAttribute('aria-checked', 'true');
+  await shot(page, info, 'header-toolbar');
+  await page.getByTestId('header-ad-hoc').click();
+  await expect(page).toHaveURL(/\/a\/grafana-pyroscope-app\/ad-hoc/);
+  await expect(page.getByTestId('adhoc-panel-left')).toBeVisible();
+  await page.goBack();
+  await expect(steps).toBeVisible();
+  await page.getByTestId('header-settings').click();
+  await expect(page).toHaveURL(/\/a\/grafana-pyroscope-app\/settings/);
+  await expect(page.getByTestId('settings-max-nodes')).toBeVisible();
+});

@@ -15,7 +15,11 @@ import {
 import { Observable, from, map } from 'rxjs';
 import { PYROSCOPE_DATASOURCE_TYPE } from '../../../constants';
 import { LabelFilter, buildLabelSelector } from '../../../shared/domain/labelSelector';
-import { DEFAULT_PROFILE_METRIC_ID, parseProfileMetricId } from '../../../shared/domain/profileMetrics';
+import {
+  DEFAULT_PROFILE_METRIC_ID,
+  parseProfileMetricId,
+  sortProfileMetricIds,
+} from '../../../shared/domain/profileMetrics';
 import { TimeWindow } from '../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import {
   fetchLabelNames,
@@ -87,7 +91,9 @@ export class ProfileMetricVariable extends CatalogVariable {
 
   getValueOptions(): Observable<VariableValueOption[]> {
     return from(fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this))).pipe(
-      map((c) => c.profileTypes.map((id) => ({ label: `${parseProfileMetricId(id).label} (${id})`, value: id })))
+      map((c) =>
+        sortProfileMetricIds(c.profileTypes).map((id) => ({ label: parseProfileMetricId(id).pickerLabel, value: id }))
+      )
     );
   }
 

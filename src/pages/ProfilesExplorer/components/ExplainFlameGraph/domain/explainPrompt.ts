@@ -77,7 +77,7 @@ const SYSTEM = [
 
 function describeProfile(profileMetricId: string, format: ValueFormatter): string {
   const m = parseProfileMetricId(profileMetricId);
-  return `${m.label} (${profileMetricId}); values are ${m.unit || 'counts'}, shown as e.g. ${format.short(1_500_000_000)}`;
+  return `${m.type} of ${m.group} (${profileMetricId}); values are ${m.unit || 'counts'}, shown as e.g. ${format.short(1_500_000_000)}`;
 }
 
 function range(w: TimeWindow): string {

@@ -14,7 +14,16 @@ import {
   VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, Button, Checkbox, Combobox, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Combobox,
+  LoadingPlaceholder,
+  RadioButtonGroup,
+  Stack,
+  useStyles2,
+} from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import {
   LabelCardinality,
@@ -170,14 +179,21 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   static Component = SceneLabelsRenderer;
 }
 
+/** Labels shown as tabs; more than this and the rest are picked from a list. */
+const MAX_TABS = 8;
+
 function SceneLabelsRenderer({ model }: SceneComponentProps<SceneLabels>) {
   const styles = useStyles2(getStyles);
   const { main, grid, labels, loading, error, picked } = model.useState();
   const groupBy = model.groupBy();
-  const options = [
-    { label: 'All labels', value: ALL },
-    ...labels.map((l) => ({ label: `${l.name} (${l.values.length})`, value: l.name })),
-  ];
+  // Tabs for the first labels, as the official app, the number of values with each; the rest in a list.
+  const option = (l: { name: string; values: string[] }) => ({
+    label: `${l.name} (${l.values.length})`,
+    value: l.name,
+  });
+  const tabs = [{ label: 'All', value: ALL }, ...labels.slice(0, MAX_TABS).map(option)];
+  const others = labels.slice(MAX_TABS).map(option);
+  const inTabs = !groupBy || tabs.some((t) => t.value === groupBy);
   return (
     <div className={styles.container} data-testid="labels-view">
       <div className={styles.main}>
@@ -186,13 +202,24 @@ function SceneLabelsRenderer({ model }: SceneComponentProps<SceneLabels>) {
       <div className={styles.controls}>
         <Stack gap={1} alignItems="center">
           <span>Group by</span>
-          <Combobox
-            width={36}
-            options={options}
-            value={groupBy || ALL}
-            onChange={(o) => model.setGroupBy(!o || o.value === ALL ? '' : o.value)}
-            data-testid="group-by-select"
-          />
+          <div data-testid="group-by-tabs">
+            <RadioButtonGroup
+              size="sm"
+              options={tabs}
+              value={inTabs ? groupBy || ALL : undefined}
+              onChange={(v) => model.setGroupBy(v === ALL ? '' : v)}
+            />
+          </div>
+          {others.length > 0 && (
+            <Combobox
+              width={28}
+              placeholder={`Other labels (${others.length})`}
+              options={others}
+              value={inTabs ? null : groupBy}
+              onChange={(o) => o && model.setGroupBy(o.value)}
+              data-testid="group-by-select"
+            />
+          )}
         </Stack>
         {groupBy && (
           <Stack gap={1} alignItems="center">

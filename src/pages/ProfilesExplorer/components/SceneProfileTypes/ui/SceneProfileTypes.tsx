@@ -10,7 +10,7 @@ import {
 } from '@grafana/scenes';
 import { Alert, LoadingPlaceholder } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
-import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
+import { parseProfileMetricId, sortProfileMetricIds } from '../../../../../shared/domain/profileMetrics';
 import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
@@ -57,7 +57,7 @@ export class SceneProfileTypes extends SceneObjectBase<SceneProfileTypesState> {
     this.setState({ loading: true, error: undefined });
     try {
       const catalog = await fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
-      const types = catalog.services.get(serviceName) ?? [];
+      const types = sortProfileMetricIds(catalog.services.get(serviceName) ?? []);
       const children = types.map(
         (id) =>
           new SceneCSSGridItem({
