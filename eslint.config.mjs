@@ -1,5 +1,6 @@
 import { defineConfig } from 'eslint/config';
 import baseConfig from './.config/eslint.config.mjs';
+import { pluginLayers } from './eslint/pluginLayers.mjs';
 
 export default defineConfig([
   {
@@ -20,6 +21,7 @@ export default defineConfig([
     // every workspace so backend-ts and the tests get the same rules as src/.
     files: ['**/*.{ts,tsx,mts,cts}'],
   },
+  ...pluginLayers,
   {
     files: ['tests/**/*.{js,mjs}', 'scripts/**/*.mjs'],
     languageOptions: {

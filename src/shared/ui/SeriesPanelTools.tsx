@@ -1,12 +1,12 @@
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useState } from 'react';
 import { config } from '@grafana/runtime';
 import { VizPanel, sceneGraph } from '@grafana/scenes';
 import { IconButton, LinkButton } from '@grafana/ui';
 import { ResolvedSeriesQuery, exploreUrl, queryText } from '../domain/exploreUrl';
 import { Favorite } from '../domain/favorites';
 import { normalizeSelector } from '../domain/labelSelector';
-import { isFavoriteStored, subscribeToFavorites, toggleFavorite } from '../infrastructure/favorites/favoritesStorage';
-import { SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { useFavorite } from '../domain/useFavorite';
+import { SeriesQuery } from '../domain/runtimeDataSources';
 
 export interface SeriesPanelToolsProps {
   panel: VizPanel;
@@ -39,7 +39,8 @@ export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
     labelSelector: resolved.labelSelector,
     groupBy: resolved.groupBy,
   };
-  const starred = useSyncExternalStore(subscribeToFavorites, () => isFavoriteStored(favoriteQuery));
+  const { data: favorite, actions: favoriteActions } = useFavorite(favoriteQuery);
+  const starred = favorite.isFavorite;
   const [copied, setCopied] = useState(false);
   useEffect(() => {
     if (!copied) {
@@ -55,7 +56,7 @@ export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
         tooltip={starred ? 'Remove from favourites' : 'Add to favourites'}
         data-testid="favorite-toggle"
         data-active={starred}
-        onClick={() => toggleFavorite(favoriteQuery)}
+        onClick={favoriteActions.toggleFavorite}
       />
       <LinkButton
         size="sm"

@@ -16,7 +16,6 @@ import {
   sceneGraph,
 } from '@grafana/scenes';
 import { Alert, Stack, useStyles2 } from '@grafana/ui';
-import { registerRuntimeDataSources } from '../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
 import { ExplorationType, NavigationTarget, navigationParams } from '../../../shared/domain/explorerNavigation';
 import {
   DEFAULT_EXPLORER_URL_STATE,
@@ -83,7 +82,6 @@ export class SceneProfilesExplorer extends SceneObjectBase<SceneProfilesExplorer
   protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: EXPLORER_URL_KEYS });
 
   constructor(state: Partial<SceneProfilesExplorerState> = {}) {
-    registerRuntimeDataSources();
     const explorationType = state.explorationType ?? DEFAULT_EXPLORER_URL_STATE.explorationType;
     super({
       ...DEFAULT_EXPLORER_URL_STATE,

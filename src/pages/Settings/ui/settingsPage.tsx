@@ -1,20 +1,19 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { getDataSourceSrv } from '@grafana/runtime';
 import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
 import { Alert, Button, Combobox, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
-import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
+import { ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
-import { readLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
+import { chosenDataSourceUid, dataSourceByUid, pyroscopeDataSources } from '../../../shared/domain/dataSourceChoice';
 import { useSettings } from '../domain/useSettings';
 
 function SettingsPage() {
   const styles = useStyles2(getStyles);
   // Settings live in each Pyroscope: the one the explorer last used first.
-  const [dataSourceUid, setDataSourceUid] = useState(() => readLastDataSourceUid());
-  const [sources] = useState(() => getDataSourceSrv().getList({ pluginId: PYROSCOPE_DATASOURCE_TYPE }));
-  const dataSourceName = dataSourceUid ? getDataSourceSrv().getInstanceSettings(dataSourceUid)?.name : undefined;
+  const [dataSourceUid, setDataSourceUid] = useState(() => chosenDataSourceUid());
+  const [sources] = useState(() => pyroscopeDataSources());
+  const dataSourceName = dataSourceByUid(dataSourceUid)?.name;
   const { data, actions } = useSettings(dataSourceUid);
   const [maxNodesText, setMaxNodesText] = useState<string>();
   if (data.loading) {

@@ -16,8 +16,7 @@ import {
 import { Alert, Input, LoadingPlaceholder, RadioButtonGroup, Switch, Stack, useStyles2 } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import { framesTotal } from '../../../../../shared/domain/converters/seriesToDataFrames';
-import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
-import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { hasIngestedProfiles, loadServiceCatalog } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { Onboarding } from '../components/Onboarding/ui/Onboarding';
 import { PanelType } from '../../../../../shared/domain/explorerNavigation';
@@ -109,7 +108,7 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
     }
     this.setState({ loading: true, error: undefined });
     try {
-      const catalog = await fetchServiceCatalog(dataSourceUid, getTimeWindow(this));
+      const catalog = await loadServiceCatalog(dataSourceUid, getTimeWindow(this));
       const services = [...catalog.services.entries()]
         .filter(([, types]) => types.includes(profileMetricId))
         .map(([s]) => s);
@@ -156,16 +155,15 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
 
   private async checkIngested(dataSourceUid: string) {
     try {
-      const stats = await getApiClient(dataSourceUid).profileStats();
-      // Connect JSON leaves out false booleans: an absent dataIngested means false.
-      this.setState({ nothingIngested: !stats.dataIngested });
-      if (!stats.dataIngested) {
+      const ingested = await hasIngestedProfiles(dataSourceUid);
+      this.setState({ nothingIngested: !ingested });
+      if (!ingested) {
         this.awaitingFirstProfile = true;
       }
       if (!this.awaitingFirstProfile || !this.isActive) {
         return;
       }
-      if (stats.dataIngested) {
+      if (ingested) {
         // the pickers were filled before the first profile: they learn its type, and the new value reloads this
         // view (their catalog is cached for a few seconds, so this may take another round)
         const types = sceneGraph.lookupVariable('profileMetricId', this);

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2, dateTimeFormat } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { BrushBehavior, area, axisBottom, axisLeft, brushX, max, scaleLinear, select } from 'd3';
-import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import type { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 
 export interface BrushSeriesChartProps {
   /** [unix ms, value] */

@@ -12,8 +12,8 @@ import {
 } from '@grafana/scenes';
 import { Alert, Button, Combobox, LoadingPlaceholder, Stack, TimeRangeInput, useStyles2, useTheme2 } from '@grafana/ui';
 import { parseProfileMetricId, grafanaUnit } from '../../../../../shared/domain/profileMetrics';
-import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
-import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
+import type { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import type { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';

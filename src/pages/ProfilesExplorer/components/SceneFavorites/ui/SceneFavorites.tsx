@@ -11,7 +11,7 @@ import {
 import { Alert, useStyles2 } from '@grafana/ui';
 import { Favorite, describeFavorite } from '../../../../../shared/domain/favorites';
 import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
-import { readFavorites, subscribeToFavorites } from '../../../../../shared/infrastructure/favorites/favoritesStorage';
+import { listFavorites, onFavoritesChange } from '../../../../../shared/domain/useFavorite';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 
 interface SceneFavoritesState extends SceneObjectState {
@@ -47,12 +47,12 @@ export class SceneFavorites extends SceneObjectBase<SceneFavoritesState> {
     this.addActivationHandler(() => {
       this.build();
       // un-starring a panel here removes it at once
-      return subscribeToFavorites(() => this.build());
+      return onFavoritesChange(() => this.build());
     });
   }
 
   private build() {
-    const favorites = readFavorites();
+    const favorites = listFavorites();
     const children = favorites.map((f) => {
       const { serviceName } = describeFavorite(f);
       return new SceneCSSGridItem({

@@ -12,14 +12,11 @@ import {
 import { Alert, Combobox, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import { FlameTree, dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
 import { normalizeSelector } from '../../../../../shared/domain/labelSelector';
-import {
-  PROFILE_DATASOURCE,
-  ProfileQuery,
-} from '../../../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { PROFILE_DATASOURCE, ProfileQuery } from '../../../../../shared/domain/runtimeDataSources';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid } from '../../../domain/variables';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FunctionDetailsQuery } from '../components/FunctionDetails/infrastructure/fetchFunctionDetails';
+import type { FunctionDetailsQuery } from '../components/FunctionDetails/domain/useFunctionDetails';
 import { FunctionDetailsPanel } from '../components/FunctionDetails/ui/FunctionDetailsPanel';
 import { outermostNodes, pathOf } from '../../../../../shared/components/FlameGraph/domain/sandwich';
 import { FlameGraphContainer } from '../../../../../shared/components/FlameGraph/ui/FlameGraphContainer';

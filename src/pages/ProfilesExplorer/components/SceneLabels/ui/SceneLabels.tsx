@@ -25,10 +25,7 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
-import {
-  LabelCardinality,
-  fetchLabelCardinalities,
-} from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { LabelCardinality, loadLabelCardinalities } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
@@ -127,7 +124,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
       const matcher = buildLabelSelector(serviceName, filters)
         .replace(/^\{/, `{__profile_type__="${profileMetricId}",`)
         .replace(/,\}$/, '}');
-      const labels = await fetchLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
+      const labels = await loadLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
       const groupBy = this.groupBy();
       let children: SceneCSSGridItem[];
       if (!groupBy) {

@@ -11,7 +11,7 @@ import {
 import { Alert, LoadingPlaceholder } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import { parseProfileMetricId, sortProfileMetricIds } from '../../../../../shared/domain/profileMetrics';
-import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { loadServiceCatalog } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
@@ -56,7 +56,7 @@ export class SceneProfileTypes extends SceneObjectBase<SceneProfileTypesState> {
     }
     this.setState({ loading: true, error: undefined });
     try {
-      const catalog = await fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
+      const catalog = await loadServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
       const types = sortProfileMetricIds(catalog.services.get(serviceName) ?? []);
       const children = types.map(
         (id) =>
