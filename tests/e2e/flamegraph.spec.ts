@@ -1,5 +1,5 @@
 import { Locator, Page, TestInfo, expect, test } from '@playwright/test';
-import { FIXTURES_MISSING, fixturesAvailable } from './support/stack';
+import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const harness = () => process.env.E2E_HARNESS_URL!;
@@ -420,4 +420,38 @@ test('the header toolbar reaches Ad hoc and Settings; the exploration steps are 
   await page.getByTestId('header-settings').click();
   await expect(page).toHaveURL(/\/a\/grafana-pyroscope-app\/settings/);
   await expect(page.getByTestId('settings-max-nodes')).toBeVisible();
+});
+
+test.describe('ad hoc, with the fixture corpus', () => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+
+  test('a file dropped on the upload area opens full width with its top table beside the flame graph', async ({
+    page,
+  }, info) => {
+    await page.goto(`${harness()}/a/grafana-pyroscope-app/ad-hoc?var-dataSource=pyroscope`);
+    const zone = page.getByTestId('adhoc-upload-left').locator('input[type="file"]').locator('..');
+    const bytes = readFixture('pprof/cpu.pb.gz').toString('base64');
+    // A drop as the browser delivers it: a DataTransfer holding the file.
+    const transfer = await page.evaluateHandle((b64) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], 'cpu.pb.gz', { type: 'application/gzip' }));
+      return dt;
+    }, bytes);
+    await zone.dispatchEvent('dragenter', { dataTransfer: transfer });
+    await zone.dispatchEvent('drop', { dataTransfer: transfer });
+    await expect(page.getByTestId('adhoc-name-left')).toHaveText('cpu.pb.gz');
+    await page.getByTestId('adhoc-profile-types-left').getByRole('radio', { name: 'cpu', exact: true }).click();
+    await expect(page.getByTestId('adhoc-total-left')).toHaveAttribute('data-value', '470000000');
+    const panel = page.getByTestId('adhoc-flamegraph-left');
+    await expect(panel.locator('g.frame').first()).toBeVisible();
+    await expect(panel.getByTestId('flamegraph-container')).toHaveAttribute('data-view', 'both');
+    const [t, g] = [
+      await panel.getByTestId('pane-table').boundingBox(),
+      await panel.getByTestId('pane-graph').boundingBox(),
+    ];
+    // the whole page width: table and graph each about half of it
+    expect(t!.width + g!.width).toBeGreaterThan(1400);
+    await shot(page, info, 'adhoc-dropped');
+  });
 });

@@ -57,15 +57,17 @@ function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
   const two = mode !== 'single';
   return (
     <div className={styles.container} data-testid="adhoc-page">
-      <RadioButtonGroup
-        options={[
-          { label: 'Single view', value: 'single' as const },
-          { label: 'Side by side', value: 'compare' as const },
-          { label: 'Diff view', value: 'diff' as const },
-        ]}
-        value={mode}
-        onChange={model.setMode}
-      />
+      <div>
+        <RadioButtonGroup
+          options={[
+            { label: 'Single view', value: 'single' as const },
+            { label: 'Side by side', value: 'compare' as const },
+            { label: 'Diff view', value: 'diff' as const },
+          ]}
+          value={mode}
+          onChange={model.setMode}
+        />
+      </div>
       <div className={styles.panels}>
         <AdHocPanel
           side="left"
@@ -86,6 +88,7 @@ function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
-  panels: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'flex-start' }),
+  // the page's whole width: one profile shows its table and flame graph side by side
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', flexGrow: 1 }),
+  panels: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'flex-start', width: '100%' }),
 });
