@@ -455,3 +455,62 @@ test.describe('ad hoc, with the fixture corpus', () => {
     await shot(page, info, 'adhoc-dropped');
   });
 });
+
+test.describe('grids, with the fixture corpus', () => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+
+  test('every grid has the quick filter, layout and panel type; favourites come first', async ({ page }, info) => {
+    const panels = page.locator('[data-viz-panel-key]');
+    // Profile types of the SDK service: a quick filter on the panel titles, with its count.
+    await page.goto(explore('explorationType=profiles&var-serviceName=node-sdk-app'));
+    const count = page.getByTestId('quick-filter-count');
+    await expect(count).toHaveText(/^(\d+) of \1 profile types$/);
+    const all = Number((await count.textContent())!.split(' ')[0]);
+    expect(all).toBeGreaterThan(1);
+    await page.getByTestId('quick-filter').fill('^wall \\(wall\\)$');
+    await expect(count).toHaveText(`1 of ${all} profile types`);
+    await expect(panels.filter({ visible: true })).toHaveCount(1);
+    await page.getByTestId('quick-filter').fill('');
+    // Rows: one column, every panel at the same x.
+    await page.getByTestId('grid-layout').getByRole('radio', { name: 'Rows' }).click();
+    await expect
+      .poll(
+        async () =>
+          new Set(await panels.evaluateAll((ps) => ps.map((p) => Math.round(p.getBoundingClientRect().x)))).size
+      )
+      .toBe(1);
+    await shot(page, info, 'profile-types-rows');
+    // Totals: the panels are rebuilt as bar gauges, one per profile type still.
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Totals' }).click();
+    await expect(page).toHaveURL(/panelType=bar-gauge/);
+    await expect(panels).toHaveCount(all);
+    await page.getByTestId('panel-type').getByRole('radio', { name: 'Time series' }).click();
+    await page.getByTestId('grid-layout').getByRole('radio', { name: 'Grid' }).click();
+
+    // Labels view: the same controls over its panels.
+    await page.goto(explore(`explorationType=labels&var-serviceName=go-labels&var-profileMetricId=${CPU}`));
+    await expect(page.getByTestId('quick-filter-count')).toHaveText(/^\d+ of \d+ panels$/);
+    await page.getByTestId('quick-filter').fill('^function$');
+    await expect(page.getByTestId('quick-filter-count')).toHaveText(/^1 of \d+ panels$/);
+
+    // Favourites first on All services, and the favourites grid has the controls too.
+    await page.goto(explore('explorationType=all'));
+    await expect(page.getByTestId('quick-filter-count')).toHaveText('3 of 3 services');
+    const rust = panels.filter({ hasText: 'rust-app' });
+    await rust.getByTestId('favorite-toggle').click();
+    await expect(rust.getByTestId('favorite-toggle')).toHaveAttribute('data-active', 'true');
+    try {
+      await expect.poll(async () => (await panels.first().textContent()) ?? '').toContain('rust-app');
+      await shot(page, info, 'all-services-favourite-first');
+      await page.getByRole('radio', { name: 'Favorites', exact: true }).click();
+      await expect(page.getByTestId('quick-filter-count')).toHaveText('1 of 1 favourites');
+    } finally {
+      await page.goto(explore('explorationType=all'));
+      await panels.filter({ hasText: 'rust-app' }).getByTestId('favorite-toggle').click();
+      await expect(panels.filter({ hasText: 'rust-app' }).getByTestId('favorite-toggle')).toHaveAttribute(
+        'data-active',
+        'false'
+      );
+    }
+  });
+});

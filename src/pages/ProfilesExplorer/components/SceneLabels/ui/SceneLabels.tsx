@@ -4,8 +4,6 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
 import {
   AdHocFiltersVariable,
-  SceneCSSGridItem,
-  SceneCSSGridLayout,
   SceneComponentProps,
   SceneObjectBase,
   SceneObjectState,
@@ -28,12 +26,13 @@ import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import { LabelCardinality, loadLabelCardinalities } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
-import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
+import { PanelType } from '../../../../../shared/domain/explorerNavigation';
 import { compareUrlParams } from '../domain/compareFilters';
 
 interface SceneLabelsState extends SceneObjectState {
   main: VizPanel;
-  grid: SceneCSSGridLayout;
+  grid: ScenePanelGrid;
   labels: LabelCardinality[];
   loading: boolean;
   error?: string;
@@ -58,13 +57,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
         labelSelector: SERVICE_SELECTOR,
         displayName: '${serviceName}',
       }),
-      grid: new SceneCSSGridLayout({
-        children: [],
-        templateColumns: gridTemplate('grid'),
-        autoRows: '220px',
-        rowGap: 1,
-        columnGap: 1,
-      }),
+      grid: new ScenePanelGrid({ noun: 'panels' }),
       labels: [],
       loading: true,
       picked: [],
@@ -126,47 +119,47 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
         .replace(/,\}$/, '}');
       const labels = await loadLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
       const groupBy = this.groupBy();
-      let children: SceneCSSGridItem[];
+      let panels: Array<{ name: string; build: (panelType: PanelType) => VizPanel }>;
       if (!groupBy) {
-        children = labels.map(
-          (l) =>
-            new SceneCSSGridItem({
-              body: buildSeriesPanel({
-                title: `${l.name} (${l.values.length})`,
-                labelSelector: SERVICE_SELECTOR,
-                groupBy: [l.name],
-                limit: 10,
-                showLegend: true,
-                extraActions: (
-                  <Button
-                    size="sm"
-                    fill="text"
-                    variant="secondary"
-                    onClick={() => this.setGroupBy(l.name)}
-                    data-testid={`group-by-${l.name}`}
-                  >
-                    Select
-                  </Button>
-                ),
-              }),
-            })
-        );
+        panels = labels.map((l) => ({
+          name: l.name,
+          build: (panelType: PanelType) =>
+            buildSeriesPanel({
+              title: `${l.name} (${l.values.length})`,
+              panelType,
+              labelSelector: SERVICE_SELECTOR,
+              groupBy: [l.name],
+              limit: 10,
+              showLegend: true,
+              extraActions: (
+                <Button
+                  size="sm"
+                  fill="text"
+                  variant="secondary"
+                  onClick={() => this.setGroupBy(l.name)}
+                  data-testid={`group-by-${l.name}`}
+                >
+                  Select
+                </Button>
+              ),
+            }),
+        }));
       } else {
         const values = labels.find((l) => l.name === groupBy)?.values ?? [];
         const others = filters.filter((f) => f.key !== groupBy);
-        children = values.map(
-          (value) =>
-            new SceneCSSGridItem({
-              body: buildSeriesPanel({
-                title: `${groupBy} = ${value}`,
-                labelSelector: buildLabelSelector(serviceName, [...others, { key: groupBy, operator: '=', value }]),
-                displayName: value,
-                extraActions: <ValueActions model={this} label={groupBy} value={value} />,
-              }),
-            })
-        );
+        panels = values.map((value) => ({
+          name: value,
+          build: (panelType: PanelType) =>
+            buildSeriesPanel({
+              title: `${groupBy} = ${value}`,
+              panelType,
+              labelSelector: buildLabelSelector(serviceName, [...others, { key: groupBy, operator: '=', value }]),
+              displayName: value,
+              extraActions: <ValueActions model={this} label={groupBy} value={value} />,
+            }),
+        }));
       }
-      this.state.grid.setState({ children });
+      this.state.grid.setPanels(panels);
       this.setState({ labels, loading: false });
     } catch (e) {
       this.setState({ loading: false, error: String((e as Error).message ?? e) });
