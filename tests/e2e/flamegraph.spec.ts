@@ -514,3 +514,36 @@ test.describe('grids, with the fixture corpus', () => {
     }
   });
 });
+
+test('settings: turning function details off removes them from the frame menu; collapsed flame graphs on', async ({
+  page,
+}) => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+  try {
+    await page.goto(`${harness()}/a/grafana-pyroscope-app/settings?var-dataSource=pyroscope`);
+    await page.getByTestId('settings-function-details').click({ force: true });
+    await page.getByTestId('settings-collapsed-flamegraphs').click({ force: true });
+    await page.getByTestId('settings-save').click();
+    await expect(page.getByTestId('settings-saved')).toBeVisible();
+    await openFlameGraph(page, 'go-app');
+    const chart = page.getByTestId('flamegraph');
+    await expect(chart.locator('path.group-strip').first()).toBeAttached();
+    await chart.locator('g.frame[name="runtime.mcall"]').first().click({ button: 'right' });
+    await expect(page.getByTestId('menu-focus')).toBeVisible();
+    await expect(page.getByTestId('menu-function-details')).toHaveCount(0);
+  } finally {
+    await setSettings({});
+  }
+});
+
+test('All services: a label filter narrows every panel; with hide-no-data only the services that have it stay', async ({
+  page,
+}, info) => {
+  test.skip(!fixturesAvailable(), FIXTURES_MISSING);
+  await page.goto(explore('explorationType=all&var-servicesFilters=function|=|slow&hideNoData=on'));
+  await expect(page.getByTestId('picker-servicesFilters')).toContainText('slow');
+  await expect(page.getByTestId('quick-filter-count')).toHaveText('1 of 3 services');
+  await expect(page.locator('[data-viz-panel-key]').filter({ visible: true })).toHaveCount(1);
+  await expect(page.locator('[data-viz-panel-key]').filter({ visible: true })).toContainText('go-labels');
+  await shot(page, info, 'all-services-label-filter');
+});

@@ -123,7 +123,7 @@ test('a favourite survives a reload and is listed in the Favourites view', async
   await page.getByRole('radio', { name: 'Favorites', exact: true }).click();
   const view = page.getByTestId('favorites-view');
   await expect(view).toHaveAttribute('data-count', '1');
-  await expect(view.getByText('node-sdk-app · Wall wall', { exact: true })).toBeVisible();
+  await expect(view.getByText('node-sdk-app · wall (wall)', { exact: true })).toBeVisible();
   await shot(page, info, 'favorites');
   await view.getByTestId('favorite-toggle').click();
   await expect(view).toHaveAttribute('data-count', '0');

@@ -51,7 +51,7 @@ const EXPLORATION_OPTIONS: ExplorationOption[] = [
 
 // Which variable pickers make sense in each view.
 const PICKERS: Record<ExplorationType, string[]> = {
-  all: ['dataSource', 'profileMetricId'],
+  all: ['dataSource', 'profileMetricId', 'servicesFilters'],
   profiles: ['dataSource', 'serviceName'],
   labels: ['dataSource', 'serviceName', 'profileMetricId', 'filters'],
   'flame-graph': ['dataSource', 'serviceName', 'profileMetricId', 'filters'],

@@ -2,7 +2,18 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
-import { Alert, Button, Combobox, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Button,
+  Combobox,
+  Field,
+  FieldSet,
+  Input,
+  LoadingPlaceholder,
+  Stack,
+  Switch,
+  useStyles2,
+} from '@grafana/ui';
 import { ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
 import { chosenDataSourceUid, dataSourceByUid, pyroscopeDataSources } from '../../../shared/domain/dataSourceChoice';
@@ -71,6 +82,28 @@ function SettingsPage() {
                 data-testid="settings-max-nodes"
               />
             </Field>
+            <Field
+              label="Collapsed flame graphs"
+              description="Fold a frame whose only child holds more than 99 % of its value into one group frame, with expand and collapse."
+            >
+              <Switch
+                value={s.collapsedFlamegraphs}
+                onChange={() => actions.updateSettings({ collapsedFlamegraphs: !s.collapsedFlamegraphs })}
+                data-testid="settings-collapsed-flamegraphs"
+              />
+            </Field>
+          </FieldSet>
+          <FieldSet label="Function details">
+            <Field
+              label="Enable function details"
+              description="A frame's menu offers its details: file, lines and their cost, and a link to the source."
+            >
+              <Switch
+                value={s.enableFunctionDetails}
+                onChange={() => actions.updateSettings({ enableFunctionDetails: !s.enableFunctionDetails })}
+                data-testid="settings-function-details"
+              />
+            </Field>
           </FieldSet>
           <Stack gap={2} alignItems="center">
             <Button type="submit" disabled={data.saving || !maxNodesValid} data-testid="settings-save">
@@ -95,7 +128,9 @@ function SettingsPage() {
           </Stack>
           <p className={styles.note}>
             Stored in the Pyroscope data source {dataSourceName ? `"${dataSourceName}"` : ''} (settings.v1,{' '}
-            <code>pluginSettings</code>), shared by everyone using it.
+            <code>pluginSettings</code>), shared by everyone using it. Two settings of the official app are kept as
+            stored but not offered here: the flamegraph.com export (it uploads profiles to the internet) and metrics
+            from profiles (recording rules, which this app does not have yet).
           </p>
         </form>
       )}

@@ -37,7 +37,7 @@ const ONBOARDING_POLL_MS = 3000;
 
 export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
   protected _variableDependency = new VariableDependencyConfig(this, {
-    variableNames: ['dataSource', 'profileMetricId'],
+    variableNames: ['dataSource', 'profileMetricId', 'servicesFilters'],
     onReferencedVariableValueChanged: () => this.load(),
   });
 
@@ -98,7 +98,8 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
         build: (panelType: PanelType) =>
           buildSeriesPanel({
             title: service,
-            labelSelector: buildLabelSelector(service),
+            // the All services label filters narrow every panel (variables keep the query in step)
+            labelSelector: buildLabelSelector(service).replace(/\}$/, ',${servicesFilters}}'),
             displayName: service,
             panelType,
             actions: [
