@@ -135,6 +135,8 @@ export function FlameGraph({
     [tree, colorScheme, diff, theme]
   );
   const paintRef = useRef(paint);
+  const labelFormat = useMemo(() => cachedFormat(format), [format]);
+  const labelFormatRef = useRef(labelFormat);
   const groupsRef = useRef(groups);
   const onGroupToggleRef = useRef(onGroupToggle);
   useLayoutEffect(() => {
@@ -143,6 +145,7 @@ export function FlameGraph({
     onFocusChangeRef.current = onFocusChange;
     onGroupToggleRef.current = onGroupToggle;
     groupsRef.current = groups;
+    labelFormatRef.current = labelFormat;
   });
 
   useLayoutEffect(() => {
@@ -268,6 +271,11 @@ export function FlameGraph({
         .resetHeightOnZoom(true)
         .tooltip(tip)
         .setColorMapper((d) => colorOf(d as Frame));
+      // The chart writes its labels (and the frames' name attribute) from getName: the label as the official
+      // chart words it, in one write; decorateFrames puts the plain name back in the attribute.
+      (chart.current as unknown as { getName(f: (d: Frame) => string): void }).getName((d) =>
+        frameLabel(d.data, labelFormatRef.current)
+      );
       select(el).datum(root).call(chart.current);
     } else {
       chart.current.width(width);
@@ -278,7 +286,7 @@ export function FlameGraph({
     // after this effect shows the new layout instead of one frame of stale positions.
     timerFlush();
     timerFlush();
-    decorateFrames(el, width, format, textAlign);
+    decorateFrames(el, width, labelFormatRef.current, textAlign);
     onRender?.({ visible, focus, foldMs: t1 - t0, drawMs: performance.now() - t1 });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tree, width, focus, sizes, groups]);
@@ -293,7 +301,7 @@ export function FlameGraph({
       select(el)
         .selectAll<SVGRectElement, Frame>('g.frame > rect')
         .attr('fill', (d) => colorOf(d));
-      decorateFrames(el, widthRef.current, format, textAlign);
+      decorateFrames(el, widthRef.current, labelFormatRef.current, textAlign);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search, paint, textAlign]);
@@ -418,41 +426,73 @@ function textWidth(text: string): number {
  * What the chart does not draw itself: labels with the frame's value (as the official chart writes them), the
  * group count of a collapsed group, right-aligned names, and the strip that marks grouped frames.
  */
-function decorateFrames(el: HTMLElement, width: number, format: ValueFormatter, textAlign: TextAlign) {
-  // Plain DOM and writes only where something changed: this runs on every zoom over every drawn frame.
-  const values = new Map<number, string>();
+interface CachedFormat {
+  format: ValueFormatter;
+  short: (v: number) => string;
+}
+
+// Frame values repeat a lot (many frames of one sample): each is formatted once.
+function cachedFormat(format: ValueFormatter): CachedFormat {
+  const texts = new Map<number, string>();
+  return {
+    format,
+    short: (v) => {
+      let t = texts.get(v);
+      if (t === undefined) {
+        t = format.short(v);
+        texts.set(v, t);
+      }
+      return t;
+    },
+  };
+}
+
+function groupPrefix(d: ViewNode): string {
+  return d.group?.collapsed && d.group.count > 1 ? `(${d.group.count}) ` : '';
+}
+
+/** `name (value)`, and `(n) name (value)` for a collapsed group, as the official chart labels frames. */
+function frameLabel(d: ViewNode, format: CachedFormat): string {
+  return `${groupPrefix(d)}${d.name} (${format.short(d.value)})`;
+}
+
+/**
+ * What the chart does not draw itself: the plain name back in the `name` attribute, right-aligned names that
+ * do not fit, and the strip that marks grouped frames. Plain DOM, writing only what changed: this runs on every
+ * zoom over every drawn frame.
+ */
+function decorateFrames(el: HTMLElement, width: number, format: CachedFormat, textAlign: TextAlign) {
   const frames = el.querySelectorAll<SVGGElement>('g.frame');
   for (let k = 0; k < frames.length; k++) {
     const g = frames[k] as SVGGElement & { __data__?: Frame };
     const d = g.__data__;
-    const div = g.querySelector('div');
-    if (!d || !div) {
+    if (!d) {
       continue;
     }
-    const w = (d.x1 - d.x0) * width;
+    setAttr(g, 'name', d.data.name);
     const group = d.data.group;
     setAttr(g, 'data-group', group ? String(group.id) : null);
     setAttr(g, 'data-group-collapsed', group ? String(group.collapsed) : null);
-    const prefix = group?.collapsed && group.count > 1 ? `(${group.count}) ` : '';
-    const name = `${prefix}${d.data.name}`;
-    let value = values.get(d.data.value);
-    if (value === undefined) {
-      value = format.short(d.data.value);
-      values.set(d.data.value, value);
-    }
-    const full = `${name} (${value})`;
-    // Right alignment applies only to a name that does not fit, and shows the name alone, as the official chart.
-    const right = textAlign === 'right' && textWidth(full) > w - 8 - (group ? 9 : 0);
-    const text = right ? `\u2066${name}\u2069` : full;
-    if (div.textContent !== text) {
-      div.textContent = text;
-    }
-    if (div.classList.contains('label-right') !== right) {
-      div.classList.toggle('label-right', right);
-    }
-    const pad = group ? '9px' : '';
-    if (div.style.paddingLeft !== pad) {
-      div.style.paddingLeft = pad;
+    const w = (d.x1 - d.x0) * width;
+    if (textAlign === 'right' || group) {
+      const div = g.querySelector('div');
+      if (div) {
+        const full = frameLabel(d.data, format);
+        // Right alignment applies only to a name that does not fit, and shows the name alone, as the official chart.
+        const right = textAlign === 'right' && textWidth(full) > w - 8 - (group ? 9 : 0);
+        const text = right ? `\u2066${groupPrefix(d.data)}${d.data.name}\u2069` : full;
+        if (div.textContent !== text) {
+          div.textContent = text;
+        }
+        div.classList.toggle('label-right', right);
+        div.style.paddingLeft = group ? '9px' : '';
+      }
+    } else {
+      const div = g.querySelector('div');
+      if (div && (div.style.paddingLeft || div.classList.contains('label-right'))) {
+        div.style.paddingLeft = '';
+        div.classList.remove('label-right');
+      }
     }
     let strip = g.querySelector('path.group-strip');
     if (!group || w < 20) {
