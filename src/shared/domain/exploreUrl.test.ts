@@ -1,4 +1,4 @@
-import { exploreUrl, queryText } from './exploreUrl';
+import { exploreUrl, queryText, traceExploreUrl } from './exploreUrl';
 
 const q = {
   dataSourceUid: 'pyro-1',
@@ -39,5 +39,21 @@ describe('Open in Explore', () => {
     expect(queryText({ ...q, groupBy: [] })).toBe(
       'process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name="api",region="eu"}'
     );
+  });
+});
+
+describe('trace link', () => {
+  it('opens the trace id in the Tempo data source over the given range', () => {
+    const url = new URL(traceExploreUrl('ab'.repeat(16), 'tempo-1', { from: '1000', to: '2000' }), 'http://g.local');
+    expect(url.pathname).toBe('/explore');
+    expect(Object.values(JSON.parse(url.searchParams.get('panes')!))).toEqual([
+      {
+        datasource: 'tempo-1',
+        range: { from: '1000', to: '2000' },
+        queries: [
+          { refId: 'A', datasource: { type: 'tempo', uid: 'tempo-1' }, queryType: 'traceql', query: 'ab'.repeat(16) },
+        ],
+      },
+    ]);
   });
 });

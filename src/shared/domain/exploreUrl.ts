@@ -52,3 +52,20 @@ export function queryText(q: ResolvedSeriesQuery): string {
   const by = q.groupBy.length ? ` by (${q.groupBy.join(', ')})` : '';
   return `${q.profileMetricId}${q.labelSelector}${by}`;
 }
+
+/** Grafana's Explore URL opening one trace in a Tempo data source. */
+export function traceExploreUrl(
+  traceId: string,
+  tempoUid: string,
+  range: { from: string; to: string },
+  appSubUrl = ''
+): string {
+  const panes = {
+    trace: {
+      datasource: tempoUid,
+      queries: [{ refId: 'A', datasource: { type: 'tempo', uid: tempoUid }, queryType: 'traceql', query: traceId }],
+      range,
+    },
+  };
+  return `${appSubUrl}/explore?schemaVersion=1&panes=${encodeURIComponent(JSON.stringify(panes))}&orgId=1`;
+}

@@ -154,6 +154,8 @@ export function buildVariables(): SceneVariableSet {
       filtersVariable('filtersComparison', 'Comparison filters'),
       new TextBoxVariable({ name: 'groupBy', label: 'Group by', value: '' }),
       new TextBoxVariable({ name: 'spanSelector', label: 'Span', value: '' }),
+      // set from a heatmap cell or an exemplar: the flame graph of exactly that stored profile
+      new TextBoxVariable({ name: 'profileIdSelector', label: 'Profile', value: '' }),
     ],
   });
 }

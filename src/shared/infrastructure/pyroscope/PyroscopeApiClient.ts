@@ -4,6 +4,7 @@ import {
   PprofJson,
   ProfileStatsResponse,
   RenderResponse,
+  SelectHeatmapResponse,
   SelectMergeSpanProfileResponse,
   SelectSeriesResponse,
   SeriesResponse,
@@ -23,6 +24,18 @@ export interface SelectSeriesParams extends TimeWindow {
   step: number;
   groupBy?: string[];
   limit?: number;
+  /** per point the highest-value profile (INDIVIDUAL) or span (SPAN) */
+  exemplars?: 'INDIVIDUAL' | 'SPAN';
+}
+
+export interface SelectHeatmapParams extends TimeWindow {
+  profileTypeID: string;
+  labelSelector: string;
+  /** seconds */
+  step: number;
+  /** one point per stored profile, or per span of one */
+  queryType: 'INDIVIDUAL' | 'SPAN';
+  withExemplars: boolean;
 }
 
 export interface RenderParams extends TimeWindow {
@@ -64,6 +77,34 @@ export class PyroscopeApiClient {
       step: p.step,
       groupBy: p.groupBy ?? [],
       ...(p.limit ? { limit: p.limit } : {}),
+      ...(p.exemplars ? { exemplarType: `EXEMPLAR_TYPE_${p.exemplars}` } : {}),
+    });
+  }
+
+  /** Every stored profile (or span) of a selection as a point, counted per time slot and value bucket. */
+  selectHeatmap(p: SelectHeatmapParams): Promise<SelectHeatmapResponse> {
+    return this.connect('querier.v1.QuerierService', 'SelectHeatmap', {
+      profileTypeID: p.profileTypeID,
+      labelSelector: p.labelSelector,
+      start: p.start,
+      end: p.end,
+      step: p.step,
+      queryType: `HEATMAP_QUERY_TYPE_${p.queryType}`,
+      exemplarType: p.withExemplars ? `EXEMPLAR_TYPE_${p.queryType}` : 'EXEMPLAR_TYPE_NONE',
+    });
+  }
+
+  /** The flame graph of exactly the given stored profiles (their UUIDs, as exemplars name them). */
+  selectMergeStacktracesOfProfiles(
+    p: TimeWindow & { profileTypeID: string; labelSelector: string; profileIdSelector: string[]; maxNodes?: number }
+  ): Promise<SelectMergeSpanProfileResponse> {
+    return this.connect('querier.v1.QuerierService', 'SelectMergeStacktraces', {
+      profileTypeID: p.profileTypeID,
+      labelSelector: p.labelSelector,
+      start: p.start,
+      end: p.end,
+      profileIdSelector: p.profileIdSelector,
+      ...(p.maxNodes ? { maxNodes: p.maxNodes } : {}),
     });
   }
 

@@ -14,8 +14,35 @@ export interface NamesResponse {
   names?: string[];
 }
 
+/** types.v1.Exemplar: one stored profile (or one span of it) standing for a point or a heatmap cell. */
+export interface ExemplarJson {
+  /** ms */
+  timestamp?: Int64;
+  profileId?: string;
+  spanId?: string;
+  value?: Int64;
+  labels?: LabelPair[];
+  traceId?: string;
+}
+
 export interface SelectSeriesResponse {
-  series?: Array<{ labels?: LabelPair[]; points?: Array<{ value?: number; timestamp?: Int64 }> }>;
+  series?: Array<{
+    labels?: LabelPair[];
+    points?: Array<{ value?: number; timestamp?: Int64; exemplars?: ExemplarJson[] }>;
+  }>;
+}
+
+/** types.v1.HeatmapSlot: the right edge of a time slot, the lower bound and count of each value bucket. */
+export interface HeatmapSlotJson {
+  timestamp?: Int64;
+  yMin?: number[];
+  counts?: number[];
+  /** the highest-value exemplar of each non-empty bucket, in bucket order */
+  exemplars?: ExemplarJson[];
+}
+
+export interface SelectHeatmapResponse {
+  series?: Array<{ labels?: LabelPair[]; slots?: HeatmapSlotJson[] }>;
 }
 
 export interface Flamebearer {

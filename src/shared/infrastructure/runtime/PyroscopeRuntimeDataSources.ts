@@ -71,24 +71,23 @@ class ProfileDataSource extends RuntimeDataSource {
         const profileMetricId = interpolate(t.profileMetricId);
         const maxNodes = Number(interpolate(String(t.maxNodes ?? ''))) || undefined;
         const labelSelector = normalizeSelector(interpolate(t.labelSelector));
-        const spans = interpolate(t.spanSelector ?? '')
-          .split(/[\s,]+/)
-          .filter(Boolean);
+        const ids = (s?: string) =>
+          interpolate(s ?? '')
+            .split(/[\s,]+/)
+            .filter(Boolean);
+        const spans = ids(t.spanSelector);
+        const profiles = ids(t.profileIdSelector);
         const window = { start: request.range.from.valueOf(), end: request.range.to.valueOf() };
         const client = getApiClient(interpolate(t.dataSourceUid));
-        const response = spans.length
+        const selection = { ...window, profileTypeID: profileMetricId, labelSelector, maxNodes };
+        const merged = profiles.length
+          ? client.selectMergeStacktracesOfProfiles({ ...selection, profileIdSelector: profiles })
+          : spans.length
+            ? client.selectMergeSpanProfile({ ...selection, spanSelector: spans })
+            : undefined;
+        const response = merged
           ? {
-              flamebearer: connectFlameGraphToFlamebearer(
-                (
-                  await client.selectMergeSpanProfile({
-                    ...window,
-                    profileTypeID: profileMetricId,
-                    labelSelector,
-                    spanSelector: spans,
-                    maxNodes,
-                  })
-                ).flamegraph
-              ),
+              flamebearer: connectFlameGraphToFlamebearer((await merged).flamegraph),
               metadata: { format: 'single' as const },
             }
           : await client.render({ ...window, query: buildProfileQuery(profileMetricId, labelSelector), maxNodes });

@@ -12,9 +12,11 @@ import {
 import { IconButton, Tag, useStyles2 } from '@grafana/ui';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { SceneFlameGraph } from './SceneFlameGraph';
+import { SceneProfilesHeatmap } from '../../SceneProfilesHeatmap/ui/SceneProfilesHeatmap';
 
 interface SceneFlameGraphViewState extends SceneObjectState {
   main: VizPanel;
+  heatmap: SceneProfilesHeatmap;
   flameGraph: SceneFlameGraph;
 }
 
@@ -30,6 +32,7 @@ export class SceneFlameGraphView extends SceneObjectBase<SceneFlameGraphViewStat
         displayName: '${serviceName}',
         actions: [{ label: 'Labels', target: { explorationType: 'labels' } }],
       }),
+      heatmap: new SceneProfilesHeatmap({ labelSelector: SERVICE_SELECTOR }),
       flameGraph: new SceneFlameGraph({ labelSelector: SERVICE_SELECTOR }),
     });
   }
@@ -39,7 +42,7 @@ export class SceneFlameGraphView extends SceneObjectBase<SceneFlameGraphViewStat
 
 function SceneFlameGraphViewRenderer({ model }: SceneComponentProps<SceneFlameGraphView>) {
   const styles = useStyles2(getStyles);
-  const { main, flameGraph } = model.useState();
+  const { main, heatmap, flameGraph } = model.useState();
   const span = sceneGraph.lookupVariable('spanSelector', model);
   return (
     <div className={styles.container} data-testid="flame-graph-view">
@@ -47,6 +50,7 @@ function SceneFlameGraphViewRenderer({ model }: SceneComponentProps<SceneFlameGr
       <div className={styles.main}>
         <main.Component model={main} />
       </div>
+      <heatmap.Component model={heatmap} />
       <flameGraph.Component model={flameGraph} />
     </div>
   );
