@@ -21,6 +21,6 @@ export interface ProfileQuery extends DataQuery {
   maxNodes?: number | string;
   /** span ids (16 hex), comma or space separated: the profile of those spans only */
   spanSelector?: string;
-  /** stored profiles' UUIDs (from exemplars), comma or space separated: exactly those profiles */
-  profileIdSelector?: string;
+  /** one stored profile (from an exemplar), as shared/domain/profileSelection encodes it */
+  profileSelector?: string;
 }

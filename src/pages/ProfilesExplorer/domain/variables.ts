@@ -155,7 +155,7 @@ export function buildVariables(): SceneVariableSet {
       new TextBoxVariable({ name: 'groupBy', label: 'Group by', value: '' }),
       new TextBoxVariable({ name: 'spanSelector', label: 'Span', value: '' }),
       // set from a heatmap cell or an exemplar: the flame graph of exactly that stored profile
-      new TextBoxVariable({ name: 'profileIdSelector', label: 'Profile', value: '' }),
+      new TextBoxVariable({ name: 'profile', label: 'Profile', value: '' }),
     ],
   });
 }

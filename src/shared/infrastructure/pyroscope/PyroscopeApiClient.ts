@@ -94,16 +94,16 @@ export class PyroscopeApiClient {
     });
   }
 
-  /** The flame graph of exactly the given stored profiles (their UUIDs, as exemplars name them). */
-  selectMergeStacktracesOfProfiles(
-    p: TimeWindow & { profileTypeID: string; labelSelector: string; profileIdSelector: string[]; maxNodes?: number }
+  /** The merged flame graph of a selection; with profile ids (UUIDs, as exemplars name them) exactly those. */
+  selectMergeStacktraces(
+    p: TimeWindow & { profileTypeID: string; labelSelector: string; profileIdSelector?: string[]; maxNodes?: number }
   ): Promise<SelectMergeSpanProfileResponse> {
     return this.connect('querier.v1.QuerierService', 'SelectMergeStacktraces', {
       profileTypeID: p.profileTypeID,
       labelSelector: p.labelSelector,
       start: p.start,
       end: p.end,
-      profileIdSelector: p.profileIdSelector,
+      ...(p.profileIdSelector?.length ? { profileIdSelector: p.profileIdSelector } : {}),
       ...(p.maxNodes ? { maxNodes: p.maxNodes } : {}),
     });
   }

@@ -4,6 +4,7 @@ import { RuntimeDataSource, SceneObject, registerRuntimeDataSource, sceneGraph }
 import { connectFlameGraphToFlamebearer, flamebearerToDataFrame } from '../../domain/converters/flamebearer';
 import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
 import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
+import { parseProfileSelection, withMatchers } from '../../domain/profileSelection';
 import { grafanaUnit, parseProfileMetricId } from '../../domain/profileMetrics';
 import { getApiClient } from '../pyroscope/PyroscopeApiClient';
 import { PROFILE_DATASOURCE, ProfileQuery, SERIES_DATASOURCE, SeriesQuery } from '../../domain/runtimeDataSources';
@@ -76,12 +77,22 @@ class ProfileDataSource extends RuntimeDataSource {
             .split(/[\s,]+/)
             .filter(Boolean);
         const spans = ids(t.spanSelector);
-        const profiles = ids(t.profileIdSelector);
+        const profile = parseProfileSelection(interpolate(t.profileSelector ?? ''));
         const window = { start: request.range.from.valueOf(), end: request.range.to.valueOf() };
         const client = getApiClient(interpolate(t.dataSourceUid));
         const selection = { ...window, profileTypeID: profileMetricId, labelSelector, maxNodes };
-        const merged = profiles.length
-          ? client.selectMergeStacktracesOfProfiles({ ...selection, profileIdSelector: profiles })
+        const merged = profile
+          ? client.selectMergeStacktraces(
+              'profileIds' in profile
+                ? { ...selection, profileIdSelector: profile.profileIds }
+                : // without a UUID a profile is its instant and labels
+                  {
+                    ...selection,
+                    start: profile.time,
+                    end: profile.time,
+                    labelSelector: withMatchers(labelSelector, profile.matchers),
+                  }
+            )
           : spans.length
             ? client.selectMergeSpanProfile({ ...selection, spanSelector: spans })
             : undefined;

@@ -64,7 +64,7 @@ export class SceneFlameGraph extends SceneObjectBase<SceneFlameGraphState> {
       labelSelector: this.state.labelSelector,
       maxNodes: this.explorer()?.state.maxNodes,
       spanSelector: '${spanSelector}',
-      profileIdSelector: '${profileIdSelector}',
+      profileSelector: '${profile}',
     };
     runner.setState({ queries: [query] });
     runner.runQueries();

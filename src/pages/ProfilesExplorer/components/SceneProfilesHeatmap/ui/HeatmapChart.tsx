@@ -104,7 +104,8 @@ export function HeatmapChart({ grid, series, start, end, formatValue, spans, onO
     const box = host.current?.getBoundingClientRect();
     setHover({ x: ev.clientX - (box?.left ?? 0), y: ev.clientY - (box?.top ?? 0), text });
   };
-  const canOpen = (e?: ProfileExemplar) => Boolean(e && (e.profileId || e.spanId));
+  // without an id an exemplar still names its profile by instant and labels (shared/domain/profileSelection)
+  const canOpen = (e?: ProfileExemplar): e is ProfileExemplar => e !== undefined;
 
   return (
     <div
@@ -139,9 +140,9 @@ export function HeatmapChart({ grid, series, start, end, formatValue, spans, onO
               data-span-id={e.spanId}
               data-value={e.value}
               d={diamond(x(e.time), ySeries(e.value), 5)}
-              className={canOpen(e) ? styles.exemplar : styles.exemplarInert}
+              className={styles.exemplar}
               onMouseMove={(ev) => show(ev, describe(e))}
-              onClick={() => canOpen(e) && onOpen(e)}
+              onClick={() => onOpen(e)}
             />
           ))}
           {/* heatmap track */}
@@ -180,7 +181,7 @@ export function HeatmapChart({ grid, series, start, end, formatValue, spans, onO
                 fill={cellColor(c.count, grid.maxCount)}
                 className={canOpen(c.exemplar) ? styles.cell : undefined}
                 onMouseMove={(ev) => show(ev, cellText(c))}
-                onClick={() => c.exemplar && canOpen(c.exemplar) && onOpen(c.exemplar)}
+                onClick={() => canOpen(c.exemplar) && onOpen(c.exemplar)}
               />
             );
           })}
@@ -197,7 +198,16 @@ export function HeatmapChart({ grid, series, start, end, formatValue, spans, onO
         </svg>
       )}
       {hover && (
-        <div className={styles.tooltip} style={{ left: hover.x + 12, top: hover.y + 12 }} data-testid="heatmap-tooltip">
+        <div
+          className={styles.tooltip}
+          style={
+            // near the right edge the tooltip opens to the left of the pointer, inside the panel
+            hover.x > width - 320
+              ? { right: width - hover.x + 12, top: hover.y + 12 }
+              : { left: hover.x + 12, top: hover.y + 12 }
+          }
+          data-testid="heatmap-tooltip"
+        >
           {hover.text.map((t) => (
             <div key={t}>{t}</div>
           ))}
@@ -234,7 +244,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     cursor: 'pointer',
     '&:hover': { fill: theme.colors.primary.shade },
   }),
-  exemplarInert: css({ fill: theme.colors.text.disabled }),
   tooltip: css({
     position: 'absolute',
     pointerEvents: 'none',

@@ -26,6 +26,7 @@ import { grafanaUnit, parseProfileMetricId } from '../../../../../shared/domain/
 import { traceExploreUrl } from '../../../../../shared/domain/exploreUrl';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
+import { encodeProfileSelection } from '../../../../../shared/domain/profileSelection';
 import { ProfileExemplar } from '../domain/heatmapGrid';
 import { heatmapStep, useProfilesHeatmap } from '../domain/useProfilesHeatmap';
 import { HeatmapChart } from './HeatmapChart';
@@ -42,7 +43,7 @@ interface SceneProfilesHeatmapState extends SceneObjectState {
  */
 export class SceneProfilesHeatmap extends SceneObjectBase<SceneProfilesHeatmapState> {
   protected _variableDependency = new VariableDependencyConfig(this, {
-    variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filters', 'profileIdSelector', 'spanSelector'],
+    variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filters', 'profile', 'spanSelector'],
     onReferencedVariableValueChanged: () => this.forceRender(),
   });
 
@@ -54,14 +55,14 @@ export class SceneProfilesHeatmap extends SceneObjectBase<SceneProfilesHeatmapSt
   /** Shows the flame graph of one profile or span (the other selector is cleared). */
   open(e: ProfileExemplar) {
     this.setState({ opened: e });
-    this.variable('profileIdSelector')?.setValue(e.spanId ? '' : e.profileId);
+    this.variable('profile')?.setValue(e.spanId ? '' : encodeProfileSelection(e));
     this.variable('spanSelector')?.setValue(e.spanId);
   }
 
   /** Back to the flame graph of the whole selection. */
   close() {
     this.setState({ opened: undefined });
-    this.variable('profileIdSelector')?.setValue('');
+    this.variable('profile')?.setValue('');
   }
 
   static Component = SceneProfilesHeatmapRenderer;
@@ -86,16 +87,25 @@ function SceneProfilesHeatmapRenderer({ model }: SceneComponentProps<SceneProfil
   const { data } = useProfilesHeatmap(query, open && Boolean(profileMetricId));
   const format = valueFormatter(grafanaUnit(parseProfileMetricId(profileMetricId).unit));
   const grid = kind === 'spans' && data.spans ? data.spans : data.profiles;
-  const profileId = getVariableValue(model, 'profileIdSelector');
+  const profile = getVariableValue(model, 'profile');
   const shown =
     opened &&
-    (opened.spanId ? opened.spanId === getVariableValue(model, 'spanSelector') : opened.profileId === profileId);
+    (opened.spanId
+      ? opened.spanId === getVariableValue(model, 'spanSelector')
+      : encodeProfileSelection(opened) === profile);
 
   return (
     <div className={styles.container} data-testid="profiles-heatmap">
-      {(profileId || shown) && (
+      {(profile || shown) && (
         <div className={styles.opened} data-testid="opened-exemplar">
-          <Tag name={shown && opened?.spanId ? `Span ${opened.spanId}` : `Profile ${profileId}`} icon="crosshair" />
+          <Tag
+            name={
+              shown && opened?.spanId
+                ? `Span ${opened.spanId}`
+                : `Profile ${opened?.profileId || (profile.startsWith('@') ? '' : profile)}`.trim()
+            }
+            icon="crosshair"
+          />
           {shown && opened && (
             <span className={styles.muted}>
               {dateTimeFormat(opened.time, { format: 'YYYY-MM-DD HH:mm:ss' })} · {format.short(opened.value)}
