@@ -1,4 +1,4 @@
-import { grafanaUnit, parseProfileMetricId, sortProfileMetricIds } from './profileMetrics';
+import { grafanaUnit, parseProfileMetricId, seriesDisplay, sortProfileMetricIds } from './profileMetrics';
 
 describe('profile metric ids', () => {
   it('parses the five parts and names them as the official app, without repeated words', () => {
@@ -37,5 +37,35 @@ describe('profile metric ids', () => {
     expect(grafanaUnit('nanoseconds')).toBe('ns');
     expect(grafanaUnit('bytes')).toBe('bytes');
     expect(grafanaUnit('count')).toBe('short');
+  });
+});
+
+describe('series display', () => {
+  it('shows CPU time as cores: the step sum per second of the step, over 1e9 ns', () => {
+    const d = seriesDisplay('process_cpu:cpu:nanoseconds:cpu:nanoseconds', 15);
+    expect(d.unit).toBe('cores');
+    expect(d.rate).toBe(true);
+    expect(d.toDisplay(3e9)).toBeCloseTo(0.2, 12);
+    // the same load at another step is the same number of cores
+    expect(seriesDisplay('process_cpu:cpu:nanoseconds:cpu:nanoseconds', 60).toDisplay(12e9)).toBeCloseTo(0.2, 12);
+  });
+
+  it('shows other cumulative types per second and instant ones as stored', () => {
+    const alloc = seriesDisplay('memory:alloc_space:bytes:space:bytes', 10);
+    expect([alloc.unit, alloc.rate, alloc.toDisplay(1000)]).toEqual(['Bps', true, 100]);
+    const contentions = seriesDisplay('mutex:contentions:count:contentions:count', 20);
+    expect([contentions.unit, contentions.toDisplay(40)]).toEqual(['ops', 2]);
+    const delay = seriesDisplay('mutex:delay:nanoseconds:contentions:count', 20);
+    expect([delay.unit, delay.toDisplay(40)]).toEqual(['ns', 2]);
+    for (const id of [
+      'memory:inuse_space:bytes:space:bytes',
+      'memory:inuse_objects:count:space:bytes',
+      'goroutine:goroutine:count:goroutine:count',
+      'process_cpu:samples:count:cpu:nanoseconds',
+    ]) {
+      const d = seriesDisplay(id, 15);
+      expect([id, d.rate, d.toDisplay(7)]).toEqual([id, false, 7]);
+    }
+    expect(seriesDisplay('memory:inuse_space:bytes:space:bytes', 15).unit).toBe('bytes');
   });
 });

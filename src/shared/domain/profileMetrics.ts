@@ -47,3 +47,35 @@ export function grafanaUnit(sampleUnit: string): string {
       return 'short';
   }
 }
+
+/** How a series panel shows a profile type's points: the Grafana unit and what each point's value becomes. */
+export interface SeriesDisplay {
+  unit: string;
+  /** the value per second of the step rather than the step's sum */
+  rate: boolean;
+  toDisplay: (value: number) => number;
+}
+
+// Sample types that describe a state at the moment of the profile (memory in use, live goroutines), not work done
+// since the last one: summed over a step they would grow with the step, so they are shown as stored.
+const INSTANT_TYPES = new Set(['inuse_objects', 'inuse_space', 'goroutine', 'goroutines', 'lock_count']);
+
+/**
+ * As Grafana's Pyroscope data source shows series: cumulative types as a rate per second of the step (CPU time in
+ * cores), so a point means the same at every zoom level; instant types as stored.
+ */
+export function seriesDisplay(profileMetricId: string, stepSeconds: number): SeriesDisplay {
+  const [, type = '', unit = '', periodType = ''] = profileMetricId.split(':');
+  const stored = grafanaUnit(unit);
+  // CPU samples counted per profile (their period is CPU time) are a sampling rate already
+  const instant = INSTANT_TYPES.has(type) || (type === 'samples' && periodType === 'cpu');
+  const cumulative = !instant && ['nanoseconds', 'bytes', 'count'].includes(unit);
+  if (!cumulative || !(stepSeconds > 0)) {
+    return { unit: stored, rate: false, toDisplay: (v) => v };
+  }
+  if (type === 'cpu' && unit === 'nanoseconds') {
+    return { unit: 'cores', rate: true, toDisplay: (v) => v / stepSeconds / 1e9 };
+  }
+  const perSecond: Record<string, string> = { bytes: 'Bps', short: 'ops' };
+  return { unit: perSecond[stored] ?? stored, rate: true, toDisplay: (v) => v / stepSeconds };
+}

@@ -42,3 +42,14 @@ describe('series to frames', () => {
     expect(seriesToDataFrames({}, { unit: 'short', fallbackName: 'x' })).toEqual([]);
   });
 });
+
+describe('seriesToDataFrames display', () => {
+  it('shows each point as the display function makes it (CPU time per step as cores)', () => {
+    const [frame] = seriesToDataFrames(
+      { series: [{ points: [{ timestamp: '15000', value: 3e9 }] }] },
+      { unit: 'cores', fallbackName: 'cpu', toDisplay: (v) => v / 15 / 1e9 }
+    );
+    expect(frame.fields[1].values[0]).toBeCloseTo(0.2, 12);
+    expect(frame.fields[1].config.unit).toBe('cores');
+  });
+});

@@ -6,7 +6,11 @@ export interface SeriesFrameOptions {
   /** Display name when the series has no group-by labels. */
   fallbackName: string;
   refId?: string;
+  /** what each stored point becomes on the panel (a rate per second for cumulative types); as stored if absent */
+  toDisplay?: (value: number) => number;
 }
+
+const same = (v: number) => v;
 
 /** SelectSeries to one time-series frame per series; labels become field labels and the display name. */
 export function seriesToDataFrames(response: SelectSeriesResponse, options: SeriesFrameOptions): DataFrame[] {
@@ -25,7 +29,7 @@ export function seriesToDataFrames(response: SelectSeriesResponse, options: Seri
         {
           name: 'value',
           type: FieldType.number,
-          values: points.map((p) => p.value ?? 0),
+          values: points.map((p) => (options.toDisplay ?? same)(p.value ?? 0)),
           labels,
           config: { unit: options.unit, displayNameFromDS: name },
         },

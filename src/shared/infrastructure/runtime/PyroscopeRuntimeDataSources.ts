@@ -5,7 +5,7 @@ import { connectFlameGraphToFlamebearer, flamebearerToDataFrame } from '../../do
 import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
 import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
 import { parseProfileSelection, withMatchers } from '../../domain/profileSelection';
-import { grafanaUnit, parseProfileMetricId } from '../../domain/profileMetrics';
+import { grafanaUnit, parseProfileMetricId, seriesDisplay } from '../../domain/profileMetrics';
 import { getApiClient } from '../pyroscope/PyroscopeApiClient';
 import { PROFILE_DATASOURCE, ProfileQuery, SERIES_DATASOURCE, SeriesQuery } from '../../domain/runtimeDataSources';
 
@@ -35,6 +35,7 @@ class SeriesDataSource extends RuntimeDataSource {
         .map(async (t) => {
           const profileMetricId = interpolate(t.profileMetricId);
           const metric = parseProfileMetricId(profileMetricId);
+          const display = seriesDisplay(profileMetricId, step);
           const response = await getApiClient(interpolate(t.dataSourceUid)).selectSeries({
             profileTypeID: profileMetricId,
             labelSelector: normalizeSelector(interpolate(t.labelSelector)),
@@ -45,7 +46,8 @@ class SeriesDataSource extends RuntimeDataSource {
             limit: t.limit,
           });
           return seriesToDataFrames(response, {
-            unit: grafanaUnit(metric.unit),
+            unit: display.unit,
+            toDisplay: display.toDisplay,
             fallbackName: t.displayName ? interpolate(t.displayName) : metric.label,
             refId: t.refId,
           });
