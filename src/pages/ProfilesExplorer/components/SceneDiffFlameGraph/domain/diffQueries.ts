@@ -1,5 +1,6 @@
 import { summedSeriesPoints } from '../../../../../shared/domain/converters/summedSeriesPoints';
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
+import { seriesDisplay } from '../../../../../shared/domain/profileMetrics';
 import { TimeWindow, getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 
@@ -10,14 +11,22 @@ export interface DiffSideQuery {
   selection: TimeWindow;
 }
 
-/** The side's time series over the whole time range, at the step of the official app (at least 15 s). */
+/** The step of a side's series: at least 15 s, at most about 200 points over the range. */
+export function sideSeriesStep(window: TimeWindow): number {
+  return Math.max(15, Math.ceil((window.end - window.start) / 1000 / 200));
+}
+
+/**
+ * The side's time series over the whole time range, at the step of the official app (at least 15 s), shown as
+ * every series panel shows it (CPU time in cores, other cumulative types per second).
+ */
 export async function fetchSideSeries(
   dataSourceUid: string,
   profileMetricId: string,
   selector: string,
   window: TimeWindow
 ): Promise<Array<[number, number]>> {
-  const step = Math.max(15, Math.ceil((window.end - window.start) / 1000 / 200));
+  const step = sideSeriesStep(window);
   const r = await getApiClient(dataSourceUid).selectSeries({
     profileTypeID: profileMetricId,
     labelSelector: normalizeSelector(selector),
@@ -25,7 +34,8 @@ export async function fetchSideSeries(
     end: window.end,
     step,
   });
-  return summedSeriesPoints(r);
+  const { toDisplay } = seriesDisplay(profileMetricId, step);
+  return summedSeriesPoints(r).map(([t, v]) => [t, toDisplay(v)]);
 }
 
 /** The diff of the two selections from the backend (render-diff: both trees merged and aligned there). */

@@ -11,7 +11,7 @@ import {
   sceneGraph,
 } from '@grafana/scenes';
 import { Alert, Button, Combobox, LoadingPlaceholder, Stack, TimeRangeInput, useStyles2, useTheme2 } from '@grafana/ui';
-import { parseProfileMetricId, grafanaUnit } from '../../../../../shared/domain/profileMetrics';
+import { parseProfileMetricId, grafanaUnit, seriesDisplay } from '../../../../../shared/domain/profileMetrics';
 import type { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import type { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
@@ -290,8 +290,12 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
   const explorer = model.explorer();
   explorer?.useState();
   const presets = useRef<HTMLDivElement>(null);
-  const unit = grafanaUnit(parseProfileMetricId(getVariableValue(model, 'profileMetricId')).unit);
+  const profileMetricId = getVariableValue(model, 'profileMetricId');
+  const unit = grafanaUnit(parseProfileMetricId(profileMetricId).unit);
   const format = useMemo(() => valueFormatter(unit), [unit]);
+  // the unit does not depend on the step, only whether there is one
+  const seriesUnit = seriesDisplay(profileMetricId, 15).unit;
+  const seriesFormat = useMemo(() => valueFormatter(seriesUnit), [seriesUnit]);
   const tree = diff?.tree;
   const tooltipRows = useCallback(
     (i: number): Array<[string, string]> => {
@@ -419,7 +423,7 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
                   selection={selection}
                   onSelect={(s) => model.select(side, s)}
                   color={color}
-                  formatValue={format.short}
+                  formatValue={seriesFormat.short}
                   yMax={yMax || undefined}
                   testId={`diff-${side}-chart`}
                 />
