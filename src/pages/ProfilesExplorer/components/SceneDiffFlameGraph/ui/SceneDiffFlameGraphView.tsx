@@ -292,10 +292,12 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
   const presets = useRef<HTMLDivElement>(null);
   const profileMetricId = getVariableValue(model, 'profileMetricId');
   const unit = grafanaUnit(parseProfileMetricId(profileMetricId).unit);
-  const format = useMemo(() => valueFormatter(unit), [unit]);
-  // the unit does not depend on the step, only whether there is one
+  // the series' unit does not depend on the step, only on there being one
   const seriesUnit = seriesDisplay(profileMetricId, 15).unit;
-  const seriesFormat = useMemo(() => valueFormatter(seriesUnit), [seriesUnit]);
+  const { format, seriesFormat } = useMemo(
+    () => ({ format: valueFormatter(unit), seriesFormat: valueFormatter(seriesUnit) }),
+    [unit, seriesUnit]
+  );
   const tree = diff?.tree;
   const tooltipRows = useCallback(
     (i: number): Array<[string, string]> => {
