@@ -1,13 +1,14 @@
-// Writes test/fixtures/v1-segment.seg: a small segment object in storage format version 1, made by the segment
-// writer of the commit before format version 2 (issue 14), so that the compatibility test reads bytes real
-// stores hold. Deterministic: fixed times, ids and createdAt. `--check` compares instead of writing.
+// Writes test/fixtures/v1-segment.seg: a small segment object in storage format version 1. The committed file was
+// made by this script at the commit before format version 2 (issue 14), with the segment writer of that time, so
+// the compatibility test reads bytes real stores hold; the version 1 encoder kept since then writes the same bytes
+// (`--check` compares instead of writing). Deterministic: fixed times, ids and createdAt.
 //   node --import tsx backend-ts/scripts/v1-fixture.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePprof } from '../src/formats/pprof.js';
 import type { IngestProfile } from '../src/model/profile.js';
-import { SegmentBuilder } from '../src/storage/segment.js';
+import { SegmentBuilder } from '../src/storage/format/builder.js';
 import { handPprof } from '../test/wire.js';
 
 /** 2023-11-14T22:13:20Z: every profile of the fixture lies in the hour that starts 13 min 20 s before it. */
@@ -63,7 +64,8 @@ export function v1Profiles(): IngestProfile[] {
 }
 
 function build(): Buffer {
-  const b = new SegmentBuilder('anonymous');
+  // the version 1 encoder is kept for this fixture; --check shows it still writes what the old writer wrote
+  const b = new SegmentBuilder('anonymous', { version: 1 });
   for (const p of v1Profiles()) {
     b.add(p);
   }
