@@ -24,6 +24,10 @@ export interface Limits {
   maxConcurrentQueries: number;
   /** Queries of one tenant waiting for a slot beyond which new ones get 429 (0 = no bound). */
   maxOutstandingQueries: number;
+  /** Bytes of a query's label selectors together (0 = no bound). */
+  maxSelectorBytes: number;
+  /** Matchers of a query's label selectors together (0 = no bound). */
+  maxSelectorMatchers: number;
   blocksRetentionPeriodMs: number;
   compactionIntervalMs: number;
 }
@@ -269,6 +273,20 @@ export const OPTIONS: Option[] = [
     'duration',
     '2m',
     (c, v) => (c.limits.queryTimeoutMs = v as unknown as number)
+  ),
+  opt(
+    'querier.max-selector-bytes',
+    'limits.max_selector_bytes',
+    'int',
+    16 * 1024,
+    (c, v) => (c.limits.maxSelectorBytes = v)
+  ),
+  opt(
+    'querier.max-selector-matchers',
+    'limits.max_selector_matchers',
+    'int',
+    64,
+    (c, v) => (c.limits.maxSelectorMatchers = v)
   ),
   opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
   opt(

@@ -4,6 +4,7 @@
 // uncompacted segments stays cached, and a warm query never resolves a stack again.
 import type { Segment, SegmentMeta } from '../storage/segment.js';
 import { type CallPaths, SegmentPaths } from './callPaths.js';
+import { Slicer } from './slicer.js';
 
 export class SegmentView {
   readonly key: string;
@@ -22,9 +23,30 @@ export class SegmentView {
   private readonly strings = new Map<number, string>();
   readonly byteSize: number;
 
-  constructor(
+  /**
+   * Builds the view in slices. A view is shared by every query that needs it, so no one query's signal stops
+   * the build (the slicer has none): a query that gives up leaves a finished view behind for the others.
+   */
+  static async build(seg: Segment, paths: CallPaths): Promise<SegmentView> {
+    const slicer = new Slicer();
+    const n = seg.sampleStack.length;
+    const samplePath = new Int32Array(n);
+    const index = new SegmentPaths(seg, paths);
+    for (let s = 0; s < n; s++) {
+      const st = seg.sampleStack[s];
+      const known = index.stackPath[st] >= 0;
+      samplePath[s] = index.path(st);
+      if (slicer.due(known ? 1 : 1 + seg.stackOffsets[st + 1] - seg.stackOffsets[st])) {
+        await slicer.pause();
+      }
+    }
+    return new SegmentView(seg, paths, samplePath);
+  }
+
+  private constructor(
     seg: Segment,
-    readonly paths: CallPaths
+    readonly paths: CallPaths,
+    samplePath: Int32Array
   ) {
     this.key = seg.key;
     this.meta = seg.meta;
@@ -37,11 +59,7 @@ export class SegmentView {
     this.profSampleOffsets = seg.profSampleOffsets.slice();
     this.sampleValue = seg.sampleValue.slice();
     const n = seg.sampleStack.length;
-    this.samplePath = new Int32Array(n);
-    const index = new SegmentPaths(seg, paths);
-    for (let s = 0; s < n; s++) {
-      this.samplePath[s] = index.path(seg.sampleStack[s]);
-    }
+    this.samplePath = samplePath;
     let spans = false;
     for (let s = 0; s < n && !spans; s++) {
       spans = seg.sampleSpan[s] !== 0;

@@ -1,0 +1,199 @@
+// Issue 15, one test per row of its table: requests that cost the server much more than they cost the client.
+// Each asserts the answer (status and {code, message} body) and, where the request makes the server work, that
+// /ready was answered while it was still running: the work runs in slices or off the main thread, never as one
+// long block. The backend runs as its own process, as in production, so that a blocked event loop in it cannot
+// be hidden by the test's own. How long things take is measured by `npm run test:hostile`, not here.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startChild, type Child } from './helpers.js';
+import { CPU, encodePush, push, tinyPprof } from './wire.js';
+
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+
+/**
+ * Runs `work` and asks /ready again and again until work's answer is in: how many /ready answers came first.
+ * Bounded in count; the loop ends as soon as the work has its answer.
+ */
+async function readyWhile<T>(url: string, work: Promise<T>): Promise<{ result: T; readyDuring: number }> {
+  let settled = false;
+  const w = work.finally(() => {
+    settled = true;
+  });
+  w.catch(() => {});
+  let readyDuring = 0;
+  for (let i = 0; i < 200_000 && !settled; i++) {
+    const r = await fetch(`${url}/ready`);
+    await r.text();
+    if (r.ok && !settled) {
+      readyDuring++;
+    }
+  }
+  return { result: await w, readyDuring };
+}
+
+async function post(url: string, path: string, body: unknown, tenant: string): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-scope-orgid': tenant },
+    body: JSON.stringify(body),
+  });
+}
+
+async function errorOf(r: Response): Promise<{ code: string; message: string }> {
+  assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+  const e = (await r.json()) as { code: string; message: string };
+  assert.equal(typeof e.code, 'string');
+  assert.equal(typeof e.message, 'string');
+  return e;
+}
+
+/** 10 series whose service_name is 2,000 characters: the first 5 end with "b", the other 5 do not. */
+async function pushLongNames(url: string, tenant: string, count: number): Promise<string[]> {
+  const names = Array.from(
+    { length: count },
+    (_, i) => `${String(i).padStart(9, '0')}${'a'.repeat(1990)}${i < count / 2 ? 'b' : 'c'}`
+  );
+  const r = await push(
+    url,
+    encodePush(
+      names.map((service_name, i) => ({
+        labels: { __name__: 'process_cpu', service_name },
+        samples: [{ raw: tinyPprof({ fn: `f${i}`, value: 1000 + i }) }],
+      }))
+    ),
+    { tenant }
+  );
+  assert.equal(r.status, 200, await r.text());
+  return names;
+}
+
+/** The issue's regex: (?:.*a) repeated, then b. */
+const hostileRegex = (reps: number) => `${'(?:.*a)'.repeat(reps)}b`;
+
+describe('hostile queries: label matching in slices, the timeout inside the work, selector caps', () => {
+  let be: Child;
+  before(async () => {
+    const file = join(tmp('bts-hostile-'), 'overrides.yaml');
+    writeFileSync(file, 'overrides:\n  short:\n    query_timeout: 500ms\n');
+    be = await startChild([
+      '-storage.backend=filesystem',
+      `-storage.filesystem.dir=${tmp('bts-hostile-data-')}`,
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+    ]);
+  });
+  after(async () => be?.kill());
+
+  test('SelectMergeStacktraces with a 700-character regex over 10 series of 2,000-character names', async () => {
+    const names = await pushLongNames(be.url, 'regex', 10);
+    const now = Date.now();
+    const query = (labelSelector: string) =>
+      post(
+        be.url,
+        '/querier.v1.QuerierService/SelectMergeStacktraces',
+        { profileTypeID: CPU, labelSelector, start: now - 3_600_000, end: now + 60_000 },
+        'regex'
+      );
+    const sel = `{service_name=~"${hostileRegex(100)}"}`;
+    assert.equal(sel.length > 700, true);
+    const { result, readyDuring } = await readyWhile(be.url, query(sel));
+    assert.equal(result.status, 200);
+    const body = (await result.json()) as { flamegraph: { names: string[]; total: string } };
+    const fg = body.flamegraph;
+    assert.ok(fg, JSON.stringify(body).slice(0, 500));
+    // the five names ending with "b" match, each with its own function
+    assert.equal(Number(fg.total), 1000 + 1001 + 1002 + 1003 + 1004);
+    assert.deepEqual(fg.names.slice(1).sort(), ['f0', 'f1', 'f2', 'f3', 'f4']);
+    assert.ok(readyDuring > 0, '/ready was answered while the query ran');
+    // the same series through the label API (matched once per distinct label set, in slices too)
+    const lv = await post(
+      be.url,
+      '/querier.v1.QuerierService/LabelValues',
+      { name: 'service_name', matchers: [sel], start: now - 3_600_000, end: now + 60_000 },
+      'regex'
+    );
+    assert.equal(lv.status, 200);
+    assert.deepEqual(((await lv.json()) as { names: string[] }).names, names.slice(0, 5));
+  });
+
+  test('-querier.query-timeout is honoured inside the work: a 16 KiB regex over 40 long names gets 504', async () => {
+    await pushLongNames(be.url, 'short', 40);
+    const now = Date.now();
+    const sel = `{service_name=~"${hostileRegex(2300)}"}`;
+    assert.ok(sel.length <= 16 * 1024);
+    const { result, readyDuring } = await readyWhile(
+      be.url,
+      post(
+        be.url,
+        '/querier.v1.QuerierService/SelectMergeStacktraces',
+        { profileTypeID: CPU, labelSelector: sel, start: now - 3_600_000, end: now + 60_000 },
+        'short'
+      )
+    );
+    assert.equal(result.status, 504);
+    const e = await errorOf(result);
+    assert.equal(e.code, 'deadline_exceeded');
+    assert.match(e.message, /timed out after 0.5s \(querier.query-timeout\)/);
+    assert.ok(readyDuring > 0, '/ready was answered while the query ran');
+    // the server is free again: a cheap query of the same tenant answers
+    const ok = await post(
+      be.url,
+      '/querier.v1.QuerierService/LabelNames',
+      { matchers: [], start: now - 3_600_000, end: now + 60_000 },
+      'short'
+    );
+    assert.equal(ok.status, 200);
+  });
+
+  test('selectors over 16 KiB or with more than 64 matchers: 400 naming the cap, on every query route', async () => {
+    const now = Date.now();
+    const range = { start: now - 3_600_000, end: now + 60_000 };
+    const long = `{service_name=~"${'x'.repeat(17 * 1024)}"}`;
+    const many = `{${Array.from({ length: 65 }, (_, i) => `l${i}="v"`).join(',')}}`;
+    const huge = `{${Array.from({ length: 20_000 }, (_, i) => `l${i}=~"v.*"`).join(',')}}`;
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['SelectMergeStacktraces', { profileTypeID: CPU, labelSelector: long, ...range }, /max-selector-bytes/],
+      [
+        'SelectMergeStacktraces',
+        { profileTypeID: CPU, labelSelector: many, ...range },
+        /65 matchers.*max-selector-matchers/,
+      ],
+      ['SelectSeries', { profileTypeID: CPU, labelSelector: huge, step: 15, ...range }, /max-selector-bytes/],
+      ['LabelNames', { matchers: [many], ...range }, /max-selector-matchers/],
+      // the cap counts every selector of a request together
+      [
+        'Series',
+        { matchers: Array.from({ length: 13 }, () => '{a="1",b="2",c="3",d="4",e="5"}'), ...range },
+        /65 matchers.*max-selector-matchers/,
+      ],
+    ];
+    for (const [method, body, re] of cases) {
+      const r = await post(be.url, `/querier.v1.QuerierService/${method}`, body, 'caps');
+      assert.equal(r.status, 400, method);
+      const e = await errorOf(r);
+      assert.equal(e.code, 'invalid_argument');
+      assert.match(e.message, re, method);
+    }
+    const render = await fetch(
+      `${be.url}/pyroscope/render?query=${encodeURIComponent(CPU + many)}&from=now-1h&until=now`,
+      { headers: { 'x-scope-orgid': 'caps' } }
+    );
+    assert.equal(render.status, 400);
+    assert.match((await errorOf(render)).message, /max-selector-matchers/);
+    // 64 matchers are fine
+    const ok = await post(
+      be.url,
+      '/querier.v1.QuerierService/SelectMergeStacktraces',
+      {
+        profileTypeID: CPU,
+        labelSelector: `{${Array.from({ length: 64 }, (_, i) => `l${i}=""`).join(',')}}`,
+        ...range,
+      },
+      'caps'
+    );
+    assert.equal(ok.status, 200);
+  });
+});
