@@ -5,7 +5,9 @@
 // be hidden by the test's own. How long things take is measured by `npm run test:hostile`, not here.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startChild, type Child } from './helpers.js';
@@ -68,6 +70,57 @@ async function pushLongNames(url: string, tenant: string, count: number): Promis
   );
   assert.equal(r.status, 200, await r.text());
   return names;
+}
+
+/**
+ * A gzip member inflating to `mib` MiB of zeros in about 1 KB per MiB: one full-flushed deflate block of 1 MiB
+ * repeated (each starts afresh), then a final empty block. The trailer's checksum is wrong on purpose: a
+ * server that inflates to the end has already lost.
+ */
+export function gzipBomb(mib: number): Buffer {
+  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  return Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]),
+    ...Array.from({ length: mib }, () => block),
+    Buffer.from([3, 0]),
+    Buffer.alloc(8),
+  ]);
+}
+
+/** Metric samples of /metrics whose line starts with `prefix`, as numbers. */
+async function metric(url: string, prefix: string, tenant = 'anonymous'): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { 'x-scope-orgid': tenant } })).text();
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  assert.ok(line, `${prefix} in /metrics`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/**
+ * Sends the headers and the first bytes of a body and resolves with the answer while the rest is still unsent:
+ * proof that the server answered without reading the body.
+ */
+function answerBeforeBody(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  first: Buffer
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(first.length * 1000) },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        req.destroy();
+      });
+    });
+    req.write(first);
+  });
 }
 
 /** The issue's regex: (?:.*a) repeated, then b. */
@@ -195,5 +248,89 @@ describe('hostile queries: label matching in slices, the timeout inside the work
       'caps'
     );
     assert.equal(ok.status, 200);
+  });
+});
+
+describe('hostile bodies: Connect encodings, streamed bounded inflation, the decode budget', () => {
+  let be: Child;
+  before(async () => {
+    be = await startChild(['-storage.backend=filesystem', `-storage.filesystem.dir=${tmp('bts-hostile-body-')}`]);
+  });
+  after(async () => be?.kill());
+
+  const protoHeaders = { 'content-type': 'application/proto', 'connect-protocol-version': '1' };
+
+  test('Push with Content-Encoding: br is refused before its body is read: 501 unimplemented', async () => {
+    const br = brotliCompressSync(Buffer.alloc(16 << 20));
+    const r = await answerBeforeBody(
+      be.url,
+      '/push.v1.PusherService/Push',
+      { ...protoHeaders, 'content-encoding': 'br' },
+      br
+    );
+    assert.equal(r.status, 501);
+    const e = JSON.parse(r.body) as { code: string; message: string };
+    assert.equal(e.code, 'unimplemented');
+    assert.match(e.message, /unknown compression "br": supported encodings are gzip/);
+    // deflate, zstd alike; identity and gzip are served
+    for (const enc of ['deflate', 'zstd']) {
+      const x = await answerBeforeBody(
+        be.url,
+        '/push.v1.PusherService/Push',
+        { ...protoHeaders, 'content-encoding': enc },
+        br
+      );
+      assert.equal(x.status, 501, enc);
+    }
+  });
+
+  test('Push with a gzip body inflating to 1 GiB: stopped at the decode budget, 429 resource_exhausted', async () => {
+    const bomb = gzipBomb(1024);
+    const send = () =>
+      fetch(`${be.url}/push.v1.PusherService/Push`, {
+        method: 'POST',
+        headers: { ...protoHeaders, 'content-encoding': 'gzip' },
+        body: new Uint8Array(bomb),
+      });
+    const { result, readyDuring } = await readyWhile(be.url, send());
+    assert.equal(result.status, 429);
+    const e = await errorOf(result);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /decode budget \(-distributor.decode-budget-mb\)/);
+    assert.ok(readyDuring > 0, '/ready was answered while the body inflated');
+
+    // eight at once: each is stopped at the budget (429) or finds it spent for too long (503 with Retry-After)
+    const answers = await Promise.all(Array.from({ length: 8 }, send));
+    for (const r of answers) {
+      const err = await errorOf(r);
+      if (r.status === 503) {
+        assert.equal(err.code, 'unavailable');
+        assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      } else {
+        assert.equal(r.status, 429, JSON.stringify(err));
+        assert.equal(err.code, 'resource_exhausted');
+      }
+    }
+    // everything drawn from the budget was given back, and a normal Push is served
+    assert.equal(await metric(be.url, 'pyroscope_decode_budget_bytes{state="in_use"}'), 0);
+    const ok = await push(
+      be.url,
+      encodePush([
+        { labels: { __name__: 'process_cpu', service_name: 'after-bombs' }, samples: [{ raw: tinyPprof() }] },
+      ]),
+      { gzip: true }
+    );
+    assert.equal(ok.status, 200);
+  });
+
+  test('/ingest with a gzip body inflating to 1 GiB: 413 at the profile size limit, decoded bytes given back', async () => {
+    const r = await fetch(`${be.url}/ingest?name=bomb&format=folded`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: new Uint8Array(gzipBomb(1024)),
+    });
+    assert.equal(r.status, 413);
+    assert.match((await errorOf(r)).message, /limit/);
+    assert.equal(await metric(be.url, 'pyroscope_decode_budget_bytes{state="in_use"}'), 0);
   });
 });

@@ -96,7 +96,14 @@ export function toConnectError(e: unknown): ConnectError {
   const msg = (e as Error)?.message ?? String(e);
   if (e instanceof LimitError) {
     // Retry-After travels as response metadata, which Connect sends as a header of the unary error response
-    const code = e.status === 504 ? Code.DeadlineExceeded : e.status === 499 ? Code.Canceled : Code.ResourceExhausted;
+    const code =
+      e.status === 504
+        ? Code.DeadlineExceeded
+        : e.status === 499
+          ? Code.Canceled
+          : e.status === 503
+            ? Code.Unavailable
+            : Code.ResourceExhausted;
     return new ConnectError(
       msg,
       code,

@@ -69,6 +69,11 @@ export interface Config {
    * core beyond the first (at most 4), 0 = decode on the main thread.
    */
   decodeWorkers: number;
+  /**
+   * -distributor.decode-budget-mb (our own option): bytes that request bodies may occupy at once, as read and
+   * once decoded, across the process (limits/decodeBudget.ts); 0 = no budget.
+   */
+  decodeBudgetBytes: number;
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
   ignored: string[];
 }
@@ -304,6 +309,13 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.limits.maxOutstandingQueries = v)
   ),
   opt('distributor.decode-workers', 'distributor.decode_workers', 'int', -1, (c, v) => (c.decodeWorkers = v)),
+  opt(
+    'distributor.decode-budget-mb',
+    'distributor.decode_budget_mb',
+    'int',
+    128,
+    (c, v) => (c.decodeBudgetBytes = Math.max(0, v) * 1024 * 1024)
+  ),
   opt(
     'segment-writer.segment-duration',
     'segment_writer.segment_duration',

@@ -2,12 +2,15 @@
 // them against the tenant's limits, and hands them to the segment writer. Formats never know about HTTP; this
 // module never knows about storage beyond the writer's interface.
 import type { Limits } from '../config/config.js';
+import { DecodeBudget, type DecodeAccount } from '../limits/decodeBudget.js';
+import { LimitError } from '../limits/errors.js';
 import { IngestionRateLimiter } from '../limits/rateLimiter.js';
 import { FormatError } from '../formats/formatError.js';
+import { isGzip } from '../formats/pprof.js';
 import { PprofDecoder } from '../formats/pprofDecoder.js';
 import { applySpyRules, metricNameFor } from '../formats/profileTypes.js';
 import { defaultFormats, type FormatRegistry } from '../formats/registry.js';
-import type { IngestProfile } from '../model/profile.js';
+import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { parseMultipart } from './multipart.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { truncateStacks } from './stackDepth.js';
@@ -38,7 +41,9 @@ export class Ingester {
     private readonly sink: ProfileSink,
     private readonly limitsFor: (tenant: string) => Limits,
     private readonly now: () => number = Date.now,
-    private readonly formats: FormatRegistry = defaultFormats(new PprofDecoder(0))
+    private readonly formats: FormatRegistry = defaultFormats(new PprofDecoder(0)),
+    /** Bytes of decoded profiles in flight across the process (-distributor.decode-budget-mb). */
+    private readonly budget: DecodeBudget = new DecodeBudget(0)
   ) {
     this.rate = new IngestionRateLimiter(now);
   }
@@ -80,34 +85,52 @@ export class Ingester {
     if (!reader) {
       throw new FormatError(`unsupported format "${format}"`);
     }
-    const parts = isMultipart
-      ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
-      : undefined;
-    const read = await reader({
-      body,
-      parts,
-      contentType,
-      app,
-      clientLabels,
-      sampleRate: params.sampleRate,
-      spyName: params.spyName,
-      units: params.units,
-      aggregationType: params.aggregationType,
-      fromMs: from,
-      untilMs: until,
-      maxProfileBytes: limits.maxProfileSizeBytes,
-    });
-    const results = read.profiles;
-    // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
-    const bytes = read.bytes;
-
-    const profiles: IngestProfile[] = [];
-    for (const r of results) {
-      const labels = mergeLabels(base, r.labels);
-      const timeMs = resolveTime(r.profile.timeMs, from);
-      profiles.push({ labels, profile: r.profile, timeMs });
+    // the parts (copies of the body's pieces), what gzipped pieces say they inflate to, then the profiles read:
+    // drawn from the decode budget while the request is served
+    const account = this.budget.account();
+    try {
+      const parts = isMultipart
+        ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
+        : undefined;
+      const pieces = parts ? [...parts.values()] : [body];
+      if (parts) {
+        account.force(pieces.reduce((n, b) => n + b.length, 0));
+      }
+      // a gzip member's stated size is only a claim (a truncated body's last bytes are anything): never more
+      // than the inflation limit
+      const claim = pieces.reduce(
+        (n, b) => n + (isGzip(b) ? claimedSize(b, limits.maxProfileSizeBytes || this.budget.capacity) : 0),
+        0
+      );
+      await drawOrRefuse(account, claim);
+      const read = await reader({
+        body,
+        parts,
+        contentType,
+        app,
+        clientLabels,
+        sampleRate: params.sampleRate,
+        spyName: params.spyName,
+        units: params.units,
+        aggregationType: params.aggregationType,
+        fromMs: from,
+        untilMs: until,
+        maxProfileBytes: limits.maxProfileSizeBytes,
+      });
+      account.giveBack(claim);
+      account.force(read.profiles.reduce((n, r) => n + profileBytes(r.profile), 0));
+      // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
+      const bytes = read.bytes;
+      const profiles: IngestProfile[] = [];
+      for (const r of read.profiles) {
+        const labels = mergeLabels(base, r.labels);
+        const timeMs = resolveTime(r.profile.timeMs, from);
+        profiles.push({ labels, profile: r.profile, timeMs });
+      }
+      return await this.store(tenant, profiles, limits, bytes);
+    } finally {
+      account.release();
     }
-    return this.store(tenant, profiles, limits, bytes);
   }
 
   /** push.v1.PusherService/Push: series of labelled raw pprof samples. */
@@ -117,6 +140,23 @@ export class Ingester {
       labels: Array<{ name: string; value: string }>;
       samples: Array<{ rawProfile: Uint8Array; ID: string }>;
     }>
+  ): Promise<number> {
+    // what the decoded profiles hold until they are written: drawn from the decode budget, given back after
+    const account = this.budget.account();
+    try {
+      return await this.pushSeries(tenant, series, account);
+    } finally {
+      account.release();
+    }
+  }
+
+  private async pushSeries(
+    tenant: string,
+    series: Array<{
+      labels: Array<{ name: string; value: string }>;
+      samples: Array<{ rawProfile: Uint8Array; ID: string }>;
+    }>,
+    account: DecodeAccount
   ): Promise<number> {
     const limits = this.limitsFor(tenant);
     const now = this.now();
@@ -139,9 +179,10 @@ export class Ingester {
         labels.push(['service_name', 'unknown_service']);
       }
       const samples = s.samples.filter((sample) => sample.rawProfile && sample.rawProfile.length > 0);
-      // decoded side by side (worker threads take the large ones), used in order
-      const decoded = await Promise.all(
-        samples.map((sample) => this.formats.pprof.decode(sample.rawProfile, limits.maxProfileSizeBytes))
+      const decoded = await this.decodeAll(
+        samples.map((x) => x.rawProfile),
+        limits.maxProfileSizeBytes,
+        account
       );
       for (let i = 0; i < samples.length; i++) {
         const sample = samples[i]!;
@@ -192,6 +233,38 @@ export class Ingester {
     return this.store(tenant, profiles, limits, read.bytes);
   }
 
+  /**
+   * Decodes raw pprof bodies one after the other, or as many at once as there are decode workers: each first
+   * draws the size it claims from the decode budget, then holds what its decoded profile takes. A batch that
+   * could never fit the budget is an oversized batch (413, invalid_argument on Push).
+   */
+  private async decodeAll(
+    raws: Uint8Array[],
+    maxBytes: number,
+    account: DecodeAccount
+  ): Promise<Array<{ profile: NormalizedProfile; inflatedBytes: number }>> {
+    const out: Array<{ profile: NormalizedProfile; inflatedBytes: number }> = new Array(raws.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < raws.length) {
+        const i = next++;
+        const raw = raws[i];
+        const claim = claimedSize(raw, maxBytes || this.budget.capacity);
+        await drawOrRefuse(account, claim);
+        let d;
+        try {
+          d = await this.formats.pprof.decode(raw, maxBytes);
+        } finally {
+          account.giveBack(claim);
+        }
+        account.force(profileBytes(d.profile));
+        out[i] = d;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.formats.pprof.workers, raws.length)) }, lane));
+    return out;
+  }
+
   private async store(tenant: string, profiles: IngestProfile[], limits: Limits, bytes: number): Promise<number> {
     const now = this.now();
     let labelBytes = 0;
@@ -207,6 +280,53 @@ export class Ingester {
     this.rate.take(tenant, bytes + labelBytes, limits);
     await this.sink.write(tenant, profiles);
     return profiles.length;
+  }
+}
+
+/** What a raw profile says it inflates to (a gzip member's stated size), within the profile limit. */
+function claimedSize(raw: Uint8Array, maxBytes: number): number {
+  let n = raw.length;
+  if (isGzip(raw) && raw.length >= 18) {
+    const e = raw.length;
+    n = (raw[e - 4]! | (raw[e - 3]! << 8) | (raw[e - 2]! << 16) | (raw[e - 1]! << 24)) >>> 0;
+  }
+  return maxBytes > 0 ? Math.min(n, maxBytes) : n;
+}
+
+/** Bytes a decoded profile holds: its columns and strings. */
+export function profileBytes(p: NormalizedProfile): number {
+  let n = 0;
+  for (const a of [
+    p.fnName,
+    p.fnSystemName,
+    p.fnFilename,
+    p.fnStartLine,
+    p.frameFn,
+    p.frameLine,
+    p.stackOffsets,
+    p.stackFrames,
+    p.sampleStack,
+    p.sampleLabelSet,
+    p.sampleSpan,
+    ...p.sampleValues,
+  ]) {
+    n += a.byteLength;
+  }
+  for (const s of p.strings) {
+    n += 2 * s.length + 16;
+  }
+  return n;
+}
+
+/** Draws from the decode budget; a request that could never fit it is an oversized batch. */
+async function drawOrRefuse(account: DecodeAccount, bytes: number): Promise<void> {
+  try {
+    await account.take(bytes);
+  } catch (e) {
+    if (e instanceof LimitError && e.status === 413) {
+      throw new FormatError(`request too large: ${e.message}`, 413);
+    }
+    throw e;
   }
 }
 
