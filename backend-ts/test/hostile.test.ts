@@ -333,4 +333,40 @@ describe('hostile bodies: Connect encodings, streamed bounded inflation, the dec
     assert.match((await errorOf(r)).message, /limit/);
     assert.equal(await metric(be.url, 'pyroscope_decode_budget_bytes{state="in_use"}'), 0);
   });
+
+  test('status codes as Pyroscope answers them, every error a {code, message} body', async () => {
+    // an oversized profile in a Push: invalid_argument (not resource_exhausted, which agents retry)
+    const big = Buffer.concat([tinyPprof({ gzip: false }), Buffer.alloc(5 << 20)]);
+    const over = await push(
+      be.url,
+      encodePush([{ labels: { __name__: 'process_cpu', service_name: 'big' }, samples: [{ raw: big }] }])
+    );
+    assert.equal(over.status, 400);
+    const oe = await errorOf(over);
+    assert.equal(oe.code, 'invalid_argument');
+    assert.match(oe.message, /above the limit/);
+    // the same profile on /ingest: 413
+    const ing = await fetch(`${be.url}/ingest?name=big&format=pprof`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(big),
+    });
+    assert.equal(ing.status, 413);
+    assert.equal((await errorOf(ing)).code, 'resource_exhausted');
+    // a content type or a method Connect does not serve
+    const types = await fetch(`${be.url}/querier.v1.QuerierService/LabelNames`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    assert.equal(types.status, 415);
+    assert.match((await errorOf(types)).message, /unsupported content type "text\/plain"/);
+    const method = await fetch(`${be.url}/querier.v1.QuerierService/LabelNames`);
+    assert.equal(method.status, 405);
+    assert.equal((await errorOf(method)).code, 'unimplemented');
+    assert.equal(method.headers.get('allow'), 'POST');
+    const route = await fetch(`${be.url}/no/such/route`, { method: 'POST', body: 'x' });
+    assert.equal(route.status, 404);
+    assert.equal((await errorOf(route)).code, 'not_found');
+  });
 });

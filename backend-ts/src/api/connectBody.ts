@@ -7,7 +7,7 @@
 // - every byte read or inflated is drawn from the process-wide decode budget (limits/decodeBudget.ts) and
 //   given back when the answer is out; the body is no longer read while the budget is spent.
 // - a body that declares a length is not trusted with an allocation of that length up front.
-// - a 415 (content type connect-es does not serve) carries a {code, message} body like every other error.
+// - a 415 (content type connect-es does not serve) and a 405 carry a {code, message} body like every other error.
 import type { JsonValue } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
@@ -133,7 +133,7 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
   const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
     const body = req.body;
     if (req.method !== 'POST' || typeof body !== 'object' || body === null || !(Symbol.asyncIterator in body)) {
-      return unsupportedAsJson(await h(req), req);
+      return bareAsJson(await h(req), req);
     }
     const encoding = (req.header.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity';
     if (encoding !== 'identity' && encoding !== 'gzip') {
@@ -153,7 +153,10 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
         if (encoding !== 'identity') {
           return jsonError(501, 'unimplemented', `unknown compression "${encoding}" on an envelope protocol`);
         }
-        return await h({ ...req, header, body: budgeted(bounded(src, opts.readMaxBytes, 'request body'), account) });
+        return bareAsJson(
+          await h({ ...req, header, body: budgeted(bounded(src, opts.readMaxBytes, 'request body'), account) }),
+          req
+        );
       }
       let message: Uint8Array;
       try {
@@ -170,7 +173,7 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
       }
       // a body already read is handed over as it is (connect-es parses a Uint8Array body as the message, which its
       // type does not spell out): as a stream with a length, it would be copied into a second buffer
-      return unsupportedAsJson(await h({ ...req, header, body: message as unknown as JsonValue }), req);
+      return bareAsJson(await h({ ...req, header, body: message as unknown as JsonValue }), req);
     } finally {
       account.release();
     }
@@ -195,15 +198,21 @@ function codeName(code: Code): string {
   );
 }
 
-/** connect-es answers a content type it does not serve with a bare 415. */
-function unsupportedAsJson(res: UniversalServerResponse, req: UniversalServerRequest): UniversalServerResponse {
-  if (res.status !== 415) {
-    return res;
+/** connect-es answers a content type it does not serve (415) and a method other than POST (405) with no body. */
+function bareAsJson(res: UniversalServerResponse, req: UniversalServerRequest): UniversalServerResponse {
+  if (res.status === 415) {
+    const type = req.header.get('content-type') ?? '';
+    return jsonError(
+      415,
+      'invalid_argument',
+      `unsupported content type "${type}": Connect requests are application/proto or application/json`
+    );
   }
-  const type = req.header.get('content-type') ?? '';
-  return jsonError(
-    415,
-    'invalid_argument',
-    `unsupported content type "${type}": Connect requests are application/proto or application/json`
-  );
+  if (res.status === 405) {
+    const path = new URL(req.url).pathname;
+    return jsonError(405, 'unimplemented', `method ${req.method} is not served on ${path}: use POST`, {
+      allow: 'POST',
+    });
+  }
+  return res;
 }
