@@ -187,23 +187,38 @@ function createApp(cfg: Config, metrics: Metrics, budget: DecodeBudget, logLevel
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
+  const readTimeout = Math.max(0, cfg.server.readTimeoutMs);
   const app = Fastify({
     logger: { level: logLevel ?? cfg.server.logLevel },
     // enforced by rawBodyParser, which drains an oversized body before answering 413
     bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
-    // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
-    // gets a 400 that names the label, instead of a bare 431
-    http: { maxHeaderSize: 1 << 20 },
+    // -server.http-read-timeout: a request, body included, must have arrived within it, or Node answers 408
+    // (clientErrorHandler below) and closes the connection: a body trickled in never holds its buffers and its
+    // share of the decode budget for longer
+    requestTimeout: readTimeout,
+    http: {
+      // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
+      // gets a 400 that names the label, instead of a bare 431
+      maxHeaderSize: 1 << 20,
+      // Node checks the timeouts every 30 s by default, which would let a slow body run up to 30 s past its bound
+      connectionsCheckingInterval: readTimeout > 0 ? Math.max(100, Math.min(1000, readTimeout / 10)) : 30_000,
+      // Node requires the header timeout to be within the request timeout
+      headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000,
+    },
     // requests Node rejects before routing (header overflow, malformed HTTP) still get the {code, message} shape
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
         return;
       }
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const body = JSON.stringify(
-        errorBody(status, new Error(status === 431 ? 'request headers (URL included) are too large' : err.message))
-      );
+      const message =
+        status === 431
+          ? 'request headers (URL included) are too large'
+          : status === 408
+            ? `the request did not arrive within ${readTimeout / 1000}s (-server.http-read-timeout)`
+            : err.message;
+      const body = JSON.stringify(errorBody(status, new Error(message)));
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`

@@ -370,3 +370,57 @@ describe('hostile bodies: Connect encodings, streamed bounded inflation, the dec
     assert.equal((await errorOf(route)).code, 'not_found');
   });
 });
+
+describe('hostile senders: a body trickled in', () => {
+  let be: Child;
+  before(async () => {
+    be = await startChild([
+      '-storage.backend=filesystem',
+      `-storage.filesystem.dir=${tmp('bts-hostile-slow-')}`,
+      '-server.http-read-timeout=1s',
+    ]);
+  });
+  after(async () => be?.kill());
+
+  test('a body sent 6 bytes at a time: 408 at -server.http-read-timeout, its budget given back', async () => {
+    // the sender keeps trickling until the answer is in (bounded: 600 writes), the body never completes
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${be.url}/push.v1.PusherService/Push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/proto', 'connect-protocol-version': '1', 'content-length': '100000' },
+      });
+      let answered = false;
+      req.on('error', (e) => (answered ? undefined : reject(e)));
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => {
+          answered = true;
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      let writes = 0;
+      const trickle = () => {
+        if (answered || req.destroyed || writes++ >= 600) {
+          return;
+        }
+        req.write(Buffer.alloc(6, 0x0a));
+        setTimeout(trickle, 100);
+      };
+      trickle();
+    });
+    const { result, readyDuring } = await readyWhile(be.url, answer);
+    assert.equal(result.status, 408);
+    const e = JSON.parse(result.body) as { code: string; message: string };
+    assert.equal(e.code, 'deadline_exceeded');
+    assert.match(e.message, /did not arrive within 1s \(-server.http-read-timeout\)/);
+    assert.ok(readyDuring > 0, '/ready was answered while the body trickled in');
+    // what the body held is given back once the server gave up on it (settles as the aborted read unwinds)
+    let inUse = -1;
+    for (let i = 0; i < 100 && inUse !== 0; i++) {
+      inUse = await metric(be.url, 'pyroscope_decode_budget_bytes{state="in_use"}');
+    }
+    assert.equal(inUse, 0);
+  });
+});

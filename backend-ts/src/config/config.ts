@@ -33,7 +33,13 @@ export interface Limits {
 }
 
 export interface Config {
-  server: { httpListenAddress: string; httpListenPort: number; logLevel: string };
+  server: {
+    httpListenAddress: string;
+    httpListenPort: number;
+    logLevel: string;
+    /** -server.http-read-timeout: how long a request may take to arrive, body included (0 = no bound), ms. */
+    readTimeoutMs: number;
+  };
   storage: {
     backend: 'filesystem' | 'azure';
     prefix: string;
@@ -121,6 +127,13 @@ export const OPTIONS: Option[] = [
   ),
   opt('server.http-listen-port', 'server.http_listen_port', 'int', 4040, (c, v) => (c.server.httpListenPort = v)),
   opt('log.level', 'server.log_level', 'string', 'info', (c, v) => (c.server.logLevel = v)),
+  opt(
+    'server.http-read-timeout',
+    'server.http_server_read_timeout',
+    'duration',
+    '30s',
+    (c, v) => (c.server.readTimeoutMs = v as unknown as number)
+  ),
   opt('storage.backend', 'storage.backend', 'string', 'filesystem', (c, v) => {
     if (v !== 'filesystem' && v !== 'azure') {
       throw new Error(`storage.backend "${v}" is not supported here (use filesystem or azure)`);
@@ -361,7 +374,6 @@ const IGNORED_FLAGS = new Set([
   'server.http-listen-network',
   'server.http-log-closed-connections-without-response-enabled',
   'server.http-read-header-timeout',
-  'server.http-read-timeout',
   'server.http-tls-ca-path',
   'server.http-tls-cert-path',
   'server.http-tls-client-auth',
