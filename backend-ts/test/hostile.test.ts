@@ -11,7 +11,7 @@ import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startChild, type Child } from './helpers.js';
-import { CPU, encodePush, push, tinyPprof } from './wire.js';
+import { CPU, deepPprof, encodePush, PbWriter, push, tinyPprof } from './wire.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -422,5 +422,108 @@ describe('hostile senders: a body trickled in', () => {
       inUse = await metric(be.url, 'pyroscope_decode_budget_bytes{state="in_use"}');
     }
     assert.equal(inUse, 0);
+  });
+});
+
+describe('hostile pushes: the rate limiter before decoding, the batch size, label names', () => {
+  let be: Child;
+  before(async () => {
+    const file = join(tmp('bts-hostile-push-'), 'overrides.yaml');
+    writeFileSync(file, 'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n');
+    be = await startChild([
+      '-storage.backend=filesystem',
+      `-storage.filesystem.dir=${tmp('bts-hostile-push-data-')}`,
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+    ]);
+  });
+  after(async () => be?.kill());
+
+  const deepBatch = () =>
+    encodePush([
+      {
+        labels: { __name__: 'process_cpu', service_name: 'deep' },
+        samples: Array.from({ length: 16 }, () => ({ raw: deepPprof(4_000_000) })),
+      },
+    ]);
+
+  test('16 RawSamples of 4M-frame stacks: stacks cut while decoding, the next batch 429 before decoding', async () => {
+    const body = deepBatch();
+    const { result, readyDuring } = await readyWhile(be.url, push(be.url, body, { tenant: 'deep' }));
+    assert.equal(result.status, 200, await result.text());
+    assert.ok(readyDuring > 0, '/ready was answered while the batch was decoded');
+    // stored with the root-most 1,000 frames (-validation.max-profile-stacktrace-depth)
+    const now = Date.now();
+    const q = await post(
+      be.url,
+      '/querier.v1.QuerierService/SelectMergeStacktraces',
+      { profileTypeID: CPU, labelSelector: '{service_name="deep"}', start: now - 3_600_000, end: now + 60_000 },
+      'deep'
+    );
+    assert.equal(q.status, 200);
+    const fg = ((await q.json()) as { flamegraph: { levels: unknown[]; total: string } }).flamegraph;
+    assert.equal(Number(fg.total), 16 * 100);
+    assert.equal(fg.levels.length, 1 + 1000);
+    // the batch took 64 MB of a 4 MiB/s rate: the next one is refused with what it says it inflates to
+    const again = await push(be.url, body, { tenant: 'deep' });
+    assert.equal(again.status, 429);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1, 'Retry-After');
+    const e = await errorOf(again);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /push rate limit .* exceeded while adding 61\.\d MiB/);
+  });
+
+  test('a batch that says it inflates past the request limit: 400 before decoding', async () => {
+    const r = await push(be.url, deepBatch(), { tenant: 'small' });
+    assert.equal(r.status, 400);
+    const e = await errorOf(r);
+    assert.equal(e.code, 'invalid_argument');
+    assert.match(e.message, /uncompressed batched profile payload size exceeds limit of 1048576 bytes/);
+  });
+
+  test('an empty, a non-UTF-8 or a repeated label name: 400, nothing stored', async () => {
+    const pair = (k: Buffer, v: Buffer) => new PbWriter().bytes(1, k).bytes(2, v).finish();
+    const withLabel = (k: Buffer, v = Buffer.from('v')) =>
+      new PbWriter()
+        .bytes(
+          1,
+          new PbWriter()
+            .bytes(1, pair(Buffer.from('__name__'), Buffer.from('process_cpu')))
+            .bytes(1, pair(Buffer.from('service_name'), Buffer.from('labels')))
+            .bytes(1, pair(k, v))
+            .bytes(2, new PbWriter().bytes(1, tinyPprof()).finish())
+            .finish()
+        )
+        .finish();
+    const cases: Array<[Buffer, RegExp]> = [
+      [withLabel(Buffer.alloc(0)), /invalid label name "": label names must not be empty/],
+      [withLabel(Buffer.from([0xff, 0xfe, 0x41])), /label names and values.*must be valid UTF-8/],
+      [withLabel(Buffer.from('env'), Buffer.from([0xc3])), /must be valid UTF-8/],
+      [withLabel(Buffer.from('service_name')), /duplicate label name "service_name"/],
+    ];
+    for (const [body, re] of cases) {
+      const r = await push(be.url, body, { tenant: 'labels' });
+      assert.equal(r.status, 400);
+      const e = await errorOf(r);
+      assert.equal(e.code, 'invalid_argument');
+      assert.match(e.message, re);
+    }
+    // Connect JSON carries a name that cannot be UTF-8 as a lone surrogate
+    const json = await fetch(`${be.url}/push.v1.PusherService/Push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-scope-orgid': 'labels' },
+      body: `{"series":[{"labels":[{"name":"__name__","value":"process_cpu"},{"name":"\\ud800x","value":"v"}],"samples":[{"rawProfile":"${tinyPprof().toString('base64')}"}]}]}`,
+    });
+    assert.equal(json.status, 400);
+    assert.match((await errorOf(json)).message, /LabelPair\.name.*invalid UTF8/);
+    const now = Date.now();
+    const names = await post(
+      be.url,
+      '/querier.v1.QuerierService/LabelValues',
+      { name: 'service_name', matchers: [], start: now - 3_600_000, end: now + 60_000 },
+      'labels'
+    );
+    assert.equal(names.status, 200);
+    assert.deepEqual(((await names.json()) as { names?: string[] }).names ?? [], []);
   });
 });

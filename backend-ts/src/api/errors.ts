@@ -165,7 +165,11 @@ export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler 
     if (err.code !== 'internal' || !bad) {
       return { ...res, body: once(bytes) };
     }
-    const message = msg.startsWith('parse binary:') ? msg : 'request body: invalid gzip data (decompression failed)';
+    const message = !msg.startsWith('parse binary:')
+      ? 'request body: invalid gzip data (decompression failed)'
+      : /utf-8/i.test(msg)
+        ? `${msg}: label names and values, like every string field, must be valid UTF-8`
+        : msg;
     const body = Buffer.from(JSON.stringify({ code: 'invalid_argument', message }));
     const header = new Headers(res.header);
     header.set('content-length', String(body.length));

@@ -6,7 +6,7 @@ import { DecodeBudget, type DecodeAccount } from '../limits/decodeBudget.js';
 import { LimitError } from '../limits/errors.js';
 import { IngestionRateLimiter } from '../limits/rateLimiter.js';
 import { FormatError } from '../formats/formatError.js';
-import { isGzip } from '../formats/pprof.js';
+import { isGzip, type DecodedPprof } from '../formats/pprof.js';
 import { PprofDecoder } from '../formats/pprofDecoder.js';
 import { applySpyRules, metricNameFor } from '../formats/profileTypes.js';
 import { defaultFormats, type FormatRegistry } from '../formats/registry.js';
@@ -31,6 +31,11 @@ export interface IngestParams {
 }
 
 const RESERVED_KEEP = new Set(['__session_id__']);
+
+/** Bytes taken from a tenant's rate before decoding and not yet settled against what the request really held. */
+interface Prepaid {
+  bytes: number;
+}
 
 export class Ingester {
   private readonly rate: IngestionRateLimiter;
@@ -88,6 +93,7 @@ export class Ingester {
     // the parts (copies of the body's pieces), what gzipped pieces say they inflate to, then the profiles read:
     // drawn from the decode budget while the request is served
     const account = this.budget.account();
+    let prepaid: Prepaid | undefined;
     try {
       const parts = isMultipart
         ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
@@ -103,6 +109,15 @@ export class Ingester {
         0
       );
       await drawOrRefuse(account, claim);
+      // the rate limiter is asked before the body is read, with what its pieces say they inflate to
+      prepaid = this.prepay(
+        tenant,
+        pieces.reduce(
+          (n, b) => n + (isGzip(b) ? claimedSize(b, limits.maxProfileSizeBytes || this.budget.capacity) : b.length),
+          0
+        ),
+        limits
+      );
       const read = await reader({
         body,
         parts,
@@ -116,7 +131,9 @@ export class Ingester {
         fromMs: from,
         untilMs: until,
         maxProfileBytes: limits.maxProfileSizeBytes,
+        maxStackDepth: limits.maxProfileStacktraceDepth,
       });
+      this.truncatedStacks += read.truncatedStacks ?? 0;
       account.giveBack(claim);
       account.force(read.profiles.reduce((n, r) => n + profileBytes(r.profile), 0));
       // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
@@ -127,9 +144,12 @@ export class Ingester {
         const timeMs = resolveTime(r.profile.timeMs, from);
         profiles.push({ labels, profile: r.profile, timeMs });
       }
-      return await this.store(tenant, profiles, limits, bytes);
+      return await this.store(tenant, profiles, limits, bytes, prepaid);
     } finally {
       account.release();
+      if (prepaid) {
+        this.refund(tenant, prepaid, limits);
+      }
     }
   }
 
@@ -160,8 +180,14 @@ export class Ingester {
   ): Promise<number> {
     const limits = this.limitsFor(tenant);
     const now = this.now();
-    const profiles: IngestProfile[] = [];
-    let bytes = 0;
+    const maxBytes = limits.maxProfileSizeBytes;
+    const batchLimit = limits.ingestionBodyLimitMb > 0 ? Math.floor(limits.ingestionBodyLimitMb * 1024 * 1024) : 0;
+    // Everything that needs no decoding is checked first: the labels, then the size the batch says it inflates
+    // to against the request limit, then the rate limiter with that size. A request the tenant may not send
+    // costs no decoding; what the samples really inflate to settles the account after.
+    const prepared: Array<{ labels: Array<[string, string]>; name: string; samples: (typeof series)[0]['samples'] }> =
+      [];
+    let claimed = 0;
     for (const s of series) {
       const labels: Array<[string, string]> = [];
       let name = '';
@@ -178,16 +204,69 @@ export class Ingester {
       if (!labels.some(([k]) => k === 'service_name')) {
         labels.push(['service_name', 'unknown_service']);
       }
+      checkLabels(labels, limits);
       const samples = s.samples.filter((sample) => sample.rawProfile && sample.rawProfile.length > 0);
+      for (const x of samples) {
+        claimed += claimedSize(x.rawProfile, maxBytes || this.budget.capacity);
+        claimed += labels.reduce((n, [k, v]) => n + k.length + v.length, name.length + 8);
+      }
+      prepared.push({ labels, name, samples });
+    }
+    if (batchLimit > 0 && claimed > batchLimit) {
+      throw batchTooLarge(batchLimit);
+    }
+    const prepaid = this.prepay(tenant, claimed, limits);
+    try {
+      return await this.decodeSeries(tenant, prepared, limits, now, batchLimit, account, prepaid);
+    } finally {
+      this.refund(tenant, prepaid, limits);
+    }
+  }
+
+  /** Takes `bytes` from the tenant's rate before any decoding (429 when it may not send them now). */
+  private prepay(tenant: string, bytes: number, limits: Limits): Prepaid {
+    this.rate.take(tenant, bytes, limits);
+    return { bytes };
+  }
+
+  /** A request refused after it was admitted by the rate limiter (a bad profile, the budget) costs no rate. */
+  private refund(tenant: string, prepaid: Prepaid, limits: Limits): void {
+    if (prepaid.bytes !== 0) {
+      this.rate.settle(tenant, -prepaid.bytes, limits);
+      prepaid.bytes = 0;
+    }
+  }
+
+  private async decodeSeries(
+    tenant: string,
+    prepared: Array<{
+      labels: Array<[string, string]>;
+      name: string;
+      samples: Array<{ rawProfile: Uint8Array; ID: string }>;
+    }>,
+    limits: Limits,
+    now: number,
+    batchLimit: number,
+    account: DecodeAccount,
+    prepaid: Prepaid
+  ): Promise<number> {
+    const profiles: IngestProfile[] = [];
+    let bytes = 0;
+    for (const { labels, name, samples } of prepared) {
       const decoded = await this.decodeAll(
         samples.map((x) => x.rawProfile),
         limits.maxProfileSizeBytes,
+        limits.maxProfileStacktraceDepth,
         account
       );
       for (let i = 0; i < samples.length; i++) {
         const sample = samples[i]!;
-        const { profile, inflatedBytes } = decoded[i]!;
+        const { profile, inflatedBytes, truncatedStacks } = decoded[i]!;
         bytes += inflatedBytes;
+        this.truncatedStacks += truncatedStacks;
+        if (batchLimit > 0 && bytes > batchLimit) {
+          throw batchTooLarge(batchLimit);
+        }
         const spy = labels.find(([k]) => k === 'pyroscope_spy')?.[1];
         if (spy) {
           applySpyRules(profile, spy);
@@ -201,7 +280,7 @@ export class Ingester {
         });
       }
     }
-    return this.store(tenant, profiles, limits, bytes);
+    return this.store(tenant, profiles, limits, bytes, prepaid);
   }
 
   /** OTLP profiles over HTTP (/v1development/profiles): resource attributes become labels. */
@@ -241,9 +320,10 @@ export class Ingester {
   private async decodeAll(
     raws: Uint8Array[],
     maxBytes: number,
+    maxDepth: number,
     account: DecodeAccount
-  ): Promise<Array<{ profile: NormalizedProfile; inflatedBytes: number }>> {
-    const out: Array<{ profile: NormalizedProfile; inflatedBytes: number }> = new Array(raws.length);
+  ): Promise<DecodedPprof[]> {
+    const out: DecodedPprof[] = new Array(raws.length);
     let next = 0;
     const lane = async () => {
       while (next < raws.length) {
@@ -253,7 +333,7 @@ export class Ingester {
         await drawOrRefuse(account, claim);
         let d;
         try {
-          d = await this.formats.pprof.decode(raw, maxBytes);
+          d = await this.formats.pprof.decode(raw, maxBytes, maxDepth);
         } finally {
           account.giveBack(claim);
         }
@@ -265,7 +345,18 @@ export class Ingester {
     return out;
   }
 
-  private async store(tenant: string, profiles: IngestProfile[], limits: Limits, bytes: number): Promise<number> {
+  /**
+   * Validates, cuts deep stacks, charges the rate limiter and writes. `prepaid` is what the caller already took
+   * from the rate limiter before decoding (then only the difference is settled here, and a profile refused here
+   * is the caller's to refund).
+   */
+  private async store(
+    tenant: string,
+    profiles: IngestProfile[],
+    limits: Limits,
+    bytes: number,
+    prepaid?: Prepaid
+  ): Promise<number> {
     const now = this.now();
     let labelBytes = 0;
     for (const p of profiles) {
@@ -277,7 +368,13 @@ export class Ingester {
     }
     // after validation, so that a rejected profile costs the tenant no rate; before the write, so that a
     // rate-limited one costs the store nothing
-    this.rate.take(tenant, bytes + labelBytes, limits);
+    if (prepaid === undefined) {
+      this.rate.take(tenant, bytes + labelBytes, limits);
+    } else {
+      // settled: from here on the request is charged what it really holds, written or not
+      this.rate.settle(tenant, bytes + labelBytes - prepaid.bytes, limits);
+      prepaid.bytes = 0;
+    }
     await this.sink.write(tenant, profiles);
     return profiles.length;
   }
@@ -330,6 +427,49 @@ async function drawOrRefuse(account: DecodeAccount, bytes: number): Promise<void
   }
 }
 
+/** The request's profiles inflate to more than -distributor.ingestion-body-limit-mb together (Pyroscope's words). */
+function batchTooLarge(limit: number): FormatError {
+  return new FormatError(
+    `uncompressed batched profile payload size exceeds limit of ${limit} bytes (distributor.ingestion-body-limit-mb)`
+  );
+}
+
+/** A string that is not valid UTF-8 once encoded: one with a lone surrogate. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Label rules of Pyroscope's ValidateLabels at its defaults (label sanitization off): names non-empty and valid
+ * UTF-8, no name twice, names and values within their lengths, values valid UTF-8.
+ */
+function checkLabels(labels: Array<[string, string]>, limits: Limits): void {
+  const seen = new Set<string>();
+  for (const [k, v] of labels) {
+    if (k.length === 0) {
+      throw new FormatError(`invalid label name "": label names must not be empty (value "${v.slice(0, 64)}")`);
+    }
+    if (LONE_SURROGATE.test(k)) {
+      throw new FormatError(`invalid label name ${JSON.stringify(k.slice(0, 64))}: not valid UTF-8`);
+    }
+    if (limits.maxLabelNameLength > 0 && k.length > limits.maxLabelNameLength) {
+      throw new FormatError(
+        `label name "${k.slice(0, 64)}…" is longer than ${limits.maxLabelNameLength} characters (validation.max-length-label-name)`
+      );
+    }
+    if (seen.has(k)) {
+      throw new FormatError(`duplicate label name "${k.slice(0, 64)}"`);
+    }
+    seen.add(k);
+    if (limits.maxLabelValueLength > 0 && v.length > limits.maxLabelValueLength) {
+      throw new FormatError(
+        `value of label "${k}" is ${v.length} characters long, above the limit of ${limits.maxLabelValueLength} (validation.max-length-label-value)`
+      );
+    }
+    if (LONE_SURROGATE.test(v)) {
+      throw new FormatError(`invalid value of label "${k.slice(0, 64)}": not valid UTF-8`);
+    }
+  }
+}
+
 /** A profile's own time wins unless it is missing or in 1970 (old agents sent µs there). */
 function resolveTime(profileMs: number, fallbackMs: number): number {
   if (!profileMs || profileMs < 365 * 86_400_000) {
@@ -364,18 +504,7 @@ function validate(p: IngestProfile, limits: Limits, now: number): void {
         `profile series has ${labels.length + extra} labels, above the limit of ${limits.maxLabelNamesPerSeries} (validation.max-label-names-per-series)`
       );
     }
-    for (const [k, v] of labels) {
-      if (limits.maxLabelNameLength > 0 && k.length > limits.maxLabelNameLength) {
-        throw new FormatError(
-          `label name "${k.slice(0, 64)}…" is longer than ${limits.maxLabelNameLength} characters (validation.max-length-label-name)`
-        );
-      }
-      if (limits.maxLabelValueLength > 0 && v.length > limits.maxLabelValueLength) {
-        throw new FormatError(
-          `value of label "${k}" is ${v.length} characters long, above the limit of ${limits.maxLabelValueLength} (validation.max-length-label-value)`
-        );
-      }
-    }
+    checkLabels(labels, limits);
   };
   const base = p.labels.filter(([k]) => k !== '__name__');
   for (const ls of p.profile.labelSets) {
