@@ -373,7 +373,7 @@ export async function createService(
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
   registerGauges(metrics, { reader, querier, gate, ingester, budget: cacheBudget, decodeBudget });
   const budget = decodeBudget;
-  const settings = new SettingsRepository(store, prefix);
+  const settings = new SettingsRepository(store, prefix, cfg.settings);
   // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
   const compactor = new Compactor(store, reader, {
     prefix,

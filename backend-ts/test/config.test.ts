@@ -53,6 +53,7 @@ describe('flags and the YAML file', () => {
     const c = loadConfig([]);
     assert.equal(c.server.httpListenPort, 4040);
     assert.equal(c.server.readTimeoutMs, 30_000);
+    assert.deepEqual(c.settings, { maxValueBytes: 64 * 1024, maxSettings: 1000 });
     assert.equal(c.storage.backend, 'filesystem');
     assert.equal(c.storage.filesystem.dir, './data');
     assert.equal(c.storage.azure.containerName, 'pyroscope-data');

@@ -435,6 +435,7 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
       `-storage.filesystem.dir=${tmp('bts-hostile-push-data-')}`,
       '-auth.multitenancy-enabled=true',
       `-runtime-config.file=${file}`,
+      '-tenant-settings.max-settings=3',
     ]);
   });
   after(async () => be?.kill());
@@ -525,5 +526,36 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     );
     assert.equal(names.status, 200);
     assert.deepEqual(((await names.json()) as { names?: string[] }).names ?? [], []);
+  });
+
+  test('settings.v1 Set of 20 MB: 400 naming the value limit; a tenant past its settings count: 429', async () => {
+    const set = (name: string, value: string) =>
+      post(be.url, '/settings.v1.SettingsService/Set', { setting: { name, value } }, 'settings');
+    const { result, readyDuring } = await readyWhile(be.url, set('pluginSettings', 'x'.repeat(20 << 20)));
+    assert.equal(result.status, 400);
+    const e = await errorOf(result);
+    assert.equal(e.code, 'invalid_argument');
+    assert.match(e.message, /value of setting "pluginSettings" is 20971520 bytes, above the limit of 65536 bytes/);
+    assert.ok(readyDuring > 0, '/ready was answered while the body was read');
+    // 64 KiB is fine; a 4th setting is not (-tenant-settings.max-settings=3), a changed one is
+    for (const name of ['a', 'b', 'c']) {
+      assert.equal((await set(name, 'y'.repeat(64 * 1024))).status, 200);
+    }
+    const fourth = await set('d', 'v');
+    assert.equal(fourth.status, 429);
+    const q = await errorOf(fourth);
+    assert.equal(q.code, 'resource_exhausted');
+    assert.match(q.message, /already has 3 settings.*-tenant-settings.max-settings 3/);
+    assert.equal((await set('a', 'changed')).status, 200);
+    const got = await post(be.url, '/settings.v1.SettingsService/Get', {}, 'settings');
+    const names = ((await got.json()) as { settings: Array<{ name: string; value: string }> }).settings;
+    assert.deepEqual(
+      names.map((x) => [x.name, x.value.length]),
+      [
+        ['a', 7],
+        ['b', 65536],
+        ['c', 65536],
+      ]
+    );
   });
 });

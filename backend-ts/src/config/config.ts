@@ -80,6 +80,8 @@ export interface Config {
    * once decoded, across the process (limits/decodeBudget.ts); 0 = no budget.
    */
   decodeBudgetBytes: number;
+  /** -tenant-settings.max-value-bytes and -tenant-settings.max-settings (our own options; 0 = no bound). */
+  settings: { maxValueBytes: number; maxSettings: number };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
   ignored: string[];
 }
@@ -330,6 +332,20 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.decodeBudgetBytes = Math.max(0, v) * 1024 * 1024)
   ),
   opt(
+    'tenant-settings.max-value-bytes',
+    'tenant_settings.max_value_bytes',
+    'int',
+    64 * 1024,
+    (c, v) => (c.settings.maxValueBytes = Math.max(0, v))
+  ),
+  opt(
+    'tenant-settings.max-settings',
+    'tenant_settings.max_settings',
+    'int',
+    1000,
+    (c, v) => (c.settings.maxSettings = Math.max(0, v))
+  ),
+  opt(
     'segment-writer.segment-duration',
     'segment_writer.segment_duration',
     'duration',
@@ -509,6 +525,7 @@ function defaults(): Config {
     storage: { filesystem: {}, azure: {} },
     limits: {},
     auth: { tokens: [] },
+    settings: {},
     ignored: [],
   } as unknown as Config;
   for (const o of OPTIONS) {
