@@ -277,7 +277,7 @@ async function registerRoutes(
 ): Promise<void> {
   const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, budget } = c;
   const prefix = storePrefix(cfg);
-  if (auth.enabled) {
+  if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
   app.addHook('onResponse', (req, reply, done) => {
@@ -355,7 +355,7 @@ export async function createService(
   // configuration problems stop the start before the store is touched
   const overrides = new RuntimeOverrides(cfg.limits, cfg.runtimeConfigFile);
   overrides.load();
-  const auth = new Authenticator(cfg.auth.tokens);
+  const auth = new Authenticator(cfg.auth.tokens, cfg.auth.adminTokens);
   const store = opts.store ?? (await createStore(cfg));
   await store.init();
   const metrics = new Metrics();

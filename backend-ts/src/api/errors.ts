@@ -37,6 +37,7 @@ export function httpStatusOf(e: unknown): number {
 const CODE_NAMES: Record<number, string> = {
   400: 'invalid_argument',
   401: 'unauthenticated',
+  403: 'permission_denied',
   404: 'not_found',
   408: 'deadline_exceeded',
   409: 'already_exists',

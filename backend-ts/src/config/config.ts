@@ -63,8 +63,11 @@ export interface Config {
    * between decoded objects, object metadata and listings, segment views and the call path table (server.ts).
    */
   cacheBudgetBytes: number;
-  /** Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants. */
-  auth: { tokens: AuthToken[] };
+  /**
+   * Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants, and admin
+   * tokens, the only credentials that read /metrics (every tenant's counters) once authentication is on.
+   */
+  auth: { tokens: AuthToken[]; adminTokens: string[] };
   /**
    * -segment-writer.segment-duration: how long the segment writer gathers profiles before it writes them as one
    * object and acknowledges them, in ms. Pyroscope's default is 500ms; ours is 2ms (docs/storage.md says why).
@@ -524,7 +527,7 @@ function defaults(): Config {
     server: {},
     storage: { filesystem: {}, azure: {} },
     limits: {},
-    auth: { tokens: [] },
+    auth: { tokens: [], adminTokens: [] },
     settings: {},
     ignored: [],
   } as unknown as Config;
@@ -668,9 +671,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const auth = (doc as Record<string, unknown>).auth;
     if (auth !== undefined && auth !== null) {
       cfg.auth.tokens = parseAuthTokens(auth, file);
+      cfg.auth.adminTokens = parseAdminTokens(auth, file);
     }
     for (const path of yamlLeafPaths(doc)) {
-      if (implemented.includes(path) || path === 'auth.tokens' || path.startsWith('auth.tokens.')) {
+      if (implemented.includes(path) || /^auth\.(tokens|admin_tokens)(\.|$)/.test(path)) {
         continue;
       }
       const storageOk =
@@ -714,6 +718,24 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   return cfg;
+}
+
+/** `auth.admin_tokens`: a list of non-empty tokens, sent as Bearer or as the password of Basic auth. */
+function parseAdminTokens(auth: unknown, file: string): string[] {
+  const list = (auth as Record<string, unknown>).admin_tokens;
+  if (list === undefined || list === null) {
+    return [];
+  }
+  const where = `-config.file ${file}: auth.admin_tokens`;
+  if (!Array.isArray(list)) {
+    throw new Error(`${where} must be a list of tokens`);
+  }
+  return list.map((t: unknown, i) => {
+    if ((typeof t !== 'string' && typeof t !== 'number') || String(t) === '') {
+      throw new Error(`${where}[${i}] must be a non-empty string`);
+    }
+    return String(t);
+  });
 }
 
 /** `auth.tokens`: a list of {tenant, token} or {tenant, username, password}; anything else is a start-up error. */
