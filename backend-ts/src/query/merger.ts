@@ -3,10 +3,10 @@
 // ahead at bounded concurrency while earlier ones merge.
 import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
-import { matches, type Matcher } from '../model/selector.js';
 import { FlameTree } from '../model/tree.js';
 import { NotFoundError } from '../storage/objectStore.js';
-import type { Segment, SegmentMeta } from '../storage/segment.js';
+import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
+import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import {
   READ_CONCURRENCY,
   headerReadBytes,
@@ -17,18 +17,9 @@ import {
 } from '../storage/segmentReader.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
 import type { SegmentView } from './segmentView.js';
-
-/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
-const seriesKeys = new WeakMap<LabelSet, string>();
-function seriesKey(ls: LabelSet): string {
-  let k = seriesKeys.get(ls);
-  if (k === undefined) {
-    k = labelsKey(ls);
-    seriesKeys.set(ls, k);
-  }
-  return k;
-}
+import type { Slicer } from './slicer.js';
 
 /**
  * What a query reads. objectsRead/bytesRead count every object of the range the query touches, as a query with
@@ -45,23 +36,24 @@ export interface QueryStats {
   series: number;
 }
 
-/** What a scan reads of an object: a decoded segment, or a view of it. */
+/** What a scan reads of one dataset of an object: the decoded dataset, or a view of it. */
 export interface ProfileSource {
   readonly meta: SegmentMeta;
   readonly objectBytes: number;
   readonly profSeries: Int32Array;
   readonly profTime: Float64Array;
-  readonly profId: Int32Array;
   readonly profSampleOffsets: Int32Array;
+  /** The client id of a profile ('' = none): profiles with the same id and series are counted once. */
+  profIdString(p: number): string;
   string(id: number): string;
   spanOf(s: number): number;
 }
 
-/** How a scan gets an object's meta without I/O when it can, and the object itself. */
+/** How a scan gets an object's meta without I/O when it can, and the datasets it wants. */
 export interface SourceOf<T extends ProfileSource> {
   cachedMeta(key: string): SegmentMeta | undefined;
-  /** The source's form of the object; `seg`, when given, is the object already read. */
-  open(ref: SegmentRef, seg?: Segment): Promise<T>;
+  /** The source's form of datasets `ds` of the object; `obj`, when given, is the object already read. */
+  open(ref: SegmentRef, ds: number[], obj?: DecodedObject): Promise<T[]>;
   /** Whether an object read for this source belongs in the reader's cache. */
   keepsSegments: boolean;
 }
@@ -69,17 +61,31 @@ export interface SourceOf<T extends ProfileSource> {
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
 export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
 
+/** Called once the selected profiles of an object have all been visited (a merge may finish its work there). */
+export type SegmentDone<T> = (seg: T) => Promise<void> | void;
+
 type Loaded<T> =
-  { hit: true; seg: T; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+  { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+
+/** The datasets holding any wanted series. */
+function datasetsOf(meta: SegmentMeta, wanted: Int8Array): number[] {
+  const of = datasetOfSeries(meta);
+  const ds = new Set<number>();
+  wanted.forEach((w, sid) => {
+    if (w && of[sid] >= 0) {
+      ds.add(of[sid]);
+    }
+  });
+  return [...ds].sort((a, b) => a - b);
+}
 
 const gone = Symbol('gone');
 
 /** One pass over the objects of a plan. */
 class Scan<T extends ProfileSource> {
   readonly stats: QueryStats = { objectsListed: 0, objectsRead: 0, bytesRead: 0, profiles: 0, samples: 0, series: 0 };
-  private readonly matchers: Matcher[];
   /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
-  private readonly matched = new Map<string, boolean>();
+  private readonly matcher: SeriesMatcher;
   private readonly spans: Set<string> | null;
   private readonly seenIds = new Set<string>();
   private readonly seenSeries = new Set<string>();
@@ -89,38 +95,30 @@ class Scan<T extends ProfileSource> {
     private readonly reader: SegmentReader,
     private readonly source: SourceOf<T>,
     private readonly visit: Visit<T>,
-    private readonly signal: AbortSignal | undefined
+    private readonly slicer: Slicer,
+    private readonly segmentDone?: SegmentDone<T>
   ) {
-    this.matchers = parseSelectorOrThrow(plan.selector);
+    this.matcher = new SeriesMatcher([parseSelectorOrThrow(plan.selector)], slicer);
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
   }
 
-  private wantedOf(meta: SegmentMeta): Int8Array | null {
+  private async wantedOf(meta: SegmentMeta): Promise<Int8Array | null> {
     const { plan } = this;
     const wanted = new Int8Array(meta.series.length);
     let any = false;
-    meta.series.forEach((s, i) => {
+    for (let i = 0; i < meta.series.length; i++) {
+      const s = meta.series[i];
       if (
         (plan.profileType === null || s.profileType === plan.profileType) &&
         s.maxTime >= plan.start &&
         s.minTime <= plan.end &&
-        this.matches(s.labels)
+        (this.matcher.known(s.labels) ?? (await this.matcher.matches(s.labels)))
       ) {
         wanted[i] = 1;
         any = true;
       }
-    });
-    return any ? wanted : null;
-  }
-
-  private matches(labels: LabelSet): boolean {
-    const k = seriesKey(labels);
-    let m = this.matched.get(k);
-    if (m === undefined) {
-      m = matches(this.matchers, labels);
-      this.matched.set(k, m);
     }
-    return m;
+    return any ? wanted : null;
   }
 
   /**
@@ -129,25 +127,28 @@ class Scan<T extends ProfileSource> {
    * 15 s segments is thousands of them); its meta is cached either way.
    */
   readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
-    this.signal?.throwIfAborted();
+    this.slicer.signal?.throwIfAborted();
     const known = this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
-      const seg = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = this.wantedOf(seg.meta);
+      const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
+      const wanted = await this.wantedOf(obj.meta);
       return wanted
-        ? { hit: true, seg: await this.source.open(ref, seg), wanted, ref }
-        : { hit: false, ref, meta: seg.meta };
+        ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
+        : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
-    const wanted = this.wantedOf(meta);
-    return wanted ? { hit: true, seg: await this.source.open(ref), wanted, ref } : { hit: false, ref, meta };
+    const wanted = await this.wantedOf(meta);
+    return wanted
+      ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
+      : { hit: false, ref, meta };
   };
 
   /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
   private countRead(item: Loaded<T>): void {
     this.stats.objectsRead++;
     if (item.hit) {
-      this.stats.bytesRead += item.seg.objectBytes;
+      // the object is read whole (its listed size; a part's own count when the listing has none)
+      this.stats.bytesRead += item.ref.size > 0 ? item.ref.size : item.parts.reduce((a, p) => a + p.objectBytes, 0);
     } else {
       this.stats.bytesRead += this.reader.readsWhole(item.ref.size)
         ? item.ref.size
@@ -175,14 +176,14 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private visitSegment(seg: T, wanted: Int8Array): void {
-    const { plan, stats } = this;
+  private async visitSegment(seg: T, wanted: Int8Array): Promise<void> {
+    const { plan, stats, slicer } = this;
     const meta = seg.meta;
     const spanOk = this.spanFilter(seg);
     let lastSid = -1;
     for (let prof = 0; prof < seg.profSeries.length; prof++) {
-      if ((prof & 4095) === 4095) {
-        this.signal?.throwIfAborted();
+      if (slicer.due(1 + seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof])) {
+        await slicer.pause();
       }
       const sid = seg.profSeries[prof];
       if (!wanted[sid]) {
@@ -193,8 +194,9 @@ class Scan<T extends ProfileSource> {
         continue;
       }
       const labels = meta.series[sid].labels;
-      if (seg.profId[prof] !== 0) {
-        const k = seg.string(seg.profId[prof]) + '\u0002' + seriesKey(labels);
+      const id = seg.profIdString(prof);
+      if (id !== '') {
+        const k = id + '\u0002' + seriesKey(labels);
         if (this.seenIds.has(k)) {
           continue;
         }
@@ -208,6 +210,7 @@ class Scan<T extends ProfileSource> {
       stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
       this.visit(seg, prof, spanOk, labels);
     }
+    await this.segmentDone?.(seg);
   }
 
   /**
@@ -229,7 +232,7 @@ class Scan<T extends ProfileSource> {
     const hourItems: Array<Loaded<T> | typeof gone> = [];
     let pos = 0;
     for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
-      this.signal?.throwIfAborted();
+      this.slicer.resumed();
       const ref = refs[pos++];
       hourItems.push(loaded);
       if (pos < refs.length && refs[pos].hour === ref.hour) {
@@ -246,7 +249,9 @@ class Scan<T extends ProfileSource> {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
-            this.visitSegment(item.seg, item.wanted);
+            for (const part of item.parts) {
+              await this.visitSegment(part, item.wanted);
+            }
           }
         }
       }
@@ -262,9 +267,10 @@ export function scan<T extends ProfileSource>(
   reader: SegmentReader,
   source: SourceOf<T>,
   visit: Visit<T>,
-  signal?: AbortSignal
+  slicer: Slicer,
+  segmentDone?: SegmentDone<T>
 ): Promise<QueryStats> {
-  return new Scan(plan, reader, source, visit, signal).run();
+  return new Scan(plan, reader, source, visit, slicer, segmentDone).run();
 }
 
 /** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
@@ -272,28 +278,27 @@ async function sumStacks(
   plan: QueryPlan,
   reader: SegmentReader,
   source: SourceOf<Segment>,
-  onStack: (seg: Segment, stack: number, value: number) => void,
-  signal?: AbortSignal
+  onStack: (seg: Segment, stack: number, value: number) => number,
+  slicer: Slicer
 ): Promise<QueryStats> {
   let cur: Segment | null = null;
   let acc = new Float64Array(0);
   let touched: number[] = [];
-  const flush = () => {
-    if (!cur) {
-      return;
-    }
-    for (const st of touched) {
+  // once an object's profiles are all visited: its stacks, each once (onStack says how much work it did)
+  const flush = async (seg: Segment) => {
+    const list = touched;
+    touched = [];
+    cur = null;
+    for (const st of list) {
       const v = acc[st];
       acc[st] = 0;
-      if (v !== 0) {
-        onStack(cur, st, v);
+      if (v !== 0 && slicer.due(onStack(seg, st, v))) {
+        await slicer.pause();
       }
     }
-    touched = [];
   };
   const visit: Visit<Segment> = (seg, prof, ok) => {
     if (seg !== cur) {
-      flush();
       cur = seg;
       const n = seg.stackOffsets.length - 1;
       if (acc.length < n) {
@@ -311,9 +316,7 @@ async function sumStacks(
       acc[st] += seg.sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
-  flush();
-  return stats;
+  return scan(plan, reader, source, visit, slicer, flush);
 }
 
 /** Merged stacks with full frame detail (function, file, line), for pprof output. */
@@ -321,11 +324,11 @@ export async function mergeStacks(
   plan: QueryPlan,
   reader: SegmentReader,
   source: SourceOf<Segment>,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
   const byKey = new Map<string, MergedStack>();
   const callSite = plan.callSite.length > 0 ? plan.callSite : null;
-  const onStack = (seg: Segment, st: number, value: number) => {
+  const onStack = (seg: Segment, st: number, value: number): number => {
     const frames: MergedStack['frames'] = [];
     for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
       const f = seg.stackFrames[i];
@@ -338,13 +341,14 @@ export async function mergeStacks(
         seg.string(seg.fnSystemName[fn]),
       ]);
     }
+    const work = 1 + frames.length * 4;
     if (callSite) {
       if (frames.length < callSite.length) {
-        return;
+        return work;
       }
       for (let i = 0; i < callSite.length; i++) {
         if (frames[frames.length - 1 - i][0] !== callSite[i]) {
-          return;
+          return work;
         }
       }
     }
@@ -355,8 +359,9 @@ export async function mergeStacks(
     } else {
       byKey.set(key, { frames, value });
     }
+    return work;
   };
-  const stats = await sumStacks(plan, reader, source, onStack, signal);
+  const stats = await sumStacks(plan, reader, source, onStack, slicer);
   return { stacks: [...byKey.values()], stats };
 }
 
@@ -366,7 +371,7 @@ export async function mergeTree(
   reader: SegmentReader,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ tree: FlameTree; stats: QueryStats }> {
   // value per leaf path, and the leaf paths touched, in the order first met
   let acc = new Float64Array(Math.max(1024, paths.size));
@@ -396,8 +401,8 @@ export async function mergeTree(
       acc[path] += sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
-  return { tree: treeOf(paths, acc, touched, plan.callSite), stats };
+  const stats = await scan(plan, reader, source, visit, slicer);
+  return { tree: await treeOf(paths, acc, touched, plan.callSite, slicer), stats };
 }
 
 /** The path id of a call site (function names root first) in the table, or -1 while it is not there. */
@@ -417,7 +422,13 @@ function callSiteId(paths: CallPaths, callSite: string[]): number {
  * The flame tree of the touched leaf paths: each path becomes a node once (its ancestors first), its value
  * the node's self; totals are summed bottom-up at the end. With a call site, only paths under it are kept.
  */
-function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite: string[]): FlameTree {
+async function treeOf(
+  paths: CallPaths,
+  acc: Float64Array,
+  touched: number[],
+  callSite: string[],
+  slicer: Slicer
+): Promise<FlameTree> {
   const tree = new FlameTree(Math.max(1024, touched.length * 2));
   const site = callSite.length > 0 ? callSiteId(paths, callSite) : 0;
   if (site < 0) {
@@ -461,6 +472,9 @@ function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite
       nodeOf[path] = node;
     }
     tree.self[node] += value;
+    if (slicer.due(1 + chain.length)) {
+      await slicer.pause();
+    }
   }
   tree.totalsFromSelf();
   return tree;
@@ -526,7 +540,7 @@ export async function mergeSeries(
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   grid: SeriesGrid,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
   const groups = new Map<string, Group>();
   // the group of a series' label set, looked up once per label set rather than once per profile
@@ -567,7 +581,7 @@ export async function mergeSeries(
     g.n[k]++;
     g.total += value;
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, reader, source, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

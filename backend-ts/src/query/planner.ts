@@ -4,7 +4,7 @@
 import type { Limits } from '../config/config.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
-import type { SegmentMeta } from '../storage/segment.js';
+import type { SegmentMeta } from '../storage/format/meta.js';
 import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from '../storage/segmentReader.js';
 import { QueryError } from './errors.js';
 
@@ -61,6 +61,27 @@ export function parseSelectorOrThrow(sel: string): Matcher[] {
   }
 }
 
+/**
+ * The selectors of a query, parsed within the tenant's caps: their length is checked before anything is parsed
+ * (so a huge selector costs nothing), the number of matchers after.
+ */
+export function parseSelectorsWithin(selectors: string[], limits: Limits): Matcher[][] {
+  const bytes = selectors.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  if (limits.maxSelectorBytes > 0 && bytes > limits.maxSelectorBytes) {
+    throw new QueryError(
+      `label selector is ${bytes} bytes long, above the limit of ${limits.maxSelectorBytes} bytes (querier.max-selector-bytes)`
+    );
+  }
+  const parsed = selectors.map(parseSelectorOrThrow);
+  const count = parsed.reduce((n, ms) => n + ms.length, 0);
+  if (limits.maxSelectorMatchers > 0 && count > limits.maxSelectorMatchers) {
+    throw new QueryError(
+      `label selector has ${count} matchers, above the limit of ${limits.maxSelectorMatchers} (querier.max-selector-matchers)`
+    );
+  }
+  return parsed;
+}
+
 export class Planner {
   constructor(
     private readonly reader: SegmentReader,
@@ -115,6 +136,11 @@ export class Planner {
     return rejectOlderThanMs > 0 ? this.now() - rejectOlderThanMs - SETTLE_MARGIN_MS : -Infinity;
   }
 
+  /** The selectors of a query, parsed within the tenant's caps (see parseSelectorsWithin). */
+  parseSelectors(tenant: string, selectors: string[]): Matcher[][] {
+    return parseSelectorsWithin(selectors, this.limitsFor(tenant));
+  }
+
   /** The live objects of a range (normalized by the caller). */
   list(tenant: string, r: TimeRange) {
     return this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
@@ -130,7 +156,7 @@ export class Planner {
         throw new QueryError((e as Error).message);
       }
     }
-    parseSelectorOrThrow(p.selector);
+    this.parseSelectors(tenant, [p.selector]);
     const plan: QueryPlan = {
       tenant,
       start: r?.start ?? 0,

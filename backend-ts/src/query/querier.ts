@@ -6,9 +6,8 @@
 import type { Limits } from '../config/config.js';
 import { compareLabelSets, labelsKey, parseProfileTypeId, type LabelSet, type ProfileTypeId } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
-import { matches } from '../model/selector.js';
 import type { FlameTree } from '../model/tree.js';
-import type { Segment } from '../storage/segment.js';
+import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
 import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
@@ -22,15 +21,10 @@ import {
   type SeriesResult,
   type SourceOf,
 } from './merger.js';
-import {
-  parseSelectorOrThrow,
-  Planner,
-  type QueryPlan,
-  type SelectParams,
-  type SeriesParams,
-  type TimeRange,
-} from './planner.js';
+import { Planner, type QueryPlan, type SelectParams, type SeriesParams, type TimeRange } from './planner.js';
 import { SegmentView } from './segmentView.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
+import { Slicer } from './slicer.js';
 
 export type { QueryStats, SeriesResult } from './merger.js';
 export type { QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
@@ -72,7 +66,10 @@ export class Querier {
     });
     this.segmentSource = {
       cachedMeta: (k) => reader.cachedMeta(k),
-      open: (ref, seg) => (seg ? Promise.resolve(seg) : reader.segment(ref.key, { size: ref.size })),
+      open: async (ref, ds, obj) => {
+        const o = obj ?? (await reader.segment(ref.key, { size: ref.size }));
+        return ds.map((d) => o.datasets[d]);
+      },
       keepsSegments: true,
     };
   }
@@ -80,18 +77,18 @@ export class Querier {
   /** Views of segments resolved against `paths` (flame graphs, series, analysis). */
   private viewSource(paths: CallPaths): SourceOf<SegmentView> {
     return {
-      cachedMeta: (k) => this.views.peek(k)?.meta ?? this.reader.cachedMeta(k),
-      open: (ref, seg) => this.view(ref, paths, seg),
+      cachedMeta: (k) => this.reader.cachedMeta(k),
+      open: (ref, ds, obj) => Promise.all(ds.map((d) => this.view(ref, d, paths, obj))),
       keepsSegments: false,
     };
   }
 
   /**
-   * The view of an object for `paths`: cached, being built for another query, or built from the object read
-   * without caching it (the view holds what queries need of it in a fraction of the bytes).
+   * The view of dataset d of an object for `paths`: cached, being built for another query, or built from the
+   * object read without caching it (the view holds what queries need of it in a fraction of the bytes).
    */
-  private async view(ref: SegmentRef, paths: CallPaths, seg?: Segment): Promise<SegmentView> {
-    const key = ref.key;
+  private async view(ref: SegmentRef, d: number, paths: CallPaths, obj?: DecodedObject): Promise<SegmentView> {
+    const key = `${ref.key}\u0000${d}`;
     const cached = this.views.get(key);
     if (cached && cached.paths === paths) {
       return cached;
@@ -103,8 +100,8 @@ export class Querier {
         return v;
       }
     }
-    const building = (seg ? Promise.resolve(seg) : this.reader.segment(key, { cache: false, size: ref.size })).then(
-      (s) => new SegmentView(s, paths)
+    const building = (obj ? Promise.resolve(obj) : this.reader.segment(ref.key, { cache: false, size: ref.size })).then(
+      (o) => SegmentView.build(o.datasets[d], paths)
     );
     this.viewLoading.set(key, building);
     try {
@@ -134,22 +131,30 @@ export class Querier {
   /** Every distinct series (label set) in range matching any of the selectors (none = all). */
   private async seriesIn(tenant: string, selectors: string[], range: TimeRange): Promise<LabelSet[]> {
     const r = this.normalizeRange(range);
-    const ms = selectors.filter((s) => s.trim() !== '').map(parseSelectorOrThrow);
+    const slicer = new Slicer(range.signal);
+    const matcher = new SeriesMatcher(
+      this.planner.parseSelectors(
+        tenant,
+        selectors.filter((s) => s.trim() !== '')
+      ),
+      slicer
+    );
     const seen = new Map<string, LabelSet>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
         }
-        if (ms.length > 0 && !ms.some((m) => matches(m, s.labels))) {
+        if (!(matcher.known(s.labels) ?? (await matcher.matches(s.labels)))) {
           continue;
         }
-        const k = labelsKey(s.labels);
+        const k = seriesKey(s.labels);
         if (!seen.has(k)) {
           seen.set(k, s.labels);
         }
+        await slicer.tick(s.labels.length);
       }
     }
     return [...seen.values()];
@@ -157,15 +162,17 @@ export class Querier {
 
   async profileTypes(tenant: string, range: TimeRange): Promise<ProfileTypeId[]> {
     const r = this.normalizeRange(range);
+    const slicer = new Slicer(range.signal);
     const ids = new Set<string>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime >= r.start && s.minTime <= r.end) {
           ids.add(s.profileType);
         }
       }
+      await slicer.tick(meta.series.length);
     }
     return [...ids].sort().map((id) => parseProfileTypeId(id));
   }
@@ -251,7 +258,7 @@ export class Querier {
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeTree(plan, this.reader, this.viewSource(paths), paths, p.signal);
+    const out = await mergeTree(plan, this.reader, this.viewSource(paths), paths, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -259,7 +266,7 @@ export class Querier {
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
   async selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
-    return mergeStacks(plan, this.reader, this.segmentSource, p.signal);
+    return mergeStacks(plan, this.reader, this.segmentSource, new Slicer(p.signal));
   }
 
   async selectSeries(tenant: string, p: SeriesParams): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
@@ -273,7 +280,7 @@ export class Querier {
     const grid = { start: r.start, stepMs, buckets, groupBy: p.groupBy, aggregation: p.aggregation, limit: p.limit };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, p.signal);
+    const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -287,7 +294,7 @@ export class Querier {
     const refs = await this.planner.list(tenant, r);
     const paths = this.callPaths();
     const plan = await this.planner.plan(tenant, p, p.profileType === '');
-    const stats = await scan(plan, this.reader, this.viewSource(paths), () => {}, p.signal);
+    const stats = await scan(plan, this.reader, this.viewSource(paths), () => {}, new Slicer(p.signal));
     this.trimPaths(paths);
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
