@@ -101,6 +101,23 @@ test('Explain streams the answer into the side panel, and a follow-up works', as
   await shot(page, info, 'explain-follow-up');
 });
 
+test('Explain of one selected profile (var-profile) says so and is given that profile, not the merge', async ({
+  page,
+}) => {
+  llm.requests.length = 0;
+  const at = Math.floor((reg.baseline.start + 60_000) / 1000) * 1000;
+  await page.goto(url(withLlm, { explorationType: 'flame-graph', 'var-profile': `@${at}{}` }));
+  await expect(page.locator('[data-testid="flamegraph"] g.frame').first()).toBeVisible();
+  const total = Number(await page.getByTestId('flamegraph-total').getAttribute('data-value'));
+  expect(total).toBe(reg.sideTotal / reg.profiles);
+  await page.getByTestId('explain-button').click();
+  await expect(page.getByTestId('explain-answer').first()).toContainText(FINAL_SENTENCE);
+  const prompt = llm.requests[0].messages.find((m) => m.role === 'user')!.content;
+  expect(prompt).toContain(
+    `Only the profile stored at ${new Date(at).toISOString()}, not the merge of the time range.`
+  );
+});
+
 test('Explain in the diff view is given the computed changes and shows them beside the answer', async ({
   page,
 }, info) => {

@@ -63,6 +63,35 @@ test('export: the pprof decodes to the graph total; JSON and PNG download', asyn
   await shot(page, info, 'export');
 });
 
+test('export of one selected profile (var-profile): the flame graph, the pprof and the JSON are that profile', async ({
+  page,
+}, info) => {
+  // The first baseline profile, named as storage without a UUID names it: its instant and labels (the service
+  // is in the selector already). Its time is the ingest's `from`, in whole seconds.
+  const at = Math.floor((reg.baseline.start + 60_000) / 1000) * 1000;
+  const one = reg.sideTotal / reg.profiles;
+  await page.goto(
+    explore({
+      explorationType: 'flame-graph',
+      'var-serviceName': SERVICE,
+      'var-profile': `@${at}{}`,
+      from: 'now-1h',
+      to: 'now',
+    })
+  );
+  await expect(frames(page).first()).toBeVisible();
+  await expect.poll(() => rootTotal(page)).toBe(one);
+
+  const pprof = await download(page, 'export-pprof');
+  const decoded = decodePprof(pprof.bytes, 'cpu');
+  expect(decoded.total).toBe(one);
+  expect(decoded.selfByFunction.get('convertCurrency')).toBe(100 * 1_000_000);
+
+  const json = await download(page, 'export-json');
+  expect(JSON.parse(json.bytes.toString('utf8')).flamebearer.numTicks).toBe(one);
+  await shot(page, info, 'export-one-profile');
+});
+
 test('settings persist through settings.v1 across reloads and set the default max nodes', async ({ page }, info) => {
   await page.goto(`${harness.url}/a/grafana-pyroscope-app/settings`);
   const input = page.getByTestId('settings-max-nodes');

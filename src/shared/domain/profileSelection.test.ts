@@ -1,4 +1,10 @@
-import { encodeProfileSelection, parseProfileSelection, withMatchers } from './profileSelection';
+import {
+  describeProfileSelection,
+  encodeProfileSelection,
+  narrowToProfile,
+  parseProfileSelection,
+  withMatchers,
+} from './profileSelection';
 
 describe('profile selection', () => {
   it('is the UUID when the backend gave one', () => {
@@ -34,5 +40,23 @@ describe('profile selection', () => {
       '{service_name="checkout",pod="a",region="eu"}'
     );
     expect(withMatchers('{}', ['pod="a"'])).toBe('{pod="a"}');
+  });
+
+  it('narrows a query to the profile: by UUID, or to its instant with its labels added', () => {
+    const scope = { start: 1, end: 9, labelSelector: '{service_name="a"}', maxNodes: 5 };
+    expect(narrowToProfile(scope, { profileIds: ['u'] })).toEqual({ ...scope, profileIdSelector: ['u'] });
+    expect(narrowToProfile(scope, { time: 4, matchers: ['pod="p"'] })).toEqual({
+      start: 4,
+      end: 4,
+      labelSelector: '{service_name="a",pod="p"}',
+      maxNodes: 5,
+    });
+  });
+
+  it('is described in words for Explain', () => {
+    expect(describeProfileSelection({ profileIds: ['u1', 'u2'] })).toBe('profile u1, u2');
+    expect(describeProfileSelection({ time: 0, matchers: ['pod="p"'] })).toBe(
+      'the profile stored at 1970-01-01T00:00:00.000Z with labels {pod="p"}'
+    );
   });
 });

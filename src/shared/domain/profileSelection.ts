@@ -66,3 +66,39 @@ export function withMatchers(selector: string, matchers: string[]): string {
   const all = [...own, ...matchers.filter((m) => !own.includes(m))];
   return `{${all.join(',')}}`;
 }
+
+/** A query's window and selector, as SelectMergeStacktraces and SelectMergeProfile take them. */
+export interface ProfileQueryScope {
+  start: number;
+  end: number;
+  labelSelector: string;
+}
+
+/**
+ * The scope narrowed to one selected profile: by UUID (profile_id_selector) when it has one, otherwise by its
+ * instant and labels, which is how a profile is named in storage without UUIDs. The flame graph, the export
+ * and Explain all go through here so that they show the same profile.
+ */
+export function narrowToProfile<T extends ProfileQueryScope>(
+  scope: T,
+  profile: ProfileSelection
+): T & { profileIdSelector?: string[] } {
+  if ('profileIds' in profile) {
+    return { ...scope, profileIdSelector: profile.profileIds };
+  }
+  return {
+    ...scope,
+    start: profile.time,
+    end: profile.time,
+    labelSelector: withMatchers(scope.labelSelector, profile.matchers),
+  };
+}
+
+/** The selected profile in words, for a prompt or a caption. */
+export function describeProfileSelection(profile: ProfileSelection): string {
+  if ('profileIds' in profile) {
+    return `profile ${profile.profileIds.join(', ')}`;
+  }
+  const labels = profile.matchers.length ? ` with labels {${profile.matchers.join(', ')}}` : '';
+  return `the profile stored at ${new Date(profile.time).toISOString()}${labels}`;
+}

@@ -4,7 +4,7 @@ import { RuntimeDataSource, SceneObject, registerRuntimeDataSource, sceneGraph }
 import { connectFlameGraphToFlamebearer, flamebearerToDataFrame } from '../../domain/converters/flamebearer';
 import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
 import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
-import { parseProfileSelection, withMatchers } from '../../domain/profileSelection';
+import { narrowToProfile, parseProfileSelection } from '../../domain/profileSelection';
 import { grafanaUnit, parseProfileMetricId, seriesDisplay } from '../../domain/profileMetrics';
 import { getApiClient } from '../pyroscope/PyroscopeApiClient';
 import { PROFILE_DATASOURCE, ProfileQuery, SERIES_DATASOURCE, SeriesQuery } from '../../domain/runtimeDataSources';
@@ -84,17 +84,7 @@ class ProfileDataSource extends RuntimeDataSource {
         const client = getApiClient(interpolate(t.dataSourceUid));
         const selection = { ...window, profileTypeID: profileMetricId, labelSelector, maxNodes };
         const merged = profile
-          ? client.selectMergeStacktraces(
-              'profileIds' in profile
-                ? { ...selection, profileIdSelector: profile.profileIds }
-                : // without a UUID a profile is its instant and labels
-                  {
-                    ...selection,
-                    start: profile.time,
-                    end: profile.time,
-                    labelSelector: withMatchers(labelSelector, profile.matchers),
-                  }
-            )
+          ? client.selectMergeStacktraces(narrowToProfile(selection, profile))
           : spans.length
             ? client.selectMergeSpanProfile({ ...selection, spanSelector: spans })
             : undefined;

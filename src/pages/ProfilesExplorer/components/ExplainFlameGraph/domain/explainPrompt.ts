@@ -1,5 +1,6 @@
 import { dateTimeFormat } from '@grafana/data';
 import { FlameTree } from '../../../../../shared/domain/converters/flamebearer';
+import { describeProfileSelection, parseProfileSelection } from '../../../../../shared/domain/profileSelection';
 import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
 import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import {
@@ -20,6 +21,8 @@ export interface SingleExplainInput {
   window: TimeWindow;
   format: ValueFormatter;
   spanSelector?: string;
+  /** the `var-profile` value: the graph is one stored profile */
+  profile?: string;
 }
 
 export interface DiffExplainInput {
@@ -190,11 +193,16 @@ export function formatChangeRow(r: ChangeRow, format: ValueFormatter): string {
 export function buildExplainPrompt(input: ExplainInput): ExplainPrompt {
   const { format } = input;
   if (input.kind === 'single') {
+    const profile = parseProfileSelection(input.profile ?? '');
     const user = [
       `Explain this flame graph of service "${input.serviceName}".`,
       `Profile type: ${describeProfile(input.profileMetricId, format)}.`,
       `Time range: ${range(input.window)}.`,
-      ...(input.spanSelector ? [`Only the samples of span(s) ${input.spanSelector}.`] : []),
+      ...(profile
+        ? [`Only ${describeProfileSelection(profile)}, not the merge of the time range.`]
+        : input.spanSelector
+          ? [`Only the samples of span(s) ${input.spanSelector}.`]
+          : []),
       '',
       describeTree(input.tree, format),
     ].join('\n');

@@ -1,6 +1,17 @@
 import { encodeSelectMergeProfileRequest, exportFileName } from './selectMergeProfileRequest';
 
 describe('SelectMergeProfile request in protobuf binary', () => {
+  it('encodes profile UUIDs as profile_id_selector (field 7)', () => {
+    const b = encodeSelectMergeProfileRequest({
+      profileTypeID: '',
+      labelSelector: '',
+      start: 0,
+      end: 0,
+      profileIdSelector: ['ab'],
+    });
+    expect(Array.from(b)).toEqual([0x0a, 0, 0x12, 0, 0x18, 0, 0x20, 0, 0x3a, 2, 0x61, 0x62]);
+  });
+
   it('encodes strings, 64-bit times and repeated span ids with their field numbers', () => {
     const b = encodeSelectMergeProfileRequest({
       profileTypeID: 'a:b',

@@ -7,6 +7,7 @@ export interface SelectMergeProfileParams {
   end: number;
   /** 0 or absent: the whole profile, nothing folded */
   maxNodes?: number;
+  profileIdSelector?: string[];
   spanSelector?: string[];
 }
 
@@ -46,6 +47,9 @@ export function encodeSelectMergeProfileRequest(p: SelectMergeProfileParams): Ui
   intField(out, 4, p.end);
   if (p.maxNodes) {
     intField(out, 5, p.maxNodes);
+  }
+  for (const id of p.profileIdSelector ?? []) {
+    bytesField(out, 7, id);
   }
   for (const s of p.spanSelector ?? []) {
     bytesField(out, 8, s);

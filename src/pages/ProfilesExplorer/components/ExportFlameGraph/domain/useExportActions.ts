@@ -11,6 +11,8 @@ export interface ExportQuery {
   window: TimeWindow;
   maxNodes?: number;
   spanSelector?: string[];
+  /** the `var-profile` value: one stored profile instead of the merge of the window */
+  profile?: string;
 }
 
 /** The exports that ask the backend: the whole merged profile as pprof, the flamebearer JSON. */

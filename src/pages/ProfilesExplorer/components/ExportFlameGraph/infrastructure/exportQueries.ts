@@ -1,5 +1,6 @@
 import { connectFlameGraphToFlamebearer } from '../../../../../shared/domain/converters/flamebearer';
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
+import { narrowToProfile, parseProfileSelection } from '../../../../../shared/domain/profileSelection';
 import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { SelectMergeProfileParams, encodeSelectMergeProfileRequest } from '../domain/selectMergeProfileRequest';
@@ -15,21 +16,33 @@ async function gzip(bytes: ArrayBuffer): Promise<Blob> {
  * protobuf binary so that the answer is the pprof message itself. The whole profile, nothing folded.
  */
 export async function fetchPprof(q: ExportQuery): Promise<Blob> {
-  const params: SelectMergeProfileParams = {
-    profileTypeID: q.profileMetricId,
-    labelSelector: normalizeSelector(q.selector),
-    start: q.window.start,
-    end: q.window.end,
-    spanSelector: q.spanSelector,
-  };
+  const scope = { labelSelector: normalizeSelector(q.selector), start: q.window.start, end: q.window.end };
+  const profile = parseProfileSelection(q.profile ?? '');
+  // The selected profile wins over the span, as in the flame graph on screen.
+  const params: SelectMergeProfileParams = profile
+    ? { profileTypeID: q.profileMetricId, ...narrowToProfile(scope, profile) }
+    : { profileTypeID: q.profileMetricId, ...scope, spanSelector: q.spanSelector };
   const pprof = await getApiClient(q.dataSourceUid).selectMergeProfileBinary(encodeSelectMergeProfileRequest(params));
   return gzip(pprof);
 }
 
-/** The flame graph in the render API's JSON (flamebearer); a span view's from SelectMergeSpanProfile. */
+/**
+ * The flame graph in the render API's JSON (flamebearer); one selected profile's from SelectMergeStacktraces, a
+ * span view's from SelectMergeSpanProfile.
+ */
 export async function fetchFlamebearerJson(q: ExportQuery): Promise<RenderResponse> {
   const client = getApiClient(q.dataSourceUid);
   const selector = normalizeSelector(q.selector);
+  const profile = parseProfileSelection(q.profile ?? '');
+  if (profile) {
+    const r = await client.selectMergeStacktraces(
+      narrowToProfile(
+        { ...q.window, profileTypeID: q.profileMetricId, labelSelector: selector, maxNodes: q.maxNodes },
+        profile
+      )
+    );
+    return { version: 1, flamebearer: connectFlameGraphToFlamebearer(r.flamegraph), metadata: { format: 'single' } };
+  }
   if (q.spanSelector?.length) {
     const r = await client.selectMergeSpanProfile({
       ...q.window,

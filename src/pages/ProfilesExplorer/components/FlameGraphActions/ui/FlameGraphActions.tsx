@@ -40,6 +40,7 @@ export function FlameGraphActions({ scene, labelSelector, tree, format, maxNodes
       window: getTimeWindow(scene),
       maxNodes,
       spanSelector: spans(scene),
+      profile: getVariableValue(scene, 'profile') || undefined,
     }),
     [scene, labelSelector, maxNodes]
   );
@@ -52,6 +53,7 @@ export function FlameGraphActions({ scene, labelSelector, tree, format, maxNodes
       window: getTimeWindow(scene),
       format,
       spanSelector: spans(scene).join(', ') || undefined,
+      profile: getVariableValue(scene, 'profile') || undefined,
     }),
     [scene, tree, format]
   );
