@@ -12,6 +12,7 @@ import {
 import { IconButton, Tag, useStyles2 } from '@grafana/ui';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { SceneFlameGraph } from './SceneFlameGraph';
+import { titleMainPanelByProfileType } from '../../../ui/mainPanelTitle';
 import { SceneProfilesHeatmap } from '../../SceneProfilesHeatmap/ui/SceneProfilesHeatmap';
 
 interface SceneFlameGraphViewState extends SceneObjectState {
@@ -35,6 +36,7 @@ export class SceneFlameGraphView extends SceneObjectBase<SceneFlameGraphViewStat
       heatmap: new SceneProfilesHeatmap({ labelSelector: SERVICE_SELECTOR }),
       flameGraph: new SceneFlameGraph({ labelSelector: SERVICE_SELECTOR }),
     });
+    titleMainPanelByProfileType(this, this.state.main);
   }
 
   static Component = SceneFlameGraphViewRenderer;

@@ -12,6 +12,7 @@ import {
   VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
+import { titleMainPanelByProfileType } from '../../../ui/mainPanelTitle';
 import {
   Alert,
   Button,
@@ -62,6 +63,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
       loading: true,
       picked: [],
     });
+    titleMainPanelByProfileType(this, this.state.main);
     this.addActivationHandler(() => {
       this.load();
       const tr = sceneGraph.getTimeRange(this).subscribeToState(() => this.load());
