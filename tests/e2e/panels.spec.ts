@@ -1,6 +1,6 @@
 import { Page } from '@playwright/test';
 import { Running } from './support/stack';
-import { CPU, SERVICE } from './support/regression';
+import { CPU, REGION_SERVICE, SERVICE } from './support/regression';
 import { expect, test } from './support/generated';
 
 // The series panels as the official app shows them, over the worker's backend of generated data.
@@ -31,4 +31,21 @@ test('the main series panel is titled with what the profile type measures, in th
     await expect(panelHeader(page, 'CPU time consumed')).toBeVisible();
     await expect(page.getByTestId(`data-testid Panel header ${SERVICE} · ${CPU}`)).toHaveCount(0);
   }
+});
+
+const legendItems = (panel: ReturnType<Page['locator']>) =>
+  panel.locator('[data-testid^="data-testid VizLegend series"]');
+
+test('legends under the series panels read as the official app: the sample type, then the group-by value', async ({
+  page,
+}) => {
+  await page.goto(explore({ explorationType: 'flame-graph' }));
+  const main = page.getByTestId('data-testid Panel header CPU time consumed');
+  await expect(legendItems(main)).toHaveText(['cpu']);
+
+  // The labels view's panel of a label: one series per value.
+  await page.goto(explore({ explorationType: 'labels', 'var-serviceName': REGION_SERVICE }));
+  await expect(legendItems(page.getByTestId('data-testid Panel header CPU time consumed'))).toHaveText(['cpu']);
+  const region = page.locator('[data-testid^="data-testid Panel header region"]');
+  await expect(legendItems(region)).toHaveText(['cpu eu', 'cpu us']);
 });

@@ -3,7 +3,7 @@ import { locationService } from '@grafana/runtime';
 import { DataFrame } from '@grafana/data';
 import { PanelBuilders, SceneDataTransformer, SceneQueryRunner, VizPanel } from '@grafana/scenes';
 import { Button, Stack } from '@grafana/ui';
-import { BarGaugeDisplayMode, VisibilityMode, VizOrientation } from '@grafana/schema';
+import { BarGaugeDisplayMode, LegendDisplayMode, VisibilityMode, VizOrientation } from '@grafana/schema';
 import { Observable, map } from 'rxjs';
 import { navigationParams, NavigationTarget, PanelType } from '../domain/explorerNavigation';
 import { seriesMaxima } from '../domain/converters/seriesMaxima';
@@ -80,7 +80,12 @@ function buildPanel(o: SeriesPanelOptions, runner: SceneQueryRunner): VizPanel {
         PanelBuilders.timeseries()
           .setTitle(o.title)
           .setData(runner)
-          .setOption('legend', { showLegend: o.showLegend ?? false })
+          // a legend under every series panel, as the official app shows one (`cpu`, `cpu eu`)
+          .setOption('legend', {
+            showLegend: o.showLegend ?? true,
+            displayMode: LegendDisplayMode.List,
+            placement: 'bottom',
+          })
           .setCustomFieldConfig('fillOpacity', 10)
           // Profiles arrive every 10-60 s: a lone point must still be visible.
           .setCustomFieldConfig('showPoints', VisibilityMode.Always)

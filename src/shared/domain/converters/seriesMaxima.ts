@@ -19,7 +19,8 @@ export function seriesMaxima(frames: DataFrame[]): DataFrame {
       }
     }
     rows.push({
-      name: String(value.config.displayNameFromDS ?? f.name ?? ''),
+      // the series' own name (a label value), not its legend: the official table shows `eu`, not `cpu eu`
+      name: String(f.name ?? value.config.displayNameFromDS ?? ''),
       max: Number(value.values[best]),
       at: Number(time?.values[best] ?? 0),
       unit: value.config.unit,

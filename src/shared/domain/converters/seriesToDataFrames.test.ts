@@ -52,4 +52,18 @@ describe('seriesToDataFrames display', () => {
     expect(frame.fields[1].values[0]).toBeCloseTo(0.2, 12);
     expect(frame.fields[1].config.unit).toBe('cores');
   });
+
+  it('writes the legend as the official app: the sample type, then the group-by values', () => {
+    const frames = seriesToDataFrames(
+      {
+        series: [
+          { labels: [{ name: 'region', value: 'eu' }], points: [] },
+          { labels: [], points: [] },
+        ],
+      },
+      { unit: 'cores', fallbackName: 'checkout', legend: 'cpu' }
+    );
+    expect(frames.map((f) => f.fields[1].config.displayNameFromDS)).toEqual(['cpu eu', 'cpu']);
+    expect(frames.map((f) => f.name)).toEqual(['eu', 'checkout']);
+  });
 });

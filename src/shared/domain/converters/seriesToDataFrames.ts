@@ -5,6 +5,11 @@ export interface SeriesFrameOptions {
   unit: string;
   /** Display name when the series has no group-by labels. */
   fallbackName: string;
+  /**
+   * The legend as the official app shows it: the profile type's sample type alone (`cpu`), followed by the
+   * group-by values (`cpu eu`). The frame's own name stays the plain value, for tables and sorting.
+   */
+  legend?: string;
   refId?: string;
   /** what each stored point becomes on the panel (a rate per second for cumulative types); as stored if absent */
   toDisplay?: (value: number) => number;
@@ -20,7 +25,9 @@ export function seriesToDataFrames(response: SelectSeriesResponse, options: Seri
       labels[l.name] = l.value;
     }
     const points = s.points ?? [];
-    const name = Object.keys(labels).length ? Object.values(labels).join(', ') : options.fallbackName;
+    const grouped = Object.keys(labels).length > 0;
+    const name = grouped ? Object.values(labels).join(', ') : options.fallbackName;
+    const legend = options.legend ? (grouped ? `${options.legend} ${name}` : options.legend) : name;
     return createDataFrame({
       refId: options.refId,
       name,
@@ -31,7 +38,7 @@ export function seriesToDataFrames(response: SelectSeriesResponse, options: Seri
           type: FieldType.number,
           values: points.map((p) => (options.toDisplay ?? same)(p.value ?? 0)),
           labels,
-          config: { unit: options.unit, displayNameFromDS: name },
+          config: { unit: options.unit, displayNameFromDS: legend },
         },
       ],
     });

@@ -49,6 +49,7 @@ class SeriesDataSource extends RuntimeDataSource {
             unit: display.unit,
             toDisplay: display.toDisplay,
             fallbackName: t.displayName ? interpolate(t.displayName) : metric.label,
+            legend: metric.type,
             refId: t.refId,
           });
         })
