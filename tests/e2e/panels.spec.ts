@@ -49,3 +49,21 @@ test('legends under the series panels read as the official app: the sample type,
   const region = page.locator('[data-testid^="data-testid Panel header region"]');
   await expect(legendItems(region)).toHaveText(['cpu eu', 'cpu us']);
 });
+
+test('the top table is as tall as the flame graph beside it', async ({ page }) => {
+  await page.goto(explore({ explorationType: 'flame-graph' }));
+  await expect(page.locator('[data-testid="flamegraph"] g.frame').first()).toBeVisible();
+  const table = page.getByTestId('pane-table');
+  const graph = page.getByTestId('pane-graph');
+  const heightOf = async (l: typeof table) => (await l.boundingBox())!.height;
+  // checkout's graph has four levels: the panel is short, not the 800 px it may grow to, and the table (with
+  // room for more rows than it has) ends where the graph ends.
+  await expect.poll(async () => Math.abs((await heightOf(table)) - (await heightOf(graph)))).toBeLessThanOrEqual(1);
+  expect(await heightOf(graph)).toBeLessThan(600);
+  const tableBox = (await table.boundingBox())!;
+  const graphBox = (await graph.boundingBox())!;
+  expect(Math.abs(tableBox.y + tableBox.height - (graphBox.y + graphBox.height))).toBeLessThanOrEqual(1);
+  // switching to the table alone gives it the whole height again
+  await page.getByTestId('view-mode').getByRole('radio', { name: 'Top Table', exact: true }).click();
+  await expect.poll(() => heightOf(page.getByTestId('pane-table'))).toBeGreaterThan(700);
+});

@@ -264,25 +264,38 @@ export function FlameGraphContainer({
           {extraHeader}
         </div>
       </div>
-      <div className={styles.body} style={{ height }}>
+      <div
+        className={styles.body}
+        // Side by side, the table is as tall as the graph beside it (as in the official app): the graph sets the
+        // height, up to `height`, and the table fills it and scrolls, whatever its row count.
+        style={mode === 'both' ? { maxHeight: height, minHeight: Math.min(MIN_BOTH_HEIGHT, height) } : { height }}
+      >
         {mode !== 'flameGraph' && (
           <div className={cx(styles.pane, mode === 'both' ? styles.half : styles.full)} data-testid="pane-table">
-            {table}
+            {mode === 'both' ? <div className={styles.fill}>{table}</div> : table}
           </div>
         )}
         {mode !== 'topTable' && (
           <div
             className={cx(styles.pane, styles.scroll, mode === 'both' ? styles.half : styles.full)}
+            style={mode === 'both' ? { maxHeight: height } : undefined}
             data-testid="pane-graph"
           >
             {graph}
           </div>
         )}
-        {sidePanel && <div className={cx(styles.pane, styles.scroll, styles.side)}>{sidePanel}</div>}
+        {sidePanel && (
+          <div className={cx(styles.pane, styles.scroll, styles.side)} style={{ maxHeight: height }}>
+            {sidePanel}
+          </div>
+        )}
       </div>
     </div>
   );
 }
+
+// A few rows of the table stay in view beside a graph of one or two levels.
+const MIN_BOTH_HEIGHT = 360;
 
 function rootTotal(tree: FlameTree, diff?: DiffTree): number {
   return diff ? diff.baseRoot + diff.compRoot : (tree.total[0] ?? 0);
@@ -335,7 +348,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   search: css({ flexGrow: 1, minWidth: 150, maxWidth: 520 }),
   controls: css({ display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: theme.spacing(1) }),
   body: css({ display: 'flex', gap: theme.spacing(1), minHeight: 0 }),
-  pane: css({ minWidth: 0, minHeight: 0, height: '100%' }),
+  pane: css({ position: 'relative', minWidth: 0, minHeight: 0, height: '100%' }),
+  // out of the flow, so that the table's rows never make the panel taller than the graph
+  fill: css({ position: 'absolute', inset: 0 }),
   scroll: css({ overflowY: 'auto', overflowX: 'hidden' }),
   half: css({ flex: '1 1 50%' }),
   full: css({ flex: '1 1 100%' }),
