@@ -72,6 +72,8 @@ function selectParams(r: SelectMergeStacktracesRequest, signal?: AbortSignal): S
     start: Number(r.start),
     end: Number(r.end),
     spans: r.spanSelector,
+    traces: r.traceIdSelector,
+    profileIds: r.profileIdSelector,
     callSite: callSite(r.stackTraceSelector),
   };
 }
@@ -146,15 +148,27 @@ function labelHandlers({
   };
 }
 
+/**
+ * The merged pprof of a selection (SelectMergeProfile, and SelectMergeStacktraces with PROFILE_FORMAT_PPROF, one
+ * path as in Pyroscope): max_nodes absent or 0 keeps every stack, anything else is checked against the limits.
+ */
+async function mergedPprof(kit: Kit, tenant: string, p: SelectParams, nodes: bigint | undefined): Promise<Profile> {
+  const n = nodes === undefined || Number(nodes) === 0 ? 0 : kit.maxNodes(nodes);
+  const { stacks } = await kit.deps.querier.selectMergeStacks(tenant, p);
+  return mergedStacksToPprof(stacks, p.profileType, p.end || Date.now(), p.end - p.start, n);
+}
+
 /** Merged profiles: flame graph, tree, dot, pprof, span profiles and diffs. */
-function mergeHandlers({
-  deps,
-  query,
-  maxNodes,
-}: Kit): Pick<QuerierImpl, 'selectMergeStacktraces' | 'selectMergeSpanProfile' | 'selectMergeProfile' | 'diff'> {
+function mergeHandlers(
+  kit: Kit
+): Pick<QuerierImpl, 'selectMergeStacktraces' | 'selectMergeSpanProfile' | 'selectMergeProfile' | 'diff'> {
+  const { deps, query, maxNodes } = kit;
   return {
     selectMergeStacktraces: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
+        if (req.format === ProfileFormat.PPROF) {
+          return { pprof: { profile: await mergedPprof(kit, tenant, selectParams(req, signal), req.maxNodes) } };
+        }
         const n = maxNodes(req.maxNodes);
         const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req, signal));
         switch (req.format) {
@@ -162,8 +176,6 @@ function mergeHandlers({
             return { tree: toTreeBytes(tree, n) };
           case ProfileFormat.DOT:
             return { dot: toDot(tree, n) };
-          case ProfileFormat.PPROF:
-            throw new QueryError('format PPROF: use SelectMergeProfile');
           default:
             return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
         }
@@ -185,25 +197,23 @@ function mergeHandlers({
         return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
       }),
     selectMergeProfile: (req, ctx) =>
-      query(ctx, async (tenant, signal): Promise<Profile> => {
-        const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
-        const { stacks } = await deps.querier.selectMergeStacks(tenant, {
-          signal,
-          profileType: req.profileTypeID,
-          selector: req.labelSelector,
-          start: Number(req.start),
-          end: Number(req.end),
-          spans: req.spanSelector,
-          callSite: callSite(req.stackTraceSelector),
-        });
-        return mergedStacksToPprof(
-          stacks,
-          req.profileTypeID,
-          Number(req.end) || Date.now(),
-          Number(req.end) - Number(req.start),
-          n
-        );
-      }),
+      query(ctx, (tenant, signal) =>
+        mergedPprof(
+          kit,
+          tenant,
+          {
+            signal,
+            profileType: req.profileTypeID,
+            selector: req.labelSelector,
+            start: Number(req.start),
+            end: Number(req.end),
+            traces: req.traceIdSelector,
+            profileIds: req.profileIdSelector,
+            callSite: callSite(req.stackTraceSelector),
+          },
+          req.maxNodes
+        )
+      ),
     diff: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
         if (!req.left || !req.right) {

@@ -55,6 +55,10 @@ export interface ProfileSource {
   readonly profSampleOffsets: Int32Array;
   string(id: number): string;
   spanOf(s: number): number;
+  /** Trace id of sample s as a string id (0 = none; always none in objects written before trace ids). */
+  traceOf(s: number): number;
+  /** The server-assigned UUID of profile p, canonical lowercase ('' in objects written before UUIDs). */
+  profileUuid(p: number): string;
 }
 
 /** How a scan gets an object's meta without I/O when it can, and the object itself. */
@@ -81,6 +85,8 @@ class Scan<T extends ProfileSource> {
   /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
   private readonly matched = new Map<string, boolean>();
   private readonly spans: Set<string> | null;
+  private readonly traces: Set<string> | null;
+  private readonly profileIds: Set<string> | null;
   private readonly seenIds = new Set<string>();
   private readonly seenSeries = new Set<string>();
 
@@ -93,6 +99,8 @@ class Scan<T extends ProfileSource> {
   ) {
     this.matchers = parseSelectorOrThrow(plan.selector);
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
+    this.traces = plan.traces.length > 0 ? new Set(plan.traces) : null;
+    this.profileIds = plan.profileIds.length > 0 ? new Set(plan.profileIds) : null;
   }
 
   private wantedOf(meta: SegmentMeta): Int8Array | null {
@@ -155,20 +163,26 @@ class Scan<T extends ProfileSource> {
     }
   }
 
-  private spanFilter(seg: T): ((s: number) => boolean) | null {
-    const spans = this.spans;
-    if (!spans) {
+  /**
+   * The samples of the selected spans or traces (a plan has at most one of the two), or null for all. Span ids
+   * compare as stored; trace ids case-insensitively, as Pyroscope compares their bytes.
+   */
+  private sampleFilter(seg: T): ((s: number) => boolean) | null {
+    const ids = this.spans ?? this.traces;
+    if (!ids) {
       return null;
     }
+    const byTrace = this.spans === null;
     const memo = new Map<number, boolean>();
     return (s: number) => {
-      const id = seg.spanOf(s);
+      const id = byTrace ? seg.traceOf(s) : seg.spanOf(s);
       if (id === 0) {
         return false;
       }
       let m = memo.get(id);
       if (m === undefined) {
-        m = spans.has(seg.string(id));
+        const str = seg.string(id);
+        m = ids.has(byTrace ? str.toLowerCase() : str);
         memo.set(id, m);
       }
       return m;
@@ -178,7 +192,8 @@ class Scan<T extends ProfileSource> {
   private visitSegment(seg: T, wanted: Int8Array): void {
     const { plan, stats } = this;
     const meta = seg.meta;
-    const spanOk = this.spanFilter(seg);
+    const sampleOk = this.sampleFilter(seg);
+    const ids = this.profileIds;
     let lastSid = -1;
     for (let prof = 0; prof < seg.profSeries.length; prof++) {
       if ((prof & 4095) === 4095) {
@@ -190,6 +205,9 @@ class Scan<T extends ProfileSource> {
       }
       const t = seg.profTime[prof];
       if (t < plan.start || t > plan.end) {
+        continue;
+      }
+      if (ids && !ids.has(seg.profileUuid(prof))) {
         continue;
       }
       const labels = meta.series[sid].labels;
@@ -206,7 +224,7 @@ class Scan<T extends ProfileSource> {
       }
       stats.profiles++;
       stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
-      this.visit(seg, prof, spanOk, labels);
+      this.visit(seg, prof, sampleOk, labels);
     }
   }
 
@@ -545,7 +563,7 @@ export async function mergeSeries(
     }
     return g;
   };
-  const needSamples = plan.spans.length > 0 || plan.callSite.length > 0;
+  const needSamples = plan.spans.length > 0 || plan.traces.length > 0 || plan.callSite.length > 0;
   const onSite = underCallSite(paths, plan.callSite);
   const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
     let value = seg.profTotal[prof];

@@ -18,7 +18,11 @@ export class SegmentView {
   readonly samplePath: Int32Array;
   readonly sampleValue: Float64Array;
   readonly sampleSpan: Int32Array;
-  /** The strings profile ids and span ids refer to (all other strings are left behind). */
+  /** Empty when no sample has a trace id. */
+  readonly sampleTrace: Int32Array;
+  /** Empty when no profile has a UUID. */
+  readonly profUuid: string[];
+  /** The strings profile ids, span ids and trace ids refer to (all other strings are left behind). */
   private readonly strings = new Map<number, string>();
   readonly byteSize: number;
 
@@ -47,6 +51,17 @@ export class SegmentView {
       spans = seg.sampleSpan[s] !== 0;
     }
     this.sampleSpan = spans ? seg.sampleSpan.slice() : new Int32Array(0);
+    let traces = false;
+    for (let s = 0; s < n && !traces; s++) {
+      traces = seg.traceOf(s) !== 0;
+    }
+    this.sampleTrace = traces ? Int32Array.from({ length: n }, (_, s) => seg.traceOf(s)) : new Int32Array(0);
+    const profiles = this.profSeries.length;
+    let uuids = false;
+    for (let p = 0; p < profiles && !uuids; p++) {
+      uuids = seg.profileUuid(p) !== '';
+    }
+    this.profUuid = uuids ? Array.from({ length: profiles }, (_, p) => seg.profileUuid(p)) : [];
     let stringBytes = 0;
     const keep = (id: number) => {
       if (id !== 0 && !this.strings.has(id)) {
@@ -57,6 +72,7 @@ export class SegmentView {
     };
     this.profId.forEach(keep);
     this.sampleSpan.forEach(keep);
+    this.sampleTrace.forEach(keep);
     this.byteSize =
       this.profSeries.byteLength +
       this.profTime.byteLength +
@@ -66,6 +82,9 @@ export class SegmentView {
       this.samplePath.byteLength +
       this.sampleValue.byteLength +
       this.sampleSpan.byteLength +
+      this.sampleTrace.byteLength +
+      // a canonical UUID: 36 UTF-16 units and the string's header
+      this.profUuid.length * 100 +
       stringBytes +
       // the meta is shared with the reader's meta cache, which counts it; this is the object itself
       512;
@@ -76,7 +95,17 @@ export class SegmentView {
     return this.sampleSpan.length === 0 ? 0 : this.sampleSpan[s];
   }
 
-  /** A profile id or span id string. */
+  /** Trace id of sample s as a string id (0 = none). */
+  traceOf(s: number): number {
+    return this.sampleTrace.length === 0 ? 0 : this.sampleTrace[s];
+  }
+
+  /** The server-assigned UUID of profile p ('' = none). */
+  profileUuid(p: number): string {
+    return this.profUuid.length === 0 ? '' : this.profUuid[p];
+  }
+
+  /** A profile id, span id or trace id string. */
   string(id: number): string {
     return this.strings.get(id) ?? '';
   }

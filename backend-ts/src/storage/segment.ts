@@ -593,6 +593,16 @@ export class Segment {
     return this.sampleSpan[s];
   }
 
+  /** Trace id of sample s as a string id (0 = none): format v1 keeps no trace ids. */
+  traceOf(_s: number): number {
+    return 0;
+  }
+
+  /** The server-assigned UUID of profile p ('' = none): format v1 keeps no UUIDs. */
+  profileUuid(_p: number): string {
+    return '';
+  }
+
   /**
    * What a cache holding this segment should count: its bytes, the string cache's slots, and room for the
    * query side's per-segment index (a name id per string and a call path per stack, see query/callPaths.ts).
