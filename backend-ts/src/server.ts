@@ -18,6 +18,7 @@ import { Ingester } from './ingest/ingester.js';
 import { RuntimeOverrides } from './limits/overrides.js';
 import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
+import { RecordingRulesRepository } from './tenant/recordingRules.js';
 import { SettingsRepository } from './tenant/settings.js';
 import { AdHocProfiles } from './tenant/adhocProfiles.js';
 import { AdHocStore } from './tenant/adhocStore.js';
@@ -207,9 +208,10 @@ async function registerRoutes(
     settings: SettingsRepository;
     store: ObjectStore;
     bodyLimit: number;
+    limitsFor: (tenant: string) => Limits;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit } = c;
+  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, limitsFor } = c;
   const prefix = storePrefix(cfg);
   if (auth.enabled) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
@@ -234,6 +236,7 @@ async function registerRoutes(
   const routes = connectRoutes({
     ...common,
     settings,
+    recordingRules: new RecordingRulesRepository(store, prefix, (tenant) => limitsFor(tenant).maxRecordingRules),
     adhoc: new AdHocProfiles(new AdHocStore(store, prefix)),
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
@@ -305,7 +308,17 @@ export async function createService(
   const { app, bodyLimit } = createApp(cfg, metrics, opts.logLevel);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
-  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, store, bodyLimit });
+  await registerRoutes(app, cfg, {
+    auth,
+    metrics,
+    ingester,
+    querier,
+    gate,
+    settings,
+    store,
+    bodyLimit,
+    limitsFor,
+  });
 
   return {
     app,

@@ -11,6 +11,7 @@ import {
   QuerierService,
   type SelectMergeStacktracesRequest,
 } from '../gen/querier/v1/querier_pb.js';
+import { RecordingRulesService } from '../gen/settings/v1/recording_rules_pb.js';
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
 import { TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
 import type { AdHocProfiles } from '../tenant/adhocProfiles.js';
@@ -22,9 +23,11 @@ import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { toTreeBytes } from '../encode/treeBytes.js';
 import type { Querier, SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../encode/pprof.js';
+import type { RecordingRulesRepository } from '../tenant/recordingRules.js';
 import type { SettingsRepository } from '../tenant/settings.js';
 import { QueryError } from '../query/errors.js';
 import { adHocHandlers } from './adhoc.js';
+import { recordingRulesHandlers } from './recordingRules.js';
 import { callSite, resolveMaxNodes } from './params.js';
 import { toConnectError } from './errors.js';
 import { resolveTenant } from './tenant.js';
@@ -33,6 +36,8 @@ export interface ApiDeps {
   ingester: Ingester;
   querier: Querier;
   settings: SettingsRepository;
+  /** settings.v1.RecordingRulesService; the service answers unimplemented without it */
+  recordingRules?: RecordingRulesRepository;
   /** adhocprofiles.v1; the service answers unimplemented without it */
   adhoc?: AdHocProfiles;
   multitenancy: boolean;
@@ -362,6 +367,9 @@ export function connectRoutes(deps: ApiDeps) {
     router.service(PusherService, pushHandlers(kit));
     router.service(SettingsService, settingsHandlers(kit));
 
+    if (deps.recordingRules) {
+      router.service(RecordingRulesService, recordingRulesHandlers({ rules: deps.recordingRules, tenantOf, guard }));
+    }
     if (deps.adhoc) {
       router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard }));
     }
