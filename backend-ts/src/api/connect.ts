@@ -7,13 +7,14 @@ import { PusherService } from '../gen/push/v1/push_pb.js';
 import {
   FlameGraphDiffSchema,
   FlameGraphSchema,
+  HeatmapQueryType,
   ProfileFormat,
   QuerierService,
   type SelectMergeStacktracesRequest,
 } from '../gen/querier/v1/querier_pb.js';
 import { RecordingRulesService } from '../gen/settings/v1/recording_rules_pb.js';
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
-import { TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
+import { ExemplarType, TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
 import type { AdHocProfiles } from '../tenant/adhocProfiles.js';
 import type { Ingester } from '../ingest/ingester.js';
 import type { QueryGate } from '../limits/queryGate.js';
@@ -21,7 +22,7 @@ import { toDot } from '../encode/dot.js';
 import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { toTreeBytes } from '../encode/treeBytes.js';
-import type { Querier, SelectParams } from '../query/querier.js';
+import type { ProfilePoint, Querier, SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../encode/pprof.js';
 import type { RecordingRulesRepository } from '../tenant/recordingRules.js';
 import type { SettingsRepository } from '../tenant/settings.js';
@@ -90,6 +91,46 @@ function flameGraphMsg(fg: { names: string[]; levels: number[][]; total: number;
     total: big(fg.total),
     maxSelf: big(fg.maxSelf),
   });
+}
+
+/** types.v1.Exemplar of a point: span and trace ids only when it has them, labels not on the series. */
+function exemplarMsg(p: ProfilePoint) {
+  return {
+    timestamp: BigInt(p.ts),
+    profileId: p.profileId,
+    spanId: p.spanId,
+    traceId: p.traceId,
+    value: big(p.value),
+    labels: p.labels.map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** SelectSeries exemplar_type: none, or the kind of exemplar; a value Pyroscope does not define is refused. */
+function seriesExemplars(t: ExemplarType): 'individual' | 'span' | undefined {
+  switch (t) {
+    case ExemplarType.UNSPECIFIED:
+    case ExemplarType.NONE:
+      return undefined;
+    case ExemplarType.INDIVIDUAL:
+      return 'individual';
+    case ExemplarType.SPAN:
+      return 'span';
+    default:
+      throw new QueryError(`unknown exemplar type: ${t}`);
+  }
+}
+
+/** SelectHeatmap's query type and whether it has exemplars: as Pyroscope, exemplars must be of the query's kind. */
+function heatmapKind(q: HeatmapQueryType, e: ExemplarType): { kind: 'individual' | 'span'; exemplars: boolean } {
+  const kind = q === HeatmapQueryType.INDIVIDUAL ? 'individual' : q === HeatmapQueryType.SPAN ? 'span' : null;
+  if (!kind) {
+    throw new QueryError('valid heatmap query type must be specified');
+  }
+  const ex = seriesExemplars(e);
+  if (ex && ex !== kind) {
+    throw new QueryError(`${ex} exemplars only available for ${ex} query type`);
+  }
+  return { kind, exemplars: ex !== undefined };
 }
 
 /** Label and series listings, and the store's data statistics. */
@@ -247,11 +288,12 @@ function mergeHandlers(
   };
 }
 
-/** Time series and query analysis. */
-function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' | 'analyzeQuery'> {
+/** Time series, heatmaps and query analysis. */
+function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' | 'selectHeatmap' | 'analyzeQuery'> {
   return {
     selectSeries: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
+        const exemplars = seriesExemplars(req.exemplarType);
         const { series } = await deps.querier.selectSeries(tenant, {
           signal,
           profileType: req.profileTypeID,
@@ -263,11 +305,43 @@ function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' 
           aggregation: req.aggregation === TimeSeriesAggregationType.AVERAGE ? 'average' : 'sum',
           limit: req.limit === undefined ? undefined : Number(req.limit),
           callSite: callSite(req.stackTraceSelector),
+          exemplars,
         });
         return {
           series: series.map((s) => ({
             labels: s.labels.map(([name, value]) => ({ name, value })),
-            points: s.points.map((p) => ({ value: p.value, timestamp: BigInt(p.timestamp) })),
+            points: s.points.map((p) => ({
+              value: p.value,
+              timestamp: BigInt(p.timestamp),
+              exemplars: p.exemplar ? [exemplarMsg(p.exemplar)] : [],
+            })),
+          })),
+        };
+      }),
+    selectHeatmap: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const { kind, exemplars } = heatmapKind(req.queryType, req.exemplarType);
+        const { series } = await deps.querier.selectHeatmap(tenant, {
+          signal,
+          profileType: req.profileTypeID,
+          selector: req.labelSelector,
+          start: Number(req.start),
+          end: Number(req.end),
+          groupBy: req.groupBy,
+          stepSeconds: req.step,
+          kind,
+          exemplars,
+          limit: req.limit === undefined ? undefined : Number(req.limit),
+        });
+        return {
+          series: series.map((s) => ({
+            labels: s.labels.map(([name, value]) => ({ name, value })),
+            slots: s.slots.map((slot) => ({
+              timestamp: BigInt(slot.timestamp),
+              yMin: slot.yMin,
+              counts: slot.counts,
+              exemplars: slot.exemplars.map(exemplarMsg),
+            })),
           })),
         };
       }),

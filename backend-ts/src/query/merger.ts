@@ -15,8 +15,10 @@ import {
   type SegmentReader,
   type SegmentRef,
 } from '../storage/segmentReader.js';
+import type { ProfilePoint } from '../model/profilePoints.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import type { SeriesExemplars } from './profilePoints.js';
 import type { SegmentView } from './segmentView.js';
 
 /** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
@@ -517,7 +519,8 @@ function underCallSite(paths: CallPaths, callSite: string[]): ((path: number) =>
 
 export interface SeriesResult {
   labels: LabelSet;
-  points: Array<{ timestamp: number; value: number }>;
+  /** exemplar: with exemplars asked, the point's highest-value profile (or span) */
+  points: Array<{ timestamp: number; value: number; exemplar?: ProfilePoint }>;
 }
 
 /** The time grid of a series query: a point at T holds the profiles in (T - step, T], T = start + k * step. */
@@ -528,6 +531,8 @@ export interface SeriesGrid {
   groupBy: string[];
   aggregation: 'sum' | 'average';
   limit?: number;
+  /** Collects the profiles behind each point when exemplars are asked. */
+  exemplars?: SeriesExemplars;
 }
 
 interface Group {
@@ -567,13 +572,13 @@ export async function mergeSeries(
   const onSite = underCallSite(paths, plan.callSite);
   const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
     let value = seg.profTotal[prof];
-    if (needSamples) {
+    const keep = needSamples ? (s: number) => !((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) : null;
+    if (keep) {
       value = 0;
       for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
-        if ((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) {
-          continue;
+        if (keep(s)) {
+          value += seg.sampleValue[s];
         }
-        value += seg.sampleValue[s];
       }
       if (value === 0) {
         return;
@@ -584,6 +589,7 @@ export async function mergeSeries(
     g.sum[k] += value;
     g.n[k]++;
     g.total += value;
+    grid.exemplars?.add(g, k, seg, prof, value, labels, keep);
   };
   const stats = await scan(plan, reader, source, visit, signal);
   return { series: seriesOf([...groups.values()], grid), stats };
@@ -597,12 +603,14 @@ function seriesOf(groups: Group[], grid: SeriesGrid): SeriesResult[] {
   }
   list.sort((a, b) => compareLabelSets(a.labels, b.labels));
   return list.map((g) => {
-    const points: Array<{ timestamp: number; value: number }> = [];
+    const points: SeriesResult['points'] = [];
     for (let k = 0; k < grid.buckets; k++) {
       if (g.n[k] > 0) {
+        const exemplar = grid.exemplars?.best(g, k);
         points.push({
           timestamp: grid.start + k * grid.stepMs,
           value: grid.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k],
+          ...(exemplar ? { exemplar } : {}),
         });
       }
     }

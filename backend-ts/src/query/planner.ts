@@ -40,6 +40,19 @@ export interface SeriesParams extends SelectParams {
   stepSeconds: number;
   aggregation: 'sum' | 'average';
   limit?: number;
+  /** One exemplar per point: its highest-value profile, or span. */
+  exemplars?: 'individual' | 'span';
+}
+
+export interface HeatmapParams extends SelectParams {
+  groupBy: string[];
+  stepSeconds: number;
+  /** A point per profile, or per span of a profile. */
+  kind: 'individual' | 'span';
+  /** The highest-value point of each cell. */
+  exemplars: boolean;
+  /** The series with the most points; 0 or absent: all. */
+  limit?: number;
 }
 
 /** What a select query reads: serializable, so that the merge could run elsewhere. */
