@@ -60,7 +60,7 @@ export interface ProfileSource {
   /** Trace id of sample s as a string id (0 = none; always none in objects written before trace ids). */
   traceOf(s: number): number;
   /** The server-assigned UUID of profile p, canonical lowercase ('' in objects written before UUIDs). */
-  profileUuid(p: number): string;
+  uuidOf(p: number): string;
 }
 
 /** How a scan gets an object's meta without I/O when it can, and the object itself. */
@@ -209,7 +209,7 @@ class Scan<T extends ProfileSource> {
       if (t < plan.start || t > plan.end) {
         continue;
       }
-      if (ids && !ids.has(seg.profileUuid(prof))) {
+      if (ids && !ids.has(seg.uuidOf(prof))) {
         continue;
       }
       const labels = meta.series[sid].labels;

@@ -35,7 +35,7 @@ export function addProfilePoints(
   keep: ((s: number) => boolean) | null
 ): void {
   const ts = seg.profTime[prof];
-  const profileId = seg.profileUuid(prof);
+  const profileId = seg.uuidOf(prof);
   if (kind === 'individual') {
     // without a UUID (objects written before them) a stored profile is a point of its own
     into.add({ ts, profileId, spanId: '', traceId: '', value, labels }, `${seg.key}\u0000${prof}`);

@@ -59,9 +59,9 @@ export class SegmentView {
     const profiles = this.profSeries.length;
     let uuids = false;
     for (let p = 0; p < profiles && !uuids; p++) {
-      uuids = seg.profileUuid(p) !== '';
+      uuids = seg.uuidOf(p) !== '';
     }
-    this.profUuid = uuids ? Array.from({ length: profiles }, (_, p) => seg.profileUuid(p)) : [];
+    this.profUuid = uuids ? Array.from({ length: profiles }, (_, p) => seg.uuidOf(p)) : [];
     let stringBytes = 0;
     const keep = (id: number) => {
       if (id !== 0 && !this.strings.has(id)) {
@@ -101,7 +101,7 @@ export class SegmentView {
   }
 
   /** The server-assigned UUID of profile p ('' = none). */
-  profileUuid(p: number): string {
+  uuidOf(p: number): string {
     return this.profUuid.length === 0 ? '' : this.profUuid[p];
   }
 

@@ -599,7 +599,7 @@ export class Segment {
   }
 
   /** The server-assigned UUID of profile p ('' = none): format v1 keeps no UUIDs. */
-  profileUuid(_p: number): string {
+  uuidOf(_p: number): string {
     return '';
   }
 
