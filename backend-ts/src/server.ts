@@ -1,14 +1,18 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
 import { rawBodyParser } from './api/body.js';
 import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
+import { resolveTenant } from './api/tenant.js';
+import { GRPC_MAX_MESSAGE_BYTES, grpcHandler } from './api/grpc.js';
+import { h2cServer, type H2cServer } from './api/h2c.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
@@ -145,19 +149,35 @@ function registerGauges(
   });
 }
 
-/** The HTTP server: raw bodies within the body limit, and every error as {code, message}. */
-function createApp(cfg: Config, metrics: Metrics, logLevel: string | undefined) {
+/**
+ * The HTTP server: HTTP/1.1 and h2c on one port (gRPC calls to `grpc`), raw bodies within the body limit, and
+ * every error as {code, message}.
+ */
+function createApp(
+  cfg: Config,
+  metrics: Metrics,
+  logLevel: string | undefined,
+  grpc: (log: FastifyBaseLogger) => (req: Http2ServerRequest, res: Http2ServerResponse) => void
+) {
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
+  let dual: H2cServer | undefined;
+  let grpcCall: ((req: Http2ServerRequest, res: Http2ServerResponse) => void) | undefined;
   const app = Fastify({
     logger: { level: logLevel ?? cfg.server.logLevel },
+    // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
+    // gets a 400 that names the label, instead of a bare 431
+    serverFactory: (handler) => {
+      dual = h2cServer(handler as Parameters<typeof h2cServer>[0], {
+        maxHeaderSize: 1 << 20,
+        grpc: (req, res) => grpcCall?.(req, res),
+      });
+      return dual.server;
+    },
     // enforced by rawBodyParser, which drains an oversized body before answering 413
     bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
-    // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
-    // gets a 400 that names the label, instead of a bare 431
-    http: { maxHeaderSize: 1 << 20 },
     // requests Node rejects before routing (header overflow, malformed HTTP) still get the {code, message} shape
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
@@ -192,7 +212,8 @@ function createApp(cfg: Config, metrics: Metrics, logLevel: string | undefined) 
       .type('application/json')
       .send({ code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
-  return { app, bodyLimit };
+  grpcCall = grpc(app.log);
+  return { app, bodyLimit, h2c: dual! };
 }
 
 /** Auth, request metrics, the Connect services, the HTTP routes and the operational endpoints. */
@@ -305,7 +326,22 @@ export async function createService(
     compactor.start(cfg.limits.compactionIntervalMs);
   }
 
-  const { app, bodyLimit } = createApp(cfg, metrics, opts.logLevel);
+  const grpc = (log: FastifyBaseLogger) =>
+    grpcHandler({
+      ingester,
+      // gRPC calls do not pass Fastify's hooks: the credential and the tenant are read here, as the auth hook does
+      tenantOf: (h) => {
+        const orgId = typeof h['x-scope-orgid'] === 'string' ? h['x-scope-orgid'] : undefined;
+        return auth.enabled ? auth.authenticate(h.authorization, orgId) : resolveTenant(orgId, cfg.multitenancyEnabled);
+      },
+      maxMessageBytes: GRPC_MAX_MESSAGE_BYTES,
+      onIngest: (tenant, bytes, n, type) => {
+        metrics.ingestedBytes.inc({ tenant, type }, bytes);
+        metrics.ingestedProfiles.inc({ tenant, type }, n);
+      },
+      onServerError: (e, method) => log.error({ err: e, method }, 'gRPC call failed'),
+    });
+  const { app, bodyLimit, h2c } = createApp(cfg, metrics, opts.logLevel, grpc);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
   await registerRoutes(app, cfg, {
@@ -336,8 +372,13 @@ export async function createService(
       // they do (Node closes only those idle at the start). A connection still open after the drain bound
       // (a client that never reads its answer) is cut: its request either got its answer or never will, and
       // the writer below still stores every batch it holds.
+      // HTTP/2 clients are told to stop (GOAWAY) and their calls in flight finish, under the same bound
+      h2c.closeHttp2();
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
-      const bound = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      const bound = setTimeout(() => {
+        app.server.closeAllConnections();
+        h2c.destroyHttp2();
+      }, 10_000);
       try {
         await app.close();
       } finally {
