@@ -7,6 +7,8 @@ import http from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 
+const HTTP2_IDLE_TIMEOUT_MS = 120_000;
+
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 /** Headers HTTP/2 forbids (RFC 9113 8.2.2); a handler written for HTTP/1.1 may set them. */
@@ -68,6 +70,9 @@ export function h2cServer(handler: Handler, opts: H2cOptions): H2cServer {
   const h2 = http2.createServer({
     settings: { maxHeaderListSize: opts.maxHeaderSize, maxConcurrentStreams: 250 },
   });
+  // a connection with nothing on it for this long is closed, as Pyroscope's -server.http-idle-timeout (120 s)
+  // closes idle HTTP connections; clients reconnect
+  h2.setTimeout(HTTP2_IDLE_TIMEOUT_MS);
   const sessions = new Set<Http2Session>();
   h2.on('session', (s) => {
     sessions.add(s);
