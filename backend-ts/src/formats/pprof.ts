@@ -132,7 +132,8 @@ function decode(buf: Buffer): NormalizedProfile {
   const smp = readSamples(buf, sub, top.sampleRanges, sampleTypes.length, locs, strings, str);
   const { fnName, fnSystemName, fnFilename, fnStartLine, nFn } = fns;
   const { frameFn, frameLine, extraFns } = locs;
-  const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, stackOffsets, stackFrames, labelSets } = smp;
+  const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, sampleTrace, stackOffsets, stackFrames, labelSets } =
+    smp;
   const { periodType, period, timeMs, durationNanos } = top;
   const allFnName = new Int32Array(nFn + extraFns.length);
   allFnName.set(fnName);
@@ -159,6 +160,7 @@ function decode(buf: Buffer): NormalizedProfile {
     sampleValues,
     sampleLabelSet,
     sampleSpan,
+    ...(sampleTrace ? { sampleTrace } : {}),
     labelSets,
     timeMs,
     durationNanos,
@@ -469,6 +471,10 @@ function readSamples(
   const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
   const sampleLabelSet = new Int32Array(nSamples);
   const sampleSpan = new Int32Array(nSamples);
+  // trace ids are rare: the column is made when the first one is met
+  let sampleTrace: Int32Array | null = null;
+  /** Trace id string -> the string id of its lowercase form (stored ids compare as lowercase hex). */
+  const traceIds = new Map<number, number>();
   const stackOffsets = new IntList(nSamples + 1);
   stackOffsets.push(0);
   const stackFrames = new IntList(nSamples * 4);
@@ -485,6 +491,7 @@ function readSamples(
     lblPairs.length = 0;
     let vi = 0;
     let span = 0;
+    let trace = 0;
     while (!sr.done()) {
       const tag = sr.tag();
       const field = tag >>> 3;
@@ -543,7 +550,9 @@ function readSamples(
           str(val);
           if (spanKeys.has(k)) {
             span = val;
-          } else if (k !== 'trace_id') {
+          } else if (k === 'trace_id') {
+            trace = val;
+          } else {
             lblPairs.push(key, val);
           }
         }
@@ -571,6 +580,15 @@ function readSamples(
     }
     sampleStack[s] = stack;
     sampleSpan[s] = span;
+    if (trace !== 0) {
+      let id = traceIds.get(trace);
+      if (id === undefined) {
+        const lower = strings[trace].toLowerCase();
+        id = lower === strings[trace] ? trace : strings.push(lower) - 1;
+        traceIds.set(trace, id);
+      }
+      (sampleTrace ??= new Int32Array(nSamples))[s] = id;
+    }
     if (lblPairs.length > 0) {
       sampleLabelSet[s] = internLabelSet(lblPairs, strings, labelSets, labelSetKey);
     }
@@ -581,6 +599,7 @@ function readSamples(
     sampleValues,
     sampleLabelSet,
     sampleSpan,
+    sampleTrace,
     stackOffsets,
     stackFrames,
     labelSets,
