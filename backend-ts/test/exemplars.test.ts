@@ -4,6 +4,7 @@
 // pkg/model/heatmap).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Profile } from 'pprof-format';
 import { startInProcess, type Running } from './helpers.js';
 import { connectProto, CPU, encodePush, handPprof, PbWriter, push, readFields, type Field } from './wire.js';
 
@@ -20,6 +21,11 @@ interface Exemplar {
 }
 
 const str = (x: Field) => (x.v as Buffer).toString('utf8');
+
+/** The sum of a pprof's first sample type (decoded with pprof-format). */
+function pprofTotal(body: Buffer): number {
+  return Profile.decode(body).sample.reduce((n, s) => n + Number(s.value[0]), 0);
+}
 
 /** LabelPair{name=1, value=2} */
 function labelPair(buf: Buffer): [string, string] {
@@ -330,6 +336,76 @@ describe('exemplars and heatmaps', () => {
         encodeSeries({ selector: '{service_name="exm"}', start: base, end: base + 3 * STEP, exemplarType })
       );
       assert.ok(decodeSeries(res.body).every((s) => s.points.every((p) => p.exemplars.length === 0)));
+    }
+  });
+
+  test('an exemplar’s profile, selected by its id on SelectMergeProfile (7) and SelectMergeStacktraces (8), has the exemplar’s value', async () => {
+    const seen: Exemplar[] = [];
+    const series = await call(
+      be,
+      'SelectSeries',
+      encodeSeries({
+        selector: '{service_name="exm"}',
+        start: base,
+        end: base + 3 * STEP,
+        groupBy: ['region'],
+        exemplarType: EXEMPLAR.INDIVIDUAL,
+      })
+    );
+    decodeSeries(series.body).forEach((x) => x.points.forEach((p) => seen.push(...p.exemplars)));
+    const heat = await call(
+      be,
+      'SelectHeatmap',
+      encodeHeatmap({
+        selector: '{service_name="heat"}',
+        start: base,
+        end: base + 3 * STEP,
+        queryType: HEATMAP.INDIVIDUAL,
+        exemplarType: EXEMPLAR.INDIVIDUAL,
+      })
+    );
+    decodeHeatmap(heat.body).forEach((x) => x.slots.forEach((slot) => seen.push(...slot.exemplars)));
+    // exm: 300, 50, 7; heat: one per non-empty cell
+    assert.deepEqual(
+      seen.map((e) => e.value),
+      [300, 50, 7, 100, 160, 1050, 120, 2100, 1999]
+    );
+    assert.equal(new Set(seen.map((e) => e.profileId)).size, seen.length, 'each exemplar its own profile');
+    for (const e of seen) {
+      assert.match(e.profileId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a UUID');
+      const service = e.labels.service_name;
+      // the whole range of the data pushed: the id alone selects the profile
+      const sel = { selector: `{service_name="${service}"}`, start: base - 10 * STEP, end: base + 10 * STEP };
+      const viaProfile = await call(
+        be,
+        'SelectMergeProfile',
+        new PbWriter()
+          .string(1, CPU)
+          .string(2, sel.selector)
+          .int64(3, sel.start)
+          .int64(4, sel.end)
+          .string(7, e.profileId)
+          .finish()
+      );
+      assert.equal(viaProfile.status, 200, viaProfile.body.toString());
+      assert.equal(pprofTotal(viaProfile.body), e.value, `SelectMergeProfile ${e.profileId}`);
+      // SelectMergeStacktraces format PPROF (4): PprofProfile in field 5, its profile in field 1
+      const viaStacks = await call(
+        be,
+        'SelectMergeStacktraces',
+        new PbWriter()
+          .string(1, CPU)
+          .string(2, sel.selector)
+          .int64(3, sel.start)
+          .int64(4, sel.end)
+          .int64(6, 4)
+          .string(8, e.profileId)
+          .finish()
+      );
+      assert.equal(viaStacks.status, 200, viaStacks.body.toString());
+      const wrapped = readFields(viaStacks.body).find((x) => x.f === 5)!.v as Buffer;
+      const pprof = readFields(wrapped).find((x) => x.f === 1)!.v as Buffer;
+      assert.equal(pprofTotal(pprof), e.value, `SelectMergeStacktraces ${e.profileId}`);
     }
   });
 

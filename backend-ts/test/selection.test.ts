@@ -95,6 +95,12 @@ async function call(be: Running, method: string, body: Buffer, headers: Record<s
   return connectProto(be.url, `querier.v1.QuerierService/${method}`, body, headers);
 }
 
+/** SelectMergeStacktracesResponse{flamegraph=1: FlameGraph{total=3}}: the flame graph's total. */
+function flameGraphTotal(body: Buffer): number {
+  const fg = new PbReader(body).fields().find((f) => f.f === 1);
+  return fg ? Number(new PbReader(fg.v as Buffer).fields().find((f) => f.f === 3)?.v ?? 0) : 0;
+}
+
 function errorCode(body: Buffer): string {
   return (JSON.parse(body.toString()) as { code: string }).code;
 }
@@ -166,6 +172,144 @@ describe('selection by id', () => {
         ['fb', 20],
       ])
     );
+  });
+
+  test('trace_id_selector keeps only the samples of those traces: SelectMergeProfile field 8, SelectMergeStacktraces field 10', async () => {
+    const cases: Array<[string[], Map<string, number>]> = [
+      // the trace id as the sample label had it in upper case is the same trace
+      [
+        [TRACE_A],
+        new Map([
+          ['fa', 10],
+          ['fc', 40],
+        ]),
+      ],
+      [[TRACE_B], new Map([['fb', 20]])],
+      [
+        [TRACE_A, TRACE_B],
+        new Map([
+          ['fa', 10],
+          ['fb', 20],
+          ['fc', 40],
+        ]),
+      ],
+      [['ffffffffffffffffffffffffffffffff'], new Map()],
+    ];
+    for (const [traces, want] of cases) {
+      const viaProfile = await call(be, 'SelectMergeProfile', mergeProfile({ ...range, selector, traces }));
+      assert.equal(viaProfile.status, 200, viaProfile.body.toString());
+      assert.deepEqual(leaves(Profile.decode(viaProfile.body)), want, `SelectMergeProfile ${traces.join(',')}`);
+      const viaStacks = await call(
+        be,
+        'SelectMergeStacktraces',
+        mergeStacktraces({ ...range, selector, format: 4, traces })
+      );
+      assert.equal(viaStacks.status, 200, viaStacks.body.toString());
+      assert.deepEqual(
+        leaves(Profile.decode(pprofOfResponse(viaStacks.body))),
+        want,
+        `SelectMergeStacktraces ${traces.join(',')}`
+      );
+    }
+    // the flame graph answer (format 0) is filtered the same way: its total is the selected samples' sum
+    const fg = await call(be, 'SelectMergeStacktraces', mergeStacktraces({ ...range, selector, traces: [TRACE_A] }));
+    assert.equal(fg.status, 200, fg.body.toString());
+    assert.equal(flameGraphTotal(fg.body), 50);
+  });
+
+  test('profile_id_selector keeps whole profiles by their server-assigned UUID: SelectMergeProfile 7, SelectMergeStacktraces 8', async () => {
+    // two ingested profiles (two RawSamples), told apart by a label; their ids come from SelectSeries exemplars
+    const body = encodePush(
+      ['one', 'two'].map((which, i) => ({
+        labels: { __name__: 'process_cpu', service_name: 'byid', which },
+        samples: [
+          {
+            raw: handPprof({
+              sampleTypes: [['cpu', 'nanoseconds']],
+              periodType: ['cpu', 'nanoseconds'],
+              period: 10_000_000,
+              samples: [
+                { stack: [`only_${which}`, 'main'], values: [100 * (i + 1)] },
+                { stack: ['shared', 'main'], values: [1] },
+              ],
+              gzip: true,
+            }),
+          },
+        ],
+      }))
+    );
+    const r = await push(be.url, body);
+    assert.equal(r.status, 200, await r.text());
+    const byId = '{service_name="byid"}';
+    const ids = new Map<string, string>();
+    // SelectSeriesRequest{profile_typeID=1, label_selector=2, start=3, end=4, group_by=5, step=6, exemplar_type=10 (INDIVIDUAL=2)}
+    const series = await call(
+      be,
+      'SelectSeries',
+      new PbWriter()
+        .string(1, CPU)
+        .string(2, byId)
+        .int64(3, range.start)
+        .int64(4, range.end)
+        .string(5, 'which')
+        .double(6, 3600)
+        .int64(10, 2)
+        .finish()
+    );
+    assert.equal(series.status, 200, series.body.toString());
+    // Series{labels=1: LabelPair{name=1, value=2}, points=2: Point{exemplars=4: Exemplar{profile_id=2}}}
+    for (const s of new PbReader(series.body).fields().filter((f) => f.f === 1)) {
+      const fields = new PbReader(s.v as Buffer).fields();
+      const label = new PbReader(fields.find((f) => f.f === 1)!.v as Buffer).fields();
+      const which = (label.find((f) => f.f === 2)!.v as Buffer).toString();
+      const point = new PbReader(fields.find((f) => f.f === 2)!.v as Buffer).fields();
+      const exemplar = new PbReader(point.find((f) => f.f === 4)!.v as Buffer).fields();
+      ids.set(which, (exemplar.find((f) => f.f === 2)!.v as Buffer).toString());
+    }
+    assert.deepEqual([...ids.keys()].sort(), ['one', 'two']);
+    const cases: Array<[string[], Map<string, number>]> = [
+      [
+        [ids.get('one')!],
+        new Map([
+          ['only_one', 100],
+          ['shared', 1],
+        ]),
+      ],
+      // upper case is the same UUID
+      [
+        [ids.get('two')!.toUpperCase()],
+        new Map([
+          ['only_two', 200],
+          ['shared', 1],
+        ]),
+      ],
+      [
+        [ids.get('one')!, ids.get('two')!],
+        new Map([
+          ['only_one', 100],
+          ['only_two', 200],
+          ['shared', 2],
+        ]),
+      ],
+      // a UUID no profile has selects nothing
+      [['7c9e6679-7425-40de-944b-e07fc1f90ae7'], new Map()],
+    ];
+    for (const [profileIds, want] of cases) {
+      const viaProfile = await call(be, 'SelectMergeProfile', mergeProfile({ ...range, selector: byId, profileIds }));
+      assert.equal(viaProfile.status, 200, viaProfile.body.toString());
+      assert.deepEqual(leaves(Profile.decode(viaProfile.body)), want, `SelectMergeProfile ${profileIds.join(',')}`);
+      const viaStacks = await call(
+        be,
+        'SelectMergeStacktraces',
+        mergeStacktraces({ ...range, selector: byId, format: 4, profileIds })
+      );
+      assert.equal(viaStacks.status, 200, viaStacks.body.toString());
+      assert.deepEqual(
+        leaves(Profile.decode(pprofOfResponse(viaStacks.body))),
+        want,
+        `SelectMergeStacktraces ${profileIds.join(',')}`
+      );
+    }
   });
 
   test('ids a client got wrong are invalid_argument: a non-UUID profile id, a trace id that is not 32 hex digits, spans with traces', async () => {
