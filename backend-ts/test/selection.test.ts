@@ -215,6 +215,35 @@ describe('selection by id', () => {
     const fg = await call(be, 'SelectMergeStacktraces', mergeStacktraces({ ...range, selector, traces: [TRACE_A] }));
     assert.equal(fg.status, 200, fg.body.toString());
     assert.equal(flameGraphTotal(fg.body), 50);
+    // a SPAN exemplar names its span's trace: SelectSeries{..., step=6, exemplar_type=10 (SPAN=3)}
+    const series = await call(
+      be,
+      'SelectSeries',
+      new PbWriter()
+        .string(1, CPU)
+        .string(2, selector)
+        .int64(3, range.start)
+        .int64(4, range.end)
+        .double(6, 3600)
+        .int64(10, 3)
+        .finish()
+    );
+    assert.equal(series.status, 200, series.body.toString());
+    // Series{points=2: Point{exemplars=4: Exemplar{span_id=3, value=4, trace_id=6}}}
+    const exemplars = new PbReader(series.body)
+      .fields()
+      .filter((f) => f.f === 1)
+      .flatMap((x) => new PbReader(x.v as Buffer).fields().filter((f) => f.f === 2))
+      .flatMap((p) => new PbReader(p.v as Buffer).fields().filter((f) => f.f === 4))
+      .map((e) => new PbReader(e.v as Buffer).fields());
+    assert.deepEqual(
+      exemplars.map((e) => [
+        (e.find((f) => f.f === 3)?.v as Buffer).toString(),
+        Number(e.find((f) => f.f === 4)?.v),
+        (e.find((f) => f.f === 6)?.v as Buffer).toString(),
+      ]),
+      [[SPAN_B, 20, TRACE_B]]
+    );
   });
 
   test('profile_id_selector keeps whole profiles by their server-assigned UUID: SelectMergeProfile 7, SelectMergeStacktraces 8', async () => {
