@@ -339,6 +339,12 @@ export async function createService(
         metrics.ingestedBytes.inc({ tenant, type }, bytes);
         metrics.ingestedProfiles.inc({ tenant, type }, n);
       },
+      // as Pyroscope's gRPC middleware labels its calls: success or error
+      onDone: (route, code, seconds) =>
+        metrics.requestDuration.observe(
+          { method: 'gRPC', route, status_code: code === 0 ? 'success' : code === 1 ? 'cancel' : 'error' },
+          seconds
+        ),
       onServerError: (e, method) => log.error({ err: e, method }, 'gRPC call failed'),
     });
   const { app, bodyLimit, h2c } = createApp(cfg, metrics, opts.logLevel, grpc);

@@ -349,6 +349,19 @@ describe('gRPC over h2c on the HTTP port', () => {
       assert.match(answer.message, message, what);
       assert.equal(answer.headers[':status'], 200, `${what}: gRPC errors are HTTP 200`);
     }
+    // every call is counted, by method and outcome, as Pyroscope's gRPC middleware labels them
+    const metrics = await (await fetch(`${be.url}/metrics`)).text();
+    const count = (route: string, outcome: string) =>
+      Number(
+        new RegExp(
+          `^pyroscope_request_duration_seconds_count\\{method="gRPC",route="${route}",status_code="${outcome}"\\} (\\d+)$`,
+          'm'
+        ).exec(metrics)?.[1] ?? 0
+      );
+    assert.ok(count(PUSH, 'success') >= 1, 'successful Push calls');
+    assert.ok(count(PUSH, 'error') >= 6, 'failed Push calls');
+    assert.ok(count(EXPORT, 'error') >= 2, 'failed Export calls');
+    assert.equal(count('unmatched', 'error'), 1, 'the unknown method');
   });
 });
 

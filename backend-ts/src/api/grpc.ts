@@ -24,6 +24,8 @@ export interface GrpcDeps {
   /** The decode budget every request body draws from (none: nothing is counted). */
   budget?: { account(): BudgetAccount };
   onIngest?: (tenant: string, bytes: number, profiles: number, type: 'push' | 'otlp') => void;
+  /** Each call once answered: its method path ('unmatched' for an unknown one), gRPC status code, seconds taken. */
+  onDone?: (method: string, code: number, seconds: number) => void;
   /** Failures that are ours rather than the client's. */
   onServerError?: (e: unknown, method: string) => void;
 }
@@ -291,18 +293,33 @@ export function grpcHandler(deps: GrpcDeps): (req: Http2ServerRequest, res: Http
         account.release();
       }
     };
+    const started = performance.now();
+    const done = (code: number) =>
+      deps.onDone?.(
+        table.has(path.split('?')[0]) ? path.split('?')[0] : 'unmatched',
+        code,
+        (performance.now() - started) / 1000
+      );
     run().then(
       () => {
         try {
           answerOk(res);
+          done(0);
         } catch (e) {
           deps.onServerError?.(e, path);
           res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+          done(Code.Internal);
         }
       },
       (e: unknown) => {
+        if (res.stream.destroyed || res.stream.closed) {
+          // the client left (reset the stream, closed the connection): nobody to answer, nothing of ours failed
+          done(Code.Canceled);
+          return;
+        }
         if (e instanceof GrpcError) {
           answerError(res, e.code, e.message);
+          done(e.code);
           return;
         }
         // ingest's refusals and failures, coded as for Connect (a size limit is invalid_argument, a rate limit
@@ -312,6 +329,7 @@ export function grpcHandler(deps: GrpcDeps): (req: Http2ServerRequest, res: Http
           deps.onServerError?.(e, path);
         }
         answerError(res, ce.code, ce.rawMessage);
+        done(ce.code);
       }
     );
   };
