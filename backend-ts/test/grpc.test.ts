@@ -11,6 +11,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { grpcHandler, type BudgetAccount } from '../src/api/grpc.js';
+import { loadConfig } from '../src/config/config.js';
+import { Ingester } from '../src/ingest/ingester.js';
+import { LimitError } from '../src/limits/errors.js';
+import type { IngestProfile } from '../src/model/profile.js';
 import { connectJson, startInProcess, type Running } from './helpers.js';
 import { handEncodedRequest } from './otlpWire.js';
 import { assertSameStacks, flameGraphStacks, range } from './readBack.js';
@@ -423,5 +428,131 @@ describe('gRPC credentials from metadata (auth.tokens)', () => {
     });
     assert.equal(r.status, 200);
     assert.deepEqual(((await r.json()) as { names?: string[] }).names, ['grpc-auth']);
+  });
+});
+
+/**
+ * A budget that counts what calls draw from it and give back; the process-wide decode budget
+ * (-distributor.decode-budget-mb) is handed to the gRPC handler through the same interface.
+ */
+class CountingBudget {
+  held = 0;
+  taken = 0;
+  opened = 0;
+  released = 0;
+  /** When set, take() refuses as a spent budget does. */
+  refuse = false;
+  account(): BudgetAccount {
+    this.opened++;
+    let mine = 0;
+    return {
+      take: async (n) => {
+        if (this.refuse) {
+          throw new LimitError('the decode budget is spent: retry later', 429, 1);
+        }
+        mine += n;
+        this.held += n;
+        this.taken += n;
+      },
+      force: (n) => {
+        mine += n;
+        this.held += n;
+      },
+      giveBack: (n) => {
+        const k = Math.min(n, mine);
+        mine -= k;
+        this.held -= k;
+      },
+      release: () => {
+        this.released++;
+        this.held -= mine;
+        mine = 0;
+      },
+    };
+  }
+}
+
+describe('the gRPC handler draws every call’s bytes from the budget and gives them back', () => {
+  const budget = new CountingBudget();
+  const stored: IngestProfile[] = [];
+  const finished: Array<{ method: string; code: number }> = [];
+  let onFinished: () => void = () => undefined;
+  let server: http2.Http2Server;
+  let h2: ClientHttp2Session;
+
+  before(async () => {
+    const limits = loadConfig(['-storage.backend=filesystem', '-storage.filesystem.dir=/nonexistent']).limits;
+    const ingester = new Ingester({ write: async (_t, ps) => void stored.push(...ps) }, () => limits);
+    server = http2.createServer();
+    server.on(
+      'request',
+      grpcHandler({
+        ingester,
+        tenantOf: () => 'anonymous',
+        maxMessageBytes: 1 << 20,
+        budget,
+        onDone: (method, code) => {
+          finished.push({ method, code });
+          onFinished();
+        },
+      })
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    h2 = await connect(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+  });
+  after(async () => {
+    await close(h2);
+    await new Promise((r) => server.close(r));
+  });
+
+  /** Resolves once the handler has answered (or given up on) `n` calls in all. */
+  const callsDone = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (finished.length >= n ? resolve() : undefined);
+      onFinished = check;
+      check();
+    });
+
+  test('a gzipped Push: the message as received and inflated is drawn, and all of it given back', async () => {
+    const raw = handPprof({
+      sampleTypes: [['cpu', 'nanoseconds']],
+      periodType: ['cpu', 'nanoseconds'],
+      period: 10_000_000,
+      samples: [{ stack: ['budgeted', 'main'], values: [9] }],
+      gzip: true,
+    });
+    const message = encodePush([{ labels: { __name__: 'process_cpu', service_name: 'budget' }, samples: [{ raw }] }]);
+    const compressed = gzipSync(message);
+    const answer = await call(h2, PUSH, frame(compressed, true), { 'grpc-encoding': 'gzip' });
+    assert.equal(answer.status, OK, answer.message);
+    await callsDone(1);
+    assert.equal(stored.length, 1, 'the profile reached the sink');
+    assert.ok(budget.taken >= 5 + compressed.length + message.length, `drew ${budget.taken} bytes`);
+    assert.deepEqual([budget.opened, budget.released, budget.held], [1, 1, 0]);
+  });
+
+  test('a client that leaves mid-message: its bytes are given back', async () => {
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(1000, 1);
+    const req = h2.request({ ':method': 'POST', ':path': PUSH, 'content-type': 'application/grpc' });
+    req.on('error', () => undefined);
+    const before = finished.length;
+    // the first 505 bytes of a 1005-byte frame, then the stream is reset
+    req.write(Buffer.concat([head, Buffer.alloc(500)]), () => req.close(http2.constants.NGHTTP2_CANCEL));
+    await callsDone(before + 1);
+    assert.deepEqual([budget.opened, budget.released, budget.held], [2, 2, 0]);
+  });
+
+  test('a spent budget refuses the call with the limit’s status; nothing is held', async () => {
+    budget.refuse = true;
+    try {
+      const answer = await call(h2, PUSH, frame(Buffer.alloc(10)));
+      assert.equal(answer.status, RESOURCE_EXHAUSTED, answer.message);
+      assert.match(answer.message, /retry later/);
+    } finally {
+      budget.refuse = false;
+    }
+    await callsDone(3);
+    assert.deepEqual([budget.opened, budget.released, budget.held], [3, 3, 0]);
   });
 });
