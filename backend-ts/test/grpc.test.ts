@@ -556,3 +556,53 @@ describe('the gRPC handler draws every call’s bytes from the budget and gives 
     assert.deepEqual([budget.opened, budget.released, budget.held], [3, 3, 0]);
   });
 });
+
+describe('the hardening limits apply to gRPC calls on the real server', () => {
+  let be: Running;
+  let h2: ClientHttp2Session;
+
+  before(async () => {
+    // a 1 MiB decode budget and a 2 s read timeout
+    be = await startInProcess(['-distributor.decode-budget-mb=1', '-server.http-read-timeout=2s']);
+    h2 = await connect(be.url);
+  });
+  after(async () => {
+    await close(h2);
+    await be?.stop();
+  });
+
+  test('a message that needs more than the whole decode budget is resource_exhausted, and the budget is whole again', async () => {
+    const message = encodePush([
+      {
+        labels: { __name__: 'process_cpu', service_name: 'too-big' },
+        samples: [{ raw: Buffer.alloc(2 * 1024 * 1024, 1) }],
+      },
+    ]);
+    const answer = await call(h2, PUSH, frame(message));
+    assert.equal(answer.status, RESOURCE_EXHAUSTED, answer.message);
+    assert.match(answer.message, /decode budget/);
+    const metrics = await (await fetch(`${be.url}/metrics`)).text();
+    assert.match(metrics, /^pyroscope_decode_budget_bytes\{state="in_use"\} 0$/m);
+  });
+
+  test('a message still arriving at -server.http-read-timeout: the stream is reset, the budget is whole again', async () => {
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(10_000, 1);
+    const rst = await new Promise<number>((resolve, reject) => {
+      const req = h2.request(
+        { ':method': 'POST', ':path': PUSH, 'content-type': 'application/grpc' },
+        { signal: AbortSignal.timeout(60_000) }
+      );
+      req.on('error', (e: Error) => (e.name === 'AbortError' ? reject(new Error('no reset within 60 s')) : undefined));
+      req.on('close', () => resolve(req.rstCode));
+      // 105 of 10,005 bytes, and then nothing
+      req.write(Buffer.concat([head, Buffer.alloc(100)]));
+    });
+    assert.equal(rst, http2.constants.NGHTTP2_INTERNAL_ERROR);
+    // the connection still serves calls
+    const ok = await call(h2, EXPORT, frame(handEncodedRequest({ timeNs: BigInt(Date.now()) * 1_000_000n })));
+    assert.equal(ok.status, OK, ok.message);
+    const metrics = await (await fetch(`${be.url}/metrics`)).text();
+    assert.match(metrics, /^pyroscope_decode_budget_bytes\{state="in_use"\} 0$/m);
+  });
+});

@@ -17,8 +17,10 @@ const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connectio
 type Handler = (req: http.IncomingMessage | Http2ServerRequest, res: http.ServerResponse | Http2ServerResponse) => void;
 
 export interface H2cOptions {
-  /** Largest header block accepted, on both protocols. */
-  maxHeaderSize: number;
+  /** The HTTP/1.1 server's options; its maxHeaderSize bounds HTTP/2 header blocks too. */
+  http1: http.ServerOptions;
+  /** An HTTP/2 request's body must have arrived within this (0 = no bound), as requestTimeout bounds HTTP/1.1's. */
+  readTimeoutMs: number;
   /** gRPC calls (HTTP/2 requests with an application/grpc… content type). */
   grpc: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
@@ -64,11 +66,12 @@ function withoutConnectionHeaders(res: Http2ServerResponse): Http2ServerResponse
 
 /** A fastify serverFactory: the handler serves HTTP/1.1 and non-gRPC HTTP/2 requests alike. */
 export function h2cServer(handler: Handler, opts: H2cOptions): H2cServer {
-  const h1 = http.createServer({ maxHeaderSize: opts.maxHeaderSize }, handler);
+  const h1 = http.createServer(opts.http1, handler);
+  const maxHeaderSize = opts.http1.maxHeaderSize ?? 16 * 1024;
   // Go's HTTP/2 server allows 250 concurrent streams per connection (Node: no limit); each call's bytes are
   // bounded by the decode budget, its count by this
   const h2 = http2.createServer({
-    settings: { maxHeaderListSize: opts.maxHeaderSize, maxConcurrentStreams: 250 },
+    settings: { maxHeaderListSize: maxHeaderSize, maxConcurrentStreams: 250 },
   });
   // a connection with nothing on it for this long is closed, as Pyroscope's -server.http-idle-timeout (120 s)
   // closes idle HTTP connections; clients reconnect
@@ -79,6 +82,18 @@ export function h2cServer(handler: Handler, opts: H2cOptions): H2cServer {
     s.once('close', () => sessions.delete(s));
   });
   h2.on('request', (req, res) => {
+    if (opts.readTimeoutMs > 0) {
+      // a body still arriving at the bound is cut off: the stream is reset (INTERNAL_ERROR, as Go's HTTP/2 server
+      // resets a stream past its ReadTimeout), its handler sees the body end and lets go of what it held
+      const timer = setTimeout(() => {
+        if (!req.complete) {
+          req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        }
+      }, opts.readTimeoutMs);
+      timer.unref();
+      req.once('end', () => clearTimeout(timer));
+      req.stream.once('close', () => clearTimeout(timer));
+    }
     if (String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
       opts.grpc(req, res);
     } else {

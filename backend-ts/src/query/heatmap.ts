@@ -8,6 +8,7 @@ import { scan, type QueryStats, type SourceOf, type Visit } from './merger.js';
 import type { QueryPlan } from './planner.js';
 import { addProfilePoints, PointLabels, type PointKind } from './profilePoints.js';
 import type { SegmentView } from './segmentView.js';
+import type { Slicer } from './slicer.js';
 
 interface Series {
   labels: LabelSet;
@@ -20,7 +21,7 @@ export async function mergeHeatmap(
   source: SourceOf<SegmentView>,
   kind: PointKind,
   groupBy: string[],
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ series: HeatmapSeriesIn[]; stats: QueryStats }> {
   const byKey = new Map<string, Series>();
   const ofLabels = new Map<LabelSet, Series>();
@@ -39,7 +40,7 @@ export async function mergeHeatmap(
     }
     addProfilePoints(series.points, kind, seg, prof, seg.profTotal[prof], pointLabels.of(labels), ok);
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, reader, source, visit, slicer);
   const series = [...byKey.values()]
     .sort((a, b) => compareLabelSets(a.labels, b.labels))
     .map((s) => ({ labels: s.labels, points: s.points.points() }));

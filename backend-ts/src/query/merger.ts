@@ -3,7 +3,6 @@
 // ahead at bounded concurrency while earlier ones merge.
 import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
-import { matches, type Matcher } from '../model/selector.js';
 import { FlameTree } from '../model/tree.js';
 import { NotFoundError } from '../storage/objectStore.js';
 import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
@@ -20,18 +19,9 @@ import type { ProfilePoint } from '../model/profilePoints.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
 import type { SeriesExemplars } from './profilePoints.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
 import type { SegmentView } from './segmentView.js';
-
-/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
-const seriesKeys = new WeakMap<LabelSet, string>();
-function seriesKey(ls: LabelSet): string {
-  let k = seriesKeys.get(ls);
-  if (k === undefined) {
-    k = labelsKey(ls);
-    seriesKeys.set(ls, k);
-  }
-  return k;
-}
+import type { Slicer } from './slicer.js';
 
 /**
  * What a query reads. objectsRead/bytesRead count every object of the range the query touches, as a query with
@@ -77,6 +67,9 @@ export interface SourceOf<T extends ProfileSource> {
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
 export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
 
+/** Called once the selected profiles of an object have all been visited (a merge may finish its work there). */
+export type SegmentDone<T> = (seg: T) => Promise<void> | void;
+
 type Loaded<T> =
   { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
 
@@ -97,9 +90,8 @@ const gone = Symbol('gone');
 /** One pass over the objects of a plan. */
 class Scan<T extends ProfileSource> {
   readonly stats: QueryStats = { objectsListed: 0, objectsRead: 0, bytesRead: 0, profiles: 0, samples: 0, series: 0 };
-  private readonly matchers: Matcher[];
   /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
-  private readonly matched = new Map<string, boolean>();
+  private readonly matcher: SeriesMatcher;
   private readonly spans: Set<string> | null;
   private readonly traces: Set<string> | null;
   private readonly profileIds: Set<string> | null;
@@ -111,40 +103,32 @@ class Scan<T extends ProfileSource> {
     private readonly reader: SegmentReader,
     private readonly source: SourceOf<T>,
     private readonly visit: Visit<T>,
-    private readonly signal: AbortSignal | undefined
+    private readonly slicer: Slicer,
+    private readonly segmentDone?: SegmentDone<T>
   ) {
-    this.matchers = parseSelectorOrThrow(plan.selector);
+    this.matcher = new SeriesMatcher([parseSelectorOrThrow(plan.selector)], slicer);
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
     this.traces = plan.traces.length > 0 ? new Set(plan.traces) : null;
     this.profileIds = plan.profileIds.length > 0 ? new Set(plan.profileIds) : null;
   }
 
-  private wantedOf(meta: SegmentMeta): Int8Array | null {
+  private async wantedOf(meta: SegmentMeta): Promise<Int8Array | null> {
     const { plan } = this;
     const wanted = new Int8Array(meta.series.length);
     let any = false;
-    meta.series.forEach((s, i) => {
+    for (let i = 0; i < meta.series.length; i++) {
+      const s = meta.series[i];
       if (
         (plan.profileType === null || s.profileType === plan.profileType) &&
         s.maxTime >= plan.start &&
         s.minTime <= plan.end &&
-        this.matches(s.labels)
+        (this.matcher.known(s.labels) ?? (await this.matcher.matches(s.labels)))
       ) {
         wanted[i] = 1;
         any = true;
       }
-    });
-    return any ? wanted : null;
-  }
-
-  private matches(labels: LabelSet): boolean {
-    const k = seriesKey(labels);
-    let m = this.matched.get(k);
-    if (m === undefined) {
-      m = matches(this.matchers, labels);
-      this.matched.set(k, m);
     }
-    return m;
+    return any ? wanted : null;
   }
 
   /**
@@ -153,17 +137,17 @@ class Scan<T extends ProfileSource> {
    * 15 s segments is thousands of them); its meta is cached either way.
    */
   readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
-    this.signal?.throwIfAborted();
+    this.slicer.signal?.throwIfAborted();
     const known = this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
       const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = this.wantedOf(obj.meta);
+      const wanted = await this.wantedOf(obj.meta);
       return wanted
         ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
         : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
-    const wanted = this.wantedOf(meta);
+    const wanted = await this.wantedOf(meta);
     return wanted
       ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
       : { hit: false, ref, meta };
@@ -208,15 +192,15 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private visitSegment(seg: T, wanted: Int8Array): void {
-    const { plan, stats } = this;
+  private async visitSegment(seg: T, wanted: Int8Array): Promise<void> {
+    const { plan, stats, slicer } = this;
     const meta = seg.meta;
     const sampleOk = this.sampleFilter(seg);
     const ids = this.profileIds;
     let lastSid = -1;
     for (let prof = 0; prof < seg.profSeries.length; prof++) {
-      if ((prof & 4095) === 4095) {
-        this.signal?.throwIfAborted();
+      if (slicer.due(1 + seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof])) {
+        await slicer.pause();
       }
       const sid = seg.profSeries[prof];
       if (!wanted[sid]) {
@@ -246,6 +230,7 @@ class Scan<T extends ProfileSource> {
       stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
       this.visit(seg, prof, sampleOk, labels);
     }
+    await this.segmentDone?.(seg);
   }
 
   /**
@@ -267,7 +252,7 @@ class Scan<T extends ProfileSource> {
     const hourItems: Array<Loaded<T> | typeof gone> = [];
     let pos = 0;
     for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
-      this.signal?.throwIfAborted();
+      this.slicer.resumed();
       const ref = refs[pos++];
       hourItems.push(loaded);
       if (pos < refs.length && refs[pos].hour === ref.hour) {
@@ -285,7 +270,7 @@ class Scan<T extends ProfileSource> {
           this.countRead(item);
           if (item.hit) {
             for (const part of item.parts) {
-              this.visitSegment(part, item.wanted);
+              await this.visitSegment(part, item.wanted);
             }
           }
         }
@@ -302,9 +287,10 @@ export function scan<T extends ProfileSource>(
   reader: SegmentReader,
   source: SourceOf<T>,
   visit: Visit<T>,
-  signal?: AbortSignal
+  slicer: Slicer,
+  segmentDone?: SegmentDone<T>
 ): Promise<QueryStats> {
-  return new Scan(plan, reader, source, visit, signal).run();
+  return new Scan(plan, reader, source, visit, slicer, segmentDone).run();
 }
 
 /** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
@@ -312,28 +298,27 @@ async function sumStacks(
   plan: QueryPlan,
   reader: SegmentReader,
   source: SourceOf<Segment>,
-  onStack: (seg: Segment, stack: number, value: number) => void,
-  signal?: AbortSignal
+  onStack: (seg: Segment, stack: number, value: number) => number,
+  slicer: Slicer
 ): Promise<QueryStats> {
   let cur: Segment | null = null;
   let acc = new Float64Array(0);
   let touched: number[] = [];
-  const flush = () => {
-    if (!cur) {
-      return;
-    }
-    for (const st of touched) {
+  // once an object's profiles are all visited: its stacks, each once (onStack says how much work it did)
+  const flush = async (seg: Segment) => {
+    const list = touched;
+    touched = [];
+    cur = null;
+    for (const st of list) {
       const v = acc[st];
       acc[st] = 0;
-      if (v !== 0) {
-        onStack(cur, st, v);
+      if (v !== 0 && slicer.due(onStack(seg, st, v))) {
+        await slicer.pause();
       }
     }
-    touched = [];
   };
   const visit: Visit<Segment> = (seg, prof, ok) => {
     if (seg !== cur) {
-      flush();
       cur = seg;
       const n = seg.stackOffsets.length - 1;
       if (acc.length < n) {
@@ -351,9 +336,7 @@ async function sumStacks(
       acc[st] += seg.sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
-  flush();
-  return stats;
+  return scan(plan, reader, source, visit, slicer, flush);
 }
 
 /** Merged stacks with full frame detail (function, file, line), for pprof output. */
@@ -361,11 +344,11 @@ export async function mergeStacks(
   plan: QueryPlan,
   reader: SegmentReader,
   source: SourceOf<Segment>,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
   const byKey = new Map<string, MergedStack>();
   const callSite = plan.callSite.length > 0 ? plan.callSite : null;
-  const onStack = (seg: Segment, st: number, value: number) => {
+  const onStack = (seg: Segment, st: number, value: number): number => {
     const frames: MergedStack['frames'] = [];
     for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
       const f = seg.stackFrames[i];
@@ -378,13 +361,14 @@ export async function mergeStacks(
         seg.string(seg.fnSystemName[fn]),
       ]);
     }
+    const work = 1 + frames.length * 4;
     if (callSite) {
       if (frames.length < callSite.length) {
-        return;
+        return work;
       }
       for (let i = 0; i < callSite.length; i++) {
         if (frames[frames.length - 1 - i][0] !== callSite[i]) {
-          return;
+          return work;
         }
       }
     }
@@ -395,8 +379,9 @@ export async function mergeStacks(
     } else {
       byKey.set(key, { frames, value });
     }
+    return work;
   };
-  const stats = await sumStacks(plan, reader, source, onStack, signal);
+  const stats = await sumStacks(plan, reader, source, onStack, slicer);
   return { stacks: [...byKey.values()], stats };
 }
 
@@ -406,7 +391,7 @@ export async function mergeTree(
   reader: SegmentReader,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ tree: FlameTree; stats: QueryStats }> {
   // value per leaf path, and the leaf paths touched, in the order first met
   let acc = new Float64Array(Math.max(1024, paths.size));
@@ -436,8 +421,8 @@ export async function mergeTree(
       acc[path] += sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
-  return { tree: treeOf(paths, acc, touched, plan.callSite), stats };
+  const stats = await scan(plan, reader, source, visit, slicer);
+  return { tree: await treeOf(paths, acc, touched, plan.callSite, slicer), stats };
 }
 
 /** The path id of a call site (function names root first) in the table, or -1 while it is not there. */
@@ -457,7 +442,13 @@ function callSiteId(paths: CallPaths, callSite: string[]): number {
  * The flame tree of the touched leaf paths: each path becomes a node once (its ancestors first), its value
  * the node's self; totals are summed bottom-up at the end. With a call site, only paths under it are kept.
  */
-function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite: string[]): FlameTree {
+async function treeOf(
+  paths: CallPaths,
+  acc: Float64Array,
+  touched: number[],
+  callSite: string[],
+  slicer: Slicer
+): Promise<FlameTree> {
   const tree = new FlameTree(Math.max(1024, touched.length * 2));
   const site = callSite.length > 0 ? callSiteId(paths, callSite) : 0;
   if (site < 0) {
@@ -501,6 +492,9 @@ function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite
       nodeOf[path] = node;
     }
     tree.self[node] += value;
+    if (slicer.due(1 + chain.length)) {
+      await slicer.pause();
+    }
   }
   tree.totalsFromSelf();
   return tree;
@@ -569,7 +563,7 @@ export async function mergeSeries(
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   grid: SeriesGrid,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
   const groups = new Map<string, Group>();
   // the group of a series' label set, looked up once per label set rather than once per profile
@@ -611,7 +605,7 @@ export async function mergeSeries(
     g.total += value;
     grid.exemplars?.add(g, k, seg, prof, value, labels, keep);
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, reader, source, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

@@ -35,6 +35,8 @@ import {
 } from './planner.js';
 import { SeriesExemplars } from './profilePoints.js';
 import { SegmentView } from './segmentView.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
+import { Slicer } from './slicer.js';
 
 export type { HeatmapSeries } from '../model/heatmap.js';
 export type { ProfilePoint } from '../model/profilePoints.js';
@@ -113,7 +115,7 @@ export class Querier {
       }
     }
     const building = (obj ? Promise.resolve(obj) : this.reader.segment(ref.key, { cache: false, size: ref.size })).then(
-      (o) => new SegmentView(o.datasets[d], paths)
+      (o) => SegmentView.build(o.datasets[d], paths)
     );
     this.viewLoading.set(key, building);
     try {
@@ -143,22 +145,30 @@ export class Querier {
   /** Every distinct series (label set) in range matching any of the selectors (none = all). */
   private async seriesIn(tenant: string, selectors: string[], range: TimeRange): Promise<LabelSet[]> {
     const r = this.normalizeRange(range);
-    const ms = selectors.filter((s) => s.trim() !== '').map(parseSelectorOrThrow);
+    const slicer = new Slicer(range.signal);
+    const matcher = new SeriesMatcher(
+      this.planner.parseSelectors(
+        tenant,
+        selectors.filter((s) => s.trim() !== '')
+      ),
+      slicer
+    );
     const seen = new Map<string, LabelSet>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
         }
-        if (ms.length > 0 && !ms.some((m) => matches(m, s.labels))) {
+        if (!(matcher.known(s.labels) ?? (await matcher.matches(s.labels)))) {
           continue;
         }
-        const k = labelsKey(s.labels);
+        const k = seriesKey(s.labels);
         if (!seen.has(k)) {
           seen.set(k, s.labels);
         }
+        await slicer.tick(s.labels.length);
       }
     }
     return [...seen.values()];
@@ -166,15 +176,17 @@ export class Querier {
 
   async profileTypes(tenant: string, range: TimeRange): Promise<ProfileTypeId[]> {
     const r = this.normalizeRange(range);
+    const slicer = new Slicer(range.signal);
     const ids = new Set<string>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime >= r.start && s.minTime <= r.end) {
           ids.add(s.profileType);
         }
       }
+      await slicer.tick(meta.series.length);
     }
     return [...ids].sort().map((id) => parseProfileTypeId(id));
   }
@@ -260,7 +272,7 @@ export class Querier {
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeTree(plan, this.reader, this.viewSource(paths), paths, p.signal);
+    const out = await mergeTree(plan, this.reader, this.viewSource(paths), paths, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -268,7 +280,7 @@ export class Querier {
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
   async selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
-    return mergeStacks(plan, this.reader, this.segmentSource, p.signal);
+    return mergeStacks(plan, this.reader, this.segmentSource, new Slicer(p.signal));
   }
 
   async selectSeries(tenant: string, p: SeriesParams): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
@@ -290,7 +302,7 @@ export class Querier {
     };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, p.signal);
+    const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -321,7 +333,7 @@ export class Querier {
       this.viewSource(paths),
       p.kind,
       p.groupBy,
-      p.signal
+      new Slicer(p.signal)
     );
     this.trimPaths(paths);
     const cells = rangeHeatmap(series, p.start, p.end, stepMs, p.exemplars);
@@ -337,7 +349,7 @@ export class Querier {
     const refs = await this.planner.list(tenant, r);
     const paths = this.callPaths();
     const plan = await this.planner.plan(tenant, p, p.profileType === '');
-    const stats = await scan(plan, this.reader, this.viewSource(paths), () => {}, p.signal);
+    const stats = await scan(plan, this.reader, this.viewSource(paths), () => {}, new Slicer(p.signal));
     this.trimPaths(paths);
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
