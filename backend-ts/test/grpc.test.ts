@@ -220,19 +220,31 @@ describe('gRPC over h2c on the HTTP port', () => {
     assert.deepEqual(other.json.names ?? [], []);
   });
 
-  test('HTTP/2 requests that are not gRPC reach the HTTP routes', async () => {
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = h2.request({ ':method': 'GET', ':path': '/ready' }, { signal: AbortSignal.timeout(60_000) });
-      let status = 0;
-      let body = '';
-      req.on('response', (h) => (status = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => resolve({ status, body }));
-      req.on('error', reject);
-      req.end();
-    });
-    assert.deepEqual(answer, { status: 200, body: 'ready' });
+  test('HTTP/2 requests that are not gRPC reach the HTTP routes: a GET, and a Connect call with a body', async () => {
+    const request = (headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = h2.request(headers, { signal: AbortSignal.timeout(60_000) });
+        let status = 0;
+        let text = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.setEncoding('utf8');
+        req.on('data', (c: string) => (text += c));
+        req.on('end', () => resolve({ status, body: text }));
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.deepEqual(await request({ ':method': 'GET', ':path': '/ready' }), { status: 200, body: 'ready' });
+    const labels = await request(
+      {
+        ':method': 'POST',
+        ':path': '/querier.v1.QuerierService/LabelValues',
+        'content-type': 'application/json',
+        'x-scope-orgid': 'grpc-a',
+      },
+      JSON.stringify({ name: 'service_name', matchers: ['{service_name="grpc-push"}'], ...range() })
+    );
+    assert.equal(labels.status, 200, labels.body);
+    assert.deepEqual((JSON.parse(labels.body) as { names?: string[] }).names, ['grpc-push']);
   });
 
   test('an HTTP/1.1 request whose first byte arrives alone ("P", as the HTTP/2 preface starts) is HTTP/1.1', async () => {
