@@ -3,7 +3,12 @@ import { buildProfileQuery, normalizeSelector } from '../../../../../shared/doma
 import { narrowToProfile, parseProfileSelection } from '../../../../../shared/domain/profileSelection';
 import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
-import { SelectMergeProfileParams, encodeSelectMergeProfileRequest } from '../domain/selectMergeProfileRequest';
+import {
+  SelectMergeProfileParams,
+  encodeSelectMergeProfileRequest,
+  encodeSpanPprofRequest,
+  pprofOfStacktracesResponse,
+} from '../domain/selectMergeProfileRequest';
 import type { ExportQuery } from '../domain/useExportActions';
 
 async function gzip(bytes: ArrayBuffer): Promise<Blob> {
@@ -12,24 +17,36 @@ async function gzip(bytes: ArrayBuffer): Promise<Blob> {
 }
 
 /**
- * The merged profile as a gzipped pprof file: SelectMergeProfile through the shared transport, asked in
- * protobuf binary so that the answer is the pprof message itself. The whole profile, nothing folded.
+ * The merged profile as a gzipped pprof file, asked in protobuf binary so that the answer holds the pprof
+ * message itself; the whole profile, nothing folded. A span view's comes from SelectMergeStacktraces with its
+ * span ids and format PPROF (Pyroscope's way: SelectMergeProfile has no span selector), any other from
+ * SelectMergeProfile.
  */
 export async function fetchPprof(q: ExportQuery): Promise<Blob> {
-  const scope = { labelSelector: normalizeSelector(q.selector), start: q.window.start, end: q.window.end };
+  const params: SelectMergeProfileParams = {
+    profileTypeID: q.profileMetricId,
+    labelSelector: normalizeSelector(q.selector),
+    start: q.window.start,
+    end: q.window.end,
+  };
+  const client = getApiClient(q.dataSourceUid);
   const profile = parseProfileSelection(q.profile ?? '');
-  // The selected profile wins over the span, as in the flame graph on screen.
-  const params: SelectMergeProfileParams = profile
-    ? { profileTypeID: q.profileMetricId, ...narrowToProfile(scope, profile) }
-    : { profileTypeID: q.profileMetricId, ...scope, spanSelector: q.spanSelector };
-  const pprof = await getApiClient(q.dataSourceUid).selectMergeProfileBinary(encodeSelectMergeProfileRequest(params));
-  return gzip(pprof);
+  if (profile) {
+    // The selected profile wins over the span, as in the flame graph on screen.
+    return gzip(
+      await client.selectMergeProfileBinary(encodeSelectMergeProfileRequest(narrowToProfile(params, profile)))
+    );
+  }
+  if (q.spanSelector?.length) {
+    const answer = await client.selectMergeStacktracesBinary(
+      encodeSpanPprofRequest({ ...params, spanSelector: q.spanSelector })
+    );
+    return gzip(pprofOfStacktracesResponse(new Uint8Array(answer)).slice().buffer);
+  }
+  return gzip(await client.selectMergeProfileBinary(encodeSelectMergeProfileRequest(params)));
 }
 
-/**
- * The flame graph in the render API's JSON (flamebearer); one selected profile's from SelectMergeStacktraces, a
- * span view's from SelectMergeSpanProfile.
- */
+/** The flame graph in the render API's JSON (flamebearer); a span view's from SelectMergeSpanProfile. */
 export async function fetchFlamebearerJson(q: ExportQuery): Promise<RenderResponse> {
   const client = getApiClient(q.dataSourceUid);
   const selector = normalizeSelector(q.selector);
