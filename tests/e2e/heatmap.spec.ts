@@ -69,7 +69,10 @@ test('a heatmap cell and a series exemplar open the flame graph of exactly that 
   await cell.click();
   await expect(page.getByTestId('opened-exemplar')).toBeVisible();
   await expect(total(page)).toHaveAttribute('data-value', value!);
-  expect(new URL(page.url()).searchParams.get('var-profile')).toBeTruthy();
+  // Format v2 stores a UUID per profile: the cell opens it by profile_id_selector, not by instant and labels.
+  expect(new URL(page.url()).searchParams.get('var-profile')).toMatch(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+  );
   await shot(page, info, 'heatmap-cell-opened');
 
   // Back to the whole selection, then an exemplar on the series opens its profile.
