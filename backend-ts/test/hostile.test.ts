@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
+import { brotliCompressSync, constants, deflateRawSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startChild, type Child } from './helpers.js';
+import { chunk, classes, concat, event, type Out, type Pools } from './jfrWriter.js';
 import { CPU, deepPprof, encodePush, PbWriter, push, tinyPprof } from './wire.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
@@ -557,5 +558,106 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
         ['c', 65536],
       ]
     );
+  });
+});
+
+/**
+ * A multi-chunk JFR recording written by test/jfrWriter.ts: `chunks` chunks of `events` CPU samples each, spread
+ * over `stacks` stacks (main -> work<i>). An event takes ~20 bytes.
+ */
+function recording(chunks: number, events: number, stacks: number): Buffer {
+  const defs = classes();
+  const pools: Pools = {
+    symbols: [
+      [1, 'com/example/App'],
+      [2, 'main'],
+      ...Array.from({ length: stacks }, (_, i): [number, string] => [3 + i, `work${i}`]),
+    ],
+    classes: [[10, 1]],
+    methods: [[99, 10, 2], ...Array.from({ length: stacks }, (_, i): [number, number, number] => [100 + i, 10, 3 + i])],
+    stacks: Array.from({ length: stacks }, (_, i): [number, boolean, Array<[number, number]>] => [
+      1 + i,
+      false,
+      [
+        [100 + i, 20],
+        [99, 5],
+      ],
+    ]),
+  };
+  const parts: Uint8Array[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const evs: Out[] = [];
+    for (let k = 0; k < events; k++) {
+      evs.push(event(defs, 'jdk.ExecutionSample', [1_700_000_000_000_000 + k, 1, 1 + (k % stacks), 1, 0, 0, 0]));
+    }
+    parts.push(chunk(defs, pools, evs));
+  }
+  return Buffer.from(concat(...parts));
+}
+
+describe('JFR size rules as Pyroscope applies them', () => {
+  let be: Child;
+  before(async () => {
+    const file = join(tmp('bts-hostile-jfr-'), 'overrides.yaml');
+    writeFileSync(file, 'overrides:\n  tiny:\n    max_profile_size_bytes: 4000\n');
+    be = await startChild([
+      '-storage.backend=filesystem',
+      `-storage.filesystem.dir=${tmp('bts-hostile-jfr-data-')}`,
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+      // the recordings are larger than Pyroscope's 2 MiB burst: this test is about sizes, not the rate
+      '-distributor.ingestion-rate-limit-mb=0',
+    ]);
+  });
+  after(async () => be?.kill());
+
+  const ingestJfr = (tenant: string, jfr: Buffer, name: string) => {
+    const form = new FormData();
+    form.append('jfr', new Blob([new Uint8Array(jfr)]), 'jfr');
+    const now = Math.floor(Date.now() / 1000);
+    return fetch(`${be.url}/ingest?name=${name}&format=jfr&spyName=javaspy&from=${now - 10}&until=${now}`, {
+      method: 'POST',
+      headers: { 'x-scope-orgid': tenant },
+      body: form,
+    });
+  };
+
+  test('an uncompressed multi-chunk recording over 4 MiB is accepted at defaults; gzipped, it inflates past the limit', async () => {
+    const jfr = recording(5, 48_000, 8);
+    assert.ok(jfr.length > 4 * 1024 * 1024, `${jfr.length} bytes`);
+    const { result, readyDuring } = await readyWhile(be.url, ingestJfr('java', jfr, 'big-jfr'));
+    assert.equal(result.status, 200, await result.text());
+    assert.ok(readyDuring > 0, '/ready was answered while the recording was read');
+    const now = Date.now();
+    const q = await post(
+      be.url,
+      '/querier.v1.QuerierService/SelectMergeStacktraces',
+      { profileTypeID: CPU, labelSelector: '{service_name="big-jfr"}', start: now - 3_600_000, end: now + 60_000 },
+      'java'
+    );
+    assert.equal(q.status, 200);
+    const fg = ((await q.json()) as { flamegraph: { names: string[]; total: string } }).flamegraph;
+    assert.equal(Number(fg.total), 5 * 48_000 * 10_000_000);
+    assert.equal(fg.names.filter((n) => /work\d$/.test(n)).length, 8);
+    // the same recording gzipped: its part inflates past max-profile-size, as Pyroscope refuses it
+    const gz = await ingestJfr('java', gzipSync(jfr), 'big-jfr-gz');
+    assert.equal(gz.status, 413);
+    const e = await errorOf(gz);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /jfr uncompressed is above the limit of 4194304 bytes/);
+  });
+
+  test('each profile a recording becomes is held to max-profile-size, not the recording', async () => {
+    const jfr = recording(1, 2_000, 400);
+    const r = await ingestJfr('tiny', jfr, 'wide-jfr');
+    assert.equal(r.status, 413);
+    assert.match(
+      (await errorOf(r)).message,
+      /process_cpu profile of the recording is \d+ bytes as pprof, above the limit of 4000 bytes/
+    );
+    // a recording larger than the limit whose profile is within it is accepted
+    const narrow = recording(1, 400, 2);
+    assert.ok(narrow.length > 4000);
+    assert.equal((await ingestJfr('tiny', narrow, 'narrow-jfr')).status, 200);
   });
 });

@@ -95,9 +95,9 @@ export class Ingester {
     const account = this.budget.account();
     let prepaid: Prepaid | undefined;
     try {
-      const parts = isMultipart
-        ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
-        : undefined;
+      // a part is bounded by the body (the readers apply the profile limit to what a part inflates or decodes
+      // to: an uncompressed JFR recording may be larger than the profiles it becomes)
+      const parts = isMultipart ? await parseMultipart(body, contentType, body.length + 1) : undefined;
       const pieces = parts ? [...parts.values()] : [body];
       if (parts) {
         account.force(pieces.reduce((n, b) => n + b.length, 0));
