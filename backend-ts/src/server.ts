@@ -270,13 +270,12 @@ async function registerRoutes(
     querier: Querier;
     gate: QueryGate;
     settings: SettingsRepository;
-    store: ObjectStore;
+    adhoc: AdHocProfiles;
     bodyLimit: number;
     budget: DecodeBudget;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, budget } = c;
-  const prefix = storePrefix(cfg);
+  const { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget } = c;
   if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
@@ -300,7 +299,7 @@ async function registerRoutes(
   const routes = connectRoutes({
     ...common,
     settings,
-    adhoc: new AdHocProfiles(new AdHocStore(store, prefix)),
+    adhoc,
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
       metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
@@ -387,7 +386,14 @@ export async function createService(
   const { app, bodyLimit } = createApp(cfg, metrics, budget, opts.logLevel);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
-  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, budget });
+  // ad hoc uploads: the tenant's ingest limits, pprof decoded in the worker pool, charged to the ingestion rate
+  const adhoc = new AdHocProfiles(new AdHocStore(store, prefix), undefined, {
+    limitsFor,
+    decoder,
+    charge: (tenant, bytes) => ingester.chargeRate(tenant, bytes),
+    quota: cfg.adhoc,
+  });
+  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget });
 
   return {
     app,

@@ -430,13 +430,17 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
   let be: Child;
   before(async () => {
     const file = join(tmp('bts-hostile-push-'), 'overrides.yaml');
-    writeFileSync(file, 'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n');
+    writeFileSync(
+      file,
+      'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n  adhoc-big:\n    max_profile_size_bytes: 16777216\n'
+    );
     be = await startChild([
       '-storage.backend=filesystem',
       `-storage.filesystem.dir=${tmp('bts-hostile-push-data-')}`,
       '-auth.multitenancy-enabled=true',
       `-runtime-config.file=${file}`,
       '-tenant-settings.max-settings=3',
+      '-adhoc-profiles.max-profiles-per-tenant=3',
     ]);
   });
   after(async () => be?.kill());
@@ -527,6 +531,53 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     );
     assert.equal(names.status, 200);
     assert.deepEqual(((await names.json()) as { names?: string[] }).names ?? [], []);
+  });
+
+  test('ad hoc Upload of a 12 MiB folded file with one 6M-frame stack: 413 at defaults; allowed, cut and kept parsed', async () => {
+    const folded = Buffer.from(`${'f;'.repeat(6_300_000 - 1)}f 1\n`);
+    assert.ok(folded.length > 12 * 1024 * 1024);
+    const upload = (tenant: string, name: string, file: Buffer) =>
+      post(be.url, '/adhocprofiles.v1.AdHocProfileService/Upload', { name, profile: file.toString('base64') }, tenant);
+    const refused = await upload('adhoc', 'deep.folded', folded);
+    assert.equal(refused.status, 400);
+    const e = await errorOf(refused);
+    assert.match(e.message, /above the ad hoc upload limit of 4194304 bytes \(validation.max-profile-size-bytes\)/);
+    // a tenant allowed 16 MiB profiles: parsed once, the stack cut to its root-most 1,000 frames
+    const { result, readyDuring } = await readyWhile(be.url, upload('adhoc-big', 'deep.folded', folded));
+    assert.equal(result.status, 200, await result.clone().text());
+    assert.ok(readyDuring > 0, '/ready was answered while the upload was parsed');
+    const up = (await result.json()) as { id: string; flamebearerProfile: string };
+    const levels = (fb: string) => (JSON.parse(fb) as { flamebearer: { levels: unknown[] } }).flamebearer.levels.length;
+    assert.equal(levels(up.flamebearerProfile), 1 + 1000);
+    const got = await post(be.url, '/adhocprofiles.v1.AdHocProfileService/Get', { id: up.id }, 'adhoc-big');
+    assert.equal(got.status, 200);
+    assert.equal(levels(((await got.json()) as { flamebearerProfile: string }).flamebearerProfile), 1 + 1000);
+    // 12 MiB of a 4 MiB/s rate: the next upload waits for the rate, with Retry-After
+    const again = await upload('adhoc-big', 'again.folded', folded);
+    assert.equal(again.status, 429);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1);
+    assert.match((await errorOf(again)).message, /rate limit/);
+  });
+
+  test('ad hoc uploads past the per-tenant quota: 429 naming the quota, nothing evicted', async () => {
+    const upload = (name: string) =>
+      post(
+        be.url,
+        '/adhocprofiles.v1.AdHocProfileService/Upload',
+        { name, profile: Buffer.from('main;work 5\n').toString('base64') },
+        'adhoc-quota'
+      );
+    for (const name of ['a', 'b', 'c']) {
+      assert.equal((await upload(name)).status, 200);
+    }
+    const fourth = await upload('d');
+    assert.equal(fourth.status, 429);
+    const e = await errorOf(fourth);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /has 3 ad hoc profiles, its quota \(-adhoc-profiles.max-profiles-per-tenant 3\)/);
+    const list = await post(be.url, '/adhocprofiles.v1.AdHocProfileService/List', {}, 'adhoc-quota');
+    const names = ((await list.json()) as { profiles: Array<{ name: string }> }).profiles.map((p) => p.name);
+    assert.deepEqual(names.sort(), ['a', 'b', 'c']);
   });
 
   test('settings.v1 Set of 20 MB: 400 naming the value limit; a tenant past its settings count: 429', async () => {

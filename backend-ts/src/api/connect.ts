@@ -353,7 +353,7 @@ export function connectRoutes(deps: ApiDeps) {
     router.service(SettingsService, settingsHandlers(kit));
 
     if (deps.adhoc) {
-      router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard }));
+      router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard, query }));
     }
   };
 }

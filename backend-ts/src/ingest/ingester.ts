@@ -223,6 +223,11 @@ export class Ingester {
     }
   }
 
+  /** Charges bytes that do not go through the write path (ad hoc uploads) to the tenant's ingestion rate. */
+  chargeRate(tenant: string, bytes: number): void {
+    this.rate.take(tenant, bytes, this.limitsFor(tenant));
+  }
+
   /** Takes `bytes` from the tenant's rate before any decoding (429 when it may not send them now). */
   private prepay(tenant: string, bytes: number, limits: Limits): Prepaid {
     this.rate.take(tenant, bytes, limits);
