@@ -20,7 +20,9 @@ import { Querier } from '../src/query/querier.js';
 import { AzureStore } from '../src/storage/azure.js';
 import { Compactor } from '../src/storage/compactor.js';
 import { blockKey, HOUR_MS, hourOf, segmentKey } from '../src/storage/keys.js';
-import { decodeMeta, SegmentBuilder } from '../src/storage/segment.js';
+import { SegmentBuilder } from '../src/storage/format/builder.js';
+import { decodeMeta } from '../src/storage/format/meta.js';
+import { decodeObject } from '../src/storage/format/segment.js';
 import { mapLimit, SegmentReader } from '../src/storage/segmentReader.js';
 import { startAzurite } from '../test/helpers.js';
 import { ProfileGenerator } from './lib/profileGenerator.js';
@@ -259,16 +261,12 @@ interface Floor {
 async function floor(conn: string, tenant: string, start: number, end: number): Promise<Floor> {
   const refs = await new SegmentReader(azureStore(conn), '').list(tenant, start, end);
   const sum = (buf: Buffer): number => {
-    const meta = decodeMeta(buf);
-    if ('need' in meta) {
-      throw new Error('truncated');
-    }
-    const [pos, n] = meta.columns.sampleValue;
-    const aligned = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
-    const v = new Float64Array(aligned.buffer, aligned.byteOffset + pos, n);
     let acc = 0;
-    for (let i = 0; i < n; i++) {
-      acc += v[i];
+    for (const d of decodeObject('floor', buf).datasets) {
+      const v = d.sampleValue;
+      for (let i = 0; i < v.length; i++) {
+        acc += v[i];
+      }
     }
     return acc;
   };

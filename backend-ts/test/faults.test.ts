@@ -20,7 +20,7 @@ import { createService } from '../src/server.js';
 import { AzureStore } from '../src/storage/azure.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
-import { Segment } from '../src/storage/segment.js';
+import { decodeObject } from '../src/storage/format/segment.js';
 import { FaultyStore, MemoryStore } from './faultyStore.js';
 import {
   connectJson,
@@ -350,7 +350,7 @@ function assertObjectsIntact(dir: string): void {
       }
       assert.ok(!name.startsWith('.tmp-'), `a temporary file was left: ${p}`);
       if (name.endsWith('.seg') || name.endsWith('.blk')) {
-        const seg = new Segment(p, readFileSync(p));
+        const seg = decodeObject(p, readFileSync(p));
         assert.ok(seg.meta.series.length > 0);
         objects++;
       }

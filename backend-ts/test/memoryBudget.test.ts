@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { ProfileGenerator } from '../scripts/lib/profileGenerator.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import { hourOf, segmentKey } from '../src/storage/keys.js';
-import { SegmentBuilder } from '../src/storage/segment.js';
+import { SegmentBuilder } from '../src/storage/format/builder.js';
 import { connectJson, startInProcess, type Running } from './helpers.js';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';

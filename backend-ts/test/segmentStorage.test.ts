@@ -11,7 +11,8 @@ import { parsePprof } from '../src/formats/pprof.js';
 import { createService, type Service } from '../src/server.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
-import { Segment, SegmentBuilder } from '../src/storage/segment.js';
+import { SegmentBuilder } from '../src/storage/format/builder.js';
+import { decodeObject, type Segment } from '../src/storage/format/segment.js';
 import { ingest } from './helpers.js';
 import { handPprof, type HandProfile } from './wire.js';
 
@@ -66,13 +67,14 @@ function assertDeduplicated(seg: Segment): string[] {
   return stacks;
 }
 
-describe('a segment object keeps symbols and stacks once', () => {
+describe('a dataset keeps symbols and stacks once', () => {
+  // a dataset holds one service's profiles (storage format 2): symbols are shared within it
   test('two profiles sharing frames: each string, function, frame (location) and stack appears once', () => {
     const b = new SegmentBuilder('anonymous');
     const t = Date.now();
     for (const [svc, buf] of [
       ['svc-a', PROFILE_A()],
-      ['svc-b', PROFILE_B()],
+      ['svc-a', PROFILE_B()],
     ] as const) {
       b.add({
         labels: [
@@ -83,7 +85,9 @@ describe('a segment object keeps symbols and stacks once', () => {
         timeMs: t,
       });
     }
-    const seg = new Segment('test.seg', b.encode());
+    const { datasets } = decodeObject('test.seg', b.encode());
+    assert.equal(datasets.length, 1);
+    const seg = datasets[0]!;
     const stacks = assertDeduplicated(seg);
     // and exactly what the two profiles hold between them
     assert.deepEqual(stacks.sort(), ['main.main>main.a>main.b', 'main.main>main.a>main.c', 'main.main>main.d']);
@@ -115,7 +119,7 @@ describe('segment strings', () => {
       profile,
       timeMs: Date.now(),
     });
-    const seg = new Segment('test.seg', b.encode());
+    const seg = decodeObject('test.seg', b.encode()).datasets[0]!;
     const strings = new Set(Array.from({ length: seg.stringCount }, (_, i) => seg.string(i)));
     for (const n of names) {
       // what a UTF-8 round trip makes of the text (a lone surrogate becomes U+FFFD)
@@ -193,7 +197,7 @@ async function concurrentIngests(
   );
   const objectOf = new Map<string, string>();
   for (const key of [...store.stored.keys()].filter((k) => k.endsWith('.seg'))) {
-    const seg = new Segment(key, await store.get(key));
+    const seg = decodeObject(key, await store.get(key));
     for (const s of seg.meta.series) {
       const svc = s.labels.find(([k]) => k === 'service_name')![1];
       assert.ok(!objectOf.has(svc) || objectOf.get(svc) === key, `${svc} in two objects`);
@@ -225,7 +229,9 @@ describe('batching: -segment-writer.segment-duration=300ms', () => {
     assert.ok(first - sentAt >= 295, `first ack after ${(first - sentAt).toFixed(0)} ms`);
     // a shared object keeps the shared frames once
     for (const key of objects) {
-      assertDeduplicated(new Segment(key, await be.store.get(key)));
+      for (const d of decodeObject(key, await be.store.get(key)).datasets) {
+        assertDeduplicated(d);
+      }
     }
   });
 });

@@ -43,6 +43,7 @@ export class NormalizedProfileBuilder {
   private readonly sampleStack: number[] = [];
   private readonly sampleLabelSet: number[] = [];
   private readonly sampleSpan: number[] = [];
+  private readonly sampleTrace: number[] = [];
   private readonly sampleValues: number[][];
   private readonly sampleIds = new Map<number | string, number>();
 
@@ -130,17 +131,20 @@ export class NormalizedProfileBuilder {
     return id;
   }
 
-  /** Adds values (one per sample type) to the sample of (stack, label set, span), creating it when new. */
-  addSample(stackId: number, values: readonly number[], labelSetId = 0, span = ''): void {
+  /** Adds values (one per sample type) to the sample of (stack, label set, span, trace), creating it when new. */
+  addSample(stackId: number, values: readonly number[], labelSetId = 0, span = '', trace = ''): void {
     const spanId = span === '' ? 0 : this.string(span);
+    const traceId = trace === '' ? 0 : this.string(trace.toLowerCase());
     // most samples have neither labels nor span: their stack id alone is the key, and a number hashes free
-    const key = labelSetId === 0 && spanId === 0 ? stackId : `${stackId},${labelSetId},${spanId}`;
+    const key =
+      labelSetId === 0 && spanId === 0 && traceId === 0 ? stackId : `${stackId},${labelSetId},${spanId},${traceId}`;
     let id = this.sampleIds.get(key);
     if (id === undefined) {
       id = this.sampleStack.length;
       this.sampleStack.push(stackId);
       this.sampleLabelSet.push(labelSetId);
       this.sampleSpan.push(spanId);
+      this.sampleTrace.push(traceId);
       for (const col of this.sampleValues) {
         col.push(0);
       }
@@ -191,6 +195,7 @@ export class NormalizedProfileBuilder {
       sampleValues: this.sampleValues.map((col) => Float64Array.from(keep, (i) => col[i])),
       sampleLabelSet: pick(this.sampleLabelSet),
       sampleSpan: pick(this.sampleSpan),
+      ...(this.sampleTrace.some((t) => t !== 0) ? { sampleTrace: pick(this.sampleTrace) } : {}),
       labelSets: this.labelSets.map((ls) => ls.map(([k, v]): [string, string] => [k, v])),
       timeMs: this.opts.timeMs ?? 0,
       durationNanos: this.opts.durationNanos ?? 0,

@@ -139,7 +139,8 @@ function decode(buf: Buffer, maxDepth: number, cut: { stacks: number }): Normali
   const smp = readSamples(buf, sub, top.sampleRanges, sampleTypes.length, locs, strings, str, maxDepth, cut);
   const { fnName, fnSystemName, fnFilename, fnStartLine, nFn } = fns;
   const { frameFn, frameLine, extraFns } = locs;
-  const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, stackOffsets, stackFrames, labelSets } = smp;
+  const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, sampleTrace, stackOffsets, stackFrames, labelSets } =
+    smp;
   const { periodType, period, timeMs, durationNanos } = top;
   const allFnName = new Int32Array(nFn + extraFns.length);
   allFnName.set(fnName);
@@ -166,6 +167,7 @@ function decode(buf: Buffer, maxDepth: number, cut: { stacks: number }): Normali
     sampleValues,
     sampleLabelSet,
     sampleSpan,
+    ...(sampleTrace ? { sampleTrace } : {}),
     labelSets,
     timeMs,
     durationNanos,
@@ -478,6 +480,10 @@ function readSamples(
   const sampleValues = Array.from({ length: nTypes }, () => new Float64Array(nSamples));
   const sampleLabelSet = new Int32Array(nSamples);
   const sampleSpan = new Int32Array(nSamples);
+  // trace ids are rare: the column is made when the first one is met
+  let sampleTrace: Int32Array | null = null;
+  /** Trace id string -> the string id of its lowercase form (stored ids compare as lowercase hex). */
+  const traceIds = new Map<number, number>();
   const stackOffsets = new IntList(nSamples + 1);
   stackOffsets.push(0);
   const stackFrames = new IntList(nSamples * 4);
@@ -504,6 +510,7 @@ function readSamples(
     deep = false;
     let vi = 0;
     let span = 0;
+    let trace = 0;
     while (!sr.done()) {
       const tag = sr.tag();
       const field = tag >>> 3;
@@ -568,7 +575,9 @@ function readSamples(
           str(val);
           if (spanKeys.has(k)) {
             span = val;
-          } else if (k !== 'trace_id') {
+          } else if (k === 'trace_id') {
+            trace = val;
+          } else {
             lblPairs.push(key, val);
           }
         }
@@ -624,6 +633,15 @@ function readSamples(
     }
     sampleStack[s] = stack;
     sampleSpan[s] = span;
+    if (trace !== 0) {
+      let id = traceIds.get(trace);
+      if (id === undefined) {
+        const lower = strings[trace].toLowerCase();
+        id = lower === strings[trace] ? trace : strings.push(lower) - 1;
+        traceIds.set(trace, id);
+      }
+      (sampleTrace ??= new Int32Array(nSamples))[s] = id;
+    }
     if (lblPairs.length > 0) {
       sampleLabelSet[s] = internLabelSet(lblPairs, strings, labelSets, labelSetKey);
     }
@@ -634,6 +652,7 @@ function readSamples(
     sampleValues,
     sampleLabelSet,
     sampleSpan,
+    sampleTrace,
     stackOffsets,
     stackFrames,
     labelSets,

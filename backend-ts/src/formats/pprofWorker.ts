@@ -30,6 +30,7 @@ function profileBuffers(p: NormalizedProfile): ArrayBuffer[] {
     p.sampleStack,
     p.sampleLabelSet,
     p.sampleSpan,
+    ...(p.sampleTrace ? [p.sampleTrace] : []),
     ...p.sampleValues,
   ];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];

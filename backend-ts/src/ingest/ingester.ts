@@ -1,6 +1,7 @@
 // The write path's front: turns what agents send (legacy /ingest, Connect Push) into IngestProfiles, validates
 // them against the tenant's limits, and hands them to the segment writer. Formats never know about HTTP; this
 // module never knows about storage beyond the writer's interface.
+import { randomUUID } from 'node:crypto';
 import type { Limits } from '../config/config.js';
 import { DecodeBudget, type DecodeAccount } from '../limits/decodeBudget.js';
 import { LimitError } from '../limits/errors.js';
@@ -139,10 +140,12 @@ export class Ingester {
       // what the rate limit counts: the uncompressed profile, as Pyroscope does (labels are added in store())
       const bytes = read.bytes;
       const profiles: IngestProfile[] = [];
+      // one UUID per body, shared by every profile it becomes (a JFR recording is several)
+      const uuid = newProfileUuid();
       for (const r of read.profiles) {
         const labels = mergeLabels(base, r.labels);
         const timeMs = resolveTime(r.profile.timeMs, from);
-        profiles.push({ labels, profile: r.profile, timeMs });
+        profiles.push({ labels, profile: r.profile, timeMs, uuid });
       }
       return await this.store(tenant, profiles, limits, bytes, prepaid);
     } finally {
@@ -282,6 +285,7 @@ export class Ingester {
           profile,
           timeMs: resolveTime(profile.timeMs, now),
           id: sample.ID || undefined,
+          uuid: newProfileUuid(),
         });
       }
     }
@@ -313,6 +317,7 @@ export class Ingester {
       labels: o.labels.filter(([k]) => k === '__name__' || !k.startsWith('__')),
       profile: o.profile,
       timeMs: resolveTime(o.profile.timeMs, now),
+      uuid: newProfileUuid(),
     }));
     return this.store(tenant, profiles, limits, read.bytes);
   }
@@ -489,6 +494,11 @@ function mergeLabels(base: Array<[string, string]>, extra: Array<[string, string
     m.set(k, v);
   }
   return [...m.entries()];
+}
+
+/** A random (version 4) UUID as its 16 bytes: what the stored profiles of one ingested profile share. */
+function newProfileUuid(): Uint8Array {
+  return Uint8Array.from(Buffer.from(randomUUID().replace(/-/g, ''), 'hex'));
 }
 
 function validate(p: IngestProfile, limits: Limits, now: number): void {

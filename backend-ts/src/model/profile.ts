@@ -29,6 +29,8 @@ export interface NormalizedProfile {
   sampleValues: Float64Array[];
   sampleLabelSet: Int32Array;
   sampleSpan: Int32Array;
+  /** Trace id (string id of lowercase hex, 0 = none) per sample; absent when the format carries none. */
+  sampleTrace?: Int32Array;
   /** Label sets of samples (sorted by name, without span_id/trace_id); index 0 is the empty set. */
   labelSets: Array<Array<[string, string]>>;
   /** Profile time in ms since epoch; 0 when the source did not say. */
@@ -47,6 +49,11 @@ export interface IngestProfile {
   timeMs: number;
   /** Client-provided id (push RawSample.ID); profiles with the same id are counted once. */
   id?: string;
+  /**
+   * The 16-byte UUID the server gave the ingested profile (each RawSample, each /ingest body); every stored
+   * profile it becomes shares it.
+   */
+  uuid?: Uint8Array;
 }
 
 /** A stack of a merged query answer with full frame detail (pprof output). */

@@ -6,7 +6,7 @@
 // budget, the next query starts a fresh one (ids of two tables are never mixed: an index records its table).
 import { Interner } from '../model/interner.js';
 import { PairTable } from '../model/pairTable.js';
-import type { Segment } from '../storage/segment.js';
+import type { Segment } from '../storage/format/segment.js';
 
 export class CallPaths extends PairTable {
   private readonly nameTable = new Interner();

@@ -5,7 +5,8 @@ import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model
 import type { MergedStack } from '../model/profile.js';
 import { FlameTree } from '../model/tree.js';
 import { NotFoundError } from '../storage/objectStore.js';
-import type { Segment, SegmentMeta } from '../storage/segment.js';
+import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
+import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import {
   READ_CONCURRENCY,
   headerReadBytes,
@@ -35,23 +36,24 @@ export interface QueryStats {
   series: number;
 }
 
-/** What a scan reads of an object: a decoded segment, or a view of it. */
+/** What a scan reads of one dataset of an object: the decoded dataset, or a view of it. */
 export interface ProfileSource {
   readonly meta: SegmentMeta;
   readonly objectBytes: number;
   readonly profSeries: Int32Array;
   readonly profTime: Float64Array;
-  readonly profId: Int32Array;
   readonly profSampleOffsets: Int32Array;
+  /** The client id of a profile ('' = none): profiles with the same id and series are counted once. */
+  profIdString(p: number): string;
   string(id: number): string;
   spanOf(s: number): number;
 }
 
-/** How a scan gets an object's meta without I/O when it can, and the object itself. */
+/** How a scan gets an object's meta without I/O when it can, and the datasets it wants. */
 export interface SourceOf<T extends ProfileSource> {
   cachedMeta(key: string): SegmentMeta | undefined;
-  /** The source's form of the object; `seg`, when given, is the object already read. */
-  open(ref: SegmentRef, seg?: Segment): Promise<T>;
+  /** The source's form of datasets `ds` of the object; `obj`, when given, is the object already read. */
+  open(ref: SegmentRef, ds: number[], obj?: DecodedObject): Promise<T[]>;
   /** Whether an object read for this source belongs in the reader's cache. */
   keepsSegments: boolean;
 }
@@ -63,7 +65,19 @@ export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean)
 export type SegmentDone<T> = (seg: T) => Promise<void> | void;
 
 type Loaded<T> =
-  { hit: true; seg: T; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+  { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+
+/** The datasets holding any wanted series. */
+function datasetsOf(meta: SegmentMeta, wanted: Int8Array): number[] {
+  const of = datasetOfSeries(meta);
+  const ds = new Set<number>();
+  wanted.forEach((w, sid) => {
+    if (w && of[sid] >= 0) {
+      ds.add(of[sid]);
+    }
+  });
+  return [...ds].sort((a, b) => a - b);
+}
 
 const gone = Symbol('gone');
 
@@ -116,22 +130,25 @@ class Scan<T extends ProfileSource> {
     this.slicer.signal?.throwIfAborted();
     const known = this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
-      const seg = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = await this.wantedOf(seg.meta);
+      const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
+      const wanted = await this.wantedOf(obj.meta);
       return wanted
-        ? { hit: true, seg: await this.source.open(ref, seg), wanted, ref }
-        : { hit: false, ref, meta: seg.meta };
+        ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
+        : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
     const wanted = await this.wantedOf(meta);
-    return wanted ? { hit: true, seg: await this.source.open(ref), wanted, ref } : { hit: false, ref, meta };
+    return wanted
+      ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
+      : { hit: false, ref, meta };
   };
 
   /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
   private countRead(item: Loaded<T>): void {
     this.stats.objectsRead++;
     if (item.hit) {
-      this.stats.bytesRead += item.seg.objectBytes;
+      // the object is read whole (its listed size; a part's own count when the listing has none)
+      this.stats.bytesRead += item.ref.size > 0 ? item.ref.size : item.parts.reduce((a, p) => a + p.objectBytes, 0);
     } else {
       this.stats.bytesRead += this.reader.readsWhole(item.ref.size)
         ? item.ref.size
@@ -177,8 +194,9 @@ class Scan<T extends ProfileSource> {
         continue;
       }
       const labels = meta.series[sid].labels;
-      if (seg.profId[prof] !== 0) {
-        const k = seg.string(seg.profId[prof]) + '\u0002' + seriesKey(labels);
+      const id = seg.profIdString(prof);
+      if (id !== '') {
+        const k = id + '\u0002' + seriesKey(labels);
         if (this.seenIds.has(k)) {
           continue;
         }
@@ -231,7 +249,9 @@ class Scan<T extends ProfileSource> {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
-            await this.visitSegment(item.seg, item.wanted);
+            for (const part of item.parts) {
+              await this.visitSegment(part, item.wanted);
+            }
           }
         }
       }

@@ -4,7 +4,7 @@
 import type { Limits } from '../config/config.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
-import type { SegmentMeta } from '../storage/segment.js';
+import type { SegmentMeta } from '../storage/format/meta.js';
 import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from '../storage/segmentReader.js';
 import { QueryError } from './errors.js';
 

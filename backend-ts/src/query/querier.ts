@@ -7,7 +7,7 @@ import type { Limits } from '../config/config.js';
 import { compareLabelSets, labelsKey, parseProfileTypeId, type LabelSet, type ProfileTypeId } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
 import type { FlameTree } from '../model/tree.js';
-import type { Segment } from '../storage/segment.js';
+import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
 import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
@@ -66,7 +66,10 @@ export class Querier {
     });
     this.segmentSource = {
       cachedMeta: (k) => reader.cachedMeta(k),
-      open: (ref, seg) => (seg ? Promise.resolve(seg) : reader.segment(ref.key, { size: ref.size })),
+      open: async (ref, ds, obj) => {
+        const o = obj ?? (await reader.segment(ref.key, { size: ref.size }));
+        return ds.map((d) => o.datasets[d]);
+      },
       keepsSegments: true,
     };
   }
@@ -74,18 +77,18 @@ export class Querier {
   /** Views of segments resolved against `paths` (flame graphs, series, analysis). */
   private viewSource(paths: CallPaths): SourceOf<SegmentView> {
     return {
-      cachedMeta: (k) => this.views.peek(k)?.meta ?? this.reader.cachedMeta(k),
-      open: (ref, seg) => this.view(ref, paths, seg),
+      cachedMeta: (k) => this.reader.cachedMeta(k),
+      open: (ref, ds, obj) => Promise.all(ds.map((d) => this.view(ref, d, paths, obj))),
       keepsSegments: false,
     };
   }
 
   /**
-   * The view of an object for `paths`: cached, being built for another query, or built from the object read
-   * without caching it (the view holds what queries need of it in a fraction of the bytes).
+   * The view of dataset d of an object for `paths`: cached, being built for another query, or built from the
+   * object read without caching it (the view holds what queries need of it in a fraction of the bytes).
    */
-  private async view(ref: SegmentRef, paths: CallPaths, seg?: Segment): Promise<SegmentView> {
-    const key = ref.key;
+  private async view(ref: SegmentRef, d: number, paths: CallPaths, obj?: DecodedObject): Promise<SegmentView> {
+    const key = `${ref.key}\u0000${d}`;
     const cached = this.views.get(key);
     if (cached && cached.paths === paths) {
       return cached;
@@ -97,8 +100,8 @@ export class Querier {
         return v;
       }
     }
-    const building = (seg ? Promise.resolve(seg) : this.reader.segment(key, { cache: false, size: ref.size })).then(
-      (s) => SegmentView.build(s, paths)
+    const building = (obj ? Promise.resolve(obj) : this.reader.segment(ref.key, { cache: false, size: ref.size })).then(
+      (o) => SegmentView.build(o.datasets[d], paths)
     );
     this.viewLoading.set(key, building);
     try {

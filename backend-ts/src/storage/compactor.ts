@@ -4,7 +4,7 @@
 // counted twice. One compactor works on a window at a time, across processes (lease or lock file).
 import { hourOf, HOUR_MS, blockKey, compactionLockKey } from './keys.js';
 import type { ObjectStore } from './objectStore.js';
-import { SegmentBuilder, sourceMaps } from './segment.js';
+import { SegmentBuilder, type SourceMaps } from './format/builder.js';
 import type { SegmentReader, SegmentRef } from './segmentReader.js';
 
 export interface CompactorOptions {
@@ -138,15 +138,17 @@ export class Compactor {
       const sources = new Set<string>();
       let profiles = 0;
       for (const ref of live.sort(byKey)) {
-        const seg = await this.reader.segment(ref.key);
+        const obj = await this.reader.segment(ref.key);
         sources.add(ref.key);
-        for (const s of seg.meta.sources ?? []) {
+        for (const s of obj.meta.sources ?? []) {
           sources.add(s);
         }
-        const maps = sourceMaps(seg);
-        for (let p = 0; p < seg.profSeries.length; p++) {
-          builder.addFromSegment(seg, p, maps);
-          profiles++;
+        for (const seg of obj.datasets) {
+          const maps: SourceMaps = new Map();
+          for (let p = 0; p < seg.profSeries.length; p++) {
+            builder.addFromSegment(seg, p, maps);
+            profiles++;
+          }
         }
       }
       builder.sources = [...sources].sort();

@@ -3,7 +3,8 @@
 import { LRUCache } from 'lru-cache';
 import { HOUR_MS, hourDir, hourOf, parseSegmentKey } from './keys.js';
 import type { ObjectStore } from './objectStore.js';
-import { decodeMeta, HEADER_FIXED, Segment, type SegmentMeta } from './segment.js';
+import { decodeMeta, HEADER_FIXED, type SegmentMeta } from './format/meta.js';
+import { decodeObject, type DecodedObject } from './format/segment.js';
 
 export interface SegmentRef {
   key: string;
@@ -57,10 +58,10 @@ export interface ReadStats {
 export const READ_CONCURRENCY = 16;
 
 export class SegmentReader {
-  private readonly segments: LRUCache<string, Segment>;
+  private readonly segments: LRUCache<string, DecodedObject>;
   private readonly metas: LRUCache<string, SegmentMeta>;
   /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
-  private readonly loading = new Map<string, Promise<Segment>>();
+  private readonly loading = new Map<string, Promise<DecodedObject>>();
   /** Listings of settled hours (tenant + hour), and of each tenant's hour folders, for LISTING_TTL_MS. */
   private readonly hourLists: LRUCache<string, SegmentRef[]>;
   private readonly hourSets: LRUCache<string, number[]>;
@@ -71,9 +72,9 @@ export class SegmentReader {
     private readonly prefix: string,
     cacheBytes = 256 * 1024 * 1024
   ) {
-    this.segments = new LRUCache<string, Segment>({
+    this.segments = new LRUCache<string, DecodedObject>({
       maxSize: cacheBytes,
-      sizeCalculation: (s) => Math.max(1, s.cacheBytes),
+      sizeCalculation: (o) => Math.max(1, objectCacheBytes(o)),
     });
     // ~200 bytes per listed object; a day of 15 s segments is ~1 MiB
     this.hourLists = new LRUCache<string, SegmentRef[]>({
@@ -242,7 +243,7 @@ export class SegmentReader {
    * cache, for a caller that keeps what it needs of it in a smaller form (the querier's segment views).
    * `size` (from the listing) lets Azure read a small object in one request (see RANGED_READ_BYTES).
    */
-  async segment(key: string, opts: { cache?: boolean; size?: number } = {}): Promise<Segment> {
+  async segment(key: string, opts: { cache?: boolean; size?: number } = {}): Promise<DecodedObject> {
     const cached = this.segments.get(key);
     if (cached) {
       return cached;
@@ -255,13 +256,13 @@ export class SegmentReader {
     return p;
   }
 
-  private async load(key: string, cache: boolean, size: number): Promise<Segment> {
+  private async load(key: string, cache: boolean, size: number): Promise<DecodedObject> {
     // large objects (blocks) keep the whole-object read and its longer timeout (AzureStore.readTimeoutMs)
     const ranged = size > 0 && size <= RANGED_READ_BYTES && this.store.kind === 'azure';
     const raw = ranged ? await this.store.getRange(key, 0, size) : await this.store.get(key);
     this.stats.objectsRead++;
     this.stats.bytesRead += raw.length;
-    const s = new Segment(key, raw);
+    const s = decodeObject(key, raw);
     // what reading its header alone would have cost (the fixed part, then the meta's reserved length)
     const headerLen = raw.length >= HEADER_FIXED ? HEADER_FIXED + raw.readUInt32LE(8) : raw.length;
     headerCosts.set(
@@ -274,6 +275,15 @@ export class SegmentReader {
     this.metas.set(key, s.meta);
     return s;
   }
+}
+
+/** What the object cache counts for a decoded object: every dataset's share. */
+function objectCacheBytes(o: DecodedObject): number {
+  let n = 0;
+  for (const d of o.datasets) {
+    n += d.cacheBytes;
+  }
+  return n;
 }
 
 /**

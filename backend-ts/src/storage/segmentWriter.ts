@@ -5,7 +5,7 @@
 import type { IngestProfile } from '../model/profile.js';
 import { hourOf, segmentKey } from './keys.js';
 import { StoreUnavailableError, type ObjectStore } from './objectStore.js';
-import { SegmentBuilder } from './segment.js';
+import { SegmentBuilder } from './format/builder.js';
 
 interface Pending {
   tenant: string;

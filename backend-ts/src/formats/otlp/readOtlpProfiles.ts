@@ -8,7 +8,7 @@
 //   cpu/nanoseconds; off_cpu/nanoseconds without period → `off_cpu`; anything else is named after its
 //   period type (Pyroscope's rule), and without a period type it has no name and is rejected;
 // - sample attributes (string, int, bool, double values; not service.name) → the sample's label set;
-//   the linked span id → the sample's span (hex), its trace id is not kept.
+//   the linked span id → the sample's span (hex), its trace id → the sample's trace (hex).
 // A sample's values are summed (one per occurrence); without values, each timestamp counts 1.
 import type { AnyValue, KeyValue } from '../../gen/opentelemetry/proto/common/v1/common_pb.js';
 import type { ExportProfilesServiceRequest } from '../../gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.js';
@@ -198,11 +198,13 @@ class ProfileConverter {
   addSample(stackIndex: number, value: number, labels: Array<[string, string]>, linkIndex: number, i: number): void {
     const frames = this.frames(stackIndex, i);
     let span = '';
+    let trace = '';
     if (linkIndex !== 0) {
       const link = this.dict.link(linkIndex, `samples[${i}].link_index`);
       span = Buffer.from(link.spanId).toString('hex');
+      trace = link.traceId.some((b) => b !== 0) ? Buffer.from(link.traceId).toString('hex') : '';
     }
-    this.b.addSample(this.b.stack(frames), [value], this.b.labelSet(labels), span);
+    this.b.addSample(this.b.stack(frames), [value], this.b.labelSet(labels), span, trace);
   }
 
   private frames(stackIndex: number, i: number): number[] {

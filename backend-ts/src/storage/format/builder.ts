@@ -1,0 +1,589 @@
+// Builds stored objects: the profiles of a batch (segment writer) or of several objects (compaction) grouped
+// into datasets, one per service_name, each with its own symbols, stacks and samples, de-duplicated inside it.
+// Version 2 is what is written; version 1 (one dataset for the whole object) is kept for the compatibility
+// fixture (scripts/v1-fixture.ts) and its tests. Layout documented in docs/storage.md.
+import type { IngestProfile } from '../../model/profile.js';
+import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../../model/labels.js';
+import { FloatList, IntList } from '../../model/growable.js';
+import { Interner } from '../../model/interner.js';
+import { SeqIndex } from '../../model/seqIndex.js';
+import { align8, sectionSize, writeSection, type Column } from './columns.js';
+import {
+  FORMAT_V1,
+  FORMAT_V2,
+  HEADER_FIXED,
+  MAGIC,
+  type DatasetMeta,
+  type SegmentMeta,
+  type SeriesMeta,
+} from './meta.js';
+import type { Segment } from './segment.js';
+
+const LINE_KEY = 2 ** 24;
+const NO_UUID = new Uint8Array(16);
+
+/** Per source, id maps from its strings, functions, frames and stacks to a dataset builder's (-1 = not yet). */
+interface IdMaps {
+  str: Int32Array;
+  fn: Int32Array;
+  frame: Int32Array;
+  stack: Int32Array;
+}
+
+/** The id maps of one source (an ingested profile, or one dataset of a compacted object) per target dataset. */
+export type SourceMaps = Map<DatasetBuilder, IdMaps>;
+
+/** The symbol columns an ingested profile and a decoded dataset both have. */
+interface SymbolSource {
+  readonly fnName: ArrayLike<number>;
+  readonly fnSystemName: ArrayLike<number>;
+  readonly fnFilename: ArrayLike<number>;
+  readonly fnStartLine: ArrayLike<number>;
+  readonly frameFn: ArrayLike<number>;
+  readonly frameLine: ArrayLike<number>;
+  readonly stackOffsets: ArrayLike<number>;
+  readonly stackFrames: ArrayLike<number>;
+}
+
+function idMaps(strings: number, src: SymbolSource): IdMaps {
+  return {
+    str: new Int32Array(strings).fill(-1),
+    fn: new Int32Array(src.fnName.length).fill(-1),
+    frame: new Int32Array(src.frameFn.length).fill(-1),
+    stack: new Int32Array(Math.max(0, src.stackOffsets.length - 1)).fill(-1),
+  };
+}
+
+/** One dataset being built: symbols, stacks, profiles and samples of one service. */
+class DatasetBuilder {
+  readonly stringIds = new Interner(['']);
+  /** Client ids (version 2: a table of their own, readable without the symbols). */
+  readonly idStrings: Interner;
+  readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
+  private readonly fnIds = new Map<string, number>();
+  readonly frameFn = new IntList();
+  readonly frameLine = new IntList();
+  private readonly frameIds = new Map<number, number>();
+  readonly stackOffsets = new IntList();
+  readonly stackFrames = new IntList(1024);
+  private readonly stackIndex = new SeqIndex(1024);
+  readonly profSeries = new IntList();
+  readonly profTime = new FloatList();
+  readonly profId = new IntList();
+  readonly profTotal = new FloatList();
+  readonly profSampleOffsets = new IntList();
+  profUuid = new Uint8Array(256);
+  readonly sampleStack = new IntList(1024);
+  readonly sampleValue = new FloatList(1024);
+  readonly sampleSpan = new IntList(1024);
+  readonly sampleTrace = new IntList(1024);
+  readonly series = new Set<number>();
+  minTime = Infinity;
+  maxTime = -Infinity;
+
+  constructor(
+    readonly service: string,
+    v1: boolean
+  ) {
+    this.stackOffsets.push(0);
+    this.profSampleOffsets.push(0);
+    this.idStrings = v1 ? this.stringIds : new Interner(['']);
+  }
+
+  /**
+   * Id maps from a source's strings, functions, frames and stacks to this dataset's, filled on first use: an
+   * ingested profile and a compacted dataset share one interning path.
+   */
+  interner(
+    src: SymbolSource,
+    string: (i: number) => string,
+    maps: IdMaps
+  ): { gs: (i: number) => number; mapStack: (s: number) => number } {
+    const gs = (i: number): number => {
+      let g = maps.str[i];
+      if (g < 0) {
+        g = this.stringIds.id(string(i));
+        maps.str[i] = g;
+      }
+      return g;
+    };
+    const mapFn = (f: number): number => {
+      let g = maps.fn[f];
+      if (g < 0) {
+        const name = gs(src.fnName[f]);
+        const sys = gs(src.fnSystemName[f]);
+        const file = gs(src.fnFilename[f]);
+        const start = src.fnStartLine[f];
+        const key = `${name},${sys},${file},${start}`;
+        g = this.fnIds.get(key) ?? -1;
+        if (g < 0) {
+          g = this.fn.name.length;
+          this.fn.name.push(name);
+          this.fn.sys.push(sys);
+          this.fn.file.push(file);
+          this.fn.start.push(start);
+          this.fnIds.set(key, g);
+        }
+        maps.fn[f] = g;
+      }
+      return g;
+    };
+    const mapFrame = (fr: number): number => {
+      let g = maps.frame[fr];
+      if (g < 0) {
+        const fn = mapFn(src.frameFn[fr]);
+        const line = src.frameLine[fr];
+        const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
+        g = this.frameIds.get(key) ?? -1;
+        if (g < 0) {
+          g = this.frameFn.length;
+          this.frameFn.push(fn);
+          this.frameLine.push(line);
+          this.frameIds.set(key, g);
+        }
+        maps.frame[fr] = g;
+      }
+      return g;
+    };
+    const frames = new IntList(64);
+    const mapStack = (st: number): number => {
+      let g = maps.stack[st];
+      if (g < 0) {
+        frames.length = 0;
+        for (let i = src.stackOffsets[st]; i < src.stackOffsets[st + 1]; i++) {
+          frames.push(mapFrame(src.stackFrames[i]));
+        }
+        const n = frames.length;
+        const h = SeqIndex.hash(frames.data, n);
+        g = this.stackIndex.find(frames.data, n, h, this.stackFrames, this.stackOffsets);
+        if (g < 0) {
+          for (let i = 0; i < n; i++) {
+            this.stackFrames.push(frames.data[i]);
+          }
+          this.stackOffsets.push(this.stackFrames.length);
+          g = this.stackIndex.add(h);
+        }
+        maps.stack[st] = g;
+      }
+      return g;
+    };
+    return { gs, mapStack };
+  }
+
+  /** Starts a profile row; its samples follow, then endProfile(). */
+  beginProfile(series: number, time: number, total: number, id: string, uuid: Uint8Array): void {
+    this.series.add(series);
+    const p = this.profSeries.length;
+    this.profSeries.push(series);
+    this.profTime.push(time);
+    this.profId.push(id ? this.idStrings.id(id) : 0);
+    this.profTotal.push(total);
+    if (this.profUuid.length < 16 * (p + 1)) {
+      const grown = new Uint8Array(this.profUuid.length * 2);
+      grown.set(this.profUuid);
+      this.profUuid = grown;
+    }
+    this.profUuid.set(uuid.length === 16 ? uuid : NO_UUID, 16 * p);
+    this.minTime = Math.min(this.minTime, time);
+    this.maxTime = Math.max(this.maxTime, time);
+  }
+
+  endProfile(): void {
+    this.profSampleOffsets.push(this.sampleStack.length);
+  }
+
+  get profiles(): number {
+    return this.profSeries.length;
+  }
+
+  /** UTF-8 strings and their offsets. */
+  private static strings(list: readonly string[]): { offsets: Int32Array; bytes: Uint8Array } {
+    // a UTF-16 unit takes at most 3 bytes: one buffer for all, no array per string
+    let units = 0;
+    for (const s of list) {
+      units += s.length;
+    }
+    const buf = Buffer.allocUnsafe(units * 3);
+    const offsets = new Int32Array(list.length + 1);
+    let off = 0;
+    for (let i = 0; i < list.length; i++) {
+      offsets[i] = off;
+      off += buf.write(list[i], off, 'utf8');
+    }
+    offsets[list.length] = off;
+    return { offsets, bytes: buf.subarray(0, off) };
+  }
+
+  tableColumns(): Column[] {
+    const ids = DatasetBuilder.strings(this.idStrings.strings);
+    return [
+      this.profSeries.view(),
+      this.profTime.view(),
+      this.profTotal.view(),
+      this.profSampleOffsets.view(),
+      this.profId.view(),
+      this.profUuid.subarray(0, 16 * this.profiles),
+      ids.offsets,
+      ids.bytes,
+    ];
+  }
+
+  dataColumns(): Column[] {
+    const s = DatasetBuilder.strings(this.stringIds.strings);
+    return [
+      s.offsets,
+      s.bytes,
+      this.fn.name.view(),
+      this.fn.sys.view(),
+      this.fn.file.view(),
+      this.fn.start.view(),
+      this.frameFn.view(),
+      this.frameLine.view(),
+      this.stackOffsets.view(),
+      this.stackFrames.view(),
+      this.sampleStack.view(),
+      this.sampleValue.view(),
+      this.sampleSpan.view(),
+      this.sampleTrace.view(),
+    ];
+  }
+}
+
+/** Builds one stored object from profiles of one tenant. */
+export class SegmentBuilder {
+  private readonly series: SeriesMeta[] = [];
+  private readonly seriesIds = new Map<string, number>();
+  private readonly datasets = new Map<string, DatasetBuilder>();
+  private readonly v1: boolean;
+  minTime = Infinity;
+  maxTime = -Infinity;
+  level = 0;
+  sources: string[] = [];
+
+  constructor(
+    readonly tenant: string,
+    opts: { version?: 1 | 2 } = {}
+  ) {
+    this.v1 = opts.version === FORMAT_V1;
+  }
+
+  get profileCount(): number {
+    let n = 0;
+    for (const d of this.datasets.values()) {
+      n += d.profiles;
+    }
+    return n;
+  }
+
+  private dataset(labels: LabelSet): DatasetBuilder {
+    const service = this.v1 ? '' : (labels.find(([n]) => n === 'service_name')?.[1] ?? '');
+    let d = this.datasets.get(service);
+    if (!d) {
+      d = new DatasetBuilder(service, this.v1);
+      this.datasets.set(service, d);
+    }
+    return d;
+  }
+
+  private seriesId(labels: LabelSet, profileType: string, time: number, total: number): number {
+    const skey = labelsKey(labels);
+    let sid = this.seriesIds.get(skey);
+    if (sid === undefined) {
+      sid = this.series.length;
+      this.series.push({ labels, profileType, profiles: 0, total: 0, minTime: time, maxTime: time });
+      this.seriesIds.set(skey, sid);
+    }
+    const sm = this.series[sid];
+    sm.profiles++;
+    sm.total += total;
+    sm.minTime = Math.min(sm.minTime, time);
+    sm.maxTime = Math.max(sm.maxTime, time);
+    this.minTime = Math.min(this.minTime, time);
+    this.maxTime = Math.max(this.maxTime, time);
+    return sid;
+  }
+
+  /** Adds one ingested profile: one stored profile per (sample type with values, sample label set). */
+  add(ip: IngestProfile): void {
+    const p = ip.profile;
+    const maps: SourceMaps = new Map();
+    const mapsFor = (d: DatasetBuilder) => {
+      let m = maps.get(d);
+      if (!m) {
+        m = idMaps(p.strings.length, p);
+        maps.set(d, m);
+      }
+      return d.interner(p, (i) => p.strings[i], m);
+    };
+
+    // samples grouped by label set, so each (type, label set) becomes one stored profile
+    const nSamples = p.sampleStack.length;
+    const nSets = p.labelSets.length;
+    const counts = new Int32Array(nSets + 1);
+    for (let i = 0; i < nSamples; i++) {
+      counts[p.sampleLabelSet[i] + 1]++;
+    }
+    for (let i = 1; i <= nSets; i++) {
+      counts[i] += counts[i - 1];
+    }
+    const order = new Int32Array(nSamples);
+    const fill = counts.slice(0, nSets);
+    for (let i = 0; i < nSamples; i++) {
+      order[fill[p.sampleLabelSet[i]]++] = i;
+    }
+
+    const base = ip.labels.filter(([n]) => n !== '__name__');
+    const name = ip.labels.find(([n]) => n === '__name__')?.[1] ?? 'unknown';
+    const time = ip.timeMs;
+    const uuid = ip.uuid ?? NO_UUID;
+    const trace = p.sampleTrace;
+    for (let t = 0; t < p.sampleTypes.length; t++) {
+      const values = p.sampleValues[t];
+      const st = p.sampleTypes[t];
+      const ptype = profileTypeId(name, st.type, st.unit, p.periodType.type, p.periodType.unit);
+      for (let ls = 0; ls < nSets; ls++) {
+        let total = 0;
+        for (let k = counts[ls]; k < counts[ls + 1]; k++) {
+          total += values[order[k]];
+        }
+        if (total === 0) {
+          continue;
+        }
+        const labels = seriesLabels(
+          base,
+          p.labelSets[ls],
+          name,
+          ptype,
+          st.type,
+          st.unit,
+          p.periodType.type,
+          p.periodType.unit
+        );
+        const sid = this.seriesId(labels, ptype, time, total);
+        const d = this.dataset(labels);
+        const { gs, mapStack } = mapsFor(d);
+        d.beginProfile(sid, time, total, ip.id ?? '', uuid);
+        for (let k = counts[ls]; k < counts[ls + 1]; k++) {
+          const i = order[k];
+          const v = values[i];
+          if (v === 0) {
+            continue;
+          }
+          d.sampleStack.push(mapStack(p.sampleStack[i]));
+          d.sampleValue.push(v);
+          d.sampleSpan.push(p.sampleSpan[i] ? gs(p.sampleSpan[i]) : 0);
+          d.sampleTrace.push(trace && trace[i] ? gs(trace[i]) : 0);
+        }
+        d.endProfile();
+      }
+    }
+  }
+
+  /**
+   * Copies stored profile `prof` of a decoded dataset (compaction): symbols and stacks are re-interned, so the
+   * result is de-duplicated across every source. `maps` carries the source's id maps between calls.
+   */
+  addFromSegment(seg: Segment, prof: number, maps: SourceMaps): void {
+    const src = seg.meta.series[seg.profSeries[prof]];
+    const time = seg.profTime[prof];
+    const total = seg.profTotal[prof];
+    const sid = this.seriesId(src.labels, src.profileType, time, total);
+    const d = this.dataset(src.labels);
+    let m = maps.get(d);
+    if (!m) {
+      m = idMaps(seg.stringCount, seg);
+      maps.set(d, m);
+    }
+    const { gs, mapStack } = d.interner(seg, (i) => seg.string(i), m);
+    d.beginProfile(
+      sid,
+      time,
+      total,
+      seg.profIdString(prof),
+      seg.profUuid.length === 0 ? NO_UUID : seg.profUuid.subarray(16 * prof, 16 * prof + 16)
+    );
+    for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
+      d.sampleStack.push(mapStack(seg.sampleStack[s]));
+      d.sampleValue.push(seg.sampleValue[s]);
+      d.sampleSpan.push(seg.sampleSpan[s] ? gs(seg.sampleSpan[s]) : 0);
+      const tr = seg.traceOf(s);
+      d.sampleTrace.push(tr ? gs(tr) : 0);
+    }
+    d.endProfile();
+  }
+
+  encode(createdAt = Date.now()): Buffer {
+    return this.v1 ? this.encodeV1(createdAt) : this.encodeV2(createdAt);
+  }
+
+  private baseMeta(version: number, createdAt: number) {
+    let samples = 0;
+    for (const d of this.datasets.values()) {
+      samples += d.sampleStack.length;
+    }
+    return {
+      version,
+      tenant: this.tenant,
+      minTime: this.minTime,
+      maxTime: this.maxTime,
+      createdAt,
+      profiles: this.profileCount,
+      samples,
+      series: this.series,
+    };
+  }
+
+  /**
+   * Writes header and sections: offsets in the meta depend on the meta's length, which contains them, so the
+   * layout is computed against a reserved length and the JSON padded to it.
+   */
+  private static frame(
+    version: number,
+    meta: object,
+    layout: (start: number) => number,
+    write: (out: Buffer) => void
+  ): Buffer {
+    let metaLen = 0;
+    let json = '';
+    for (let i = 0; i < 4; i++) {
+      layout(align8(HEADER_FIXED + metaLen));
+      json = JSON.stringify(meta);
+      const need = Buffer.byteLength(json);
+      if (need <= metaLen) {
+        break;
+      }
+      metaLen = need + 64;
+    }
+    const total = layout(align8(HEADER_FIXED + metaLen));
+    json = JSON.stringify(meta);
+    const out = Buffer.alloc(total);
+    out.writeUInt32LE(MAGIC, 0);
+    out.writeUInt32LE(version, 4);
+    out.writeUInt32LE(metaLen, 8);
+    const written = out.write(json, HEADER_FIXED, 'utf8');
+    if (written !== Buffer.byteLength(json) || written > metaLen) {
+      throw new Error('segment meta does not fit its reserved space');
+    }
+    out.fill(0x20, HEADER_FIXED + written, HEADER_FIXED + metaLen);
+    write(out);
+    return out;
+  }
+
+  /** Version 2: every dataset's profile table first (one range for a series query over all), then their data. */
+  private encodeV2(createdAt: number): Buffer {
+    const list = [...this.datasets.values()].sort((a, b) =>
+      a.service < b.service ? -1 : a.service > b.service ? 1 : 0
+    );
+    const tables = list.map((d) => d.tableColumns());
+    const data = list.map((d) => d.dataColumns());
+    const datasets: DatasetMeta[] = list.map((d) => ({
+      service: d.service,
+      series: [...d.series].sort((a, b) => a - b),
+      profiles: d.profiles,
+      samples: d.sampleStack.length,
+      minTime: d.minTime,
+      maxTime: d.maxTime,
+      table: [0, 0],
+      data: [0, 0],
+    }));
+    const meta: SegmentMeta = {
+      ...this.baseMeta(FORMAT_V2, createdAt),
+      ...(this.level > 0 ? { level: this.level, sources: this.sources } : {}),
+      datasets,
+    };
+    const layout = (start: number): number => {
+      let pos = start;
+      tables.forEach((cols, i) => {
+        const n = sectionSize(cols);
+        datasets[i].table = [pos, n];
+        pos += n;
+      });
+      data.forEach((cols, i) => {
+        const n = sectionSize(cols);
+        datasets[i].data = [pos, n];
+        pos += n;
+      });
+      return pos;
+    };
+    return SegmentBuilder.frame(FORMAT_V2, meta, layout, (out) => {
+      tables.forEach((cols, i) => writeSection(out, datasets[i].table[0], cols));
+      data.forEach((cols, i) => writeSection(out, datasets[i].data[0], cols));
+    });
+  }
+
+  /** Version 1, byte for byte as the writer before version 2 made it (one dataset, absolute column offsets). */
+  private encodeV1(createdAt: number): Buffer {
+    const d = this.datasets.get('') ?? new DatasetBuilder('', true);
+    const [stringOffsets, strings] = d.dataColumns();
+    const floats: Array<[string, Float64Array]> = [
+      ['profTime', d.profTime.view()],
+      ['profTotal', d.profTotal.view()],
+      ['sampleValue', d.sampleValue.view()],
+    ];
+    const ints: Array<[string, Int32Array]> = [
+      ['stringOffsets', stringOffsets as Int32Array],
+      ['fnName', d.fn.name.view()],
+      ['fnSystemName', d.fn.sys.view()],
+      ['fnFilename', d.fn.file.view()],
+      ['fnStartLine', d.fn.start.view()],
+      ['frameFn', d.frameFn.view()],
+      ['frameLine', d.frameLine.view()],
+      ['stackOffsets', d.stackOffsets.view()],
+      ['stackFrames', d.stackFrames.view()],
+      ['profSeries', d.profSeries.view()],
+      ['profId', d.profId.view()],
+      ['profSampleOffsets', d.profSampleOffsets.view()],
+      ['sampleStack', d.sampleStack.view()],
+      ['sampleSpan', d.sampleSpan.view()],
+    ];
+    const columns: Record<string, [number, number]> = {};
+    const meta = {
+      ...this.baseMeta(FORMAT_V1, createdAt),
+      ...(this.level > 0 ? { level: this.level, sources: this.sources } : {}),
+      columns,
+    };
+    const layout = (start: number): number => {
+      let pos = start;
+      for (const [c, a] of [...floats, ...ints]) {
+        columns[c] = [pos, a.length];
+        pos = align8(pos + a.byteLength);
+      }
+      columns.strings = [pos, strings.length];
+      return pos + strings.length;
+    };
+    return SegmentBuilder.frame(FORMAT_V1, meta, layout, (out) => {
+      for (const [c, a] of [...floats, ...ints]) {
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, columns[c][0]);
+      }
+      Buffer.from(strings.buffer, strings.byteOffset, strings.byteLength).copy(out, columns.strings[0]);
+    });
+  }
+}
+
+function seriesLabels(
+  base: LabelSet,
+  sampleLabels: LabelSet,
+  name: string,
+  ptype: string,
+  type: string,
+  unit: string,
+  periodType: string,
+  periodUnit: string
+): LabelSet {
+  const m = new Map<string, string>(base);
+  for (const [k, v] of sampleLabels) {
+    if (!k.startsWith('__')) {
+      m.set(k, v);
+    }
+  }
+  m.set('__name__', name);
+  m.set('__profile_type__', ptype);
+  m.set('__type__', type);
+  m.set('__unit__', unit);
+  m.set('__period_type__', periodType);
+  m.set('__period_unit__', periodUnit);
+  if (!m.get('service_name')) {
+    m.set('service_name', 'unknown_service');
+  }
+  return sortLabels([...m.entries()]);
+}
