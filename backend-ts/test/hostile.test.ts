@@ -432,7 +432,7 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     const file = join(tmp('bts-hostile-push-'), 'overrides.yaml');
     writeFileSync(
       file,
-      'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n  adhoc-big:\n    max_profile_size_bytes: 16777216\n'
+      'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n  adhoc-big:\n    max_profile_size_bytes: 16777216\n    ingestion_rate_mb: 0.01\n'
     );
     be = await startChild([
       '-storage.backend=filesystem',
@@ -552,7 +552,7 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     const got = await post(be.url, '/adhocprofiles.v1.AdHocProfileService/Get', { id: up.id }, 'adhoc-big');
     assert.equal(got.status, 200);
     assert.equal(levels(((await got.json()) as { flamebearerProfile: string }).flamebearerProfile), 1 + 1000);
-    // 12 MiB of a 4 MiB/s rate: the next upload waits for the rate, with Retry-After
+    // 12 MiB of a 10 KB/s rate (the tenant's override): the next upload waits for the rate, with Retry-After
     const again = await upload('adhoc-big', 'again.folded', folded);
     assert.equal(again.status, 429);
     assert.ok(Number(again.headers.get('retry-after')) >= 1);
