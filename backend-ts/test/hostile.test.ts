@@ -4,15 +4,16 @@
 // long block. The backend runs as its own process, as in production, so that a blocked event loop in it cannot
 // be hidden by the test's own. How long things take is measured by `npm run test:hostile`, not here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { brotliCompressSync, constants, deflateRawSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { FilesystemStore } from '../src/storage/filesystem.js';
 import { startChild, type Child } from './helpers.js';
-import { chunk, classes, concat, event, type Out, type Pools } from './jfrWriter.js';
-import { CPU, deepPprof, encodePush, PbWriter, push, tinyPprof } from './wire.js';
+import { cpuRecording as recording } from './jfrWriter.js';
+import { CPU, deepPprof, encodePush, gzipBomb, PbWriter, push, tinyPprof } from './wire.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -71,21 +72,6 @@ async function pushLongNames(url: string, tenant: string, count: number): Promis
   );
   assert.equal(r.status, 200, await r.text());
   return names;
-}
-
-/**
- * A gzip member inflating to `mib` MiB of zeros in about 1 KB per MiB: one full-flushed deflate block of 1 MiB
- * repeated (each starts afresh), then a final empty block. The trailer's checksum is wrong on purpose: a
- * server that inflates to the end has already lost.
- */
-export function gzipBomb(mib: number): Buffer {
-  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
-  return Buffer.concat([
-    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]),
-    ...Array.from({ length: mib }, () => block),
-    Buffer.from([3, 0]),
-    Buffer.alloc(8),
-  ]);
 }
 
 /** Metric samples of /metrics whose line starts with `prefix`, as numbers. */
@@ -612,40 +598,6 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
   });
 });
 
-/**
- * A multi-chunk JFR recording written by test/jfrWriter.ts: `chunks` chunks of `events` CPU samples each, spread
- * over `stacks` stacks (main -> work<i>). An event takes ~20 bytes.
- */
-function recording(chunks: number, events: number, stacks: number): Buffer {
-  const defs = classes();
-  const pools: Pools = {
-    symbols: [
-      [1, 'com/example/App'],
-      [2, 'main'],
-      ...Array.from({ length: stacks }, (_, i): [number, string] => [3 + i, `work${i}`]),
-    ],
-    classes: [[10, 1]],
-    methods: [[99, 10, 2], ...Array.from({ length: stacks }, (_, i): [number, number, number] => [100 + i, 10, 3 + i])],
-    stacks: Array.from({ length: stacks }, (_, i): [number, boolean, Array<[number, number]>] => [
-      1 + i,
-      false,
-      [
-        [100 + i, 20],
-        [99, 5],
-      ],
-    ]),
-  };
-  const parts: Uint8Array[] = [];
-  for (let c = 0; c < chunks; c++) {
-    const evs: Out[] = [];
-    for (let k = 0; k < events; k++) {
-      evs.push(event(defs, 'jdk.ExecutionSample', [1_700_000_000_000_000 + k, 1, 1 + (k % stacks), 1, 0, 0, 0]));
-    }
-    parts.push(chunk(defs, pools, evs));
-  }
-  return Buffer.from(concat(...parts));
-}
-
 describe('JFR size rules as Pyroscope applies them', () => {
   let be: Child;
   before(async () => {
@@ -710,5 +662,26 @@ describe('JFR size rules as Pyroscope applies them', () => {
     const narrow = recording(1, 400, 2);
     assert.ok(narrow.length > 4000);
     assert.equal((await ingestJfr('tiny', narrow, 'narrow-jfr')).status, 200);
+  });
+});
+
+describe('temporary files of writes killed midway', () => {
+  test('removed when the filesystem store starts, unless fresh enough to be another process in flight', async () => {
+    const root = tmp('bts-hostile-tmp-');
+    const folder = join(root, 'anonymous', 'segments');
+    mkdirSync(folder, { recursive: true });
+    const stale = join(folder, '.tmp-0123456789ab');
+    const fresh = join(folder, '.tmp-ba9876543210');
+    const kept = join(folder, 'object.seg');
+    for (const f of [stale, fresh, kept]) {
+      writeFileSync(f, 'x');
+    }
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(stale, old, old);
+    utimesSync(kept, old, old);
+    await new FilesystemStore(root).init();
+    assert.equal(existsSync(stale), false, 'a temporary file of a write killed 10 minutes ago is removed');
+    assert.equal(existsSync(fresh), true, 'a fresh one may be in flight');
+    assert.equal(existsSync(kept), true);
   });
 });

@@ -514,3 +514,37 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * A multi-chunk JFR recording written by test/jfrWriter.ts: `chunks` chunks of `events` CPU samples each, spread
+ * over `stacks` stacks (main -> work<i>). An event takes ~20 bytes.
+ */
+export function cpuRecording(chunks: number, events: number, stacks: number): Buffer {
+  const defs = classes();
+  const pools: Pools = {
+    symbols: [
+      [1, 'com/example/App'],
+      [2, 'main'],
+      ...Array.from({ length: stacks }, (_, i): [number, string] => [3 + i, `work${i}`]),
+    ],
+    classes: [[10, 1]],
+    methods: [[99, 10, 2], ...Array.from({ length: stacks }, (_, i): [number, number, number] => [100 + i, 10, 3 + i])],
+    stacks: Array.from({ length: stacks }, (_, i): [number, boolean, Array<[number, number]>] => [
+      1 + i,
+      false,
+      [
+        [100 + i, 20],
+        [99, 5],
+      ],
+    ]),
+  };
+  const parts: Uint8Array[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const evs: Out[] = [];
+    for (let k = 0; k < events; k++) {
+      evs.push(event(defs, 'jdk.ExecutionSample', [1_700_000_000_000_000 + k, 1, 1 + (k % stacks), 1, 0, 0, 0]));
+    }
+    parts.push(chunk(defs, pools, evs));
+  }
+  return Buffer.from(concat(...parts));
+}
