@@ -259,6 +259,36 @@ function createApp(cfg: Config, metrics: Metrics, budget: DecodeBudget, logLevel
   return { app, bodyLimit };
 }
 
+/**
+ * Bounds of single Connect messages tighter than the body limit, so that their bodies are refused before they
+ * are decoded: a settings.v1 Set holds one value (JSON may escape a character to 6 bytes), an ad hoc Upload one
+ * file of at most the tenant's max-profile-size (base64: 4/3 of it).
+ */
+function methodLimits(cfg: Config, multitenancy: boolean, limitsFor: (tenant: string) => Limits) {
+  const slack = 16 * 1024;
+  return (path: string, header: Headers): { maxBytes: number; message: string } | undefined => {
+    if (path === '/settings.v1.SettingsService/Set' && cfg.settings.maxValueBytes > 0) {
+      const max = cfg.settings.maxValueBytes;
+      return {
+        maxBytes: max * 6 + slack,
+        message: `settings.v1 Set request is larger than a setting can be: a value may be ${max} bytes (-tenant-settings.max-value-bytes)`,
+      };
+    }
+    if (path === '/adhocprofiles.v1.AdHocProfileService/Upload') {
+      const orgId = header.get('x-scope-orgid')?.trim();
+      const tenant = multitenancy ? orgId : 'anonymous';
+      const max = tenant ? limitsFor(tenant).maxProfileSizeBytes : 0;
+      if (max > 0) {
+        return {
+          maxBytes: Math.ceil((max * 4) / 3) + slack,
+          message: `profile is above the ad hoc upload limit of ${max} bytes (validation.max-profile-size-bytes)`,
+        };
+      }
+    }
+    return undefined;
+  };
+}
+
 /** Auth, request metrics, the Connect services, the HTTP routes and the operational endpoints. */
 async function registerRoutes(
   app: FastifyInstance,
@@ -273,9 +303,12 @@ async function registerRoutes(
     adhoc: AdHocProfiles;
     bodyLimit: number;
     budget: DecodeBudget;
+    limitsFor: (tenant: string) => Limits;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget } = c;
+  const { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget, limitsFor } = c;
+  const multitenancy = cfg.multitenancyEnabled || auth.enabled;
+  const methodLimit = methodLimits(cfg, multitenancy, limitsFor);
   if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
@@ -311,7 +344,7 @@ async function registerRoutes(
       router.handlers.forEach(
         (h, i) =>
           (router.handlers[i] = badBodyAsInvalidArgument(
-            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget })
+            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget, methodLimit })
           ))
       );
     },
@@ -393,7 +426,18 @@ export async function createService(
     charge: (tenant, bytes) => ingester.chargeRate(tenant, bytes),
     quota: cfg.adhoc,
   });
-  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget });
+  await registerRoutes(app, cfg, {
+    auth,
+    metrics,
+    ingester,
+    querier,
+    gate,
+    settings,
+    adhoc,
+    bodyLimit,
+    budget,
+    limitsFor,
+  });
 
   return {
     app,

@@ -573,8 +573,15 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     assert.equal(result.status, 400);
     const e = await errorOf(result);
     assert.equal(e.code, 'invalid_argument');
-    assert.match(e.message, /value of setting "pluginSettings" is 20971520 bytes, above the limit of 65536 bytes/);
+    // refused as it is read, before 20 MB of JSON are decoded
+    assert.match(e.message, /a value may be 65536 bytes \(-tenant-settings.max-value-bytes\)/);
     assert.ok(readyDuring > 0, '/ready was answered while the body was read');
+    const over = await set('pluginSettings', 'x'.repeat(64 * 1024 + 1));
+    assert.equal(over.status, 400);
+    assert.match(
+      (await errorOf(over)).message,
+      /value of setting "pluginSettings" is 65537 bytes, above the limit of 65536 bytes/
+    );
     // 64 KiB is fine; a 4th setting is not (-tenant-settings.max-settings=3), a changed one is
     for (const name of ['a', 'b', 'c']) {
       assert.equal((await set(name, 'y'.repeat(64 * 1024))).status, 200);

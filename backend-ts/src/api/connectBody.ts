@@ -20,6 +20,24 @@ export interface ConnectBodyOptions {
   /** The largest message, inflated (-distributor.ingestion-body-limit-mb); the body as sent is bounded by it too. */
   readMaxBytes: number;
   budget: DecodeBudget;
+  /**
+   * A tighter bound for some methods (settings.v1 Set, ad hoc Upload), as sent and inflated: past it the request
+   * is invalid_argument with `message`, and its body is not decoded (decoding a 20 MB JSON string on the main
+   * thread is what it would cost).
+   */
+  methodLimit?: (path: string, header: Headers) => { maxBytes: number; message: string } | undefined;
+}
+
+/** Chunks of a message, at most `max` bytes in all, or invalid_argument with the method's own words. */
+async function* capped(src: AsyncIterable<Uint8Array>, max: number, message: string): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const c of src) {
+    n += c.byteLength;
+    if (n > max) {
+      throw new ConnectError(message, Code.InvalidArgument);
+    }
+    yield c;
+  }
 }
 
 const once = (b: Uint8Array): AsyncIterable<Uint8Array> =>
@@ -160,8 +178,10 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
       }
       let message: Uint8Array;
       try {
-        const raw = bounded(src, opts.readMaxBytes, 'request body');
-        message = await readMessage(encoding === 'gzip' ? gunzip(raw) : raw, opts.readMaxBytes, account);
+        const lim = opts.methodLimit?.(new URL(req.url).pathname, req.header);
+        const cap = (s: AsyncIterable<Uint8Array>) => (lim ? capped(s, lim.maxBytes, lim.message) : s);
+        const raw = cap(bounded(src, opts.readMaxBytes, 'request body'));
+        message = await readMessage(encoding === 'gzip' ? cap(gunzip(raw)) : raw, opts.readMaxBytes, account);
       } catch (e) {
         const err = e instanceof ConnectError ? e : new ConnectError(String((e as Error)?.message ?? e), Code.Internal);
         const status = { [Code.ResourceExhausted]: 429, [Code.Unavailable]: 503, [Code.InvalidArgument]: 400 }[

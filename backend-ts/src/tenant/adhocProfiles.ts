@@ -69,8 +69,8 @@ export class AdHocProfiles {
     }
     const tl = this.opts.limitsFor?.(tenant);
     const maxProfile = tl?.maxProfileSizeBytes ?? 0;
-    // as upstream: over max-profile-size-bytes raw (an uncompressed file) or once inflated (a gzipped one)
-    const maxRaw = Math.min(this.limits.maxFileBytes, !isGzip(file) && maxProfile > 0 ? maxProfile : Infinity);
+    // as upstream: over max-profile-size-bytes raw or once inflated
+    const maxRaw = Math.min(this.limits.maxFileBytes, maxProfile > 0 ? maxProfile : Infinity);
     if (file.length > maxRaw) {
       throw new FormatError(
         `profile is ${file.length} bytes, above the ad hoc upload limit of ${maxRaw} bytes${maxRaw === maxProfile ? ' (validation.max-profile-size-bytes)' : ''}`,
