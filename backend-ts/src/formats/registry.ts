@@ -3,7 +3,6 @@
 // nothing of HTTP, storage or tenants; size limits arrive as plain numbers.
 import { readFolded } from './folded.js';
 import { FormatError } from './formatError.js';
-import { parseJfr } from './jfr/parse-jfr.js';
 import { readLines } from './lines.js';
 import type { FormatOutput } from './normalizedProfileBuilder.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
@@ -137,39 +136,42 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
  * recording is bounded by the request body limit only; each profile the recording becomes is within
  * max-profile-size, measured as the pprof it would be.
  */
-const jfrReader: FormatReader = (input) => {
-  const max = input.maxProfileBytes;
-  const inflate = (b: Buffer, what: string): Buffer => (isGzip(b) ? maybeGunzip(b, max, what) : b);
-  let jfr: Buffer;
-  let labels: Buffer | undefined;
-  if (input.parts) {
-    const j = input.parts.get('jfr');
-    if (!j) {
-      throw new FormatError('multipart body has no "jfr" field');
+const jfrReader =
+  (decoder: PprofDecoder): FormatReader =>
+  async (input) => {
+    const max = input.maxProfileBytes;
+    const inflate = (b: Buffer, what: string): Buffer => (isGzip(b) ? maybeGunzip(b, max, what) : b);
+    let jfr: Buffer;
+    let labels: Buffer | undefined;
+    if (input.parts) {
+      const j = input.parts.get('jfr');
+      if (!j) {
+        throw new FormatError('multipart body has no "jfr" field');
+      }
+      jfr = inflate(j, 'jfr');
+      const l = input.parts.get('labels');
+      labels = l && l.length > 0 ? inflate(l, 'labels') : undefined;
+    } else {
+      jfr = inflate(input.body, 'jfr');
     }
-    jfr = inflate(j, 'jfr');
-    const l = input.parts.get('labels');
-    labels = l && l.length > 0 ? inflate(l, 'labels') : undefined;
-  } else {
-    jfr = inflate(input.body, 'jfr');
-  }
-  const rate = Number(input.sampleRate);
-  const out = parseJfr(jfr, labels, {
-    sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
-    startTimeMs: input.fromMs,
-    endTimeMs: input.untilMs,
-  });
-  for (const p of out) {
-    const size = max > 0 ? pprofSize(p.profile) : 0;
-    if (size > max) {
-      throw new FormatError(
-        `the ${p.name} profile of the recording is ${size} bytes as pprof, above the limit of ${max} bytes (validation.max-profile-size-bytes)`,
-        413
-      );
+    const rate = Number(input.sampleRate);
+    // parsed in the decode worker pool: seconds for a large recording, off the event loop
+    const out = await decoder.decodeJfr(jfr, labels, {
+      sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
+      startTimeMs: input.fromMs,
+      endTimeMs: input.untilMs,
+    });
+    for (const p of out) {
+      const size = max > 0 ? pprofSize(p.profile) : 0;
+      if (size > max) {
+        throw new FormatError(
+          `the ${p.name} profile of the recording is ${size} bytes as pprof, above the limit of ${max} bytes (validation.max-profile-size-bytes)`,
+          413
+        );
+      }
     }
-  }
-  return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfr.length };
-};
+    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfr.length };
+  };
 
 /** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */
 const otlpReader: FormatReader = (input) => ({
@@ -191,7 +193,7 @@ export function defaultFormats(decoder: PprofDecoder): FormatRegistry {
   });
   formats.register('trie', legacyBinary);
   formats.register('tree', legacyBinary);
-  formats.register('jfr', jfrReader);
+  formats.register('jfr', jfrReader(decoder));
   formats.register('otlp', otlpReader);
   return formats;
 }
