@@ -28,15 +28,21 @@ export interface ConnectBodyOptions {
   methodLimit?: (path: string, header: Headers) => { maxBytes: number; message: string } | undefined;
 }
 
-/** Chunks of a message, at most `max` bytes in all, or invalid_argument with the method's own words. */
+/**
+ * Chunks of a message, at most `max` bytes in all, or invalid_argument with the method's own words. Past the
+ * bound the rest is still read, and dropped (the body limit and the read timeout bound that): a client that is
+ * still sending when the answer comes would otherwise see its connection reset instead of the answer.
+ */
 async function* capped(src: AsyncIterable<Uint8Array>, max: number, message: string): AsyncGenerator<Uint8Array> {
   let n = 0;
   for await (const c of src) {
     n += c.byteLength;
-    if (n > max) {
-      throw new ConnectError(message, Code.InvalidArgument);
+    if (n <= max) {
+      yield c;
     }
-    yield c;
+  }
+  if (n > max) {
+    throw new ConnectError(message, Code.InvalidArgument);
   }
 }
 
@@ -177,8 +183,8 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
         );
       }
       let message: Uint8Array;
+      const lim = opts.methodLimit?.(new URL(req.url).pathname, req.header);
       try {
-        const lim = opts.methodLimit?.(new URL(req.url).pathname, req.header);
         const cap = (s: AsyncIterable<Uint8Array>) => (lim ? capped(s, lim.maxBytes, lim.message) : s);
         const raw = cap(bounded(src, opts.readMaxBytes, 'request body'));
         message = await readMessage(encoding === 'gzip' ? cap(gunzip(raw)) : raw, opts.readMaxBytes, account);
@@ -189,7 +195,12 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
         ];
         const extra: Record<string, string> = {};
         err.metadata.forEach((v, k) => (extra[k] = v));
-        return jsonError(status ?? 500, codeName(err.code), err.rawMessage, { ...extra, connection: 'close' });
+        // a body refused by a method's own bound has been read to its end: the connection can serve on
+        const drained = err.code === Code.InvalidArgument && lim !== undefined && err.rawMessage === lim.message;
+        return jsonError(status ?? 500, codeName(err.code), err.rawMessage, {
+          ...extra,
+          ...(drained ? {} : { connection: 'close' }),
+        });
       }
       // a body already read is handed over as it is (connect-es parses a Uint8Array body as the message, which its
       // type does not spell out): as a stream with a length, it would be copied into a second buffer
