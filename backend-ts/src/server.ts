@@ -1,16 +1,20 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { compressionGzip } from '@connectrpc/connect-node';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
 import { rawBodyParser, releaseBody } from './api/body.js';
 import { limitedBodies } from './api/connectBody.js';
 import { badBodyAsInvalidArgument, errorBody, httpStatusOf } from './api/errors.js';
+import { resolveTenant } from './api/tenant.js';
+import { GRPC_MAX_MESSAGE_BYTES, grpcHandler } from './api/grpc.js';
+import { h2cServer, type H2cServer } from './api/h2c.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
@@ -22,6 +26,7 @@ import { LimitError } from './limits/errors.js';
 import { RuntimeOverrides } from './limits/overrides.js';
 import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
+import { RecordingRulesRepository } from './tenant/recordingRules.js';
 import { SettingsRepository } from './tenant/settings.js';
 import { AdHocProfiles } from './tenant/adhocProfiles.js';
 import { AdHocStore } from './tenant/adhocStore.js';
@@ -182,30 +187,53 @@ function registerGauges(
   });
 }
 
-/** The HTTP server: raw bodies within the body limit and the decode budget, and every error as {code, message}. */
-function createApp(cfg: Config, metrics: Metrics, budget: DecodeBudget, logLevel: string | undefined) {
+/**
+ * The HTTP server: HTTP/1.1 and h2c on one port (gRPC calls to `grpc`), raw bodies within the body limit and the
+ * decode budget, and every error as {code, message}.
+ */
+function createApp(
+  cfg: Config,
+  metrics: Metrics,
+  budget: DecodeBudget,
+  logLevel: string | undefined,
+  grpc: (log: FastifyBaseLogger) => (req: Http2ServerRequest, res: Http2ServerResponse) => void
+) {
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
   const readTimeout = Math.max(0, cfg.server.readTimeoutMs);
+  let dual: H2cServer | undefined;
+  let grpcCall: ((req: Http2ServerRequest, res: Http2ServerResponse) => void) | undefined;
   const app = Fastify({
     logger: { level: logLevel ?? cfg.server.logLevel },
+    // our own server (HTTP/1.1 and h2c on one port), so Fastify's server options are applied here
+    serverFactory: (handler) => {
+      dual = h2cServer(handler as Parameters<typeof h2cServer>[0], {
+        http1: {
+          // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation
+          // and gets a 400 that names the label, instead of a bare 431
+          maxHeaderSize: 1 << 20,
+          // -server.http-read-timeout: a request, body included, must have arrived within it, or Node answers 408
+          // (clientErrorHandler below) and closes the connection: a body trickled in never holds its buffers and
+          // its share of the decode budget for longer
+          requestTimeout: readTimeout,
+          // Node checks the timeouts every 30 s by default, which would let a slow body run up to 30 s past its
+          // bound
+          connectionsCheckingInterval: readTimeout > 0 ? Math.max(100, Math.min(1000, readTimeout / 10)) : 30_000,
+          // Node requires the header timeout to be within the request timeout
+          headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000,
+        },
+        // the same bound on an HTTP/2 request's body (a stream not complete by then is reset, as Go's server does)
+        readTimeoutMs: readTimeout,
+        grpc: (req, res) => grpcCall?.(req, res),
+      });
+      // Fastify's default, which the server it builds itself would have had (Node's own is 5 s)
+      dual.server.keepAliveTimeout = 72_000;
+      return dual.server;
+    },
     // enforced by rawBodyParser, which drains an oversized body before answering 413
     bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
-    // -server.http-read-timeout: a request, body included, must have arrived within it, or Node answers 408
-    // (clientErrorHandler below) and closes the connection: a body trickled in never holds its buffers and its
-    // share of the decode budget for longer
-    requestTimeout: readTimeout,
-    http: {
-      // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
-      // gets a 400 that names the label, instead of a bare 431
-      maxHeaderSize: 1 << 20,
-      // Node checks the timeouts every 30 s by default, which would let a slow body run up to 30 s past its bound
-      connectionsCheckingInterval: readTimeout > 0 ? Math.max(100, Math.min(1000, readTimeout / 10)) : 30_000,
-      // Node requires the header timeout to be within the request timeout
-      headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000,
-    },
     // requests Node rejects before routing (header overflow, malformed HTTP) still get the {code, message} shape
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
@@ -256,7 +284,8 @@ function createApp(cfg: Config, metrics: Metrics, budget: DecodeBudget, logLevel
       .type('application/json')
       .send({ code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
-  return { app, bodyLimit };
+  grpcCall = grpc(app.log);
+  return { app, bodyLimit, h2c: dual! };
 }
 
 /**
@@ -300,13 +329,15 @@ async function registerRoutes(
     querier: Querier;
     gate: QueryGate;
     settings: SettingsRepository;
+    store: ObjectStore;
     adhoc: AdHocProfiles;
     bodyLimit: number;
-    budget: DecodeBudget;
     limitsFor: (tenant: string) => Limits;
+    budget: DecodeBudget;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, adhoc, bodyLimit, budget, limitsFor } = c;
+  const { auth, metrics, ingester, querier, gate, settings, store, adhoc, bodyLimit, limitsFor, budget } = c;
+  const prefix = storePrefix(cfg);
   const multitenancy = cfg.multitenancyEnabled || auth.enabled;
   const methodLimit = methodLimits(cfg, multitenancy, limitsFor);
   if (auth.guardsMetrics) {
@@ -332,6 +363,7 @@ async function registerRoutes(
   const routes = connectRoutes({
     ...common,
     settings,
+    recordingRules: new RecordingRulesRepository(store, prefix, (tenant) => limitsFor(tenant).maxRecordingRules),
     adhoc,
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
@@ -416,7 +448,30 @@ export async function createService(
     compactor.start(cfg.limits.compactionIntervalMs);
   }
 
-  const { app, bodyLimit } = createApp(cfg, metrics, budget, opts.logLevel);
+  const grpc = (log: FastifyBaseLogger) =>
+    grpcHandler({
+      ingester,
+      // gRPC calls do not pass Fastify's hooks: the credential and the tenant are read here, as the auth hook does
+      tenantOf: (h) => {
+        const orgId = typeof h['x-scope-orgid'] === 'string' ? h['x-scope-orgid'] : undefined;
+        return auth.enabled ? auth.authenticate(h.authorization, orgId) : resolveTenant(orgId, cfg.multitenancyEnabled);
+      },
+      maxMessageBytes: GRPC_MAX_MESSAGE_BYTES,
+      // the decode budget every request body draws from, HTTP/1.1 or HTTP/2
+      budget,
+      onIngest: (tenant, bytes, n, type) => {
+        metrics.ingestedBytes.inc({ tenant, type }, bytes);
+        metrics.ingestedProfiles.inc({ tenant, type }, n);
+      },
+      // as Pyroscope's gRPC middleware labels its calls: success or error
+      onDone: (route, code, seconds) =>
+        metrics.requestDuration.observe(
+          { method: 'gRPC', route, status_code: code === 0 ? 'success' : code === 1 ? 'cancel' : 'error' },
+          seconds
+        ),
+      onServerError: (e, method) => log.error({ err: e, method }, 'gRPC call failed'),
+    });
+  const { app, bodyLimit, h2c } = createApp(cfg, metrics, budget, opts.logLevel, grpc);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
   // ad hoc uploads: the tenant's ingest limits, pprof decoded in the worker pool, charged to the ingestion rate
@@ -433,10 +488,11 @@ export async function createService(
     querier,
     gate,
     settings,
+    store,
     adhoc,
     bodyLimit,
-    budget,
     limitsFor,
+    budget,
   });
 
   return {
@@ -455,8 +511,13 @@ export async function createService(
       // they do (Node closes only those idle at the start). A connection still open after the drain bound
       // (a client that never reads its answer) is cut: its request either got its answer or never will, and
       // the writer below still stores every batch it holds.
+      // HTTP/2 clients are told to stop (GOAWAY) and their calls in flight finish, under the same bound
+      h2c.closeHttp2();
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
-      const bound = setTimeout(() => app.server.closeAllConnections(), 10_000);
+      const bound = setTimeout(() => {
+        app.server.closeAllConnections();
+        h2c.destroyHttp2();
+      }, 10_000);
       try {
         await app.close();
       } finally {

@@ -265,6 +265,15 @@ self_profiling:
     ]);
   });
 
+  test('-api.base-url (and api.base_url in the file) is accepted and ignored: it only sets Pyroscope’s own UI path', () => {
+    assert.deepEqual(loadConfig(['-api.base-url=/pyroscope']).ignored, ['-api.base-url']);
+    const file = yamlFile(`
+api:
+  base_url: /pyroscope
+`);
+    assert.deepEqual(loadConfig([`-config.file=${file}`]).ignored, ['api.base_url (config file)']);
+  });
+
   test('unknown names and bad values are start-up errors that name them', () => {
     const cases: Array<[string[], RegExp]> = [
       [['-no.such-flag=1'], /flag provided but not defined: -no\.such-flag$/],

@@ -634,6 +634,7 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
     'SelectMergeSpanProfile',
     'SelectMergeProfile',
     'SelectSeries',
+    'SelectHeatmap',
     'Diff',
     'GetProfileStats',
     'AnalyzeQuery',
@@ -669,7 +670,13 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
             'right',
             'query',
             'limit',
-            'setting'
+            'setting',
+            'queryType',
+            'exemplarType',
+            'traceIdSelector',
+            'profileIdSelector',
+            'id',
+            'metricName'
           ),
           field,
           { maxKeys: 6 }
@@ -683,7 +690,9 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
         fc.constantFrom(
           ...QUERIER.map((m) => `/querier.v1.QuerierService/${m}`),
           '/settings.v1.SettingsService/Get',
-          '/settings.v1.SettingsService/Set'
+          '/settings.v1.SettingsService/Set',
+          '/settings.v1.RecordingRulesService/UpsertRecordingRule',
+          '/settings.v1.RecordingRulesService/GetRecordingRule'
         ),
         body,
         async (path, b) => send(path, b, { 'content-type': 'application/json' })

@@ -1756,32 +1756,7 @@ describe('binary protobuf by hand, legacy HTTP and Pyroscope’s rules on data m
     assertSameStacks(await cut(5), full, 'max_nodes 5');
   });
 
-  test('unimplemented methods answer 501 with Connect error JSON; unknown ones 404', async () => {
-    const now = Date.now();
-    // SelectHeatmapRequest{profile_typeID=1, label_selector=2, start=3, end=4, step=5 (double), query_type=7}
-    const heat = new PbWriter()
-      .string(1, INUSE)
-      .string(2, '{}')
-      .int64(3, now - 600_000)
-      .int64(4, now)
-      .double(5, 15)
-      .int64(7, 1)
-      .finish();
-    const pb = await connectProto(be.url, 'SelectHeatmap', heat);
-    assert.equal(pb.status, 501);
-    const pbErr = JSON.parse(pb.body.toString()) as { code: string; message?: string };
-    assert.equal(pbErr.code, 'unimplemented');
-    const json = await connectJson<{ code: string; message?: string }>(be.url, 'SelectHeatmap', {
-      profileTypeID: INUSE,
-      labelSelector: '{}',
-      start: now - 600_000,
-      end: now,
-      step: 15,
-      queryType: 'HEATMAP_QUERY_TYPE_SPAN',
-      exemplarType: 'EXEMPLAR_TYPE_SPAN',
-    });
-    assert.equal(json.status, 501);
-    assert.equal(json.json.code, 'unimplemented');
+  test('unknown methods and services answer 404 (SelectHeatmap is served: exemplars.test.ts)', async () => {
     for (const path of ['querier.v1.QuerierService/NoSuchMethod', 'querier.v1.NoSuchService/SelectHeatmap']) {
       const res = await fetch(`${be.url}/${path}`, {
         method: 'POST',

@@ -95,14 +95,15 @@ interface FlameGraphJson {
 export async function flameGraphStacks(
   url: string,
   profileTypeID: string,
-  labelSelector: string
+  labelSelector: string,
+  opts: { tenant?: string } = {}
 ): Promise<{ stacks: Stacks; total: number }> {
-  const r = await connectJson<{ flamegraph?: FlameGraphJson }>(url, 'SelectMergeStacktraces', {
-    profileTypeID,
-    labelSelector,
-    maxNodes: ALL_NODES,
-    ...range(),
-  });
+  const r = await connectJson<{ flamegraph?: FlameGraphJson }>(
+    url,
+    'SelectMergeStacktraces',
+    { profileTypeID, labelSelector, maxNodes: ALL_NODES, ...range() },
+    opts
+  );
   assert.equal(r.status, 200, `SelectMergeStacktraces ${profileTypeID} ${labelSelector}: ${JSON.stringify(r.json)}`);
   const fg = r.json.flamegraph;
   const stacks: Stacks = new Map();

@@ -341,6 +341,31 @@ export async function connectProto(
   return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
 }
 
+/** A field of a hand-read message: length-delimited as bytes, varints as bigint, 64-bit fixed (double) as number. */
+export interface Field {
+  f: number;
+  v: Buffer | bigint | number;
+}
+
+/** Every field of a message, doubles included (PbReader.fields skips fixed-width fields). */
+export function readFields(buf: Buffer): Field[] {
+  const r = new PbReader(buf);
+  const out: Field[] = [];
+  while (!r.done()) {
+    const [f, wt] = r.key();
+    if (wt === 2) {
+      out.push({ f, v: r.bytes() });
+    } else if (wt === 0) {
+      out.push({ f, v: r.varint() });
+    } else if (wt === 1) {
+      out.push({ f, v: r.double() });
+    } else {
+      r.skip(wt);
+    }
+  }
+  return out;
+}
+
 /**
  * A gzip member inflating to `mib` MiB of zeros in about 1 KB per MiB: one full-flushed deflate block of 1 MiB
  * repeated (each starts afresh), then a final empty block. The trailer's checksum is wrong on purpose: a

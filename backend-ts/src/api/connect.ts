@@ -7,12 +7,14 @@ import { PusherService } from '../gen/push/v1/push_pb.js';
 import {
   FlameGraphDiffSchema,
   FlameGraphSchema,
+  HeatmapQueryType,
   ProfileFormat,
   QuerierService,
   type SelectMergeStacktracesRequest,
 } from '../gen/querier/v1/querier_pb.js';
+import { RecordingRulesService } from '../gen/settings/v1/recording_rules_pb.js';
 import { SettingsService } from '../gen/settings/v1/setting_pb.js';
-import { TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
+import { ExemplarType, TimeSeriesAggregationType } from '../gen/types/v1/types_pb.js';
 import type { AdHocProfiles } from '../tenant/adhocProfiles.js';
 import type { Ingester } from '../ingest/ingester.js';
 import type { QueryGate } from '../limits/queryGate.js';
@@ -20,11 +22,13 @@ import { toDot } from '../encode/dot.js';
 import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { toTreeBytes } from '../encode/treeBytes.js';
-import type { Querier, SelectParams } from '../query/querier.js';
+import type { ProfilePoint, Querier, SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../encode/pprof.js';
+import type { RecordingRulesRepository } from '../tenant/recordingRules.js';
 import type { SettingsRepository } from '../tenant/settings.js';
 import { QueryError } from '../query/errors.js';
 import { adHocHandlers } from './adhoc.js';
+import { recordingRulesHandlers } from './recordingRules.js';
 import { callSite, resolveMaxNodes } from './params.js';
 import { toConnectError } from './errors.js';
 import { resolveTenant } from './tenant.js';
@@ -33,6 +37,8 @@ export interface ApiDeps {
   ingester: Ingester;
   querier: Querier;
   settings: SettingsRepository;
+  /** settings.v1.RecordingRulesService; the service answers unimplemented without it */
+  recordingRules?: RecordingRulesRepository;
   /** adhocprofiles.v1; the service answers unimplemented without it */
   adhoc?: AdHocProfiles;
   multitenancy: boolean;
@@ -72,6 +78,8 @@ function selectParams(r: SelectMergeStacktracesRequest, signal?: AbortSignal): S
     start: Number(r.start),
     end: Number(r.end),
     spans: r.spanSelector,
+    traces: r.traceIdSelector,
+    profileIds: r.profileIdSelector,
     callSite: callSite(r.stackTraceSelector),
   };
 }
@@ -83,6 +91,46 @@ function flameGraphMsg(fg: { names: string[]; levels: number[][]; total: number;
     total: big(fg.total),
     maxSelf: big(fg.maxSelf),
   });
+}
+
+/** types.v1.Exemplar of a point: span and trace ids only when it has them, labels not on the series. */
+function exemplarMsg(p: ProfilePoint) {
+  return {
+    timestamp: BigInt(p.ts),
+    profileId: p.profileId,
+    spanId: p.spanId,
+    traceId: p.traceId,
+    value: big(p.value),
+    labels: p.labels.map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** SelectSeries exemplar_type: none, or the kind of exemplar; a value Pyroscope does not define is refused. */
+function seriesExemplars(t: ExemplarType): 'individual' | 'span' | undefined {
+  switch (t) {
+    case ExemplarType.UNSPECIFIED:
+    case ExemplarType.NONE:
+      return undefined;
+    case ExemplarType.INDIVIDUAL:
+      return 'individual';
+    case ExemplarType.SPAN:
+      return 'span';
+    default:
+      throw new QueryError(`unknown exemplar type: ${t}`);
+  }
+}
+
+/** SelectHeatmap's query type and whether it has exemplars: as Pyroscope, exemplars must be of the query's kind. */
+function heatmapKind(q: HeatmapQueryType, e: ExemplarType): { kind: 'individual' | 'span'; exemplars: boolean } {
+  const kind = q === HeatmapQueryType.INDIVIDUAL ? 'individual' : q === HeatmapQueryType.SPAN ? 'span' : null;
+  if (!kind) {
+    throw new QueryError('valid heatmap query type must be specified');
+  }
+  const ex = seriesExemplars(e);
+  if (ex && ex !== kind) {
+    throw new QueryError(`${ex} exemplars only available for ${ex} query type`);
+  }
+  return { kind, exemplars: ex !== undefined };
 }
 
 /** Label and series listings, and the store's data statistics. */
@@ -146,15 +194,27 @@ function labelHandlers({
   };
 }
 
+/**
+ * The merged pprof of a selection (SelectMergeProfile, and SelectMergeStacktraces with PROFILE_FORMAT_PPROF, one
+ * path as in Pyroscope): max_nodes absent or 0 keeps every stack, anything else is checked against the limits.
+ */
+async function mergedPprof(kit: Kit, tenant: string, p: SelectParams, nodes: bigint | undefined): Promise<Profile> {
+  const n = nodes === undefined || Number(nodes) === 0 ? 0 : kit.maxNodes(nodes);
+  const { stacks } = await kit.deps.querier.selectMergeStacks(tenant, p);
+  return mergedStacksToPprof(stacks, p.profileType, p.end || Date.now(), p.end - p.start, n);
+}
+
 /** Merged profiles: flame graph, tree, dot, pprof, span profiles and diffs. */
-function mergeHandlers({
-  deps,
-  query,
-  maxNodes,
-}: Kit): Pick<QuerierImpl, 'selectMergeStacktraces' | 'selectMergeSpanProfile' | 'selectMergeProfile' | 'diff'> {
+function mergeHandlers(
+  kit: Kit
+): Pick<QuerierImpl, 'selectMergeStacktraces' | 'selectMergeSpanProfile' | 'selectMergeProfile' | 'diff'> {
+  const { deps, query, maxNodes } = kit;
   return {
     selectMergeStacktraces: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
+        if (req.format === ProfileFormat.PPROF) {
+          return { pprof: { profile: await mergedPprof(kit, tenant, selectParams(req, signal), req.maxNodes) } };
+        }
         const n = maxNodes(req.maxNodes);
         const { tree } = await deps.querier.selectMergeTree(tenant, selectParams(req, signal));
         switch (req.format) {
@@ -162,8 +222,6 @@ function mergeHandlers({
             return { tree: toTreeBytes(tree, n) };
           case ProfileFormat.DOT:
             return { dot: toDot(tree, n) };
-          case ProfileFormat.PPROF:
-            throw new QueryError('format PPROF: use SelectMergeProfile');
           default:
             return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
         }
@@ -185,25 +243,23 @@ function mergeHandlers({
         return { flamegraph: flameGraphMsg(toFlameGraph(tree, n)) };
       }),
     selectMergeProfile: (req, ctx) =>
-      query(ctx, async (tenant, signal): Promise<Profile> => {
-        const n = req.maxNodes === undefined || Number(req.maxNodes) === 0 ? 0 : maxNodes(req.maxNodes);
-        const { stacks } = await deps.querier.selectMergeStacks(tenant, {
-          signal,
-          profileType: req.profileTypeID,
-          selector: req.labelSelector,
-          start: Number(req.start),
-          end: Number(req.end),
-          spans: req.spanSelector,
-          callSite: callSite(req.stackTraceSelector),
-        });
-        return mergedStacksToPprof(
-          stacks,
-          req.profileTypeID,
-          Number(req.end) || Date.now(),
-          Number(req.end) - Number(req.start),
-          n
-        );
-      }),
+      query(ctx, (tenant, signal) =>
+        mergedPprof(
+          kit,
+          tenant,
+          {
+            signal,
+            profileType: req.profileTypeID,
+            selector: req.labelSelector,
+            start: Number(req.start),
+            end: Number(req.end),
+            traces: req.traceIdSelector,
+            profileIds: req.profileIdSelector,
+            callSite: callSite(req.stackTraceSelector),
+          },
+          req.maxNodes
+        )
+      ),
     diff: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
         if (!req.left || !req.right) {
@@ -232,11 +288,12 @@ function mergeHandlers({
   };
 }
 
-/** Time series and query analysis. */
-function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' | 'analyzeQuery'> {
+/** Time series, heatmaps and query analysis. */
+function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' | 'selectHeatmap' | 'analyzeQuery'> {
   return {
     selectSeries: (req, ctx) =>
       query(ctx, async (tenant, signal) => {
+        const exemplars = seriesExemplars(req.exemplarType);
         const { series } = await deps.querier.selectSeries(tenant, {
           signal,
           profileType: req.profileTypeID,
@@ -248,11 +305,43 @@ function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' 
           aggregation: req.aggregation === TimeSeriesAggregationType.AVERAGE ? 'average' : 'sum',
           limit: req.limit === undefined ? undefined : Number(req.limit),
           callSite: callSite(req.stackTraceSelector),
+          exemplars,
         });
         return {
           series: series.map((s) => ({
             labels: s.labels.map(([name, value]) => ({ name, value })),
-            points: s.points.map((p) => ({ value: p.value, timestamp: BigInt(p.timestamp) })),
+            points: s.points.map((p) => ({
+              value: p.value,
+              timestamp: BigInt(p.timestamp),
+              exemplars: p.exemplar ? [exemplarMsg(p.exemplar)] : [],
+            })),
+          })),
+        };
+      }),
+    selectHeatmap: (req, ctx) =>
+      query(ctx, async (tenant, signal) => {
+        const { kind, exemplars } = heatmapKind(req.queryType, req.exemplarType);
+        const { series } = await deps.querier.selectHeatmap(tenant, {
+          signal,
+          profileType: req.profileTypeID,
+          selector: req.labelSelector,
+          start: Number(req.start),
+          end: Number(req.end),
+          groupBy: req.groupBy,
+          stepSeconds: req.step,
+          kind,
+          exemplars,
+          limit: req.limit === undefined ? undefined : Number(req.limit),
+        });
+        return {
+          series: series.map((s) => ({
+            labels: s.labels.map(([name, value]) => ({ name, value })),
+            slots: s.slots.map((slot) => ({
+              timestamp: BigInt(slot.timestamp),
+              yMin: slot.yMin,
+              counts: slot.counts,
+              exemplars: slot.exemplars.map(exemplarMsg),
+            })),
           })),
         };
       }),
@@ -352,6 +441,9 @@ export function connectRoutes(deps: ApiDeps) {
     router.service(PusherService, pushHandlers(kit));
     router.service(SettingsService, settingsHandlers(kit));
 
+    if (deps.recordingRules) {
+      router.service(RecordingRulesService, recordingRulesHandlers({ rules: deps.recordingRules, tenantOf, guard }));
+    }
     if (deps.adhoc) {
       router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard, query }));
     }

@@ -30,6 +30,8 @@ export interface Limits {
   maxSelectorMatchers: number;
   blocksRetentionPeriodMs: number;
   compactionIntervalMs: number;
+  /** Recording rules a tenant may store (-recording-rules.max-rules-per-tenant; 0 = no limit). */
+  maxRecordingRules: number;
 }
 
 export interface Config {
@@ -377,6 +379,13 @@ export const OPTIONS: Option[] = [
     'duration',
     '1m',
     (c, v) => (c.limits.compactionIntervalMs = v as unknown as number)
+  ),
+  opt(
+    'recording-rules.max-rules-per-tenant',
+    'limits.max_recording_rules',
+    'int',
+    25,
+    (c, v) => (c.limits.maxRecordingRules = v)
   ),
   opt(
     'compactor.blocks-retention-period',

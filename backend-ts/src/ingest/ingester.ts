@@ -10,7 +10,10 @@ import { FormatError } from '../formats/formatError.js';
 import { isGzip, type DecodedPprof } from '../formats/pprof.js';
 import { PprofDecoder } from '../formats/pprofDecoder.js';
 import { applySpyRules, metricNameFor } from '../formats/profileTypes.js';
+import { readOtlpProfiles } from '../formats/otlp/readOtlpProfiles.js';
+import type { FormatOutput } from '../formats/normalizedProfileBuilder.js';
 import { defaultFormats, type FormatRegistry } from '../formats/registry.js';
+import type { ExportProfilesServiceRequest } from '../gen/opentelemetry/proto/collector/profiles/v1development/profiles_service_pb.js';
 import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { parseMultipart } from './multipart.js';
 import { parseAppName, parseTimeParam } from './params.js';
@@ -311,15 +314,33 @@ export class Ingester {
       untilMs: now,
       maxProfileBytes: limits.maxProfileSizeBytes,
     });
-    const outs = read.profiles;
     // the rate limit counts the body as sent: OTLP inflates inside its reader
+    return this.storeOtlp(tenant, read.profiles, read.bytes, limits, now);
+  }
+
+  /**
+   * OTLP profiles over gRPC: the request already decoded from its message of `bytes` bytes (inflated), under the
+   * same size limit as the body of an OTLP/HTTP request.
+   */
+  async ingestOtlpRequest(tenant: string, request: ExportProfilesServiceRequest, bytes: number): Promise<number> {
+    const limits = this.limitsFor(tenant);
+    if (limits.maxProfileSizeBytes > 0 && bytes > limits.maxProfileSizeBytes) {
+      throw new FormatError(
+        `OTLP profiles request is ${bytes} bytes, above the limit of ${limits.maxProfileSizeBytes} (-validation.max-profile-size-bytes)`,
+        413
+      );
+    }
+    return this.storeOtlp(tenant, readOtlpProfiles(request), bytes, limits, this.now());
+  }
+
+  private storeOtlp(tenant: string, outs: FormatOutput[], bytes: number, limits: Limits, now: number) {
     const profiles: IngestProfile[] = outs.map((o) => ({
       labels: o.labels.filter(([k]) => k === '__name__' || !k.startsWith('__')),
       profile: o.profile,
       timeMs: resolveTime(o.profile.timeMs, now),
       uuid: newProfileUuid(),
     }));
-    return this.store(tenant, profiles, limits, read.bytes);
+    return this.store(tenant, profiles, limits, bytes);
   }
 
   /**

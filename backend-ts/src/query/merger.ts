@@ -15,8 +15,10 @@ import {
   type SegmentReader,
   type SegmentRef,
 } from '../storage/segmentReader.js';
+import type { ProfilePoint } from '../model/profilePoints.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import type { SeriesExemplars } from './profilePoints.js';
 import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
 import type { SegmentView } from './segmentView.js';
 import type { Slicer } from './slicer.js';
@@ -47,6 +49,10 @@ export interface ProfileSource {
   profIdString(p: number): string;
   string(id: number): string;
   spanOf(s: number): number;
+  /** Trace id of sample s as a string id (0 = none; always none in objects written before trace ids). */
+  traceOf(s: number): number;
+  /** The server-assigned UUID of profile p, canonical lowercase ('' in objects written before UUIDs). */
+  uuidOf(p: number): string;
 }
 
 /** How a scan gets an object's meta without I/O when it can, and the datasets it wants. */
@@ -87,6 +93,8 @@ class Scan<T extends ProfileSource> {
   /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
   private readonly matcher: SeriesMatcher;
   private readonly spans: Set<string> | null;
+  private readonly traces: Set<string> | null;
+  private readonly profileIds: Set<string> | null;
   private readonly seenIds = new Set<string>();
   private readonly seenSeries = new Set<string>();
 
@@ -100,6 +108,8 @@ class Scan<T extends ProfileSource> {
   ) {
     this.matcher = new SeriesMatcher([parseSelectorOrThrow(plan.selector)], slicer);
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
+    this.traces = plan.traces.length > 0 ? new Set(plan.traces) : null;
+    this.profileIds = plan.profileIds.length > 0 ? new Set(plan.profileIds) : null;
   }
 
   private async wantedOf(meta: SegmentMeta): Promise<Int8Array | null> {
@@ -156,20 +166,26 @@ class Scan<T extends ProfileSource> {
     }
   }
 
-  private spanFilter(seg: T): ((s: number) => boolean) | null {
-    const spans = this.spans;
-    if (!spans) {
+  /**
+   * The samples of the selected spans or traces (a plan has at most one of the two), or null for all. Span ids
+   * compare as stored; trace ids case-insensitively, as Pyroscope compares their bytes.
+   */
+  private sampleFilter(seg: T): ((s: number) => boolean) | null {
+    const ids = this.spans ?? this.traces;
+    if (!ids) {
       return null;
     }
+    const byTrace = this.spans === null;
     const memo = new Map<number, boolean>();
     return (s: number) => {
-      const id = seg.spanOf(s);
+      const id = byTrace ? seg.traceOf(s) : seg.spanOf(s);
       if (id === 0) {
         return false;
       }
       let m = memo.get(id);
       if (m === undefined) {
-        m = spans.has(seg.string(id));
+        const str = seg.string(id);
+        m = ids.has(byTrace ? str.toLowerCase() : str);
         memo.set(id, m);
       }
       return m;
@@ -179,7 +195,8 @@ class Scan<T extends ProfileSource> {
   private async visitSegment(seg: T, wanted: Int8Array): Promise<void> {
     const { plan, stats, slicer } = this;
     const meta = seg.meta;
-    const spanOk = this.spanFilter(seg);
+    const sampleOk = this.sampleFilter(seg);
+    const ids = this.profileIds;
     let lastSid = -1;
     for (let prof = 0; prof < seg.profSeries.length; prof++) {
       if (slicer.due(1 + seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof])) {
@@ -191,6 +208,9 @@ class Scan<T extends ProfileSource> {
       }
       const t = seg.profTime[prof];
       if (t < plan.start || t > plan.end) {
+        continue;
+      }
+      if (ids && !ids.has(seg.uuidOf(prof))) {
         continue;
       }
       const labels = meta.series[sid].labels;
@@ -208,7 +228,7 @@ class Scan<T extends ProfileSource> {
       }
       stats.profiles++;
       stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
-      this.visit(seg, prof, spanOk, labels);
+      this.visit(seg, prof, sampleOk, labels);
     }
     await this.segmentDone?.(seg);
   }
@@ -513,7 +533,8 @@ function underCallSite(paths: CallPaths, callSite: string[]): ((path: number) =>
 
 export interface SeriesResult {
   labels: LabelSet;
-  points: Array<{ timestamp: number; value: number }>;
+  /** exemplar: with exemplars asked, the point's highest-value profile (or span) */
+  points: Array<{ timestamp: number; value: number; exemplar?: ProfilePoint }>;
 }
 
 /** The time grid of a series query: a point at T holds the profiles in (T - step, T], T = start + k * step. */
@@ -524,6 +545,8 @@ export interface SeriesGrid {
   groupBy: string[];
   aggregation: 'sum' | 'average';
   limit?: number;
+  /** Collects the profiles behind each point when exemplars are asked. */
+  exemplars?: SeriesExemplars;
 }
 
 interface Group {
@@ -559,17 +582,17 @@ export async function mergeSeries(
     }
     return g;
   };
-  const needSamples = plan.spans.length > 0 || plan.callSite.length > 0;
+  const needSamples = plan.spans.length > 0 || plan.traces.length > 0 || plan.callSite.length > 0;
   const onSite = underCallSite(paths, plan.callSite);
   const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
     let value = seg.profTotal[prof];
-    if (needSamples) {
+    const keep = needSamples ? (s: number) => !((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) : null;
+    if (keep) {
       value = 0;
       for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
-        if ((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) {
-          continue;
+        if (keep(s)) {
+          value += seg.sampleValue[s];
         }
-        value += seg.sampleValue[s];
       }
       if (value === 0) {
         return;
@@ -580,6 +603,7 @@ export async function mergeSeries(
     g.sum[k] += value;
     g.n[k]++;
     g.total += value;
+    grid.exemplars?.add(g, k, seg, prof, value, labels, keep);
   };
   const stats = await scan(plan, reader, source, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
@@ -593,12 +617,14 @@ function seriesOf(groups: Group[], grid: SeriesGrid): SeriesResult[] {
   }
   list.sort((a, b) => compareLabelSets(a.labels, b.labels));
   return list.map((g) => {
-    const points: Array<{ timestamp: number; value: number }> = [];
+    const points: SeriesResult['points'] = [];
     for (let k = 0; k < grid.buckets; k++) {
       if (g.n[k] > 0) {
+        const exemplar = grid.exemplars?.best(g, k);
         points.push({
           timestamp: grid.start + k * grid.stepMs,
           value: grid.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k],
+          ...(exemplar ? { exemplar } : {}),
         });
       }
     }

@@ -2,6 +2,7 @@
 // of the range listed. A plan is plain data (no closures, no compiled regexes), so it could be handed to another
 // thread; the merger (merger.ts) reads what it names.
 import type { Limits } from '../config/config.js';
+import { parseTraceId, parseUuid } from '../model/ids.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
 import type { SegmentMeta } from '../storage/format/meta.js';
@@ -26,6 +27,10 @@ export interface SelectParams extends TimeRange {
   selector: string;
   /** span ids (16 hex digits) to keep; empty = all samples */
   spans?: string[];
+  /** trace ids (32 hex digits) to keep; empty = all samples. Not together with spans. */
+  traces?: string[];
+  /** profile UUIDs (server-assigned at ingest) to keep; empty = all profiles */
+  profileIds?: string[];
   /** function names root first: keep stacks that begin with this call site */
   callSite?: string[];
 }
@@ -34,6 +39,19 @@ export interface SeriesParams extends SelectParams {
   groupBy: string[];
   stepSeconds: number;
   aggregation: 'sum' | 'average';
+  limit?: number;
+  /** One exemplar per point: its highest-value profile, or span. */
+  exemplars?: 'individual' | 'span';
+}
+
+export interface HeatmapParams extends SelectParams {
+  groupBy: string[];
+  stepSeconds: number;
+  /** A point per profile, or per span of a profile. */
+  kind: 'individual' | 'span';
+  /** The highest-value point of each cell. */
+  exemplars: boolean;
+  /** The series with the most points; 0 or absent: all. */
   limit?: number;
 }
 
@@ -48,6 +66,10 @@ export interface QueryPlan {
   /** The label selector, checked; the merger compiles it once per query. */
   selector: string;
   spans: string[];
+  /** Lowercase hex. */
+  traces: string[];
+  /** Lowercase canonical UUIDs. */
+  profileIds: string[];
   callSite: string[];
   /** The live objects whose time range overlaps the range, in listing order (grouped by hour). */
   objects: SegmentRef[];
@@ -59,6 +81,28 @@ export function parseSelectorOrThrow(sel: string): Matcher[] {
   } catch (e) {
     throw new QueryError((e as SelectorError).message);
   }
+}
+
+/** Trace ids as lowercase hex; one that is not 32 hex digits is the client's error. */
+function traceIds(ids: string[] | undefined): string[] {
+  return (ids ?? []).map((id) => {
+    const t = parseTraceId(id);
+    if (t === null) {
+      throw new QueryError(`invalid trace id ${JSON.stringify(id)}: want 32 hex digits`);
+    }
+    return t;
+  });
+}
+
+/** Profile ids as canonical UUIDs; one that is not a UUID is the client's error, as in Pyroscope. */
+function profileIds(ids: string[] | undefined): string[] {
+  return (ids ?? []).map((id) => {
+    const u = parseUuid(id);
+    if (u === null) {
+      throw new QueryError(`invalid profile id ${JSON.stringify(id)}: want a UUID`);
+    }
+    return u;
+  });
 }
 
 /**
@@ -157,6 +201,10 @@ export class Planner {
       }
     }
     this.parseSelectors(tenant, [p.selector]);
+    const traces = traceIds(p.traces);
+    if (traces.length > 0 && (p.spans ?? []).length > 0) {
+      throw new QueryError('span_selector and trace_id_selector cannot be combined');
+    }
     const plan: QueryPlan = {
       tenant,
       start: r?.start ?? 0,
@@ -164,6 +212,8 @@ export class Planner {
       profileType: anyType ? null : p.profileType,
       selector: p.selector,
       spans: p.spans ?? [],
+      traces,
+      profileIds: profileIds(p.profileIds),
       callSite: p.callSite ?? [],
       objects: [],
     };

@@ -6,12 +6,15 @@
 import type { Limits } from '../config/config.js';
 import { compareLabelSets, labelsKey, parseProfileTypeId, type LabelSet, type ProfileTypeId } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
+import { matches } from '../model/selector.js';
+import { rangeHeatmap, topHeatmapSeries, type HeatmapSeries } from '../model/heatmap.js';
 import type { FlameTree } from '../model/tree.js';
 import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
 import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
 import { QueryError } from './errors.js';
+import { mergeHeatmap } from './heatmap.js';
 import {
   mergeSeries,
   mergeStacks,
@@ -21,13 +24,24 @@ import {
   type SeriesResult,
   type SourceOf,
 } from './merger.js';
-import { Planner, type QueryPlan, type SelectParams, type SeriesParams, type TimeRange } from './planner.js';
+import {
+  parseSelectorOrThrow,
+  Planner,
+  type HeatmapParams,
+  type QueryPlan,
+  type SelectParams,
+  type SeriesParams,
+  type TimeRange,
+} from './planner.js';
+import { SeriesExemplars } from './profilePoints.js';
 import { SegmentView } from './segmentView.js';
 import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
 import { Slicer } from './slicer.js';
 
+export type { HeatmapSeries } from '../model/heatmap.js';
+export type { ProfilePoint } from '../model/profilePoints.js';
 export type { QueryStats, SeriesResult } from './merger.js';
-export type { QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
+export type { HeatmapParams, QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
 
 /** Default bound of the call path table (callPaths.ts): about 2M distinct paths of ordinary names. */
 const CALL_PATH_BYTES = 64 * 1024 * 1024;
@@ -277,12 +291,53 @@ export class Querier {
     }
     // a point at T holds the profiles in (T - step, T] on the grid start + k * step: bucket k, k >= 0
     const buckets = Math.max(1, Math.ceil((r.end - r.start) / stepMs) + 1);
-    const grid = { start: r.start, stepMs, buckets, groupBy: p.groupBy, aggregation: p.aggregation, limit: p.limit };
+    const grid = {
+      start: r.start,
+      stepMs,
+      buckets,
+      groupBy: p.groupBy,
+      aggregation: p.aggregation,
+      limit: p.limit,
+      exemplars: p.exemplars ? new SeriesExemplars(p.exemplars, p.groupBy) : undefined,
+    };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
     const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
+  }
+
+  /**
+   * Heatmap of the profiles (or spans) in range, as Pyroscope's SelectHeatmap answers it: the data from one step
+   * before the start, so that the first slot, (start - step, start], is full; cells over 20 value buckets.
+   */
+  async selectHeatmap(tenant: string, p: HeatmapParams): Promise<{ series: HeatmapSeries[]; stats: QueryStats }> {
+    if (!(p.stepSeconds >= 0.001) || !Number.isFinite(p.stepSeconds)) {
+      throw new QueryError(`step must be >= 1ms and finite, got ${p.stepSeconds}`);
+    }
+    if (p.limit !== undefined && p.limit < 0) {
+      throw new QueryError(`limit must be non-negative, got ${p.limit}`);
+    }
+    if (!(p.start < p.end)) {
+      throw new QueryError(`start time must be before end time, got start=${p.start} end=${p.end}`);
+    }
+    const stepMs = Math.trunc(p.stepSeconds * 1000);
+    if ((p.end - p.start) / stepMs > 11_000) {
+      throw new QueryError(`step ${p.stepSeconds}s is too small for the range: more than 11000 slots per series`);
+    }
+    const plan = await this.planner.plan(tenant, { ...p, start: p.start - stepMs });
+    const paths = this.callPaths();
+    const { series, stats } = await mergeHeatmap(
+      plan,
+      this.reader,
+      this.viewSource(paths),
+      p.kind,
+      p.groupBy,
+      new Slicer(p.signal)
+    );
+    this.trimPaths(paths);
+    const cells = rangeHeatmap(series, p.start, p.end, stepMs, p.exemplars);
+    return { series: topHeatmapSeries(cells, p.limit ?? 0), stats };
   }
 
   /**

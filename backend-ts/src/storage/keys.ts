@@ -52,3 +52,8 @@ export function compactionLockKey(prefix: string, tenant: string, hour: number):
 export function settingsKey(prefix: string, tenant: string): string {
   return `${prefix}${tenant}/settings/settings.json`;
 }
+
+/** A tenant's recording rules (settings.v1.RecordingRulesService), one document. */
+export function recordingRulesKey(prefix: string, tenant: string): string {
+  return `${prefix}${tenant}/settings/recording_rules.json`;
+}

@@ -128,6 +128,11 @@ export class PyroscopeApiClient {
     return this.transport.connectBinary('querier.v1.QuerierService', 'SelectMergeProfile', request);
   }
 
+  /** SelectMergeStacktraces in protobuf binary (a pprof answer, format PPROF): the encoded response. */
+  selectMergeStacktracesBinary(request: Uint8Array): Promise<ArrayBuffer> {
+    return this.transport.connectBinary('querier.v1.QuerierService', 'SelectMergeStacktraces', request);
+  }
+
   private connect<T>(service: string, method: string, data: object): Promise<T> {
     return this.transport.connect<T>(service, method, data);
   }

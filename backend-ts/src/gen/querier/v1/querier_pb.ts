@@ -4,9 +4,9 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ProfileSchema } from "../../google/v1/profile_pb.js";
+import type { Profile, ProfileSchema } from "../../google/v1/profile_pb.js";
 import { file_google_v1_profile } from "../../google/v1/profile_pb.js";
-import type { GetProfileStatsRequestSchema, GetProfileStatsResponseSchema, LabelNamesRequestSchema, LabelNamesResponseSchema, Labels, LabelValuesRequestSchema, LabelValuesResponseSchema, ProfileType, Series, StackTraceSelector, TimeSeriesAggregationType } from "../../types/v1/types_pb.js";
+import type { ExemplarType, GetProfileStatsRequestSchema, GetProfileStatsResponseSchema, HeatmapSeries, LabelNamesRequestSchema, LabelNamesResponseSchema, Labels, LabelValuesRequestSchema, LabelValuesResponseSchema, ProfileType, Series, StackTraceSelector, TimeSeriesAggregationType } from "../../types/v1/types_pb.js";
 import { file_types_v1_types } from "../../types/v1/types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file querier/v1/querier.proto.
  */
 export const file_querier_v1_querier: GenFile = /*@__PURE__*/
-  fileDesc("ChhxdWVyaWVyL3YxL3F1ZXJpZXIucHJvdG8SCnF1ZXJpZXIudjEiMQoTUHJvZmlsZVR5cGVzUmVxdWVzdBINCgVzdGFydBgBIAEoAxILCgNlbmQYAiABKAMiRAoUUHJvZmlsZVR5cGVzUmVzcG9uc2USLAoNcHJvZmlsZV90eXBlcxgBIAMoCzIVLnR5cGVzLnYxLlByb2ZpbGVUeXBlIlIKDVNlcmllc1JlcXVlc3QSEAoIbWF0Y2hlcnMYASADKAkSEwoLbGFiZWxfbmFtZXMYAiADKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDIjYKDlNlcmllc1Jlc3BvbnNlEiQKCmxhYmVsc19zZXQYAiADKAsyEC50eXBlcy52MS5MYWJlbHMiygIKHVNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIWCgltYXhfbm9kZXMYBSABKANIAIgBARIpCgZmb3JtYXQYBiABKA4yGS5xdWVyaWVyLnYxLlByb2ZpbGVGb3JtYXQSPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYByABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAggAygJEhUKDXNwYW5fc2VsZWN0b3IYCyADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiZwoeU2VsZWN0TWVyZ2VTdGFja3RyYWNlc1Jlc3BvbnNlEioKCmZsYW1lZ3JhcGgYASABKAsyFi5xdWVyaWVyLnYxLkZsYW1lR3JhcGgSDAoEdHJlZRgCIAEoDBILCgNkb3QYAyABKAki0wEKHVNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEhUKDXNwYW5fc2VsZWN0b3IYAyADKAkSDQoFc3RhcnQYBCABKAMSCwoDZW5kGAUgASgDEhYKCW1heF9ub2RlcxgGIAEoA0gAiAEBEikKBmZvcm1hdBgHIAEoDjIZLnF1ZXJpZXIudjEuUHJvZmlsZUZvcm1hdEIMCgpfbWF4X25vZGVzIloKHlNlbGVjdE1lcmdlU3BhblByb2ZpbGVSZXNwb25zZRIqCgpmbGFtZWdyYXBoGAEgASgLMhYucXVlcmllci52MS5GbGFtZUdyYXBoEgwKBHRyZWUYAiABKAwigAEKC0RpZmZSZXF1ZXN0EjcKBGxlZnQYASABKAsyKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EjgKBXJpZ2h0GAIgASgLMikucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVxdWVzdCI+CgxEaWZmUmVzcG9uc2USLgoKZmxhbWVncmFwaBgBIAEoCzIaLnF1ZXJpZXIudjEuRmxhbWVHcmFwaERpZmYiXwoKRmxhbWVHcmFwaBINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDIooBCg5GbGFtZUdyYXBoRGlmZhINCgVuYW1lcxgBIAMoCRIhCgZsZXZlbHMYAiADKAsyES5xdWVyaWVyLnYxLkxldmVsEg0KBXRvdGFsGAMgASgDEhAKCG1heF9zZWxmGAQgASgDEhEKCWxlZnRUaWNrcxgFIAEoAxISCgpyaWdodFRpY2tzGAYgASgDIhcKBUxldmVsEg4KBnZhbHVlcxgBIAMoAyKbAgoZU2VsZWN0TWVyZ2VQcm9maWxlUmVxdWVzdBIWCg5wcm9maWxlX3R5cGVJRBgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRINCgVzdGFydBgDIAEoAxILCgNlbmQYBCABKAMSFgoJbWF4X25vZGVzGAUgASgDSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYBiABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAcgAygJEhUKDXNwYW5fc2VsZWN0b3IYCCADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IiyAIKE1NlbGVjdFNlcmllc1JlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEhAKCGdyb3VwX2J5GAUgAygJEgwKBHN0ZXAYBiABKAESPQoLYWdncmVnYXRpb24YByABKA4yIy50eXBlcy52MS5UaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYCCABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARISCgVsaW1pdBgJIAEoA0gCiAEBQg4KDF9hZ2dyZWdhdGlvbkIXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3JCCAoGX2xpbWl0IjgKFFNlbGVjdFNlcmllc1Jlc3BvbnNlEiAKBnNlcmllcxgBIAMoCzIQLnR5cGVzLnYxLlNlcmllcyKDAgoUU2VsZWN0SGVhdG1hcFJlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEgwKBHN0ZXAYBSABKAESEAoIZ3JvdXBfYnkYBiADKAkSMAoKcXVlcnlfdHlwZRgHIAEoDjIcLnF1ZXJpZXIudjEuSGVhdG1hcFF1ZXJ5VHlwZRIvCg1leGVtcGxhcl90eXBlGAggASgOMhgucXVlcmllci52MS5FeGVtcGxhclR5cGUSEgoFbGltaXQYCSABKANIAIgBAUIICgZfbGltaXQiHQoVU2VsZWN0SGVhdG1hcFJlc3BvbnNlSgQIARACIkAKE0FuYWx5emVRdWVyeVJlcXVlc3QSDQoFc3RhcnQYAiABKAMSCwoDZW5kGAMgASgDEg0KBXF1ZXJ5GAQgASgJInMKFEFuYWx5emVRdWVyeVJlc3BvbnNlEiwKDHF1ZXJ5X3Njb3BlcxgBIAMoCzIWLnF1ZXJpZXIudjEuUXVlcnlTY29wZRItCgxxdWVyeV9pbXBhY3QYAiABKAsyFy5xdWVyaWVyLnYxLlF1ZXJ5SW1wYWN0ItcBCgpRdWVyeVNjb3BlEhYKDmNvbXBvbmVudF90eXBlGAEgASgJEhcKD2NvbXBvbmVudF9jb3VudBgCIAEoBBITCgtibG9ja19jb3VudBgDIAEoBBIUCgxzZXJpZXNfY291bnQYBCABKAQSFQoNcHJvZmlsZV9jb3VudBgFIAEoBBIUCgxzYW1wbGVfY291bnQYBiABKAQSEwoLaW5kZXhfYnl0ZXMYByABKAQSFQoNcHJvZmlsZV9ieXRlcxgIIAEoBBIUCgxzeW1ib2xfYnl0ZXMYCSABKAQibAoLUXVlcnlJbXBhY3QSIQoZdG90YWxfYnl0ZXNfaW5fdGltZV9yYW5nZRgCIAEoBBIcChR0b3RhbF9xdWVyaWVkX3NlcmllcxgDIAEoBBIcChRkZWR1cGxpY2F0aW9uX25lZWRlZBgEIAEoCCqZAQoNUHJvZmlsZUZvcm1hdBIeChpQUk9GSUxFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEh0KGVBST0ZJTEVfRk9STUFUX0ZMQU1FR1JBUEgQARIXChNQUk9GSUxFX0ZPUk1BVF9UUkVFEAISFgoSUFJPRklMRV9GT1JNQVRfRE9UEAMSGAoUUFJPRklMRV9GT1JNQVRfUFBST0YQBCp2ChBIZWF0bWFwUXVlcnlUeXBlEiIKHkhFQVRNQVBfUVVFUllfVFlQRV9VTlNQRUNJRklFRBAAEiEKHUhFQVRNQVBfUVVFUllfVFlQRV9JTkRJVklEVUFMEAESGwoXSEVBVE1BUF9RVUVSWV9UWVBFX1NQQU4QAip7CgxFeGVtcGxhclR5cGUSHQoZRVhFTVBMQVJfVFlQRV9VTlNQRUNJRklFRBAAEhYKEkVYRU1QTEFSX1RZUEVfTk9ORRABEhwKGEVYRU1QTEFSX1RZUEVfSU5ESVZJRFVBTBACEhYKEkVYRU1QTEFSX1RZUEVfU1BBThADMpMICg5RdWVyaWVyU2VydmljZRJTCgxQcm9maWxlVHlwZXMSHy5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1Jlc3BvbnNlIgASTAoLTGFiZWxWYWx1ZXMSHC50eXBlcy52MS5MYWJlbFZhbHVlc1JlcXVlc3QaHS50eXBlcy52MS5MYWJlbFZhbHVlc1Jlc3BvbnNlIgASSQoKTGFiZWxOYW1lcxIbLnR5cGVzLnYxLkxhYmVsTmFtZXNSZXF1ZXN0GhwudHlwZXMudjEuTGFiZWxOYW1lc1Jlc3BvbnNlIgASQQoGU2VyaWVzEhkucXVlcmllci52MS5TZXJpZXNSZXF1ZXN0GhoucXVlcmllci52MS5TZXJpZXNSZXNwb25zZSIAEnEKFlNlbGVjdE1lcmdlU3RhY2t0cmFjZXMSKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0GioucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVzcG9uc2UiABJxChZTZWxlY3RNZXJnZVNwYW5Qcm9maWxlEikucXVlcmllci52MS5TZWxlY3RNZXJnZVNwYW5Qcm9maWxlUmVxdWVzdBoqLnF1ZXJpZXIudjEuU2VsZWN0TWVyZ2VTcGFuUHJvZmlsZVJlc3BvbnNlIgASUQoSU2VsZWN0TWVyZ2VQcm9maWxlEiUucXVlcmllci52MS5TZWxlY3RNZXJnZVByb2ZpbGVSZXF1ZXN0GhIuZ29vZ2xlLnYxLlByb2ZpbGUiABJTCgxTZWxlY3RTZXJpZXMSHy5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1Jlc3BvbnNlIgASVgoNU2VsZWN0SGVhdG1hcBIgLnF1ZXJpZXIudjEuU2VsZWN0SGVhdG1hcFJlcXVlc3QaIS5xdWVyaWVyLnYxLlNlbGVjdEhlYXRtYXBSZXNwb25zZSIAEjsKBERpZmYSFy5xdWVyaWVyLnYxLkRpZmZSZXF1ZXN0GhgucXVlcmllci52MS5EaWZmUmVzcG9uc2UiABJYCg9HZXRQcm9maWxlU3RhdHMSIC50eXBlcy52MS5HZXRQcm9maWxlU3RhdHNSZXF1ZXN0GiEudHlwZXMudjEuR2V0UHJvZmlsZVN0YXRzUmVzcG9uc2UiABJTCgxBbmFseXplUXVlcnkSHy5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlcXVlc3QaIC5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlc3BvbnNlIgBiBnByb3RvMw", [file_google_v1_profile, file_types_v1_types]);
+  fileDesc("ChhxdWVyaWVyL3YxL3F1ZXJpZXIucHJvdG8SCnF1ZXJpZXIudjEiMQoTUHJvZmlsZVR5cGVzUmVxdWVzdBINCgVzdGFydBgBIAEoAxILCgNlbmQYAiABKAMiRAoUUHJvZmlsZVR5cGVzUmVzcG9uc2USLAoNcHJvZmlsZV90eXBlcxgBIAMoCzIVLnR5cGVzLnYxLlByb2ZpbGVUeXBlIlIKDVNlcmllc1JlcXVlc3QSEAoIbWF0Y2hlcnMYASADKAkSEwoLbGFiZWxfbmFtZXMYAiADKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDIjYKDlNlcmllc1Jlc3BvbnNlEiQKCmxhYmVsc19zZXQYAiADKAsyEC50eXBlcy52MS5MYWJlbHMi5QIKHVNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIWCgltYXhfbm9kZXMYBSABKANIAIgBARIpCgZmb3JtYXQYBiABKA4yGS5xdWVyaWVyLnYxLlByb2ZpbGVGb3JtYXQSPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYByABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARIbChNwcm9maWxlX2lkX3NlbGVjdG9yGAggAygJEhkKEXRyYWNlX2lkX3NlbGVjdG9yGAogAygJEhUKDXNwYW5fc2VsZWN0b3IYCyADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3IikAEKHlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXNwb25zZRIqCgpmbGFtZWdyYXBoGAEgASgLMhYucXVlcmllci52MS5GbGFtZUdyYXBoEgwKBHRyZWUYAiABKAwSCwoDZG90GAMgASgJEicKBXBwcm9mGAUgASgLMhgucXVlcmllci52MS5QcHJvZlByb2ZpbGUiMwoMUHByb2ZQcm9maWxlEiMKB3Byb2ZpbGUYASABKAsyEi5nb29nbGUudjEuUHJvZmlsZSLTAQodU2VsZWN0TWVyZ2VTcGFuUHJvZmlsZVJlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSFQoNc3Bhbl9zZWxlY3RvchgDIAMoCRINCgVzdGFydBgEIAEoAxILCgNlbmQYBSABKAMSFgoJbWF4X25vZGVzGAYgASgDSACIAQESKQoGZm9ybWF0GAcgASgOMhkucXVlcmllci52MS5Qcm9maWxlRm9ybWF0QgwKCl9tYXhfbm9kZXMiWgoeU2VsZWN0TWVyZ2VTcGFuUHJvZmlsZVJlc3BvbnNlEioKCmZsYW1lZ3JhcGgYASABKAsyFi5xdWVyaWVyLnYxLkZsYW1lR3JhcGgSDAoEdHJlZRgCIAEoDCKAAQoLRGlmZlJlcXVlc3QSNwoEbGVmdBgBIAEoCzIpLnF1ZXJpZXIudjEuU2VsZWN0TWVyZ2VTdGFja3RyYWNlc1JlcXVlc3QSOAoFcmlnaHQYAiABKAsyKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0Ij4KDERpZmZSZXNwb25zZRIuCgpmbGFtZWdyYXBoGAEgASgLMhoucXVlcmllci52MS5GbGFtZUdyYXBoRGlmZiJfCgpGbGFtZUdyYXBoEg0KBW5hbWVzGAEgAygJEiEKBmxldmVscxgCIAMoCzIRLnF1ZXJpZXIudjEuTGV2ZWwSDQoFdG90YWwYAyABKAMSEAoIbWF4X3NlbGYYBCABKAMiigEKDkZsYW1lR3JhcGhEaWZmEg0KBW5hbWVzGAEgAygJEiEKBmxldmVscxgCIAMoCzIRLnF1ZXJpZXIudjEuTGV2ZWwSDQoFdG90YWwYAyABKAMSEAoIbWF4X3NlbGYYBCABKAMSEQoJbGVmdFRpY2tzGAUgASgDEhIKCnJpZ2h0VGlja3MYBiABKAMiFwoFTGV2ZWwSDgoGdmFsdWVzGAEgAygDIp8CChlTZWxlY3RNZXJnZVByb2ZpbGVSZXF1ZXN0EhYKDnByb2ZpbGVfdHlwZUlEGAEgASgJEhYKDmxhYmVsX3NlbGVjdG9yGAIgASgJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAxIWCgltYXhfbm9kZXMYBSABKANIAIgBARI/ChRzdGFja190cmFjZV9zZWxlY3RvchgGIAEoCzIcLnR5cGVzLnYxLlN0YWNrVHJhY2VTZWxlY3RvckgBiAEBEhsKE3Byb2ZpbGVfaWRfc2VsZWN0b3IYByADKAkSGQoRdHJhY2VfaWRfc2VsZWN0b3IYCCADKAlCDAoKX21heF9ub2Rlc0IXChVfc3RhY2tfdHJhY2Vfc2VsZWN0b3Ii9wIKE1NlbGVjdFNlcmllc1JlcXVlc3QSFgoOcHJvZmlsZV90eXBlSUQYASABKAkSFgoObGFiZWxfc2VsZWN0b3IYAiABKAkSDQoFc3RhcnQYAyABKAMSCwoDZW5kGAQgASgDEhAKCGdyb3VwX2J5GAUgAygJEgwKBHN0ZXAYBiABKAESPQoLYWdncmVnYXRpb24YByABKA4yIy50eXBlcy52MS5UaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlSACIAQESPwoUc3RhY2tfdHJhY2Vfc2VsZWN0b3IYCCABKAsyHC50eXBlcy52MS5TdGFja1RyYWNlU2VsZWN0b3JIAYgBARISCgVsaW1pdBgJIAEoA0gCiAEBEi0KDWV4ZW1wbGFyX3R5cGUYCiABKA4yFi50eXBlcy52MS5FeGVtcGxhclR5cGVCDgoMX2FnZ3JlZ2F0aW9uQhcKFV9zdGFja190cmFjZV9zZWxlY3RvckIICgZfbGltaXQiOAoUU2VsZWN0U2VyaWVzUmVzcG9uc2USIAoGc2VyaWVzGAEgAygLMhAudHlwZXMudjEuU2VyaWVzIoECChRTZWxlY3RIZWF0bWFwUmVxdWVzdBIWCg5wcm9maWxlX3R5cGVJRBgBIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgCIAEoCRINCgVzdGFydBgDIAEoAxILCgNlbmQYBCABKAMSDAoEc3RlcBgFIAEoARIQCghncm91cF9ieRgGIAMoCRIwCgpxdWVyeV90eXBlGAcgASgOMhwucXVlcmllci52MS5IZWF0bWFwUXVlcnlUeXBlEi0KDWV4ZW1wbGFyX3R5cGUYCCABKA4yFi50eXBlcy52MS5FeGVtcGxhclR5cGUSEgoFbGltaXQYCSABKANIAIgBAUIICgZfbGltaXQiQAoVU2VsZWN0SGVhdG1hcFJlc3BvbnNlEicKBnNlcmllcxgBIAMoCzIXLnR5cGVzLnYxLkhlYXRtYXBTZXJpZXMiQAoTQW5hbHl6ZVF1ZXJ5UmVxdWVzdBINCgVzdGFydBgCIAEoAxILCgNlbmQYAyABKAMSDQoFcXVlcnkYBCABKAkicwoUQW5hbHl6ZVF1ZXJ5UmVzcG9uc2USLAoMcXVlcnlfc2NvcGVzGAEgAygLMhYucXVlcmllci52MS5RdWVyeVNjb3BlEi0KDHF1ZXJ5X2ltcGFjdBgCIAEoCzIXLnF1ZXJpZXIudjEuUXVlcnlJbXBhY3Qi1wEKClF1ZXJ5U2NvcGUSFgoOY29tcG9uZW50X3R5cGUYASABKAkSFwoPY29tcG9uZW50X2NvdW50GAIgASgEEhMKC2Jsb2NrX2NvdW50GAMgASgEEhQKDHNlcmllc19jb3VudBgEIAEoBBIVCg1wcm9maWxlX2NvdW50GAUgASgEEhQKDHNhbXBsZV9jb3VudBgGIAEoBBITCgtpbmRleF9ieXRlcxgHIAEoBBIVCg1wcm9maWxlX2J5dGVzGAggASgEEhQKDHN5bWJvbF9ieXRlcxgJIAEoBCJsCgtRdWVyeUltcGFjdBIhChl0b3RhbF9ieXRlc19pbl90aW1lX3JhbmdlGAIgASgEEhwKFHRvdGFsX3F1ZXJpZWRfc2VyaWVzGAMgASgEEhwKFGRlZHVwbGljYXRpb25fbmVlZGVkGAQgASgIKpkBCg1Qcm9maWxlRm9ybWF0Eh4KGlBST0ZJTEVfRk9STUFUX1VOU1BFQ0lGSUVEEAASHQoZUFJPRklMRV9GT1JNQVRfRkxBTUVHUkFQSBABEhcKE1BST0ZJTEVfRk9STUFUX1RSRUUQAhIWChJQUk9GSUxFX0ZPUk1BVF9ET1QQAxIYChRQUk9GSUxFX0ZPUk1BVF9QUFJPRhAEKnYKEEhlYXRtYXBRdWVyeVR5cGUSIgoeSEVBVE1BUF9RVUVSWV9UWVBFX1VOU1BFQ0lGSUVEEAASIQodSEVBVE1BUF9RVUVSWV9UWVBFX0lORElWSURVQUwQARIbChdIRUFUTUFQX1FVRVJZX1RZUEVfU1BBThACMpMICg5RdWVyaWVyU2VydmljZRJTCgxQcm9maWxlVHlwZXMSHy5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlByb2ZpbGVUeXBlc1Jlc3BvbnNlIgASTAoLTGFiZWxWYWx1ZXMSHC50eXBlcy52MS5MYWJlbFZhbHVlc1JlcXVlc3QaHS50eXBlcy52MS5MYWJlbFZhbHVlc1Jlc3BvbnNlIgASSQoKTGFiZWxOYW1lcxIbLnR5cGVzLnYxLkxhYmVsTmFtZXNSZXF1ZXN0GhwudHlwZXMudjEuTGFiZWxOYW1lc1Jlc3BvbnNlIgASQQoGU2VyaWVzEhkucXVlcmllci52MS5TZXJpZXNSZXF1ZXN0GhoucXVlcmllci52MS5TZXJpZXNSZXNwb25zZSIAEnEKFlNlbGVjdE1lcmdlU3RhY2t0cmFjZXMSKS5xdWVyaWVyLnYxLlNlbGVjdE1lcmdlU3RhY2t0cmFjZXNSZXF1ZXN0GioucXVlcmllci52MS5TZWxlY3RNZXJnZVN0YWNrdHJhY2VzUmVzcG9uc2UiABJxChZTZWxlY3RNZXJnZVNwYW5Qcm9maWxlEikucXVlcmllci52MS5TZWxlY3RNZXJnZVNwYW5Qcm9maWxlUmVxdWVzdBoqLnF1ZXJpZXIudjEuU2VsZWN0TWVyZ2VTcGFuUHJvZmlsZVJlc3BvbnNlIgASUQoSU2VsZWN0TWVyZ2VQcm9maWxlEiUucXVlcmllci52MS5TZWxlY3RNZXJnZVByb2ZpbGVSZXF1ZXN0GhIuZ29vZ2xlLnYxLlByb2ZpbGUiABJTCgxTZWxlY3RTZXJpZXMSHy5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1JlcXVlc3QaIC5xdWVyaWVyLnYxLlNlbGVjdFNlcmllc1Jlc3BvbnNlIgASVgoNU2VsZWN0SGVhdG1hcBIgLnF1ZXJpZXIudjEuU2VsZWN0SGVhdG1hcFJlcXVlc3QaIS5xdWVyaWVyLnYxLlNlbGVjdEhlYXRtYXBSZXNwb25zZSIAEjsKBERpZmYSFy5xdWVyaWVyLnYxLkRpZmZSZXF1ZXN0GhgucXVlcmllci52MS5EaWZmUmVzcG9uc2UiABJYCg9HZXRQcm9maWxlU3RhdHMSIC50eXBlcy52MS5HZXRQcm9maWxlU3RhdHNSZXF1ZXN0GiEudHlwZXMudjEuR2V0UHJvZmlsZVN0YXRzUmVzcG9uc2UiABJTCgxBbmFseXplUXVlcnkSHy5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlcXVlc3QaIC5xdWVyaWVyLnYxLkFuYWx5emVRdWVyeVJlc3BvbnNlIgBiBnByb3RvMw", [file_google_v1_profile, file_types_v1_types]);
 
 /**
  * @generated from message querier.v1.ProfileTypesRequest
@@ -150,11 +150,23 @@ export type SelectMergeStacktracesRequest = Message<"querier.v1.SelectMergeStack
   stackTraceSelector?: StackTraceSelector | undefined;
 
   /**
+   * Profile UUIDs (server-assigned at ingest): whole profiles.
+   *
    * @generated from field: repeated string profile_id_selector = 8;
    */
   profileIdSelector: string[];
 
   /**
+   * 9 is Pyroscope's experimental async query, not served here.
+   * Trace ids (32 hex digits): the samples recorded under them.
+   *
+   * @generated from field: repeated string trace_id_selector = 10;
+   */
+  traceIdSelector: string[];
+
+  /**
+   * Span ids (16 hex digits): the samples recorded under them.
+   *
    * @generated from field: repeated string span_selector = 11;
    */
   spanSelector: string[];
@@ -189,6 +201,14 @@ export type SelectMergeStacktracesResponse = Message<"querier.v1.SelectMergeStac
    * @generated from field: string dot = 3;
    */
   dot: string;
+
+  /**
+   * 4 is Pyroscope's experimental async answer, not served here.
+   * For PROFILE_FORMAT_PPROF.
+   *
+   * @generated from field: querier.v1.PprofProfile pprof = 5;
+   */
+  pprof?: PprofProfile | undefined;
 };
 
 /**
@@ -197,6 +217,23 @@ export type SelectMergeStacktracesResponse = Message<"querier.v1.SelectMergeStac
  */
 export const SelectMergeStacktracesResponseSchema: GenMessage<SelectMergeStacktracesResponse> = /*@__PURE__*/
   messageDesc(file_querier_v1_querier, 5);
+
+/**
+ * @generated from message querier.v1.PprofProfile
+ */
+export type PprofProfile = Message<"querier.v1.PprofProfile"> & {
+  /**
+   * @generated from field: google.v1.Profile profile = 1;
+   */
+  profile?: Profile | undefined;
+};
+
+/**
+ * Describes the message querier.v1.PprofProfile.
+ * Use `create(PprofProfileSchema)` to create a new message.
+ */
+export const PprofProfileSchema: GenMessage<PprofProfile> = /*@__PURE__*/
+  messageDesc(file_querier_v1_querier, 6);
 
 /**
  * @generated from message querier.v1.SelectMergeSpanProfileRequest
@@ -243,7 +280,7 @@ export type SelectMergeSpanProfileRequest = Message<"querier.v1.SelectMergeSpanP
  * Use `create(SelectMergeSpanProfileRequestSchema)` to create a new message.
  */
 export const SelectMergeSpanProfileRequestSchema: GenMessage<SelectMergeSpanProfileRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 6);
+  messageDesc(file_querier_v1_querier, 7);
 
 /**
  * @generated from message querier.v1.SelectMergeSpanProfileResponse
@@ -265,7 +302,7 @@ export type SelectMergeSpanProfileResponse = Message<"querier.v1.SelectMergeSpan
  * Use `create(SelectMergeSpanProfileResponseSchema)` to create a new message.
  */
 export const SelectMergeSpanProfileResponseSchema: GenMessage<SelectMergeSpanProfileResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 7);
+  messageDesc(file_querier_v1_querier, 8);
 
 /**
  * @generated from message querier.v1.DiffRequest
@@ -287,7 +324,7 @@ export type DiffRequest = Message<"querier.v1.DiffRequest"> & {
  * Use `create(DiffRequestSchema)` to create a new message.
  */
 export const DiffRequestSchema: GenMessage<DiffRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 8);
+  messageDesc(file_querier_v1_querier, 9);
 
 /**
  * @generated from message querier.v1.DiffResponse
@@ -304,7 +341,7 @@ export type DiffResponse = Message<"querier.v1.DiffResponse"> & {
  * Use `create(DiffResponseSchema)` to create a new message.
  */
 export const DiffResponseSchema: GenMessage<DiffResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 9);
+  messageDesc(file_querier_v1_querier, 10);
 
 /**
  * @generated from message querier.v1.FlameGraph
@@ -336,7 +373,7 @@ export type FlameGraph = Message<"querier.v1.FlameGraph"> & {
  * Use `create(FlameGraphSchema)` to create a new message.
  */
 export const FlameGraphSchema: GenMessage<FlameGraph> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 10);
+  messageDesc(file_querier_v1_querier, 11);
 
 /**
  * @generated from message querier.v1.FlameGraphDiff
@@ -378,7 +415,7 @@ export type FlameGraphDiff = Message<"querier.v1.FlameGraphDiff"> & {
  * Use `create(FlameGraphDiffSchema)` to create a new message.
  */
 export const FlameGraphDiffSchema: GenMessage<FlameGraphDiff> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 11);
+  messageDesc(file_querier_v1_querier, 12);
 
 /**
  * @generated from message querier.v1.Level
@@ -395,7 +432,7 @@ export type Level = Message<"querier.v1.Level"> & {
  * Use `create(LevelSchema)` to create a new message.
  */
 export const LevelSchema: GenMessage<Level> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 12);
+  messageDesc(file_querier_v1_querier, 13);
 
 /**
  * @generated from message querier.v1.SelectMergeProfileRequest
@@ -437,9 +474,12 @@ export type SelectMergeProfileRequest = Message<"querier.v1.SelectMergeProfileRe
   profileIdSelector: string[];
 
   /**
-   * @generated from field: repeated string span_selector = 8;
+   * Trace ids (32 hex digits). There is no span selector on this message: a span-filtered pprof is
+   * SelectMergeStacktraces with span_selector and PROFILE_FORMAT_PPROF.
+   *
+   * @generated from field: repeated string trace_id_selector = 8;
    */
-  spanSelector: string[];
+  traceIdSelector: string[];
 };
 
 /**
@@ -447,7 +487,7 @@ export type SelectMergeProfileRequest = Message<"querier.v1.SelectMergeProfileRe
  * Use `create(SelectMergeProfileRequestSchema)` to create a new message.
  */
 export const SelectMergeProfileRequestSchema: GenMessage<SelectMergeProfileRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 13);
+  messageDesc(file_querier_v1_querier, 14);
 
 /**
  * @generated from message querier.v1.SelectSeriesRequest
@@ -501,6 +541,11 @@ export type SelectSeriesRequest = Message<"querier.v1.SelectSeriesRequest"> & {
    * @generated from field: optional int64 limit = 9;
    */
   limit?: bigint | undefined;
+
+  /**
+   * @generated from field: types.v1.ExemplarType exemplar_type = 10;
+   */
+  exemplarType: ExemplarType;
 };
 
 /**
@@ -508,7 +553,7 @@ export type SelectSeriesRequest = Message<"querier.v1.SelectSeriesRequest"> & {
  * Use `create(SelectSeriesRequestSchema)` to create a new message.
  */
 export const SelectSeriesRequestSchema: GenMessage<SelectSeriesRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 14);
+  messageDesc(file_querier_v1_querier, 15);
 
 /**
  * @generated from message querier.v1.SelectSeriesResponse
@@ -525,7 +570,7 @@ export type SelectSeriesResponse = Message<"querier.v1.SelectSeriesResponse"> & 
  * Use `create(SelectSeriesResponseSchema)` to create a new message.
  */
 export const SelectSeriesResponseSchema: GenMessage<SelectSeriesResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 15);
+  messageDesc(file_querier_v1_querier, 16);
 
 /**
  * @generated from message querier.v1.SelectHeatmapRequest
@@ -569,7 +614,9 @@ export type SelectHeatmapRequest = Message<"querier.v1.SelectHeatmapRequest"> & 
   queryType: HeatmapQueryType;
 
   /**
-   * @generated from field: querier.v1.ExemplarType exemplar_type = 8;
+   * NONE, or the kind of query_type (INDIVIDUAL with INDIVIDUAL, SPAN with SPAN).
+   *
+   * @generated from field: types.v1.ExemplarType exemplar_type = 8;
    */
   exemplarType: ExemplarType;
 
@@ -584,12 +631,16 @@ export type SelectHeatmapRequest = Message<"querier.v1.SelectHeatmapRequest"> & 
  * Use `create(SelectHeatmapRequestSchema)` to create a new message.
  */
 export const SelectHeatmapRequestSchema: GenMessage<SelectHeatmapRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 16);
+  messageDesc(file_querier_v1_querier, 17);
 
 /**
  * @generated from message querier.v1.SelectHeatmapResponse
  */
 export type SelectHeatmapResponse = Message<"querier.v1.SelectHeatmapResponse"> & {
+  /**
+   * @generated from field: repeated types.v1.HeatmapSeries series = 1;
+   */
+  series: HeatmapSeries[];
 };
 
 /**
@@ -597,7 +648,7 @@ export type SelectHeatmapResponse = Message<"querier.v1.SelectHeatmapResponse"> 
  * Use `create(SelectHeatmapResponseSchema)` to create a new message.
  */
 export const SelectHeatmapResponseSchema: GenMessage<SelectHeatmapResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 17);
+  messageDesc(file_querier_v1_querier, 18);
 
 /**
  * @generated from message querier.v1.AnalyzeQueryRequest
@@ -624,7 +675,7 @@ export type AnalyzeQueryRequest = Message<"querier.v1.AnalyzeQueryRequest"> & {
  * Use `create(AnalyzeQueryRequestSchema)` to create a new message.
  */
 export const AnalyzeQueryRequestSchema: GenMessage<AnalyzeQueryRequest> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 18);
+  messageDesc(file_querier_v1_querier, 19);
 
 /**
  * @generated from message querier.v1.AnalyzeQueryResponse
@@ -646,7 +697,7 @@ export type AnalyzeQueryResponse = Message<"querier.v1.AnalyzeQueryResponse"> & 
  * Use `create(AnalyzeQueryResponseSchema)` to create a new message.
  */
 export const AnalyzeQueryResponseSchema: GenMessage<AnalyzeQueryResponse> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 19);
+  messageDesc(file_querier_v1_querier, 20);
 
 /**
  * @generated from message querier.v1.QueryScope
@@ -703,7 +754,7 @@ export type QueryScope = Message<"querier.v1.QueryScope"> & {
  * Use `create(QueryScopeSchema)` to create a new message.
  */
 export const QueryScopeSchema: GenMessage<QueryScope> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 20);
+  messageDesc(file_querier_v1_querier, 21);
 
 /**
  * @generated from message querier.v1.QueryImpact
@@ -730,7 +781,7 @@ export type QueryImpact = Message<"querier.v1.QueryImpact"> & {
  * Use `create(QueryImpactSchema)` to create a new message.
  */
 export const QueryImpactSchema: GenMessage<QueryImpact> = /*@__PURE__*/
-  messageDesc(file_querier_v1_querier, 21);
+  messageDesc(file_querier_v1_querier, 22);
 
 /**
  * @generated from enum querier.v1.ProfileFormat
@@ -793,40 +844,6 @@ export enum HeatmapQueryType {
  */
 export const HeatmapQueryTypeSchema: GenEnum<HeatmapQueryType> = /*@__PURE__*/
   enumDesc(file_querier_v1_querier, 1);
-
-/**
- * types.v1.ExemplarType in Pyroscope. Only the value names matter here (Connect JSON names enum values; an
- * unknown number still parses in binary): the request is read only to answer unimplemented.
- *
- * @generated from enum querier.v1.ExemplarType
- */
-export enum ExemplarType {
-  /**
-   * @generated from enum value: EXEMPLAR_TYPE_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * @generated from enum value: EXEMPLAR_TYPE_NONE = 1;
-   */
-  NONE = 1,
-
-  /**
-   * @generated from enum value: EXEMPLAR_TYPE_INDIVIDUAL = 2;
-   */
-  INDIVIDUAL = 2,
-
-  /**
-   * @generated from enum value: EXEMPLAR_TYPE_SPAN = 3;
-   */
-  SPAN = 3,
-}
-
-/**
- * Describes the enum querier.v1.ExemplarType.
- */
-export const ExemplarTypeSchema: GenEnum<ExemplarType> = /*@__PURE__*/
-  enumDesc(file_querier_v1_querier, 2);
 
 /**
  * @generated from service querier.v1.QuerierService
@@ -897,9 +914,6 @@ export const QuerierService: GenService<{
     output: typeof SelectSeriesResponseSchema;
   },
   /**
-   * Not implemented here: answers Connect unimplemented (HTTP 501), as Pyroscope's own v1 stubs do for the
-   * methods they lack. Declared so that a client calling it learns that, rather than not_found.
-   *
    * @generated from rpc querier.v1.QuerierService.SelectHeatmap
    */
   selectHeatmap: {

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file types/v1/types.proto.
  */
 export const file_types_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChR0eXBlcy92MS90eXBlcy5wcm90bxIIdHlwZXMudjEiKAoJTGFiZWxQYWlyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkiewoLUHJvZmlsZVR5cGUSCgoCSUQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtzYW1wbGVfdHlwZRgEIAEoCRITCgtzYW1wbGVfdW5pdBgFIAEoCRITCgtwZXJpb2RfdHlwZRgGIAEoCRITCgtwZXJpb2RfdW5pdBgHIAEoCSItCgZMYWJlbHMSIwoGbGFiZWxzGAEgAygLMhMudHlwZXMudjEuTGFiZWxQYWlyIk4KBlNlcmllcxIjCgZsYWJlbHMYASADKAsyEy50eXBlcy52MS5MYWJlbFBhaXISHwoGcG9pbnRzGAIgAygLMg8udHlwZXMudjEuUG9pbnQiWwoFUG9pbnQSDQoFdmFsdWUYASABKAESEQoJdGltZXN0YW1wGAIgASgDEjAKC2Fubm90YXRpb25zGAMgAygLMhsudHlwZXMudjEuUHJvZmlsZUFubm90YXRpb24iLwoRUHJvZmlsZUFubm90YXRpb24SCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJIlAKEkxhYmVsVmFsdWVzUmVxdWVzdBIMCgRuYW1lGAEgASgJEhAKCG1hdGNoZXJzGAIgAygJEg0KBXN0YXJ0GAMgASgDEgsKA2VuZBgEIAEoAyIkChNMYWJlbFZhbHVlc1Jlc3BvbnNlEg0KBW5hbWVzGAEgAygJIkEKEUxhYmVsTmFtZXNSZXF1ZXN0EhAKCG1hdGNoZXJzGAEgAygJEg0KBXN0YXJ0GAIgASgDEgsKA2VuZBgDIAEoAyIjChJMYWJlbE5hbWVzUmVzcG9uc2USDQoFbmFtZXMYASADKAkiXAoSU3RhY2tUcmFjZVNlbGVjdG9yEiUKCWNhbGxfc2l0ZRgBIAMoCzISLnR5cGVzLnYxLkxvY2F0aW9uEh8KBmdvX3BnbxgCIAEoCzIPLnR5cGVzLnYxLkdvUEdPIhgKCExvY2F0aW9uEgwKBG5hbWUYASABKAkiOgoFR29QR08SFgoOa2VlcF9sb2NhdGlvbnMYASABKA0SGQoRYWdncmVnYXRlX2NhbGxlZXMYAiABKAgiGAoWR2V0UHJvZmlsZVN0YXRzUmVxdWVzdCJqChdHZXRQcm9maWxlU3RhdHNSZXNwb25zZRIVCg1kYXRhX2luZ2VzdGVkGAEgASgIEhsKE29sZGVzdF9wcm9maWxlX3RpbWUYAiABKAMSGwoTbmV3ZXN0X3Byb2ZpbGVfdGltZRgDIAEoAyprChlUaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlEiQKIFRJTUVfU0VSSUVTX0FHR1JFR0FUSU9OX1RZUEVfU1VNEAASKAokVElNRV9TRVJJRVNfQUdHUkVHQVRJT05fVFlQRV9BVkVSQUdFEAFiBnByb3RvMw");
+  fileDesc("ChR0eXBlcy92MS90eXBlcy5wcm90bxIIdHlwZXMudjEiKAoJTGFiZWxQYWlyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkiewoLUHJvZmlsZVR5cGUSCgoCSUQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtzYW1wbGVfdHlwZRgEIAEoCRITCgtzYW1wbGVfdW5pdBgFIAEoCRITCgtwZXJpb2RfdHlwZRgGIAEoCRITCgtwZXJpb2RfdW5pdBgHIAEoCSItCgZMYWJlbHMSIwoGbGFiZWxzGAEgAygLMhMudHlwZXMudjEuTGFiZWxQYWlyIk4KBlNlcmllcxIjCgZsYWJlbHMYASADKAsyEy50eXBlcy52MS5MYWJlbFBhaXISHwoGcG9pbnRzGAIgAygLMg8udHlwZXMudjEuUG9pbnQiggEKBVBvaW50Eg0KBXZhbHVlGAEgASgBEhEKCXRpbWVzdGFtcBgCIAEoAxIwCgthbm5vdGF0aW9ucxgDIAMoCzIbLnR5cGVzLnYxLlByb2ZpbGVBbm5vdGF0aW9uEiUKCWV4ZW1wbGFycxgEIAMoCzISLnR5cGVzLnYxLkV4ZW1wbGFyIi8KEVByb2ZpbGVBbm5vdGF0aW9uEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCSJQChJMYWJlbFZhbHVlc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghtYXRjaGVycxgCIAMoCRINCgVzdGFydBgDIAEoAxILCgNlbmQYBCABKAMiJAoTTGFiZWxWYWx1ZXNSZXNwb25zZRINCgVuYW1lcxgBIAMoCSJBChFMYWJlbE5hbWVzUmVxdWVzdBIQCghtYXRjaGVycxgBIAMoCRINCgVzdGFydBgCIAEoAxILCgNlbmQYAyABKAMiIwoSTGFiZWxOYW1lc1Jlc3BvbnNlEg0KBW5hbWVzGAEgAygJIlwKElN0YWNrVHJhY2VTZWxlY3RvchIlCgljYWxsX3NpdGUYASADKAsyEi50eXBlcy52MS5Mb2NhdGlvbhIfCgZnb19wZ28YAiABKAsyDy50eXBlcy52MS5Hb1BHTyIYCghMb2NhdGlvbhIMCgRuYW1lGAEgASgJIjoKBUdvUEdPEhYKDmtlZXBfbG9jYXRpb25zGAEgASgNEhkKEWFnZ3JlZ2F0ZV9jYWxsZWVzGAIgASgIIhgKFkdldFByb2ZpbGVTdGF0c1JlcXVlc3QiagoXR2V0UHJvZmlsZVN0YXRzUmVzcG9uc2USFQoNZGF0YV9pbmdlc3RlZBgBIAEoCBIbChNvbGRlc3RfcHJvZmlsZV90aW1lGAIgASgDEhsKE25ld2VzdF9wcm9maWxlX3RpbWUYAyABKAMiiAEKCEV4ZW1wbGFyEhEKCXRpbWVzdGFtcBgBIAEoAxISCgpwcm9maWxlX2lkGAIgASgJEg8KB3NwYW5faWQYAyABKAkSDQoFdmFsdWUYBCABKAMSIwoGbGFiZWxzGAUgAygLMhMudHlwZXMudjEuTGFiZWxQYWlyEhAKCHRyYWNlX2lkGAYgASgJIloKDUhlYXRtYXBTZXJpZXMSIwoGbGFiZWxzGAEgAygLMhMudHlwZXMudjEuTGFiZWxQYWlyEiQKBXNsb3RzGAIgAygLMhUudHlwZXMudjEuSGVhdG1hcFNsb3QiZgoLSGVhdG1hcFNsb3QSEQoJdGltZXN0YW1wGAEgASgDEg0KBXlfbWluGAIgAygBEg4KBmNvdW50cxgDIAMoBRIlCglleGVtcGxhcnMYBCADKAsyEi50eXBlcy52MS5FeGVtcGxhciprChlUaW1lU2VyaWVzQWdncmVnYXRpb25UeXBlEiQKIFRJTUVfU0VSSUVTX0FHR1JFR0FUSU9OX1RZUEVfU1VNEAASKAokVElNRV9TRVJJRVNfQUdHUkVHQVRJT05fVFlQRV9BVkVSQUdFEAEqewoMRXhlbXBsYXJUeXBlEh0KGUVYRU1QTEFSX1RZUEVfVU5TUEVDSUZJRUQQABIWChJFWEVNUExBUl9UWVBFX05PTkUQARIcChhFWEVNUExBUl9UWVBFX0lORElWSURVQUwQAhIWChJFWEVNUExBUl9UWVBFX1NQQU4QA2IGcHJvdG8z");
 
 /**
  * @generated from message types.v1.LabelPair
@@ -138,6 +138,13 @@ export type Point = Message<"types.v1.Point"> & {
    * @generated from field: repeated types.v1.ProfileAnnotation annotations = 3;
    */
   annotations: ProfileAnnotation[];
+
+  /**
+   * With SelectSeries exemplar_type INDIVIDUAL or SPAN: the highest-value profile (or span) of the point.
+   *
+   * @generated from field: repeated types.v1.Exemplar exemplars = 4;
+   */
+  exemplars: Exemplar[];
 };
 
 /**
@@ -370,6 +377,122 @@ export const GetProfileStatsResponseSchema: GenMessage<GetProfileStatsResponse> 
   messageDesc(file_types_v1_types, 14);
 
 /**
+ * One profile (or span) behind an aggregated point or heatmap cell.
+ *
+ * @generated from message types.v1.Exemplar
+ */
+export type Exemplar = Message<"types.v1.Exemplar"> & {
+  /**
+   * Milliseconds since epoch.
+   *
+   * @generated from field: int64 timestamp = 1;
+   */
+  timestamp: bigint;
+
+  /**
+   * The profile's server-assigned UUID; empty for profiles stored before UUIDs existed.
+   *
+   * @generated from field: string profile_id = 2;
+   */
+  profileId: string;
+
+  /**
+   * 16 hex digits, for span exemplars.
+   *
+   * @generated from field: string span_id = 3;
+   */
+  spanId: string;
+
+  /**
+   * @generated from field: int64 value = 4;
+   */
+  value: bigint;
+
+  /**
+   * Labels of the profile that are not already on the series.
+   *
+   * @generated from field: repeated types.v1.LabelPair labels = 5;
+   */
+  labels: LabelPair[];
+
+  /**
+   * 32 hex digits, when the samples carried one.
+   *
+   * @generated from field: string trace_id = 6;
+   */
+  traceId: string;
+};
+
+/**
+ * Describes the message types.v1.Exemplar.
+ * Use `create(ExemplarSchema)` to create a new message.
+ */
+export const ExemplarSchema: GenMessage<Exemplar> = /*@__PURE__*/
+  messageDesc(file_types_v1_types, 15);
+
+/**
+ * @generated from message types.v1.HeatmapSeries
+ */
+export type HeatmapSeries = Message<"types.v1.HeatmapSeries"> & {
+  /**
+   * @generated from field: repeated types.v1.LabelPair labels = 1;
+   */
+  labels: LabelPair[];
+
+  /**
+   * @generated from field: repeated types.v1.HeatmapSlot slots = 2;
+   */
+  slots: HeatmapSlot[];
+};
+
+/**
+ * Describes the message types.v1.HeatmapSeries.
+ * Use `create(HeatmapSeriesSchema)` to create a new message.
+ */
+export const HeatmapSeriesSchema: GenMessage<HeatmapSeries> = /*@__PURE__*/
+  messageDesc(file_types_v1_types, 16);
+
+/**
+ * @generated from message types.v1.HeatmapSlot
+ */
+export type HeatmapSlot = Message<"types.v1.HeatmapSlot"> & {
+  /**
+   * Milliseconds since epoch: the right edge; the slot covers (timestamp - step, timestamp].
+   *
+   * @generated from field: int64 timestamp = 1;
+   */
+  timestamp: bigint;
+
+  /**
+   * Lower bound of each y bucket.
+   *
+   * @generated from field: repeated double y_min = 2;
+   */
+  yMin: number[];
+
+  /**
+   * Profiles (or spans) per y bucket.
+   *
+   * @generated from field: repeated int32 counts = 3;
+   */
+  counts: number[];
+
+  /**
+   * The highest-value exemplar of each non-empty bucket.
+   *
+   * @generated from field: repeated types.v1.Exemplar exemplars = 4;
+   */
+  exemplars: Exemplar[];
+};
+
+/**
+ * Describes the message types.v1.HeatmapSlot.
+ * Use `create(HeatmapSlotSchema)` to create a new message.
+ */
+export const HeatmapSlotSchema: GenMessage<HeatmapSlot> = /*@__PURE__*/
+  messageDesc(file_types_v1_types, 17);
+
+/**
  * @generated from enum types.v1.TimeSeriesAggregationType
  */
 export enum TimeSeriesAggregationType {
@@ -389,4 +512,35 @@ export enum TimeSeriesAggregationType {
  */
 export const TimeSeriesAggregationTypeSchema: GenEnum<TimeSeriesAggregationType> = /*@__PURE__*/
   enumDesc(file_types_v1_types, 0);
+
+/**
+ * @generated from enum types.v1.ExemplarType
+ */
+export enum ExemplarType {
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_INDIVIDUAL = 2;
+   */
+  INDIVIDUAL = 2,
+
+  /**
+   * @generated from enum value: EXEMPLAR_TYPE_SPAN = 3;
+   */
+  SPAN = 3,
+}
+
+/**
+ * Describes the enum types.v1.ExemplarType.
+ */
+export const ExemplarTypeSchema: GenEnum<ExemplarType> = /*@__PURE__*/
+  enumDesc(file_types_v1_types, 1);
 

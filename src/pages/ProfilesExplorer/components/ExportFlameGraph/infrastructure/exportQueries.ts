@@ -2,7 +2,12 @@ import { connectFlameGraphToFlamebearer } from '../../../../../shared/domain/con
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
 import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
-import { SelectMergeProfileParams, encodeSelectMergeProfileRequest } from '../domain/selectMergeProfileRequest';
+import {
+  SelectMergeProfileParams,
+  encodeSelectMergeProfileRequest,
+  encodeSpanPprofRequest,
+  pprofOfStacktracesResponse,
+} from '../domain/selectMergeProfileRequest';
 import type { ExportQuery } from '../domain/useExportActions';
 
 async function gzip(bytes: ArrayBuffer): Promise<Blob> {
@@ -11,8 +16,10 @@ async function gzip(bytes: ArrayBuffer): Promise<Blob> {
 }
 
 /**
- * The merged profile as a gzipped pprof file: SelectMergeProfile through the shared transport, asked in
- * protobuf binary so that the answer is the pprof message itself. The whole profile, nothing folded.
+ * The merged profile as a gzipped pprof file, asked in protobuf binary so that the answer holds the pprof
+ * message itself; the whole profile, nothing folded. A span view's comes from SelectMergeStacktraces with its
+ * span ids and format PPROF (Pyroscope's way: SelectMergeProfile has no span selector), any other from
+ * SelectMergeProfile.
  */
 export async function fetchPprof(q: ExportQuery): Promise<Blob> {
   const params: SelectMergeProfileParams = {
@@ -20,10 +27,15 @@ export async function fetchPprof(q: ExportQuery): Promise<Blob> {
     labelSelector: normalizeSelector(q.selector),
     start: q.window.start,
     end: q.window.end,
-    spanSelector: q.spanSelector,
   };
-  const pprof = await getApiClient(q.dataSourceUid).selectMergeProfileBinary(encodeSelectMergeProfileRequest(params));
-  return gzip(pprof);
+  const client = getApiClient(q.dataSourceUid);
+  if (q.spanSelector?.length) {
+    const answer = await client.selectMergeStacktracesBinary(
+      encodeSpanPprofRequest({ ...params, spanSelector: q.spanSelector })
+    );
+    return gzip(pprofOfStacktracesResponse(new Uint8Array(answer)).slice().buffer);
+  }
+  return gzip(await client.selectMergeProfileBinary(encodeSelectMergeProfileRequest(params)));
 }
 
 /** The flame graph in the render API's JSON (flamebearer); a span view's from SelectMergeSpanProfile. */
