@@ -288,6 +288,36 @@ function createApp(
   return { app, bodyLimit, h2c: dual! };
 }
 
+/**
+ * Bounds of single Connect messages tighter than the body limit, so that their bodies are refused before they
+ * are decoded: a settings.v1 Set holds one value (JSON may escape a character to 6 bytes), an ad hoc Upload one
+ * file of at most the tenant's max-profile-size (base64: 4/3 of it).
+ */
+function methodLimits(cfg: Config, multitenancy: boolean, limitsFor: (tenant: string) => Limits) {
+  const slack = 16 * 1024;
+  return (path: string, header: Headers): { maxBytes: number; message: string } | undefined => {
+    if (path === '/settings.v1.SettingsService/Set' && cfg.settings.maxValueBytes > 0) {
+      const max = cfg.settings.maxValueBytes;
+      return {
+        maxBytes: max * 6 + slack,
+        message: `settings.v1 Set request is larger than a setting can be: a value may be ${max} bytes (-tenant-settings.max-value-bytes)`,
+      };
+    }
+    if (path === '/adhocprofiles.v1.AdHocProfileService/Upload') {
+      const orgId = header.get('x-scope-orgid')?.trim();
+      const tenant = multitenancy ? orgId : 'anonymous';
+      const max = tenant ? limitsFor(tenant).maxProfileSizeBytes : 0;
+      if (max > 0) {
+        return {
+          maxBytes: Math.ceil((max * 4) / 3) + slack,
+          message: `profile is above the ad hoc upload limit of ${max} bytes (validation.max-profile-size-bytes)`,
+        };
+      }
+    }
+    return undefined;
+  };
+}
+
 /** Auth, request metrics, the Connect services, the HTTP routes and the operational endpoints. */
 async function registerRoutes(
   app: FastifyInstance,
@@ -300,13 +330,16 @@ async function registerRoutes(
     gate: QueryGate;
     settings: SettingsRepository;
     store: ObjectStore;
+    adhoc: AdHocProfiles;
     bodyLimit: number;
     limitsFor: (tenant: string) => Limits;
     budget: DecodeBudget;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, limitsFor, budget } = c;
+  const { auth, metrics, ingester, querier, gate, settings, store, adhoc, bodyLimit, limitsFor, budget } = c;
   const prefix = storePrefix(cfg);
+  const multitenancy = cfg.multitenancyEnabled || auth.enabled;
+  const methodLimit = methodLimits(cfg, multitenancy, limitsFor);
   if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
@@ -331,7 +364,7 @@ async function registerRoutes(
     ...common,
     settings,
     recordingRules: new RecordingRulesRepository(store, prefix, (tenant) => limitsFor(tenant).maxRecordingRules),
-    adhoc: new AdHocProfiles(new AdHocStore(store, prefix)),
+    adhoc,
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
       metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
@@ -343,7 +376,7 @@ async function registerRoutes(
       router.handlers.forEach(
         (h, i) =>
           (router.handlers[i] = badBodyAsInvalidArgument(
-            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget })
+            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget, methodLimit })
           ))
       );
     },
@@ -441,6 +474,13 @@ export async function createService(
   const { app, bodyLimit, h2c } = createApp(cfg, metrics, budget, opts.logLevel, grpc);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
+  // ad hoc uploads: the tenant's ingest limits, pprof decoded in the worker pool, charged to the ingestion rate
+  const adhoc = new AdHocProfiles(new AdHocStore(store, prefix), undefined, {
+    limitsFor,
+    decoder,
+    charge: (tenant, bytes) => ingester.chargeRate(tenant, bytes),
+    quota: cfg.adhoc,
+  });
   await registerRoutes(app, cfg, {
     auth,
     metrics,
@@ -449,6 +489,7 @@ export async function createService(
     gate,
     settings,
     store,
+    adhoc,
     bodyLimit,
     limitsFor,
     budget,

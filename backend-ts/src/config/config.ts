@@ -85,6 +85,8 @@ export interface Config {
    * once decoded, across the process (limits/decodeBudget.ts); 0 = no budget.
    */
   decodeBudgetBytes: number;
+  /** -adhoc-profiles.max-profiles-per-tenant and -adhoc-profiles.max-bytes-per-tenant-mb (ours; 0 = no bound). */
+  adhoc: { maxUploads: number; maxBytes: number };
   /** -tenant-settings.max-value-bytes and -tenant-settings.max-settings (our own options; 0 = no bound). */
   settings: { maxValueBytes: number; maxSettings: number };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
@@ -337,6 +339,20 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.decodeBudgetBytes = Math.max(0, v) * 1024 * 1024)
   ),
   opt(
+    'adhoc-profiles.max-profiles-per-tenant',
+    'adhoc_profiles.max_profiles_per_tenant',
+    'int',
+    100,
+    (c, v) => (c.adhoc.maxUploads = Math.max(0, v))
+  ),
+  opt(
+    'adhoc-profiles.max-bytes-per-tenant-mb',
+    'adhoc_profiles.max_bytes_per_tenant_mb',
+    'int',
+    256,
+    (c, v) => (c.adhoc.maxBytes = Math.max(0, v) * 1024 * 1024)
+  ),
+  opt(
     'tenant-settings.max-value-bytes',
     'tenant_settings.max_value_bytes',
     'int',
@@ -538,6 +554,7 @@ function defaults(): Config {
     limits: {},
     auth: { tokens: [], adminTokens: [] },
     settings: {},
+    adhoc: {},
     ignored: [],
   } as unknown as Config;
   for (const o of OPTIONS) {

@@ -52,6 +52,29 @@ export class FilesystemStore implements ObjectStore {
     } catch (e) {
       throw new StoreUnavailableError(`storage folder ${this.root} is not usable: ${(e as Error).message}`);
     }
+    await this.sweepTemporaries();
+  }
+
+  /**
+   * Removes the temporary files of writes that never finished (a process killed mid-write). Only those older
+   * than a minute: a fresh one may be the write in flight of another process sharing the folder.
+   */
+  private async sweepTemporaries(now = Date.now()): Promise<void> {
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const en of entries) {
+        const p = join(dir, en.name);
+        if (en.isDirectory() && depth < 16) {
+          await walk(p, depth + 1);
+        } else if (en.name.startsWith('.tmp-')) {
+          const st = await fs.stat(p).catch(() => null);
+          if (st && now - st.mtimeMs > 60_000) {
+            await fs.unlink(p).catch(() => {});
+          }
+        }
+      }
+    };
+    await walk(this.root, 0);
   }
 
   async put(
