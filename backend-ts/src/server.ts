@@ -1,7 +1,7 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -23,7 +23,9 @@ import { AdHocProfiles } from './tenant/adhocProfiles.js';
 import { AdHocStore } from './tenant/adhocStore.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
+import { Catalog } from './storage/catalog.js';
 import { Compactor } from './storage/compactor.js';
+import { IndexStore } from './storage/index.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
 import { defaultDecodeWorkers, PprofDecoder } from './formats/pprofDecoder.js';
@@ -75,22 +77,24 @@ function createPaths(cfg: Config, store: ObjectStore, metrics: Metrics, limitsFo
       }
     },
   });
-  // -querier.cache-memory-budget-mb split between the caches: decoded objects with their metadata and
-  // listings 45 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
+  // -querier.cache-memory-budget-mb split between the caches: index documents 5 %, decoded objects with their
+  // metadata 40 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
   // the next query)
   const budget = cfg.cacheBudgetBytes;
-  let objectCache = Math.floor(budget * 0.45);
-  while (SegmentReader.footprint(objectCache) > budget * 0.45 && objectCache > 1024) {
+  let objectCache = Math.floor(budget * 0.4);
+  while (SegmentReader.footprint(objectCache) > budget * 0.4 && objectCache > 1024) {
     objectCache = Math.floor(objectCache * 0.95);
   }
-  const reader = new SegmentReader(store, prefix, objectCache);
+  const reader = new SegmentReader(store, objectCache);
+  const index = new IndexStore(store, prefix, Math.floor(budget * 0.05));
+  const catalog = new Catalog(store, prefix, index, reader);
   const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
   const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder));
-  const querier = new Querier(reader, limitsFor, Date.now, {
+  const querier = new Querier(reader, catalog, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
     callPathBytes: Math.floor(budget * 0.2),
   });
-  return { writer, reader, decoder, ingester, querier, budget };
+  return { writer, reader, index, catalog, decoder, ingester, querier, budget };
 }
 
 function storePrefix(cfg: Config): string {
@@ -100,16 +104,28 @@ function storePrefix(cfg: Config): string {
 /** Gauges read from the components' own counters when /metrics is scraped. */
 function registerGauges(
   metrics: Metrics,
-  c: { reader: SegmentReader; querier: Querier; gate: QueryGate; ingester: Ingester; budget: number }
+  c: {
+    reader: SegmentReader;
+    index: IndexStore;
+    querier: Querier;
+    gate: QueryGate;
+    ingester: Ingester;
+    compactor: Compactor;
+    budget: number;
+  }
 ): void {
-  const { reader, querier, gate, ingester, budget } = c;
+  const { reader, index, querier, gate, ingester, compactor, budget } = c;
   new Gauge({
     name: 'pyroscope_query_cache_bytes',
     help: 'Bytes held by each query cache, as its LRU counts them; together bounded by -querier.cache-memory-budget-mb.',
     labelNames: ['cache'],
     registers: [metrics.registry],
     collect() {
-      for (const [cache, n] of Object.entries({ ...reader.cacheBytes(), ...querier.cacheBytes() })) {
+      for (const [cache, n] of Object.entries({
+        ...reader.cacheBytes(),
+        index: index.cacheBytes(),
+        ...querier.cacheBytes(),
+      })) {
         this.set({ cache }, n);
       }
     },
@@ -132,6 +148,25 @@ function registerGauges(
       for (const [outcome, n] of Object.entries(gate.stats)) {
         this.set({ outcome }, n);
       }
+    },
+  });
+  let cpuCounted = 0;
+  new Counter({
+    name: 'pyroscope_compaction_cpu_seconds_total',
+    help: "CPU seconds of this process's compaction work: decoding sources, merging, encoding blocks, index documents (process.cpuUsage around each synchronous step; the store round trips are not counted).",
+    registers: [metrics.registry],
+    collect() {
+      const now = compactor.stats.cpuSeconds;
+      this.inc(Math.max(0, now - cpuCounted));
+      cpuCounted = now;
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_compaction_lag_seconds',
+    help: 'Age of the oldest level-0 segment the index did not hold yet, at the end of the last compaction pass.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(compactor.stats.lagMs / 1000);
     },
   });
   new Gauge({
@@ -288,16 +323,23 @@ export async function createService(
   const metrics = new Metrics();
   const prefix = storePrefix(cfg);
   const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
-  const { writer, reader, decoder, ingester, querier, budget } = createPaths(cfg, store, metrics, limitsFor);
+  const { writer, reader, index, catalog, decoder, ingester, querier, budget } = createPaths(
+    cfg,
+    store,
+    metrics,
+    limitsFor
+  );
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
-  registerGauges(metrics, { reader, querier, gate, ingester, budget });
   const settings = new SettingsRepository(store, prefix);
-  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
-  const compactor = new Compactor(store, reader, {
+  // its own index store: the documents it writes are not the ones queries keep, and their CPU is compaction's
+  const compactor = new Compactor(store, new IndexStore(store, prefix, 8 << 20), catalog, {
     prefix,
-    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
     retentionMs: cfg.limits.blocksRetentionPeriodMs,
+    // a query planned before a merge must still find the merged sources while it runs
+    deletionDelayMs: Math.max(cfg.limits.deletionDelayMs, cfg.limits.queryTimeoutMs + 30_000),
+    log: (msg, fields) => app.log.debug(fields ?? {}, msg),
   });
+  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }

@@ -26,6 +26,11 @@ export interface Limits {
   maxOutstandingQueries: number;
   blocksRetentionPeriodMs: number;
   compactionIntervalMs: number;
+  /**
+   * -compactor.deletion-delay (our own option, as Pyroscope v2's compaction deletes sources after a delay): how
+   * long compacted sources stay after the index stopped naming them; raised to above the query timeout.
+   */
+  deletionDelayMs: number;
 }
 
 export interface Config {
@@ -297,7 +302,7 @@ export const OPTIONS: Option[] = [
     'compactor.compaction-interval',
     'compactor.compaction_interval',
     'duration',
-    '1m',
+    '15s',
     (c, v) => (c.limits.compactionIntervalMs = v as unknown as number)
   ),
   opt(
@@ -306,6 +311,13 @@ export const OPTIONS: Option[] = [
     'duration',
     '0',
     (c, v) => (c.limits.blocksRetentionPeriodMs = v as unknown as number)
+  ),
+  opt(
+    'compactor.deletion-delay',
+    'compactor.deletion_delay',
+    'duration',
+    '5m',
+    (c, v) => (c.limits.deletionDelayMs = v as unknown as number)
   ),
 ];
 

@@ -5,7 +5,8 @@ import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model
 import type { MergedStack } from '../model/profile.js';
 import { matches, type Matcher } from '../model/selector.js';
 import { FlameTree } from '../model/tree.js';
-import { NotFoundError } from '../storage/objectStore.js';
+import { HOUR_MS } from '../storage/keys.js';
+import { NotFoundError, StoreUnavailableError } from '../storage/objectStore.js';
 import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
 import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import {
@@ -68,6 +69,12 @@ export interface SourceOf<T extends ProfileSource> {
   keepsSegments: boolean;
 }
 
+/** What a scan reads through: the object reader, and a fresh plan of one hour for when an object vanished. */
+export interface ScanIO {
+  reader: SegmentReader;
+  replan(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]>;
+}
+
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
 export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
 
@@ -100,7 +107,7 @@ class Scan<T extends ProfileSource> {
 
   constructor(
     private readonly plan: QueryPlan,
-    private readonly reader: SegmentReader,
+    private readonly io: ScanIO,
     private readonly source: SourceOf<T>,
     private readonly visit: Visit<T>,
     private readonly signal: AbortSignal | undefined
@@ -109,15 +116,25 @@ class Scan<T extends ProfileSource> {
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
   }
 
-  private wantedOf(meta: SegmentMeta): Int8Array | null {
+  private get reader(): SegmentReader {
+    return this.io.reader;
+  }
+
+  /** The part of the range a planned object is read for: its hour. */
+  private windowOf(ref: SegmentRef): [number, number] {
+    return [Math.max(this.plan.start, ref.hour * HOUR_MS), Math.min(this.plan.end, (ref.hour + 1) * HOUR_MS - 1)];
+  }
+
+  private wantedOf(meta: SegmentMeta, ref: SegmentRef): Int8Array | null {
     const { plan } = this;
+    const [from, to] = this.windowOf(ref);
     const wanted = new Int8Array(meta.series.length);
     let any = false;
     meta.series.forEach((s, i) => {
       if (
         (plan.profileType === null || s.profileType === plan.profileType) &&
-        s.maxTime >= plan.start &&
-        s.minTime <= plan.end &&
+        s.maxTime >= from &&
+        s.minTime <= to &&
         this.matches(s.labels)
       ) {
         wanted[i] = 1;
@@ -144,16 +161,16 @@ class Scan<T extends ProfileSource> {
    */
   readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
     this.signal?.throwIfAborted();
-    const known = this.source.cachedMeta(ref.key);
+    const known = ref.meta ?? this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
       const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = this.wantedOf(obj.meta);
+      const wanted = this.wantedOf(obj.meta, ref);
       return wanted
         ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
         : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
-    const wanted = this.wantedOf(meta);
+    const wanted = this.wantedOf(meta, ref);
     return wanted
       ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
       : { hit: false, ref, meta };
@@ -161,6 +178,10 @@ class Scan<T extends ProfileSource> {
 
   /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
   private countRead(item: Loaded<T>): void {
+    if (!item.hit && item.ref.meta) {
+      // the index told the query the object holds nothing it wants: nothing was read
+      return;
+    }
     this.stats.objectsRead++;
     if (item.hit) {
       // the object is read whole (its listed size; a part's own count when the listing has none)
@@ -192,8 +213,9 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private visitSegment(seg: T, wanted: Int8Array): void {
-    const { plan, stats } = this;
+  private visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): void {
+    const { stats } = this;
+    const [from, to] = this.windowOf(ref);
     const meta = seg.meta;
     const spanOk = this.spanFilter(seg);
     let lastSid = -1;
@@ -206,7 +228,7 @@ class Scan<T extends ProfileSource> {
         continue;
       }
       const t = seg.profTime[prof];
-      if (t < plan.start || t > plan.end) {
+      if (t < from || t > to) {
         continue;
       }
       const labels = meta.series[sid].labels;
@@ -229,9 +251,9 @@ class Scan<T extends ProfileSource> {
   }
 
   /**
-   * An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
-   * from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
-   * is gone, the hour is listed afresh and read again, so no profile is counted twice or missed.
+   * An object can vanish between planning and reading: compaction replaced it and its deletion delay passed
+   * (a slow query). Nothing of an hour is merged until all its objects are read; if one is gone, that hour is
+   * planned again from a fresh index and listing, once, so no profile is counted twice or missed.
    */
   async run(): Promise<QueryStats> {
     const { plan } = this;
@@ -255,17 +277,20 @@ class Scan<T extends ProfileSource> {
       }
       let items = hourItems.splice(0);
       if (items.includes(gone)) {
-        const fresh = (await this.reader.hourObjects(plan.tenant, ref.hour)).filter(
-          (x) => x.maxTime >= plan.start && x.minTime <= plan.end
-        );
-        items = await mapLimit(fresh, READ_CONCURRENCY, this.load);
+        const fresh = await this.io.replan(plan.tenant, ref.hour, plan.start, plan.end);
+        items = await mapLimit(fresh, READ_CONCURRENCY, loadOrGone);
+        if (items.includes(gone)) {
+          throw new StoreUnavailableError(
+            `objects of hour ${ref.hour} vanished twice while the query read them: retry`
+          );
+        }
       }
       for (const item of items) {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
             for (const part of item.parts) {
-              this.visitSegment(part, item.wanted);
+              this.visitSegment(part, item.wanted, item.ref);
             }
           }
         }
@@ -279,18 +304,18 @@ class Scan<T extends ProfileSource> {
 /** Visits every profile the plan selects; returns the stats of what was read. */
 export function scan<T extends ProfileSource>(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<T>,
   visit: Visit<T>,
   signal?: AbortSignal
 ): Promise<QueryStats> {
-  return new Scan(plan, reader, source, visit, signal).run();
+  return new Scan(plan, io, source, visit, signal).run();
 }
 
 /** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
 async function sumStacks(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<Segment>,
   onStack: (seg: Segment, stack: number, value: number) => void,
   signal?: AbortSignal
@@ -331,7 +356,7 @@ async function sumStacks(
       acc[st] += seg.sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, io, source, visit, signal);
   flush();
   return stats;
 }
@@ -339,7 +364,7 @@ async function sumStacks(
 /** Merged stacks with full frame detail (function, file, line), for pprof output. */
 export async function mergeStacks(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<Segment>,
   signal?: AbortSignal
 ): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
@@ -376,14 +401,14 @@ export async function mergeStacks(
       byKey.set(key, { frames, value });
     }
   };
-  const stats = await sumStacks(plan, reader, source, onStack, signal);
+  const stats = await sumStacks(plan, io, source, onStack, signal);
   return { stacks: [...byKey.values()], stats };
 }
 
 /** The merged call tree by function name (flame graphs, TREE, DOT, diffs), over views resolved against paths. */
 export async function mergeTree(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   signal?: AbortSignal
@@ -416,7 +441,7 @@ export async function mergeTree(
       acc[path] += sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, io, source, visit, signal);
   return { tree: treeOf(paths, acc, touched, plan.callSite), stats };
 }
 
@@ -542,7 +567,7 @@ interface Group {
 /** Sums the selected profiles per group and time bucket; with spans or a call site, only those samples. */
 export async function mergeSeries(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   grid: SeriesGrid,
@@ -587,7 +612,7 @@ export async function mergeSeries(
     g.n[k]++;
     g.total += value;
   };
-  const stats = await scan(plan, reader, source, visit, signal);
+  const stats = await scan(plan, io, source, visit, signal);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

@@ -1,9 +1,10 @@
 // The write path's last step: profiles from concurrent requests are gathered into one batch, written as one
-// immutable segment object per tenant and hour, and each request is acknowledged only once every object holding
-// its profiles is stored (a 200 means durable). Batches form by group commit: while one write is in flight the
+// immutable level-0 segment per tenant (in the folder of the minute it is written in; compaction sorts profiles
+// into hours), and each request is acknowledged only once every object holding its profiles is stored (a 200
+// means durable). Batches form by group commit: while one write is in flight the
 // next batch fills, so latency stays near one store round trip at low load and batches grow under high load.
 import type { IngestProfile } from '../model/profile.js';
-import { hourOf, segmentKey } from './keys.js';
+import { l0Key } from './keys.js';
 import { StoreUnavailableError, type ObjectStore } from './objectStore.js';
 import { SegmentBuilder } from './format/builder.js';
 
@@ -88,19 +89,14 @@ export class SegmentWriter {
 
   private async flush(batch: Pending[]): Promise<void> {
     const t0 = performance.now();
-    const builders = new Map<
-      string,
-      { builder: SegmentBuilder; hour: number; tenant: string; members: Set<Pending> }
-    >();
+    const builders = new Map<string, { builder: SegmentBuilder; tenant: string; members: Set<Pending> }>();
     const failed = new Map<Pending, Error>();
     for (const req of batch) {
       for (const p of req.profiles) {
-        const hour = hourOf(p.timeMs);
-        const k = `${req.tenant}\u0000${hour}`;
-        let b = builders.get(k);
+        let b = builders.get(req.tenant);
         if (!b) {
-          b = { builder: new SegmentBuilder(req.tenant), hour, tenant: req.tenant, members: new Set() };
-          builders.set(k, b);
+          b = { builder: new SegmentBuilder(req.tenant), tenant: req.tenant, members: new Set() };
+          builders.set(req.tenant, b);
         }
         try {
           b.builder.add(p);
@@ -121,7 +117,8 @@ export class SegmentWriter {
         try {
           // encoding inside the try: whatever fails, every request of the batch gets an answer
           const data = b.builder.encode();
-          const key = segmentKey(this.opts.prefix, b.tenant, b.hour, b.builder.minTime, b.builder.maxTime);
+          // named at the write: the minute folder must be the one the object lands in while the minute is open
+          const key = l0Key(this.opts.prefix, b.tenant, b.builder.minTime, b.builder.maxTime);
           await this.store.put(key, data, { ifAbsent: true });
           bytes += data.length;
           objects++;
