@@ -272,6 +272,9 @@ const CAS_LOCK_STALE_MS = 10_000;
  */
 async function withCasLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${path}.cas`;
+  // the same lock file (inode and mtime) seen since then, on this process's monotonic clock: file times and
+  // Date.now() may disagree (another clock, a test clock), so only how long we watched it counts
+  let seen: { id: string; since: number } | null = null;
   for (let attempt = 0; ; attempt++) {
     try {
       closeSync(openSync(lock, 'wx'));
@@ -281,7 +284,11 @@ async function withCasLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
         throw e;
       }
       const st = await fs.stat(lock).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > CAS_LOCK_STALE_MS) {
+      const id = st ? `${st.ino}-${st.mtimeMs}` : '';
+      if (!seen || seen.id !== id) {
+        seen = { id, since: performance.now() };
+      }
+      if (st && performance.now() - seen.since > CAS_LOCK_STALE_MS) {
         await fs.unlink(lock).catch(() => {});
       } else if (attempt > 2000) {
         throw new StoreUnavailableError(`${path}: conditional write lock held too long`);
@@ -293,7 +300,11 @@ async function withCasLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    unlinkSync(lock);
+    try {
+      unlinkSync(lock);
+    } catch {
+      // taken over as stale by a waiter (this holder stalled for CAS_LOCK_STALE_MS)
+    }
   }
 }
 
