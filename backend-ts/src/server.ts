@@ -67,6 +67,7 @@ function createPaths(cfg: Config, store: ObjectStore, metrics: Metrics, limitsFo
     prefix,
     // -segment-writer.segment-duration: the batching window (group commit also batches while a write is in flight)
     lingerMs: cfg.segmentDurationMs,
+    maxObjectsPerSecond: cfg.segmentMaxObjectsPerSecond,
     maxBatchProfiles: 10_000,
     onFlush: (f) => {
       metrics.flushDuration.observe(f.ms / 1000);

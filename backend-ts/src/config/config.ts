@@ -66,6 +66,11 @@ export interface Config {
    */
   segmentDurationMs: number;
   /**
+   * -segment-writer.max-objects-per-second (our own option): above this many level-0 objects per second, while
+   * requests arrive together, the writer widens its window to 1000/this ms; 0 = keep the window as configured.
+   */
+  segmentMaxObjectsPerSecond: number;
+  /**
    * -distributor.decode-workers (our own option): worker threads that decode large pprof bodies; -1 = one per
    * core beyond the first (at most 4), 0 = decode on the main thread.
    */
@@ -297,6 +302,13 @@ export const OPTIONS: Option[] = [
     'duration',
     '2ms',
     (c, v) => (c.segmentDurationMs = v as unknown as number)
+  ),
+  opt(
+    'segment-writer.max-objects-per-second',
+    'segment_writer.max_objects_per_second',
+    'int',
+    10,
+    (c, v) => (c.segmentMaxObjectsPerSecond = v)
   ),
   opt(
     'compactor.compaction-interval',

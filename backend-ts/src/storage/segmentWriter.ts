@@ -23,6 +23,13 @@ export interface WriterOptions {
   maxBatchProfiles: number;
   /** Batches written at the same time: a store round trip (fsync, HTTP) need not hold up the next batch. */
   maxInFlight?: number;
+  /**
+   * Objects per second above which, while requests arrive together, the window widens to 1000/this ms (never
+   * below lingerMs), so that a busy process writes a bounded number of level-0 objects; 0 = never widen.
+   */
+  maxObjectsPerSecond?: number;
+  /** A monotonic clock in ms (tests drive their own). */
+  clock?: () => number;
   onFlush?: (info: { objects: number; bytes: number; profiles: number; ms: number; error?: Error }) => void;
 }
 
@@ -32,6 +39,15 @@ export class SegmentWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /**
+   * Batches started in the last second: when, how many requests each held, and how many of those arrived while
+   * another request was waiting or being written (requests that overlap: a lone sequential client has none).
+   */
+  private recent: Array<{ at: number; requests: number; overlapping: number }> = [];
+  private overlapping = 0;
+  /** Requests handed in and not answered yet. */
+  private unacked = 0;
+  private widened = false;
 
   constructor(
     private readonly store: ObjectStore,
@@ -46,8 +62,24 @@ export class SegmentWriter {
     if (profiles.length === 0) {
       return Promise.resolve();
     }
+    if (this.unacked > 0) {
+      this.overlapping++;
+    }
+    this.unacked++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ tenant, profiles, resolve, reject });
+      const done = () => this.unacked--;
+      this.pending.push({
+        tenant,
+        profiles,
+        resolve: () => {
+          done();
+          resolve();
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      });
       this.pendingProfiles += profiles.length;
       this.schedule();
     });
@@ -57,18 +89,56 @@ export class SegmentWriter {
     return this.inFlight.size >= (this.opts.maxInFlight ?? 4);
   }
 
+  /** The batching window now: the configured one, or wider while the process writes too many objects. */
+  lingerMs(): number {
+    const target = this.opts.maxObjectsPerSecond ?? 0;
+    return this.widened && target > 0 ? Math.max(this.opts.lingerMs, 1000 / target) : this.opts.lingerMs;
+  }
+
+  /**
+   * Widens the window once the last second saw more batches than the target while requests overlapped
+   * (several clients: waiting gathers company); narrows it once requests arrive slower than the target or no
+   * longer overlap. A lone sequential client never widens it: waiting would only delay it.
+   */
+  private track(requests: number): void {
+    const target = this.opts.maxObjectsPerSecond ?? 0;
+    const overlapping = this.overlapping;
+    this.overlapping = 0;
+    if (target <= 0) {
+      return;
+    }
+    const now = this.opts.clock ? this.opts.clock() : performance.now();
+    this.recent.push({ at: now, requests, overlapping });
+    while (this.recent.length > 0 && this.recent[0].at < now - 1000) {
+      this.recent.shift();
+    }
+    const batches = this.recent.length;
+    let reqs = 0;
+    let overlaps = 0;
+    for (const r of this.recent) {
+      reqs += r.requests;
+      overlaps += r.overlapping;
+    }
+    if (!this.widened && batches > target && overlaps >= Math.max(2, 0.1 * reqs)) {
+      this.widened = true;
+    } else if (this.widened && (reqs <= target || overlaps === 0)) {
+      this.widened = false;
+    }
+  }
+
   private schedule(): void {
     if (this.saturated || this.timer) {
       return;
     }
-    if (this.pendingProfiles >= this.opts.maxBatchProfiles || this.opts.lingerMs <= 0) {
+    const linger = this.lingerMs();
+    if (this.pendingProfiles >= this.opts.maxBatchProfiles || linger <= 0) {
       this.startFlush();
       return;
     }
     this.timer = setTimeout(() => {
       this.timer = null;
       this.startFlush();
-    }, this.opts.lingerMs);
+    }, linger);
   }
 
   private startFlush(): void {
@@ -78,6 +148,7 @@ export class SegmentWriter {
     const batch = this.pending;
     this.pending = [];
     this.pendingProfiles = 0;
+    this.track(batch.length);
     const p: Promise<void> = this.flush(batch).finally(() => {
       this.inFlight.delete(p);
       if (this.pending.length > 0) {
