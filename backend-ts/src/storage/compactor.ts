@@ -80,6 +80,8 @@ const LATE_WAIT_MS = 30 * 60_000;
 /** A block written but never entered into the index (a crash between the two) is deleted once this old. */
 const ORPHAN_AGE_MS = HOUR_MS;
 const RETENTION_EVERY_MS = 10 * 60_000;
+/** Source objects fetched ahead of the one being merged. */
+const READ_AHEAD = 8;
 
 export class Compactor {
   private timer: NodeJS.Timeout | null = null;
@@ -344,6 +346,34 @@ export class Compactor {
     return this.meter(() => decodeObject(key, raw));
   }
 
+  /**
+   * Objects handed out in the order of `keys`, each fetched while earlier ones are merged (up to READ_AHEAD
+   * fetches in flight): a pass over hundreds of small segments waits for round trips otherwise.
+   */
+  private readAhead(keys: string[]): { next(): Promise<DecodedObject> } {
+    const raws: Array<Promise<Buffer>> = [];
+    let started = 0;
+    let taken = 0;
+    const fill = () => {
+      while (started < keys.length && started < taken + READ_AHEAD) {
+        const p = this.store.get(keys[started++]);
+        // a fetch failing before its turn is reported at its turn
+        p.catch(() => {});
+        raws.push(p);
+      }
+    };
+    return {
+      next: async () => {
+        fill();
+        const i = taken++;
+        const raw = await raws[i];
+        raws[i] = Promise.resolve(Buffer.alloc(0));
+        fill();
+        return this.meter(() => decodeObject(keys[i], raw));
+      },
+    };
+  }
+
   /** Writes a block create-once; returns its key, size and meta. */
   private async writeBlock(
     tenant: string,
@@ -393,8 +423,10 @@ export class Compactor {
       }
       const builders = new Map<number, SegmentBuilder>();
       const sourcesOf = new Map<number, number>();
-      for (const [key, hours] of [...todo].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-        const obj = await this.read(key);
+      const order = [...todo].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      const reads = this.readAhead(order.map(([k]) => k));
+      for (const [, hours] of order) {
+        const obj = await reads.next();
         this.meter(() => {
           for (const seg of obj.datasets) {
             const maps: SourceMaps = new Map();
@@ -599,8 +631,9 @@ export class Compactor {
       b.level = level;
       b.sources = [...keys].sort();
       let profiles = 0;
-      for (const key of b.sources) {
-        const obj = await this.read(key);
+      const reads = this.readAhead(b.sources);
+      for (let i = 0; i < b.sources.length; i++) {
+        const obj = await reads.next();
         profiles += this.meter(() => {
           let n = 0;
           for (const seg of obj.datasets) {
