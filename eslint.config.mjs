@@ -1,6 +1,7 @@
 import { defineConfig } from 'eslint/config';
 import baseConfig from './.config/eslint.config.mjs';
 import backendLayers from './backend-ts/eslint.layers.mjs';
+import { pluginLayers } from './eslint/pluginLayers.mjs';
 
 export default defineConfig([
   {
@@ -22,6 +23,7 @@ export default defineConfig([
     // every workspace so backend-ts and the tests get the same rules as src/.
     files: ['**/*.{ts,tsx,mts,cts}'],
   },
+  ...pluginLayers,
   {
     files: ['tests/**/*.{js,mjs}', 'scripts/**/*.mjs'],
     languageOptions: {

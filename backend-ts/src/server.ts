@@ -1,5 +1,6 @@
 // Wires the service together: store -> writer/reader -> ingester/querier -> HTTP and Connect routes.
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
+import { compressionGzip } from '@connectrpc/connect-node';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
@@ -7,14 +8,17 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
-import { rawBodyParser } from './api/body.js';
-import { badBodyAsInvalidArgument, errorBody } from './api/errors.js';
+import { rawBodyParser, releaseBody } from './api/body.js';
+import { limitedBodies } from './api/connectBody.js';
+import { badBodyAsInvalidArgument, errorBody, httpStatusOf } from './api/errors.js';
 import { registerHttpRoutes } from './api/http.js';
 import { Metrics } from './api/metrics.js';
 import type { Config, Limits } from './config/config.js';
 import { enableLinearRegex } from './config/runtime.js';
 import { defaultFormats } from './formats/registry.js';
 import { Ingester } from './ingest/ingester.js';
+import { DecodeBudget } from './limits/decodeBudget.js';
+import { LimitError } from './limits/errors.js';
 import { RuntimeOverrides } from './limits/overrides.js';
 import { QueryGate } from './limits/queryGate.js';
 import { Querier } from './query/querier.js';
@@ -61,7 +65,13 @@ const VERSION = (() => {
 })();
 
 /** The write and read paths over the store: segment writer and reader, ingester, querier. */
-function createPaths(cfg: Config, store: ObjectStore, metrics: Metrics, limitsFor: (tenant: string) => Limits) {
+function createPaths(
+  cfg: Config,
+  store: ObjectStore,
+  metrics: Metrics,
+  limitsFor: (tenant: string) => Limits,
+  decodeBudget: DecodeBudget
+) {
   const prefix = storePrefix(cfg);
   const writer = new SegmentWriter(store, {
     prefix,
@@ -90,7 +100,7 @@ function createPaths(cfg: Config, store: ObjectStore, metrics: Metrics, limitsFo
   const index = new IndexStore(store, prefix, Math.floor(budget * 0.05));
   const catalog = new Catalog(store, prefix, index, reader);
   const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
-  const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder));
+  const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder), decodeBudget);
   const querier = new Querier(reader, catalog, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
     callPathBytes: Math.floor(budget * 0.2),
@@ -113,9 +123,31 @@ function registerGauges(
     ingester: Ingester;
     compactor: Compactor;
     budget: number;
+    decodeBudget: DecodeBudget;
   }
 ): void {
-  const { reader, index, querier, gate, ingester, compactor, budget } = c;
+  const { reader, index, querier, gate, ingester, compactor, budget, decodeBudget } = c;
+  new Gauge({
+    name: 'pyroscope_decode_budget_bytes',
+    help: 'Bytes of request bodies held as read and decoded, and the budget (-distributor.decode-budget-mb).',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ state: 'in_use' }, decodeBudget.inUse);
+      this.set({ state: 'capacity' }, decodeBudget.capacity);
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_decode_budget_requests',
+    help: 'Requests since start that waited for the decode budget, got 503 for want of it, or needed more than all of it.',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+    collect() {
+      for (const [outcome, n] of Object.entries(decodeBudget.stats)) {
+        this.set({ outcome }, n);
+      }
+    },
+  });
   new Gauge({
     name: 'pyroscope_query_cache_bytes',
     help: 'Bytes held by each query cache, as its LRU counts them; together bounded by -querier.cache-memory-budget-mb.',
@@ -180,28 +212,43 @@ function registerGauges(
   });
 }
 
-/** The HTTP server: raw bodies within the body limit, and every error as {code, message}. */
-function createApp(cfg: Config, metrics: Metrics, logLevel: string | undefined) {
+/** The HTTP server: raw bodies within the body limit and the decode budget, and every error as {code, message}. */
+function createApp(cfg: Config, metrics: Metrics, budget: DecodeBudget, logLevel: string | undefined) {
   // -distributor.ingestion-body-limit-mb: 0 disables the limit (as in Pyroscope)
   const bodyLimitMb = cfg.limits.ingestionBodyLimitMb;
   const bodyLimit = bodyLimitMb > 0 ? Math.max(1, Math.floor(bodyLimitMb * 1024 * 1024)) : 0;
+  const readTimeout = Math.max(0, cfg.server.readTimeoutMs);
   const app = Fastify({
     logger: { level: logLevel ?? cfg.server.logLevel },
     // enforced by rawBodyParser, which drains an oversized body before answering 413
     bodyLimit: Number.MAX_SAFE_INTEGER,
     logController: new LogController({ disableRequestLogging: true }),
-    // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
-    // gets a 400 that names the label, instead of a bare 431
-    http: { maxHeaderSize: 1 << 20 },
+    // -server.http-read-timeout: a request, body included, must have arrived within it, or Node answers 408
+    // (clientErrorHandler below) and closes the connection: a body trickled in never holds its buffers and its
+    // share of the decode budget for longer
+    requestTimeout: readTimeout,
+    http: {
+      // Go's default (1 MB) rather than Node's 16 KiB: a long `name=app{...}` then reaches label validation and
+      // gets a 400 that names the label, instead of a bare 431
+      maxHeaderSize: 1 << 20,
+      // Node checks the timeouts every 30 s by default, which would let a slow body run up to 30 s past its bound
+      connectionsCheckingInterval: readTimeout > 0 ? Math.max(100, Math.min(1000, readTimeout / 10)) : 30_000,
+      // Node requires the header timeout to be within the request timeout
+      headersTimeout: readTimeout > 0 ? Math.min(60_000, readTimeout) : 60_000,
+    },
     // requests Node rejects before routing (header overflow, malformed HTTP) still get the {code, message} shape
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
       if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
         return;
       }
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const body = JSON.stringify(
-        errorBody(status, new Error(status === 431 ? 'request headers (URL included) are too large' : err.message))
-      );
+      const message =
+        status === 431
+          ? 'request headers (URL included) are too large'
+          : status === 408
+            ? `the request did not arrive within ${readTimeout / 1000}s (-server.http-read-timeout)`
+            : err.message;
+      const body = JSON.stringify(errorBody(status, new Error(message)));
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
@@ -210,10 +257,22 @@ function createApp(cfg: Config, metrics: Metrics, logLevel: string | undefined) 
   });
   // bodies stay raw buffers: every format reader decides for itself how to read them
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', rawBodyParser(bodyLimit));
+  app.addContentTypeParser('*', rawBodyParser(bodyLimit, budget));
+  // a body's share of the decode budget is given back once its answer is out, or its client gone
+  app.addHook('onResponse', (req, _reply, done) => {
+    releaseBody(req);
+    done();
+  });
+  app.addHook('onRequestAbort', (req, done) => {
+    releaseBody(req);
+    done();
+  });
   app.setErrorHandler((err, _req, reply) => {
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    const status = err instanceof LimitError ? httpStatusOf(err) : ((err as { statusCode?: number }).statusCode ?? 500);
     const s = status >= 400 && status < 600 ? status : 500;
+    if (err instanceof LimitError && err.retryAfterSeconds) {
+      reply.header('retry-after', String(err.retryAfterSeconds));
+    }
     metrics.rejected.inc({ reason: String(s) });
     const e =
       (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
@@ -243,11 +302,12 @@ async function registerRoutes(
     settings: SettingsRepository;
     store: ObjectStore;
     bodyLimit: number;
+    budget: DecodeBudget;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit } = c;
+  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, budget } = c;
   const prefix = storePrefix(cfg);
-  if (auth.enabled) {
+  if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
   app.addHook('onResponse', (req, reply, done) => {
@@ -279,8 +339,15 @@ async function registerRoutes(
   await app.register(fastifyConnectPlugin, {
     routes: (router) => {
       routes(router);
-      router.handlers.forEach((h, i) => (router.handlers[i] = badBodyAsInvalidArgument(h)));
+      router.handlers.forEach(
+        (h, i) =>
+          (router.handlers[i] = badBodyAsInvalidArgument(
+            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget })
+          ))
+      );
     },
+    // bodies are inflated by limitedBodies; this is for the messages of envelope protocols (gRPC), gzip only
+    acceptCompression: [compressionGzip],
     // Connect's own maximum (4 GiB - 1) when the limit is disabled
     readMaxBytes: bodyLimit || 0xffffffff,
     jsonOptions: { ignoreUnknownFields: true },
@@ -318,20 +385,26 @@ export async function createService(
   // configuration problems stop the start before the store is touched
   const overrides = new RuntimeOverrides(cfg.limits, cfg.runtimeConfigFile);
   overrides.load();
-  const auth = new Authenticator(cfg.auth.tokens);
+  const auth = new Authenticator(cfg.auth.tokens, cfg.auth.adminTokens);
   const store = opts.store ?? (await createStore(cfg));
   await store.init();
   const metrics = new Metrics();
   const prefix = storePrefix(cfg);
   const limitsFor = (tenant: string): Limits => overrides.limitsFor(tenant);
-  const { writer, reader, index, catalog, decoder, ingester, querier, budget } = createPaths(
-    cfg,
-    store,
-    metrics,
-    limitsFor
-  );
+  const decodeBudget = new DecodeBudget(cfg.decodeBudgetBytes);
+  const {
+    writer,
+    reader,
+    index,
+    catalog,
+    decoder,
+    ingester,
+    querier,
+    budget: cacheBudget,
+  } = createPaths(cfg, store, metrics, limitsFor, decodeBudget);
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
-  const settings = new SettingsRepository(store, prefix);
+  const budget = decodeBudget;
+  const settings = new SettingsRepository(store, prefix, cfg.settings);
   // its own index store: the documents it writes are not the ones queries keep, and their CPU is compaction's
   const compactor = new Compactor(store, new IndexStore(store, prefix, 8 << 20), catalog, {
     prefix,
@@ -340,15 +413,15 @@ export async function createService(
     deletionDelayMs: Math.max(cfg.limits.deletionDelayMs, cfg.limits.queryTimeoutMs + 30_000),
     log: (msg, fields) => app.log.debug(fields ?? {}, msg),
   });
-  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget });
+  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }
 
-  const { app, bodyLimit } = createApp(cfg, metrics, opts.logLevel);
+  const { app, bodyLimit } = createApp(cfg, metrics, budget, opts.logLevel);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
-  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, store, bodyLimit });
+  await registerRoutes(app, cfg, { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, budget });
 
   return {
     app,

@@ -52,6 +52,8 @@ describe('flags and the YAML file', () => {
   test("defaults are Pyroscope's", () => {
     const c = loadConfig([]);
     assert.equal(c.server.httpListenPort, 4040);
+    assert.equal(c.server.readTimeoutMs, 30_000);
+    assert.deepEqual(c.settings, { maxValueBytes: 64 * 1024, maxSettings: 1000 });
     assert.equal(c.storage.backend, 'filesystem');
     assert.equal(c.storage.filesystem.dir, './data');
     assert.equal(c.storage.azure.containerName, 'pyroscope-data');
@@ -93,6 +95,7 @@ multitenancy_enabled: true
 server:
   http_listen_port: 4141
   http_listen_address: 127.0.0.1
+  http_server_read_timeout: 45s
 storage:
   backend: azure
   prefix: tenant-data
@@ -120,7 +123,12 @@ limits:
 `);
     const c = loadConfig([`-config.file=${file}`]);
     assert.equal(c.multitenancyEnabled, true);
-    assert.deepEqual(c.server, { httpListenAddress: '127.0.0.1', httpListenPort: 4141, logLevel: 'info' });
+    assert.deepEqual(c.server, {
+      httpListenAddress: '127.0.0.1',
+      httpListenPort: 4141,
+      logLevel: 'info',
+      readTimeoutMs: 45_000,
+    });
     assert.equal(c.storage.backend, 'azure');
     assert.equal(c.storage.prefix, 'tenant-data');
     assert.equal(c.storage.filesystem.dir, '/var/lib/pyroscope');
@@ -211,7 +219,7 @@ limits:
 target: all
 server:
   grpc_listen_port: 9095
-  http_server_read_timeout: 30s
+  http_server_write_timeout: 30s
 ingester:
   lifecycler:
     ring:
@@ -251,7 +259,7 @@ self_profiling:
       'limits.max_global_series_per_tenant (config file)',
       'self_profiling.disable_push (config file)',
       'server.grpc_listen_port (config file)',
-      'server.http_server_read_timeout (config file)',
+      'server.http_server_write_timeout (config file)',
       'storage.s3.bucket_name (config file)',
       'target (config file)',
     ]);

@@ -33,6 +33,7 @@ describe('-distributor.ingestion-rate-limit-mb: 429 with Retry-After past the ra
     const q = { format: 'folded', contentType: 'text/plain', tenant: 'busy' };
     let accepted = 0;
     let first: Response | null = null;
+    const t0 = performance.now();
     for (let i = 0; i < 20 && !first; i++) {
       const r = await ingest(be.url, body, 'rated.cpu', q);
       if (r.status === 200) {
@@ -43,7 +44,14 @@ describe('-distributor.ingestion-rate-limit-mb: 429 with Retry-After past the ra
     }
     assert.ok(first, 'the limit was reached');
     assert.equal(first.status, 429);
-    assert.ok(accepted >= 3 && accepted <= 6, `${accepted} requests of ${body.length} bytes fit a 32 KiB burst`);
+    // The bucket refills at 16 KiB/s while the requests run (slowly on a loaded machine): what may be admitted is
+    // the burst plus what refilled meanwhile, and one request can find the bucket not yet empty.
+    const refilled = (16 * 1024 * (performance.now() - t0)) / 1000;
+    const most = Math.floor((32 * 1024 + refilled) / body.length) + 1;
+    assert.ok(
+      accepted >= 3 && accepted <= most,
+      `${accepted} requests of ${body.length} bytes fit a 32 KiB burst (+${Math.round(refilled)} B refilled)`
+    );
     const retryAfter = Number(first.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 2, `Retry-After ${retryAfter}`);
     const err = (await first.json()) as { code: string; message: string };

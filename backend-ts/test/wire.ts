@@ -60,6 +60,24 @@ export function tinyPprof(p: TinyProfile = {}): Buffer {
   return p.gzip === false ? raw : gzipSync(raw);
 }
 
+/**
+ * A CPU profile of one sample whose stack is `frames` deep, all of one function (a runaway recursion): the
+ * packed location ids take one byte a frame, so 4M frames are a 4 MB pprof and a 4 KB gzip.
+ */
+export function deepPprof(frames: number, gzip = true): Buffer {
+  const strings = ['', 'cpu', 'nanoseconds', 'main.recurse', 'main.go'];
+  const raw = Buffer.concat([
+    bytesField(1, Buffer.concat([intField(1, 1), intField(2, 2)])),
+    bytesField(2, Buffer.concat([bytesField(1, Buffer.alloc(frames, 1)), packed(2, [100])])),
+    bytesField(4, Buffer.concat([intField(1, 1), bytesField(4, Buffer.concat([intField(1, 1), intField(2, 10)]))])),
+    bytesField(5, Buffer.concat([intField(1, 1), intField(2, 3), intField(4, 4)])),
+    ...strings.map((s) => bytesField(6, Buffer.from(s))),
+    bytesField(11, Buffer.concat([intField(1, 1), intField(2, 2)])),
+    intField(12, 10_000_000),
+  ]);
+  return gzip ? gzipSync(raw) : raw;
+}
+
 export interface PushSeries {
   labels: Record<string, string>;
   samples: Array<{ raw: Buffer; id?: string }>;

@@ -6,8 +6,11 @@ import { buildAdHocPage } from '../pages/AdHoc/ui/adHocPage';
 import { buildExplorePage } from '../pages/ProfilesExplorer/ui/explorePage';
 import { buildSettingsPage } from '../pages/Settings/ui/settingsPage';
 import { unknownRouteRedirect } from './domain/unknownRouteRedirect';
+import { registerRuntimeDataSources } from '../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
 
 function getSceneApp() {
+  // the panels of every page query through these
+  registerRuntimeDataSources();
   return new SceneApp({
     pages: [buildExplorePage(), buildAdHocPage(), buildSettingsPage()],
     urlSyncOptions: { updateUrlOnInit: true, createBrowserHistorySteps: true },

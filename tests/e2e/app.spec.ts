@@ -303,7 +303,10 @@ test.describe('with the fixture corpus', () => {
     const list = page.getByTestId('label-list');
     await expect(list).toContainText('foo: bar');
     await expect(list).toContainText('function: fast, slow');
-    await expect(page.getByText('function (2)', { exact: true })).toBeVisible();
+    await expect(page.locator('[data-viz-panel-key]').getByText('function (2)', { exact: true })).toBeVisible();
+    // The group-by tabs carry the number of values of each label, as the official app.
+    await expect(page.getByTestId('group-by-tabs').getByRole('radio', { name: 'function (2)' })).toBeVisible();
+    await expect(page.getByTestId('group-by-tabs').getByRole('radio', { name: 'foo (1)' })).toBeVisible();
     await shot(page, info, 'labels');
     await page.getByTestId('group-by-function').click();
     await expect(page).toHaveURL(/var-groupBy=function/);
@@ -345,7 +348,7 @@ test.describe('with the fixture corpus', () => {
     const expected = { from: 'now-1h', to: 'now', ds: 'pyroscope' };
     expect(keep(page.url())).toEqual(expected);
     expect(new URL(page.url()).searchParams.get('var-serviceName')).toBe('go-app');
-    await expect(page.getByTestId('profile-types-view')).toContainText('CPU cpu');
+    await expect(page.getByTestId('profile-types-view')).toContainText('cpu (process_cpu)');
     await expectOnePanelPerProfileType(page, 'go-app');
     await shot(page, info, 'profile-types-go-app');
     await page.getByTestId(`action-labels-${CPU}`).click();

@@ -59,8 +59,20 @@ test('Explain streams the answer into the side panel, and a follow-up works', as
   const button = page.getByTestId('explain-button');
   await expect(button).toBeEnabled();
   await recordStream(page);
-  await button.click();
-  await expect(page.getByTestId('explain-panel')).toBeVisible();
+  // Each chunk is sent only once the page shows the one before, so the stream is seen growing however slow the
+  // browser is; then the rest of the answer goes on its own pace.
+  llm.holdChunks();
+  try {
+    await button.click();
+    await expect(page.getByTestId('explain-panel')).toBeVisible();
+    const streaming = page.getByTestId('explain-streaming');
+    for (const shown of ['Summary.', 'The first function in the data is prepareOrder', 'It dominates the profile.']) {
+      llm.releaseChunk();
+      await expect(streaming).toContainText(shown);
+    }
+  } finally {
+    llm.releaseAll();
+  }
   const first = page.getByTestId('explain-answer').first();
   await expect(first).toContainText(FINAL_SENTENCE);
   // Several chunks were on screen before the end, each longer than the last, none of them the whole answer.

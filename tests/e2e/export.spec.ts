@@ -124,15 +124,21 @@ test('a share link has absolute times and reopens the same view (flame graph, di
   await expect(page.getByTestId('flamegraph-search')).toHaveValue('convert');
   await expect(page.getByTestId('flamegraph-search-count')).toHaveAttribute('data-count', '1');
 
-  // Diff with its default selections (the two halves of a relative range): the link pins them.
+  // Diff with each side over a relative range and auto-selected (whole) ranges: the link pins them.
+  const relative = `now-${Math.ceil((Date.now() - reg.baseline.start) / 60_000) + 2}m`;
   await page.goto(
     explore({
       explorationType: 'diff-flame-graph',
       'var-serviceName': SERVICE,
-      from: `now-${Math.ceil((Date.now() - reg.baseline.start) / 60_000) + 2}m`,
+      from: relative,
       to: 'now',
+      'from-2': relative,
+      'to-2': 'now',
+      'from-3': relative,
+      'to-3': 'now',
     })
   );
+  await page.getByTestId('diff-auto-select-whole').click();
   await expect(frames(page).first()).toBeVisible();
   const ranges = async () => [
     await page.getByTestId('diff-baseline-range').textContent(),
@@ -142,7 +148,7 @@ test('a share link has absolute times and reopens the same view (flame graph, di
   ];
   const before = await ranges();
   link = await shareLink(page);
-  for (const k of ['from', 'to', 'diffFrom', 'diffTo', 'diffFrom-2', 'diffTo-2']) {
+  for (const k of ['from', 'to', 'from-2', 'to-2', 'from-3', 'to-3', 'diffFrom', 'diffTo', 'diffFrom-2', 'diffTo-2']) {
     expect(link.searchParams.get(k), k).toMatch(/^\d{13}$/);
   }
   await page.goto(link.toString());

@@ -123,7 +123,7 @@ test('a favourite survives a reload and is listed in the Favourites view', async
   await page.getByRole('radio', { name: 'Favorites', exact: true }).click();
   const view = page.getByTestId('favorites-view');
   await expect(view).toHaveAttribute('data-count', '1');
-  await expect(view.getByText('node-sdk-app · Wall wall', { exact: true })).toBeVisible();
+  await expect(view.getByText('node-sdk-app · wall (wall)', { exact: true })).toBeVisible();
   await shot(page, info, 'favorites');
   await view.getByTestId('favorite-toggle').click();
   await expect(view).toHaveAttribute('data-count', '0');
@@ -179,7 +179,8 @@ test.describe('with the fixture corpus', () => {
         .evaluateAll((cells) => cells.reduce((s, c) => s + Number(c.getAttribute('data-value')), 0));
       expect(sum).toBe(top.total);
       await shot(page, info, `function-details-${name}`);
-      await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+      // a side panel beside the graph (not a drawer), closed from its own header
+      await details.getByRole('button', { name: 'Close' }).click();
       await expect(details).toBeHidden();
     }
     // sandwich from the context menu
@@ -275,7 +276,8 @@ test.describe('with the fixture corpus', () => {
     await expect(diff.locator('g.frame').first()).toBeVisible();
     // two different programs: some frames are coloured as changed, new or removed
     const fills = await diff.locator('g.frame rect').evaluateAll((rs) => rs.map((r) => r.getAttribute('fill')));
-    expect(fills.filter((f) => f !== 'rgb(176, 176, 176)').length).toBeGreaterThan(0);
+    // some frames are not the neutral grey of the official diff palette
+    expect(fills.filter((f) => f !== 'rgb(149, 142, 142)').length).toBeGreaterThan(0);
     await shot(page, info, 'adhoc-diff');
   });
 

@@ -2,8 +2,13 @@
 // the limit is still read to its end (up to a drain bound) before the 413 goes out: answering while the client
 // is still sending makes the server close a half-read connection, and the agent sees EPIPE or a reset instead
 // of the message saying which limit it hit. Go's net/http drains for the same reason.
+//
+// The bytes kept are drawn from the process-wide decode budget (limits/decodeBudget.ts) as they arrive: while it
+// is spent the body is not read further (the client is slowed), and the request's share is given back once its
+// answer is out (releaseBody, from a response hook).
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import type { DecodeAccount, DecodeBudget } from '../limits/decodeBudget.js';
 
 /** How much past the limit is read and thrown away so the client hears the 413; beyond it the socket is cut. */
 function drainBound(limit: number): number {
@@ -15,9 +20,18 @@ class BodyTooLargeError extends Error {
   readonly code = 'FST_ERR_CTP_BODY_TOO_LARGE';
 }
 
+const accounts = new WeakMap<FastifyRequest, DecodeAccount>();
+
+/** Gives back what the request's body drew from the decode budget (its answer is out, or it was abandoned). */
+export function releaseBody(req: FastifyRequest): void {
+  accounts.get(req)?.release();
+  accounts.delete(req);
+}
+
 /** A fastify content type parser (callback style) reading the body into one Buffer. limit 0 = none. */
 export function rawBodyParser(
-  limit: number
+  limit: number,
+  budget?: DecodeBudget
 ): (req: FastifyRequest, payload: Readable, done: (err: Error | null, body?: Buffer) => void) => void {
   return (req, payload, done) => {
     const tooLarge = () => new BodyTooLargeError('request body too large');
@@ -27,9 +41,15 @@ export function rawBodyParser(
       done(tooLarge());
       return;
     }
+    const account = budget?.account();
+    if (account) {
+      accounts.set(req, account);
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    /** Set when the budget refused: the rest is read and dropped, then this is the answer. */
+    let refused: Error | null = null;
     let finished = false;
     const finish = (err: Error | null, body?: Buffer) => {
       if (!finished) {
@@ -37,12 +57,16 @@ export function rawBodyParser(
         done(err, body);
       }
     };
+    const drop = () => {
+      chunks.length = 0;
+      account?.release();
+    };
     payload.on('data', (c: Buffer) => {
       size += c.length;
       if (limit > 0 && size > limit) {
         if (!over) {
           over = true;
-          chunks.length = 0;
+          drop();
         }
         if (size > drainBound(limit)) {
           payload.pause();
@@ -50,9 +74,49 @@ export function rawBodyParser(
         }
         return;
       }
+      if (refused) {
+        if (size > drainBound(limit || declared || 0)) {
+          payload.pause();
+          finish(refused);
+        }
+        return;
+      }
       chunks.push(c);
+      let ok: boolean;
+      try {
+        ok = !account || account.tryTake(c.length);
+      } catch (e) {
+        // more than the whole budget: never fits
+        refused = e as Error;
+        drop();
+        return;
+      }
+      if (!ok) {
+        payload.pause();
+        account!.take(c.length).then(
+          () => payload.resume(),
+          (e: Error) => {
+            refused = e;
+            drop();
+            payload.resume();
+          }
+        );
+      }
     });
-    payload.on('end', () => finish(over ? tooLarge() : null, over ? undefined : Buffer.concat(chunks, size)));
+    payload.on('end', () => {
+      if (refused) {
+        finish(refused);
+      } else if (over) {
+        finish(tooLarge());
+      } else {
+        // the chunks and their concatenation exist together for a moment
+        account?.force(size);
+        const body = Buffer.concat(chunks, size);
+        chunks.length = 0;
+        account?.giveBack(size);
+        finish(null, body);
+      }
+    });
     payload.on('error', (e) => finish(e));
   };
 }

@@ -37,6 +37,7 @@ export function httpStatusOf(e: unknown): number {
 const CODE_NAMES: Record<number, string> = {
   400: 'invalid_argument',
   401: 'unauthenticated',
+  403: 'permission_denied',
   404: 'not_found',
   408: 'deadline_exceeded',
   409: 'already_exists',
@@ -96,7 +97,14 @@ export function toConnectError(e: unknown): ConnectError {
   const msg = (e as Error)?.message ?? String(e);
   if (e instanceof LimitError) {
     // Retry-After travels as response metadata, which Connect sends as a header of the unary error response
-    const code = e.status === 504 ? Code.DeadlineExceeded : e.status === 499 ? Code.Canceled : Code.ResourceExhausted;
+    const code =
+      e.status === 504
+        ? Code.DeadlineExceeded
+        : e.status === 499
+          ? Code.Canceled
+          : e.status === 503
+            ? Code.Unavailable
+            : Code.ResourceExhausted;
     return new ConnectError(
       msg,
       code,
@@ -158,7 +166,11 @@ export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler 
     if (err.code !== 'internal' || !bad) {
       return { ...res, body: once(bytes) };
     }
-    const message = msg.startsWith('parse binary:') ? msg : 'request body: invalid gzip data (decompression failed)';
+    const message = !msg.startsWith('parse binary:')
+      ? 'request body: invalid gzip data (decompression failed)'
+      : /utf-8/i.test(msg)
+        ? `${msg}: label names and values, like every string field, must be valid UTF-8`
+        : msg;
     const body = Buffer.from(JSON.stringify({ code: 'invalid_argument', message }));
     const header = new Headers(res.header);
     header.set('content-length', String(body.length));

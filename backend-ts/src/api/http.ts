@@ -16,7 +16,6 @@ import {
 import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { parseProfileTypeId } from '../model/labels.js';
-import { parseSelector } from '../model/selector.js';
 import { QueryError } from '../query/errors.js';
 import type { Querier } from '../query/querier.js';
 import { resolveMaxNodes } from './params.js';
@@ -57,23 +56,24 @@ function sendError(reply: FastifyReply, e: unknown, onReject?: (status: number) 
   return reply.code(status).type('application/json').send(errorBody(status, e));
 }
 
+/**
+ * `<profile type>{selector}` split in two. The selector itself is parsed by the query, within the tenant's
+ * selector caps, so an oversized one is refused before any of it is compiled.
+ */
 function splitQuery(query: string): { profileType: string; selector: string } {
-  let parsed;
-  try {
-    parsed = parseSelector(query);
-  } catch (e) {
-    throw new QueryError((e as Error).message);
-  }
-  if (!parsed.head) {
-    throw new QueryError(`query "${query}" has no profile type: expected <profile type id>{label="value"}`);
-  }
-  try {
-    parseProfileTypeId(parsed.head);
-  } catch (e) {
-    throw new QueryError((e as Error).message);
-  }
   const brace = query.indexOf('{');
-  return { profileType: parsed.head, selector: brace < 0 ? '{}' : query.slice(brace) };
+  const head = (brace < 0 ? query : query.slice(0, brace)).trim();
+  if (!head) {
+    throw new QueryError(
+      `query "${query.slice(0, 200)}" has no profile type: expected <profile type id>{label="value"}`
+    );
+  }
+  try {
+    parseProfileTypeId(head);
+  } catch (e) {
+    throw new QueryError((e as Error).message);
+  }
+  return { profileType: head, selector: brace < 0 ? '{}' : query.slice(brace) };
 }
 
 function rangeOf(q: Query, fromKey = 'from', untilKey = 'until'): { start: number; end: number } {

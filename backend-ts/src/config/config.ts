@@ -24,6 +24,10 @@ export interface Limits {
   maxConcurrentQueries: number;
   /** Queries of one tenant waiting for a slot beyond which new ones get 429 (0 = no bound). */
   maxOutstandingQueries: number;
+  /** Bytes of a query's label selectors together (0 = no bound). */
+  maxSelectorBytes: number;
+  /** Matchers of a query's label selectors together (0 = no bound). */
+  maxSelectorMatchers: number;
   blocksRetentionPeriodMs: number;
   compactionIntervalMs: number;
   /**
@@ -34,7 +38,13 @@ export interface Limits {
 }
 
 export interface Config {
-  server: { httpListenAddress: string; httpListenPort: number; logLevel: string };
+  server: {
+    httpListenAddress: string;
+    httpListenPort: number;
+    logLevel: string;
+    /** -server.http-read-timeout: how long a request may take to arrive, body included (0 = no bound), ms. */
+    readTimeoutMs: number;
+  };
   storage: {
     backend: 'filesystem' | 'azure';
     prefix: string;
@@ -58,8 +68,11 @@ export interface Config {
    * between decoded objects, object metadata and listings, segment views and the call path table (server.ts).
    */
   cacheBudgetBytes: number;
-  /** Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants. */
-  auth: { tokens: AuthToken[] };
+  /**
+   * Optional authentication (a small extension of Pyroscope's config): credentials mapped to tenants, and admin
+   * tokens, the only credentials that read /metrics (every tenant's counters) once authentication is on.
+   */
+  auth: { tokens: AuthToken[]; adminTokens: string[] };
   /**
    * -segment-writer.segment-duration: how long the segment writer gathers profiles before it writes them as one
    * object and acknowledges them, in ms. Pyroscope's default is 500ms; ours is 2ms (docs/storage.md says why).
@@ -75,6 +88,13 @@ export interface Config {
    * core beyond the first (at most 4), 0 = decode on the main thread.
    */
   decodeWorkers: number;
+  /**
+   * -distributor.decode-budget-mb (our own option): bytes that request bodies may occupy at once, as read and
+   * once decoded, across the process (limits/decodeBudget.ts); 0 = no budget.
+   */
+  decodeBudgetBytes: number;
+  /** -tenant-settings.max-value-bytes and -tenant-settings.max-settings (our own options; 0 = no bound). */
+  settings: { maxValueBytes: number; maxSettings: number };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
   ignored: string[];
 }
@@ -122,6 +142,13 @@ export const OPTIONS: Option[] = [
   ),
   opt('server.http-listen-port', 'server.http_listen_port', 'int', 4040, (c, v) => (c.server.httpListenPort = v)),
   opt('log.level', 'server.log_level', 'string', 'info', (c, v) => (c.server.logLevel = v)),
+  opt(
+    'server.http-read-timeout',
+    'server.http_server_read_timeout',
+    'duration',
+    '30s',
+    (c, v) => (c.server.readTimeoutMs = v as unknown as number)
+  ),
   opt('storage.backend', 'storage.backend', 'string', 'filesystem', (c, v) => {
     if (v !== 'filesystem' && v !== 'azure') {
       throw new Error(`storage.backend "${v}" is not supported here (use filesystem or azure)`);
@@ -280,6 +307,20 @@ export const OPTIONS: Option[] = [
     '2m',
     (c, v) => (c.limits.queryTimeoutMs = v as unknown as number)
   ),
+  opt(
+    'querier.max-selector-bytes',
+    'limits.max_selector_bytes',
+    'int',
+    16 * 1024,
+    (c, v) => (c.limits.maxSelectorBytes = v)
+  ),
+  opt(
+    'querier.max-selector-matchers',
+    'limits.max_selector_matchers',
+    'int',
+    64,
+    (c, v) => (c.limits.maxSelectorMatchers = v)
+  ),
   opt('querier.max-concurrent', 'querier.max_concurrent', 'int', 8, (c, v) => (c.limits.maxConcurrentQueries = v)),
   opt(
     'querier.cache-memory-budget-mb',
@@ -296,6 +337,27 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.limits.maxOutstandingQueries = v)
   ),
   opt('distributor.decode-workers', 'distributor.decode_workers', 'int', -1, (c, v) => (c.decodeWorkers = v)),
+  opt(
+    'distributor.decode-budget-mb',
+    'distributor.decode_budget_mb',
+    'int',
+    128,
+    (c, v) => (c.decodeBudgetBytes = Math.max(0, v) * 1024 * 1024)
+  ),
+  opt(
+    'tenant-settings.max-value-bytes',
+    'tenant_settings.max_value_bytes',
+    'int',
+    64 * 1024,
+    (c, v) => (c.settings.maxValueBytes = Math.max(0, v))
+  ),
+  opt(
+    'tenant-settings.max-settings',
+    'tenant_settings.max_settings',
+    'int',
+    1000,
+    (c, v) => (c.settings.maxSettings = Math.max(0, v))
+  ),
   opt(
     'segment-writer.segment-duration',
     'segment_writer.segment_duration',
@@ -355,7 +417,6 @@ const IGNORED_FLAGS = new Set([
   'server.http-listen-network',
   'server.http-log-closed-connections-without-response-enabled',
   'server.http-read-header-timeout',
-  'server.http-read-timeout',
   'server.http-tls-ca-path',
   'server.http-tls-cert-path',
   'server.http-tls-client-auth',
@@ -490,7 +551,8 @@ function defaults(): Config {
     server: {},
     storage: { filesystem: {}, azure: {} },
     limits: {},
-    auth: { tokens: [] },
+    auth: { tokens: [], adminTokens: [] },
+    settings: {},
     ignored: [],
   } as unknown as Config;
   for (const o of OPTIONS) {
@@ -633,9 +695,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const auth = (doc as Record<string, unknown>).auth;
     if (auth !== undefined && auth !== null) {
       cfg.auth.tokens = parseAuthTokens(auth, file);
+      cfg.auth.adminTokens = parseAdminTokens(auth, file);
     }
     for (const path of yamlLeafPaths(doc)) {
-      if (implemented.includes(path) || path === 'auth.tokens' || path.startsWith('auth.tokens.')) {
+      if (implemented.includes(path) || /^auth\.(tokens|admin_tokens)(\.|$)/.test(path)) {
         continue;
       }
       const storageOk =
@@ -679,6 +742,24 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   return cfg;
+}
+
+/** `auth.admin_tokens`: a list of non-empty tokens, sent as Bearer or as the password of Basic auth. */
+function parseAdminTokens(auth: unknown, file: string): string[] {
+  const list = (auth as Record<string, unknown>).admin_tokens;
+  if (list === undefined || list === null) {
+    return [];
+  }
+  const where = `-config.file ${file}: auth.admin_tokens`;
+  if (!Array.isArray(list)) {
+    throw new Error(`${where} must be a list of tokens`);
+  }
+  return list.map((t: unknown, i) => {
+    if ((typeof t !== 'string' && typeof t !== 'number') || String(t) === '') {
+      throw new Error(`${where}[${i}] must be a non-empty string`);
+    }
+    return String(t);
+  });
 }
 
 /** `auth.tokens`: a list of {tenant, token} or {tenant, username, password}; anything else is a start-up error. */

@@ -76,13 +76,20 @@ export interface DecodedPprof {
   profile: NormalizedProfile;
   /** Uncompressed size, what the rate limit counts. */
   inflatedBytes: number;
+  /** Stacks cut to maxDepth while decoding. */
+  truncatedStacks: number;
 }
 
-/** A body inflated (within maxBytes; 0 = no limit) and decoded. */
-export function inflateAndDecodePprof(body: Uint8Array, maxBytes: number): DecodedPprof {
+/**
+ * A body inflated (within maxBytes; 0 = no limit) and decoded. Stacks deeper than maxDepth frames (0 = no limit)
+ * keep their root-most maxDepth frames (as ingest/stackDepth.ts cuts them) as they are read: a 4M-frame stack
+ * then costs a pass over its location ids, not 4M frames in every table the decoder builds.
+ */
+export function inflateAndDecodePprof(body: Uint8Array, maxBytes: number, maxDepth = 0): DecodedPprof {
   const buf = maybeGunzip(body, maxBytes);
   try {
-    return { profile: decode(buf), inflatedBytes: buf.length };
+    const cut = { stacks: 0 };
+    return { profile: decode(buf, maxDepth, cut), inflatedBytes: buf.length, truncatedStacks: cut.stacks };
   } catch (e) {
     if (e instanceof FormatError) {
       throw new FormatError(`invalid pprof: ${e.message}`, e.status);
@@ -110,7 +117,7 @@ interface TopLevel {
 
 // Decoding runs in phases over one buffer (top level, strings, functions, locations, samples); each phase is a
 // single pass, and nested messages are read with one reader re-pointed at each (no allocation per message).
-function decode(buf: Buffer): NormalizedProfile {
+function decode(buf: Buffer, maxDepth: number, cut: { stacks: number }): NormalizedProfile {
   const top = readTopLevel(buf);
   const strings = readStrings(buf, top);
   const str = (i: number): string => {
@@ -129,7 +136,7 @@ function decode(buf: Buffer): NormalizedProfile {
   const sub = new ProtoReader(buf);
   const fns = readFunctions(sub, top.fnRanges, strings.length);
   const locs = readLocations(sub, top.locRanges, fns, strings);
-  const smp = readSamples(buf, sub, top.sampleRanges, sampleTypes.length, locs, strings, str);
+  const smp = readSamples(buf, sub, top.sampleRanges, sampleTypes.length, locs, strings, str, maxDepth, cut);
   const { fnName, fnSystemName, fnFilename, fnStartLine, nFn } = fns;
   const { frameFn, frameLine, extraFns } = locs;
   const { sampleStack, sampleValues, sampleLabelSet, sampleSpan, sampleTrace, stackOffsets, stackFrames, labelSets } =
@@ -455,7 +462,9 @@ function readSamples(
   nTypes: number,
   locations: Locations,
   strings: string[],
-  str: (i: number) => string
+  str: (i: number) => string,
+  maxDepth: number,
+  cut: { stacks: number }
 ) {
   const { locFrameStart, locIndex } = locations;
   const locFramesArr = locations.locFrames;
@@ -484,11 +493,21 @@ function readSamples(
   const spanKeys = new Set(['span_id', 'profile_id']);
   const locs = new FloatList(64);
   const lblPairs: number[] = [];
+  // every location has at least one frame, so the root-most maxDepth locations always hold the frames a cut
+  // stack keeps: while a sample is read, only the last maxDepth..2*maxDepth of its location ids are held
+  const keep = maxDepth;
+  let deep = false;
+  const dropLeaves = () => {
+    locs.data.copyWithin(0, keep, 2 * keep);
+    locs.length = keep;
+    deep = true;
+  };
 
   for (let s = 0; s < nSamples; s++) {
     const sr = sub.reset(sampleRanges.data[2 * s], sampleRanges.data[2 * s + 1]);
     locs.length = 0;
     lblPairs.length = 0;
+    deep = false;
     let vi = 0;
     let span = 0;
     let trace = 0;
@@ -501,9 +520,15 @@ function readSamples(
           const end = sr.lenEnd();
           while (sr.pos < end) {
             locs.push(sr.varint());
+            if (keep > 0 && locs.length === 2 * keep) {
+              dropLeaves();
+            }
           }
         } else if (wt === 0) {
           locs.push(sr.varint());
+          if (keep > 0 && locs.length === 2 * keep) {
+            dropLeaves();
+          }
         } else {
           sr.skip(wt);
         }
@@ -563,6 +588,25 @@ function readSamples(
     if (vi !== nTypes) {
       throw new FormatError(`sample ${s} has ${vi} values for ${nTypes} sample types`);
     }
+    // a stack deeper than maxDepth keeps the root-most locations that give it maxDepth frames (leaf first, so
+    // the last ones); the boundary location's extra frames are dropped below. Dropped locations are not looked
+    // up: nothing of them is stored
+    if (maxDepth > 0 && locs.length > maxDepth) {
+      let frames = 0;
+      let from = locs.length;
+      while (from > 0 && frames < maxDepth) {
+        const li = locIndex.get(locs.data[--from]);
+        if (li === undefined) {
+          throw new FormatError(`sample ${s} references unknown location id ${locs.data[from]}`);
+        }
+        frames += locFrameStart[li + 1] - locFrameStart[li];
+      }
+      if (from > 0) {
+        deep = true;
+        locs.data.copyWithin(0, from, locs.length);
+        locs.length -= from;
+      }
+    }
     // stack: samples repeat stacks, so the location sequence is looked up before it is resolved to frames
     const known = stackKey.size;
     const stack = stackKey.intern(locs.data, locs.length);
@@ -575,6 +619,15 @@ function readSamples(
         for (let j = locFrameStart[li]; j < locFrameStart[li + 1]; j++) {
           stackFrames.push(locFramesArr[j]);
         }
+      }
+      const start = stackOffsets.data[stackOffsets.length - 1];
+      if (maxDepth > 0 && stackFrames.length - start > maxDepth) {
+        deep = true;
+        stackFrames.data.copyWithin(start, stackFrames.length - maxDepth, stackFrames.length);
+        stackFrames.length = start + maxDepth;
+      }
+      if (deep) {
+        cut.stacks++;
       }
       stackOffsets.push(stackFrames.length);
     }

@@ -52,11 +52,14 @@ export class PprofDecoder {
     }
   }
 
-  /** Inflates (within maxBytes; 0 = no limit) and decodes one pprof body. Bad input rejects with a FormatError. */
-  decode(body: Uint8Array, maxBytes: number): Promise<DecodedPprof> {
+  /**
+   * Inflates (within maxBytes; 0 = no limit) and decodes one pprof body, stacks cut to maxDepth frames (0 = no
+   * limit). Bad input rejects with a FormatError.
+   */
+  decode(body: Uint8Array, maxBytes: number, maxDepth = 0): Promise<DecodedPprof> {
     if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
       try {
-        return Promise.resolve(inflateAndDecodePprof(body, maxBytes));
+        return Promise.resolve(inflateAndDecodePprof(body, maxBytes, maxDepth));
       } catch (e) {
         return Promise.reject(e as Error);
       }
@@ -70,7 +73,7 @@ export class PprofDecoder {
     const id = this.nextId++;
     // a copy the worker can own: the request body may be a view into a larger buffer
     const copy = new Uint8Array(body);
-    const req: DecodeRequest = { id, body: copy, maxBytes };
+    const req: DecodeRequest = { id, body: copy, maxBytes, maxDepth };
     return new Promise<DecodedPprof>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage(req, [copy.buffer as ArrayBuffer]);
@@ -102,7 +105,11 @@ export class PprofDecoder {
       }
       slot.pending.delete(reply.id);
       if (reply.ok) {
-        p.resolve({ profile: reply.profile, inflatedBytes: reply.inflatedBytes });
+        p.resolve({
+          profile: reply.profile,
+          inflatedBytes: reply.inflatedBytes,
+          truncatedStacks: reply.truncatedStacks,
+        });
       } else {
         p.reject(reply.format ? new FormatError(reply.message, reply.status) : new Error(reply.message));
       }

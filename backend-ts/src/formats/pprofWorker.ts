@@ -9,10 +9,11 @@ export interface DecodeRequest {
   id: number;
   body: Uint8Array;
   maxBytes: number;
+  maxDepth: number;
 }
 
 export type DecodeReply =
-  | { id: number; ok: true; profile: NormalizedProfile; inflatedBytes: number }
+  | { id: number; ok: true; profile: NormalizedProfile; inflatedBytes: number; truncatedStacks: number }
   | { id: number; ok: false; message: string; status: number; format: boolean };
 
 /** The buffers behind a profile's typed arrays, each once (a transfer list must not repeat one). */
@@ -39,8 +40,8 @@ parentPort?.on('message', (req: DecodeRequest) => {
   let reply: DecodeReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const { profile, inflatedBytes } = inflateAndDecodePprof(req.body, req.maxBytes);
-    reply = { id: req.id, ok: true, profile, inflatedBytes };
+    const { profile, inflatedBytes, truncatedStacks } = inflateAndDecodePprof(req.body, req.maxBytes, req.maxDepth);
+    reply = { id: req.id, ok: true, profile, inflatedBytes, truncatedStacks };
     transfer = profileBuffers(profile);
   } catch (e) {
     const format = e instanceof FormatError;

@@ -34,12 +34,16 @@ export interface FormatInput {
   untilMs: number;
   /** -validation.max-profile-size-bytes (0 = none). */
   maxProfileBytes: number;
+  /** -validation.max-profile-stacktrace-depth, for readers that cut stacks as they read them (0 = none). */
+  maxStackDepth?: number;
 }
 
 export interface FormatResult {
   profiles: FormatOutput[];
   /** What the rate limiter counts: the uncompressed profile bytes, as Pyroscope counts them. */
   bytes: number;
+  /** Stacks the reader already cut to maxStackDepth. */
+  truncatedStacks?: number;
 }
 
 export type FormatReader = (input: FormatInput) => Promise<FormatResult> | FormatResult;
@@ -120,7 +124,11 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
         }
       }
     }
-    const { profile, inflatedBytes } = await decoder.decode(raw, input.maxProfileBytes);
+    const { profile, inflatedBytes, truncatedStacks } = await decoder.decode(
+      raw,
+      input.maxProfileBytes,
+      input.maxStackDepth ?? 0
+    );
     const spyName = input.spyName || 'unknown';
     applySpyRules(profile, spyName);
     applyScriptingNames(profile, spyName);
@@ -128,7 +136,7 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
       profile.sampleTypes.map((t) => t.type),
       config
     );
-    return { profiles: [{ labels: [['__name__', name]], profile }], bytes: inflatedBytes };
+    return { profiles: [{ labels: [['__name__', name]], profile }], bytes: inflatedBytes, truncatedStacks };
   };
 }
 

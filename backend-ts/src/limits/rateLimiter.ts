@@ -51,6 +51,23 @@ export class IngestionRateLimiter {
     );
   }
 
+  /**
+   * Charges (delta > 0) or gives back (delta < 0) bytes without refusing: what a request really cost once
+   * decoded, against what it was admitted with. A charge may leave the bucket in debt; a refund never fills it
+   * past the burst.
+   */
+  settle(tenant: string, delta: number, limits: Limits): void {
+    const rate = limits.ingestionRateLimitMb * MiB;
+    const b = this.buckets.get(tenant);
+    if (!(rate > 0) || !b || delta === 0) {
+      return;
+    }
+    const burst = limits.ingestionBurstSizeMb > 0 ? limits.ingestionBurstSizeMb * MiB : rate;
+    const now = this.now();
+    b.tokens = Math.min(burst, Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate) - delta);
+    b.at = now;
+  }
+
   /** Forgets full buckets once there are many tenants: a full bucket is what a new one starts as. */
   private evictIdle(now: number, rate: number, burst: number): void {
     if (this.buckets.size < 10_000) {

@@ -1,23 +1,25 @@
 // Prometheus label selector syntax as Pyroscope accepts it: `{a="x", b!="y", c=~"re", d!~"re"}`, optionally
 // preceded by a profile type id (`process_cpu:cpu:nanoseconds:cpu:nanoseconds{...}`, the legacy render query).
 import type { LabelSet } from './labels.js';
+import { LinearRegex } from './labelRegex.js';
 
 // Label regexes come from users and are matched against stored label values: a backtracking engine lets one
 // query such as {a=~"(a+)+b"} hold the event loop for minutes. Prometheus (and so Pyroscope) uses RE2, which runs
-// in linear time; V8 has a linear-time engine too, behind a flag that start-up sets (config/runtime.ts), for
-// regexes compiled with the `l` flag. Without it every regex matcher is refused, never run backtracking.
+// in linear time. V8's linear-time engine (behind a flag that start-up sets, config/runtime.ts) decides which
+// regexes are accepted, so that the language does not depend on our own engine; without it every regex matcher
+// is refused, never run backtracking. The matching itself runs on labelRegex.ts, a lazy DFA that is fast on the
+// shapes V8's engine is slow on and can be run in slices (a query yields between them).
 
 /**
- * Compiles an anchored label regex for V8's linear-time engine. What that engine cannot run in linear time is
- * refused: backreferences and lookarounds (RE2 has neither, so Prometheus refuses them too) and large counted
+ * Compiles a label regex (matched against the whole value). What cannot run in linear time is refused:
+ * backreferences and lookarounds (RE2 has neither, so Prometheus refuses them too) and large counted
  * repetitions such as x{100} (which RE2 accepts; rewrite them with + or *).
  */
-function compileLabelRegex(value: string): RegExp {
-  const source = `^(?:${value})$`;
-  // a syntax error is reported as such first, with the standard engine's message
-  new RegExp(source);
+function compileLabelRegex(value: string): LinearRegex {
+  // the pattern must stand on its own: `a)|(?:b` is only valid inside the anchoring group
+  new RegExp(value);
   try {
-    return new RegExp(source, 'l');
+    new RegExp(`^(?:${value})$`, 'l');
   } catch (e) {
     if (!linearEngineOn()) {
       throw new Error('label regexes need the linear-time engine: enableLinearRegex() was not called at start-up');
@@ -26,6 +28,11 @@ function compileLabelRegex(value: string): RegExp {
       `${(e as Error).message.replace(/^Invalid regular expression: /, '')}: backreferences, lookarounds and ` +
         'counted repetitions above {16} are not supported (label regexes must run in linear time, as RE2 does)'
     );
+  }
+  try {
+    return new LinearRegex(value);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: not supported in label regexes`);
   }
 }
 
@@ -44,8 +51,8 @@ export interface Matcher {
   name: string;
   op: MatchOp;
   value: string;
-  /** Anchored regex for =~ and !~. */
-  re?: RegExp;
+  /** The regex of =~ and !~, matched against the whole value. */
+  re?: LinearRegex;
 }
 
 export class SelectorError extends Error {

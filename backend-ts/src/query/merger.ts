@@ -3,7 +3,6 @@
 // ahead at bounded concurrency while earlier ones merge.
 import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
-import { matches, type Matcher } from '../model/selector.js';
 import { FlameTree } from '../model/tree.js';
 import { HOUR_MS } from '../storage/keys.js';
 import { NotFoundError, StoreUnavailableError } from '../storage/objectStore.js';
@@ -19,18 +18,9 @@ import {
 } from '../storage/segmentReader.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
 import type { SegmentView } from './segmentView.js';
-
-/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
-const seriesKeys = new WeakMap<LabelSet, string>();
-function seriesKey(ls: LabelSet): string {
-  let k = seriesKeys.get(ls);
-  if (k === undefined) {
-    k = labelsKey(ls);
-    seriesKeys.set(ls, k);
-  }
-  return k;
-}
+import type { Slicer } from './slicer.js';
 
 /**
  * What a query reads. objectsRead/bytesRead count every object of the range the query touches, as a query with
@@ -78,6 +68,9 @@ export interface ScanIO {
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
 export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
 
+/** Called once the selected profiles of an object have all been visited (a merge may finish its work there). */
+export type SegmentDone<T> = (seg: T) => Promise<void> | void;
+
 type Loaded<T> =
   { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
 
@@ -98,9 +91,8 @@ const gone = Symbol('gone');
 /** One pass over the objects of a plan. */
 class Scan<T extends ProfileSource> {
   readonly stats: QueryStats = { objectsListed: 0, objectsRead: 0, bytesRead: 0, profiles: 0, samples: 0, series: 0 };
-  private readonly matchers: Matcher[];
   /** Whether a series' label set matches the selector: each distinct set is matched once per query. */
-  private readonly matched = new Map<string, boolean>();
+  private readonly matcher: SeriesMatcher;
   private readonly spans: Set<string> | null;
   private readonly seenIds = new Set<string>();
   private readonly seenSeries = new Set<string>();
@@ -110,9 +102,10 @@ class Scan<T extends ProfileSource> {
     private readonly io: ScanIO,
     private readonly source: SourceOf<T>,
     private readonly visit: Visit<T>,
-    private readonly signal: AbortSignal | undefined
+    private readonly slicer: Slicer,
+    private readonly segmentDone?: SegmentDone<T>
   ) {
-    this.matchers = parseSelectorOrThrow(plan.selector);
+    this.matcher = new SeriesMatcher([parseSelectorOrThrow(plan.selector)], slicer);
     this.spans = plan.spans.length > 0 ? new Set(plan.spans) : null;
   }
 
@@ -125,33 +118,24 @@ class Scan<T extends ProfileSource> {
     return [Math.max(this.plan.start, ref.hour * HOUR_MS), Math.min(this.plan.end, (ref.hour + 1) * HOUR_MS - 1)];
   }
 
-  private wantedOf(meta: SegmentMeta, ref: SegmentRef): Int8Array | null {
+  private async wantedOf(meta: SegmentMeta, ref: SegmentRef): Promise<Int8Array | null> {
     const { plan } = this;
     const [from, to] = this.windowOf(ref);
     const wanted = new Int8Array(meta.series.length);
     let any = false;
-    meta.series.forEach((s, i) => {
+    for (let i = 0; i < meta.series.length; i++) {
+      const s = meta.series[i];
       if (
         (plan.profileType === null || s.profileType === plan.profileType) &&
         s.maxTime >= from &&
         s.minTime <= to &&
-        this.matches(s.labels)
+        (this.matcher.known(s.labels) ?? (await this.matcher.matches(s.labels)))
       ) {
         wanted[i] = 1;
         any = true;
       }
-    });
-    return any ? wanted : null;
-  }
-
-  private matches(labels: LabelSet): boolean {
-    const k = seriesKey(labels);
-    let m = this.matched.get(k);
-    if (m === undefined) {
-      m = matches(this.matchers, labels);
-      this.matched.set(k, m);
     }
-    return m;
+    return any ? wanted : null;
   }
 
   /**
@@ -160,17 +144,17 @@ class Scan<T extends ProfileSource> {
    * 15 s segments is thousands of them); its meta is cached either way.
    */
   readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
-    this.signal?.throwIfAborted();
+    this.slicer.signal?.throwIfAborted();
     const known = ref.meta ?? this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
       const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = this.wantedOf(obj.meta, ref);
+      const wanted = await this.wantedOf(obj.meta, ref);
       return wanted
         ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
         : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
-    const wanted = this.wantedOf(meta, ref);
+    const wanted = await this.wantedOf(meta, ref);
     return wanted
       ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
       : { hit: false, ref, meta };
@@ -213,15 +197,15 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): void {
-    const { stats } = this;
+  private async visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): Promise<void> {
+    const { stats, slicer } = this;
     const [from, to] = this.windowOf(ref);
     const meta = seg.meta;
     const spanOk = this.spanFilter(seg);
     let lastSid = -1;
     for (let prof = 0; prof < seg.profSeries.length; prof++) {
-      if ((prof & 4095) === 4095) {
-        this.signal?.throwIfAborted();
+      if (slicer.due(1 + seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof])) {
+        await slicer.pause();
       }
       const sid = seg.profSeries[prof];
       if (!wanted[sid]) {
@@ -248,6 +232,7 @@ class Scan<T extends ProfileSource> {
       stats.samples += seg.profSampleOffsets[prof + 1] - seg.profSampleOffsets[prof];
       this.visit(seg, prof, spanOk, labels);
     }
+    await this.segmentDone?.(seg);
   }
 
   /**
@@ -269,7 +254,7 @@ class Scan<T extends ProfileSource> {
     const hourItems: Array<Loaded<T> | typeof gone> = [];
     let pos = 0;
     for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
-      this.signal?.throwIfAborted();
+      this.slicer.resumed();
       const ref = refs[pos++];
       hourItems.push(loaded);
       if (pos < refs.length && refs[pos].hour === ref.hour) {
@@ -290,7 +275,7 @@ class Scan<T extends ProfileSource> {
           this.countRead(item);
           if (item.hit) {
             for (const part of item.parts) {
-              this.visitSegment(part, item.wanted, item.ref);
+              await this.visitSegment(part, item.wanted, item.ref);
             }
           }
         }
@@ -307,9 +292,10 @@ export function scan<T extends ProfileSource>(
   io: ScanIO,
   source: SourceOf<T>,
   visit: Visit<T>,
-  signal?: AbortSignal
+  slicer: Slicer,
+  segmentDone?: SegmentDone<T>
 ): Promise<QueryStats> {
-  return new Scan(plan, io, source, visit, signal).run();
+  return new Scan(plan, io, source, visit, slicer, segmentDone).run();
 }
 
 /** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
@@ -317,28 +303,27 @@ async function sumStacks(
   plan: QueryPlan,
   io: ScanIO,
   source: SourceOf<Segment>,
-  onStack: (seg: Segment, stack: number, value: number) => void,
-  signal?: AbortSignal
+  onStack: (seg: Segment, stack: number, value: number) => number,
+  slicer: Slicer
 ): Promise<QueryStats> {
   let cur: Segment | null = null;
   let acc = new Float64Array(0);
   let touched: number[] = [];
-  const flush = () => {
-    if (!cur) {
-      return;
-    }
-    for (const st of touched) {
+  // once an object's profiles are all visited: its stacks, each once (onStack says how much work it did)
+  const flush = async (seg: Segment) => {
+    const list = touched;
+    touched = [];
+    cur = null;
+    for (const st of list) {
       const v = acc[st];
       acc[st] = 0;
-      if (v !== 0) {
-        onStack(cur, st, v);
+      if (v !== 0 && slicer.due(onStack(seg, st, v))) {
+        await slicer.pause();
       }
     }
-    touched = [];
   };
   const visit: Visit<Segment> = (seg, prof, ok) => {
     if (seg !== cur) {
-      flush();
       cur = seg;
       const n = seg.stackOffsets.length - 1;
       if (acc.length < n) {
@@ -356,9 +341,7 @@ async function sumStacks(
       acc[st] += seg.sampleValue[s];
     }
   };
-  const stats = await scan(plan, io, source, visit, signal);
-  flush();
-  return stats;
+  return scan(plan, io, source, visit, slicer, flush);
 }
 
 /** Merged stacks with full frame detail (function, file, line), for pprof output. */
@@ -366,11 +349,11 @@ export async function mergeStacks(
   plan: QueryPlan,
   io: ScanIO,
   source: SourceOf<Segment>,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
   const byKey = new Map<string, MergedStack>();
   const callSite = plan.callSite.length > 0 ? plan.callSite : null;
-  const onStack = (seg: Segment, st: number, value: number) => {
+  const onStack = (seg: Segment, st: number, value: number): number => {
     const frames: MergedStack['frames'] = [];
     for (let i = seg.stackOffsets[st]; i < seg.stackOffsets[st + 1]; i++) {
       const f = seg.stackFrames[i];
@@ -383,13 +366,14 @@ export async function mergeStacks(
         seg.string(seg.fnSystemName[fn]),
       ]);
     }
+    const work = 1 + frames.length * 4;
     if (callSite) {
       if (frames.length < callSite.length) {
-        return;
+        return work;
       }
       for (let i = 0; i < callSite.length; i++) {
         if (frames[frames.length - 1 - i][0] !== callSite[i]) {
-          return;
+          return work;
         }
       }
     }
@@ -400,8 +384,9 @@ export async function mergeStacks(
     } else {
       byKey.set(key, { frames, value });
     }
+    return work;
   };
-  const stats = await sumStacks(plan, io, source, onStack, signal);
+  const stats = await sumStacks(plan, io, source, onStack, slicer);
   return { stacks: [...byKey.values()], stats };
 }
 
@@ -411,7 +396,7 @@ export async function mergeTree(
   io: ScanIO,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ tree: FlameTree; stats: QueryStats }> {
   // value per leaf path, and the leaf paths touched, in the order first met
   let acc = new Float64Array(Math.max(1024, paths.size));
@@ -441,8 +426,8 @@ export async function mergeTree(
       acc[path] += sampleValue[s];
     }
   };
-  const stats = await scan(plan, io, source, visit, signal);
-  return { tree: treeOf(paths, acc, touched, plan.callSite), stats };
+  const stats = await scan(plan, io, source, visit, slicer);
+  return { tree: await treeOf(paths, acc, touched, plan.callSite, slicer), stats };
 }
 
 /** The path id of a call site (function names root first) in the table, or -1 while it is not there. */
@@ -462,7 +447,13 @@ function callSiteId(paths: CallPaths, callSite: string[]): number {
  * The flame tree of the touched leaf paths: each path becomes a node once (its ancestors first), its value
  * the node's self; totals are summed bottom-up at the end. With a call site, only paths under it are kept.
  */
-function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite: string[]): FlameTree {
+async function treeOf(
+  paths: CallPaths,
+  acc: Float64Array,
+  touched: number[],
+  callSite: string[],
+  slicer: Slicer
+): Promise<FlameTree> {
   const tree = new FlameTree(Math.max(1024, touched.length * 2));
   const site = callSite.length > 0 ? callSiteId(paths, callSite) : 0;
   if (site < 0) {
@@ -506,6 +497,9 @@ function treeOf(paths: CallPaths, acc: Float64Array, touched: number[], callSite
       nodeOf[path] = node;
     }
     tree.self[node] += value;
+    if (slicer.due(1 + chain.length)) {
+      await slicer.pause();
+    }
   }
   tree.totalsFromSelf();
   return tree;
@@ -571,7 +565,7 @@ export async function mergeSeries(
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   grid: SeriesGrid,
-  signal?: AbortSignal
+  slicer: Slicer
 ): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
   const groups = new Map<string, Group>();
   // the group of a series' label set, looked up once per label set rather than once per profile
@@ -612,7 +606,7 @@ export async function mergeSeries(
     g.n[k]++;
     g.total += value;
   };
-  const stats = await scan(plan, io, source, visit, signal);
+  const stats = await scan(plan, io, source, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

@@ -69,6 +69,27 @@ export function parseSelectorOrThrow(sel: string): Matcher[] {
   }
 }
 
+/**
+ * The selectors of a query, parsed within the tenant's caps: their length is checked before anything is parsed
+ * (so a huge selector costs nothing), the number of matchers after.
+ */
+export function parseSelectorsWithin(selectors: string[], limits: Limits): Matcher[][] {
+  const bytes = selectors.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  if (limits.maxSelectorBytes > 0 && bytes > limits.maxSelectorBytes) {
+    throw new QueryError(
+      `label selector is ${bytes} bytes long, above the limit of ${limits.maxSelectorBytes} bytes (querier.max-selector-bytes)`
+    );
+  }
+  const parsed = selectors.map(parseSelectorOrThrow);
+  const count = parsed.reduce((n, ms) => n + ms.length, 0);
+  if (limits.maxSelectorMatchers > 0 && count > limits.maxSelectorMatchers) {
+    throw new QueryError(
+      `label selector has ${count} matchers, above the limit of ${limits.maxSelectorMatchers} (querier.max-selector-matchers)`
+    );
+  }
+  return parsed;
+}
+
 export class Planner {
   constructor(
     private readonly catalog: Catalog,
@@ -125,6 +146,11 @@ export class Planner {
     return rejectOlderThanMs > 0 ? this.now() - rejectOlderThanMs - SETTLE_MARGIN_MS : -Infinity;
   }
 
+  /** The selectors of a query, parsed within the tenant's caps (see parseSelectorsWithin). */
+  parseSelectors(tenant: string, selectors: string[]): Matcher[][] {
+    return parseSelectorsWithin(selectors, this.limitsFor(tenant));
+  }
+
   /** The live objects of a range (normalized by the caller), grouped by hour. */
   list(tenant: string, r: TimeRange): Promise<SegmentRef[]> {
     const settled = this.settledBefore(tenant);
@@ -146,7 +172,7 @@ export class Planner {
         throw new QueryError((e as Error).message);
       }
     }
-    parseSelectorOrThrow(p.selector);
+    this.parseSelectors(tenant, [p.selector]);
     const plan: QueryPlan = {
       tenant,
       start: r?.start ?? 0,

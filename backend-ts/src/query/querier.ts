@@ -6,7 +6,6 @@
 import type { Limits } from '../config/config.js';
 import { compareLabelSets, labelsKey, parseProfileTypeId, type LabelSet, type ProfileTypeId } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
-import { matches } from '../model/selector.js';
 import type { FlameTree } from '../model/tree.js';
 import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
@@ -24,15 +23,10 @@ import {
   type SeriesResult,
   type SourceOf,
 } from './merger.js';
-import {
-  parseSelectorOrThrow,
-  Planner,
-  type QueryPlan,
-  type SelectParams,
-  type SeriesParams,
-  type TimeRange,
-} from './planner.js';
+import { Planner, type QueryPlan, type SelectParams, type SeriesParams, type TimeRange } from './planner.js';
 import { SegmentView } from './segmentView.js';
+import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
+import { Slicer } from './slicer.js';
 
 export type { QueryStats, SeriesResult } from './merger.js';
 export type { QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
@@ -115,7 +109,7 @@ export class Querier {
       }
     }
     const building = (obj ? Promise.resolve(obj) : this.reader.segment(ref.key, { cache: false, size: ref.size })).then(
-      (o) => new SegmentView(o.datasets[d], paths)
+      (o) => SegmentView.build(o.datasets[d], paths)
     );
     this.viewLoading.set(key, building);
     try {
@@ -145,22 +139,30 @@ export class Querier {
   /** Every distinct series (label set) in range matching any of the selectors (none = all). */
   private async seriesIn(tenant: string, selectors: string[], range: TimeRange): Promise<LabelSet[]> {
     const r = this.normalizeRange(range);
-    const ms = selectors.filter((s) => s.trim() !== '').map(parseSelectorOrThrow);
+    const slicer = new Slicer(range.signal);
+    const matcher = new SeriesMatcher(
+      this.planner.parseSelectors(
+        tenant,
+        selectors.filter((s) => s.trim() !== '')
+      ),
+      slicer
+    );
     const seen = new Map<string, LabelSet>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
         }
-        if (ms.length > 0 && !ms.some((m) => matches(m, s.labels))) {
+        if (!(matcher.known(s.labels) ?? (await matcher.matches(s.labels)))) {
           continue;
         }
-        const k = labelsKey(s.labels);
+        const k = seriesKey(s.labels);
         if (!seen.has(k)) {
           seen.set(k, s.labels);
         }
+        await slicer.tick(s.labels.length);
       }
     }
     return [...seen.values()];
@@ -168,15 +170,17 @@ export class Querier {
 
   async profileTypes(tenant: string, range: TimeRange): Promise<ProfileTypeId[]> {
     const r = this.normalizeRange(range);
+    const slicer = new Slicer(range.signal);
     const ids = new Set<string>();
     const metas = await this.planner.metas(tenant, r);
-    range.signal?.throwIfAborted();
+    slicer.resumed();
     for (const { meta } of metas) {
       for (const s of meta.series) {
         if (s.maxTime >= r.start && s.minTime <= r.end) {
           ids.add(s.profileType);
         }
       }
+      await slicer.tick(meta.series.length);
     }
     return [...ids].sort().map((id) => parseProfileTypeId(id));
   }
@@ -249,7 +253,7 @@ export class Querier {
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeTree(plan, this.io, this.viewSource(paths), paths, p.signal);
+    const out = await mergeTree(plan, this.io, this.viewSource(paths), paths, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -257,7 +261,7 @@ export class Querier {
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
   async selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
-    return mergeStacks(plan, this.io, this.segmentSource, p.signal);
+    return mergeStacks(plan, this.io, this.segmentSource, new Slicer(p.signal));
   }
 
   async selectSeries(tenant: string, p: SeriesParams): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
@@ -271,7 +275,7 @@ export class Querier {
     const grid = { start: r.start, stepMs, buckets, groupBy: p.groupBy, aggregation: p.aggregation, limit: p.limit };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeSeries(plan, this.io, this.viewSource(paths), paths, grid, p.signal);
+    const out = await mergeSeries(plan, this.io, this.viewSource(paths), paths, grid, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -285,7 +289,7 @@ export class Querier {
     const refs = await this.planner.list(tenant, r);
     const paths = this.callPaths();
     const plan = await this.planner.plan(tenant, p, p.profileType === '');
-    const stats = await scan(plan, this.io, this.viewSource(paths), () => {}, p.signal);
+    const stats = await scan(plan, this.io, this.viewSource(paths), () => {}, new Slicer(p.signal));
     this.trimPaths(paths);
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }

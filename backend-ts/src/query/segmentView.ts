@@ -5,6 +5,7 @@
 import type { SegmentMeta } from '../storage/format/meta.js';
 import { formatUuid, type Segment } from '../storage/format/segment.js';
 import { type CallPaths, SegmentPaths } from './callPaths.js';
+import { Slicer } from './slicer.js';
 
 export class SegmentView {
   readonly key: string;
@@ -28,9 +29,30 @@ export class SegmentView {
   private readonly strings = new Map<number, string>();
   readonly byteSize: number;
 
-  constructor(
+  /**
+   * Builds the view in slices. A view is shared by every query that needs it, so no one query's signal stops
+   * the build (the slicer has none): a query that gives up leaves a finished view behind for the others.
+   */
+  static async build(seg: Segment, paths: CallPaths): Promise<SegmentView> {
+    const slicer = new Slicer();
+    const n = seg.sampleStack.length;
+    const samplePath = new Int32Array(n);
+    const index = new SegmentPaths(seg, paths);
+    for (let s = 0; s < n; s++) {
+      const st = seg.sampleStack[s];
+      const known = index.stackPath[st] >= 0;
+      samplePath[s] = index.path(st);
+      if (slicer.due(known ? 1 : 1 + seg.stackOffsets[st + 1] - seg.stackOffsets[st])) {
+        await slicer.pause();
+      }
+    }
+    return new SegmentView(seg, paths, samplePath);
+  }
+
+  private constructor(
     seg: Segment,
-    readonly paths: CallPaths
+    readonly paths: CallPaths,
+    samplePath: Int32Array
   ) {
     this.key = seg.key;
     this.dataset = seg.dataset;
@@ -44,11 +66,7 @@ export class SegmentView {
     this.profUuid = seg.profUuid.some((b) => b !== 0) ? seg.profUuid.slice() : new Uint8Array(0);
     this.sampleValue = seg.sampleValue.slice();
     const n = seg.sampleStack.length;
-    this.samplePath = new Int32Array(n);
-    const index = new SegmentPaths(seg, paths);
-    for (let s = 0; s < n; s++) {
-      this.samplePath[s] = index.path(seg.sampleStack[s]);
-    }
+    this.samplePath = samplePath;
     this.sampleSpan = seg.sampleSpan.some((x) => x !== 0) ? seg.sampleSpan.slice() : new Int32Array(0);
     this.sampleTrace = seg.sampleTrace.some((x) => x !== 0) ? seg.sampleTrace.slice() : new Int32Array(0);
     let stringBytes = 0;

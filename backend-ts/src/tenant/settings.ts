@@ -2,6 +2,8 @@
 // several backend processes sharing a container never lose each other's writes.
 import { settingsKey } from '../storage/keys.js';
 import { ConflictError, type ObjectStore } from '../storage/objectStore.js';
+import { FormatError } from '../formats/formatError.js';
+import { LimitError } from '../limits/errors.js';
 
 /** A settings write that kept losing to concurrent writers (answered 409); handlers know it from here. */
 export { ConflictError };
@@ -16,10 +18,20 @@ interface Doc {
   settings: Array<{ name: string; value: string; modifiedAt: number }>;
 }
 
+/** -tenant-settings.max-value-bytes and -tenant-settings.max-settings (0 = no bound). */
+export interface SettingsBounds {
+  maxValueBytes: number;
+  maxSettings: number;
+}
+
+/** A setting's name is an identifier (Grafana's plugins use names like `pluginSettings`), never a payload. */
+const MAX_NAME_BYTES = 1024;
+
 export class SettingsRepository {
   constructor(
     private readonly store: ObjectStore,
-    private readonly prefix: string
+    private readonly prefix: string,
+    private readonly bounds: SettingsBounds = { maxValueBytes: 0, maxSettings: 0 }
   ) {}
 
   private async read(tenant: string): Promise<{ doc: Doc; version: string | null }> {
@@ -38,6 +50,17 @@ export class SettingsRepository {
   }
 
   async set(tenant: string, s: Setting): Promise<Setting> {
+    const { maxValueBytes, maxSettings } = this.bounds;
+    const nameBytes = Buffer.byteLength(s.name);
+    if (nameBytes > MAX_NAME_BYTES) {
+      throw new FormatError(`setting name is ${nameBytes} bytes, above the limit of ${MAX_NAME_BYTES} bytes`);
+    }
+    const valueBytes = Buffer.byteLength(s.value);
+    if (maxValueBytes > 0 && valueBytes > maxValueBytes) {
+      throw new FormatError(
+        `value of setting "${s.name}" is ${valueBytes} bytes, above the limit of ${maxValueBytes} bytes (-tenant-settings.max-value-bytes)`
+      );
+    }
     for (let attempt = 0; attempt < 10; attempt++) {
       const { doc, version } = await this.read(tenant);
       const modifiedAt = Number(s.modifiedAt) || Date.now();
@@ -45,6 +68,13 @@ export class SettingsRepository {
       if (cur && cur.modifiedAt > modifiedAt) {
         // a newer write wins, as in Pyroscope's tenant settings
         return { ...cur, modifiedAt: BigInt(cur.modifiedAt) };
+      }
+      if (!cur && maxSettings > 0 && doc.settings.length >= maxSettings) {
+        // a quota, not a rate: no Retry-After, the tenant has to remove settings (or the operator raise it)
+        throw new LimitError(
+          `tenant "${tenant}" already has ${doc.settings.length} settings, the limit (-tenant-settings.max-settings ${maxSettings}): setting "${s.name.slice(0, 64)}" is not added`,
+          429
+        );
       }
       const next: Doc = {
         settings: [...doc.settings.filter((x) => x.name !== s.name), { name: s.name, value: s.value, modifiedAt }],

@@ -5,27 +5,29 @@ export interface ProfileMetric {
   group: string;
   type: string;
   unit: string;
+  /** as the official app titles a panel: `cpu (process_cpu)` */
   label: string;
+  /** as the official app's picker shows it: `process_cpu/cpu` */
+  pickerLabel: string;
 }
 
 export const DEFAULT_PROFILE_METRIC_ID = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 
-const GROUP_LABELS: Record<string, string> = {
-  process_cpu: 'CPU',
-  wall: 'Wall',
-  memory: 'Memory',
-  mutex: 'Mutex',
-  block: 'Block',
-  goroutines: 'Goroutines',
-  goroutine: 'Goroutines',
-  off_cpu: 'Off-CPU',
-  exceptions: 'Exceptions',
-};
-
 export function parseProfileMetricId(id: string): ProfileMetric {
   const [group = '', type = '', unit = ''] = id.split(':');
-  const groupLabel = GROUP_LABELS[group] ?? group;
-  return { id, group, type, unit, label: `${groupLabel} ${type.replace(/_/g, ' ')}`.trim() };
+  return { id, group, type, unit, label: `${type} (${group})`, pickerLabel: `${group}/${type}` };
+}
+
+/**
+ * Profile types in the official app's order: groups in reverse alphabetical order (process_cpu, mutex, memory,
+ * goroutine, block …), the types of a group in the order the data source lists them.
+ */
+export function sortProfileMetricIds(ids: string[]): string[] {
+  const group = (id: string) => id.split(':')[0] ?? '';
+  return ids
+    .map((id, i) => ({ id, i }))
+    .sort((a, b) => group(b.id).localeCompare(group(a.id)) || a.i - b.i)
+    .map((x) => x.id);
 }
 
 /** Grafana unit id (for getValueFormat) of a profile's sample unit. */

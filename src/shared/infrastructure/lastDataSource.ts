@@ -24,3 +24,27 @@ export function storeLastDataSourceUid(uid: string) {
     // Private mode or a full storage: remembering the choice is a convenience only.
   }
 }
+
+export interface PyroscopeDataSource {
+  uid: string;
+  name: string;
+  /** what the data source points at, as configured (a URL, or empty) */
+  url?: string;
+}
+
+/** The Pyroscope data sources Grafana has. */
+export function listPyroscopeDataSources(): PyroscopeDataSource[] {
+  try {
+    return getDataSourceSrv()
+      .getList({ pluginId: PYROSCOPE_DATASOURCE_TYPE })
+      .map((d) => ({ uid: d.uid, name: d.name }));
+  } catch {
+    return [];
+  }
+}
+
+/** One data source's name and URL, when Grafana knows it. */
+export function findDataSource(uid: string): PyroscopeDataSource | undefined {
+  const s = getDataSourceSrv().getInstanceSettings(uid);
+  return s ? { uid: s.uid, name: s.name, url: s.url } : undefined;
+}

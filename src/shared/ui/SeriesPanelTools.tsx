@@ -1,12 +1,13 @@
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useState } from 'react';
 import { config } from '@grafana/runtime';
 import { VizPanel, sceneGraph } from '@grafana/scenes';
 import { IconButton, LinkButton } from '@grafana/ui';
+import { ScaleDistribution } from '@grafana/schema';
 import { ResolvedSeriesQuery, exploreUrl, queryText } from '../domain/exploreUrl';
 import { Favorite } from '../domain/favorites';
 import { normalizeSelector } from '../domain/labelSelector';
-import { isFavoriteStored, subscribeToFavorites, toggleFavorite } from '../infrastructure/favorites/favoritesStorage';
-import { SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { useFavorite } from '../domain/useFavorite';
+import { SeriesQuery } from '../domain/runtimeDataSources';
 
 export interface SeriesPanelToolsProps {
   panel: VizPanel;
@@ -39,8 +40,24 @@ export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
     labelSelector: resolved.labelSelector,
     groupBy: resolved.groupBy,
   };
-  const starred = useSyncExternalStore(subscribeToFavorites, () => isFavoriteStored(favoriteQuery));
+  const { data: favorite, actions: favoriteActions } = useFavorite(favoriteQuery);
+  const starred = favorite.isFavorite;
   const [copied, setCopied] = useState(false);
+  const { fieldConfig, pluginId } = panel.useState();
+  const custom = (fieldConfig.defaults.custom ?? {}) as { scaleDistribution?: { type?: ScaleDistribution } };
+  const log2 = custom.scaleDistribution?.type === ScaleDistribution.Log;
+  // The y axis in powers of two (the official panel menu's "log2 scale"): services far apart stay readable.
+  const toggleLog2 = () =>
+    panel.onFieldConfigChange({
+      ...fieldConfig,
+      defaults: {
+        ...fieldConfig.defaults,
+        custom: {
+          ...fieldConfig.defaults.custom,
+          scaleDistribution: log2 ? { type: ScaleDistribution.Linear } : { type: ScaleDistribution.Log, log: 2 },
+        },
+      },
+    });
   useEffect(() => {
     if (!copied) {
       return;
@@ -55,8 +72,17 @@ export function SeriesPanelTools({ panel, query }: SeriesPanelToolsProps) {
         tooltip={starred ? 'Remove from favourites' : 'Add to favourites'}
         data-testid="favorite-toggle"
         data-active={starred}
-        onClick={() => toggleFavorite(favoriteQuery)}
+        onClick={favoriteActions.toggleFavorite}
       />
+      {pluginId === 'timeseries' && (
+        <IconButton
+          name="graph-bar"
+          tooltip={log2 ? 'Linear scale' : 'Log2 scale'}
+          data-testid="log2-toggle"
+          data-active={log2}
+          onClick={toggleLog2}
+        />
+      )}
       <LinkButton
         size="sm"
         variant="secondary"

@@ -7,7 +7,7 @@ import { BarGaugeDisplayMode, VisibilityMode, VizOrientation } from '@grafana/sc
 import { Observable, map } from 'rxjs';
 import { navigationParams, NavigationTarget, PanelType } from '../domain/explorerNavigation';
 import { seriesMaxima } from '../domain/converters/seriesMaxima';
-import { SERIES_DATASOURCE, SeriesQuery } from '../infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { SERIES_DATASOURCE, SeriesQuery } from '../domain/runtimeDataSources';
 import { SeriesPanelTools } from './SeriesPanelTools';
 
 export interface SeriesPanelOptions {

@@ -12,7 +12,51 @@ export interface ChatRequest {
 export interface TestLlm {
   url: string;
   requests: ChatRequest[];
+  /** From now on each chunk of an answer waits for a releaseChunk() (a test's proof the previous one is shown). */
+  holdChunks: () => void;
+  releaseChunk: () => void;
+  /** Back to sending chunks on their own delay; chunks waiting for a release go at once. */
+  releaseAll: () => void;
   stop: () => Promise<void>;
+}
+
+/** Permits for held chunks: with a loaded browser, a fixed delay between chunks can be shorter than a render. */
+class ChunkGate {
+  private held = false;
+  private permits = 0;
+  private waiting: Array<() => void> = [];
+
+  hold() {
+    this.held = true;
+    this.permits = 0;
+  }
+
+  release() {
+    const next = this.waiting.shift();
+    if (next) {
+      next();
+    } else {
+      this.permits++;
+    }
+  }
+
+  releaseAll() {
+    this.held = false;
+    for (const w of this.waiting.splice(0)) {
+      w();
+    }
+  }
+
+  pass(): Promise<void> {
+    if (!this.held) {
+      return new Promise((r) => setTimeout(r, CHUNK_DELAY_MS));
+    }
+    if (this.permits > 0) {
+      this.permits--;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.waiting.push(r));
+  }
 }
 
 export const CHUNK_DELAY_MS = 350;
@@ -45,7 +89,7 @@ function chunk(content: string | undefined, finish: string | null) {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requests: ChatRequest[]) {
+async function handle(req: IncomingMessage, res: ServerResponse, requests: ChatRequest[], gate: ChunkGate) {
   if (req.method !== 'POST' || !req.url?.endsWith('/v1/chat/completions')) {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: 'not found' } }));
@@ -74,7 +118,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: ChatR
     `data: ${JSON.stringify({ ...chunk(undefined, null), choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] })}\n\n`
   );
   for (const p of parts) {
-    await new Promise((r) => setTimeout(r, CHUNK_DELAY_MS));
+    await gate.pass();
     if (res.destroyed) {
       return;
     }
@@ -87,8 +131,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: ChatR
 
 export function startTestLlm(): Promise<TestLlm> {
   const requests: ChatRequest[] = [];
+  const gate = new ChunkGate();
   const server: Server = createServer((req, res) => {
-    handle(req, res, requests).catch((e) => {
+    handle(req, res, requests, gate).catch((e) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: String(e) } }));
     });
@@ -99,6 +144,9 @@ export function startTestLlm(): Promise<TestLlm> {
       resolve({
         url: `http://127.0.0.1:${port}`,
         requests,
+        holdChunks: () => gate.hold(),
+        releaseChunk: () => gate.release(),
+        releaseAll: () => gate.releaseAll(),
         stop: () => new Promise<void>((r) => server.close(() => r())),
       });
     });

@@ -2,16 +2,9 @@ import React, { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
-import {
-  DIFF_LEGEND,
-  diffColor,
-  diffFlamebearerToTree,
-  formatChange,
-  formatShare,
-  nodeDiff,
-} from '../../../shared/domain/converters/diffTree';
+import { diffFlamebearerToTree, formatChange, formatShare, nodeDiff } from '../../../shared/domain/converters/diffTree';
 import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph } from '../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameGraphContainer } from '../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import { AdHocProfile } from '../domain/adHocProfile';
 import { doubleFlamebearer } from '../domain/doubleFlamebearer';
 
@@ -28,7 +21,6 @@ export function AdHocDiff({ baseline, comparison }: AdHocDiffProps) {
     [baseline.tree, comparison.tree]
   );
   const format = useMemo(() => valueFormatter(baseline.unit), [baseline.unit]);
-  const colorFor = useCallback((i: number) => diffColor(nodeDiff(tree, i)), [tree]);
   const tooltipRows = useCallback(
     (i: number): Array<[string, string]> => {
       const d = nodeDiff(tree, i);
@@ -52,14 +44,7 @@ export function AdHocDiff({ baseline, comparison }: AdHocDiffProps) {
           Comparing {baseline.profileType} with {comparison.profileType}: shares of each side are compared, not values.
         </div>
       )}
-      <div className={styles.legend}>
-        {DIFF_LEGEND.map((l) => (
-          <span key={l.label} className={styles.swatch} style={{ background: l.color }}>
-            {l.label}
-          </span>
-        ))}
-      </div>
-      <FlameGraph tree={tree} format={format} colorFor={colorFor} tooltipRows={tooltipRows} />
+      <FlameGraphContainer tree={tree} format={format} diff={tree} tooltipRows={tooltipRows} />
     </div>
   );
 }
@@ -67,6 +52,4 @@ export function AdHocDiff({ baseline, comparison }: AdHocDiffProps) {
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
   note: css({ color: theme.colors.text.secondary }),
-  legend: css({ display: 'flex', gap: theme.spacing(0.5), flexWrap: 'wrap' }),
-  swatch: css({ padding: theme.spacing(0, 1), color: '#000', fontSize: theme.typography.bodySmall.fontSize }),
 });

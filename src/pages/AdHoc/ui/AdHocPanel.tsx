@@ -1,9 +1,17 @@
 import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Combobox, FileUpload, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import {
+  Alert,
+  Combobox,
+  FileDropzone,
+  FileDropzoneDefaultChildren,
+  LoadingPlaceholder,
+  RadioButtonGroup,
+  useStyles2,
+} from '@grafana/ui';
 import { valueFormatter } from '../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph } from '../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameGraphContainer } from '../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import { AdHocProfileModel } from '../domain/useAdHocProfile';
 
 export interface AdHocPanelProps {
@@ -13,8 +21,6 @@ export interface AdHocPanelProps {
   recent: Array<{ id: string; name: string }>;
   showFlameGraph: boolean;
 }
-
-const ACCEPT = '.pb,.gz,.pprof,.prof,.json,.txt,.folded,application/octet-stream,application/gzip,application/json';
 
 /** An upload control, the profile type choice and the flame graph of one ad hoc file. */
 export function AdHocPanel({ side, title, model, recent, showFlameGraph }: AdHocPanelProps) {
@@ -27,19 +33,20 @@ export function AdHocPanel({ side, title, model, recent, showFlameGraph }: AdHoc
     <div className={styles.panel} data-testid={`adhoc-panel-${side}`}>
       <div className={styles.title}>{title}</div>
       <div className={styles.controls}>
-        <div data-testid={`adhoc-upload-${side}`}>
-          <FileUpload
-            accept={ACCEPT}
-            size="sm"
-            onFileUpload={(e) => {
-              const file = e.currentTarget.files?.[0];
-              if (file) {
-                actions.uploadFile(file);
-              }
+        <div data-testid={`adhoc-upload-${side}`} className={styles.drop}>
+          {/* drop a file here or click to choose one; the file is read by the upload itself */}
+          <FileDropzone
+            options={{
+              multiple: false,
+              onDrop: (files: File[]) => files[0] && actions.uploadFile(files[0]),
             }}
+            fileListRenderer={() => null}
           >
-            Upload a pprof, flamebearer JSON or folded file
-          </FileUpload>
+            <FileDropzoneDefaultChildren
+              primaryText="Drop a pprof, flamebearer JSON or folded file here"
+              secondaryText="or click to choose one"
+            />
+          </FileDropzone>
         </div>
         {recent.length > 0 && (
           <Combobox
@@ -75,7 +82,7 @@ export function AdHocPanel({ side, title, model, recent, showFlameGraph }: AdHoc
           </div>
           {showFlameGraph && (
             <div data-testid={`adhoc-flamegraph-${side}`}>
-              <FlameGraph tree={profile.tree} format={format} />
+              <FlameGraphContainer tree={profile.tree} format={format} />
             </div>
           )}
         </>
@@ -88,5 +95,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
   panel: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1), flex: 1, minWidth: 0 }),
   title: css({ fontWeight: theme.typography.fontWeightMedium }),
   controls: css({ display: 'flex', gap: theme.spacing(1), alignItems: 'center', flexWrap: 'wrap' }),
+  drop: css({ flex: 1, minWidth: 280 }),
   meta: css({ display: 'flex', gap: theme.spacing(2), color: theme.colors.text.secondary, flexWrap: 'wrap' }),
 });

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import {
@@ -10,7 +10,7 @@ import {
   sceneGraph,
 } from '@grafana/scenes';
 import { RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import { AdHocApiClient } from '../infrastructure/AdHocApiClient';
+import { useRecentUploads } from '../domain/useRecentUploads';
 import { useAdHocProfile } from '../domain/useAdHocProfile';
 import { AdHocDiff } from './AdHocDiff';
 import { AdHocPanel } from './AdHocPanel';
@@ -46,24 +46,6 @@ export class SceneAdHoc extends SceneObjectBase<SceneAdHocState> {
   static Component = SceneAdHocRenderer;
 }
 
-function useRecentUploads(dataSourceUid: string, refreshKey: unknown) {
-  const [recent, setRecent] = useState<Array<{ id: string; name: string }>>([]);
-  useEffect(() => {
-    let live = true;
-    if (dataSourceUid) {
-      new AdHocApiClient(dataSourceUid)
-        .list()
-        .then((r) => live && setRecent((r.profiles ?? []).map((p) => ({ id: p.id, name: p.name ?? p.id }))))
-        // an older server without the service: the upload control still explains the failure on use
-        .catch(() => live && setRecent([]));
-    }
-    return () => {
-      live = false;
-    };
-  }, [dataSourceUid, refreshKey]);
-  return recent;
-}
-
 function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
   const styles = useStyles2(getStyles);
   const { mode } = model.useState();
@@ -71,19 +53,21 @@ function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
   const dataSourceUid = sceneGraph.interpolate(model, '${dataSource}');
   const left = useAdHocProfile(dataSourceUid);
   const right = useAdHocProfile(dataSourceUid);
-  const recent = useRecentUploads(dataSourceUid, `${left.data.profile?.id}:${right.data.profile?.id}`);
+  const { recent } = useRecentUploads(dataSourceUid, `${left.data.profile?.id}:${right.data.profile?.id}`).data;
   const two = mode !== 'single';
   return (
     <div className={styles.container} data-testid="adhoc-page">
-      <RadioButtonGroup
-        options={[
-          { label: 'Single view', value: 'single' as const },
-          { label: 'Side by side', value: 'compare' as const },
-          { label: 'Diff view', value: 'diff' as const },
-        ]}
-        value={mode}
-        onChange={model.setMode}
-      />
+      <div>
+        <RadioButtonGroup
+          options={[
+            { label: 'Single view', value: 'single' as const },
+            { label: 'Side by side', value: 'compare' as const },
+            { label: 'Diff view', value: 'diff' as const },
+          ]}
+          value={mode}
+          onChange={model.setMode}
+        />
+      </div>
       <div className={styles.panels}>
         <AdHocPanel
           side="left"
@@ -104,6 +88,7 @@ function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
-  panels: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'flex-start' }),
+  // the page's whole width: one profile shows its table and flame graph side by side
+  container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), width: '100%', flexGrow: 1 }),
+  panels: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'flex-start', width: '100%' }),
 });

@@ -6,7 +6,7 @@ import {
   VariableValueSelectors,
 } from '@grafana/scenes';
 import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
-import { readLastDataSourceUid, storeLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
+import { chosenDataSourceUid, rememberDataSourceUid } from '../../../shared/domain/dataSourceChoice';
 import { SceneAdHoc } from './SceneAdHoc';
 
 function buildScene(): EmbeddedScene {
@@ -14,11 +14,11 @@ function buildScene(): EmbeddedScene {
     name: 'dataSource',
     label: 'Data source',
     pluginId: PYROSCOPE_DATASOURCE_TYPE,
-    value: readLastDataSourceUid() ?? '',
+    value: chosenDataSourceUid() ?? '',
   });
   dataSource.subscribeToState((s, prev) => {
     if (s.value && s.value !== prev.value) {
-      storeLastDataSourceUid(String(s.value));
+      rememberDataSourceUid(String(s.value));
     }
   });
   return new EmbeddedScene({

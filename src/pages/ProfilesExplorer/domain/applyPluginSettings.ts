@@ -1,6 +1,6 @@
 import { locationService } from '@grafana/runtime';
 import { SceneObject, SceneObjectState } from '@grafana/scenes';
-import { fetchPluginSettings } from '../../../shared/infrastructure/settings/SettingsApiClient';
+import { getPluginSettings } from '../../../shared/infrastructure/settings/SettingsApiClient';
 import { readLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 import { ExplorerUrlState } from './urlState';
 
@@ -18,7 +18,7 @@ export function applyPluginSettings(explorer: SceneObject<SceneObjectState & Exp
     return;
   }
   let active = true;
-  fetchPluginSettings(uid)
+  getPluginSettings(uid)
     .then((s) => {
       if (
         active &&

@@ -15,7 +15,11 @@ import {
 import { Observable, from, map } from 'rxjs';
 import { PYROSCOPE_DATASOURCE_TYPE } from '../../../constants';
 import { LabelFilter, buildLabelSelector } from '../../../shared/domain/labelSelector';
-import { DEFAULT_PROFILE_METRIC_ID, parseProfileMetricId } from '../../../shared/domain/profileMetrics';
+import {
+  DEFAULT_PROFILE_METRIC_ID,
+  parseProfileMetricId,
+  sortProfileMetricIds,
+} from '../../../shared/domain/profileMetrics';
 import { TimeWindow } from '../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import {
   fetchLabelNames,
@@ -87,7 +91,9 @@ export class ProfileMetricVariable extends CatalogVariable {
 
   getValueOptions(): Observable<VariableValueOption[]> {
     return from(fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this))).pipe(
-      map((c) => c.profileTypes.map((id) => ({ label: `${parseProfileMetricId(id).label} (${id})`, value: id })))
+      map((c) =>
+        sortProfileMetricIds(c.profileTypes).map((id) => ({ label: parseProfileMetricId(id).pickerLabel, value: id }))
+      )
     );
   }
 
@@ -97,19 +103,27 @@ export class ProfileMetricVariable extends CatalogVariable {
   }
 }
 
-function filtersVariable(name: string, label: string) {
+/**
+ * Label filters. Those of one service take their labels from it; those of All services (`acrossServices`) from
+ * every series of the profile type, so that e.g. a cluster or namespace narrows every panel at once.
+ */
+function filtersVariable(name: string, label: string, acrossServices = false) {
+  const matcherOf = (variable: SceneObject) =>
+    acrossServices
+      ? `{__profile_type__="${getVariableValue(variable, 'profileMetricId')}"}`
+      : buildLabelSelector(getVariableValue(variable, 'serviceName'));
   return new AdHocFiltersVariable({
     name,
     label,
     applyMode: 'manual',
     filters: [],
     getTagKeysProvider: async (variable) => {
-      const matcher = buildLabelSelector(getVariableValue(variable, 'serviceName'));
+      const matcher = matcherOf(variable);
       const names = await fetchLabelNames(getDataSourceUid(variable), getTimeWindow(variable), matcher);
       return { replace: true, values: names.map((n) => ({ text: n, value: n })) };
     },
     getTagValuesProvider: async (variable, filter) => {
-      const matcher = buildLabelSelector(getVariableValue(variable, 'serviceName'));
+      const matcher = matcherOf(variable);
       const values = await fetchLabelValues(getDataSourceUid(variable), getTimeWindow(variable), filter.key, matcher);
       return { replace: true, values: values.map((v) => ({ text: v, value: v })) };
     },
@@ -135,6 +149,7 @@ export function buildVariables(): SceneVariableSet {
       new ServiceNameVariable(),
       new ProfileMetricVariable(),
       filtersVariable('filters', 'Filters'),
+      filtersVariable('servicesFilters', 'Filters', true),
       filtersVariable('filtersBaseline', 'Baseline filters'),
       filtersVariable('filtersComparison', 'Comparison filters'),
       new TextBoxVariable({ name: 'groupBy', label: 'Group by', value: '' }),

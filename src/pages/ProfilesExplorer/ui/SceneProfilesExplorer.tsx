@@ -15,8 +15,7 @@ import {
   SceneVariableSet,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
-import { registerRuntimeDataSources } from '../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { Alert, Stack, useStyles2 } from '@grafana/ui';
 import { ExplorationType, NavigationTarget, navigationParams } from '../../../shared/domain/explorerNavigation';
 import {
   DEFAULT_EXPLORER_URL_STATE,
@@ -25,7 +24,9 @@ import {
   parseExplorerUrl,
   toExplorerUrl,
 } from '../domain/urlState';
-import { buildVariables } from '../domain/variables';
+import { buildVariables, getDataSourceUid, getTimeWindow } from '../domain/variables';
+import { ExplorationOption, ExplorationTypeSelector } from './ExplorationTypeSelector';
+import { HeaderToolbar } from './HeaderToolbar';
 import { applyPluginSettings } from '../domain/applyPluginSettings';
 import { SceneAllServices } from '../components/SceneAllServices/ui/SceneAllServices';
 import { SceneProfileTypes } from '../components/SceneProfileTypes/ui/SceneProfileTypes';
@@ -39,7 +40,7 @@ export interface SceneProfilesExplorerState extends SceneObjectState, ExplorerUr
   controls: SceneObject[];
 }
 
-const EXPLORATION_OPTIONS: Array<{ label: string; value: ExplorationType; description: string }> = [
+const EXPLORATION_OPTIONS: ExplorationOption[] = [
   { label: 'All services', value: 'all', description: 'One panel per service for the chosen profile type' },
   { label: 'Profile types', value: 'profiles', description: 'Every profile type of one service' },
   { label: 'Labels', value: 'labels', description: 'Breakdown of one service by label' },
@@ -50,7 +51,7 @@ const EXPLORATION_OPTIONS: Array<{ label: string; value: ExplorationType; descri
 
 // Which variable pickers make sense in each view.
 const PICKERS: Record<ExplorationType, string[]> = {
-  all: ['dataSource', 'profileMetricId'],
+  all: ['dataSource', 'profileMetricId', 'servicesFilters'],
   profiles: ['dataSource', 'serviceName'],
   labels: ['dataSource', 'serviceName', 'profileMetricId', 'filters'],
   'flame-graph': ['dataSource', 'serviceName', 'profileMetricId', 'filters'],
@@ -81,7 +82,6 @@ export class SceneProfilesExplorer extends SceneObjectBase<SceneProfilesExplorer
   protected _urlSync = new SceneObjectUrlSyncConfig(this, { keys: EXPLORER_URL_KEYS });
 
   constructor(state: Partial<SceneProfilesExplorerState> = {}) {
-    registerRuntimeDataSources();
     const explorationType = state.explorationType ?? DEFAULT_EXPLORER_URL_STATE.explorationType;
     super({
       ...DEFAULT_EXPLORER_URL_STATE,
@@ -138,16 +138,16 @@ function SceneProfilesExplorerRenderer({ model }: SceneComponentProps<SceneProfi
   return (
     <div className={styles.container} data-testid="profiles-explorer">
       <div className={styles.header}>
-        <RadioButtonGroup
+        <ExplorationTypeSelector
           options={EXPLORATION_OPTIONS}
           value={explorationType}
           onChange={model.setExplorationType}
-          size="sm"
         />
         <Stack gap={1}>
           {controls.map((c) => (
             <c.Component key={c.state.key} model={c} />
           ))}
+          <HeaderToolbar getAbsolute={() => absoluteRange(model)} dataSourceUid={getDataSourceUid(model)} />
         </Stack>
       </div>
       <div className={styles.pickers}>
@@ -168,6 +168,11 @@ function SceneProfilesExplorerRenderer({ model }: SceneComponentProps<SceneProfi
       )}
     </div>
   );
+}
+
+function absoluteRange(scene: SceneObject): Record<string, number> {
+  const w = getTimeWindow(scene);
+  return { from: w.start, to: w.end };
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -1,20 +1,30 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { getDataSourceSrv } from '@grafana/runtime';
 import { EmbeddedScene, SceneAppPage, SceneReactObject } from '@grafana/scenes';
-import { Alert, Button, Combobox, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
-import { PYROSCOPE_DATASOURCE_TYPE, ROUTES, prefixRoute } from '../../../constants';
+import {
+  Alert,
+  Button,
+  Combobox,
+  Field,
+  FieldSet,
+  Input,
+  LoadingPlaceholder,
+  Stack,
+  Switch,
+  useStyles2,
+} from '@grafana/ui';
+import { ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
-import { readLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
+import { chosenDataSourceUid, dataSourceByUid, pyroscopeDataSources } from '../../../shared/domain/dataSourceChoice';
 import { useSettings } from '../domain/useSettings';
 
 function SettingsPage() {
   const styles = useStyles2(getStyles);
   // Settings live in each Pyroscope: the one the explorer last used first.
-  const [dataSourceUid, setDataSourceUid] = useState(() => readLastDataSourceUid());
-  const [sources] = useState(() => getDataSourceSrv().getList({ pluginId: PYROSCOPE_DATASOURCE_TYPE }));
-  const dataSourceName = dataSourceUid ? getDataSourceSrv().getInstanceSettings(dataSourceUid)?.name : undefined;
+  const [dataSourceUid, setDataSourceUid] = useState(() => chosenDataSourceUid());
+  const [sources] = useState(() => pyroscopeDataSources());
+  const dataSourceName = dataSourceByUid(dataSourceUid)?.name;
   const { data, actions } = useSettings(dataSourceUid);
   const [maxNodesText, setMaxNodesText] = useState<string>();
   if (data.loading) {
@@ -72,6 +82,28 @@ function SettingsPage() {
                 data-testid="settings-max-nodes"
               />
             </Field>
+            <Field
+              label="Collapsed flame graphs"
+              description="Fold a frame whose only child holds more than 99 % of its value into one group frame, with expand and collapse."
+            >
+              <Switch
+                value={s.collapsedFlamegraphs}
+                onChange={() => actions.updateSettings({ collapsedFlamegraphs: !s.collapsedFlamegraphs })}
+                data-testid="settings-collapsed-flamegraphs"
+              />
+            </Field>
+          </FieldSet>
+          <FieldSet label="Function details">
+            <Field
+              label="Enable function details"
+              description="A frame's menu offers its details: file, lines and their cost, and a link to the source."
+            >
+              <Switch
+                value={s.enableFunctionDetails}
+                onChange={() => actions.updateSettings({ enableFunctionDetails: !s.enableFunctionDetails })}
+                data-testid="settings-function-details"
+              />
+            </Field>
           </FieldSet>
           <Stack gap={2} alignItems="center">
             <Button type="submit" disabled={data.saving || !maxNodesValid} data-testid="settings-save">
@@ -96,7 +128,9 @@ function SettingsPage() {
           </Stack>
           <p className={styles.note}>
             Stored in the Pyroscope data source {dataSourceName ? `"${dataSourceName}"` : ''} (settings.v1,{' '}
-            <code>pluginSettings</code>), shared by everyone using it.
+            <code>pluginSettings</code>), shared by everyone using it. Two settings of the official app are kept as
+            stored but not offered here: the flamegraph.com export (it uploads profiles to the internet) and metrics
+            from profiles (recording rules, which this app does not have yet).
           </p>
         </form>
       )}

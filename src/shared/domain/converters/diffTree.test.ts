@@ -1,4 +1,11 @@
-import { NEUTRAL_COLOR, diffColor, diffFlamebearerToTree, formatChange, functionDiffs, nodeDiff } from './diffTree';
+import { diffColor, toCss } from '../../components/FlameGraph/domain/colors';
+import { DiffTree, diffFlamebearerToTree, formatChange, functionDiffs, nodeDiff } from './diffTree';
+
+// A node as the diff flame graph paints it (the official chart's default palette).
+const paint = (t: DiffTree, i: number) =>
+  toCss(diffColor(t.baseTotal[i], t.compTotal[i], t.baseRoot, t.compRoot, 'diffDefault'));
+const NEUTRAL_COLOR = toCss(diffColor(1, 1, 1, 1, 'diffDefault'));
+const painted = (l: number, r: number) => toCss(diffColor(l, r, 100, 100, 'diffDefault'));
 
 // Hand-written "double" flamebearers, as /pyroscope/render-diff returns them:
 // [left x delta, left total, left self, right x delta, right total, right self, name] per node.
@@ -43,18 +50,17 @@ describe('diff tree', () => {
 
   it('doubled leaf +100 % red, halved leaf −50 % green, unchanged parents neutral', () => {
     const t = diffFlamebearerToTree(REGRESSION);
-    const cc = nodeDiff(t, find(t, 'convertCurrency'));
-    const sp = nodeDiff(t, find(t, 'sendToPostProcessor'));
-    const co = nodeDiff(t, find(t, 'checkout'));
+    const [ccI, spI, coI] = ['convertCurrency', 'sendToPostProcessor', 'checkout'].map((n) => find(t, n));
+    const [cc, sp, co] = [ccI, spI, coI].map((i) => nodeDiff(t, i));
     expect(cc.totalChange).toBeCloseTo(1, 12);
     expect(cc.selfChange).toBeCloseTo(1, 12);
     expect(sp.totalChange).toBeCloseTo(-0.5, 12);
     expect(formatChange(cc.totalChange)).toBe('+100.00 %');
     expect(formatChange(sp.totalChange)).toBe('-50.00 %');
     expect(co.totalChange).toBe(0);
-    expect(diffColor(co)).toBe(NEUTRAL_COLOR);
-    const [r1, g1] = rgb(diffColor(cc));
-    const [r2, g2] = rgb(diffColor(sp));
+    expect(paint(t, coI)).toBe(NEUTRAL_COLOR);
+    const [r1, g1] = rgb(paint(t, ccI));
+    const [r2, g2] = rgb(paint(t, spI));
     expect(r1).toBeGreaterThan(g1);
     expect(g2).toBeGreaterThan(r2);
   });
@@ -75,7 +81,7 @@ describe('diff tree', () => {
     const cc = nodeDiff(t, find(t, 'convertCurrency'));
     expect(cc.baseTotalShare).toBeCloseTo(1 / 6, 12);
     expect(cc.compTotalShare).toBeCloseTo(1 / 6, 12);
-    expect(diffColor(cc)).toBe(NEUTRAL_COLOR);
+    expect(paint(t, find(t, 'convertCurrency'))).toBe(NEUTRAL_COLOR);
   });
 
   it('a range against itself has no red or green', () => {
@@ -92,7 +98,7 @@ describe('diff tree', () => {
     expect(t.names[t.nameIndex[t.parent[find(t, 'checkout')]]]).toBe('main');
     expect(t.parent[find(t, 'gc')]).toBe(0);
     for (let i = 0; i < t.count; i++) {
-      expect(diffColor(nodeDiff(t, i))).toBe(NEUTRAL_COLOR);
+      expect(paint(t, i)).toBe(NEUTRAL_COLOR);
     }
   });
 
@@ -112,8 +118,9 @@ describe('diff tree', () => {
     expect(fraud.status).toBe('added');
     expect(fraud.totalChange).toBeNull();
     expect(formatChange(fraud.totalChange, fraud.status)).toBe('new');
-    expect(diffColor(fraud)).toBe(diffColor({ status: 'changed', totalChange: 5 }));
-    expect(diffColor(gc)).toBe(diffColor({ status: 'changed', totalChange: -1 }));
+    // full colour: as red as a +500 % change, as green as a -100 % one
+    expect(paint(t, find(t, 'fraudCheck'))).toBe(painted(10, 60));
+    expect(paint(t, find(t, 'gc'))).toBe(painted(10, 0));
     expect(t.names[t.nameIndex[t.parent[find(t, 'fraudCheck')]]]).toBe('checkout');
   });
 

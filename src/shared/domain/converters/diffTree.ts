@@ -117,49 +117,6 @@ export function nodeDiff(tree: DiffTree, i: number): NodeDiff {
   };
 }
 
-export const NEUTRAL_COLOR = 'rgb(176, 176, 176)';
-const RED: [number, number, number] = [224, 49, 49];
-const GREEN: [number, number, number] = [47, 158, 68];
-/** Changes smaller than this (relative) are float noise or irrelevant: drawn neutral. */
-const NOISE = 0.001;
-/** The weakest tint, so that a 2 % change is still visibly coloured. */
-const MIN_TINT = 0.25;
-
-function mix(to: [number, number, number], t: number): string {
-  const from = 176;
-  const c = to.map((v) => Math.round(from + (v - from) * t));
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
-}
-
-/** Red for more (in share of its side) in the comparison, green for less; full colour at ±100 % and beyond. */
-export function diffColor(d: Pick<NodeDiff, 'status' | 'totalChange'>): string {
-  if (d.status === 'added') {
-    return mix(RED, 1);
-  }
-  if (d.status === 'removed') {
-    return mix(GREEN, 1);
-  }
-  const c = d.totalChange ?? 0;
-  if (Math.abs(c) < NOISE) {
-    return NEUTRAL_COLOR;
-  }
-  const t = MIN_TINT + (1 - MIN_TINT) * Math.min(1, Math.abs(c));
-  return mix(c > 0 ? RED : GREEN, t);
-}
-
-/** The colour legend: a few stops of the scale, the new and removed markers. */
-export const DIFF_LEGEND: Array<{ label: string; color: string }> = [
-  { label: 'removed', color: diffColor({ status: 'removed', totalChange: -1 }) },
-  { label: '−100 %', color: diffColor({ status: 'changed', totalChange: -1 }) },
-  { label: '−50 %', color: diffColor({ status: 'changed', totalChange: -0.5 }) },
-  { label: '−10 %', color: diffColor({ status: 'changed', totalChange: -0.1 }) },
-  { label: '0', color: NEUTRAL_COLOR },
-  { label: '+10 %', color: diffColor({ status: 'changed', totalChange: 0.1 }) },
-  { label: '+50 %', color: diffColor({ status: 'changed', totalChange: 0.5 }) },
-  { label: '+100 %', color: diffColor({ status: 'changed', totalChange: 1 }) },
-  { label: 'new', color: diffColor({ status: 'added', totalChange: null }) },
-];
-
 export function formatShare(share: number): string {
   return `${(100 * share).toFixed(2)} %`;
 }

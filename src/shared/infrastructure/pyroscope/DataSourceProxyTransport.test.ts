@@ -1,5 +1,4 @@
 import { of, throwError } from 'rxjs';
-import { AdHocApiClient } from '../../../pages/AdHoc/infrastructure/AdHocApiClient';
 import { fetchPluginSettings, savePluginSettings } from '../settings/SettingsApiClient';
 import { DEFAULT_PLUGIN_SETTINGS } from '../../domain/pluginSettings';
 import { ApiError, DataSourceProxyTransport, serverMessage } from './DataSourceProxyTransport';
@@ -48,20 +47,6 @@ describe('data-source proxy transport', () => {
   it('names failures of other services than the querier with their package', async () => {
     fetchMock.mockReturnValue(throwError(() => ({ status: 503, data: { message: 'store down' } })));
     await expect(fetchPluginSettings('pyroscope')).rejects.toEqual(new ApiError('settings.v1 Get: store down', 503));
-  });
-
-  it('adhocprofiles.v1 goes through it, and a missing service says so', async () => {
-    const client = new AdHocApiClient('pyroscope');
-    await client.list();
-    expect(fetchMock.mock.calls[0][0]).toMatchObject({
-      url: 'api/datasources/proxy/uid/pyroscope/adhocprofiles.v1.AdHocProfileService/List',
-      method: 'POST',
-      data: {},
-    });
-    fetchMock.mockReturnValue(throwError(() => ({ status: 404, statusText: 'Not Found', data: '' })));
-    await expect(client.upload('a.pb.gz', 'AAAA')).rejects.toEqual(
-      new ApiError('adhocprofiles.v1 Upload: Not Found (does this Pyroscope server offer ad hoc profiles?)', 404)
-    );
   });
 
   it('calls Connect in protobuf binary and hands back the bytes', async () => {

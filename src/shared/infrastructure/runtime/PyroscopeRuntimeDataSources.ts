@@ -6,28 +6,7 @@ import { seriesToDataFrames } from '../../domain/converters/seriesToDataFrames';
 import { buildProfileQuery, normalizeSelector } from '../../domain/labelSelector';
 import { grafanaUnit, parseProfileMetricId } from '../../domain/profileMetrics';
 import { getApiClient } from '../pyroscope/PyroscopeApiClient';
-
-export const SERIES_DATASOURCE = { type: 'grafana-pyroscope-app-series', uid: 'grafana-pyroscope-app-series' };
-export const PROFILE_DATASOURCE = { type: 'grafana-pyroscope-app-profile', uid: 'grafana-pyroscope-app-profile' };
-
-/** Fields may hold scene variables (`$dataSource`, `$serviceName`, `$filters`): the runner re-runs when they change. */
-export interface SeriesQuery extends DataQuery {
-  dataSourceUid: string;
-  profileMetricId: string;
-  labelSelector: string;
-  groupBy?: string[];
-  limit?: number;
-  displayName?: string;
-}
-
-export interface ProfileQuery extends DataQuery {
-  dataSourceUid: string;
-  profileMetricId: string;
-  labelSelector: string;
-  maxNodes?: number | string;
-  /** span ids (16 hex), comma or space separated: the profile of those spans only */
-  spanSelector?: string;
-}
+import { PROFILE_DATASOURCE, ProfileQuery, SERIES_DATASOURCE, SeriesQuery } from '../../domain/runtimeDataSources';
 
 function interpolator(scopedVars: ScopedVars) {
   // Scenes passes the requesting object wrapped (SafeSerializableSceneObject); valueOf() unwraps it.

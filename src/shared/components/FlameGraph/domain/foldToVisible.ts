@@ -1,4 +1,5 @@
 import { FlameTree } from '../../../domain/converters/flamebearer';
+import { CollapsedFlags, FrameGroups, groupPosition } from './frameGroups';
 
 /** What d3-flame-graph receives: only frames at least `minPx` wide at the current zoom. */
 export interface ViewNode {
@@ -11,7 +12,22 @@ export interface ViewNode {
   folded: number;
   /** ancestors of the zoomed frame: drawn full width, faded */
   fade?: boolean;
+  /** the frame is (part of) a group of single-child frames */
+  group?: ViewGroup;
   children?: ViewNode[];
+}
+
+export interface ViewGroup {
+  id: number;
+  /** drawn as one frame standing for `count` frames */
+  collapsed: boolean;
+  count: number;
+  position: 'first' | 'middle' | 'last';
+}
+
+export interface GroupsView {
+  groups: FrameGroups;
+  collapsed: CollapsedFlags;
 }
 
 export interface FoldResult {
@@ -42,7 +58,8 @@ export function foldToVisible(
   focus: number,
   widthPx: number,
   sizes: Int32Array,
-  minPx = 1
+  minPx = 1,
+  groupsView?: GroupsView
 ): FoldResult {
   if (!tree.count) {
     return { root: { name: 'total', value: 0, i: 0, folded: 0 }, visible: 0 };
@@ -50,17 +67,33 @@ export function foldToVisible(
   const focusTotal = tree.total[focus] || 1;
   const minValue = (minPx * focusTotal) / Math.max(1, widthPx);
   let visible = 0;
-  const make = (i: number): ViewNode => {
+  // A collapsed group is drawn as its first frame (or the focused one) with the children of its last.
+  const through = new Map<ViewNode, number>();
+  const make = (i: number, chain = true): ViewNode => {
     visible++;
-    return { name: tree.names[tree.nameIndex[i]] ?? '', value: tree.total[i], i, folded: 0 };
+    const node: ViewNode = { name: tree.names[tree.nameIndex[i]] ?? '', value: tree.total[i], i, folded: 0 };
+    const g = groupsView?.groups.groupOf[i] ?? -1;
+    if (g >= 0 && groupsView) {
+      const collapsed = chain && groupsView.collapsed[g] === 1;
+      if (collapsed) {
+        const last = groupsView.groups.tail[g];
+        through.set(node, last);
+        node.group = { id: g, collapsed, count: tree.level[last] - tree.level[i] + 1, position: 'first' };
+      } else {
+        const position = groupPosition(groupsView.groups, i) ?? 'middle';
+        node.group = { id: g, collapsed, count: groupsView.groups.size[g], position };
+      }
+    }
+    return node;
   };
   const focusNode = make(focus);
   // Iterative: deep stacks (thousands of frames) would overflow a recursive walk.
   const stack: ViewNode[] = [focusNode];
   while (stack.length) {
     const node = stack.pop()!;
-    let hidden = sizes[node.i] - 1;
-    for (let c = tree.firstChild[node.i]; c >= 0; c = tree.nextSibling[c]) {
+    const from = through.get(node) ?? node.i;
+    let hidden = sizes[from] - 1;
+    for (let c = tree.firstChild[from]; c >= 0; c = tree.nextSibling[c]) {
       if (tree.total[c] >= minValue && tree.total[c] > 0) {
         const child = make(c);
         (node.children ??= []).push(child);
@@ -72,7 +105,8 @@ export function foldToVisible(
   }
   let root = focusNode;
   for (let p = tree.parent[focus]; p >= 0; p = tree.parent[p]) {
-    const ancestor = make(p);
+    // the chain above a zoomed frame is drawn frame by frame
+    const ancestor = make(p, false);
     ancestor.fade = true;
     ancestor.children = [root];
     root = ancestor;

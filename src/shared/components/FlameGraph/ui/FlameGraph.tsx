@@ -1,25 +1,56 @@
 import React, { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Button, ContextMenu, IconName, MenuItem, Stack, useStyles2 } from '@grafana/ui';
+import { Button, ContextMenu, IconName, MenuItem, Stack, useStyles2, useTheme2 } from '@grafana/ui';
 import flamegraph, { FlameGraph as Chart, FlameGraphTooltip } from 'd3-flame-graph';
 import { select } from 'd3-selection';
 import { timerFlush } from 'd3-timer';
 import type { HierarchyRectangularNode } from 'd3-hierarchy';
 import { FlameTree } from '../../../domain/converters/flamebearer';
-import { ViewNode, foldToVisible, subtreeSizes } from '../domain/foldToVisible';
+import { GroupsView, ViewNode, foldToVisible, subtreeSizes } from '../domain/foldToVisible';
 import { SearchResult } from '../domain/search';
 import { ValueFormatter } from '../domain/formatValue';
+import {
+  ColorScheme,
+  DiffColorScheme,
+  Rgb,
+  diffColor,
+  lighten,
+  mutedColor,
+  packageColor,
+  toCss,
+  valueColor,
+} from '../domain/colors';
+
+export type TextAlign = 'left' | 'right';
+
+/** What a diff colours by: each side's value per node and each side's total. */
+export interface DiffValues {
+  baseTotal: Float64Array;
+  compTotal: Float64Array;
+  baseRoot: number;
+  compRoot: number;
+}
 
 export interface FlameGraphProps {
   tree: FlameTree;
   search?: SearchResult;
   format: ValueFormatter;
-  /** colour of a frame by its tree index (the diff view); name hues otherwise */
-  colorFor?: (i: number) => string;
+  /** by package (the default) or by value; for a diff (with `diff` set) one of the two diff palettes */
+  colorScheme?: ColorScheme | DiffColorScheme;
+  /** the two sides of a diff: frames are coloured by their change */
+  diff?: DiffValues;
+  textAlign?: TextAlign;
+  /** groups of single-child frames and which are folded into one frame */
+  groups?: GroupsView;
+  /** collapse (true) or expand a group, from the frame menu */
+  onGroupToggle?: (group: number, collapsed: boolean) => void;
+  /** the zoomed frame, when the caller keeps it (so that it can reset it); kept inside otherwise */
+  focus?: number;
+  onFocusChange?: (focus: number) => void;
   /** tooltip rows of a frame by its tree index, replacing total and self (the diff view) */
   tooltipRows?: (i: number) => Array<[string, string]>;
-  /** actions of the right-click menu of a frame (function details, sandwich) */
+  /** actions of the right-click menu of a frame after focus, copy and the group toggle (function details, sandwich) */
   menuItems?: (frame: { name: string; index: number }) => FrameMenuItem[];
   /** root at the bottom: callers in a sandwich view */
   upsideDown?: boolean;
@@ -43,6 +74,9 @@ export interface RenderInfo {
 
 const MATCH_COLOR = '#E600E6';
 const FOLDED_MATCH_COLOR = '#c27bd8';
+/** Frames this narrow (px) are drawn in the muted grey, as the official chart does. */
+const MUTE_PX = 10;
+const CELL_HEIGHT = 20;
 
 type Frame = HierarchyRectangularNode<ViewNode>;
 
@@ -55,35 +89,64 @@ export function FlameGraph({
   tree,
   search,
   format,
-  colorFor,
+  colorScheme,
+  diff,
+  textAlign = 'left',
+  groups,
+  onGroupToggle,
+  focus: controlledFocus,
+  onFocusChange,
   tooltipRows,
   menuItems,
   upsideDown,
   onRender,
 }: FlameGraphProps) {
   const styles = useStyles2(getStyles);
+  const theme = useTheme2();
   const container = useRef<HTMLDivElement>(null);
   const tooltip = useRef<HTMLDivElement>(null);
   const chart = useRef<Chart<ViewNode> | null>(null);
   const searchRef = useRef(search);
   const treeRef = useRef(tree);
-  const colorForRef = useRef(colorFor);
   const tooltipRowsRef = useRef(tooltipRows);
-  useLayoutEffect(() => {
-    colorForRef.current = colorFor;
-    tooltipRowsRef.current = tooltipRows;
-  });
   const menuItemsRef = useRef(menuItems);
-  useLayoutEffect(() => {
-    menuItemsRef.current = menuItems;
-  });
   const [menu, setMenu] = useState<{ x: number; y: number; items: FrameMenuItem[] } | undefined>();
   const [width, setWidth] = useState(0);
+  const widthRef = useRef(width);
   // Zoom belongs to one tree: new data starts unzoomed.
   const [zoom, setZoom] = useState({ tree, focus: 0 });
-  const focus = zoom.tree === tree ? zoom.focus : 0;
-  const setFocus = (f: number) => setZoom({ tree, focus: f });
+  const ownFocus = zoom.tree === tree ? zoom.focus : 0;
+  const focus = controlledFocus ?? ownFocus;
+  const setFocus = (f: number) => {
+    setZoom({ tree: treeRef.current, focus: f });
+    onFocusChangeRef.current?.(f);
+  };
+  const onFocusChangeRef = useRef(onFocusChange);
   const sizes = useMemo(() => subtreeSizes(tree), [tree]);
+  const paint = useMemo(
+    () =>
+      framePainter(
+        tree,
+        colorScheme,
+        diff,
+        theme.isLight,
+        mutedColor(theme.colors.background.secondary, theme.isLight)
+      ),
+    [tree, colorScheme, diff, theme]
+  );
+  const paintRef = useRef(paint);
+  const labelFormat = useMemo(() => cachedFormat(format), [format]);
+  const labelFormatRef = useRef(labelFormat);
+  const groupsRef = useRef(groups);
+  const onGroupToggleRef = useRef(onGroupToggle);
+  useLayoutEffect(() => {
+    tooltipRowsRef.current = tooltipRows;
+    menuItemsRef.current = menuItems;
+    onFocusChangeRef.current = onFocusChange;
+    onGroupToggleRef.current = onGroupToggle;
+    groupsRef.current = groups;
+    labelFormatRef.current = labelFormat;
+  });
 
   useLayoutEffect(() => {
     const el = container.current;
@@ -93,23 +156,63 @@ export function FlameGraph({
     setWidth(el.clientWidth);
     const ro = new ResizeObserver(() => setWidth(el.clientWidth));
     ro.observe(el);
+    const frameOf = (event: MouseEvent) =>
+      (event.target as Element | null)?.closest('g.frame') as (Element & { __data__?: Frame }) | null;
     // The chart binds its own click-to-zoom (which keeps every frame) on each frame at every update. One
     // capturing listener here takes the click first and re-folds instead; the chart never sees it.
     const onClick = (event: MouseEvent) => {
-      const g = (event.target as Element | null)?.closest('g.frame') as (Element & { __data__?: Frame }) | null;
+      const g = frameOf(event);
       if (g?.__data__) {
         event.stopPropagation();
         setZoom({ tree: treeRef.current, focus: g.__data__.data.i });
+        onFocusChangeRef.current?.(g.__data__.data.i);
       }
     };
     el.addEventListener('click', onClick, true);
     const onMenu = (event: MouseEvent) => {
-      const g = (event.target as Element | null)?.closest('g.frame') as (Element & { __data__?: Frame }) | null;
-      const items = g?.__data__ && menuItemsRef.current?.({ name: g.__data__.data.name, index: g.__data__.data.i });
-      if (items?.length) {
-        event.preventDefault();
-        setMenu({ x: event.clientX, y: event.clientY, items });
+      const d = frameOf(event)?.__data__?.data;
+      if (!d) {
+        return;
       }
+      event.preventDefault();
+      const items: FrameMenuItem[] = [
+        {
+          label: 'Focus block',
+          icon: 'eye',
+          testId: 'menu-focus',
+          onClick: () => {
+            setZoom({ tree: treeRef.current, focus: d.i });
+            onFocusChangeRef.current?.(d.i);
+          },
+        },
+        {
+          label: 'Copy function name',
+          icon: 'copy',
+          testId: 'menu-copy',
+          onClick: () => void navigator.clipboard?.writeText(d.name).catch(() => undefined),
+        },
+        ...(menuItemsRef.current?.({ name: d.name, index: d.i }) ?? []),
+      ];
+      const group = d.group;
+      const toggle = onGroupToggleRef.current;
+      if (group && toggle) {
+        items.push(
+          group.collapsed
+            ? {
+                label: 'Expand group',
+                icon: 'angle-double-down',
+                testId: 'menu-expand-group',
+                onClick: () => toggle(group.id, false),
+              }
+            : {
+                label: 'Collapse group',
+                icon: 'angle-double-up',
+                testId: 'menu-collapse-group',
+                onClick: () => toggle(group.id, true),
+              }
+        );
+      }
+      setMenu({ x: event.clientX, y: event.clientY, items });
     };
     el.addEventListener('contextmenu', onMenu);
     return () => {
@@ -121,6 +224,7 @@ export function FlameGraph({
 
   const colorOf = (d: Frame) => {
     const s = searchRef.current;
+    const p = paintRef.current;
     if (s) {
       const i = d.data.i;
       if (s.nodeMatches[i]) {
@@ -131,19 +235,25 @@ export function FlameGraph({
       if (!d.data.fade && s.subtreeMatches[i] - shown > 0) {
         return FOLDED_MATCH_COLOR;
       }
+      return p.muted;
     }
-    const custom = colorForRef.current;
-    return custom && !d.data.fade ? custom(d.data.i) : nameColor(d.data.name, d.data.fade);
+    if ((d.x1 - d.x0) * widthRef.current <= MUTE_PX) {
+      return p.muted;
+    }
+    return p.color(d.data, d.parent ? undefined : d.data.value);
   };
 
-  // (Re)fold and draw on data, width or zoom changes; before paint, so a zoom costs one frame, not two.
+  // (Re)fold and draw on data, width, zoom or group changes; before paint, so a zoom costs one frame, not two.
   useLayoutEffect(() => {
     const el = container.current;
     if (!el || !width || !tree.count) {
       return;
     }
+    widthRef.current = width;
+    paintRef.current = paint;
     const t0 = performance.now();
-    const { root, visible } = foldToVisible(tree, focus, width, sizes);
+    const { root, visible } = foldToVisible(tree, focus, width, sizes, 1, groups);
+    paint.setFocusTotal(tree.total[focus] || 1);
     const t1 = performance.now();
     if (!chart.current) {
       const tip = Object.assign(() => {}, {
@@ -153,7 +263,7 @@ export function FlameGraph({
       }) as FlameGraphTooltip;
       chart.current = flamegraph<ViewNode>()
         .width(width)
-        .cellHeight(20)
+        .cellHeight(CELL_HEIGHT)
         .transitionDuration(0)
         .minFrameSize(0)
         .sort(false)
@@ -161,6 +271,11 @@ export function FlameGraph({
         .resetHeightOnZoom(true)
         .tooltip(tip)
         .setColorMapper((d) => colorOf(d as Frame));
+      // The chart writes its labels (and the frames' name attribute) from getName: the label as the official
+      // chart words it, in one write; decorateFrames puts the plain name back in the attribute.
+      (chart.current as unknown as { getName(f: (d: Frame) => string): void }).getName((d) =>
+        frameLabel(d.data, labelFormatRef.current)
+      );
       select(el).datum(root).call(chart.current);
     } else {
       chart.current.width(width);
@@ -171,20 +286,25 @@ export function FlameGraph({
     // after this effect shows the new layout instead of one frame of stale positions.
     timerFlush();
     timerFlush();
+    decorateFrames(el, width, labelFormatRef.current, textAlign);
     onRender?.({ visible, focus, foldMs: t1 - t0, drawMs: performance.now() - t1 });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [tree, width, focus, sizes]);
+  }, [tree, width, focus, sizes, groups]);
 
-  // Search only recolours the frames already drawn.
+  // Search, colour scheme and text alignment only repaint the frames already drawn.
   useLayoutEffect(() => {
     searchRef.current = search;
+    paintRef.current = paint;
+    paint.setFocusTotal(tree.total[focus] || 1);
     const el = container.current;
     if (el && chart.current) {
       select(el)
-        .selectAll<SVGRectElement, Frame>('g.frame rect')
+        .selectAll<SVGRectElement, Frame>('g.frame > rect')
         .attr('fill', (d) => colorOf(d));
+      decorateFrames(el, widthRef.current, labelFormatRef.current, textAlign);
     }
-  }, [search]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search, paint, textAlign]);
 
   useEffect(() => () => void chart.current?.destroy(), []);
 
@@ -207,7 +327,13 @@ export function FlameGraph({
           </span>
         )}
       </Stack>
-      <div ref={container} className={styles.chart} data-testid="flamegraph" />
+      <div
+        ref={container}
+        className={cx(styles.chart, textAlign === 'right' && styles.alignRight)}
+        data-testid="flamegraph"
+        data-color-scheme={colorScheme ?? (diff ? 'diffDefault' : 'packageBased')}
+        data-text-align={textAlign}
+      />
       <div ref={tooltip} className={styles.tooltip} data-testid="flamegraph-tooltip" />
       {menu && (
         <ContextMenu
@@ -234,23 +360,171 @@ export function FlameGraph({
   );
 }
 
-// Warm hues hashed from the name: a function keeps its colour across zooms, searches and reloads.
-const colorCache = new Map<string, string>();
-function nameColor(name: string, faded?: boolean): string {
-  if (faded) {
-    return '#9a9a9a';
-  }
-  let c = colorCache.get(name);
-  if (!c) {
-    let h = 0;
-    for (let k = 0; k < name.length; k++) {
-      h = (h * 31 + name.charCodeAt(k)) | 0;
+interface FramePainter {
+  muted: string;
+  /** colour of a frame; `rootValue` set for the drawn root (so the value scale is relative to it) */
+  color(d: ViewNode, rootValue?: number): string;
+  setFocusTotal(total: number): void;
+}
+
+/**
+ * Colours by the official chart's rules: package colours from its palette, or yellow-to-red by value, or the
+ * diff scale; frames above a zoomed one lighter. Package colours are cached per name (a profile has far
+ * fewer names than frames).
+ */
+function framePainter(
+  tree: FlameTree,
+  scheme: ColorScheme | DiffColorScheme | undefined,
+  diff: DiffValues | undefined,
+  isLight: boolean,
+  muted: string
+): FramePainter {
+  const byName = new Map<string, string>();
+  const byNameLight = new Map<string, string>();
+  let focusTotal = tree.total[0] || 1;
+  const effective: ColorScheme | DiffColorScheme = scheme ?? (diff ? 'diffDefault' : 'packageBased');
+  const base = (d: ViewNode): Rgb => {
+    if (diff && (effective === 'diffDefault' || effective === 'diffColorBlind')) {
+      return diffColor(diff.baseTotal[d.i], diff.compTotal[d.i], diff.baseRoot, diff.compRoot, effective);
     }
-    const u = (h >>> 0) / 0xffffffff;
-    c = `hsl(${Math.round(10 + 40 * u)}, ${Math.round(70 + (20 * ((h >>> 8) % 100)) / 100)}%, ${Math.round(55 + (12 * ((h >>> 16) % 100)) / 100)}%)`;
-    colorCache.set(name, c);
+    if (effective === 'valueBased') {
+      return valueColor(tree.total[d.i], focusTotal);
+    }
+    return packageColor(d.name, isLight);
+  };
+  return {
+    muted,
+    setFocusTotal: (t) => (focusTotal = t),
+    color: (d) => {
+      const cache = d.fade ? byNameLight : byName;
+      const cacheable = effective === 'packageBased' || (!diff && effective !== 'valueBased');
+      let c = cacheable ? cache.get(d.name) : undefined;
+      if (!c) {
+        const rgb = base(d);
+        c = toCss(d.fade ? lighten(rgb, 15) : rgb);
+        if (cacheable) {
+          cache.set(d.name, c);
+        }
+      }
+      return c;
+    },
+  };
+}
+
+let measureContext: CanvasRenderingContext2D | null | undefined;
+function textWidth(text: string): number {
+  if (measureContext === undefined) {
+    measureContext = document.createElement('canvas').getContext('2d');
+    if (measureContext) {
+      measureContext.font = '12px monospace';
+    }
   }
-  return c;
+  return measureContext ? measureContext.measureText(text).width : text.length * 7;
+}
+
+/**
+ * What the chart does not draw itself: labels with the frame's value (as the official chart writes them), the
+ * group count of a collapsed group, right-aligned names, and the strip that marks grouped frames.
+ */
+interface CachedFormat {
+  format: ValueFormatter;
+  short: (v: number) => string;
+}
+
+// Frame values repeat a lot (many frames of one sample): each is formatted once.
+function cachedFormat(format: ValueFormatter): CachedFormat {
+  const texts = new Map<number, string>();
+  return {
+    format,
+    short: (v) => {
+      let t = texts.get(v);
+      if (t === undefined) {
+        t = format.short(v);
+        texts.set(v, t);
+      }
+      return t;
+    },
+  };
+}
+
+function groupPrefix(d: ViewNode): string {
+  return d.group?.collapsed && d.group.count > 1 ? `(${d.group.count}) ` : '';
+}
+
+/** `name (value)`, and `(n) name (value)` for a collapsed group, as the official chart labels frames. */
+function frameLabel(d: ViewNode, format: CachedFormat): string {
+  return `${groupPrefix(d)}${d.name} (${format.short(d.value)})`;
+}
+
+/**
+ * What the chart does not draw itself: the plain name back in the `name` attribute, right-aligned names that
+ * do not fit, and the strip that marks grouped frames. Plain DOM, writing only what changed: this runs on every
+ * zoom over every drawn frame.
+ */
+function decorateFrames(el: HTMLElement, width: number, format: CachedFormat, textAlign: TextAlign) {
+  const frames = el.querySelectorAll<SVGGElement>('g.frame');
+  for (let k = 0; k < frames.length; k++) {
+    const g = frames[k] as SVGGElement & { __data__?: Frame };
+    const d = g.__data__;
+    if (!d) {
+      continue;
+    }
+    setAttr(g, 'name', d.data.name);
+    const group = d.data.group;
+    setAttr(g, 'data-group', group ? String(group.id) : null);
+    setAttr(g, 'data-group-collapsed', group ? String(group.collapsed) : null);
+    const w = (d.x1 - d.x0) * width;
+    if (textAlign === 'right' || group) {
+      const div = g.querySelector('div');
+      if (div) {
+        const full = frameLabel(d.data, format);
+        // Right alignment applies only to a name that does not fit, and shows the name alone, as the official chart.
+        const right = textAlign === 'right' && textWidth(full) > w - 8 - (group ? 9 : 0);
+        const text = right ? `\u2066${groupPrefix(d.data)}${d.data.name}\u2069` : full;
+        if (div.textContent !== text) {
+          div.textContent = text;
+        }
+        div.classList.toggle('label-right', right);
+        div.style.paddingLeft = group ? '9px' : '';
+      }
+    } else {
+      const div = g.querySelector('div');
+      if (div && (div.style.paddingLeft || div.classList.contains('label-right'))) {
+        div.style.paddingLeft = '';
+        div.classList.remove('label-right');
+      }
+    }
+    let strip = g.querySelector('path.group-strip');
+    if (!group || w < 20) {
+      strip?.remove();
+      continue;
+    }
+    if (!strip) {
+      strip = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+      strip.setAttribute('class', 'group-strip');
+      g.appendChild(strip);
+    }
+    const h = CELL_HEIGHT;
+    const [y0, y1] = group.collapsed
+      ? [h / 4, (3 * h) / 4]
+      : group.position === 'first'
+        ? [h / 2, h]
+        : group.position === 'last'
+          ? [0, h / 2]
+          : [0, h];
+    strip.setAttribute('d', `M4,${y0}h3V${y1}h-3Z`);
+    strip.setAttribute('data-collapsed', String(group.collapsed));
+  }
+}
+
+function setAttr(el: Element, name: string, value: string | null) {
+  if (value === null) {
+    if (el.hasAttribute(name)) {
+      el.removeAttribute(name);
+    }
+  } else if (el.getAttribute(name) !== value) {
+    el.setAttribute(name, value);
+  }
 }
 
 function showTooltip(
@@ -295,7 +569,17 @@ function showTooltip(
 
 const getStyles = (theme: GrafanaTheme2) => ({
   wrapper: css({ position: 'relative', display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
-  chart: css({ width: '100%', minHeight: 100, '.d3-flame-graph-label': { color: '#000' } }),
+  chart: css({
+    width: '100%',
+    minHeight: 100,
+    // full colours (the library's default dims every frame), dark label text on them, as the official chart
+    'g.frame > rect': { fillOpacity: 1, stroke: theme.colors.background.primary, strokeWidth: 0.5 },
+    'g.frame.fade': { opacity: 1 },
+    '.d3-flame-graph-label': { color: '#222', fontFamily: 'monospace' },
+    '.label-right': { direction: 'rtl', textAlign: 'left' },
+    'path.group-strip': { fill: '#666', pointerEvents: 'none' },
+  }),
+  alignRight: css({}),
   focus: css({ color: theme.colors.text.secondary }),
   tooltip: css({
     display: 'none',

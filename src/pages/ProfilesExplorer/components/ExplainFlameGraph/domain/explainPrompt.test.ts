@@ -42,7 +42,7 @@ describe('explain prompt', () => {
       format,
     });
     expect(p.user).toContain('service "checkout"');
-    expect(p.user).toContain(`CPU cpu (${CPU}); values are nanoseconds`);
+    expect(p.user).toContain(`cpu of process_cpu (${CPU}); values are nanoseconds`);
     expect(p.user).toContain('2026-01-01 10:00:00 – 2026-01-01 11:00:00 UTC (3600 s)');
     expect(p.user).toContain('- work: self 700 ns (70.00 %)');
     expect(p.user).toContain('- main: total 1 µs (100.00 %)');

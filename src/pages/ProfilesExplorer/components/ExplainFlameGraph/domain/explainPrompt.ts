@@ -9,7 +9,7 @@ import {
   formatShare,
   functionDiffs,
 } from '../../../../../shared/domain/converters/diffTree';
-import { topFunctions } from '../../SceneFlameGraph/domain/topFunctions';
+import { topFunctions } from '../../../../../shared/components/FlameGraph/domain/topFunctions';
 import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 
 export interface SingleExplainInput {
@@ -77,7 +77,7 @@ const SYSTEM = [
 
 function describeProfile(profileMetricId: string, format: ValueFormatter): string {
   const m = parseProfileMetricId(profileMetricId);
-  return `${m.label} (${profileMetricId}); values are ${m.unit || 'counts'}, shown as e.g. ${format.short(1_500_000_000)}`;
+  return `${m.type} of ${m.group} (${profileMetricId}); values are ${m.unit || 'counts'}, shown as e.g. ${format.short(1_500_000_000)}`;
 }
 
 function range(w: TimeWindow): string {

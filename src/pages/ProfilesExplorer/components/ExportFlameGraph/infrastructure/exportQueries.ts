@@ -1,17 +1,9 @@
 import { connectFlameGraphToFlamebearer } from '../../../../../shared/domain/converters/flamebearer';
 import { buildProfileQuery, normalizeSelector } from '../../../../../shared/domain/labelSelector';
-import { TimeWindow, getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { SelectMergeProfileParams, encodeSelectMergeProfileRequest } from '../domain/selectMergeProfileRequest';
-
-export interface ExportQuery {
-  dataSourceUid: string;
-  profileMetricId: string;
-  selector: string;
-  window: TimeWindow;
-  maxNodes?: number;
-  spanSelector?: string[];
-}
+import type { ExportQuery } from '../domain/useExportActions';
 
 async function gzip(bytes: ArrayBuffer): Promise<Blob> {
   const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));

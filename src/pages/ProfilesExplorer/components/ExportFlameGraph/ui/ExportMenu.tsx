@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Button, Dropdown, Menu, Stack, useStyles2, useTheme2 } from '@grafana/ui';
 import { exportFileName } from '../domain/selectMergeProfileRequest';
-import { ExportQuery, fetchFlamebearerJson, fetchPprof } from '../infrastructure/exportQueries';
+import { ExportQuery, useExportActions } from '../domain/useExportActions';
 import { downloadBlob, flameGraphToPng } from './flameGraphPng';
 
 export interface ExportMenuProps {
@@ -22,6 +22,7 @@ export function ExportMenu({ serviceName, profileMetricId, getQuery, getJson, st
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const anchor = useRef<HTMLSpanElement>(null);
+  const { actions } = useExportActions();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const name = (ext: string) => exportFileName(serviceName, profileMetricId, start, ext);
@@ -51,7 +52,7 @@ export function ExportMenu({ serviceName, profileMetricId, getQuery, getJson, st
         <Menu.Item
           label="pprof (.pb.gz)"
           testId="export-pprof"
-          onClick={() => run(async () => downloadBlob(await fetchPprof(getQuery()), name('pb.gz')))}
+          onClick={() => run(async () => downloadBlob(await actions.exportPprof(getQuery()), name('pb.gz')))}
         />
       )}
       <Menu.Item
@@ -59,7 +60,7 @@ export function ExportMenu({ serviceName, profileMetricId, getQuery, getJson, st
         testId="export-json"
         onClick={() =>
           run(async () => {
-            const json = getJson?.() ?? (getQuery ? await fetchFlamebearerJson(getQuery()) : undefined);
+            const json = getJson?.() ?? (getQuery ? await actions.exportJson(getQuery()) : undefined);
             if (json) {
               downloadBlob(new Blob([JSON.stringify(json)], { type: 'application/json' }), name('json'));
             }

@@ -7,7 +7,7 @@ import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../doma
 import { ShareLinkButton } from '../../../ui/ShareLinkButton';
 import { ExplainInput } from '../../ExplainFlameGraph/domain/explainPrompt';
 import { ExplainFlameGraph } from '../../ExplainFlameGraph/ui/ExplainFlameGraph';
-import { ExportQuery } from '../../ExportFlameGraph/infrastructure/exportQueries';
+import type { ExportQuery } from '../../ExportFlameGraph/domain/useExportActions';
 import { ExportMenu } from '../../ExportFlameGraph/ui/ExportMenu';
 import { ValueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
 

@@ -1,87 +1,60 @@
 import React from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, LoadingState } from '@grafana/data';
+import { GrafanaTheme2 } from '@grafana/data';
 import {
-  SceneCSSGridItem,
-  SceneCSSGridLayout,
   SceneComponentProps,
   SceneObject,
   SceneObjectBase,
   SceneObjectState,
   MultiValueVariable,
   VariableDependencyConfig,
-  VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, Input, LoadingPlaceholder, RadioButtonGroup, Switch, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
-import { framesTotal } from '../../../../../shared/domain/converters/seriesToDataFrames';
-import { getApiClient } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
-import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { describeFavorite } from '../../../../../shared/domain/favorites';
+import { listFavorites, onFavoritesChange } from '../../../../../shared/domain/useFavorite';
+import { hasIngestedProfiles, loadServiceCatalog } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { Onboarding } from '../components/Onboarding/ui/Onboarding';
+import { ExplorerUrlState } from '../../../domain/urlState';
 import { PanelType } from '../../../../../shared/domain/explorerNavigation';
-import { ExplorerUrlState, GridLayout, quickFilterMatcher } from '../../../domain/urlState';
+import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
 
 interface SceneAllServicesState extends SceneObjectState {
-  grid: SceneCSSGridLayout;
+  grid: ScenePanelGrid;
   services: string[];
   loading: boolean;
   error?: string;
-  noData: Record<string, boolean>;
   /** the data source has never received a profile (GetProfileStats): show how to send some */
   nothingIngested?: boolean;
 }
 
 type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
 
-const PANEL_TYPE_OPTIONS: Array<{ label: string; value: PanelType; description: string }> = [
-  { label: 'Time series', value: 'time-series', description: 'Each service over time' },
-  { label: 'Totals', value: 'bar-gauge', description: 'Sum over the time range, as a bar gauge' },
-  { label: 'Maxima', value: 'table', description: 'The peak of each service and when, as a table' },
-  { label: 'Histograms', value: 'histogram', description: 'How often each value occurred' },
-];
-
 const ONBOARDING_POLL_MS = 3000;
-
-export function gridTemplate(layout: GridLayout) {
-  return layout === 'rows' ? '1fr' : 'repeat(auto-fill, minmax(420px, 1fr))';
-}
 
 export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
   protected _variableDependency = new VariableDependencyConfig(this, {
-    variableNames: ['dataSource', 'profileMetricId'],
+    variableNames: ['dataSource', 'profileMetricId', 'servicesFilters'],
     onReferencedVariableValueChanged: () => this.load(),
   });
 
   constructor() {
     super({
-      grid: new SceneCSSGridLayout({
-        children: [],
-        templateColumns: gridTemplate('grid'),
-        autoRows: '220px',
-        rowGap: 1,
-        columnGap: 1,
-      }),
+      grid: new ScenePanelGrid({ noun: 'services' }),
       services: [],
       loading: true,
-      noData: {},
     });
     this.addActivationHandler(() => {
       this.load();
-      const explorer = this.explorer();
-      const sub = explorer?.subscribeToState((s, prev) => {
-        if (s.panelType !== prev.panelType) {
-          this.load();
-        } else if (s.searchText !== prev.searchText || s.layout !== prev.layout || s.hideNoData !== prev.hideNoData) {
-          this.applyView();
-        }
-      });
       const tr = sceneGraph.getTimeRange(this).subscribeToState(() => this.load());
+      // a starred service moves to the front
+      const favorites = onFavoritesChange(() => this.load());
       return () => {
-        sub?.unsubscribe();
         tr.unsubscribe();
+        favorites();
         clearTimeout(this.onboardingPoll);
       };
     });
@@ -100,7 +73,7 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
     const dataSourceUid = getDataSourceUid(this);
     if (!dataSourceUid || !profileMetricId) {
       this.setState({ loading: false, services: [] });
-      this.applyView();
+      this.state.grid.setPanels([]);
       if (dataSourceUid) {
         // No profile type at all: maybe nothing was ever ingested.
         this.checkIngested(dataSourceUid);
@@ -109,43 +82,50 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
     }
     this.setState({ loading: true, error: undefined });
     try {
-      const catalog = await fetchServiceCatalog(dataSourceUid, getTimeWindow(this));
+      const catalog = await loadServiceCatalog(dataSourceUid, getTimeWindow(this));
+      const starred = new Set(
+        listFavorites()
+          .filter((f) => f.profileMetricId === profileMetricId)
+          .map((f) => describeFavorite(f).serviceName)
+      );
+      // favourites first, as in the official app; otherwise in the catalog's order
       const services = [...catalog.services.entries()]
         .filter(([, types]) => types.includes(profileMetricId))
-        .map(([s]) => s);
-      const children = services.map((service) => {
-        const panel = buildSeriesPanel({
-          title: service,
-          labelSelector: buildLabelSelector(service),
-          displayName: service,
-          panelType: this.explorer()?.state.panelType,
-          actions: [
-            {
-              label: 'Profile types',
-              target: { explorationType: 'profiles', serviceName: service },
-              testId: `action-profiles-${service}`,
-            },
-            {
-              label: 'Labels',
-              target: { explorationType: 'labels', serviceName: service, profileMetricId },
-              testId: `action-labels-${service}`,
-            },
-            {
-              label: 'Flame graph',
-              target: { explorationType: 'flame-graph', serviceName: service, profileMetricId },
-              testId: `action-flame-graph-${service}`,
-            },
-          ],
-        });
-        this.watchNoData(service, panel);
-        return new SceneCSSGridItem({ body: panel });
-      });
-      this.state.grid.setState({ children });
+        .map(([s]) => s)
+        .sort((a, b) => Number(starred.has(b)) - Number(starred.has(a)));
+      const panels = services.map((service) => ({
+        name: service,
+        build: (panelType: PanelType) =>
+          buildSeriesPanel({
+            title: service,
+            // the All services label filters narrow every panel (variables keep the query in step)
+            labelSelector: buildLabelSelector(service).replace(/\}$/, ',${servicesFilters}}'),
+            displayName: service,
+            panelType,
+            actions: [
+              {
+                label: 'Profile types',
+                target: { explorationType: 'profiles', serviceName: service },
+                testId: `action-profiles-${service}`,
+              },
+              {
+                label: 'Labels',
+                target: { explorationType: 'labels', serviceName: service, profileMetricId },
+                testId: `action-labels-${service}`,
+              },
+              {
+                label: 'Flame graph',
+                target: { explorationType: 'flame-graph', serviceName: service, profileMetricId },
+                testId: `action-flame-graph-${service}`,
+              },
+            ],
+          }),
+      }));
+      this.state.grid.setPanels(panels);
       this.setState({ services, loading: false, nothingIngested: false });
       if (services.length) {
         this.awaitingFirstProfile = false;
       }
-      this.applyView();
       if (!services.length) {
         this.checkIngested(dataSourceUid);
       }
@@ -156,16 +136,15 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
 
   private async checkIngested(dataSourceUid: string) {
     try {
-      const stats = await getApiClient(dataSourceUid).profileStats();
-      // Connect JSON leaves out false booleans: an absent dataIngested means false.
-      this.setState({ nothingIngested: !stats.dataIngested });
-      if (!stats.dataIngested) {
+      const ingested = await hasIngestedProfiles(dataSourceUid);
+      this.setState({ nothingIngested: !ingested });
+      if (!ingested) {
         this.awaitingFirstProfile = true;
       }
       if (!this.awaitingFirstProfile || !this.isActive) {
         return;
       }
-      if (stats.dataIngested) {
+      if (ingested) {
         // the pickers were filled before the first profile: they learn its type, and the new value reloads this
         // view (their catalog is cached for a few seconds, so this may take another round)
         const types = sceneGraph.lookupVariable('profileMetricId', this);
@@ -181,94 +160,14 @@ export class SceneAllServices extends SceneObjectBase<SceneAllServicesState> {
     }
   }
 
-  private watchNoData(service: string, panel: VizPanel) {
-    const data = panel.state.$data;
-    if (!data) {
-      return;
-    }
-    this._subs.add(
-      data.subscribeToState((s) => {
-        if (s.data?.state !== LoadingState.Done) {
-          return;
-        }
-        const empty = !s.data.series.length || framesTotal(s.data.series) === 0;
-        if (this.state.noData[service] !== empty) {
-          this.setState({ noData: { ...this.state.noData, [service]: empty } });
-          this.applyView();
-        }
-      })
-    );
-  }
-
-  /** Quick filter, layout and hide-no-data act on the existing panels: nothing is re-queried. */
-  applyView() {
-    const explorer = this.explorer();
-    const { searchText = '', layout = 'grid', hideNoData = false } = explorer?.state ?? {};
-    const matches = quickFilterMatcher(searchText);
-    const { grid, services, noData } = this.state;
-    grid.state.children.forEach((item, i) => {
-      const service = services[i];
-      const hidden = !matches(service) || (hideNoData && noData[service] === true);
-      if ((item as SceneCSSGridItem).state.isHidden !== hidden) {
-        (item as SceneCSSGridItem).setState({ isHidden: hidden });
-      }
-    });
-    const templateColumns = gridTemplate(layout);
-    if (grid.state.templateColumns !== templateColumns) {
-      grid.setState({ templateColumns });
-    }
-  }
-
   static Component = SceneAllServicesRenderer;
 }
 
 function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllServices>) {
   const styles = useStyles2(getStyles);
-  const { grid, services, loading, error, noData, nothingIngested } = model.useState();
-  const explorer = model.explorer();
-  const {
-    searchText = '',
-    layout = 'grid',
-    hideNoData = false,
-    panelType = 'time-series',
-  } = explorer?.useState() ?? {};
-  const matches = quickFilterMatcher(searchText);
-  const shown = services.filter((s) => matches(s) && !(hideNoData && noData[s])).length;
+  const { grid, services, loading, error, nothingIngested } = model.useState();
   return (
     <div className={styles.container}>
-      <div className={styles.controls}>
-        <Input
-          className={styles.search}
-          placeholder="Search services by name (comma-separated regexes)"
-          value={searchText}
-          data-testid="quick-filter"
-          onChange={(e) => explorer?.setState({ searchText: e.currentTarget.value })}
-          suffix={<span data-testid="quick-filter-count">{`${shown} of ${services.length} services`}</span>}
-        />
-        <Stack gap={2} alignItems="center">
-          <Stack gap={1} alignItems="center">
-            <span>Hide panels without data</span>
-            <Switch value={hideNoData} onChange={() => explorer?.setState({ hideNoData: !hideNoData })} />
-          </Stack>
-          <div data-testid="panel-type">
-            <RadioButtonGroup<PanelType>
-              size="sm"
-              options={PANEL_TYPE_OPTIONS}
-              value={panelType}
-              onChange={(v) => explorer?.setState({ panelType: v })}
-            />
-          </div>
-          <RadioButtonGroup
-            size="sm"
-            options={[
-              { label: 'Grid', value: 'grid' as const, icon: 'apps' },
-              { label: 'Rows', value: 'rows' as const, icon: 'list-ul' },
-            ]}
-            value={layout}
-            onChange={(v) => explorer?.setState({ layout: v })}
-          />
-        </Stack>
-      </div>
       {error && <Alert title="Could not list services">{error}</Alert>}
       {loading && !services.length && <LoadingPlaceholder text="Loading services..." />}
       {nothingIngested && <Onboarding dataSourceUid={getDataSourceUid(model)} />}
@@ -284,12 +183,4 @@ function SceneAllServicesRenderer({ model }: SceneComponentProps<SceneAllService
 
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
-  controls: css({
-    display: 'flex',
-    gap: theme.spacing(2),
-    alignItems: 'center',
-    justifyContent: 'space-between',
-    flexWrap: 'wrap',
-  }),
-  search: css({ flex: 1, minWidth: 320 }),
 });

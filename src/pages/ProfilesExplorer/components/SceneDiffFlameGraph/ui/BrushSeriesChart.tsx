@@ -3,14 +3,17 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2, dateTimeFormat } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { BrushBehavior, area, axisBottom, axisLeft, brushX, max, scaleLinear, select } from 'd3';
-import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import type { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
 
 export interface BrushSeriesChartProps {
   /** [unix ms, value] */
   points: Array<[number, number]>;
   window: TimeWindow;
-  selection: TimeWindow;
+  /** undefined: nothing selected yet */
+  selection?: TimeWindow;
   onSelect: (selection: TimeWindow) => void;
+  /** the top of the y axis, shared by the two sides so their heights compare */
+  yMax?: number;
   color: string;
   formatValue: (v: number) => string;
   height?: number;
@@ -30,6 +33,7 @@ export function BrushSeriesChart({
   onSelect,
   color,
   formatValue,
+  yMax,
   height = 160,
   testId,
 }: BrushSeriesChartProps) {
@@ -74,7 +78,7 @@ export function BrushSeriesChart({
     const root = select(el);
     root.selectAll('*').remove();
     const y = scaleLinear()
-      .domain([0, max(points, (p) => p[1]) || 1])
+      .domain([0, yMax || max(points, (p) => p[1]) || 1])
       .nice()
       .range([height - MARGIN.bottom, MARGIN.top]);
     root
@@ -123,7 +127,7 @@ export function BrushSeriesChart({
         if (!event.selection) {
           // A click without a drag: the range stays what it was.
           const s = selectionRef.current;
-          g.call(b.move, [Math.max(MARGIN.left, x(s.start)), Math.min(width - MARGIN.right, x(s.end))]);
+          g.call(b.move, s ? [Math.max(MARGIN.left, x(s.start)), Math.min(width - MARGIN.right, x(s.end))] : null);
           return;
         }
         const [a, z] = event.selection;
@@ -138,23 +142,32 @@ export function BrushSeriesChart({
     g.select('.selection').attr('fill', color).attr('fill-opacity', 0.3).attr('stroke', color);
     // Every drag draws a new range, also one that starts inside the current one (no moving or resizing).
     g.selectAll('.selection, .handle').style('pointer-events', 'none');
-  }, [points, width, height, x, color, theme, formatValue, window.start, window.end, testId]);
+  }, [points, width, height, x, color, theme, formatValue, window.start, window.end, testId, yMax]);
 
   // The selection follows the URL.
+  const [selectionStart, selectionEnd] = [selection?.start, selection?.end];
   useEffect(() => {
     const el = svg.current;
     if (!el || !width || !brush.current) {
       return;
     }
-    const a = Math.max(MARGIN.left, x(selection.start));
-    const z = Math.min(width - MARGIN.right, x(selection.end));
+    const [start, end] = [selectionStart ?? 0, selectionEnd ?? 0];
+    const a = Math.max(MARGIN.left, x(start));
+    const z = Math.min(width - MARGIN.right, x(end));
     select(el)
       .select<SVGGElement>('g.brush')
       .call(brush.current.move, z > a ? [a, z] : null);
-  }, [selection.start, selection.end, x, width, points]);
+  }, [selectionStart, selectionEnd, x, width, points, yMax]);
 
   return (
-    <div ref={host} className={styles.host} data-testid={testId}>
+    <div
+      ref={host}
+      className={styles.host}
+      data-testid={testId}
+      // what is plotted, for readers that are not eyes
+      data-values={JSON.stringify(points.map((p) => p[1]))}
+      data-y-max={yMax}
+    >
       <svg ref={svg} width={width} height={height} className={styles.svg} />
     </div>
   );

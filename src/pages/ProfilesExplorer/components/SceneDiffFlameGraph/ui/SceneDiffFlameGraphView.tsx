@@ -1,4 +1,4 @@
-import React, { useCallback, useMemo } from 'react';
+import React, { useCallback, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2, TimeRange, dateTime as dateTimeForMs, dateTimeFormat, rangeUtil } from '@grafana/data';
 import {
@@ -10,19 +10,23 @@ import {
   VariableDependencyConfig,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, IconButton, LoadingPlaceholder, Stack, TimeRangeInput, useStyles2, useTheme2 } from '@grafana/ui';
+import { Alert, Button, Combobox, LoadingPlaceholder, Stack, TimeRangeInput, useStyles2, useTheme2 } from '@grafana/ui';
 import { parseProfileMetricId, grafanaUnit } from '../../../../../shared/domain/profileMetrics';
-import { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
-import { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
+import type { TimeWindow } from '../../../../../shared/infrastructure/pyroscope/PyroscopeApiClient';
+import type { RenderResponse } from '../../../../../shared/infrastructure/pyroscope/types';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
 import { getDataSourceUid, getServiceSelector, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph } from '../../../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameGraphContainer } from '../../../../../shared/components/FlameGraph/ui/FlameGraphContainer';
 import {
+  DIFF_PRESETS,
   DiffSide,
   PANEL_KEYS,
+  RawRange,
   SELECTION_KEYS,
-  hasPanelRange,
+  SIDES,
+  applyAutoSelect,
+  applyPreset,
   readPanelRange,
   readRawPanelRange,
   readSelection,
@@ -30,15 +34,13 @@ import {
   writeSelection,
 } from '../domain/diffRanges';
 import {
-  DIFF_LEGEND,
   DiffTree,
-  diffColor,
   diffFlamebearerToTree,
   formatChange,
   formatShare,
   nodeDiff,
 } from '../../../../../shared/domain/converters/diffTree';
-import { fetchDiff, fetchSideSeries } from '../infrastructure/diffQueries';
+import { fetchDiff, fetchSideSeries } from '../domain/diffQueries';
 import { BrushSeriesChart } from './BrushSeriesChart';
 import { ExplainInput } from '../../ExplainFlameGraph/domain/explainPrompt';
 import { ExplainFlameGraph } from '../../ExplainFlameGraph/ui/ExplainFlameGraph';
@@ -49,6 +51,8 @@ type ExplorerLike = SceneObject<SceneObjectState & ExplorerUrlState>;
 
 interface SideData {
   points: Array<[number, number]>;
+  /** the time range the points were asked for (relative ranges are evaluated once, when asked) */
+  window?: TimeWindow;
   loading: boolean;
   error?: string;
 }
@@ -74,25 +78,33 @@ interface SceneDiffFlameGraphViewState extends SceneObjectState {
 const FILTERS: Record<DiffSide, string> = { baseline: 'filtersBaseline', comparison: 'filtersComparison' };
 
 /**
- * Diff flame graph: a baseline and a comparison, each a time series with a drag-selected range and its own
- * label filters; the backend aligns the two merged profiles (render-diff) and the chart colours the change.
+ * Diff flame graph: a baseline and a comparison, each a time series over its own time range (the last hour
+ * unless set) with a drag-selected part and its own label filters; the backend aligns the two merged profiles
+ * (render-diff) and the chart colours the change. Nothing is selected until the user drags, auto-selects or
+ * picks a preset, as in the official app.
  */
 export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraphViewState> {
   protected _variableDependency = new VariableDependencyConfig(this, {
     variableNames: ['dataSource', 'serviceName', 'profileMetricId', 'filtersBaseline', 'filtersComparison'],
     onReferencedVariableValueChanged: () => this.load(),
   });
-  // Only the latest request of each kind may set state: an older one can finish last.
-  private generation = 0;
-  private sideGeneration: Record<DiffSide, number> = { baseline: 0, comparison: 0 };
+  // One request per distinct query: variables, the URL and the time range all call load(), often for the
+  // same query; the key of the last query asked skips the repeats. Only the latest answer may set state.
+  private sideKey: Record<DiffSide, string> = { baseline: '', comparison: '' };
+  private diffKey = '';
+  // Two sides with the same query (same range and filters) share one request.
+  private sideRequests = new Map<string, Promise<Array<[number, number]>>>();
 
   constructor() {
     super({
       baseline: { points: [], loading: true },
       comparison: { points: [], loading: true },
-      diffLoading: true,
+      diffLoading: false,
     });
     this.addActivationHandler(() => {
+      this.sideKey = { baseline: '', comparison: '' };
+      this.diffKey = '';
+      this.sideRequests.clear();
       this.load();
       const timeSub = sceneGraph.getTimeRange(this).subscribeToState((s, prev) => {
         if (s.value !== prev.value) {
@@ -100,14 +112,8 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
         }
       });
       const explorerSub = this.explorer()?.subscribeToState((s, prev) => {
-        for (const side of ['baseline', 'comparison'] as const) {
-          const [a, b] = [readRawPanelRange(s.passthrough, side), readRawPanelRange(prev.passthrough, side)];
-          if (JSON.stringify(a) !== JSON.stringify(b)) {
-            this.loadSide(side);
-          }
-        }
-        if (s.maxNodes !== prev.maxNodes || JSON.stringify(s.passthrough) !== JSON.stringify(prev.passthrough)) {
-          this.loadDiff();
+        if (s.maxNodes !== prev.maxNodes || s.passthrough !== prev.passthrough) {
+          this.load();
         }
       });
       return () => {
@@ -121,30 +127,33 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
     return this.parent as ExplorerLike | undefined;
   }
 
-  selection(side: DiffSide): TimeWindow {
-    return readSelection(this.explorer()?.state.passthrough ?? {}, side, getTimeWindow(this));
+  private passthrough(): Record<string, string> {
+    return this.explorer()?.state.passthrough ?? {};
   }
 
-  /** The time range a side's series shows: its own (`from-2`/`to-2`, `from-3`/`to-3`) or the main one. */
-  panelRange(side: DiffSide): TimeWindow {
-    return readPanelRange(this.explorer()?.state.passthrough ?? {}, side, getTimeWindow(this));
+  selection(side: DiffSide): TimeWindow | undefined {
+    return readSelection(this.passthrough(), side);
   }
 
-  /** A side's own time range, or undefined to follow the main one; its old selection goes with it. */
-  setPanelRange = (side: DiffSide, raw: { from: string; to: string } | undefined) => {
-    const explorer = this.explorer();
-    if (explorer) {
-      const next = writePanelRange(explorer.state.passthrough, side, raw);
-      delete next[SELECTION_KEYS[side].from];
-      delete next[SELECTION_KEYS[side].to];
-      explorer.setState({ passthrough: next });
-    }
-  };
+  rawRange(side: DiffSide): RawRange {
+    return readRawPanelRange(this.passthrough(), side);
+  }
 
-  select = (side: DiffSide, selection: TimeWindow) => {
-    const explorer = this.explorer();
-    if (explorer) {
-      explorer.setState({ passthrough: writeSelection(explorer.state.passthrough, side, selection) });
+  private update(next: Record<string, string>) {
+    this.explorer()?.setState({ passthrough: next });
+  }
+
+  /** A side's own time range; its selection was of the old one and goes. */
+  setPanelRange = (side: DiffSide, raw: RawRange) => this.update(writePanelRange(this.passthrough(), side, raw));
+
+  select = (side: DiffSide, selection: TimeWindow) => this.update(writeSelection(this.passthrough(), side, selection));
+
+  autoSelect = (wholeRange: boolean) => this.update(applyAutoSelect(this.passthrough(), wholeRange));
+
+  choosePreset = (value: string) => {
+    const preset = DIFF_PRESETS.find((p) => p.value === value);
+    if (preset) {
+      this.update(applyPreset(this.passthrough(), preset));
     }
   };
 
@@ -157,52 +166,79 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
     return Boolean(getDataSourceUid(this) && getVariableValue(this, 'serviceName'));
   }
 
+  // The main time range changes on refresh: part of every key, so a refresh asks again.
+  private refreshStamp(): number {
+    return sceneGraph.getTimeRange(this).state.value.to.valueOf();
+  }
+
   load() {
-    this.loadSide('baseline');
-    this.loadSide('comparison');
+    if (!this.ready()) {
+      return;
+    }
+    for (const side of SIDES) {
+      this.loadSide(side);
+    }
     this.loadDiff();
   }
 
   private async loadSide(side: DiffSide) {
-    if (!this.ready()) {
+    const uid = getDataSourceUid(this);
+    const profileMetricId = getVariableValue(this, 'profileMetricId');
+    const selector = getServiceSelector(this, FILTERS[side]);
+    const raw = this.rawRange(side);
+    const key = JSON.stringify([uid, profileMetricId, selector, raw, this.refreshStamp()]);
+    if (key === this.sideKey[side]) {
       return;
     }
-    const generation = ++this.sideGeneration[side];
+    this.sideKey[side] = key;
+    const window = readPanelRange(this.passthrough(), side);
     this.setState({ [side]: { ...this.state[side], loading: true, error: undefined } });
     try {
-      const points = await fetchSideSeries(
-        getDataSourceUid(this),
-        getVariableValue(this, 'profileMetricId'),
-        getServiceSelector(this, FILTERS[side]),
-        this.panelRange(side)
-      );
-      if (generation === this.sideGeneration[side]) {
-        this.setState({ [side]: { points, loading: false } });
+      let request = this.sideRequests.get(key);
+      if (!request) {
+        request = fetchSideSeries(uid, profileMetricId, selector, window);
+        this.sideRequests.set(key, request);
+        // only requests in flight are shared: a later load with the same key is skipped by sideKey anyway
+        const drop = () => this.sideRequests.delete(key);
+        request.then(drop, drop);
+      }
+      const points = await request;
+      if (key === this.sideKey[side]) {
+        this.setState({ [side]: { points, window, loading: false } });
       }
     } catch (e) {
-      if (generation === this.sideGeneration[side]) {
-        this.setState({ [side]: { points: [], loading: false, error: String((e as Error).message ?? e) } });
+      if (key === this.sideKey[side]) {
+        this.setState({ [side]: { points: [], window, loading: false, error: String((e as Error).message ?? e) } });
       }
     }
   }
 
   private async loadDiff() {
-    if (!this.ready()) {
-      return;
-    }
-    const generation = ++this.generation;
-    const profileMetricId = getVariableValue(this, 'profileMetricId');
     const baseline = this.selection('baseline');
     const comparison = this.selection('comparison');
+    if (!baseline || !comparison) {
+      this.diffKey = '';
+      this.setState({ diff: undefined, diffLoading: false, diffError: undefined });
+      return;
+    }
+    const uid = getDataSourceUid(this);
+    const profileMetricId = getVariableValue(this, 'profileMetricId');
+    const selectors = SIDES.map((side) => getServiceSelector(this, FILTERS[side]));
+    const maxNodes = this.explorer()?.state.maxNodes ?? DEFAULT_MAX_NODES;
+    const key = JSON.stringify([uid, profileMetricId, selectors, baseline, comparison, maxNodes, this.refreshStamp()]);
+    if (key === this.diffKey) {
+      return;
+    }
+    this.diffKey = key;
     this.setState({ diffLoading: true, diffError: undefined });
     try {
       const response = await fetchDiff(
-        getDataSourceUid(this),
-        { profileMetricId, selector: getServiceSelector(this, FILTERS.baseline), selection: baseline },
-        { profileMetricId, selector: getServiceSelector(this, FILTERS.comparison), selection: comparison },
-        this.explorer()?.state.maxNodes ?? DEFAULT_MAX_NODES
+        uid,
+        { profileMetricId, selector: selectors[0], selection: baseline },
+        { profileMetricId, selector: selectors[1], selection: comparison },
+        maxNodes
       );
-      if (generation !== this.generation) {
+      if (key !== this.diffKey) {
         return;
       }
       const diff: DiffResult = {
@@ -216,7 +252,7 @@ export class SceneDiffFlameGraphView extends SceneObjectBase<SceneDiffFlameGraph
       };
       this.setState({ diff, diffLoading: false });
     } catch (e) {
-      if (generation === this.generation) {
+      if (key === this.diffKey) {
         this.setState({ diffLoading: false, diffError: String((e as Error).message ?? e), diff: undefined });
       }
     }
@@ -229,11 +265,8 @@ function rawTime(t: TimeRange['raw']['from']): string {
   return typeof t === 'string' ? t : String(t.valueOf());
 }
 
-/** A side's own raw range for the picker, or the main range it follows. */
-function toTimeRange(own: { from: string; to: string } | undefined, main: TimeRange): TimeRange {
-  if (!own) {
-    return main;
-  }
+/** A side's raw range for its picker. */
+function toTimeRange(own: RawRange): TimeRange {
   const parse = (v: string) => (/^\d+$/.test(v) ? dateTimeForMs(Number(v)) : v);
   return rangeUtil.convertRawToRange({ from: parse(own.from), to: parse(own.to) });
 }
@@ -244,17 +277,22 @@ function formatRange(w: TimeWindow): string {
   })}`;
 }
 
+const PRESET_OPTIONS = [
+  ...DIFF_PRESETS.map((p) => ({ label: p.label, value: p.value })),
+  { label: 'Auto-select (25% range)', value: 'auto-select-25' },
+  { label: 'Auto-select (whole range)', value: 'auto-select-whole' },
+];
+
 function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDiffFlameGraphView>) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const { baseline, comparison, diff, diffLoading, diffError } = model.useState();
   const explorer = model.explorer();
   explorer?.useState();
-  const { value: range } = sceneGraph.getTimeRange(model).useState();
+  const presets = useRef<HTMLDivElement>(null);
   const unit = grafanaUnit(parseProfileMetricId(getVariableValue(model, 'profileMetricId')).unit);
   const format = useMemo(() => valueFormatter(unit), [unit]);
   const tree = diff?.tree;
-  const colorFor = useCallback((i: number) => (tree ? diffColor(nodeDiff(tree, i)) : ''), [tree]);
   const tooltipRows = useCallback(
     (i: number): Array<[string, string]> => {
       if (!tree) {
@@ -298,68 +336,74 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
     [diff, format]
   );
   const getAbsolute = useCallback(() => {
-    const w = getTimeWindow(model);
-    const b = model.selection('baseline');
-    const c = model.selection('comparison');
-    const passthrough = model.explorer()?.state.passthrough ?? {};
-    const panels: Record<string, number> = {};
-    for (const side of ['baseline', 'comparison'] as const) {
-      if (hasPanelRange(passthrough, side)) {
-        const r = model.panelRange(side);
-        panels[PANEL_KEYS[side].from] = r.start;
-        panels[PANEL_KEYS[side].to] = r.end;
+    const main = getTimeWindow(model);
+    const out: Record<string, number> = { from: main.start, to: main.end };
+    for (const side of SIDES) {
+      const w = model.state[side].window;
+      if (w) {
+        out[PANEL_KEYS[side].from] = w.start;
+        out[PANEL_KEYS[side].to] = w.end;
+      }
+      const s = model.selection(side);
+      if (s) {
+        out[SELECTION_KEYS[side].from] = s.start;
+        out[SELECTION_KEYS[side].to] = s.end;
       }
     }
-    return {
-      from: w.start,
-      to: w.end,
-      ...panels,
-      [SELECTION_KEYS.baseline.from]: b.start,
-      [SELECTION_KEYS.baseline.to]: b.end,
-      [SELECTION_KEYS.comparison.from]: c.start,
-      [SELECTION_KEYS.comparison.to]: c.end,
-    };
+    return out;
   }, [model]);
   if (!getVariableValue(model, 'serviceName')) {
     return <LoadingPlaceholder text="Loading services..." />;
   }
+  // One y axis for both sides, so that heights compare.
+  const yMax = Math.max(0, ...baseline.points.map((p) => p[1]), ...comparison.points.map((p) => p[1]));
   const sides: Array<{ side: DiffSide; title: string; data: SideData; color: string }> = [
     { side: 'baseline', title: 'Baseline', data: baseline, color: theme.visualization.getColorByName('green') },
     { side: 'comparison', title: 'Comparison', data: comparison, color: theme.visualization.getColorByName('red') },
   ];
+  const selections = { baseline: model.selection('baseline'), comparison: model.selection('comparison') };
+  const onPreset = (value?: string) => {
+    if (value === 'auto-select-25' || value === 'auto-select-whole') {
+      model.autoSelect(value === 'auto-select-whole');
+    } else if (value) {
+      model.choosePreset(value);
+    }
+  };
   return (
     <div className={styles.container} data-testid="diff-view">
+      <div className={styles.toolbar}>
+        <div data-testid="diff-presets" className={styles.presets} ref={presets}>
+          <Combobox
+            placeholder="Choose a preset"
+            aria-label="Comparison presets"
+            value={null}
+            options={PRESET_OPTIONS}
+            onChange={(o) => onPreset(o?.value)}
+            width={32}
+          />
+        </div>
+      </div>
       <div className={styles.sides}>
         {sides.map(({ side, title, data, color }) => {
           const filters = model.filtersVariable(side);
-          const selection = model.selection(side);
-          const ownRange = readRawPanelRange(explorer?.state.passthrough ?? {}, side);
-          const sideWindow = model.panelRange(side);
+          const selection = selections[side];
+          const raw = model.rawRange(side);
           return (
             <div key={side} className={styles.side} data-testid={`diff-${side}`}>
               <div className={styles.sideHeader}>
                 <strong>{title}</strong>
-                <Stack gap={0.5} alignItems="center">
-                  <div data-testid={`diff-${side}-time-range`}>
-                    <TimeRangeInput
-                      value={toTimeRange(ownRange, range)}
-                      onChange={(r) => model.setPanelRange(side, { from: rawTime(r.raw.from), to: rawTime(r.raw.to) })}
-                      hideTimeZone
-                      isReversed={side === 'comparison'}
-                    />
-                  </div>
-                  {ownRange && (
-                    <IconButton
-                      name="history-alt"
-                      tooltip="Follow the main time range again"
-                      onClick={() => model.setPanelRange(side, undefined)}
-                      data-testid={`diff-${side}-follow-main`}
-                    />
-                  )}
-                </Stack>
+                <div data-testid={`diff-${side}-time-range`} data-from={raw.from} data-to={raw.to}>
+                  <TimeRangeInput
+                    value={toTimeRange(raw)}
+                    onChange={(r) => model.setPanelRange(side, { from: rawTime(r.raw.from), to: rawTime(r.raw.to) })}
+                    hideTimeZone
+                    isReversed={side === 'comparison'}
+                  />
+                </div>
               </div>
               <span className={styles.range}>
-                Selected: <span data-testid={`diff-${side}-range`}>{formatRange(selection)}</span>
+                Selected:{' '}
+                <span data-testid={`diff-${side}-range`}>{selection ? formatRange(selection) : 'nothing yet'}</span>
               </span>
               {filters && (
                 <div className={styles.filters} data-testid={`diff-${side}-filters`}>
@@ -371,11 +415,12 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
               ) : (
                 <BrushSeriesChart
                   points={data.points}
-                  window={sideWindow}
+                  window={data.window ?? readPanelRange(explorer?.state.passthrough ?? {}, side)}
                   selection={selection}
                   onSelect={(s) => model.select(side, s)}
                   color={color}
                   formatValue={format.short}
+                  yMax={yMax || undefined}
                   testId={`diff-${side}-chart`}
                 />
               )}
@@ -383,55 +428,82 @@ function SceneDiffFlameGraphViewRenderer({ model }: SceneComponentProps<SceneDif
           );
         })}
       </div>
-      <div className={styles.toolbar}>
-        <div className={styles.legend} data-testid="diff-legend">
-          <span className={styles.muted}>Comparison vs baseline, share of each side&apos;s total:</span>
-          {DIFF_LEGEND.map((l) => (
-            <span key={l.label} className={styles.legendItem}>
-              <span className={styles.swatch} style={{ background: l.color }} />
-              {l.label}
-            </span>
-          ))}
-        </div>
-        {tree && (
-          <Stack gap={2}>
-            {diffLoading && (
-              <span className={styles.muted} data-testid="diff-updating">
-                Updating...
-              </span>
-            )}
-            <span className={styles.muted} data-testid="diff-baseline-total" data-value={tree.baseRoot}>
-              Baseline {format.full(tree.baseRoot)}
-            </span>
-            <span className={styles.muted} data-testid="diff-comparison-total" data-value={tree.compRoot}>
-              Comparison {format.full(tree.compRoot)}
-            </span>
+      {!selections.baseline || !selections.comparison ? (
+        <Alert
+          severity="info"
+          title="Select both the baseline and the comparison flame graph ranges to view the diff flame graph"
+          data-testid="diff-missing-selections"
+        >
+          <Stack gap={1} alignItems="center" wrap="wrap">
+            <Button onClick={() => model.autoSelect(false)} data-testid="diff-auto-select">
+              Auto-select
+            </Button>
+            <Button variant="secondary" onClick={() => model.autoSelect(true)} data-testid="diff-auto-select-whole">
+              Auto-select (whole range)
+            </Button>
+            or
+            <Button
+              variant="primary"
+              fill="text" // the presets list is the toolbar's: open it there
+              onClick={() => {
+                const input = presets.current?.querySelector('input');
+                input?.focus();
+                input?.click();
+              }}
+              data-testid="diff-choose-preset"
+            >
+              choose a preset
+            </Button>
+            <span className={styles.muted}>or drag across each chart to select a range.</span>
           </Stack>
-        )}
-      </div>
-      {diff && (
-        <Stack gap={2} alignItems="center" wrap="wrap" data-testid="flamegraph-actions">
-          <ExplainFlameGraph getInput={getInput} format={format} />
-          <ExportMenu
-            serviceName={diff.serviceName}
-            profileMetricId={diff.profileMetricId}
-            getJson={() => diff.response}
-            start={diff.baseline.start}
-            title={`${diff.serviceName} · ${diff.profileMetricId} · diff (red: more in the comparison)`}
-          />
-          <ShareLinkButton getAbsolute={getAbsolute} />
-        </Stack>
-      )}
-      {diffError ? (
-        <Alert title="Could not load the diff">{diffError}</Alert>
-      ) : !tree ? (
-        <LoadingPlaceholder text="Loading diff flame graph..." />
-      ) : tree.count <= 1 ? (
-        <Alert severity="info" title="No data">
-          Neither selection has profiles for this service and profile type.
         </Alert>
       ) : (
-        <FlameGraph tree={tree} format={format} colorFor={colorFor} tooltipRows={tooltipRows} />
+        <>
+          <div className={styles.toolbar}>
+            <span className={styles.muted}>
+              Red: a larger share of the comparison&apos;s total than of the baseline&apos;s; green: a smaller one.
+            </span>
+            {tree && (
+              <Stack gap={2}>
+                {diffLoading && (
+                  <span className={styles.muted} data-testid="diff-updating">
+                    Updating...
+                  </span>
+                )}
+                <span className={styles.muted} data-testid="diff-baseline-total" data-value={tree.baseRoot}>
+                  Baseline {format.full(tree.baseRoot)}
+                </span>
+                <span className={styles.muted} data-testid="diff-comparison-total" data-value={tree.compRoot}>
+                  Comparison {format.full(tree.compRoot)}
+                </span>
+              </Stack>
+            )}
+          </div>
+          {diff && (
+            <Stack gap={2} alignItems="center" wrap="wrap" data-testid="flamegraph-actions">
+              <ExplainFlameGraph getInput={getInput} format={format} />
+              <ExportMenu
+                serviceName={diff.serviceName}
+                profileMetricId={diff.profileMetricId}
+                getJson={() => diff.response}
+                start={diff.baseline.start}
+                title={`${diff.serviceName} · ${diff.profileMetricId} · diff (red: more in the comparison)`}
+              />
+              <ShareLinkButton getAbsolute={getAbsolute} />
+            </Stack>
+          )}
+          {diffError ? (
+            <Alert title="Could not load the diff">{diffError}</Alert>
+          ) : !tree ? (
+            <LoadingPlaceholder text="Loading diff flame graph..." />
+          ) : tree.count <= 1 ? (
+            <Alert severity="info" title="No data">
+              Neither selection has profiles for this service and profile type.
+            </Alert>
+          ) : (
+            <FlameGraphContainer tree={tree} format={format} diff={tree} tooltipRows={tooltipRows} />
+          )}
+        </>
       )}
     </div>
   );
@@ -455,16 +527,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     minWidth: 0,
   }),
   sideHeader: css({ display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1) }),
+  presets: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
   range: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   filters: css({ minHeight: 32 }),
   toolbar: css({ display: 'flex', justifyContent: 'space-between', flexWrap: 'wrap', gap: theme.spacing(1) }),
-  legend: css({ display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: theme.spacing(1) }),
-  legendItem: css({
-    display: 'inline-flex',
-    alignItems: 'center',
-    gap: 4,
-    fontSize: theme.typography.bodySmall.fontSize,
-  }),
-  swatch: css({ display: 'inline-block', width: 14, height: 12, borderRadius: 2 }),
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
 });

@@ -1,21 +1,17 @@
 import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import {
-  SceneCSSGridItem,
-  SceneCSSGridLayout,
-  SceneComponentProps,
-  SceneObjectBase,
-  SceneObjectState,
-} from '@grafana/scenes';
+import { SceneComponentProps, SceneObjectBase, SceneObjectState } from '@grafana/scenes';
 import { Alert, useStyles2 } from '@grafana/ui';
 import { Favorite, describeFavorite } from '../../../../../shared/domain/favorites';
 import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
-import { readFavorites, subscribeToFavorites } from '../../../../../shared/infrastructure/favorites/favoritesStorage';
+import { listFavorites, onFavoritesChange } from '../../../../../shared/domain/useFavorite';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
+import { PanelType } from '../../../../../shared/domain/explorerNavigation';
+import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
 
 interface SceneFavoritesState extends SceneObjectState {
-  grid: SceneCSSGridLayout;
+  grid: ScenePanelGrid;
   count: number;
 }
 
@@ -35,51 +31,48 @@ export function favoriteTitle(f: Favorite): string {
 export class SceneFavorites extends SceneObjectBase<SceneFavoritesState> {
   constructor() {
     super({
-      grid: new SceneCSSGridLayout({
-        children: [],
-        templateColumns: 'repeat(auto-fill, minmax(420px, 1fr))',
-        autoRows: '240px',
-        rowGap: 1,
-        columnGap: 1,
-      }),
+      grid: new ScenePanelGrid({ noun: 'favourites' }),
       count: 0,
     });
     this.addActivationHandler(() => {
       this.build();
       // un-starring a panel here removes it at once
-      return subscribeToFavorites(() => this.build());
+      return onFavoritesChange(() => this.build());
     });
   }
 
   private build() {
-    const favorites = readFavorites();
-    const children = favorites.map((f) => {
+    const favorites = listFavorites();
+    const panels = favorites.map((f) => {
       const { serviceName } = describeFavorite(f);
-      return new SceneCSSGridItem({
-        body: buildSeriesPanel({
-          title: favoriteTitle(f),
-          dataSourceUid: f.dataSourceUid,
-          profileMetricId: f.profileMetricId,
-          labelSelector: f.labelSelector,
-          groupBy: f.groupBy,
-          displayName: serviceName || f.profileMetricId,
-          showLegend: f.groupBy.length > 0,
-          actions: serviceName
-            ? [
-                {
-                  label: 'Labels',
-                  target: { explorationType: 'labels', serviceName, profileMetricId: f.profileMetricId },
-                },
-                {
-                  label: 'Flame graph',
-                  target: { explorationType: 'flame-graph', serviceName, profileMetricId: f.profileMetricId },
-                },
-              ]
-            : [],
-        }),
-      });
+      return {
+        name: favoriteTitle(f),
+        build: (panelType: PanelType) =>
+          buildSeriesPanel({
+            title: favoriteTitle(f),
+            panelType,
+            dataSourceUid: f.dataSourceUid,
+            profileMetricId: f.profileMetricId,
+            labelSelector: f.labelSelector,
+            groupBy: f.groupBy,
+            displayName: serviceName || f.profileMetricId,
+            showLegend: f.groupBy.length > 0,
+            actions: serviceName
+              ? [
+                  {
+                    label: 'Labels',
+                    target: { explorationType: 'labels', serviceName, profileMetricId: f.profileMetricId },
+                  },
+                  {
+                    label: 'Flame graph',
+                    target: { explorationType: 'flame-graph', serviceName, profileMetricId: f.profileMetricId },
+                  },
+                ]
+              : [],
+          }),
+      };
     });
-    this.state.grid.setState({ children });
+    this.state.grid.setPanels(panels);
     this.setState({ count: favorites.length });
   }
 

@@ -9,23 +9,18 @@ import {
   SceneQueryRunner,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, Combobox, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import { Alert, Combobox, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
 import { FlameTree, dataFrameToTree } from '../../../../../shared/domain/converters/flamebearer';
 import { normalizeSelector } from '../../../../../shared/domain/labelSelector';
-import {
-  PROFILE_DATASOURCE,
-  ProfileQuery,
-} from '../../../../../shared/infrastructure/runtime/PyroscopeRuntimeDataSources';
+import { PROFILE_DATASOURCE, ProfileQuery } from '../../../../../shared/domain/runtimeDataSources';
 import { DEFAULT_MAX_NODES, ExplorerUrlState } from '../../../domain/urlState';
-import { escapeRegExp, searchTree } from '../../../../../shared/components/FlameGraph/domain/search';
-import { topFunctions } from '../domain/topFunctions';
+import { getDataSourceUid } from '../../../domain/variables';
 import { valueFormatter } from '../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FunctionDetailsQuery } from '../components/FunctionDetails/infrastructure/fetchFunctionDetails';
-import { FunctionDetailsDrawer } from '../components/FunctionDetails/ui/FunctionDetailsDrawer';
-import { outermostNodes, pathOf } from '../components/Sandwich/domain/sandwich';
-import { SandwichView } from '../components/Sandwich/ui/SandwichView';
-import { FlameGraph, FrameMenuItem } from '../../../../../shared/components/FlameGraph/ui/FlameGraph';
-import { TopTable } from './TopTable';
+import type { FunctionDetailsQuery } from '../components/FunctionDetails/domain/useFunctionDetails';
+import { FunctionDetailsPanel } from '../components/FunctionDetails/ui/FunctionDetailsPanel';
+import { outermostNodes, pathOf } from '../../../../../shared/components/FlameGraph/domain/sandwich';
+import { FlameGraphContainer } from '../../../../../shared/components/FlameGraph/ui/FlameGraphContainer';
+import { usePluginSettings } from '../../../../../shared/domain/usePluginSettings';
 import { FlameGraphActions } from '../../FlameGraphActions/ui/FlameGraphActions';
 
 // The server's default is 8,192 and the official app's 16,384; more nodes mean a truer picture of the tail.
@@ -98,34 +93,12 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
   const { data } = sceneGraph.getData(model).useState();
   const explorer = model.explorer();
   const { searchText = '', maxNodes = DEFAULT_MAX_NODES } = explorer?.useState() ?? {};
+  const { settings } = usePluginSettings(getDataSourceUid(model)).data;
   const frame = data?.series[0];
   const tree = useMemo(() => (frame ? dataFrameToTree(frame) : undefined), [frame]);
   const unit = String(frame?.fields.find((f) => f.name === 'value')?.config.unit ?? 'short');
   const format = useMemo(() => valueFormatter(unit), [unit]);
-  const rows = useMemo(() => (tree ? topFunctions(tree) : []), [tree]);
-  const search = useMemo(() => (tree ? searchTree(tree, searchText) : undefined), [tree, searchText]);
-  const exact = searchText.match(/^\^(.*)\$$/)?.[1]?.replace(/\\(.)/g, '$1');
   const [details, setDetails] = useState<FunctionDetailsQuery>();
-  const [sandwich, setSandwich] = useState<string>();
-  const menuItems =
-    (withRoot: boolean) =>
-    (frame: { name: string; index: number }): FrameMenuItem[] =>
-      !tree || (frame.index === 0 && !withRoot)
-        ? []
-        : [
-            {
-              label: 'Function details',
-              icon: 'info-circle',
-              testId: 'menu-function-details',
-              onClick: () => setDetails(model.functionDetailsQuery(tree, frame.name)),
-            },
-            {
-              label: 'Sandwich view',
-              icon: 'gf-layout-simple',
-              testId: 'menu-sandwich',
-              onClick: () => setSandwich(frame.name),
-            },
-          ];
   if (data?.state === LoadingState.Error) {
     return <Alert title="Could not load the flame graph">{data.errors?.[0]?.message}</Alert>;
   }
@@ -136,90 +109,61 @@ function SceneFlameGraphRenderer({ model }: SceneComponentProps<SceneFlameGraph>
   return (
     <div className={styles.container}>
       <div className={styles.toolbar}>
-        <Input
-          className={styles.search}
-          placeholder="Search functions (regex or text)"
-          value={searchText}
-          onChange={(e) => explorer?.setState({ searchText: e.currentTarget.value })}
-          data-testid="flamegraph-search"
-          suffix={
-            search ? (
-              <span data-testid="flamegraph-search-count" data-count={search.count}>
-                {search.count} matches · {format.short(search.value)} (
-                {((100 * search.value) / (rootTotal || 1)).toFixed(2)} %)
-              </span>
-            ) : undefined
-          }
+        <FlameGraphActions
+          scene={model}
+          labelSelector={model.state.labelSelector}
+          tree={tree}
+          format={format}
+          maxNodes={maxNodes}
         />
-        <Stack gap={1} alignItems="center">
-          <span className={styles.total}>Max nodes</span>
-          <Combobox
-            width={14}
-            options={MAX_NODES_OPTIONS.map((n) => ({ label: n.toLocaleString('en-US'), value: String(n) }))}
-            value={String(maxNodes)}
-            onChange={(o) => o && explorer?.setState({ maxNodes: Number(o.value) })}
-            createCustomValue
-            data-testid="flamegraph-max-nodes"
-          />
+        <Stack gap={2} alignItems="center">
+          <Stack gap={1} alignItems="center">
+            <span className={styles.total}>Max nodes</span>
+            <Combobox
+              width={14}
+              options={MAX_NODES_OPTIONS.map((n) => ({ label: n.toLocaleString('en-US'), value: String(n) }))}
+              value={String(maxNodes)}
+              onChange={(o) => o && explorer?.setState({ maxNodes: Number(o.value) })}
+              createCustomValue
+              data-testid="flamegraph-max-nodes"
+            />
+          </Stack>
+          <span className={styles.total} data-testid="flamegraph-total" data-value={rootTotal}>
+            Total {format.full(rootTotal)}
+          </span>
         </Stack>
-        <span className={styles.total} data-testid="flamegraph-total" data-value={rootTotal}>
-          Total {format.full(rootTotal)}
-        </span>
       </div>
-      <FlameGraphActions
-        scene={model}
-        labelSelector={model.state.labelSelector}
-        tree={tree}
-        format={format}
-        maxNodes={maxNodes}
-      />
       {tree.count <= 1 ? (
         <Alert severity="info" title="No data">
           No profiles in the selected time range for this selection.
         </Alert>
       ) : (
-        <div className={styles.split}>
-          <div className={styles.table}>
-            <TopTable
-              rows={rows}
-              rootTotal={rootTotal}
-              format={format}
-              selected={exact}
-              onSelect={(name) => explorer?.setState({ searchText: name ? `^${escapeRegExp(name)}$` : '' })}
-              onSandwich={setSandwich}
-            />
-          </div>
-          <div className={styles.graph}>
-            {sandwich ? (
-              <SandwichView
-                tree={tree}
-                name={sandwich}
-                format={format}
-                onClose={() => setSandwich(undefined)}
-                menuItems={menuItems(true)}
-              />
-            ) : (
-              <FlameGraph tree={tree} search={search} format={format} menuItems={menuItems(false)} />
-            )}
-          </div>
-        </div>
+        <FlameGraphContainer
+          tree={tree}
+          format={format}
+          search={searchText}
+          onSearchChange={(text) => explorer?.setState({ searchText: text })}
+          collapsing={settings.collapsedFlamegraphs}
+          onFunctionDetails={
+            settings.enableFunctionDetails ? (name) => setDetails(model.functionDetailsQuery(tree, name)) : undefined
+          }
+          sidePanel={
+            details && <FunctionDetailsPanel query={details} format={format} onClose={() => setDetails(undefined)} />
+          }
+        />
       )}
-      {details && <FunctionDetailsDrawer query={details} format={format} onClose={() => setDetails(undefined)} />}
     </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
-  toolbar: css({ display: 'flex', gap: theme.spacing(2), alignItems: 'center' }),
-  search: css({ flex: 1 }),
-  total: css({ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }),
-  split: css({
+  toolbar: css({
     display: 'flex',
-    gap: theme.spacing(1),
-    alignItems: 'flex-start',
-    '@media (max-width: 1100px)': { flexDirection: 'column' },
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(2),
   }),
-  table: css({ flex: '0 0 36%', minWidth: 360, maxWidth: '100%' }),
-  graph: css({ flex: 1, minWidth: 0, width: '100%' }),
+  total: css({ color: theme.colors.text.secondary, whiteSpace: 'nowrap' }),
 });

@@ -47,10 +47,13 @@ describe('compare filters', () => {
 
   it('opens the diff with both sides over the labels view time range, selecting all of it', () => {
     expect(
-      compareUrlParams([{ key: 'foo', operator: '=', value: 'bar' }], 'region', ['eu', 'us'], {
-        from: 'now-15m',
-        to: 'now',
-      })
+      compareUrlParams(
+        [{ key: 'foo', operator: '=', value: 'bar' }],
+        'region',
+        ['eu', 'us'],
+        { from: 'now-15m', to: 'now' },
+        { start: 1_000_000.4, end: 1_900_000 }
+      )
     ).toEqual({
       explorationType: 'diff-flame-graph',
       'var-filtersBaseline': ['foo|=|bar', 'region|=|eu'],
@@ -59,10 +62,10 @@ describe('compare filters', () => {
       'to-2': 'now',
       'from-3': 'now-15m',
       'to-3': 'now',
-      diffFrom: null,
-      diffTo: null,
-      'diffFrom-2': null,
-      'diffTo-2': null,
+      diffFrom: '1000000',
+      diffTo: '1900000',
+      'diffFrom-2': '1000000',
+      'diffTo-2': '1900000',
     });
   });
 });

@@ -28,15 +28,16 @@ export function compareFilters(
 
 /**
  * The URL changes of "Compare": the diff view with one label value per side, both over the labels view's time
- * range as each side's own range (`from-2`/`to-2`, `from-3`/`to-3`, raw so `now-1h` keeps sliding), so each side
- * selects all of it rather than the first and second halves the diff view picks when both follow the main range.
- * Selections left from an earlier diff are dropped.
+ * range as each side's own range (`from-2`/`to-2`, `from-3`/`to-3`, raw so `now-1h` keeps sliding), and all of
+ * it selected on both sides (`window`, absolute ms, as selections are): two values of a label compare over the
+ * same time, so the diff shows at once instead of asking for selections.
  */
 export function compareUrlParams(
   current: LabelFilter[],
   label: string,
   [baseline, comparison]: [string, string],
-  range: { from: string; to: string }
+  range: { from: string; to: string },
+  window: { start: number; end: number }
 ): Record<string, string | string[] | null> {
   const sides = compareFilters(current, label, baseline, comparison);
   return {
@@ -47,9 +48,9 @@ export function compareUrlParams(
     'to-2': range.to,
     'from-3': range.from,
     'to-3': range.to,
-    diffFrom: null,
-    diffTo: null,
-    'diffFrom-2': null,
-    'diffTo-2': null,
+    diffFrom: String(Math.round(window.start)),
+    diffTo: String(Math.round(window.end)),
+    'diffFrom-2': String(Math.round(window.start)),
+    'diffTo-2': String(Math.round(window.end)),
   };
 }

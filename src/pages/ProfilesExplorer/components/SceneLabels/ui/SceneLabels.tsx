@@ -4,8 +4,6 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
 import {
   AdHocFiltersVariable,
-  SceneCSSGridItem,
-  SceneCSSGridLayout,
   SceneComponentProps,
   SceneObjectBase,
   SceneObjectState,
@@ -14,20 +12,27 @@ import {
   VizPanel,
   sceneGraph,
 } from '@grafana/scenes';
-import { Alert, Button, Checkbox, Combobox, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
-import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import {
-  LabelCardinality,
-  fetchLabelCardinalities,
-} from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+  Alert,
+  Button,
+  Checkbox,
+  Combobox,
+  LoadingPlaceholder,
+  RadioButtonGroup,
+  Stack,
+  useStyles2,
+} from '@grafana/ui';
+import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
+import { LabelCardinality, loadLabelCardinalities } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
-import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
+import { PanelType } from '../../../../../shared/domain/explorerNavigation';
 import { compareUrlParams } from '../domain/compareFilters';
 
 interface SceneLabelsState extends SceneObjectState {
   main: VizPanel;
-  grid: SceneCSSGridLayout;
+  grid: ScenePanelGrid;
   labels: LabelCardinality[];
   loading: boolean;
   error?: string;
@@ -52,13 +57,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
         labelSelector: SERVICE_SELECTOR,
         displayName: '${serviceName}',
       }),
-      grid: new SceneCSSGridLayout({
-        children: [],
-        templateColumns: gridTemplate('grid'),
-        autoRows: '220px',
-        rowGap: 1,
-        columnGap: 1,
-      }),
+      grid: new ScenePanelGrid({ noun: 'panels' }),
       labels: [],
       loading: true,
       picked: [],
@@ -100,7 +99,9 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   compare = () => {
     const [baseline, comparison] = this.state.picked;
     const { from, to } = sceneGraph.getTimeRange(this).state;
-    locationService.partial(compareUrlParams(getFilters(this), this.groupBy(), [baseline, comparison], { from, to }));
+    locationService.partial(
+      compareUrlParams(getFilters(this), this.groupBy(), [baseline, comparison], { from, to }, getTimeWindow(this))
+    );
   };
 
   async load() {
@@ -116,49 +117,49 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
       const matcher = buildLabelSelector(serviceName, filters)
         .replace(/^\{/, `{__profile_type__="${profileMetricId}",`)
         .replace(/,\}$/, '}');
-      const labels = await fetchLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
+      const labels = await loadLabelCardinalities(getDataSourceUid(this), getTimeWindow(this), matcher);
       const groupBy = this.groupBy();
-      let children: SceneCSSGridItem[];
+      let panels: Array<{ name: string; build: (panelType: PanelType) => VizPanel }>;
       if (!groupBy) {
-        children = labels.map(
-          (l) =>
-            new SceneCSSGridItem({
-              body: buildSeriesPanel({
-                title: `${l.name} (${l.values.length})`,
-                labelSelector: SERVICE_SELECTOR,
-                groupBy: [l.name],
-                limit: 10,
-                showLegend: true,
-                extraActions: (
-                  <Button
-                    size="sm"
-                    fill="text"
-                    variant="secondary"
-                    onClick={() => this.setGroupBy(l.name)}
-                    data-testid={`group-by-${l.name}`}
-                  >
-                    Select
-                  </Button>
-                ),
-              }),
-            })
-        );
+        panels = labels.map((l) => ({
+          name: l.name,
+          build: (panelType: PanelType) =>
+            buildSeriesPanel({
+              title: `${l.name} (${l.values.length})`,
+              panelType,
+              labelSelector: SERVICE_SELECTOR,
+              groupBy: [l.name],
+              limit: 10,
+              showLegend: true,
+              extraActions: (
+                <Button
+                  size="sm"
+                  fill="text"
+                  variant="secondary"
+                  onClick={() => this.setGroupBy(l.name)}
+                  data-testid={`group-by-${l.name}`}
+                >
+                  Select
+                </Button>
+              ),
+            }),
+        }));
       } else {
         const values = labels.find((l) => l.name === groupBy)?.values ?? [];
         const others = filters.filter((f) => f.key !== groupBy);
-        children = values.map(
-          (value) =>
-            new SceneCSSGridItem({
-              body: buildSeriesPanel({
-                title: `${groupBy} = ${value}`,
-                labelSelector: buildLabelSelector(serviceName, [...others, { key: groupBy, operator: '=', value }]),
-                displayName: value,
-                extraActions: <ValueActions model={this} label={groupBy} value={value} />,
-              }),
-            })
-        );
+        panels = values.map((value) => ({
+          name: value,
+          build: (panelType: PanelType) =>
+            buildSeriesPanel({
+              title: `${groupBy} = ${value}`,
+              panelType,
+              labelSelector: buildLabelSelector(serviceName, [...others, { key: groupBy, operator: '=', value }]),
+              displayName: value,
+              extraActions: <ValueActions model={this} label={groupBy} value={value} />,
+            }),
+        }));
       }
-      this.state.grid.setState({ children });
+      this.state.grid.setPanels(panels);
       this.setState({ labels, loading: false });
     } catch (e) {
       this.setState({ loading: false, error: String((e as Error).message ?? e) });
@@ -168,14 +169,21 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   static Component = SceneLabelsRenderer;
 }
 
+/** Labels shown as tabs; more than this and the rest are picked from a list. */
+const MAX_TABS = 8;
+
 function SceneLabelsRenderer({ model }: SceneComponentProps<SceneLabels>) {
   const styles = useStyles2(getStyles);
   const { main, grid, labels, loading, error, picked } = model.useState();
   const groupBy = model.groupBy();
-  const options = [
-    { label: 'All labels', value: ALL },
-    ...labels.map((l) => ({ label: `${l.name} (${l.values.length})`, value: l.name })),
-  ];
+  // Tabs for the first labels, as the official app, the number of values with each; the rest in a list.
+  const option = (l: { name: string; values: string[] }) => ({
+    label: `${l.name} (${l.values.length})`,
+    value: l.name,
+  });
+  const tabs = [{ label: 'All', value: ALL }, ...labels.slice(0, MAX_TABS).map(option)];
+  const others = labels.slice(MAX_TABS).map(option);
+  const inTabs = !groupBy || tabs.some((t) => t.value === groupBy);
   return (
     <div className={styles.container} data-testid="labels-view">
       <div className={styles.main}>
@@ -184,13 +192,24 @@ function SceneLabelsRenderer({ model }: SceneComponentProps<SceneLabels>) {
       <div className={styles.controls}>
         <Stack gap={1} alignItems="center">
           <span>Group by</span>
-          <Combobox
-            width={36}
-            options={options}
-            value={groupBy || ALL}
-            onChange={(o) => model.setGroupBy(!o || o.value === ALL ? '' : o.value)}
-            data-testid="group-by-select"
-          />
+          <div data-testid="group-by-tabs">
+            <RadioButtonGroup
+              size="sm"
+              options={tabs}
+              value={inTabs ? groupBy || ALL : undefined}
+              onChange={(v) => model.setGroupBy(v === ALL ? '' : v)}
+            />
+          </div>
+          {others.length > 0 && (
+            <Combobox
+              width={28}
+              placeholder={`Other labels (${others.length})`}
+              options={others}
+              value={inTabs ? null : groupBy}
+              onChange={(o) => o && model.setGroupBy(o.value)}
+              data-testid="group-by-select"
+            />
+          )}
         </Stack>
         {groupBy && (
           <Stack gap={1} alignItems="center">

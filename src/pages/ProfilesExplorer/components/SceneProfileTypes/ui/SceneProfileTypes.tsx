@@ -1,7 +1,5 @@
 import React from 'react';
 import {
-  SceneCSSGridItem,
-  SceneCSSGridLayout,
   SceneComponentProps,
   SceneObjectBase,
   SceneObjectState,
@@ -10,14 +8,15 @@ import {
 } from '@grafana/scenes';
 import { Alert, LoadingPlaceholder } from '@grafana/ui';
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
-import { parseProfileMetricId } from '../../../../../shared/domain/profileMetrics';
-import { fetchServiceCatalog } from '../../../../../shared/infrastructure/pyroscope/PyroscopeRepository';
+import { parseProfileMetricId, sortProfileMetricIds } from '../../../../../shared/domain/profileMetrics';
+import { loadServiceCatalog } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
 import { getDataSourceUid, getTimeWindow, getVariableValue } from '../../../domain/variables';
-import { gridTemplate } from '../../SceneAllServices/ui/SceneAllServices';
+import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
+import { PanelType } from '../../../../../shared/domain/explorerNavigation';
 
 interface SceneProfileTypesState extends SceneObjectState {
-  grid: SceneCSSGridLayout;
+  grid: ScenePanelGrid;
   types: string[];
   loading: boolean;
   error?: string;
@@ -31,13 +30,7 @@ export class SceneProfileTypes extends SceneObjectBase<SceneProfileTypesState> {
 
   constructor() {
     super({
-      grid: new SceneCSSGridLayout({
-        children: [],
-        templateColumns: gridTemplate('grid'),
-        autoRows: '220px',
-        rowGap: 1,
-        columnGap: 1,
-      }),
+      grid: new ScenePanelGrid({ noun: 'profile types' }),
       types: [],
       loading: true,
     });
@@ -56,32 +49,32 @@ export class SceneProfileTypes extends SceneObjectBase<SceneProfileTypesState> {
     }
     this.setState({ loading: true, error: undefined });
     try {
-      const catalog = await fetchServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
-      const types = catalog.services.get(serviceName) ?? [];
-      const children = types.map(
-        (id) =>
-          new SceneCSSGridItem({
-            body: buildSeriesPanel({
-              title: `${parseProfileMetricId(id).label}`,
-              profileMetricId: id,
-              labelSelector: buildLabelSelector(serviceName),
-              displayName: serviceName,
-              actions: [
-                {
-                  label: 'Labels',
-                  target: { explorationType: 'labels', profileMetricId: id },
-                  testId: `action-labels-${id}`,
-                },
-                {
-                  label: 'Flame graph',
-                  target: { explorationType: 'flame-graph', profileMetricId: id },
-                  testId: `action-flame-graph-${id}`,
-                },
-              ],
-            }),
-          })
-      );
-      this.state.grid.setState({ children });
+      const catalog = await loadServiceCatalog(getDataSourceUid(this), getTimeWindow(this));
+      const types = sortProfileMetricIds(catalog.services.get(serviceName) ?? []);
+      const panels = types.map((id) => ({
+        name: parseProfileMetricId(id).label,
+        build: (panelType: PanelType) =>
+          buildSeriesPanel({
+            title: `${parseProfileMetricId(id).label}`,
+            panelType,
+            profileMetricId: id,
+            labelSelector: buildLabelSelector(serviceName),
+            displayName: serviceName,
+            actions: [
+              {
+                label: 'Labels',
+                target: { explorationType: 'labels', profileMetricId: id },
+                testId: `action-labels-${id}`,
+              },
+              {
+                label: 'Flame graph',
+                target: { explorationType: 'flame-graph', profileMetricId: id },
+                testId: `action-flame-graph-${id}`,
+              },
+            ],
+          }),
+      }));
+      this.state.grid.setPanels(panels);
       this.setState({ types, loading: false });
     } catch (e) {
       this.setState({ loading: false, error: String((e as Error).message ?? e) });

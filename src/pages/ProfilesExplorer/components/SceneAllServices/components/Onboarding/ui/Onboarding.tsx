@@ -1,9 +1,9 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { getDataSourceSrv } from '@grafana/runtime';
 import { Alert, ClipboardButton, Tab, TabsBar, TextLink, useStyles2 } from '@grafana/ui';
 import { onboardingSnippets, serverUrlOf } from '../domain/snippets';
+import { dataSourceByUid } from '../../../../../../../shared/domain/dataSourceChoice';
 
 export interface OnboardingProps {
   dataSourceUid: string;
@@ -12,7 +12,7 @@ export interface OnboardingProps {
 /** Shown while the data source has never received a profile: how to send the first one. */
 export function Onboarding({ dataSourceUid }: OnboardingProps) {
   const styles = useStyles2(getStyles);
-  const settings = getDataSourceSrv().getInstanceSettings(dataSourceUid);
+  const settings = dataSourceByUid(dataSourceUid);
   const direct = /^https?:\/\//.test(settings?.url ?? '');
   const snippets = onboardingSnippets(serverUrlOf(settings?.url));
   const [active, setActive] = useState(snippets[0].id);

@@ -1,5 +1,5 @@
-import { flamebearerToTree } from '../../../../../shared/domain/converters/flamebearer';
-import { flamebearerFromTree } from '../../../../../shared/testing/flamebearerFromTree';
+import { flamebearerToTree } from '../../../domain/converters/flamebearer';
+import { flamebearerFromTree } from '../../../testing/flamebearerFromTree';
 import { topFunctions } from './topFunctions';
 
 describe('top functions', () => {

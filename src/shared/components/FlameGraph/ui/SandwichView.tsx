@@ -2,10 +2,11 @@ import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Button, useStyles2 } from '@grafana/ui';
-import { FlameTree } from '../../../../../../../shared/domain/converters/flamebearer';
-import { ValueFormatter } from '../../../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FlameGraph, FrameMenuItem } from '../../../../../../../shared/components/FlameGraph/ui/FlameGraph';
+import { FlameTree } from '../../../domain/converters/flamebearer';
+import { ValueFormatter } from '../domain/formatValue';
+import { FlameGraph, FrameMenuItem, TextAlign } from './FlameGraph';
 import { buildSandwich } from '../domain/sandwich';
+import { ColorScheme, DiffColorScheme } from '../domain/colors';
 
 export interface SandwichViewProps {
   tree: FlameTree;
@@ -13,10 +14,12 @@ export interface SandwichViewProps {
   format: ValueFormatter;
   onClose: () => void;
   menuItems?: (frame: { name: string; index: number }) => FrameMenuItem[];
+  colorScheme?: ColorScheme | DiffColorScheme;
+  textAlign?: TextAlign;
 }
 
 /** Who calls the function (above, read upwards) and what it calls (below), each merged over every call. */
-export function SandwichView({ tree, name, format, onClose, menuItems }: SandwichViewProps) {
+export function SandwichView({ tree, name, format, onClose, menuItems, colorScheme, textAlign }: SandwichViewProps) {
   const styles = useStyles2(getStyles);
   const sandwich = useMemo(() => buildSandwich(tree, name), [tree, name]);
   return (
@@ -34,11 +37,24 @@ export function SandwichView({ tree, name, format, onClose, menuItems }: Sandwic
       </div>
       <div className={styles.label}>Callers</div>
       <div data-testid="sandwich-callers">
-        <FlameGraph tree={sandwich.callers} format={format} upsideDown menuItems={menuItems} />
+        <FlameGraph
+          tree={sandwich.callers}
+          format={format}
+          upsideDown
+          menuItems={menuItems}
+          colorScheme={colorScheme}
+          textAlign={textAlign}
+        />
       </div>
       <div className={styles.label}>Callees</div>
       <div data-testid="sandwich-callees">
-        <FlameGraph tree={sandwich.callees} format={format} menuItems={menuItems} />
+        <FlameGraph
+          tree={sandwich.callees}
+          format={format}
+          menuItems={menuItems}
+          colorScheme={colorScheme}
+          textAlign={textAlign}
+        />
       </div>
     </div>
   );

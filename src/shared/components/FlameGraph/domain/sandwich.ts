@@ -1,4 +1,4 @@
-import { allocateFlameTree, FlameTree, nameTable } from '../../../../../../../shared/domain/converters/flamebearer';
+import { allocateFlameTree, FlameTree, nameTable } from '../../../domain/converters/flamebearer';
 
 export interface Sandwich {
   /** root: the function; children: its callers, their callers below them (draw upside down) */

@@ -25,7 +25,7 @@ export async function fetchSideSeries(
     end: window.end,
     step,
   });
-  return summedSeriesPoints(r, { start: window.start, end: window.end, step });
+  return summedSeriesPoints(r);
 }
 
 /** The diff of the two selections from the backend (render-diff: both trees merged and aligned there). */

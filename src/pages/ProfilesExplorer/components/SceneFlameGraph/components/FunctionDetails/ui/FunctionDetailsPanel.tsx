@@ -1,49 +1,30 @@
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Alert, Drawer, Icon, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
+import { Alert, Icon, IconButton, LoadingPlaceholder, TextLink, useStyles2 } from '@grafana/ui';
 import { ValueFormatter } from '../../../../../../../shared/components/FlameGraph/domain/formatValue';
-import { FunctionDetails } from '../domain/functionDetails';
-import { SourceLabels, sourceLink } from '../domain/sourceLink';
-import { FunctionDetailsQuery, fetchFunctionDetails, fetchSourceLabels } from '../infrastructure/fetchFunctionDetails';
+import { sourceLink } from '../domain/sourceLink';
+import { FunctionDetailsQuery, useFunctionDetails } from '../domain/useFunctionDetails';
 
-export interface FunctionDetailsDrawerProps {
+export interface FunctionDetailsPanelProps {
   query: FunctionDetailsQuery;
   format: ValueFormatter;
   onClose: () => void;
 }
 
-interface DetailsState {
-  query?: FunctionDetailsQuery;
-  details?: FunctionDetails;
-  source: SourceLabels;
-  error?: string;
-}
-
-function useFunctionDetails(query: FunctionDetailsQuery): DetailsState {
-  const [state, setState] = useState<DetailsState>({ source: {} });
-  useEffect(() => {
-    let live = true;
-    Promise.all([fetchFunctionDetails(query), fetchSourceLabels(query).catch((): SourceLabels => ({}))])
-      .then(([details, source]) => live && setState({ query, details, source }))
-      .catch((e: Error) => live && setState({ query, source: {}, error: e.message }));
-    return () => {
-      live = false;
-    };
-  }, [query]);
-  // an answer for an earlier function is not shown while the next one loads
-  return state.query === query ? state : { source: {} };
-}
-
-/** One function: where it is, its self and total, and which of its lines cost what. */
-export function FunctionDetailsDrawer({ query, format, onClose }: FunctionDetailsDrawerProps) {
+/** One function, in a panel beside the graph: where it is, its self and total, and which of its lines cost what. */
+export function FunctionDetailsPanel({ query, format, onClose }: FunctionDetailsPanelProps) {
   const styles = useStyles2(getStyles);
-  const { details, source, error } = useFunctionDetails(query);
+  const { details, source, error } = useFunctionDetails(query).data;
   const link = (line: number) => (details ? sourceLink(source, details.file, line) : undefined);
   const pct = (v: number, of: number) => `${((100 * v) / (of || 1)).toFixed(2)} %`;
   return (
-    <Drawer title={`Function details: ${query.name}`} onClose={onClose} size="md">
-      <div className={styles.container} data-testid="function-details">
+    <div className={styles.container} data-testid="function-details">
+      <div className={styles.title}>
+        <h5>Function details</h5>
+        <IconButton name="times" tooltip="Close" onClick={onClose} data-testid="function-details-close" />
+      </div>
+      <div className={styles.container}>
         {error && <Alert title="Could not load the function details">{error}</Alert>}
         {!details && !error && <LoadingPlaceholder text="Loading function details..." />}
         {details && (
@@ -112,12 +93,18 @@ export function FunctionDetailsDrawer({ query, format, onClose }: FunctionDetail
           </>
         )}
       </div>
-    </Drawer>
+    </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   container: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
+  title: css({
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    h5: { margin: 0 },
+  }),
   facts: css({
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',

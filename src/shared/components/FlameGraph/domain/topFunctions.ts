@@ -1,4 +1,4 @@
-import { FlameTree, visitByFunction } from '../../../../../shared/domain/converters/flamebearer';
+import { FlameTree, visitByFunction } from '../../../domain/converters/flamebearer';
 
 export interface TopFunction {
   name: string;

@@ -1,6 +1,6 @@
-import { flamebearerFromTree } from '../../../../../../../shared/testing/flamebearerFromTree';
-import { FlameTree, flamebearerToTree } from '../../../../../../../shared/domain/converters/flamebearer';
-import { topFunctions } from '../../../domain/topFunctions';
+import { flamebearerFromTree } from '../../../testing/flamebearerFromTree';
+import { FlameTree, flamebearerToTree } from '../../../domain/converters/flamebearer';
+import { topFunctions } from './topFunctions';
 import { buildSandwich } from './sandwich';
 
 // total -> main -> {work -> {parse -> alloc, alloc}, serve -> {work -> parse, alloc}}, gc -> alloc; work recursive once

@@ -1,0 +1,110 @@
+// Which series a query selects: each distinct label set is matched once per query, and each regex matcher runs
+// once per distinct value of its label (10,000 series of 10 services cost 10 runs of a service_name regex).
+// Regex runs are resumable (model/labelRegex.ts) and yield through the query's slicer, so one hostile regex
+// over long values neither blocks the event loop nor outlives the query's timeout.
+import { labelsKey, type LabelSet } from '../model/labels.js';
+import type { Matcher } from '../model/selector.js';
+import type { Slicer } from './slicer.js';
+
+/** Work units of one regex step between two looks at the slicer. */
+const REGEX_STEP = 4096;
+
+/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
+const seriesKeys = new WeakMap<LabelSet, string>();
+export function seriesKey(ls: LabelSet): string {
+  let k = seriesKeys.get(ls);
+  if (k === undefined) {
+    k = labelsKey(ls);
+    seriesKeys.set(ls, k);
+  }
+  return k;
+}
+
+export class SeriesMatcher {
+  private readonly bySet = new Map<string, boolean>();
+  private readonly byValue = new Map<Matcher, Map<string, boolean>>();
+
+  /**
+   * `selectors` are alternatives (a series is selected when it matches all matchers of any one of them); no
+   * selector at all selects every series, as does a selector without matchers.
+   */
+  constructor(
+    private readonly selectors: Matcher[][],
+    private readonly slicer: Slicer
+  ) {}
+
+  /** The answer for a label set when it is already known, without any work. */
+  known(labels: LabelSet): boolean | undefined {
+    if (this.selectors.length === 0) {
+      return true;
+    }
+    return this.bySet.get(seriesKey(labels));
+  }
+
+  async matches(labels: LabelSet): Promise<boolean> {
+    const k = seriesKey(labels);
+    const known = this.selectors.length === 0 ? true : this.bySet.get(k);
+    if (known !== undefined) {
+      return known;
+    }
+    let ok = false;
+    for (const ms of this.selectors) {
+      if (await this.all(ms, labels)) {
+        ok = true;
+        break;
+      }
+    }
+    this.bySet.set(k, ok);
+    await this.slicer.tick(labels.length + 1);
+    return ok;
+  }
+
+  private async all(ms: Matcher[], labels: LabelSet): Promise<boolean> {
+    for (const m of ms) {
+      // a missing label matches as the empty string, as in Prometheus
+      let v = '';
+      for (const [n, lv] of labels) {
+        if (n === m.name) {
+          v = lv;
+          break;
+        }
+      }
+      let ok: boolean;
+      switch (m.op) {
+        case '=':
+          ok = v === m.value;
+          break;
+        case '!=':
+          ok = v !== m.value;
+          break;
+        default:
+          ok = (await this.regex(m, v)) === (m.op === '=~');
+      }
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private async regex(m: Matcher, v: string): Promise<boolean> {
+    let memo = this.byValue.get(m);
+    if (!memo) {
+      memo = new Map();
+      this.byValue.set(m, memo);
+    }
+    const known = memo.get(v);
+    if (known !== undefined) {
+      return known;
+    }
+    const run = m.re!.run(v);
+    let r: boolean | undefined;
+    while ((r = run.step(REGEX_STEP)) === undefined) {
+      if (this.slicer.due(REGEX_STEP)) {
+        await this.slicer.pause();
+      }
+    }
+    memo.set(v, r);
+    return r;
+  }
+}
