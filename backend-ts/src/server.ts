@@ -2,7 +2,7 @@
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { compressionGzip } from '@connectrpc/connect-node';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -32,7 +32,9 @@ import { AdHocProfiles } from './tenant/adhocProfiles.js';
 import { AdHocStore } from './tenant/adhocStore.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
+import { Catalog } from './storage/catalog.js';
 import { Compactor } from './storage/compactor.js';
+import { IndexStore } from './storage/index.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
 import { defaultDecodeWorkers, PprofDecoder } from './formats/pprofDecoder.js';
@@ -80,6 +82,7 @@ function createPaths(
     prefix,
     // -segment-writer.segment-duration: the batching window (group commit also batches while a write is in flight)
     lingerMs: cfg.segmentDurationMs,
+    maxObjectsPerSecond: cfg.segmentMaxObjectsPerSecond,
     maxBatchProfiles: 10_000,
     onFlush: (f) => {
       metrics.flushDuration.observe(f.ms / 1000);
@@ -90,22 +93,24 @@ function createPaths(
       }
     },
   });
-  // -querier.cache-memory-budget-mb split between the caches: decoded objects with their metadata and
-  // listings 45 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
+  // -querier.cache-memory-budget-mb split between the caches: index documents 5 %, decoded objects with their
+  // metadata 40 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
   // the next query)
   const budget = cfg.cacheBudgetBytes;
-  let objectCache = Math.floor(budget * 0.45);
-  while (SegmentReader.footprint(objectCache) > budget * 0.45 && objectCache > 1024) {
+  let objectCache = Math.floor(budget * 0.4);
+  while (SegmentReader.footprint(objectCache) > budget * 0.4 && objectCache > 1024) {
     objectCache = Math.floor(objectCache * 0.95);
   }
-  const reader = new SegmentReader(store, prefix, objectCache);
+  const reader = new SegmentReader(store, objectCache);
+  const index = new IndexStore(store, prefix, Math.floor(budget * 0.05));
+  const catalog = new Catalog(store, prefix, index, reader);
   const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
   const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder), decodeBudget);
-  const querier = new Querier(reader, limitsFor, Date.now, {
+  const querier = new Querier(reader, catalog, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
     callPathBytes: Math.floor(budget * 0.2),
   });
-  return { writer, reader, decoder, ingester, querier, budget };
+  return { writer, reader, index, catalog, decoder, ingester, querier, budget };
 }
 
 function storePrefix(cfg: Config): string {
@@ -117,14 +122,16 @@ function registerGauges(
   metrics: Metrics,
   c: {
     reader: SegmentReader;
+    index: IndexStore;
     querier: Querier;
     gate: QueryGate;
     ingester: Ingester;
+    compactor: Compactor;
     budget: number;
     decodeBudget: DecodeBudget;
   }
 ): void {
-  const { reader, querier, gate, ingester, budget, decodeBudget } = c;
+  const { reader, index, querier, gate, ingester, compactor, budget, decodeBudget } = c;
   new Gauge({
     name: 'pyroscope_decode_budget_bytes',
     help: 'Bytes of request bodies held as read and decoded, and the budget (-distributor.decode-budget-mb).',
@@ -152,7 +159,11 @@ function registerGauges(
     labelNames: ['cache'],
     registers: [metrics.registry],
     collect() {
-      for (const [cache, n] of Object.entries({ ...reader.cacheBytes(), ...querier.cacheBytes() })) {
+      for (const [cache, n] of Object.entries({
+        ...reader.cacheBytes(),
+        index: index.cacheBytes(),
+        ...querier.cacheBytes(),
+      })) {
         this.set({ cache }, n);
       }
     },
@@ -175,6 +186,25 @@ function registerGauges(
       for (const [outcome, n] of Object.entries(gate.stats)) {
         this.set({ outcome }, n);
       }
+    },
+  });
+  let cpuCounted = 0;
+  new Counter({
+    name: 'pyroscope_compaction_cpu_seconds_total',
+    help: "CPU seconds of this process's compaction work: decoding sources, merging, encoding blocks, index documents (process.cpuUsage around each synchronous step; the store round trips are not counted).",
+    registers: [metrics.registry],
+    collect() {
+      const now = compactor.stats.cpuSeconds;
+      this.inc(Math.max(0, now - cpuCounted));
+      cpuCounted = now;
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_compaction_lag_seconds',
+    help: 'Age of the oldest level-0 segment the index did not hold yet, at the end of the last compaction pass.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(compactor.stats.lagMs / 1000);
     },
   });
   new Gauge({
@@ -429,21 +459,25 @@ export async function createService(
   const {
     writer,
     reader,
+    index,
+    catalog,
     decoder,
     ingester,
     querier,
     budget: cacheBudget,
   } = createPaths(cfg, store, metrics, limitsFor, decodeBudget);
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
-  registerGauges(metrics, { reader, querier, gate, ingester, budget: cacheBudget, decodeBudget });
   const budget = decodeBudget;
   const settings = new SettingsRepository(store, prefix, cfg.settings);
-  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
-  const compactor = new Compactor(store, reader, {
+  // its own index store: the documents it writes are not the ones queries keep, and their CPU is compaction's
+  const compactor = new Compactor(store, new IndexStore(store, prefix, 8 << 20), catalog, {
     prefix,
-    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
     retentionMs: cfg.limits.blocksRetentionPeriodMs,
+    // a query planned before a merge must still find the merged sources while it runs
+    deletionDelayMs: Math.max(cfg.limits.deletionDelayMs, cfg.limits.queryTimeoutMs + 30_000),
+    log: (msg, fields) => app.log.debug(fields ?? {}, msg),
   });
+  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }

@@ -32,6 +32,11 @@ export interface Limits {
   compactionIntervalMs: number;
   /** Recording rules a tenant may store (-recording-rules.max-rules-per-tenant; 0 = no limit). */
   maxRecordingRules: number;
+  /**
+   * -compactor.deletion-delay (our own option, as Pyroscope v2's compaction deletes sources after a delay): how
+   * long compacted sources stay after the index stopped naming them; raised to above the query timeout.
+   */
+  deletionDelayMs: number;
 }
 
 export interface Config {
@@ -75,6 +80,11 @@ export interface Config {
    * object and acknowledges them, in ms. Pyroscope's default is 500ms; ours is 2ms (docs/storage.md says why).
    */
   segmentDurationMs: number;
+  /**
+   * -segment-writer.max-objects-per-second (our own option): above this many level-0 objects per second, while
+   * requests arrive together, the writer widens its window to 1000/this ms; 0 = keep the window as configured.
+   */
+  segmentMaxObjectsPerSecond: number;
   /**
    * -distributor.decode-workers (our own option): worker threads that decode large pprof bodies; -1 = one per
    * core beyond the first (at most 4), 0 = decode on the main thread.
@@ -374,10 +384,17 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.segmentDurationMs = v as unknown as number)
   ),
   opt(
+    'segment-writer.max-objects-per-second',
+    'segment_writer.max_objects_per_second',
+    'int',
+    10,
+    (c, v) => (c.segmentMaxObjectsPerSecond = v)
+  ),
+  opt(
     'compactor.compaction-interval',
     'compactor.compaction_interval',
     'duration',
-    '1m',
+    '15s',
     (c, v) => (c.limits.compactionIntervalMs = v as unknown as number)
   ),
   opt(
@@ -393,6 +410,13 @@ export const OPTIONS: Option[] = [
     'duration',
     '0',
     (c, v) => (c.limits.blocksRetentionPeriodMs = v as unknown as number)
+  ),
+  opt(
+    'compactor.deletion-delay',
+    'compactor.deletion_delay',
+    'duration',
+    '5m',
+    (c, v) => (c.limits.deletionDelayMs = v as unknown as number)
   ),
 ];
 
