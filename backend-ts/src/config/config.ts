@@ -387,7 +387,7 @@ export const OPTIONS: Option[] = [
     'segment-writer.max-objects-per-second',
     'segment_writer.max_objects_per_second',
     'int',
-    10,
+    0,
     (c, v) => (c.segmentMaxObjectsPerSecond = v)
   ),
   opt(
