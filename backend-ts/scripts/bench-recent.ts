@@ -7,9 +7,13 @@
 // Per level, on a fresh Azurite:
 // - a writer replica (compaction on, as deployed) takes a live push at the real rate, one request per service
 //   and 15 s, from the start to the end of the run;
-// - meanwhile the history before the start (BENCH_RECENT_HISTORY_MIN, 60) is pushed over HTTP one request at a
-//   time: one object per request, as the writer makes them at low load, never big batches; the script then
-//   waits (bounded) for the writer's compaction to catch up, as it would have by then;
+// - meanwhile the history before the start (BENCH_RECENT_HISTORY_MIN, 60): its part older than
+//   BENCH_RECENT_DIRECT_MIN (10) minutes is written straight into the container as the objects the version
+//   under test holds by then (storage format 1: one object per request in its hour folder, as that version
+//   keeps them for 70 min; format 2: one level-0 segment per 15 s tick, which its compactor then merges into the
+//   blocks and index it would hold), the last minutes are pushed over HTTP one request at a time (one object per
+//   request, as the writer makes them at low load); the script then waits (bounded) for the writer's compaction
+//   to catch up, as it would have by then;
 // - after at least 5 minutes of live push, a fresh reader replica (compaction off: a new replica, restart or
 //   scale-out) answers, cold and then warm (BENCH_RECENT_RUNS, 30): the All services page (Series of
 //   service_name and __profile_type__ together with SelectSeries grouped by service_name), one service's flame
@@ -19,12 +23,31 @@
 // compaction lag (age of the oldest level-0 object, sampled every 10 s), the writer's compaction CPU share
 // (`pyroscope_compaction_cpu_seconds_total` where the version exports it), ack p50/p99, peak RSS of both, and
 // whether profiles acknowledged by the writer 1 s earlier are in the reader's answers.
+// BENCH_RECENT_BACKEND=/path/to/backend-ts runs another checkout's backend (the "before" figures); the storage
+// format of the direct history follows that checkout (format 2 when it has src/storage/index.ts).
 // Timings are printed, never asserted.
+import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { loadavg, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startAzurite, startChild, type Azurite, type Child } from '../test/helpers.js';
+import { loadConfig } from '../src/config/config.js';
+import { defaultFormats } from '../src/formats/registry.js';
+import { PprofDecoder } from '../src/formats/pprofDecoder.js';
+import { Ingester } from '../src/ingest/ingester.js';
+import type { IngestProfile } from '../src/model/profile.js';
+import { AzureStore } from '../src/storage/azure.js';
+import { SegmentBuilder } from '../src/storage/format/builder.js';
+import { hoursOf, IndexStore } from '../src/storage/index.js';
+import { hourOf, idTime, l0Key, parseSegmentKey, segmentKey } from '../src/storage/keys.js';
+import { BACKEND_ROOT, startAzurite, startChild, type Azurite, type Child } from '../test/helpers.js';
 import { servicePprof } from '../test/loadRun.js';
+
+const BACKEND = resolve(process.env.BENCH_RECENT_BACKEND ?? BACKEND_ROOT);
+const FORMAT = existsSync(join(BACKEND, 'src/storage/index.ts')) ? 2 : 1;
+const DIRECT_MIN = Number(process.env.BENCH_RECENT_DIRECT_MIN ?? 10);
+/** Push the last DIRECT_MIN minutes over HTTP one request at a time (slow on a loaded box) instead. */
+const HTTP_HISTORY = process.env.BENCH_RECENT_HTTP_HISTORY === '1';
 
 const LEVELS: Record<string, number> = { '1x': 30, '10x': 300, '100x': 3000 };
 const levels = (process.env.BENCH_RECENT_LEVELS ?? '1x,10x').split(',').map((s) => s.trim());
@@ -156,6 +179,120 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : 'n/a');
 
+// ---- history written straight into the container ----------------------------------------------------------------
+const TENANT = 'anonymous';
+
+function azure(conn: string): AzureStore {
+  return new AzureStore({
+    connectionString: conn,
+    containerName: CONTAINER,
+    accountName: '',
+    accountKey: '',
+    endpointSuffix: '',
+    maxRetries: 3,
+    timeoutMs: 60_000,
+  });
+}
+
+/** The profiles an /ingest request of the bench becomes, through this checkout's ingest pipeline. */
+function profileMaker(): (service: number, tick: number, atMs: number) => Promise<IngestProfile[]> {
+  let got: IngestProfile[] = [];
+  const limits = loadConfig(['-validation.reject-older-than=0', '-distributor.ingestion-rate-limit-mb=0']).limits;
+  const ingester = new Ingester(
+    {
+      write: (_tenant, profiles) => {
+        got.push(...profiles);
+        return Promise.resolve();
+      },
+    },
+    () => limits,
+    Date.now,
+    defaultFormats(new PprofDecoder(0))
+  );
+  return async (service, tick, atMs) => {
+    got = [];
+    const from = Math.floor(atMs / 1000) - 10;
+    await ingester.ingestLegacy(
+      TENANT,
+      {
+        name: `${svcName(service)}{namespace=bench,pod=${svcName(service)}-0}`,
+        from: String(from),
+        until: String(from + 10),
+        format: 'pprof',
+        spyName: 'gospy',
+        sampleRate: '100',
+      },
+      body(service, tick),
+      'application/octet-stream'
+    );
+    return got;
+  };
+}
+
+/**
+ * Ticks [from, to) of the history as the version under test holds them (per 15 s tick, or one object per request
+ * as its writer makes them at low load); returns the objects written.
+ */
+async function writeHistory(
+  conn: string,
+  start: number,
+  ticks: number,
+  range: [number, number],
+  services: number,
+  perRequest: boolean
+) {
+  const store = azure(conn);
+  await store.init();
+  const make = profileMaker();
+  const inFlight = new Set<Promise<void>>();
+  let objects = 0;
+  const put = async (key: string, data: Buffer) => {
+    while (inFlight.size >= 16) {
+      await Promise.race(inFlight);
+    }
+    const attempt = (n: number): Promise<void> =>
+      store.put(key, data, { ifAbsent: true }).catch((e: Error) => {
+        // a loaded box can stall Azurite past the timeout: try again (an object that did land is kept)
+        if (n >= 3 || /already exists/i.test(e.message)) {
+          if (n >= 3) {
+            throw e;
+          }
+          return;
+        }
+        return attempt(n + 1);
+      });
+    const p = attempt(0).then(() => {
+      objects++;
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+  };
+  for (let t = range[0]; t < range[1]; t++) {
+    const tickBuilder = FORMAT === 2 && !perRequest ? new SegmentBuilder(TENANT) : null;
+    for (let s = 0; s < services; s++) {
+      const at = start - (ticks - t) * INTERVAL_MS + (s * INTERVAL_MS) / services;
+      const profiles = await make(s, t, at);
+      if (tickBuilder) {
+        profiles.forEach((p) => tickBuilder.add(p));
+        continue;
+      }
+      const b = new SegmentBuilder(TENANT, { version: FORMAT });
+      profiles.forEach((p) => b.add(p));
+      await put(
+        FORMAT === 2
+          ? l0Key('', TENANT, b.minTime, b.maxTime)
+          : segmentKey('', TENANT, hourOf(b.minTime), b.minTime, b.maxTime),
+        b.encode()
+      );
+    }
+    if (tickBuilder) {
+      await put(l0Key('', TENANT, tickBuilder.minTime, tickBuilder.maxTime), tickBuilder.encode());
+    }
+  }
+  await Promise.all(inFlight);
+  return objects;
+}
+
 // ---- one level -------------------------------------------------------------------------------------------------
 interface QueryRow {
   name: string;
@@ -189,7 +326,10 @@ async function runLevel(level: string): Promise<void> {
   let stopLive = false;
   const rss = { writer: 0, reader: 0 };
   try {
-    writer = await startChild([...common, `-storage.azure.connection-string=${connectionString(wProxy.port)}`]);
+    writer = await startChild(
+      [...common, `-storage.azure.connection-string=${connectionString(wProxy.port)}`],
+      BACKEND
+    );
     const wUrl = writer.url;
     const start = Date.now();
     const acks: number[] = [];
@@ -222,6 +362,7 @@ async function runLevel(level: string): Promise<void> {
     // compaction lag and RSS, sampled while the run lasts
     const lags: number[] = [];
     const container = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(CONTAINER);
+    const invStore = azure(az.connectionString);
     const inventory = async () => {
       let objects = 0;
       let oldestL0 = Infinity;
@@ -240,8 +381,53 @@ async function runLevel(level: string): Promise<void> {
           oldData++;
         }
       }
-      return { objects, oldestL0Age: Number.isFinite(oldestL0) ? Date.now() - oldestL0 : 0, oldData };
+      const inv = {
+        objects,
+        live: objects,
+        oldestL0Age: Number.isFinite(oldestL0) ? Date.now() - oldestL0 : 0,
+        oldData,
+        /** Format 2: level-0 segments written before the history ended that the index does not hold yet. */
+        historyLeft: 0,
+      };
+      if (FORMAT === 2) {
+        // what a query reads: the blocks the index names and the level-0 segments it does not hold yet (compacted
+        // sources wait for the deletion delay, unread)
+        const index = new IndexStore(invStore, '');
+        const l0 = await invStore.list(`${TENANT}/l0/`);
+        const hours = new Set<number>();
+        for (const o of await invStore.list(`${TENANT}/index/`)) {
+          const m = /\/(\d+)\.json$/.exec(o.key);
+          if (m) {
+            hours.add(Number(m[1]));
+          }
+        }
+        let live = 0;
+        let old = 0;
+        let oldest = Infinity;
+        const docs = new Map<number, Awaited<ReturnType<IndexStore['doc']>>>();
+        for (const h of hours) {
+          const doc = await index.doc(TENANT, h);
+          docs.set(h, doc);
+          live += doc.blocks.length;
+          old += doc.blocks.filter((b) => b.maxTime < cutoff).length;
+        }
+        for (const o of l0) {
+          const t = parseSegmentKey(o.key);
+          const rel = o.key.slice(TENANT.length + 1);
+          if (t && hoursOf(t.minTime, t.maxTime).some((h) => docs.get(h)?.covered[rel] === undefined)) {
+            live++;
+            old += t.maxTime < cutoff ? 1 : 0;
+            oldest = Math.min(oldest, idTime(o.key));
+            inv.historyLeft += idTime(o.key) < historyDone ? 1 : 0;
+          }
+        }
+        inv.live = live;
+        inv.oldData = old;
+        inv.oldestL0Age = Number.isFinite(oldest) ? Date.now() - oldest : 0;
+      }
+      return inv;
     };
+    let historyDone = Infinity;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -260,10 +446,25 @@ async function runLevel(level: string): Promise<void> {
 
     // the history, one request at a time, oldest first
     const ticks = Math.floor((HISTORY_MIN * 60_000) / INTERVAL_MS);
+    const direct = Math.max(0, ticks - Math.floor((DIRECT_MIN * 60_000) / INTERVAL_MS));
+    const d0 = Date.now();
+    const directObjects = await writeHistory(az.connectionString, start, ticks, [0, direct], services, false);
+    console.log(
+      `history older than ${DIRECT_MIN} min: ${direct * services} requests written directly as ${directObjects} ` +
+        `objects (storage format ${FORMAT}) in ${((Date.now() - d0) / 1000).toFixed(0)} s`
+    );
+    if (!HTTP_HISTORY) {
+      const r0 = Date.now();
+      const n = await writeHistory(az.connectionString, start, ticks, [direct, ticks], services, true);
+      console.log(
+        `history of the last ${DIRECT_MIN} min: ${n} objects, one per request, written directly in ` +
+          `${((Date.now() - r0) / 1000).toFixed(0)} s`
+      );
+    }
     let pushed = 0;
     let histErrors = 0;
     const h0 = Date.now();
-    for (let t = 0; t < ticks; t++) {
+    for (let t = HTTP_HISTORY ? direct : ticks; t < ticks; t++) {
       const at = start - (ticks - t) * INTERVAL_MS;
       for (let s = 0; s < services; s++) {
         // the same instant offset per service as the live push, so that series look alike
@@ -280,18 +481,23 @@ async function runLevel(level: string): Promise<void> {
       `history: ${pushed} requests in ${histSecs.toFixed(0)} s (${(pushed / histSecs).toFixed(0)}/s), ${histErrors} failed`
     );
     // compaction catches up (or the version does not compact recent data: then the count stops changing)
+    historyDone = Date.now();
     const c0 = Date.now();
     let inv = await inventory();
     let stable = 0;
     while (Date.now() - c0 < SETTLE_MAX_MS && stable < 3) {
       await new Promise((r) => setTimeout(r, 10_000));
       const next = await inventory();
-      stable = next.objects === inv.objects || next.oldestL0Age < 150_000 ? stable + 1 : 0;
+      if (FORMAT === 2) {
+        stable = next.historyLeft === 0 ? 3 : 0;
+      } else {
+        stable = next.objects === inv.objects || next.oldestL0Age < 120_000 ? stable + 1 : 0;
+      }
       inv = next;
     }
     console.log(
-      `after ${((Date.now() - c0) / 1000).toFixed(0)} s of compaction: ${inv.objects} objects, oldest level-0 ` +
-        `${(inv.oldestL0Age / 1000).toFixed(0)} s old`
+      `after ${((Date.now() - c0) / 1000).toFixed(0)} s of compaction: ${inv.objects} objects (${inv.live} live), ` +
+        `oldest uncompacted level-0 ${(inv.oldestL0Age / 1000).toFixed(0)} s old`
     );
     const liveLeft = start + LIVE_MIN_MS - Date.now();
     if (liveLeft > 0) {
@@ -299,11 +505,14 @@ async function runLevel(level: string): Promise<void> {
     }
 
     // a fresh replica answers
-    reader = await startChild([
-      ...common,
-      '-compactor.compaction-interval=0',
-      `-storage.azure.connection-string=${connectionString(rProxy.port)}`,
-    ]);
+    reader = await startChild(
+      [
+        ...common,
+        '-compactor.compaction-interval=0',
+        `-storage.azure.connection-string=${connectionString(rProxy.port)}`,
+      ],
+      BACKEND
+    );
     const rUrl = reader.url;
     const rows: QueryRow[] = [];
     const target = svcName(7);
@@ -312,12 +521,17 @@ async function runLevel(level: string): Promise<void> {
       let cold = 0;
       let coldCounts = zero();
       let notes = '';
+      let errors = 0;
       for (let i = 0; i <= RUNS; i++) {
         const end = Date.now();
         const range = { start: end - (name.includes('1 h') ? 3_600_000 : 1_800_000), end };
         const before = { ...rProxy.counts };
         const t0 = performance.now();
-        const n = await q(range);
+        const n = await q(range).catch((e: Error) => {
+          errors++;
+          console.log(`${name}: ${e.message.slice(0, 200)}`);
+          return -1;
+        });
         const took = performance.now() - t0;
         if (i === 0) {
           cold = took;
@@ -327,7 +541,14 @@ async function runLevel(level: string): Promise<void> {
           times.push(took);
         }
       }
-      rows.push({ name, cold, warm50: pct(times, 50), warm95: pct(times, 95), azure: coldCounts, ok: notes });
+      rows.push({
+        name,
+        cold,
+        warm50: pct(times, 50),
+        warm95: pct(times, 95),
+        azure: coldCounts,
+        ok: errors > 0 ? `${notes}, ${errors} failed` : notes,
+      });
     };
     for (const win of ['30 min', '1 h']) {
       if (win === '1 h' && HISTORY_MIN < 60) {
@@ -389,8 +610,8 @@ async function runLevel(level: string): Promise<void> {
         name: 'service_name',
         start: Date.now() - 300_000,
         end: Date.now(),
-      });
-      if (v.names?.includes(name)) {
+      }).catch(() => null);
+      if (v?.names?.includes(name)) {
         fresh++;
       }
     }
@@ -416,9 +637,10 @@ async function runLevel(level: string): Promise<void> {
     }
     console.log(
       [
-        `objects in the store: ${finalInv.objects}; data older than 2 min: ${finalInv.oldData} objects over ` +
+        `objects in the store: ${finalInv.objects} (${finalInv.live} live: what a query may read); data older ` +
+          `than 2 min: ${finalInv.oldData} live objects over ` +
           `${(dataMin - 2).toFixed(0)} min = ${(finalInv.oldData / Math.max(1, dataMin - 2)).toFixed(1)} per minute`,
-        `compaction lag (oldest level-0 object, sampled every 10 s): p50 ${(pct(lags, 50) / 1000).toFixed(0)} s, ` +
+        `compaction lag (oldest uncompacted level-0 object, sampled every 10 s): p50 ${(pct(lags, 50) / 1000).toFixed(0)} s, ` +
           `p99 ${(pct(lags, 99) / 1000).toFixed(0)} s, max ${(Math.max(0, ...lags) / 1000).toFixed(0)} s`,
         `writer CPU ${wCpu.toFixed(1)} s; compaction CPU ${compCpu === undefined ? 'not exported by this version' : `${compCpu.toFixed(1)} s = ${((100 * compCpu) / Math.max(1e-9, wCpu - compCpu)).toFixed(0)} % of the rest`}`,
         `live push: ${acks.length} acknowledged, ${liveErrors} failed, ack p50 ${ms(pct(acks, 50))}, p99 ${ms(pct(acks, 99))}`,
@@ -440,7 +662,7 @@ async function runLevel(level: string): Promise<void> {
 }
 
 console.log(
-  `bench-recent: ${levels.join(', ')}; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
+  `bench-recent: ${levels.join(', ')}; backend ${BACKEND} (storage format ${FORMAT}); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}; Azurite in memory on loopback`

@@ -2,7 +2,7 @@
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { compressionGzip } from '@connectrpc/connect-node';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -32,7 +32,9 @@ import { AdHocProfiles } from './tenant/adhocProfiles.js';
 import { AdHocStore } from './tenant/adhocStore.js';
 import { FilesystemStore } from './storage/filesystem.js';
 import type { ObjectStore } from './storage/objectStore.js';
+import { Catalog } from './storage/catalog.js';
 import { Compactor } from './storage/compactor.js';
+import { IndexStore } from './storage/index.js';
 import { SegmentReader } from './storage/segmentReader.js';
 import { SegmentWriter } from './storage/segmentWriter.js';
 import { defaultDecodeWorkers, PprofDecoder } from './formats/pprofDecoder.js';
@@ -80,6 +82,7 @@ function createPaths(
     prefix,
     // -segment-writer.segment-duration: the batching window (group commit also batches while a write is in flight)
     lingerMs: cfg.segmentDurationMs,
+    maxObjectsPerSecond: cfg.segmentMaxObjectsPerSecond,
     maxBatchProfiles: 10_000,
     onFlush: (f) => {
       metrics.flushDuration.observe(f.ms / 1000);
@@ -90,22 +93,24 @@ function createPaths(
       }
     },
   });
-  // -querier.cache-memory-budget-mb split between the caches: decoded objects with their metadata and
-  // listings 45 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
+  // -querier.cache-memory-budget-mb split between the caches: index documents 5 %, decoded objects with their
+  // metadata 40 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by
   // the next query)
   const budget = cfg.cacheBudgetBytes;
-  let objectCache = Math.floor(budget * 0.45);
-  while (SegmentReader.footprint(objectCache) > budget * 0.45 && objectCache > 1024) {
+  let objectCache = Math.floor(budget * 0.4);
+  while (SegmentReader.footprint(objectCache) > budget * 0.4 && objectCache > 1024) {
     objectCache = Math.floor(objectCache * 0.95);
   }
-  const reader = new SegmentReader(store, prefix, objectCache);
+  const reader = new SegmentReader(store, objectCache);
+  const index = new IndexStore(store, prefix, Math.floor(budget * 0.05));
+  const catalog = new Catalog(store, prefix, index, reader);
   const decoder = new PprofDecoder(cfg.decodeWorkers < 0 ? defaultDecodeWorkers() : cfg.decodeWorkers);
   const ingester = new Ingester(writer, limitsFor, Date.now, defaultFormats(decoder), decodeBudget);
-  const querier = new Querier(reader, limitsFor, Date.now, {
+  const querier = new Querier(reader, catalog, limitsFor, Date.now, {
     viewCacheBytes: Math.floor(budget * 0.35),
     callPathBytes: Math.floor(budget * 0.2),
   });
-  return { writer, reader, decoder, ingester, querier, budget };
+  return { writer, reader, index, catalog, decoder, ingester, querier, budget };
 }
 
 function storePrefix(cfg: Config): string {
@@ -117,14 +122,16 @@ function registerGauges(
   metrics: Metrics,
   c: {
     reader: SegmentReader;
+    index: IndexStore;
     querier: Querier;
     gate: QueryGate;
     ingester: Ingester;
+    compactor: Compactor;
     budget: number;
     decodeBudget: DecodeBudget;
   }
 ): void {
-  const { reader, querier, gate, ingester, budget, decodeBudget } = c;
+  const { reader, index, querier, gate, ingester, compactor, budget, decodeBudget } = c;
   new Gauge({
     name: 'pyroscope_decode_budget_bytes',
     help: 'Bytes of request bodies held as read and decoded, and the budget (-distributor.decode-budget-mb).',
@@ -152,7 +159,11 @@ function registerGauges(
     labelNames: ['cache'],
     registers: [metrics.registry],
     collect() {
-      for (const [cache, n] of Object.entries({ ...reader.cacheBytes(), ...querier.cacheBytes() })) {
+      for (const [cache, n] of Object.entries({
+        ...reader.cacheBytes(),
+        index: index.cacheBytes(),
+        ...querier.cacheBytes(),
+      })) {
         this.set({ cache }, n);
       }
     },
@@ -175,6 +186,25 @@ function registerGauges(
       for (const [outcome, n] of Object.entries(gate.stats)) {
         this.set({ outcome }, n);
       }
+    },
+  });
+  let cpuCounted = 0;
+  new Counter({
+    name: 'pyroscope_compaction_cpu_seconds_total',
+    help: "CPU seconds of this process's compaction work: decoding sources, merging, encoding blocks, index documents (process.cpuUsage around each synchronous step; the store round trips are not counted).",
+    registers: [metrics.registry],
+    collect() {
+      const now = compactor.stats.cpuSeconds;
+      this.inc(Math.max(0, now - cpuCounted));
+      cpuCounted = now;
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_compaction_lag_seconds',
+    help: 'Age of the oldest level-0 segment the index did not hold yet, at the end of the last compaction pass.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(compactor.stats.lagMs / 1000);
     },
   });
   new Gauge({
@@ -288,6 +318,36 @@ function createApp(
   return { app, bodyLimit, h2c: dual! };
 }
 
+/**
+ * Bounds of single Connect messages tighter than the body limit, so that their bodies are refused before they
+ * are decoded: a settings.v1 Set holds one value (JSON may escape a character to 6 bytes), an ad hoc Upload one
+ * file of at most the tenant's max-profile-size (base64: 4/3 of it).
+ */
+function methodLimits(cfg: Config, multitenancy: boolean, limitsFor: (tenant: string) => Limits) {
+  const slack = 16 * 1024;
+  return (path: string, header: Headers): { maxBytes: number; message: string } | undefined => {
+    if (path === '/settings.v1.SettingsService/Set' && cfg.settings.maxValueBytes > 0) {
+      const max = cfg.settings.maxValueBytes;
+      return {
+        maxBytes: max * 6 + slack,
+        message: `settings.v1 Set request is larger than a setting can be: a value may be ${max} bytes (-tenant-settings.max-value-bytes)`,
+      };
+    }
+    if (path === '/adhocprofiles.v1.AdHocProfileService/Upload') {
+      const orgId = header.get('x-scope-orgid')?.trim();
+      const tenant = multitenancy ? orgId : 'anonymous';
+      const max = tenant ? limitsFor(tenant).maxProfileSizeBytes : 0;
+      if (max > 0) {
+        return {
+          maxBytes: Math.ceil((max * 4) / 3) + slack,
+          message: `profile is above the ad hoc upload limit of ${max} bytes (validation.max-profile-size-bytes)`,
+        };
+      }
+    }
+    return undefined;
+  };
+}
+
 /** Auth, request metrics, the Connect services, the HTTP routes and the operational endpoints. */
 async function registerRoutes(
   app: FastifyInstance,
@@ -300,13 +360,16 @@ async function registerRoutes(
     gate: QueryGate;
     settings: SettingsRepository;
     store: ObjectStore;
+    adhoc: AdHocProfiles;
     bodyLimit: number;
     limitsFor: (tenant: string) => Limits;
     budget: DecodeBudget;
   }
 ): Promise<void> {
-  const { auth, metrics, ingester, querier, gate, settings, store, bodyLimit, limitsFor, budget } = c;
+  const { auth, metrics, ingester, querier, gate, settings, store, adhoc, bodyLimit, limitsFor, budget } = c;
   const prefix = storePrefix(cfg);
+  const multitenancy = cfg.multitenancyEnabled || auth.enabled;
+  const methodLimit = methodLimits(cfg, multitenancy, limitsFor);
   if (auth.guardsMetrics) {
     registerAuth(app, auth, (status) => metrics.rejected.inc({ reason: String(status) }));
   }
@@ -331,7 +394,7 @@ async function registerRoutes(
     ...common,
     settings,
     recordingRules: new RecordingRulesRepository(store, prefix, (tenant) => limitsFor(tenant).maxRecordingRules),
-    adhoc: new AdHocProfiles(new AdHocStore(store, prefix)),
+    adhoc,
     onIngest: (tenant, bytes, n) => {
       metrics.ingestedBytes.inc({ tenant, type: 'push' }, bytes);
       metrics.ingestedProfiles.inc({ tenant, type: 'push' }, n);
@@ -343,7 +406,7 @@ async function registerRoutes(
       router.handlers.forEach(
         (h, i) =>
           (router.handlers[i] = badBodyAsInvalidArgument(
-            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget })
+            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget, methodLimit })
           ))
       );
     },
@@ -396,21 +459,25 @@ export async function createService(
   const {
     writer,
     reader,
+    index,
+    catalog,
     decoder,
     ingester,
     querier,
     budget: cacheBudget,
   } = createPaths(cfg, store, metrics, limitsFor, decodeBudget);
   const gate = new QueryGate(cfg.limits.maxConcurrentQueries, limitsFor);
-  registerGauges(metrics, { reader, querier, gate, ingester, budget: cacheBudget, decodeBudget });
   const budget = decodeBudget;
   const settings = new SettingsRepository(store, prefix, cfg.settings);
-  // an hour is final once late profiles can no longer arrive for it (reject-older-than), plus a margin
-  const compactor = new Compactor(store, reader, {
+  // its own index store: the documents it writes are not the ones queries keep, and their CPU is compaction's
+  const compactor = new Compactor(store, new IndexStore(store, prefix, 8 << 20), catalog, {
     prefix,
-    settleMs: Math.max(cfg.limits.rejectOlderThanMs, 0) + 10 * 60_000,
     retentionMs: cfg.limits.blocksRetentionPeriodMs,
+    // a query planned before a merge must still find the merged sources while it runs
+    deletionDelayMs: Math.max(cfg.limits.deletionDelayMs, cfg.limits.queryTimeoutMs + 30_000),
+    log: (msg, fields) => app.log.debug(fields ?? {}, msg),
   });
+  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }
@@ -441,6 +508,13 @@ export async function createService(
   const { app, bodyLimit, h2c } = createApp(cfg, metrics, budget, opts.logLevel, grpc);
   overrides.log = app.log;
   overrides.start(cfg.runtimeConfigReloadMs);
+  // ad hoc uploads: the tenant's ingest limits, pprof decoded in the worker pool, charged to the ingestion rate
+  const adhoc = new AdHocProfiles(new AdHocStore(store, prefix), undefined, {
+    limitsFor,
+    decoder,
+    charge: (tenant, bytes) => ingester.chargeRate(tenant, bytes),
+    quota: cfg.adhoc,
+  });
   await registerRoutes(app, cfg, {
     auth,
     metrics,
@@ -449,6 +523,7 @@ export async function createService(
     gate,
     settings,
     store,
+    adhoc,
     bodyLimit,
     limitsFor,
     budget,

@@ -417,8 +417,8 @@ limits:
     ]);
     try {
       assert.equal((await ingest(child.url, tinyPprof(), 'cfg-file')).status, 200);
-      assert.ok(existsSync(join(data, 'anonymous', 'segments')), 'stored under the directory from the environment');
-      assert.ok(readdirSync(join(data, 'anonymous', 'segments')).length > 0);
+      assert.ok(existsSync(join(data, 'anonymous', 'l0')), 'stored under the directory from the environment');
+      assert.ok(readdirSync(join(data, 'anonymous', 'l0')).length > 0);
       const many = Array.from({ length: 8 }, (_, i) => `l${i}=v`).join(',');
       const r = await ingest(child.url, tinyPprof(), `cfg-file{${many}}`);
       assert.equal(r.status, 400, 'the limit from the file is enforced');

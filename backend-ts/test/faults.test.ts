@@ -281,8 +281,8 @@ describe('faults: filesystem write failures', () => {
     const be = await startWith(new FilesystemStore(dir));
     const ledger = new Ledger();
     try {
-      // a file where the tenant's segments folder must be: creating an hour folder in it fails with ENOTDIR
-      const blocked = join(dir, 'anonymous', 'segments');
+      // a file where the tenant's level-0 folder must be: creating a minute folder in it fails with ENOTDIR
+      const blocked = join(dir, 'anonymous', 'l0');
       mkdirSync(join(dir, 'anonymous'), { recursive: true });
       writeFileSync(blocked, 'not a folder');
       for (let i = 0; i < 5; i++) {

@@ -1,6 +1,7 @@
 // A fault-injecting wrapper around a real object store, for tests: delays reads (slow store), fails writes on
 // demand (a disk or network error mid-write), and counts calls, so a test can see a query stop reading.
 import {
+  ConflictError,
   NotFoundError,
   StoreUnavailableError,
   type Lease,
@@ -110,6 +111,9 @@ export class MemoryStore implements ObjectStore {
     if (opts.ifAbsent && this.objects.has(key)) {
       throw new StoreUnavailableError(`object ${key} already exists`);
     }
+    if (opts.ifVersion !== undefined && (this.versions.get(key) ?? null) !== opts.ifVersion) {
+      throw new ConflictError(`object ${key} changed concurrently`);
+    }
     this.objects.set(key, Buffer.from(data));
     this.versions.set(key, String(++this.version));
   }
@@ -154,6 +158,7 @@ export class MemoryStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
+    this.versions.delete(key);
   }
 
   private readonly leases = new Map<string, number>();

@@ -76,21 +76,22 @@ export interface Child {
 }
 
 /** Starts backend-ts as its own process (via tsx, from source), as `npm run backend` would. */
-export async function startChild(flags: string[]): Promise<Child> {
+/** A backend process; `root` runs another checkout's backend-ts (a benchmark's "before" figures). */
+export async function startChild(flags: string[], root = BACKEND_ROOT): Promise<Child> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      join(BACKEND_ROOT, 'src/main.ts'),
+      join(root, 'src/main.ts'),
       `-server.http-listen-port=${port}`,
       '-server.http-listen-address=127.0.0.1',
       '-log.level=warn',
       ...flags,
     ],
     {
-      cwd: BACKEND_ROOT,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     }
   );

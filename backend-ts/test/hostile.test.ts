@@ -4,14 +4,16 @@
 // long block. The backend runs as its own process, as in production, so that a blocked event loop in it cannot
 // be hidden by the test's own. How long things take is measured by `npm run test:hostile`, not here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { FilesystemStore } from '../src/storage/filesystem.js';
 import { startChild, type Child } from './helpers.js';
-import { CPU, deepPprof, encodePush, PbWriter, push, tinyPprof } from './wire.js';
+import { cpuRecording as recording } from './jfrWriter.js';
+import { CPU, deepPprof, encodePush, gzipBomb, PbWriter, push, tinyPprof } from './wire.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -70,21 +72,6 @@ async function pushLongNames(url: string, tenant: string, count: number): Promis
   );
   assert.equal(r.status, 200, await r.text());
   return names;
-}
-
-/**
- * A gzip member inflating to `mib` MiB of zeros in about 1 KB per MiB: one full-flushed deflate block of 1 MiB
- * repeated (each starts afresh), then a final empty block. The trailer's checksum is wrong on purpose: a
- * server that inflates to the end has already lost.
- */
-export function gzipBomb(mib: number): Buffer {
-  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
-  return Buffer.concat([
-    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]),
-    ...Array.from({ length: mib }, () => block),
-    Buffer.from([3, 0]),
-    Buffer.alloc(8),
-  ]);
 }
 
 /** Metric samples of /metrics whose line starts with `prefix`, as numbers. */
@@ -429,13 +416,17 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
   let be: Child;
   before(async () => {
     const file = join(tmp('bts-hostile-push-'), 'overrides.yaml');
-    writeFileSync(file, 'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n');
+    writeFileSync(
+      file,
+      'overrides:\n  small:\n    ingestion_body_limit_mb: 1\n  adhoc-big:\n    max_profile_size_bytes: 16777216\n    ingestion_rate_mb: 0.01\n'
+    );
     be = await startChild([
       '-storage.backend=filesystem',
       `-storage.filesystem.dir=${tmp('bts-hostile-push-data-')}`,
       '-auth.multitenancy-enabled=true',
       `-runtime-config.file=${file}`,
       '-tenant-settings.max-settings=3',
+      '-adhoc-profiles.max-profiles-per-tenant=3',
     ]);
   });
   after(async () => be?.kill());
@@ -528,6 +519,53 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     assert.deepEqual(((await names.json()) as { names?: string[] }).names ?? [], []);
   });
 
+  test('ad hoc Upload of a 12 MiB folded file with one 6M-frame stack: 413 at defaults; allowed, cut and kept parsed', async () => {
+    const folded = Buffer.from(`${'f;'.repeat(6_300_000 - 1)}f 1\n`);
+    assert.ok(folded.length > 12 * 1024 * 1024);
+    const upload = (tenant: string, name: string, file: Buffer) =>
+      post(be.url, '/adhocprofiles.v1.AdHocProfileService/Upload', { name, profile: file.toString('base64') }, tenant);
+    const refused = await upload('adhoc', 'deep.folded', folded);
+    assert.equal(refused.status, 400);
+    const e = await errorOf(refused);
+    assert.match(e.message, /above the ad hoc upload limit of 4194304 bytes \(validation.max-profile-size-bytes\)/);
+    // a tenant allowed 16 MiB profiles: parsed once, the stack cut to its root-most 1,000 frames
+    const { result, readyDuring } = await readyWhile(be.url, upload('adhoc-big', 'deep.folded', folded));
+    assert.equal(result.status, 200, await result.clone().text());
+    assert.ok(readyDuring > 0, '/ready was answered while the upload was parsed');
+    const up = (await result.json()) as { id: string; flamebearerProfile: string };
+    const levels = (fb: string) => (JSON.parse(fb) as { flamebearer: { levels: unknown[] } }).flamebearer.levels.length;
+    assert.equal(levels(up.flamebearerProfile), 1 + 1000);
+    const got = await post(be.url, '/adhocprofiles.v1.AdHocProfileService/Get', { id: up.id }, 'adhoc-big');
+    assert.equal(got.status, 200);
+    assert.equal(levels(((await got.json()) as { flamebearerProfile: string }).flamebearerProfile), 1 + 1000);
+    // 12 MiB of a 10 KB/s rate (the tenant's override): the next upload waits for the rate, with Retry-After
+    const again = await upload('adhoc-big', 'again.folded', folded);
+    assert.equal(again.status, 429);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1);
+    assert.match((await errorOf(again)).message, /rate limit/);
+  });
+
+  test('ad hoc uploads past the per-tenant quota: 429 naming the quota, nothing evicted', async () => {
+    const upload = (name: string) =>
+      post(
+        be.url,
+        '/adhocprofiles.v1.AdHocProfileService/Upload',
+        { name, profile: Buffer.from('main;work 5\n').toString('base64') },
+        'adhoc-quota'
+      );
+    for (const name of ['a', 'b', 'c']) {
+      assert.equal((await upload(name)).status, 200);
+    }
+    const fourth = await upload('d');
+    assert.equal(fourth.status, 429);
+    const e = await errorOf(fourth);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /has 3 ad hoc profiles, its quota \(-adhoc-profiles.max-profiles-per-tenant 3\)/);
+    const list = await post(be.url, '/adhocprofiles.v1.AdHocProfileService/List', {}, 'adhoc-quota');
+    const names = ((await list.json()) as { profiles: Array<{ name: string }> }).profiles.map((p) => p.name);
+    assert.deepEqual(names.sort(), ['a', 'b', 'c']);
+  });
+
   test('settings.v1 Set of 20 MB: 400 naming the value limit; a tenant past its settings count: 429', async () => {
     const set = (name: string, value: string) =>
       post(be.url, '/settings.v1.SettingsService/Set', { setting: { name, value } }, 'settings');
@@ -535,8 +573,15 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
     assert.equal(result.status, 400);
     const e = await errorOf(result);
     assert.equal(e.code, 'invalid_argument');
-    assert.match(e.message, /value of setting "pluginSettings" is 20971520 bytes, above the limit of 65536 bytes/);
+    // refused as it is read, before 20 MB of JSON are decoded
+    assert.match(e.message, /a value may be 65536 bytes \(-tenant-settings.max-value-bytes\)/);
     assert.ok(readyDuring > 0, '/ready was answered while the body was read');
+    const over = await set('pluginSettings', 'x'.repeat(64 * 1024 + 1));
+    assert.equal(over.status, 400);
+    assert.match(
+      (await errorOf(over)).message,
+      /value of setting "pluginSettings" is 65537 bytes, above the limit of 65536 bytes/
+    );
     // 64 KiB is fine; a 4th setting is not (-tenant-settings.max-settings=3), a changed one is
     for (const name of ['a', 'b', 'c']) {
       assert.equal((await set(name, 'y'.repeat(64 * 1024))).status, 200);
@@ -557,5 +602,93 @@ describe('hostile pushes: the rate limiter before decoding, the batch size, labe
         ['c', 65536],
       ]
     );
+  });
+});
+
+describe('JFR size rules as Pyroscope applies them', () => {
+  let be: Child;
+  before(async () => {
+    const file = join(tmp('bts-hostile-jfr-'), 'overrides.yaml');
+    writeFileSync(file, 'overrides:\n  tiny:\n    max_profile_size_bytes: 4000\n');
+    be = await startChild([
+      '-storage.backend=filesystem',
+      `-storage.filesystem.dir=${tmp('bts-hostile-jfr-data-')}`,
+      '-auth.multitenancy-enabled=true',
+      `-runtime-config.file=${file}`,
+      // the recordings are larger than Pyroscope's 2 MiB burst: this test is about sizes, not the rate
+      '-distributor.ingestion-rate-limit-mb=0',
+    ]);
+  });
+  after(async () => be?.kill());
+
+  const ingestJfr = (tenant: string, jfr: Buffer, name: string) => {
+    const form = new FormData();
+    form.append('jfr', new Blob([new Uint8Array(jfr)]), 'jfr');
+    const now = Math.floor(Date.now() / 1000);
+    return fetch(`${be.url}/ingest?name=${name}&format=jfr&spyName=javaspy&from=${now - 10}&until=${now}`, {
+      method: 'POST',
+      headers: { 'x-scope-orgid': tenant },
+      body: form,
+    });
+  };
+
+  test('an uncompressed multi-chunk recording over 4 MiB is accepted at defaults; gzipped, it inflates past the limit', async () => {
+    const jfr = recording(5, 48_000, 8);
+    assert.ok(jfr.length > 4 * 1024 * 1024, `${jfr.length} bytes`);
+    const { result, readyDuring } = await readyWhile(be.url, ingestJfr('java', jfr, 'big-jfr'));
+    assert.equal(result.status, 200, await result.text());
+    assert.ok(readyDuring > 0, '/ready was answered while the recording was read');
+    const now = Date.now();
+    const q = await post(
+      be.url,
+      '/querier.v1.QuerierService/SelectMergeStacktraces',
+      { profileTypeID: CPU, labelSelector: '{service_name="big-jfr"}', start: now - 3_600_000, end: now + 60_000 },
+      'java'
+    );
+    assert.equal(q.status, 200);
+    const fg = ((await q.json()) as { flamegraph: { names: string[]; total: string } }).flamegraph;
+    assert.equal(Number(fg.total), 5 * 48_000 * 10_000_000);
+    assert.equal(fg.names.filter((n) => /work\d$/.test(n)).length, 8);
+    // the same recording gzipped: its part inflates past max-profile-size, as Pyroscope refuses it
+    const gz = await ingestJfr('java', gzipSync(jfr), 'big-jfr-gz');
+    assert.equal(gz.status, 413);
+    const e = await errorOf(gz);
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /jfr uncompressed is above the limit of 4194304 bytes/);
+  });
+
+  test('each profile a recording becomes is held to max-profile-size, not the recording', async () => {
+    const jfr = recording(1, 2_000, 400);
+    const r = await ingestJfr('tiny', jfr, 'wide-jfr');
+    assert.equal(r.status, 413);
+    assert.match(
+      (await errorOf(r)).message,
+      /process_cpu profile of the recording is \d+ bytes as pprof, above the limit of 4000 bytes/
+    );
+    // a recording larger than the limit whose profile is within it is accepted
+    const narrow = recording(1, 400, 2);
+    assert.ok(narrow.length > 4000);
+    assert.equal((await ingestJfr('tiny', narrow, 'narrow-jfr')).status, 200);
+  });
+});
+
+describe('temporary files of writes killed midway', () => {
+  test('removed when the filesystem store starts, unless fresh enough to be another process in flight', async () => {
+    const root = tmp('bts-hostile-tmp-');
+    const folder = join(root, 'anonymous', 'segments');
+    mkdirSync(folder, { recursive: true });
+    const stale = join(folder, '.tmp-0123456789ab');
+    const fresh = join(folder, '.tmp-ba9876543210');
+    const kept = join(folder, 'object.seg');
+    for (const f of [stale, fresh, kept]) {
+      writeFileSync(f, 'x');
+    }
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(stale, old, old);
+    utimesSync(kept, old, old);
+    await new FilesystemStore(root).init();
+    assert.equal(existsSync(stale), false, 'a temporary file of a write killed 10 minutes ago is removed');
+    assert.equal(existsSync(fresh), true, 'a fresh one may be in flight');
+    assert.equal(existsSync(kept), true);
   });
 });

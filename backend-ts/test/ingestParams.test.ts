@@ -454,7 +454,7 @@ describe('multitenancy off (the default): X-Scope-OrgID is ignored', () => {
     assert.deepEqual(await labelValues(be.url, 'service_name'), ['mt-off', 'mt-off-push']);
     const anon = await be.svc.store.list('anonymous/');
     assert.ok(
-      anon.some((o) => o.key.startsWith('anonymous/segments/')),
+      anon.some((o) => /^anonymous\/(l0|blocks)\//.test(o.key)),
       anon.map((o) => o.key).join()
     );
     for (const t of ['team-a', 'team-b', 'someone-else']) {

@@ -11,8 +11,10 @@ import { parsePprof } from '../src/formats/pprof.js';
 import { createService, type Service } from '../src/server.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
+import { SegmentWriter } from '../src/storage/segmentWriter.js';
 import { SegmentBuilder } from '../src/storage/format/builder.js';
 import { decodeObject, type Segment } from '../src/storage/format/segment.js';
+import { MemoryStore } from './faultyStore.js';
 import { ingest } from './helpers.js';
 import { handPprof, type HandProfile } from './wire.js';
 
@@ -252,5 +254,58 @@ describe('batching: the default window (2ms, group commit)', () => {
       const key = objectOf.get(svc)!;
       assert.ok(ackAt >= be.store.stored.get(key)!, `${svc} acknowledged before ${key} was stored`);
     }
+  });
+});
+
+describe('the writer widens its window under load (-segment-writer.max-objects-per-second)', () => {
+  const profile = (i: number) => ({
+    labels: [
+      ['service_name', `w-${i}`],
+      ['__name__', 'process_cpu'],
+    ] as Array<[string, string]>,
+    profile: parsePprof(PROFILE_A()),
+    timeMs: 1_700_000_000_000 + i,
+  });
+  const objects = async (store: MemoryStore) => (await store.list('')).length;
+
+  test('requests arriving together: past 10 objects in a second the window becomes 100 ms, then narrows', async () => {
+    const store = new MemoryStore();
+    let clock = 0;
+    const w = new SegmentWriter(store, {
+      prefix: '',
+      lingerMs: 2,
+      maxBatchProfiles: 10_000,
+      maxObjectsPerSecond: 10,
+      clock: () => clock,
+    });
+    // bursts of three concurrent requests within one (test clock) second: one batch of three each
+    for (let b = 0; b < 10; b++) {
+      await Promise.all([0, 1, 2].map((i) => w.write('anonymous', [profile(b * 3 + i)])));
+      assert.equal(w.lingerMs(), 2, `after ${b + 1} batches`);
+    }
+    await Promise.all([0, 1, 2].map((i) => w.write('anonymous', [profile(40 + i)])));
+    // the eleventh batch in the second is one more than the target
+    assert.equal(await objects(store), 11);
+    assert.equal(w.lingerMs(), 100);
+    // two seconds later one request: fewer requests per second than the target, the window narrows again
+    clock += 2000;
+    await w.write('anonymous', [profile(50)]);
+    assert.equal(w.lingerMs(), 2);
+  });
+
+  test('a lone sequential client never widens it (waiting would gather no company)', async () => {
+    const store = new MemoryStore();
+    const w = new SegmentWriter(store, {
+      prefix: '',
+      lingerMs: 2,
+      maxBatchProfiles: 10_000,
+      maxObjectsPerSecond: 10,
+      clock: () => 0,
+    });
+    for (let i = 0; i < 30; i++) {
+      await w.write('anonymous', [profile(i)]);
+    }
+    assert.equal(await objects(store), 30);
+    assert.equal(w.lingerMs(), 2);
   });
 });

@@ -1,6 +1,6 @@
 // Wire bytes written by hand from the published field numbers (pprof's profile.proto, Pyroscope's push.v1), so
 // the durability and bad-input tests depend on none of our own encoders.
-import { gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 
 function varint(n: number | bigint): number[] {
   let v = BigInt(n);
@@ -364,4 +364,19 @@ export function readFields(buf: Buffer): Field[] {
     }
   }
   return out;
+}
+
+/**
+ * A gzip member inflating to `mib` MiB of zeros in about 1 KB per MiB: one full-flushed deflate block of 1 MiB
+ * repeated (each starts afresh), then a final empty block. The trailer's checksum is wrong on purpose: a
+ * server that inflates to the end has already lost.
+ */
+export function gzipBomb(mib: number): Buffer {
+  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  return Buffer.concat([
+    Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]),
+    ...Array.from({ length: mib }, () => block),
+    Buffer.from([3, 0]),
+    Buffer.alloc(8),
+  ]);
 }

@@ -11,6 +11,8 @@ export interface AdHocDeps {
   tenantOf: (ctx: HandlerContext) => string;
   maxNodes: (n: bigint | undefined) => number;
   guard: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Through the query gate (concurrency, -querier.query-timeout), like every query. */
+  query: <T>(ctx: HandlerContext, fn: (tenant: string, signal: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -46,14 +48,12 @@ function encode(v: AdHocProfileView, maxNodes: number) {
 export function adHocHandlers(d: AdHocDeps): ServiceImpl<typeof AdHocProfileService> {
   return {
     upload: (req, ctx) =>
-      d.guard(async () => {
-        const tenant = d.tenantOf(ctx);
+      d.query(ctx, async (tenant) => {
         const n = d.maxNodes(req.maxNodes);
         return encode(await d.adhoc.upload(tenant, req.name, decodeBase64(req.profile)), n);
       }),
     get: (req, ctx) =>
-      d.guard(async () => {
-        const tenant = d.tenantOf(ctx);
+      d.query(ctx, async (tenant) => {
         const n = d.maxNodes(req.maxNodes);
         if (!req.id) {
           throw new FormatError('id is required');

@@ -445,7 +445,7 @@ export function connectRoutes(deps: ApiDeps) {
       router.service(RecordingRulesService, recordingRulesHandlers({ rules: deps.recordingRules, tenantOf, guard }));
     }
     if (deps.adhoc) {
-      router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard }));
+      router.service(AdHocProfileService, adHocHandlers({ adhoc: deps.adhoc, tenantOf, maxNodes, guard, query }));
     }
   };
 }

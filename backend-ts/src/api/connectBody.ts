@@ -20,6 +20,30 @@ export interface ConnectBodyOptions {
   /** The largest message, inflated (-distributor.ingestion-body-limit-mb); the body as sent is bounded by it too. */
   readMaxBytes: number;
   budget: DecodeBudget;
+  /**
+   * A tighter bound for some methods (settings.v1 Set, ad hoc Upload), as sent and inflated: past it the request
+   * is invalid_argument with `message`, and its body is not decoded (decoding a 20 MB JSON string on the main
+   * thread is what it would cost).
+   */
+  methodLimit?: (path: string, header: Headers) => { maxBytes: number; message: string } | undefined;
+}
+
+/**
+ * Chunks of a message, at most `max` bytes in all, or invalid_argument with the method's own words. Past the
+ * bound the rest is still read, and dropped (the body limit and the read timeout bound that): a client that is
+ * still sending when the answer comes would otherwise see its connection reset instead of the answer.
+ */
+async function* capped(src: AsyncIterable<Uint8Array>, max: number, message: string): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const c of src) {
+    n += c.byteLength;
+    if (n <= max) {
+      yield c;
+    }
+  }
+  if (n > max) {
+    throw new ConnectError(message, Code.InvalidArgument);
+  }
 }
 
 const once = (b: Uint8Array): AsyncIterable<Uint8Array> =>
@@ -159,9 +183,11 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
         );
       }
       let message: Uint8Array;
+      const lim = opts.methodLimit?.(new URL(req.url).pathname, req.header);
       try {
-        const raw = bounded(src, opts.readMaxBytes, 'request body');
-        message = await readMessage(encoding === 'gzip' ? gunzip(raw) : raw, opts.readMaxBytes, account);
+        const cap = (s: AsyncIterable<Uint8Array>) => (lim ? capped(s, lim.maxBytes, lim.message) : s);
+        const raw = cap(bounded(src, opts.readMaxBytes, 'request body'));
+        message = await readMessage(encoding === 'gzip' ? cap(gunzip(raw)) : raw, opts.readMaxBytes, account);
       } catch (e) {
         const err = e instanceof ConnectError ? e : new ConnectError(String((e as Error)?.message ?? e), Code.Internal);
         const status = { [Code.ResourceExhausted]: 429, [Code.Unavailable]: 503, [Code.InvalidArgument]: 400 }[
@@ -169,7 +195,12 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
         ];
         const extra: Record<string, string> = {};
         err.metadata.forEach((v, k) => (extra[k] = v));
-        return jsonError(status ?? 500, codeName(err.code), err.rawMessage, { ...extra, connection: 'close' });
+        // a body refused by a method's own bound has been read to its end: the connection can serve on
+        const drained = err.code === Code.InvalidArgument && lim !== undefined && err.rawMessage === lim.message;
+        return jsonError(status ?? 500, codeName(err.code), err.rawMessage, {
+          ...extra,
+          ...(drained ? {} : { connection: 'close' }),
+        });
       }
       // a body already read is handed over as it is (connect-es parses a Uint8Array body as the message, which its
       // type does not spell out): as a stream with a length, it would be copied into a second buffer

@@ -32,6 +32,11 @@ export interface Limits {
   compactionIntervalMs: number;
   /** Recording rules a tenant may store (-recording-rules.max-rules-per-tenant; 0 = no limit). */
   maxRecordingRules: number;
+  /**
+   * -compactor.deletion-delay (our own option, as Pyroscope v2's compaction deletes sources after a delay): how
+   * long compacted sources stay after the index stopped naming them; raised to above the query timeout.
+   */
+  deletionDelayMs: number;
 }
 
 export interface Config {
@@ -76,6 +81,11 @@ export interface Config {
    */
   segmentDurationMs: number;
   /**
+   * -segment-writer.max-objects-per-second (our own option): above this many level-0 objects per second, while
+   * requests arrive together, the writer widens its window to 1000/this ms; 0 = keep the window as configured.
+   */
+  segmentMaxObjectsPerSecond: number;
+  /**
    * -distributor.decode-workers (our own option): worker threads that decode large pprof bodies; -1 = one per
    * core beyond the first (at most 4), 0 = decode on the main thread.
    */
@@ -85,6 +95,8 @@ export interface Config {
    * once decoded, across the process (limits/decodeBudget.ts); 0 = no budget.
    */
   decodeBudgetBytes: number;
+  /** -adhoc-profiles.max-profiles-per-tenant and -adhoc-profiles.max-bytes-per-tenant-mb (ours; 0 = no bound). */
+  adhoc: { maxUploads: number; maxBytes: number };
   /** -tenant-settings.max-value-bytes and -tenant-settings.max-settings (our own options; 0 = no bound). */
   settings: { maxValueBytes: number; maxSettings: number };
   /** Options accepted for compatibility and not acted upon, for the start-up log. */
@@ -337,6 +349,20 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.decodeBudgetBytes = Math.max(0, v) * 1024 * 1024)
   ),
   opt(
+    'adhoc-profiles.max-profiles-per-tenant',
+    'adhoc_profiles.max_profiles_per_tenant',
+    'int',
+    100,
+    (c, v) => (c.adhoc.maxUploads = Math.max(0, v))
+  ),
+  opt(
+    'adhoc-profiles.max-bytes-per-tenant-mb',
+    'adhoc_profiles.max_bytes_per_tenant_mb',
+    'int',
+    256,
+    (c, v) => (c.adhoc.maxBytes = Math.max(0, v) * 1024 * 1024)
+  ),
+  opt(
     'tenant-settings.max-value-bytes',
     'tenant_settings.max_value_bytes',
     'int',
@@ -358,10 +384,17 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.segmentDurationMs = v as unknown as number)
   ),
   opt(
+    'segment-writer.max-objects-per-second',
+    'segment_writer.max_objects_per_second',
+    'int',
+    0,
+    (c, v) => (c.segmentMaxObjectsPerSecond = v)
+  ),
+  opt(
     'compactor.compaction-interval',
     'compactor.compaction_interval',
     'duration',
-    '1m',
+    '15s',
     (c, v) => (c.limits.compactionIntervalMs = v as unknown as number)
   ),
   opt(
@@ -377,6 +410,13 @@ export const OPTIONS: Option[] = [
     'duration',
     '0',
     (c, v) => (c.limits.blocksRetentionPeriodMs = v as unknown as number)
+  ),
+  opt(
+    'compactor.deletion-delay',
+    'compactor.deletion_delay',
+    'duration',
+    '5m',
+    (c, v) => (c.limits.deletionDelayMs = v as unknown as number)
   ),
 ];
 
@@ -538,6 +578,7 @@ function defaults(): Config {
     limits: {},
     auth: { tokens: [], adminTokens: [] },
     settings: {},
+    adhoc: {},
     ignored: [],
   } as unknown as Config;
   for (const o of OPTIONS) {

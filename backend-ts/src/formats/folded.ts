@@ -8,7 +8,7 @@ import type { FormatOutput } from './normalizedProfileBuilder.js';
  * are skipped; a line without an integer count is an error (Pyroscope skips a line without any space
  * silently, which hides truncated uploads, so we refuse it). Repeated stacks are summed.
  */
-export function parseFolded(body: Uint8Array | string): StackCount[] {
+export function parseFolded(body: Uint8Array | string, maxDepth = 0): StackCount[] {
   const sums = new Map<string, number>();
   forEachLine(body, (line, lineNo) => {
     if (line.trim() === '') {
@@ -30,7 +30,8 @@ export function parseFolded(body: Uint8Array | string): StackCount[] {
     if (stack === '') {
       throw new FormatError(`folded line ${lineNo}: empty stack before the count`);
     }
-    sums.set(stack, (sums.get(stack) ?? 0) + count);
+    const kept = maxDepth > 0 ? rootMost(stack, maxDepth) : stack;
+    sums.set(kept, (sums.get(kept) ?? 0) + count);
   });
   return toStacks(sums);
 }
@@ -60,6 +61,22 @@ export function forEachLine(body: Uint8Array | string, fn: (line: string, lineNo
     start = end + 1;
     lineNo++;
   }
+}
+
+/** The first maxDepth frames of a root-first stack (as ingest/stackDepth.ts keeps them), found without a split. */
+function rootMost(stack: string, maxDepth: number): string {
+  if (stack.length <= 2 * maxDepth) {
+    // fewer than maxDepth separators fit: nothing to cut
+    return stack;
+  }
+  let at = -1;
+  for (let i = 0; i < maxDepth; i++) {
+    at = stack.indexOf(';', at + 1);
+    if (at < 0) {
+      return stack;
+    }
+  }
+  return stack.slice(0, at);
 }
 
 export function toStacks(sums: Map<string, number>): StackCount[] {

@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FormatError } from './formatError.js';
 import { inflateAndDecodePprof, isGzip, type DecodedPprof } from './pprof.js';
+import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
+import { JfrParseError } from './jfr/jfr-parse-error.js';
 import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
 
 /** Profiles whose uncompressed size is below this are decoded on the calling thread. */
@@ -21,7 +23,7 @@ export function defaultDecodeWorkers(): number {
 interface Slot {
   worker: Worker;
   dead: boolean;
-  pending: Map<number, { resolve: (d: DecodedPprof) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (d: DecodeReply & { ok: true }) => void; reject: (e: Error) => void }>;
 }
 
 /** The uncompressed size a body will have: a gzip member states it (mod 2^32) in its last four bytes. */
@@ -64,19 +66,49 @@ export class PprofDecoder {
         return Promise.reject(e as Error);
       }
     }
+    // a copy the worker can own: the request body may be a view into a larger buffer
+    const copy = new Uint8Array(body);
+    return this.post({ id: this.nextId++, body: copy, maxBytes, maxDepth }, [copy.buffer as ArrayBuffer]).then((r) => {
+      if (!('profile' in r)) {
+        throw new Error('pprof decode worker answered another kind of job');
+      }
+      return { profile: r.profile, inflatedBytes: r.inflatedBytes, truncatedStacks: r.truncatedStacks };
+    });
+  }
+
+  /**
+   * Reads a JFR recording (already inflated) into its profiles, in a worker when there is one: a 12 MB recording
+   * is seconds of parsing that would otherwise stop the event loop. Bad input rejects with a JfrParseError.
+   */
+  decodeJfr(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJfrOptions): Promise<JfrProfile[]> {
+    if (this.slots.length === 0 || this.closed || jfr.length < WORKER_MIN_BYTES) {
+      try {
+        return Promise.resolve(parseJfr(jfr, labels, options));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    const body = new Uint8Array(jfr);
+    const l = labels ? new Uint8Array(labels) : undefined;
+    const transfer = [body.buffer as ArrayBuffer, ...(l ? [l.buffer as ArrayBuffer] : [])];
+    return this.post({ id: this.nextId++, kind: 'jfr', body, labels: l, options }, transfer).then((r) => {
+      if (!('jfr' in r)) {
+        throw new Error('decode worker answered another kind of job');
+      }
+      return r.jfr;
+    });
+  }
+
+  private post(req: DecodeRequest, transfer: ArrayBuffer[]): Promise<DecodeReply & { ok: true }> {
     let slot = this.slots[0]!;
     for (const s of this.slots) {
       if (s.pending.size < slot.pending.size) {
         slot = s;
       }
     }
-    const id = this.nextId++;
-    // a copy the worker can own: the request body may be a view into a larger buffer
-    const copy = new Uint8Array(body);
-    const req: DecodeRequest = { id, body: copy, maxBytes, maxDepth };
-    return new Promise<DecodedPprof>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage(req, [copy.buffer as ArrayBuffer]);
+    return new Promise((resolve, reject) => {
+      slot.pending.set(req.id, { resolve, reject });
+      slot.worker.postMessage(req, transfer);
     });
   }
 
@@ -105,13 +137,11 @@ export class PprofDecoder {
       }
       slot.pending.delete(reply.id);
       if (reply.ok) {
-        p.resolve({
-          profile: reply.profile,
-          inflatedBytes: reply.inflatedBytes,
-          truncatedStacks: reply.truncatedStacks,
-        });
+        p.resolve(reply);
+      } else if (reply.format) {
+        p.reject(new FormatError(reply.message, reply.status));
       } else {
-        p.reject(reply.format ? new FormatError(reply.message, reply.status) : new Error(reply.message));
+        p.reject(reply.name === 'JfrParseError' ? new JfrParseError(reply.message) : new Error(reply.message));
       }
     });
     const fail = (e: Error) => {

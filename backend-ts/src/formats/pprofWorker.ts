@@ -3,18 +3,17 @@
 import { parentPort } from 'node:worker_threads';
 import type { NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
+import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
 import { inflateAndDecodePprof } from './pprof.js';
 
-export interface DecodeRequest {
-  id: number;
-  body: Uint8Array;
-  maxBytes: number;
-  maxDepth: number;
-}
+export type DecodeRequest =
+  | { id: number; kind?: 'pprof'; body: Uint8Array; maxBytes: number; maxDepth: number }
+  | { id: number; kind: 'jfr'; body: Uint8Array; labels?: Uint8Array; options: ParseJfrOptions };
 
 export type DecodeReply =
   | { id: number; ok: true; profile: NormalizedProfile; inflatedBytes: number; truncatedStacks: number }
-  | { id: number; ok: false; message: string; status: number; format: boolean };
+  | { id: number; ok: true; jfr: JfrProfile[] }
+  | { id: number; ok: false; message: string; status: number; format: boolean; name?: string };
 
 /** The buffers behind a profile's typed arrays, each once (a transfer list must not repeat one). */
 function profileBuffers(p: NormalizedProfile): ArrayBuffer[] {
@@ -40,9 +39,15 @@ parentPort?.on('message', (req: DecodeRequest) => {
   let reply: DecodeReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const { profile, inflatedBytes, truncatedStacks } = inflateAndDecodePprof(req.body, req.maxBytes, req.maxDepth);
-    reply = { id: req.id, ok: true, profile, inflatedBytes, truncatedStacks };
-    transfer = profileBuffers(profile);
+    if (req.kind === 'jfr') {
+      const jfr = parseJfr(req.body, req.labels, req.options);
+      reply = { id: req.id, ok: true, jfr };
+      transfer = [...new Set(jfr.flatMap((p) => profileBuffers(p.profile)))];
+    } else {
+      const { profile, inflatedBytes, truncatedStacks } = inflateAndDecodePprof(req.body, req.maxBytes, req.maxDepth);
+      reply = { id: req.id, ok: true, profile, inflatedBytes, truncatedStacks };
+      transfer = profileBuffers(profile);
+    }
   } catch (e) {
     const format = e instanceof FormatError;
     reply = {
@@ -51,6 +56,8 @@ parentPort?.on('message', (req: DecodeRequest) => {
       message: (e as Error).message,
       status: format ? (e as FormatError).status : 500,
       format,
+      // a JfrParseError is known by its name on the other side (a 400, not a crash)
+      name: (e as Error)?.name,
     };
   }
   parentPort!.postMessage(reply, transfer);

@@ -3,12 +3,12 @@
 // nothing of HTTP, storage or tenants; size limits arrive as plain numbers.
 import { readFolded } from './folded.js';
 import { FormatError } from './formatError.js';
-import { parseJfr } from './jfr/parse-jfr.js';
 import { readLines } from './lines.js';
 import type { FormatOutput } from './normalizedProfileBuilder.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
-import { maybeGunzip } from './pprof.js';
+import { isGzip, maybeGunzip } from './pprof.js';
 import type { PprofDecoder } from './pprofDecoder.js';
+import { pprofSize } from './profileSize.js';
 import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
 import { readSpeedscope } from './speedscope.js';
 import type { TextIngestParams } from './textTypes.js';
@@ -47,16 +47,6 @@ export interface FormatResult {
 }
 
 export type FormatReader = (input: FormatInput) => Promise<FormatResult> | FormatResult;
-
-/**
- * A JFR recording is larger than the pprof profiles it becomes, so its body may inflate to at least this much;
- * the profile size limit applies to what the recording becomes.
- */
-const JFR_MIN_INFLATE_BYTES = 64 * 1024 * 1024;
-
-function jfrInflateLimit(maxProfileBytes: number): number {
-  return maxProfileBytes > 0 ? Math.max(maxProfileBytes, JFR_MIN_INFLATE_BYTES) : 0;
-}
 
 export class FormatRegistry {
   private readonly readers = new Map<string, FormatReader>();
@@ -140,28 +130,48 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
   };
 }
 
-/** The Java agent: raw JFR, or multipart with `jfr` and an optional LabelsSnapshot in `labels`, each maybe gzipped. */
-const jfrReader: FormatReader = inflating((body, input) => {
-  const max = jfrInflateLimit(input.maxProfileBytes);
-  let jfr: Buffer = body;
-  let labels: Buffer | undefined;
-  if (input.parts) {
-    const j = input.parts.get('jfr');
-    if (!j) {
-      throw new FormatError('multipart body has no "jfr" field');
+/**
+ * The Java agent: raw JFR, or multipart with `jfr` and an optional LabelsSnapshot in `labels`, each maybe gzipped.
+ * Size rules as Pyroscope's: a gzipped recording or part inflates to at most max-profile-size; an uncompressed
+ * recording is bounded by the request body limit only; each profile the recording becomes is within
+ * max-profile-size, measured as the pprof it would be.
+ */
+const jfrReader =
+  (decoder: PprofDecoder): FormatReader =>
+  async (input) => {
+    const max = input.maxProfileBytes;
+    const inflate = (b: Buffer, what: string): Buffer => (isGzip(b) ? maybeGunzip(b, max, what) : b);
+    let jfr: Buffer;
+    let labels: Buffer | undefined;
+    if (input.parts) {
+      const j = input.parts.get('jfr');
+      if (!j) {
+        throw new FormatError('multipart body has no "jfr" field');
+      }
+      jfr = inflate(j, 'jfr');
+      const l = input.parts.get('labels');
+      labels = l && l.length > 0 ? inflate(l, 'labels') : undefined;
+    } else {
+      jfr = inflate(input.body, 'jfr');
     }
-    jfr = maybeGunzip(j, max, 'jfr');
-    const l = input.parts.get('labels');
-    labels = l && l.length > 0 ? maybeGunzip(l, max, 'labels') : undefined;
-  }
-  const rate = Number(input.sampleRate);
-  const out = parseJfr(jfr, labels, {
-    sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
-    startTimeMs: input.fromMs,
-    endTimeMs: input.untilMs,
-  });
-  return out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile }));
-}, jfrInflateLimit);
+    const rate = Number(input.sampleRate);
+    // parsed in the decode worker pool: seconds for a large recording, off the event loop
+    const out = await decoder.decodeJfr(jfr, labels, {
+      sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
+      startTimeMs: input.fromMs,
+      endTimeMs: input.untilMs,
+    });
+    for (const p of out) {
+      const size = max > 0 ? pprofSize(p.profile) : 0;
+      if (size > max) {
+        throw new FormatError(
+          `the ${p.name} profile of the recording is ${size} bytes as pprof, above the limit of ${max} bytes (validation.max-profile-size-bytes)`,
+          413
+        );
+      }
+    }
+    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfr.length };
+  };
 
 /** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */
 const otlpReader: FormatReader = (input) => ({
@@ -183,7 +193,7 @@ export function defaultFormats(decoder: PprofDecoder): FormatRegistry {
   });
   formats.register('trie', legacyBinary);
   formats.register('tree', legacyBinary);
-  formats.register('jfr', jfrReader);
+  formats.register('jfr', jfrReader(decoder));
   formats.register('otlp', otlpReader);
   return formats;
 }

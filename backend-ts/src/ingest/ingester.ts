@@ -99,9 +99,9 @@ export class Ingester {
     const account = this.budget.account();
     let prepaid: Prepaid | undefined;
     try {
-      const parts = isMultipart
-        ? await parseMultipart(body, contentType, limits.maxProfileSizeBytes || 1 << 30)
-        : undefined;
+      // a part is bounded by the body (the readers apply the profile limit to what a part inflates or decodes
+      // to: an uncompressed JFR recording may be larger than the profiles it becomes)
+      const parts = isMultipart ? await parseMultipart(body, contentType, body.length + 1) : undefined;
       const pieces = parts ? [...parts.values()] : [body];
       if (parts) {
         account.force(pieces.reduce((n, b) => n + b.length, 0));
@@ -227,6 +227,11 @@ export class Ingester {
     } finally {
       this.refund(tenant, prepaid, limits);
     }
+  }
+
+  /** Charges bytes that do not go through the write path (ad hoc uploads) to the tenant's ingestion rate. */
+  chargeRate(tenant: string, bytes: number): void {
+    this.rate.take(tenant, bytes, this.limitsFor(tenant));
   }
 
   /** Takes `bytes` from the tenant's rate before any decoding (429 when it may not send them now). */

@@ -3,8 +3,7 @@
 import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
 import type { HeatmapSeriesIn } from '../model/heatmap.js';
 import { ProfilePoints } from '../model/profilePoints.js';
-import type { SegmentReader } from '../storage/segmentReader.js';
-import { scan, type QueryStats, type SourceOf, type Visit } from './merger.js';
+import { scan, type QueryStats, type ScanIO, type SourceOf, type Visit } from './merger.js';
 import type { QueryPlan } from './planner.js';
 import { addProfilePoints, PointLabels, type PointKind } from './profilePoints.js';
 import type { SegmentView } from './segmentView.js';
@@ -17,7 +16,7 @@ interface Series {
 
 export async function mergeHeatmap(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<SegmentView>,
   kind: PointKind,
   groupBy: string[],
@@ -40,7 +39,7 @@ export async function mergeHeatmap(
     }
     addProfilePoints(series.points, kind, seg, prof, seg.profTotal[prof], pointLabels.of(labels), ok);
   };
-  const stats = await scan(plan, reader, source, visit, slicer);
+  const stats = await scan(plan, io, source, visit, slicer);
   const series = [...byKey.values()]
     .sort((a, b) => compareLabelSets(a.labels, b.labels))
     .map((s) => ({ labels: s.labels, points: s.points.points() }));

@@ -4,7 +4,8 @@
 import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model/labels.js';
 import type { MergedStack } from '../model/profile.js';
 import { FlameTree } from '../model/tree.js';
-import { NotFoundError } from '../storage/objectStore.js';
+import { HOUR_MS } from '../storage/keys.js';
+import { NotFoundError, StoreUnavailableError } from '../storage/objectStore.js';
 import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
 import type { DecodedObject, Segment } from '../storage/format/segment.js';
 import {
@@ -64,6 +65,12 @@ export interface SourceOf<T extends ProfileSource> {
   keepsSegments: boolean;
 }
 
+/** What a scan reads through: the object reader, and a fresh plan of one hour for when an object vanished. */
+export interface ScanIO {
+  reader: SegmentReader;
+  replan(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]>;
+}
+
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
 export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
 
@@ -100,7 +107,7 @@ class Scan<T extends ProfileSource> {
 
   constructor(
     private readonly plan: QueryPlan,
-    private readonly reader: SegmentReader,
+    private readonly io: ScanIO,
     private readonly source: SourceOf<T>,
     private readonly visit: Visit<T>,
     private readonly slicer: Slicer,
@@ -112,16 +119,26 @@ class Scan<T extends ProfileSource> {
     this.profileIds = plan.profileIds.length > 0 ? new Set(plan.profileIds) : null;
   }
 
-  private async wantedOf(meta: SegmentMeta): Promise<Int8Array | null> {
+  private get reader(): SegmentReader {
+    return this.io.reader;
+  }
+
+  /** The part of the range a planned object is read for: its hour. */
+  private windowOf(ref: SegmentRef): [number, number] {
+    return [Math.max(this.plan.start, ref.hour * HOUR_MS), Math.min(this.plan.end, (ref.hour + 1) * HOUR_MS - 1)];
+  }
+
+  private async wantedOf(meta: SegmentMeta, ref: SegmentRef): Promise<Int8Array | null> {
     const { plan } = this;
+    const [from, to] = this.windowOf(ref);
     const wanted = new Int8Array(meta.series.length);
     let any = false;
     for (let i = 0; i < meta.series.length; i++) {
       const s = meta.series[i];
       if (
         (plan.profileType === null || s.profileType === plan.profileType) &&
-        s.maxTime >= plan.start &&
-        s.minTime <= plan.end &&
+        s.maxTime >= from &&
+        s.minTime <= to &&
         (this.matcher.known(s.labels) ?? (await this.matcher.matches(s.labels)))
       ) {
         wanted[i] = 1;
@@ -138,16 +155,16 @@ class Scan<T extends ProfileSource> {
    */
   readonly load = async (ref: SegmentRef): Promise<Loaded<T>> => {
     this.slicer.signal?.throwIfAborted();
-    const known = this.source.cachedMeta(ref.key);
+    const known = ref.meta ?? this.source.cachedMeta(ref.key);
     if (!known && this.reader.readsWhole(ref.size)) {
       const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
-      const wanted = await this.wantedOf(obj.meta);
+      const wanted = await this.wantedOf(obj.meta, ref);
       return wanted
         ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
         : { hit: false, ref, meta: obj.meta };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
-    const wanted = await this.wantedOf(meta);
+    const wanted = await this.wantedOf(meta, ref);
     return wanted
       ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
       : { hit: false, ref, meta };
@@ -155,6 +172,10 @@ class Scan<T extends ProfileSource> {
 
   /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
   private countRead(item: Loaded<T>): void {
+    if (!item.hit && item.ref.meta) {
+      // the index told the query the object holds nothing it wants: nothing was read
+      return;
+    }
     this.stats.objectsRead++;
     if (item.hit) {
       // the object is read whole (its listed size; a part's own count when the listing has none)
@@ -192,8 +213,9 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private async visitSegment(seg: T, wanted: Int8Array): Promise<void> {
-    const { plan, stats, slicer } = this;
+  private async visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): Promise<void> {
+    const { stats, slicer } = this;
+    const [from, to] = this.windowOf(ref);
     const meta = seg.meta;
     const sampleOk = this.sampleFilter(seg);
     const ids = this.profileIds;
@@ -207,7 +229,7 @@ class Scan<T extends ProfileSource> {
         continue;
       }
       const t = seg.profTime[prof];
-      if (t < plan.start || t > plan.end) {
+      if (t < from || t > to) {
         continue;
       }
       if (ids && !ids.has(seg.uuidOf(prof))) {
@@ -234,9 +256,9 @@ class Scan<T extends ProfileSource> {
   }
 
   /**
-   * An object can vanish between listing and reading: compaction replaced it by a block (a listing reused
-   * from the cache makes that likelier). Nothing of an hour is merged until all its objects are read; if one
-   * is gone, the hour is listed afresh and read again, so no profile is counted twice or missed.
+   * An object can vanish between planning and reading: compaction replaced it and its deletion delay passed
+   * (a slow query). Nothing of an hour is merged until all its objects are read; if one is gone, that hour is
+   * planned again from a fresh index and listing, once, so no profile is counted twice or missed.
    */
   async run(): Promise<QueryStats> {
     const { plan } = this;
@@ -260,17 +282,20 @@ class Scan<T extends ProfileSource> {
       }
       let items = hourItems.splice(0);
       if (items.includes(gone)) {
-        const fresh = (await this.reader.hourObjects(plan.tenant, ref.hour)).filter(
-          (x) => x.maxTime >= plan.start && x.minTime <= plan.end
-        );
-        items = await mapLimit(fresh, READ_CONCURRENCY, this.load);
+        const fresh = await this.io.replan(plan.tenant, ref.hour, plan.start, plan.end);
+        items = await mapLimit(fresh, READ_CONCURRENCY, loadOrGone);
+        if (items.includes(gone)) {
+          throw new StoreUnavailableError(
+            `objects of hour ${ref.hour} vanished twice while the query read them: retry`
+          );
+        }
       }
       for (const item of items) {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
             for (const part of item.parts) {
-              await this.visitSegment(part, item.wanted);
+              await this.visitSegment(part, item.wanted, item.ref);
             }
           }
         }
@@ -284,19 +309,19 @@ class Scan<T extends ProfileSource> {
 /** Visits every profile the plan selects; returns the stats of what was read. */
 export function scan<T extends ProfileSource>(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<T>,
   visit: Visit<T>,
   slicer: Slicer,
   segmentDone?: SegmentDone<T>
 ): Promise<QueryStats> {
-  return new Scan(plan, reader, source, visit, slicer, segmentDone).run();
+  return new Scan(plan, io, source, visit, slicer, segmentDone).run();
 }
 
 /** Sums the selected samples per stack of each segment, then hands over each distinct stack once. */
 async function sumStacks(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<Segment>,
   onStack: (seg: Segment, stack: number, value: number) => number,
   slicer: Slicer
@@ -336,13 +361,13 @@ async function sumStacks(
       acc[st] += seg.sampleValue[s];
     }
   };
-  return scan(plan, reader, source, visit, slicer, flush);
+  return scan(plan, io, source, visit, slicer, flush);
 }
 
 /** Merged stacks with full frame detail (function, file, line), for pprof output. */
 export async function mergeStacks(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<Segment>,
   slicer: Slicer
 ): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
@@ -381,14 +406,14 @@ export async function mergeStacks(
     }
     return work;
   };
-  const stats = await sumStacks(plan, reader, source, onStack, slicer);
+  const stats = await sumStacks(plan, io, source, onStack, slicer);
   return { stacks: [...byKey.values()], stats };
 }
 
 /** The merged call tree by function name (flame graphs, TREE, DOT, diffs), over views resolved against paths. */
 export async function mergeTree(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   slicer: Slicer
@@ -421,7 +446,7 @@ export async function mergeTree(
       acc[path] += sampleValue[s];
     }
   };
-  const stats = await scan(plan, reader, source, visit, slicer);
+  const stats = await scan(plan, io, source, visit, slicer);
   return { tree: await treeOf(paths, acc, touched, plan.callSite, slicer), stats };
 }
 
@@ -559,7 +584,7 @@ interface Group {
 /** Sums the selected profiles per group and time bucket; with spans or a call site, only those samples. */
 export async function mergeSeries(
   plan: QueryPlan,
-  reader: SegmentReader,
+  io: ScanIO,
   source: SourceOf<SegmentView>,
   paths: CallPaths,
   grid: SeriesGrid,
@@ -605,7 +630,7 @@ export async function mergeSeries(
     g.total += value;
     grid.exemplars?.add(g, k, seg, prof, value, labels, keep);
   };
-  const stats = await scan(plan, reader, source, visit, slicer);
+  const stats = await scan(plan, io, source, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

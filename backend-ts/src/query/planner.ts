@@ -6,14 +6,22 @@ import { parseTraceId, parseUuid } from '../model/ids.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { parseMatchers, SelectorError, type Matcher } from '../model/selector.js';
 import type { SegmentMeta } from '../storage/format/meta.js';
+import type { Catalog } from '../storage/catalog.js';
+import { HOUR_MS } from '../storage/keys.js';
 import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from '../storage/segmentReader.js';
 import { QueryError } from './errors.js';
 
 /**
- * An hour is settled this long after reject-older-than has passed its end (as the compactor waits, see
- * server.ts): no replica can still be writing profiles of it.
+ * An hour is settled this long after reject-older-than has passed its end: no replica can still be writing
+ * profiles of it, so its index document changes only by merges (which keep what it holds).
  */
 const SETTLE_MARGIN_MS = 10 * 60_000;
+/**
+ * How long a settled hour's index document is used without asking the store again. Merges swap blocks for a
+ * block holding the same profiles, and a reader that finds a block gone plans its hour again, so this bounds
+ * only how long retention's deletions go unseen.
+ */
+const SETTLED_DOC_AGE_MS = 60_000;
 
 export interface TimeRange {
   start: number;
@@ -128,6 +136,7 @@ export function parseSelectorsWithin(selectors: string[], limits: Limits): Match
 
 export class Planner {
   constructor(
+    private readonly catalog: Catalog,
     private readonly reader: SegmentReader,
     private readonly limitsFor: (tenant: string) => Limits,
     private readonly now: () => number = Date.now
@@ -173,7 +182,8 @@ export class Planner {
 
   /**
    * Hours that ended before this time are settled for the tenant: reject-older-than refuses their profiles
-   * (plus a margin for writes in flight), so their listings may be reused. Without the limit nothing settles.
+   * (plus a margin for writes in flight), so their index documents may be reused for a while. Without the
+   * limit nothing settles.
    */
   settledBefore(tenant: string): number {
     const { rejectOlderThanMs } = this.limitsFor(tenant);
@@ -185,9 +195,15 @@ export class Planner {
     return parseSelectorsWithin(selectors, this.limitsFor(tenant));
   }
 
-  /** The live objects of a range (normalized by the caller). */
-  list(tenant: string, r: TimeRange) {
-    return this.reader.list(tenant, r.start, r.end, this.settledBefore(tenant));
+  /** The live objects of a range (normalized by the caller), grouped by hour. */
+  list(tenant: string, r: TimeRange): Promise<SegmentRef[]> {
+    const settled = this.settledBefore(tenant);
+    return this.catalog.objects(tenant, r.start, r.end, (h) => ((h + 1) * HOUR_MS <= settled ? SETTLED_DOC_AGE_MS : 0));
+  }
+
+  /** One hour of a range planned again from a fresh index and listing (an object of it vanished). */
+  replan(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]> {
+    return this.catalog.hourObjects(tenant, hour, start, end);
   }
 
   /** The plan of a select query. anyType selects every profile type (AnalyzeQuery without one). */
@@ -226,7 +242,9 @@ export class Planner {
   /** The objects of a range with their metas (label queries read nothing else). */
   async metas(tenant: string, r: TimeRange): Promise<Array<{ ref: SegmentRef; meta: SegmentMeta }>> {
     const refs = await this.list(tenant, r);
-    const metas = await mapLimit(refs, READ_CONCURRENCY, (ref) => this.reader.meta(ref.key));
+    const metas = await mapLimit(refs, READ_CONCURRENCY, (ref) =>
+      ref.meta ? Promise.resolve(ref.meta) : this.reader.meta(ref.key)
+    );
     return refs.map((ref, i) => ({ ref, meta: metas[i] }));
   }
 }

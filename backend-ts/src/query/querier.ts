@@ -15,12 +15,14 @@ import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
 import { QueryError } from './errors.js';
 import { mergeHeatmap } from './heatmap.js';
+import type { Catalog } from '../storage/catalog.js';
 import {
   mergeSeries,
   mergeStacks,
   mergeTree,
   scan,
   type QueryStats,
+  type ScanIO,
   type SeriesResult,
   type SourceOf,
 } from './merger.js';
@@ -65,14 +67,20 @@ export class Querier {
   private readonly segmentSource: SourceOf<Segment>;
 
   private readonly planner: Planner;
+  private readonly io: ScanIO;
 
   constructor(
     private readonly reader: SegmentReader,
+    private readonly catalog: Catalog,
     limitsFor: (tenant: string) => Limits,
     now: () => number = Date.now,
     opts: QuerierOptions = {}
   ) {
-    this.planner = new Planner(reader, limitsFor, now);
+    this.planner = new Planner(catalog, reader, limitsFor, now);
+    this.io = {
+      reader,
+      replan: (tenant, hour, start, end) => this.planner.replan(tenant, hour, start, end),
+    };
     this.callPathBytes = opts.callPathBytes ?? CALL_PATH_BYTES;
     this.views = new LRUCache<string, SegmentView>({
       maxSize: opts.viewCacheBytes ?? VIEW_CACHE_BYTES,
@@ -226,21 +234,8 @@ export class Querier {
   }
 
   async profileStats(tenant: string): Promise<{ dataIngested: boolean; oldest: number; newest: number }> {
-    const hours = await this.reader.hours(tenant);
-    if (hours.length === 0) {
-      return { dataIngested: false, oldest: 0, newest: 0 };
-    }
-    const first = hours[0];
-    const last = hours[hours.length - 1];
-    const lo = await this.reader.list(tenant, first * 3_600_000, (first + 1) * 3_600_000 - 1);
-    const hi = await this.reader.list(tenant, last * 3_600_000, (last + 1) * 3_600_000 - 1);
-    const oldest = Math.min(...lo.map((r) => r.minTime));
-    const newest = Math.max(...hi.map((r) => r.maxTime));
-    return {
-      dataIngested: lo.length + hi.length > 0,
-      oldest: Number.isFinite(oldest) ? oldest : 0,
-      newest: Number.isFinite(newest) ? newest : 0,
-    };
+    const b = await this.catalog.timeBounds(tenant);
+    return b ? { dataIngested: true, ...b } : { dataIngested: false, oldest: 0, newest: 0 };
   }
 
   /** The path table for a new query: a fresh one once the current one outgrew its budget. */
@@ -272,7 +267,7 @@ export class Querier {
   async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeTree(plan, this.reader, this.viewSource(paths), paths, new Slicer(p.signal));
+    const out = await mergeTree(plan, this.io, this.viewSource(paths), paths, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -280,7 +275,7 @@ export class Querier {
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
   async selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
     const plan = await this.planner.plan(tenant, p);
-    return mergeStacks(plan, this.reader, this.segmentSource, new Slicer(p.signal));
+    return mergeStacks(plan, this.io, this.segmentSource, new Slicer(p.signal));
   }
 
   async selectSeries(tenant: string, p: SeriesParams): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
@@ -302,7 +297,7 @@ export class Querier {
     };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeSeries(plan, this.reader, this.viewSource(paths), paths, grid, new Slicer(p.signal));
+    const out = await mergeSeries(plan, this.io, this.viewSource(paths), paths, grid, new Slicer(p.signal));
     this.trimPaths(paths);
     return out;
   }
@@ -329,7 +324,7 @@ export class Querier {
     const paths = this.callPaths();
     const { series, stats } = await mergeHeatmap(
       plan,
-      this.reader,
+      this.io,
       this.viewSource(paths),
       p.kind,
       p.groupBy,
@@ -349,7 +344,7 @@ export class Querier {
     const refs = await this.planner.list(tenant, r);
     const paths = this.callPaths();
     const plan = await this.planner.plan(tenant, p, p.profileType === '');
-    const stats = await scan(plan, this.reader, this.viewSource(paths), () => {}, new Slicer(p.signal));
+    const stats = await scan(plan, this.io, this.viewSource(paths), () => {}, new Slicer(p.signal));
     this.trimPaths(paths);
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }

@@ -127,6 +127,28 @@ export class AzureStore implements ObjectStore {
     }
   }
 
+  async getIfChanged(key: string, version: string): Promise<{ data: Buffer; version: string } | 'unchanged' | null> {
+    try {
+      const res = await this.container
+        .getBlobClient(key)
+        .download(0, undefined, { abortSignal: this.signal(), conditions: { ifNoneMatch: version } });
+      const chunks: Buffer[] = [];
+      for await (const c of res.readableStreamBody as AsyncIterable<Buffer>) {
+        chunks.push(c);
+      }
+      return { data: Buffer.concat(chunks), version: res.etag ?? '' };
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 304) {
+        return 'unchanged';
+      }
+      const err = this.wrap(`reading ${key}`, e);
+      if (err instanceof NotFoundError) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     try {
       // download() (not downloadToBuffer) because a range past the end must give the bytes there are

@@ -52,6 +52,29 @@ export class FilesystemStore implements ObjectStore {
     } catch (e) {
       throw new StoreUnavailableError(`storage folder ${this.root} is not usable: ${(e as Error).message}`);
     }
+    await this.sweepTemporaries();
+  }
+
+  /**
+   * Removes the temporary files of writes that never finished (a process killed mid-write). Only those older
+   * than a minute: a fresh one may be the write in flight of another process sharing the folder.
+   */
+  private async sweepTemporaries(now = Date.now()): Promise<void> {
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const en of entries) {
+        const p = join(dir, en.name);
+        if (en.isDirectory() && depth < 16) {
+          await walk(p, depth + 1);
+        } else if (en.name.startsWith('.tmp-')) {
+          const st = await fs.stat(p).catch(() => null);
+          if (st && now - st.mtimeMs > 60_000) {
+            await fs.unlink(p).catch(() => {});
+          }
+        }
+      }
+    };
+    await walk(this.root, 0);
   }
 
   async put(
@@ -110,14 +133,17 @@ export class FilesystemStore implements ObjectStore {
             // already gone
           }
         }
-      } else {
-        if (opts.ifVersion !== undefined) {
+      } else if (opts.ifVersion !== undefined) {
+        // check and replace under a lock file, so that two processes never both pass the check
+        await withCasLock(target, async () => {
           const cur = await this.version(target);
           if (cur !== opts.ifVersion) {
             await fs.unlink(tmp).catch(() => {});
             throw new ConflictError(`object ${key} changed concurrently`);
           }
-        }
+          renameSync(tmp, target);
+        });
+      } else {
         renameSync(tmp, target);
       }
       await syncDir(dir);
@@ -166,6 +192,14 @@ export class FilesystemStore implements ObjectStore {
     }
   }
 
+  async getIfChanged(key: string, version: string): Promise<{ data: Buffer; version: string } | 'unchanged' | null> {
+    const cur = await this.version(this.path(key));
+    if (cur === version) {
+      return 'unchanged';
+    }
+    return this.getVersioned(key);
+  }
+
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     let fh;
     try {
@@ -205,7 +239,7 @@ export class FilesystemStore implements ObjectStore {
           if (en.isDirectory()) {
             return walk(p);
           }
-          if (en.name.startsWith('.tmp-')) {
+          if (en.name.startsWith('.tmp-') || en.name.endsWith('.cas')) {
             return;
           }
           const key = relative(this.root, p).split(sep).join('/');
@@ -249,6 +283,51 @@ export class FilesystemStore implements ObjectStore {
   /** An exclusive lock file with an expiry; holders renew it while working. */
   lease(key: string, ttlMs: number): Promise<Lease | null> {
     return tryFileLock(this.path(key), ttlMs);
+  }
+}
+
+/** A lock older than this belongs to a writer that died between its check and its rename. */
+const CAS_LOCK_STALE_MS = 10_000;
+
+/**
+ * Runs fn holding `{path}.cas` (created exclusively). Held for a version check and a rename only, so a waiter
+ * retries briefly; a lock left by a dead process is taken over once stale.
+ */
+async function withCasLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${path}.cas`;
+  // the same lock file (inode and mtime) seen since then, on this process's monotonic clock: file times and
+  // Date.now() may disagree (another clock, a test clock), so only how long we watched it counts
+  let seen: { id: string; since: number } | null = null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw e;
+      }
+      const st = await fs.stat(lock).catch(() => null);
+      const id = st ? `${st.ino}-${st.mtimeMs}` : '';
+      if (!seen || seen.id !== id) {
+        seen = { id, since: performance.now() };
+      }
+      if (st && performance.now() - seen.since > CAS_LOCK_STALE_MS) {
+        await fs.unlink(lock).catch(() => {});
+      } else if (attempt > 2000) {
+        throw new StoreUnavailableError(`${path}: conditional write lock held too long`);
+      } else {
+        await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+      }
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // taken over as stale by a waiter (this holder stalled for CAS_LOCK_STALE_MS)
+    }
   }
 }
 

@@ -24,6 +24,11 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer>;
   /** Like get, with the object's version tag (its ETag) for a conditional put; null when absent. */
   getVersioned(key: string): Promise<{ data: Buffer; version: string } | null>;
+  /**
+   * A conditional read (If-None-Match): 'unchanged' while the object's version is still `version`, else the
+   * object as getVersioned reads it. Optional: without it, callers read the object whole every time.
+   */
+  getIfChanged?(key: string, version: string): Promise<{ data: Buffer; version: string } | 'unchanged' | null>;
   /** Bytes [offset, offset+length) (fewer at the end of the object). */
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
   list(prefix: string): Promise<ObjectInfo[]>;

@@ -1,29 +1,26 @@
-// The read side of the store: finds the segment objects of a tenant and time range, and keeps decoded
-// objects and headers in byte-bounded LRU caches (objects are immutable, so entries never go stale).
+// The read side of the store: reads objects and their headers, and keeps them in byte-bounded LRU caches (objects
+// are immutable, so entries never go stale). Which objects a query reads is the catalog's (catalog.ts).
 import { LRUCache } from 'lru-cache';
-import { HOUR_MS, hourDir, hourOf, parseSegmentKey } from './keys.js';
 import type { ObjectStore } from './objectStore.js';
 import { decodeMeta, HEADER_FIXED, type SegmentMeta } from './format/meta.js';
 import { decodeObject, type DecodedObject } from './format/segment.js';
 
+/** One object as a query plans it: an object of the index, a level-0 segment or an object of the old layout. */
 export interface SegmentRef {
   key: string;
   size: number;
   minTime: number;
   maxTime: number;
   block: boolean;
-  /** Hour folder the object was listed in. */
+  /**
+   * The profile-time hour the query reads of it: a query reads an object once per hour it plans it for, each
+   * time only that hour's profiles (a level-0 segment can span two hours and be in the index for one already).
+   */
   hour: number;
-  /** True when the listing came from the cache of settled hours (see list). */
-  cachedListing?: boolean;
+  /** Its meta from the index, when the index has it (no header read then). */
+  meta?: SegmentMeta;
 }
 
-/**
- * How long a settled hour's listing is reused. Nothing new can land in a settled hour; compaction only swaps
- * objects for a block holding the same profiles (a reader that finds an object gone lists the hour again), so
- * this bounds how long retention's deletions can go unseen.
- */
-const LISTING_TTL_MS = 60_000;
 /**
  * Objects up to this size are read from Azure with one ranged GET of their listed size: a whole-blob download
  * asks for the blob's properties first, a second round trip for every small segment of a cold query.
@@ -45,11 +42,7 @@ export function headerReadBytes(meta: SegmentMeta, objectSize: number): number {
   return headerCosts.get(meta) ?? Math.min(objectSize, HEADER_READ_BYTES);
 }
 
-/** More unsettled hours than this in a range: one folder listing finds those that exist, cheaper than probing. */
-const PROBE_HOURS = 4;
-
 export interface ReadStats {
-  listed: number;
   objectsRead: number;
   bytesRead: number;
 }
@@ -62,54 +55,30 @@ export class SegmentReader {
   private readonly metas: LRUCache<string, SegmentMeta>;
   /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
   private readonly loading = new Map<string, Promise<DecodedObject>>();
-  /** Listings of settled hours (tenant + hour), and of each tenant's hour folders, for LISTING_TTL_MS. */
-  private readonly hourLists: LRUCache<string, SegmentRef[]>;
-  private readonly hourSets: LRUCache<string, number[]>;
-  readonly stats: ReadStats = { listed: 0, objectsRead: 0, bytesRead: 0 };
+  readonly stats: ReadStats = { objectsRead: 0, bytesRead: 0 };
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly prefix: string,
     cacheBytes = 256 * 1024 * 1024
   ) {
     this.segments = new LRUCache<string, DecodedObject>({
       maxSize: cacheBytes,
       sizeCalculation: (o) => Math.max(1, objectCacheBytes(o)),
     });
-    // ~200 bytes per listed object; a day of 15 s segments is ~1 MiB
-    this.hourLists = new LRUCache<string, SegmentRef[]>({
-      maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 32)),
-      sizeCalculation: (refs) => 64 + refs.length * 200,
-      ttl: LISTING_TTL_MS,
-    });
-    this.hourSets = new LRUCache<string, number[]>({
-      maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 256)),
-      sizeCalculation: (hours) => 64 + hours.length * 16,
-      ttl: LISTING_TTL_MS,
-    });
     this.metas = new LRUCache<string, SegmentMeta>({
       maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 8)),
-      sizeCalculation: (m) => 256 + m.series.length * 256,
+      sizeCalculation: (m) => 256 + m.series.length * 256 + m.datasets.length * 128,
     });
   }
 
   /** Bytes each cache holds now, as its LRU counts them (for /metrics and the memory budget). */
-  cacheBytes(): Record<'segments' | 'metas' | 'listings', number> {
-    return {
-      segments: this.segments.calculatedSize,
-      metas: this.metas.calculatedSize,
-      listings: this.hourLists.calculatedSize + this.hourSets.calculatedSize,
-    };
+  cacheBytes(): Record<'segments' | 'metas', number> {
+    return { segments: this.segments.calculatedSize, metas: this.metas.calculatedSize };
   }
 
-  /** What the caches may hold together at most: the object cache's bound plus its satellites'. */
+  /** What the caches may hold together at most: the object cache's bound plus the metas'. */
   static footprint(cacheBytes: number): number {
-    return (
-      cacheBytes +
-      Math.max(64 << 10, Math.floor(cacheBytes / 8)) +
-      Math.max(64 << 10, Math.floor(cacheBytes / 32)) +
-      Math.max(64 << 10, Math.floor(cacheBytes / 256))
-    );
+    return cacheBytes + Math.max(64 << 10, Math.floor(cacheBytes / 8));
   }
 
   /**
@@ -118,96 +87,6 @@ export class SegmentReader {
    */
   readsWhole(size: number): boolean {
     return size > 0 && size <= WHOLE_READ_BYTES;
-  }
-
-  /** Hour folders of a tenant that hold data. */
-  async hours(tenant: string): Promise<number[]> {
-    const dirs = await this.store.listPrefixes(`${this.prefix}${tenant}/segments/`);
-    return dirs.map(Number).filter((h) => Number.isFinite(h));
-  }
-
-  async tenants(): Promise<string[]> {
-    return this.store.listPrefixes(this.prefix);
-  }
-
-  /**
-   * Every live object of one hour: segments and blocks, minus the objects a block lists as its sources (a
-   * compaction that crashed before deleting them must not count them twice).
-   */
-  async hourObjects(tenant: string, hour: number): Promise<SegmentRef[]> {
-    const listed = await this.store.list(`${this.prefix}${tenant}/segments/${hourDir(hour)}/`);
-    const refs: SegmentRef[] = [];
-    for (const o of listed) {
-      const t = parseSegmentKey(o.key);
-      if (t) {
-        refs.push({ key: o.key, size: o.size, ...t, hour });
-      }
-    }
-    const blocks = refs.filter((r) => r.block);
-    let live = refs;
-    if (blocks.length > 0) {
-      const replaced = new Set<string>();
-      for (const b of blocks) {
-        for (const src of (await this.meta(b.key)).sources ?? []) {
-          replaced.add(src);
-        }
-      }
-      live = refs.filter((r) => !replaced.has(r.key));
-    }
-    this.hourLists.set(
-      `${tenant}\u0000${hour}`,
-      live.map((r) => ({ ...r, cachedListing: true }))
-    );
-    return live;
-  }
-
-  /**
-   * Live objects whose time range overlaps [start, end] (ms, inclusive). Hours that ended before
-   * `settledBefore` can receive no more profiles (the caller knows the tenant's reject-older-than): their
-   * listings, and which of them exist, are reused for up to a minute instead of asking the store again.
-   */
-  async list(tenant: string, start: number, end: number, settledBefore = -Infinity): Promise<SegmentRef[]> {
-    const first = hourOf(start);
-    const last = hourOf(end);
-    // hours h <= settledLast ended by settledBefore
-    const settledLast = Math.min(last, Math.floor(settledBefore / HOUR_MS) - 1);
-    let hours: number[];
-    if (settledLast < first) {
-      hours = (await this.hours(tenant)).filter((h) => h >= first && h <= last);
-    } else {
-      let known = this.hourSets.get(tenant);
-      const probe = last - settledLast <= PROBE_HOURS;
-      if (!known || !probe) {
-        known = await this.hours(tenant);
-        this.hourSets.set(tenant, known);
-      }
-      hours = known.filter((h) => h >= first && h <= (probe ? settledLast : last));
-      // hours not yet settled are listed every time (a missing folder lists empty)
-      for (let h = Math.max(first, settledLast + 1); probe && h <= last; h++) {
-        hours.push(h);
-      }
-    }
-    const lists = await mapLimit(hours, 2 * READ_CONCURRENCY, (h) => {
-      if (h <= settledLast) {
-        const cached = this.hourLists.get(`${tenant}\u0000${h}`);
-        if (cached) {
-          return Promise.resolve(cached);
-        }
-      }
-      // listed afresh for every query, never joined to a listing already in flight: that one may have started
-      // before a profile another replica acknowledged just before this query began
-      return this.hourObjects(tenant, h);
-    });
-    const out: SegmentRef[] = [];
-    for (const l of lists) {
-      for (const r of l) {
-        if (r.maxTime >= start && r.minTime <= end) {
-          out.push(r);
-        }
-      }
-    }
-    this.stats.listed += out.length;
-    return out;
   }
 
   /** The meta of an object when it is cached (alone or with its segment), without reading anything. */

@@ -1,12 +1,18 @@
-// Ad hoc profiles: a file uploaded to be looked at once. It is kept as uploaded (adhocStore.ts) and read
-// again on every Get, so a new reader or a fix here applies to old uploads too; nothing of it enters the
-// segment write path.
+// Ad hoc profiles: a file uploaded to be looked at once. It is parsed once, at upload, within the tenant's ingest
+// limits (max-profile-size raw and inflated, stacks cut to max-profile-stacktrace-depth), and kept twice: as
+// uploaded and as its flame trees (adhocStore.ts), so a Get reads trees instead of parsing the file again. Uploads
+// are charged to the tenant's ingestion rate and bounded by a per-tenant quota; nothing of them enters the segment
+// write path.
+import type { Limits } from '../config/config.js';
+import { fromTreeBytes, toTreeBytes } from '../encode/treeBytes.js';
+import { LimitError } from '../limits/errors.js';
 import { FlameTree } from '../model/tree.js';
 import type { NormalizedProfile } from '../model/profile.js';
 import { AdHocStore, type AdHocMeta } from './adhocStore.js';
 import { parseFolded } from '../formats/folded.js';
 import { FormatError } from '../formats/formatError.js';
 import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
+import type { PprofDecoder } from '../formats/pprofDecoder.js';
 
 export interface AdHocLimits {
   /** the file as sent (after base64) */
@@ -16,6 +22,18 @@ export interface AdHocLimits {
 }
 
 const DEFAULT_ADHOC_LIMITS: AdHocLimits = { maxFileBytes: 16 << 20, maxInflatedBytes: 64 << 20 };
+
+/** What ties ad hoc uploads to the tenant's limits; each is optional (a bare repository enforces none). */
+export interface AdHocOptions {
+  /** The tenant's ingest limits: max-profile-size-bytes and max-profile-stacktrace-depth. */
+  limitsFor?: (tenant: string) => Limits;
+  /** Decodes pprof off the main thread (the decode worker pool). */
+  decoder?: PprofDecoder;
+  /** Charges bytes to the tenant's ingestion rate; throws a 429 LimitError when it may not send them now. */
+  charge?: (tenant: string, bytes: number) => void;
+  /** -adhoc-profiles.max-profiles-per-tenant and -adhoc-profiles.max-bytes-per-tenant (0 = no bound). */
+  quota?: { maxUploads: number; maxBytes: number };
+}
 
 export interface AdHocProfileView {
   meta: AdHocMeta;
@@ -30,10 +48,18 @@ interface ParsedUpload {
   types: Array<{ name: string; unit: string; tree: () => FlameTree }>;
 }
 
+/** The flame trees of an upload as stored beside it: one TREE-bytes document per profile type. */
+interface StoredTrees {
+  types: Array<{ name: string; unit: string; tree: string }>;
+}
+
+const MiB = 1024 * 1024;
+
 export class AdHocProfiles {
   constructor(
     private readonly store: AdHocStore,
-    private readonly limits: AdHocLimits = DEFAULT_ADHOC_LIMITS
+    private readonly limits: AdHocLimits = DEFAULT_ADHOC_LIMITS,
+    private readonly opts: AdHocOptions = {}
   ) {}
 
   /** Parses before storing: a file we cannot show is refused with the reason, not kept. */
@@ -41,14 +67,22 @@ export class AdHocProfiles {
     if (file.length === 0) {
       throw new FormatError('profile is empty: send the file base64-encoded in "profile"');
     }
-    if (file.length > this.limits.maxFileBytes) {
+    const tl = this.opts.limitsFor?.(tenant);
+    const maxProfile = tl?.maxProfileSizeBytes ?? 0;
+    // as upstream: over max-profile-size-bytes raw or once inflated
+    const maxRaw = Math.min(this.limits.maxFileBytes, maxProfile > 0 ? maxProfile : Infinity);
+    if (file.length > maxRaw) {
       throw new FormatError(
-        `profile is ${file.length} bytes, above the ad hoc upload limit of ${this.limits.maxFileBytes} bytes`,
+        `profile is ${file.length} bytes, above the ad hoc upload limit of ${maxRaw} bytes${maxRaw === maxProfile ? ' (validation.max-profile-size-bytes)' : ''}`,
         413
       );
     }
-    const parsed = this.parse(file);
-    const meta = await this.store.put(tenant, name.slice(0, 512) || 'profile', file);
+    await this.checkQuota(tenant, file.length);
+    this.opts.charge?.(tenant, file.length);
+    const inflateMax =
+      maxProfile > 0 ? Math.min(maxProfile, this.limits.maxInflatedBytes) : this.limits.maxInflatedBytes;
+    const parsed = await this.parse(file, inflateMax, tl?.maxProfileStacktraceDepth ?? 0);
+    const meta = await this.store.put(tenant, name.slice(0, 512) || 'profile', file, storedTrees(parsed));
     return view(meta, parsed, undefined);
   }
 
@@ -58,22 +92,56 @@ export class AdHocProfiles {
     if (!got) {
       return null;
     }
-    return view(got.meta, this.parse(got.data), profileType);
+    if (got.trees) {
+      return view(got.meta, fromStoredTrees(got.trees), profileType);
+    }
+    // an upload from before trees were stored
+    const tl = this.opts.limitsFor?.(tenant);
+    return view(
+      got.meta,
+      await this.parse(got.data, this.limits.maxInflatedBytes, tl?.maxProfileStacktraceDepth ?? 0),
+      profileType
+    );
   }
 
   list(tenant: string): Promise<AdHocMeta[]> {
     return this.store.list(tenant);
   }
 
-  private parse(file: Uint8Array): ParsedUpload {
+  /** Beyond the quota the upload is refused with a 429 naming it: uploads are never evicted silently. */
+  private async checkQuota(tenant: string, bytes: number): Promise<void> {
+    const q = this.opts.quota;
+    if (!q || (q.maxUploads <= 0 && q.maxBytes <= 0)) {
+      return;
+    }
+    const all = await this.store.list(tenant, Number.MAX_SAFE_INTEGER);
+    if (q.maxUploads > 0 && all.length >= q.maxUploads) {
+      throw new LimitError(
+        `tenant "${tenant}" has ${all.length} ad hoc profiles, its quota (-adhoc-profiles.max-profiles-per-tenant ${q.maxUploads}): the upload is refused`,
+        429
+      );
+    }
+    const used = all.reduce((n, m) => n + m.size, 0);
+    if (q.maxBytes > 0 && used + bytes > q.maxBytes) {
+      throw new LimitError(
+        `tenant "${tenant}" has ${(used / MiB).toFixed(1)} MiB of ad hoc profiles; ${(bytes / MiB).toFixed(1)} MiB more exceed its quota (-adhoc-profiles.max-bytes-per-tenant-mb ${q.maxBytes / MiB}): the upload is refused`,
+        429
+      );
+    }
+  }
+
+  private async parse(file: Uint8Array, inflateMax: number, maxDepth: number): Promise<ParsedUpload> {
     if (isGzip(file) || !looksLikeText(file)) {
-      return fromPprof(parsePprof(maybeGunzip(file, this.limits.maxInflatedBytes), {}));
+      if (this.opts.decoder) {
+        return fromPprof((await this.opts.decoder.decode(file, inflateMax, maxDepth)).profile);
+      }
+      return fromPprof(parsePprof(maybeGunzip(file, inflateMax), {}));
     }
     const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
     if (text.startsWith('{')) {
       return fromFlamebearerJson(text);
     }
-    const stacks = parseFolded(text);
+    const stacks = parseFolded(text, maxDepth);
     return {
       types: [
         {
@@ -93,6 +161,32 @@ export class AdHocProfiles {
       ],
     };
   }
+}
+
+/** The trees of every type as TREE bytes, or nothing when a tree holds values TREE bytes cannot carry. */
+function storedTrees(parsed: ParsedUpload): Buffer | undefined {
+  const types: StoredTrees['types'] = [];
+  for (const t of parsed.types) {
+    const tree = t.tree();
+    for (let i = 0; i < tree.size; i++) {
+      if (!(Number.isSafeInteger(tree.self[i]) && tree.self[i] >= 0)) {
+        return undefined;
+      }
+    }
+    types.push({ name: t.name, unit: t.unit, tree: Buffer.from(toTreeBytes(tree, tree.size + 1)).toString('base64') });
+  }
+  return Buffer.from(JSON.stringify({ types } satisfies StoredTrees));
+}
+
+function fromStoredTrees(data: Buffer): ParsedUpload {
+  const doc = JSON.parse(data.toString('utf8')) as StoredTrees;
+  return {
+    types: doc.types.map((t) => ({
+      name: t.name,
+      unit: t.unit,
+      tree: () => fromTreeBytes(Buffer.from(t.tree, 'base64')),
+    })),
+  };
 }
 
 function view(meta: AdHocMeta, parsed: ParsedUpload, profileType: string | undefined): AdHocProfileView {

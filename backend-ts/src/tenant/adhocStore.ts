@@ -1,4 +1,5 @@
-// Ad hoc uploads: {prefix}{tenant}/adhoc/{id}.bin (the file as uploaded) and {id}.json (its name and time).
+// Ad hoc uploads: {prefix}{tenant}/adhoc/{id}.bin (the file as uploaded), {id}.trees (its flame trees, parsed at
+// upload; absent for uploads from before) and {id}.json (its name and time).
 // A folder of their own beside segments/: the segment reader only ever lists {tenant}/segments/, so an upload
 // can never be merged into a query, and deleting the folder removes every upload of a tenant.
 import { newObjectId } from '../storage/keys.js';
@@ -30,23 +31,35 @@ export class AdHocStore {
   }
 
   /** The bytes first, the metadata last: a listed upload always has its file. */
-  async put(tenant: string, name: string, data: Uint8Array, now = Date.now()): Promise<AdHocMeta> {
+  async put(tenant: string, name: string, data: Uint8Array, trees?: Uint8Array, now = Date.now()): Promise<AdHocMeta> {
     const id = newObjectId(now);
-    const meta: AdHocMeta = { id, name, uploadedAt: now, size: data.length };
+    const meta: AdHocMeta = { id, name, uploadedAt: now, size: data.length + (trees?.length ?? 0) };
     await this.store.put(`${this.dir(tenant)}${id}.bin`, data, { ifAbsent: true });
+    if (trees) {
+      await this.store.put(`${this.dir(tenant)}${id}.trees`, trees, { ifAbsent: true });
+    }
     await this.store.put(`${this.dir(tenant)}${id}.json`, Buffer.from(JSON.stringify(meta)), { ifAbsent: true });
     return meta;
   }
 
   /** null when the tenant has no upload with that id. */
-  async get(tenant: string, id: string): Promise<{ meta: AdHocMeta; data: Buffer } | null> {
+  async get(tenant: string, id: string): Promise<{ meta: AdHocMeta; data: Buffer; trees?: Buffer } | null> {
     if (!isAdHocId(id)) {
       return null;
     }
     try {
       const meta = JSON.parse((await this.store.get(`${this.dir(tenant)}${id}.json`)).toString('utf8')) as AdHocMeta;
-      const data = await this.store.get(`${this.dir(tenant)}${id}.bin`);
-      return { meta, data };
+      let trees: Buffer | undefined;
+      try {
+        trees = await this.store.get(`${this.dir(tenant)}${id}.trees`);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) {
+          throw e;
+        }
+      }
+      // with its trees, the file itself is not needed to answer
+      const data = trees ? Buffer.alloc(0) : await this.store.get(`${this.dir(tenant)}${id}.bin`);
+      return { meta, data, trees };
     } catch (e) {
       if (e instanceof NotFoundError) {
         return null;

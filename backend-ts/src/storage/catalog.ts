@@ -1,0 +1,238 @@
+// Which objects hold a tenant's profiles of a time range: the blocks the index documents of its hours name (with
+// their metas, so no header is read), the level-0 segments the index does not hold yet (a listing of only the
+// minute folders from the watermark on: what replicas acknowledged a moment ago), and objects of the layout
+// before storage format 2 until compaction has moved them into blocks. A query reads each object once per hour
+// it plans it for (SegmentRef.hour), so a level-0 segment already in the index for one hour and not yet for the
+// next is read for the second only.
+import { hoursOf, metaOfEntry, type IndexDoc, type IndexStore } from './index.js';
+import { HOUR_MS, indexPrefix, l0Prefix, legacyPrefix, minuteDir, minuteOf, parseSegmentKey } from './keys.js';
+import type { ObjectInfo, ObjectStore } from './objectStore.js';
+import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from './segmentReader.js';
+
+/** From the watermark to now, up to this many minute folders are listed one by one (else the folder list first). */
+const PROBE_MINUTES = 10;
+
+export interface CatalogStats {
+  listings: number;
+  docReads: number;
+}
+
+export class Catalog {
+  readonly stats: CatalogStats = { listings: 0, docReads: 0 };
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+    private readonly index: IndexStore,
+    private readonly reader: SegmentReader,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** A key relative to the tenant's folder, as the index records covered sources. */
+  relKey(tenant: string, key: string): string {
+    return key.slice(this.prefix.length + tenant.length + 1);
+  }
+
+  private async list(prefix: string): Promise<ObjectInfo[]> {
+    this.stats.listings++;
+    return this.store.list(prefix);
+  }
+
+  /** Level-0 segments in minute folders from `w` on (every earlier one is in the index). */
+  async l0Since(tenant: string, w: number): Promise<ObjectInfo[]> {
+    const base = l0Prefix(this.prefix, tenant);
+    // a replica whose clock runs ahead writes into a later folder: one more minute is listed
+    const last = minuteOf(this.now()) + 1;
+    let minutes: number[];
+    if (w > 0 && last - w < PROBE_MINUTES) {
+      minutes = [];
+      for (let m = Math.max(w, 0); m <= last; m++) {
+        minutes.push(m);
+      }
+    } else {
+      this.stats.listings++;
+      minutes = (await this.store.listPrefixes(base)).map(Number).filter((m) => Number.isFinite(m) && m >= w);
+    }
+    const lists = await mapLimit(minutes, READ_CONCURRENCY, (m) => this.list(`${base}${minuteDir(m)}/`));
+    return lists.flat();
+  }
+
+  /** Hours of the old layout that still hold objects. */
+  async legacyHours(tenant: string): Promise<number[]> {
+    this.stats.listings++;
+    const dirs = await this.store.listPrefixes(legacyPrefix(this.prefix, tenant));
+    return dirs.map(Number).filter((h) => Number.isFinite(h));
+  }
+
+  /**
+   * The live objects of one hour of the old layout: its segments and blocks minus the objects a block lists as
+   * its sources (left behind by a compaction of that layout that stopped before deleting them).
+   */
+  async legacyHour(tenant: string, hour: number): Promise<Array<SegmentRef & { replaced: boolean }>> {
+    const listed = await this.list(legacyPrefix(this.prefix, tenant, hour));
+    const refs: Array<SegmentRef & { replaced: boolean }> = [];
+    for (const o of listed) {
+      const t = parseSegmentKey(o.key);
+      if (t) {
+        refs.push({ key: o.key, size: o.size, ...t, hour, replaced: false });
+      }
+    }
+    const replaced = new Set<string>();
+    for (const b of refs.filter((r) => r.block)) {
+      for (const src of (await this.reader.meta(b.key)).sources ?? []) {
+        replaced.add(src);
+      }
+    }
+    for (const r of refs) {
+      r.replaced = replaced.has(r.key);
+    }
+    return refs;
+  }
+
+  /**
+   * The objects of [start, end] (ms, inclusive), grouped by hour. Index documents younger than
+   * `docMaxAgeMs(hour)` are used from the cache; the head and the level-0 listing are always fresh.
+   */
+  async objects(
+    tenant: string,
+    start: number,
+    end: number,
+    docMaxAgeMs: (hour: number) => number = () => 0
+  ): Promise<SegmentRef[]> {
+    const hours = hoursOf(start, end);
+    const [head, docs] = await Promise.all([
+      this.index.headDoc(tenant, 0),
+      mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h))),
+    ]);
+    this.stats.docReads += 1 + hours.length;
+    const [l0, legacy] = await Promise.all([
+      this.l0Since(tenant, head.w),
+      head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
+    ]);
+    const byHour = new Map<number, IndexDoc>(hours.map((h, i) => [h, docs[i]]));
+    const legacyInRange = legacy.filter((h) => byHour.has(h));
+    const legacyRefs = await mapLimit(legacyInRange, READ_CONCURRENCY, (h) => this.legacyHour(tenant, h));
+    return this.assemble(tenant, start, end, byHour, l0, legacyRefs.flat());
+  }
+
+  /** The objects of one hour of [start, end], everything read afresh (a query whose object vanished). */
+  async hourObjects(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]> {
+    const [head, doc] = await Promise.all([this.index.headDoc(tenant, 0), this.index.doc(tenant, hour, 0)]);
+    const [l0, legacyHours] = await Promise.all([
+      this.l0Since(tenant, head.w),
+      head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
+    ]);
+    const legacy = legacyHours.includes(hour) ? await this.legacyHour(tenant, hour) : [];
+    return this.assemble(tenant, start, end, new Map([[hour, doc]]), l0, legacy);
+  }
+
+  /**
+   * The oldest and newest profile time a tenant has (GetProfileStats), or null without data: the first and the
+   * last hour document holding a block, the level-0 segments not in the index yet, objects of the old layout.
+   */
+  async timeBounds(tenant: string): Promise<{ oldest: number; newest: number } | null> {
+    const head = await this.index.headDoc(tenant, 0);
+    this.stats.listings++;
+    const [docKeys, l0, legacy] = await Promise.all([
+      this.store.list(indexPrefix(this.prefix, tenant)),
+      this.l0Since(tenant, head.w),
+      head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
+    ]);
+    const hours = docKeys
+      .map((o) => /\/(\d+)\.json$/.exec(o.key))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    let oldest = Infinity;
+    let newest = -Infinity;
+    for (const h of hours) {
+      const blocks = (await this.index.doc(tenant, h, 60_000)).blocks;
+      if (blocks.length > 0) {
+        oldest = Math.min(...blocks.map((b) => b.minTime));
+        break;
+      }
+    }
+    for (const h of [...hours].reverse()) {
+      const blocks = (await this.index.doc(tenant, h, 0)).blocks;
+      if (blocks.length > 0) {
+        newest = Math.max(...blocks.map((b) => b.maxTime));
+        break;
+      }
+    }
+    for (const o of l0) {
+      const t = parseSegmentKey(o.key);
+      if (t) {
+        oldest = Math.min(oldest, t.minTime);
+        newest = Math.max(newest, t.maxTime);
+      }
+    }
+    for (const h of legacy.length > 0 ? [legacy[0], legacy[legacy.length - 1]] : []) {
+      for (const r of await this.legacyHour(tenant, h)) {
+        if (!r.replaced) {
+          oldest = Math.min(oldest, r.minTime);
+          newest = Math.max(newest, r.maxTime);
+        }
+      }
+    }
+    return Number.isFinite(oldest) ? { oldest, newest } : null;
+  }
+
+  private assemble(
+    tenant: string,
+    start: number,
+    end: number,
+    docs: Map<number, IndexDoc>,
+    l0: ObjectInfo[],
+    legacy: Array<SegmentRef & { replaced: boolean }>
+  ): SegmentRef[] {
+    const out: SegmentRef[] = [];
+    const overlaps = (min: number, max: number) => max >= start && min <= end;
+    for (const [hour, doc] of docs) {
+      const hs = Math.max(start, hour * HOUR_MS);
+      const he = Math.min(end, (hour + 1) * HOUR_MS - 1);
+      for (const b of doc.blocks) {
+        if (b.maxTime >= hs && b.minTime <= he) {
+          out.push({
+            key: b.key,
+            size: b.size,
+            minTime: b.minTime,
+            maxTime: b.maxTime,
+            block: true,
+            hour,
+            meta: metaOfEntry(doc, b, tenant),
+          });
+        }
+      }
+    }
+    for (const o of l0) {
+      const t = parseSegmentKey(o.key);
+      if (!t || !overlaps(t.minTime, t.maxTime)) {
+        continue;
+      }
+      const rel = this.relKey(tenant, o.key);
+      for (const hour of hoursOf(t.minTime, t.maxTime)) {
+        const doc = docs.get(hour);
+        if (
+          doc &&
+          doc.covered[rel] === undefined &&
+          overlaps(Math.max(t.minTime, hour * HOUR_MS), Math.min(t.maxTime, (hour + 1) * HOUR_MS - 1))
+        ) {
+          out.push({ key: o.key, size: o.size, minTime: t.minTime, maxTime: t.maxTime, block: false, hour });
+        }
+      }
+    }
+    for (const r of legacy) {
+      const doc = docs.get(r.hour);
+      if (
+        !r.replaced &&
+        doc &&
+        doc.covered[this.relKey(tenant, r.key)] === undefined &&
+        overlaps(r.minTime, r.maxTime)
+      ) {
+        out.push({ key: r.key, size: r.size, minTime: r.minTime, maxTime: r.maxTime, block: r.block, hour: r.hour });
+      }
+    }
+    // the merger reads an hour's objects together (a vanished one re-plans that hour)
+    return out.sort((a, b) => a.hour - b.hour || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}

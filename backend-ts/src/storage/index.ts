@@ -1,0 +1,329 @@
+// The index: per tenant and profile-time hour, one document naming every live block of the hour (key, size,
+// level, time bounds, and per dataset its service, series and byte ranges), which level-0 segments (and objects
+// of the layout before storage format 2) the hour's blocks already hold, and the replaced objects waiting for
+// their deletion. Plus one small head document per tenant: the level-0 watermark (every level-0 segment of an
+// earlier minute is in the index), the hours a compactor must still visit, and whether objects of the old
+// layout remain. Written only by compactors, with conditional writes (If-Match on Azure, a version checked
+// under a lock on the filesystem) retried on conflict, so that concurrent writers never lose an entry. Readers
+// cache documents and revalidate them by version (a conditional GET). Layout in docs/storage.md.
+import { LRUCache } from 'lru-cache';
+import { labelsKey, type LabelSet } from '../model/labels.js';
+import type { DatasetMeta, SegmentMeta } from './format/meta.js';
+import { headKey, HOUR_MS, indexKey } from './keys.js';
+import { ConflictError, type ObjectStore } from './objectStore.js';
+
+/** One block of an hour, with what a query needs to read it without its header. */
+export interface BlockEntry {
+  key: string;
+  size: number;
+  level: number;
+  /** The profile-time window [start, end) the block covers: ten minutes (levels 1-2) or the hour (level 3). */
+  window: [number, number];
+  minTime: number;
+  maxTime: number;
+  createdAt: number;
+  version: number;
+  profiles: number;
+  samples: number;
+  /** The block's series in its own order: [series of the document, profiles, total, minTime, maxTime]. */
+  series: Array<[number, number, number, number, number]>;
+  /** Its datasets; their `series` are ids into the block's own series. */
+  datasets: DatasetMeta[];
+}
+
+export interface IndexDoc {
+  v: 1;
+  hour: number;
+  /** Label set and profile type of each series the blocks refer to by number. */
+  series: Array<[LabelSet, string]>;
+  blocks: BlockEntry[];
+  /**
+   * Source objects (keys relative to the tenant's folder: `l0/...`, `segments/...`) whose profiles of this hour
+   * are in a block of this document, and when that was recorded. Readers skip those objects for this hour; a
+   * compactor deletes a source once every hour it spans records it, after the deletion delay.
+   */
+  covered: Record<string, number>;
+  /** Blocks replaced by a merge: [key, when]; deleted after the deletion delay (queries planned before it). */
+  garbage: Array<[string, number]>;
+}
+
+export interface HeadDoc {
+  v: 1;
+  /** Level-0 watermark: every level-0 segment in a minute folder before this one is recorded in the index. */
+  w: number;
+  /** Hours a compactor must still visit (merges, garbage, covered entries to drop), with a change counter. */
+  dirty: Record<string, number>;
+  /** True once no object of the layout before storage format 2 is left. */
+  legacyDone: boolean;
+}
+
+export function emptyDoc(hour: number): IndexDoc {
+  return { v: 1, hour, series: [], blocks: [], covered: {}, garbage: [] };
+}
+
+function emptyHead(): HeadDoc {
+  return { v: 1, w: 0, dirty: {}, legacyDone: false };
+}
+
+/** The meta of a block as its header has it, rebuilt from its index entry (no read of the block). */
+export function metaOfEntry(doc: IndexDoc, e: BlockEntry, tenant: string): SegmentMeta {
+  return {
+    version: e.version,
+    tenant,
+    minTime: e.minTime,
+    maxTime: e.maxTime,
+    createdAt: e.createdAt,
+    profiles: e.profiles,
+    samples: e.samples,
+    level: e.level,
+    series: e.series.map(([s, profiles, total, minTime, maxTime]) => ({
+      labels: doc.series[s][0],
+      profileType: doc.series[s][1],
+      profiles,
+      total,
+      minTime,
+      maxTime,
+    })),
+    datasets: e.datasets,
+  };
+}
+
+/** Adds a block to a document (its series interned into the document's table). */
+export function addBlock(
+  doc: IndexDoc,
+  b: { key: string; size: number; window: [number, number]; meta: SegmentMeta }
+): void {
+  const ids = new Map<string, number>(doc.series.map(([ls], i) => [labelsKey(ls), i]));
+  const m = b.meta;
+  doc.blocks.push({
+    key: b.key,
+    size: b.size,
+    level: m.level ?? 0,
+    window: b.window,
+    minTime: m.minTime,
+    maxTime: m.maxTime,
+    createdAt: m.createdAt,
+    version: m.version,
+    profiles: m.profiles,
+    samples: m.samples,
+    series: m.series.map((s) => {
+      const k = labelsKey(s.labels);
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = doc.series.length;
+        doc.series.push([s.labels, s.profileType]);
+        ids.set(k, id);
+      }
+      return [id, s.profiles, s.total, s.minTime, s.maxTime];
+    }),
+    datasets: m.datasets,
+  });
+}
+
+/** Drops series no block refers to and renumbers the rest (a document only grows with live data). */
+function pack(doc: IndexDoc): void {
+  const used = new Int32Array(doc.series.length).fill(-1);
+  const series: IndexDoc['series'] = [];
+  for (const b of doc.blocks) {
+    for (const s of b.series) {
+      if (used[s[0]] < 0) {
+        used[s[0]] = series.length;
+        series.push(doc.series[s[0]]);
+      }
+      s[0] = used[s[0]];
+    }
+  }
+  doc.series = series;
+}
+
+interface Cached<T> {
+  doc: T;
+  version: string;
+  checkedAt: number;
+}
+
+/** Thrown by an update's mutation to give up without writing (its precondition no longer holds). */
+export class IndexUpdateAborted extends Error {
+  override name = 'IndexUpdateAborted';
+}
+
+export interface IndexStats {
+  docReads: number;
+  docRevalidations: number;
+  docWrites: number;
+  conflicts: number;
+}
+
+/** Reads (cached, revalidated by version) and updates (conditional writes, retried) index documents. */
+export class IndexStore {
+  private readonly docs: LRUCache<string, Cached<IndexDoc>>;
+  private head: Map<string, Cached<HeadDoc>> = new Map();
+  readonly stats: IndexStats = { docReads: 0, docRevalidations: 0, docWrites: 0, conflicts: 0 };
+
+  /** Where the CPU time of parsing, changing and writing out documents is counted (compaction's share). */
+  meter: <T>(fn: () => T) => T = (fn) => fn();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+    cacheBytes = 32 * 1024 * 1024,
+    private readonly now: () => number = Date.now
+  ) {
+    this.docs = new LRUCache<string, Cached<IndexDoc>>({
+      maxSize: Math.max(1 << 20, cacheBytes),
+      sizeCalculation: (c) => Math.max(1, approxBytes(c.doc)),
+    });
+  }
+
+  /** Bytes the document cache holds (for /metrics and the memory budget). */
+  cacheBytes(): number {
+    return this.docs.calculatedSize;
+  }
+
+  /**
+   * Reads a document through the cache: a copy younger than `maxAgeMs` is used as it is; an older one is
+   * revalidated by a conditional read (unchanged: nothing is transferred).
+   */
+  private async read<T>(
+    key: string,
+    cached: Cached<T> | undefined,
+    maxAgeMs: number,
+    parse: (b: Buffer) => T
+  ): Promise<Cached<T> | null> {
+    const now = this.now();
+    if (cached && now - cached.checkedAt <= maxAgeMs) {
+      return cached;
+    }
+    let got: { data: Buffer; version: string } | 'unchanged' | null;
+    if (cached && this.store.getIfChanged) {
+      this.stats.docRevalidations++;
+      got = await this.store.getIfChanged(key, cached.version);
+    } else {
+      this.stats.docReads++;
+      got = await this.store.getVersioned(key);
+    }
+    if (got === 'unchanged') {
+      cached!.checkedAt = now;
+      return cached!;
+    }
+    if (got === null) {
+      return null;
+    }
+    const data = got.data;
+    return { doc: this.meter(() => parse(data)), version: got.version, checkedAt: now };
+  }
+
+  /** The document of an hour (an empty one when none exists), at most `maxAgeMs` old. */
+  async doc(tenant: string, hour: number, maxAgeMs = 0): Promise<IndexDoc> {
+    const key = indexKey(this.prefix, tenant, hour);
+    const got = await this.read(key, this.docs.get(key), maxAgeMs, (b) => JSON.parse(b.toString('utf8')) as IndexDoc);
+    if (!got) {
+      this.docs.delete(key);
+      return emptyDoc(hour);
+    }
+    this.docs.set(key, got);
+    return got.doc;
+  }
+
+  async headDoc(tenant: string, maxAgeMs = 0): Promise<HeadDoc> {
+    const key = headKey(this.prefix, tenant);
+    const got = await this.read(key, this.head.get(tenant), maxAgeMs, (b) => JSON.parse(b.toString('utf8')) as HeadDoc);
+    if (!got) {
+      this.head.delete(tenant);
+      return emptyHead();
+    }
+    this.head.set(tenant, got);
+    return got.doc;
+  }
+
+  /**
+   * Applies `mutate` to the current document and writes it if the document did not change meanwhile; on a
+   * conflict, reads it again and applies `mutate` again. `mutate` returns false to write nothing, or throws
+   * IndexUpdateAborted. Returns the document written (or left as it was).
+   */
+  async update(tenant: string, hour: number, mutate: (doc: IndexDoc) => boolean): Promise<IndexDoc> {
+    const key = indexKey(this.prefix, tenant, hour);
+    return this.cas(
+      key,
+      () => this.docs.get(key),
+      (c) => (c ? this.docs.set(key, c) : this.docs.delete(key)),
+      () => emptyDoc(hour),
+      (d) => {
+        const changed = mutate(d);
+        if (changed) {
+          pack(d);
+        }
+        return changed;
+      }
+    );
+  }
+
+  async updateHead(tenant: string, mutate: (head: HeadDoc) => boolean): Promise<HeadDoc> {
+    return this.cas(
+      headKey(this.prefix, tenant),
+      () => this.head.get(tenant),
+      (c) => (c ? this.head.set(tenant, c) : this.head.delete(tenant)),
+      emptyHead,
+      mutate
+    );
+  }
+
+  private async cas<T>(
+    key: string,
+    getCached: () => Cached<T> | undefined,
+    setCached: (c: Cached<T> | null) => void,
+    empty: () => T,
+    mutate: (doc: T) => boolean
+  ): Promise<T> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const cur = await this.read(key, getCached(), 0, (b) => JSON.parse(b.toString('utf8')) as T);
+      // mutated on a copy: the cached document stays what the store holds
+      const doc = this.meter(() => (cur ? (JSON.parse(JSON.stringify(cur.doc)) as T) : empty()));
+      if (!this.meter(() => mutate(doc))) {
+        setCached(cur);
+        return cur ? cur.doc : doc;
+      }
+      try {
+        const data = this.meter(() => Buffer.from(JSON.stringify(doc)));
+        await this.store.put(key, data, { ifVersion: cur ? cur.version : null });
+        this.stats.docWrites++;
+        // the new version is learnt at the next read
+        setCached(null);
+        return doc;
+      } catch (e) {
+        if (!(e instanceof ConflictError)) {
+          throw e;
+        }
+        this.stats.conflicts++;
+        setCached(null);
+        // writers that collided spread out before they try again
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+    throw new ConflictError(`${key}: changed concurrently too often`);
+  }
+}
+
+/** A document's size in memory, roughly (its JSON length twice: strings and the objects around them). */
+function approxBytes(doc: IndexDoc): number {
+  let n = 256 + 64 * Object.keys(doc.covered).length + 64 * doc.garbage.length;
+  for (const [ls] of doc.series) {
+    n += 64;
+    for (const [k, v] of ls) {
+      n += 2 * (k.length + v.length) + 32;
+    }
+  }
+  for (const b of doc.blocks) {
+    n += 256 + 48 * b.series.length + 128 * b.datasets.length;
+  }
+  return n;
+}
+
+/** Hours spanned by [minMs, maxMs]. */
+export function hoursOf(minMs: number, maxMs: number): number[] {
+  const out: number[] = [];
+  for (let h = Math.floor(minMs / HOUR_MS); h <= Math.floor(maxMs / HOUR_MS); h++) {
+    out.push(h);
+  }
+  return out;
+}
