@@ -2,6 +2,7 @@ import { Page, TestInfo, expect, test } from '@playwright/test';
 import { FIXTURES_MISSING, fixturesAvailable, readFixture, startBackend, startHarness } from './support/stack';
 import { countMatchingNodes, decodePprof, spanIds, topSelf } from './support/decode';
 import { callGraph } from './support/callGraph';
+import { viewMode } from './support/view';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const CPU_SAMPLES = 'process_cpu:samples:count:cpu:nanoseconds';
@@ -228,7 +229,9 @@ test.describe('with the fixture corpus', () => {
     await page.getByTestId('top-table-sort-name').click();
     const names = totals.map(([n]) => n).sort((a, b) => a.localeCompare(b));
     await expect(topName(page)).toHaveText(names[0]);
+    await viewMode(page, 'Top Table');
     await expect(page.getByTestId('top-table-row')).toHaveCount(names.length);
+    await viewMode(page, 'Both');
     // A row click highlights that function's frames in the graph, and only them.
     const full = await renderFlamebearer('go-app', CPU, 16384);
     await page

@@ -12,6 +12,7 @@ import {
 } from './support/stack';
 import { callGraph } from './support/callGraph';
 import { decodePprof } from './support/decode';
+import { viewMode } from './support/view';
 
 // Issue 7's tools: function details, sandwich, favourites, ad hoc profiles, panel types, onboarding, Explore links.
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -46,13 +47,16 @@ async function openFlameGraph(page: Page, service: string, profileMetricId: stri
   await expect(page.locator('[data-testid="flamegraph"] g.frame').first()).toBeVisible();
 }
 
+/** One function's top table numbers, read with the table alone (every row in view), then back to both panes. */
 async function topRow(page: Page, name: string) {
+  await viewMode(page, 'Top Table');
   const row = page.getByTestId('top-table-row').filter({ has: page.locator(`[data-col="name"][title="${name}"]`) });
-  return {
-    row,
+  const numbers = {
     self: Number(await row.locator('[data-col="self"]').getAttribute('data-value')),
     total: Number(await row.locator('[data-col="total"]').getAttribute('data-value')),
   };
+  await viewMode(page, 'Both');
+  return numbers;
 }
 
 /** The profile type of an ad hoc panel (the radio input lies over its label and takes the click). */
@@ -204,8 +208,13 @@ test.describe('with the fixture corpus', () => {
     await page.getByTestId('sandwich-close').click();
     await expect(page.getByTestId('sandwich')).toBeHidden();
     // from the top table
-    const { row } = await topRow(page, 'runtime.findrunnable');
-    await row.getByTestId('top-table-sandwich').click();
+    await viewMode(page, 'Top Table');
+    await page
+      .getByTestId('top-table-row')
+      .filter({ has: page.locator('[data-col="name"][title="runtime.findrunnable"]') })
+      .getByTestId('top-table-sandwich')
+      .click();
+    await viewMode(page, 'Both');
     await expect(page.getByTestId('sandwich-function')).toHaveText('runtime.findrunnable');
     const findCallees = [...graph.calleesOf('runtime.findrunnable').keys()];
     expect(findCallees.length).toBe(3);
