@@ -4,7 +4,7 @@
 // long block. The backend runs as its own process, as in production, so that a blocked event loop in it cannot
 // be hidden by the test's own. How long things take is measured by `npm run test:hostile`, not here.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -683,7 +683,9 @@ describe('temporary files of writes killed midway', () => {
     for (const f of [stale, fresh, kept]) {
       writeFileSync(f, 'x');
     }
-    const old = new Date(Date.now() - 10 * 60_000);
+    // ten minutes before the fresh file on the file system's clock (file times are not Date.now(), which a test
+    // clock or another host moves)
+    const old = new Date(statSync(fresh).mtimeMs - 10 * 60_000);
     utimesSync(stale, old, old);
     utimesSync(kept, old, old);
     await new FilesystemStore(root).init();

@@ -57,9 +57,12 @@ export class FilesystemStore implements ObjectStore {
 
   /**
    * Removes the temporary files of writes that never finished (a process killed mid-write). Only those older
-   * than a minute: a fresh one may be the write in flight of another process sharing the folder.
+   * than a minute: a fresh one may be the write in flight of another process sharing the folder. Ages are
+   * measured on the file system's clock (the mtime of a file written now), not Date.now(): file times come from
+   * whoever serves the folder (a network share's server, a host with another clock) and may disagree with ours.
    */
-  private async sweepTemporaries(now = Date.now()): Promise<void> {
+  private async sweepTemporaries(): Promise<void> {
+    const now = await this.fileClock();
     const walk = async (dir: string, depth: number): Promise<void> => {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const en of entries) {
@@ -75,6 +78,20 @@ export class FilesystemStore implements ObjectStore {
       }
     };
     await walk(this.root, 0);
+  }
+
+  /**
+   * The file system's current time: the mtime of a probe file written now (named as a temporary, so a probe
+   * left by a killed process is swept like one).
+   */
+  private async fileClock(): Promise<number> {
+    const probe = join(this.root, `.tmp-clock-${randomBytes(6).toString('hex')}`);
+    try {
+      await fs.writeFile(probe, '');
+      return (await fs.stat(probe)).mtimeMs;
+    } finally {
+      await fs.unlink(probe).catch(() => {});
+    }
   }
 
   async put(
