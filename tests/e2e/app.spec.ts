@@ -1,36 +1,14 @@
-import { Page, TestInfo, expect, test } from '@playwright/test';
+import { Page, expect, test } from '@playwright/test';
 import { FIXTURES_MISSING, fixturesAvailable, readFixture, startBackend, startHarness } from './support/stack';
 import { countMatchingNodes, decodePprof, spanIds, topSelf } from './support/decode';
 import { callGraph } from './support/callGraph';
 import { viewMode } from './support/view';
+import { backend, explore, failOnPageProblems, harness, shot } from './support/page';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const CPU_SAMPLES = 'process_cpu:samples:count:cpu:nanoseconds';
-const harness = () => process.env.E2E_HARNESS_URL!;
-const backend = () => process.env.E2E_BACKEND_URL!;
-const explore = (q: string) =>
-  `${harness()}/a/grafana-pyroscope-app/explore?from=now-1h&to=now&var-dataSource=pyroscope&${q}`;
 
-// Every test fails on a console error or an uncaught exception in the page.
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
-});
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
+failOnPageProblems();
 
 async function openFlameGraph(page: Page, service: string, profileMetricId: string, extra = '') {
   await page.goto(

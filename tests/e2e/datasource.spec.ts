@@ -1,6 +1,7 @@
 import { Page, expect, test } from '@playwright/test';
 import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
 import { decodePprof, spanIds } from './support/decode';
+import { backend, failOnPageProblems, harness } from './support/page';
 
 // Grafana's data-source query path in the harness: a panel's queries to grafana-pyroscope-datasource go through
 // the query runner Grafana gives plugins, the data source's front end (template variables, /api/ds/query) and its
@@ -8,22 +9,8 @@ import { decodePprof, spanIds } from './support/decode';
 // server's own Connect JSON answer for the same selection, time range and step.
 const WALL = 'wall:wall:nanoseconds:wall:nanoseconds';
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
-const harness = () => process.env.E2E_HARNESS_URL!;
-const backend = () => process.env.E2E_BACKEND_URL!;
 
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
-});
+failOnPageProblems();
 
 interface FrameField {
   name: string;

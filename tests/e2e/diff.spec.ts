@@ -1,7 +1,8 @@
-import { Page, TestInfo } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { CPU, REGION_SERVICE, Regression, SERVICE } from './support/regression';
 import { expect, test } from './support/generated';
 import { Running } from './support/stack';
+import { shot } from './support/page';
 
 // The generated checkout regression, in the worker's backend of generated data.
 let harness: Running;
@@ -11,12 +12,6 @@ test.beforeEach(({ generated }) => {
   ({ harness, reg } = generated);
   range = { from: reg.baseline.start - 5 * 60_000, to: reg.comparison.end + 5 * 60_000 };
 });
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
 
 function diffUrl(params: Record<string, string | number>) {
   // Each side shows the regression's range (its own time picker), so the drags below map times to pixels.

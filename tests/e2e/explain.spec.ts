@@ -1,8 +1,9 @@
-import { Page, TestInfo } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { Running } from './support/stack';
 import { CPU, Regression, SERVICE } from './support/regression';
 import { FINAL_SENTENCE, TestLlm } from './support/llm-server';
 import { expect, test } from './support/generated';
+import { shot } from './support/page';
 
 // Three Grafanas in front of the backend of generated data: with a working LLM app (the test LLM behind it),
 // with the LLM app installed but disabled, and without it.
@@ -15,12 +16,6 @@ test.beforeEach(({ generated, llmStack }) => {
   ({ reg, harness: absent } = generated);
   ({ llm, withLlm, disabled } = llmStack);
 });
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
 
 function url(h: Running, params: Record<string, string | number>) {
   const q = new URLSearchParams({

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Page, TestInfo } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { FIXTURES_MISSING, Running, fixturesAvailable, readFixture } from './support/stack';
 import { decodePprof } from './support/decode';
 import { CPU, Regression, SERVICE, SPANS, SPAN_SERVICE } from './support/regression';
 import { SPAN_FIXTURE, expect, test } from './support/generated';
+import { shot } from './support/page';
 
 // Export, settings, share links and trace to profile, over the worker's backend of generated data.
 let backend: Running;
@@ -13,12 +14,6 @@ let spansFrom: number;
 test.beforeEach(({ generated }) => {
   ({ backend, harness, reg, spansFrom } = generated);
 });
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
 
 function explore(params: Record<string, string | number>) {
   const q = new URLSearchParams({ 'var-dataSource': 'pyroscope', 'var-profileMetricId': CPU });

@@ -1,10 +1,8 @@
-import { Locator, Page, TestInfo, expect, test } from '@playwright/test';
+import { Locator, Page, expect, test } from '@playwright/test';
 import { FIXTURES_MISSING, fixturesAvailable, readFixture } from './support/stack';
+import { backend, explore, failOnPageProblems, harness, shot } from './support/page';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
-const harness = () => process.env.E2E_HARNESS_URL!;
-const explore = (q: string) =>
-  `${harness()}/a/grafana-pyroscope-app/explore?from=now-1h&to=now&var-dataSource=pyroscope&${q}`;
 
 // The official chart's 24 package colours as it paints them on a dark theme (slot = murmur3(package) % 24),
 // written out here rather than taken from the app.
@@ -41,25 +39,7 @@ const MAIN_SLOT = 21;
 /** The package of a Go frame name by the rule the issue quotes for Go. */
 const goPackage = (name: string) => /^(.*?\/.*?\.|.*?\.|.+)/.exec(name)?.[1] ?? '';
 
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
-});
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
+failOnPageProblems();
 
 interface Drawn {
   name: string;
@@ -175,8 +155,6 @@ test.describe('with the fixture corpus', () => {
     expect(await coloursByName(chart)).toEqual(byPackage);
   });
 });
-
-const backend = () => process.env.E2E_BACKEND_URL!;
 
 /** The backend's flame graph of a service over the last hour, read without the app. */
 async function renderFlamebearer(service: string) {

@@ -1,12 +1,7 @@
-import { Page, TestInfo } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { CPU, SERVICE, SPANS, SPAN_SERVICE, STACKS } from './support/regression';
 import { expect, test } from './support/generated';
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
+import { shot } from './support/page';
 
 /** Whether the backend answers SelectHeatmap (the wire-compatibility issue adds it). */
 async function servesHeatmap(backendUrl: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { Page, TestInfo, expect, test } from '@playwright/test';
+import { Page, expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { ingestPprof } from '../support/pprof.mjs';
@@ -13,32 +13,12 @@ import {
 import { callGraph } from './support/callGraph';
 import { decodePprof } from './support/decode';
 import { viewMode } from './support/view';
+import { explore, failOnPageProblems, harness, shot } from './support/page';
 
 // Issue 7's tools: function details, sandwich, favourites, ad hoc profiles, panel types, onboarding, Explore links.
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
-const harness = () => process.env.E2E_HARNESS_URL!;
-const explore = (q: string) =>
-  `${harness()}/a/grafana-pyroscope-app/explore?from=now-1h&to=now&var-dataSource=pyroscope&${q}`;
 
-let problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-});
-test.afterEach(() => {
-  expect(problems, 'console errors and page errors').toEqual([]);
-});
-
-async function shot(page: Page, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await info.attach(name, { path, contentType: 'image/png' });
-}
+failOnPageProblems();
 
 async function openFlameGraph(page: Page, service: string, profileMetricId: string) {
   await page.goto(
