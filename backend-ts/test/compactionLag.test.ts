@@ -188,3 +188,56 @@ describe('compaction lag', () => {
     assert.equal(c.stats.lagMs, 0);
   });
 });
+
+describe('index writes per blob (docs/storage.md, where the design stops scaling)', () => {
+  /**
+   * Replicas sharing one store, each running its level-0 pass and its full pass every 15 s (and level 0 right
+   * after each minute settles), while segments arrive at 2/s for six minutes of the test clock. Returns the
+   * puts per index blob per minute.
+   */
+  async function simulate(replicas: number): Promise<Map<string, number>> {
+    const inner = new MemoryStore();
+    const puts = new Map<string, number>();
+    const store: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
+      put: (key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }) => {
+        if (key.includes('/index/')) {
+          puts.set(key, (puts.get(key) ?? 0) + 1);
+        }
+        return inner.put(key, data, opts);
+      },
+    });
+    const clock = { now: at(M, 0) };
+    const cs = Array.from({ length: replicas }, () => setup(store, clock, { deletionDelayMs: 60_000 }).c);
+    const minutes = 6;
+    for (let s = 0; s < minutes * 60; s++) {
+      clock.now = at(M, s);
+      await writeL0(store, clock.now, clock.now - 2000, `svc-${s % 5}`);
+      await writeL0(store, clock.now + 500, clock.now - 1500, `svc-${(s + 1) % 5}`);
+      for (const c of cs) {
+        if (s % 15 === 0 || s % 60 === 5) {
+          await c.runLevel0();
+        }
+        if (s % 15 === 0) {
+          await c.runOnce();
+        }
+      }
+    }
+    return new Map([...puts].map(([k, n]) => [k.slice(k.lastIndexOf('/') + 1), n / minutes]));
+  }
+
+  test('the head and the hour documents are written a few times a minute, however many replicas', async (t) => {
+    const one = await simulate(1);
+    const three = await simulate(3);
+    t.diagnostic(`index puts per minute, 1 replica: ${JSON.stringify(Object.fromEntries(one))}`);
+    t.diagnostic(`index puts per minute, 3 replicas: ${JSON.stringify(Object.fromEntries(three))}`);
+    const head = (m: Map<string, number>) => m.get('head.json') ?? 0;
+    assert.ok(head(one) > 0);
+    // one level-0 compaction per minute marks its hours, then records them with the watermark: a handful of
+    // writes per minute, by the lease holder (the others find nothing to change)
+    assert.ok(head(one) <= 6, `head.json: ${head(one)} puts per minute`);
+    assert.ok(head(three) <= head(one) + 2, `head.json with 3 replicas: ${head(three)} puts per minute`);
+    for (const [k, n] of three) {
+      assert.ok(n <= 10, `${k}: ${n} puts per minute`);
+    }
+  });
+});
