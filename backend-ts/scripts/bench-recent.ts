@@ -170,6 +170,31 @@ async function metric(url: string, name: string): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A histogram's cumulative bucket counts by upper bound (s), from /metrics. */
+async function buckets(url: string, name: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))) {
+    out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  }
+  return out;
+}
+
+/** The bucket bound under which p % of the observations between two readings of a histogram fall. */
+function bucketPct(before: Map<number, number>, after: Map<number, number>, p: number): string {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) {
+    return 'n/a (none)';
+  }
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= (p / 100) * total) {
+      return Number.isFinite(le) ? `<= ${le} s` : `> ${bounds[bounds.length - 2]} s`;
+    }
+  }
+  return 'n/a';
+}
+
 const pct = (xs: number[], p: number) => {
   if (!xs.length) {
     return NaN;
@@ -361,6 +386,9 @@ async function runLevel(level: string): Promise<void> {
     })();
     // compaction lag and RSS, sampled while the run lasts
     const lags: number[] = [];
+    /** The same, from the end of the history's catch-up on (ingest at the level's rate only). */
+    const liveLags: number[] = [];
+    let liveFrom = Infinity;
     const container = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(CONTAINER);
     const invStore = azure(az.connectionString);
     const inventory = async () => {
@@ -433,7 +461,11 @@ async function runLevel(level: string): Promise<void> {
       while (sampling) {
         await new Promise((r) => setTimeout(r, 10_000));
         try {
-          lags.push((await inventory()).oldestL0Age);
+          const age = (await inventory()).oldestL0Age;
+          lags.push(age);
+          if (Date.now() >= liveFrom) {
+            liveLags.push(age);
+          }
           rss.writer = Math.max(rss.writer, (await metric(wUrl, 'process_resident_memory_bytes')) ?? 0);
           if (reader) {
             rss.reader = Math.max(rss.reader, (await metric(reader.url, 'process_resident_memory_bytes')) ?? 0);
@@ -499,6 +531,10 @@ async function runLevel(level: string): Promise<void> {
       `after ${((Date.now() - c0) / 1000).toFixed(0)} s of compaction: ${inv.objects} objects (${inv.live} live), ` +
         `oldest uncompacted level-0 ${(inv.oldestL0Age / 1000).toFixed(0)} s old`
     );
+    liveFrom = Date.now();
+    const LAG = 'pyroscope_compaction_source_lag_seconds';
+    const lagHist0 = await buckets(wUrl, LAG).catch(() => new Map<number, number>());
+    const objs0 = (await metric(wUrl, 'pyroscope_segment_objects_written_total')) ?? NaN;
     const liveLeft = start + LIVE_MIN_MS - Date.now();
     if (liveLeft > 0) {
       await new Promise((r) => setTimeout(r, liveLeft));
@@ -621,6 +657,9 @@ async function runLevel(level: string): Promise<void> {
     sampling = false;
     await sampler;
     const finalInv = await inventory();
+    const lagHist1 = await buckets(wUrl, LAG).catch(() => new Map<number, number>());
+    const liveSecs = (Date.now() - liveFrom) / 1000;
+    const objsLive = ((await metric(wUrl, 'pyroscope_segment_objects_written_total')) ?? NaN) - objs0;
     const wCpu = (await metric(wUrl, 'process_cpu_seconds_total')) ?? NaN;
     const compCpu = await metric(wUrl, 'pyroscope_compaction_cpu_seconds_total');
     const dataMin = (Date.now() - (start - HISTORY_MIN * 60_000)) / 60_000;
@@ -641,7 +680,13 @@ async function runLevel(level: string): Promise<void> {
           `than 2 min: ${finalInv.oldData} live objects over ` +
           `${(dataMin - 2).toFixed(0)} min = ${(finalInv.oldData / Math.max(1, dataMin - 2)).toFixed(1)} per minute`,
         `compaction lag (oldest uncompacted level-0 object, sampled every 10 s): p50 ${(pct(lags, 50) / 1000).toFixed(0)} s, ` +
-          `p99 ${(pct(lags, 99) / 1000).toFixed(0)} s, max ${(Math.max(0, ...lags) / 1000).toFixed(0)} s`,
+          `p99 ${(pct(lags, 99) / 1000).toFixed(0)} s, max ${(Math.max(0, ...lags) / 1000).toFixed(0)} s; after the ` +
+          `history's catch-up (live ingest only, ${liveLags.length} samples): p50 ${(pct(liveLags, 50) / 1000).toFixed(0)} s, ` +
+          `p99 ${(pct(liveLags, 99) / 1000).toFixed(0)} s`,
+        `level-0 segments' age when indexed, after the catch-up (${LAG}): p50 ${bucketPct(lagHist0, lagHist1, 50)}, ` +
+          `p99 ${bucketPct(lagHist0, lagHist1, 99)}`,
+        `writer's level-0 objects after the catch-up: ${objsLive} in ${liveSecs.toFixed(0)} s = ` +
+          `${(objsLive / Math.max(1, liveSecs)).toFixed(1)}/s`,
         `writer CPU ${wCpu.toFixed(1)} s; compaction CPU ${compCpu === undefined ? 'not exported by this version' : `${compCpu.toFixed(1)} s = ${((100 * compCpu) / Math.max(1e-9, wCpu - compCpu)).toFixed(0)} % of the rest`}`,
         `live push: ${acks.length} acknowledged, ${liveErrors} failed, ack p50 ${ms(pct(acks, 50))}, p99 ${ms(pct(acks, 99))}`,
         `peak RSS: writer ${(rss.writer / 2 ** 20).toFixed(0)} MiB, reader ${(rss.reader / 2 ** 20).toFixed(0)} MiB`,

@@ -201,7 +201,7 @@ function registerGauges(
   });
   new Gauge({
     name: 'pyroscope_compaction_lag_seconds',
-    help: 'Age of the oldest level-0 segment the index did not hold yet, at the end of the last compaction pass.',
+    help: 'Age of the oldest level-0 segment the index did not hold yet, at the end of the last level-0 pass.',
     registers: [metrics.registry],
     collect() {
       this.set(compactor.stats.lagMs / 1000);
@@ -476,6 +476,14 @@ export async function createService(
     // a query planned before a merge must still find the merged sources while it runs
     deletionDelayMs: Math.max(cfg.limits.deletionDelayMs, cfg.limits.queryTimeoutMs + 30_000),
     log: (msg, fields) => app.log.debug(fields ?? {}, msg),
+    observe: (lag) => {
+      for (const [stage, ms] of Object.entries(lag.stages)) {
+        metrics.compactionLagStage.observe({ stage }, ms / 1000);
+      }
+      for (const ms of lag.sourceAgesMs) {
+        metrics.compactionSourceLag.observe(ms / 1000);
+      }
+    },
   });
   registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
   if (cfg.limits.compactionIntervalMs > 0) {

@@ -257,7 +257,7 @@ describe('batching: the default window (2ms, group commit)', () => {
   });
 });
 
-describe('the writer widens its window under load (-segment-writer.max-objects-per-second)', () => {
+describe('the writer bounds objects per second under many pushers (-segment-writer.max-objects-per-second)', () => {
   const profile = (i: number) => ({
     labels: [
       ['service_name', `w-${i}`],
@@ -266,11 +266,22 @@ describe('the writer widens its window under load (-segment-writer.max-objects-p
     profile: parsePprof(PROFILE_A()),
     timeMs: 1_700_000_000_000 + i,
   });
-  const objects = async (store: MemoryStore) => (await store.list('')).length;
+  /** Lets every promise settle that can without a timer (the stores here do no I/O). */
+  const settle = () => new Promise<void>((r) => setImmediate(r));
 
-  test('requests arriving together: past 10 objects in a second the window becomes 100 ms, then narrows', async () => {
-    const store = new MemoryStore();
+  test('200 requests/s from independent pushers: at most 10 objects in any second, each ack within 1 s', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     let clock = 0;
+    const inner = new MemoryStore();
+    const writes: number[] = [];
+    // a store round trip of 20 ms (mocked timers)
+    const store: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
+      put: async (key: string, data: Uint8Array, opts?: { ifAbsent?: boolean }) => {
+        await new Promise((r) => setTimeout(r, 20));
+        writes.push(clock);
+        return inner.put(key, data, opts);
+      },
+    });
     const w = new SegmentWriter(store, {
       prefix: '',
       lingerMs: 2,
@@ -278,34 +289,87 @@ describe('the writer widens its window under load (-segment-writer.max-objects-p
       maxObjectsPerSecond: 10,
       clock: () => clock,
     });
-    // bursts of three concurrent requests within one (test clock) second: one batch of three each
-    for (let b = 0; b < 10; b++) {
-      await Promise.all([0, 1, 2].map((i) => w.write('anonymous', [profile(b * 3 + i)])));
-      assert.equal(w.lingerMs(), 2, `after ${b + 1} batches`);
+    const latencies: number[] = [];
+    const acks: Array<Promise<void>> = [];
+    // every 5 ms a request from another pusher (none waits for its answer before the next arrives): 3 s
+    for (let i = 0; i < 600; i++) {
+      const sent = clock;
+      acks.push(w.write('anonymous', [profile(i)]).then(() => void latencies.push(clock - sent)));
+      for (let ms = 0; ms < 5; ms++) {
+        clock++;
+        t.mock.timers.tick(1);
+        await settle();
+      }
     }
-    await Promise.all([0, 1, 2].map((i) => w.write('anonymous', [profile(40 + i)])));
-    // the eleventh batch in the second is one more than the target
-    assert.equal(await objects(store), 11);
-    assert.equal(w.lingerMs(), 100);
-    // two seconds later one request: fewer requests per second than the target, the window narrows again
-    clock += 2000;
-    await w.write('anonymous', [profile(50)]);
-    assert.equal(w.lingerMs(), 2);
+    for (let ms = 0; ms < 2000 && latencies.length < 600; ms++) {
+      clock++;
+      t.mock.timers.tick(1);
+      await settle();
+    }
+    await Promise.all(acks);
+    assert.equal(latencies.length, 600);
+    for (const at of writes) {
+      const inSecond = writes.filter((x) => x > at - 1000 && x <= at).length;
+      assert.ok(inSecond <= 10, `${inSecond} objects in the second up to ${at} ms: ${writes.join(' ')}`);
+    }
+    assert.ok(writes.length <= 31, `${writes.length} objects for 600 requests in 3 s`);
+    assert.ok(Math.max(...latencies) <= 1000, `slowest ack ${Math.max(...latencies)} ms`);
   });
 
-  test('a lone sequential client never widens it (waiting would gather no company)', async () => {
+  test('a lone sequential client is never held for its turn: 100 answers with no timer run', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const store = new MemoryStore();
     const w = new SegmentWriter(store, {
       prefix: '',
-      lingerMs: 2,
+      lingerMs: 0,
       maxBatchProfiles: 10_000,
       maxObjectsPerSecond: 10,
       clock: () => 0,
     });
-    for (let i = 0; i < 30; i++) {
-      await w.write('anonymous', [profile(i)]);
+    for (let i = 0; i < 100; i++) {
+      let done = false;
+      const p = w.write('anonymous', [profile(i)]).then(() => (done = true));
+      await settle();
+      assert.ok(done, `request ${i} waited for a timer`);
+      await p;
     }
-    assert.equal(await objects(store), 30);
-    assert.equal(w.lingerMs(), 2);
+    assert.equal((await store.list('')).length, 100);
+    assert.equal(w.startsInLastSecond(), 100);
+  });
+
+  test('eight clients that each wait for their answer are never held either', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let clock = 0;
+    const store = new MemoryStore();
+    const w = new SegmentWriter(store, {
+      prefix: '',
+      lingerMs: 0,
+      maxBatchProfiles: 10_000,
+      maxObjectsPerSecond: 10,
+      clock: () => clock,
+    });
+    let answered = 0;
+    const client = async (c: number) => {
+      for (let i = 0; i < 40; i++) {
+        await w.write('anonymous', [profile(c * 100 + i)]);
+        answered++;
+      }
+    };
+    const all = Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
+    // no timer is ever run: every batch goes as soon as the clients are all in it
+    for (let k = 0; k < 1000 && answered < 320; k++) {
+      await settle();
+    }
+    assert.ok(answered >= 300, `${answered} answers without a timer`);
+    assert.equal(w.concurrency(), 8);
+    assert.ok(w.startsInLastSecond() > 10, `${w.startsInLastSecond()} batches: the bound did not apply`);
+    // the clients that finished leave fewer than were seen together: the last batches wait for their turn
+    for (let k = 0; k < 20 && answered < 320; k++) {
+      clock += 100;
+      t.mock.timers.tick(100);
+      await settle();
+    }
+    await all;
+    assert.equal(answered, 320);
   });
 });

@@ -50,6 +50,19 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly compactionSourceLag = new Histogram({
+    name: 'pyroscope_compaction_source_lag_seconds',
+    help: 'Age of each level-0 segment when the index recorded it as held by a block (written to compacted).',
+    buckets: [5, 15, 30, 45, 60, 75, 90, 105, 120, 150, 180, 240, 300, 600],
+    registers: [this.registry],
+  });
+  readonly compactionLagStage = new Histogram({
+    name: 'pyroscope_compaction_lag_stage_seconds',
+    help: "Where the oldest segment of each level-0 compaction waited: minute (its folder closing and settling), schedule (for a pass to start), queue (the pass's earlier work), work (lease, reads, merge, block, index).",
+    labelNames: ['stage'],
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 15, 30, 45, 60, 90, 120, 300],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -81,8 +81,9 @@ export interface Config {
    */
   segmentDurationMs: number;
   /**
-   * -segment-writer.max-objects-per-second (our own option): above this many level-0 objects per second, while
-   * requests arrive together, the writer widens its window to 1000/this ms; 0 = keep the window as configured.
+   * -segment-writer.max-objects-per-second (our own option): past half this many batches in a second, batches
+   * are spaced 1000/this ms apart while waiting gathers requests (independent pushers); clients that all wait
+   * for their answer are never held (docs/storage.md). 0 = no bound.
    */
   segmentMaxObjectsPerSecond: number;
   /**
@@ -387,7 +388,7 @@ export const OPTIONS: Option[] = [
     'segment-writer.max-objects-per-second',
     'segment_writer.max_objects_per_second',
     'int',
-    0,
+    10,
     (c, v) => (c.segmentMaxObjectsPerSecond = v)
   ),
   opt(

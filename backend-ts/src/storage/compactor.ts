@@ -34,6 +34,7 @@ import {
   WINDOW_MS,
 } from './keys.js';
 import { NotFoundError, type Lease, type ObjectInfo, type ObjectStore } from './objectStore.js';
+import { mapLimit } from './segmentReader.js';
 
 export type CompactionStep = 'locked' | 'written' | 'indexed' | 'deleting';
 
@@ -43,16 +44,43 @@ export interface CompactorOptions {
   retentionMs: number;
   /** How long a source outlives the index write that replaced it (longer than the query timeout). */
   deletionDelayMs: number;
-  /** A level-0 minute folder is compacted this long after the minute ended (writes still in flight land). */
+  /**
+   * A level-0 minute folder is compacted this long after the minute ended (default 5 s). A write still in flight
+   * then lands as a segment the next pass compacts into a block of its own: nothing waits for it.
+   */
   l0SettleMs?: number;
+  /**
+   * The watermark passes a minute only this long after it ended (default 30 s): readers stop listing a folder
+   * there, so every write named in it must have landed (and been compacted) by then.
+   */
+  watermarkSettleMs?: number;
   /** A ten-minute window's blocks merge this long after it ended; an hour's likewise (hourSettleMs). */
   windowSettleMs?: number;
   hourSettleMs?: number;
   lockTtlMs?: number;
+  /** Level-0 segments per step of a minute's compaction (default SOURCES_PER_STEP). */
+  maxSourcesPerStep?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Every level-0 compaction's lag, by where the time went (metrics). */
+  observe?: (lag: LagSample) => void;
   /** Test hook: called between the steps of a compaction, to crash or stall it there. */
   onStep?: (step: CompactionStep) => Promise<void> | void;
   now?: () => number;
+}
+
+/**
+ * Where a level-0 segment's time went between its write and the index write that made a block of it, for the
+ * oldest segment of one compaction (ms). `minute`: its minute folder closing plus the settle period; `schedule`:
+ * waiting for a pass to start after that (the interval, or a pass still busy); `queue`: the pass's earlier work
+ * (listing, other minutes); `work`: the compaction itself (lease, reads, merge, block, index).
+ */
+export interface LagSample {
+  tenant: string;
+  minute: number;
+  sources: number;
+  stages: { minute: number; schedule: number; queue: number; work: number };
+  /** Age of every source of the compaction when the index recorded it (ms). */
+  sourceAgesMs: number[];
 }
 
 export interface CompactionResult {
@@ -67,9 +95,10 @@ export interface CompactionResult {
 export interface CompactorStats {
   /** CPU seconds of compaction's own work (decoding, merging, encoding, index documents), see meter(). */
   cpuSeconds: number;
-  /** Age of the oldest level-0 segment the index did not hold yet, at the end of the last pass (ms). */
+  /** Age of the oldest level-0 segment the index did not hold yet, at the end of the last level-0 pass (ms). */
   lagMs: number;
   passes: number;
+  level0Passes: number;
   blocksWritten: number;
   objectsDeleted: number;
 }
@@ -82,12 +111,30 @@ const ORPHAN_AGE_MS = HOUR_MS;
 const RETENTION_EVERY_MS = 10 * 60_000;
 /** Source objects fetched ahead of the one being merged. */
 const READ_AHEAD = 8;
+/**
+ * Level-0 segments merged into one set of blocks and one index write: a backlog (a minute holding thousands)
+ * is worked off in steps that each land in the index, so readers and the lag see progress and a stopped pass
+ * loses at most one step.
+ */
+const SOURCES_PER_STEP = 500;
+/** Deletions in flight at once. */
+const DELETE_CONCURRENCY = 8;
+/** From the watermark to now, up to this many minute folders are listed one by one (else the folder list first). */
+const PROBE_MINUTES = 10;
 
 export class Compactor {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly active = new Set<Promise<unknown>>();
+  private stopped = true;
   private lastRetention = 0;
-  readonly stats: CompactorStats = { cpuSeconds: 0, lagMs: 0, passes: 0, blocksWritten: 0, objectsDeleted: 0 };
+  readonly stats: CompactorStats = {
+    cpuSeconds: 0,
+    lagMs: 0,
+    passes: 0,
+    level0Passes: 0,
+    blocksWritten: 0,
+    objectsDeleted: 0,
+  };
   private readonly now: () => number;
 
   constructor(
@@ -98,6 +145,14 @@ export class Compactor {
   ) {
     this.now = opts.now ?? Date.now;
     index.meter = (fn) => this.meter(fn);
+  }
+
+  private get l0SettleMs(): number {
+    return this.opts.l0SettleMs ?? 5_000;
+  }
+
+  private get watermarkSettleMs(): number {
+    return this.opts.watermarkSettleMs ?? 30_000;
   }
 
   /**
@@ -115,34 +170,82 @@ export class Compactor {
     }
   }
 
+  /**
+   * Two loops that never wait for each other: level 0 (the newest minute folders into blocks, the watermark)
+   * every interval and right after each minute settles; and the full pass (all of level 0, so stragglers too,
+   * then deletions, merges of hours, retention) every interval. A long merge of an ended hour or thousands of
+   * deletions thus never hold up the newest data.
+   */
   start(intervalMs: number): void {
-    const tick = () => {
-      if (!this.running) {
-        this.running = this.runOnce()
-          .catch((e) => this.opts.log?.('compaction failed', { err: (e as Error).message }))
-          .finally(() => (this.running = null));
+    this.stopped = false;
+    this.loop(
+      () => this.runLevel0(),
+      () => {
+        const now = this.now();
+        const due = (minuteOf(now - this.l0SettleMs) + 1) * MINUTE_MS + this.l0SettleMs - now;
+        return Math.min(intervalMs, due > 0 ? due + 50 : intervalMs);
       }
+    );
+    this.loop(
+      () => this.runOnce(),
+      () => intervalMs
+    );
+  }
+
+  private loop(run: () => Promise<unknown>, delay: () => number): void {
+    const next = () => {
+      if (this.stopped) {
+        return;
+      }
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        const p: Promise<unknown> = run()
+          .catch((e) => this.opts.log?.('compaction failed', { err: (e as Error).message }))
+          .finally(() => {
+            this.active.delete(p);
+            next();
+          });
+        this.active.add(p);
+      }, delay());
+      t.unref();
+      this.timers.add(t);
     };
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    next();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
+    this.stopped = true;
+    for (const t of this.timers) {
+      clearTimeout(t);
     }
-    await this.running;
+    this.timers.clear();
+    await Promise.all([...this.active]);
   }
 
-  /** One pass over every tenant. */
+  /** Level 0 only, over the minute folders from each tenant's watermark on. */
+  async runLevel0(now = this.now()): Promise<CompactionResult[]> {
+    const done: CompactionResult[] = [];
+    let lag = 0;
+    for (const tenant of await this.store.listPrefixes(this.opts.prefix)) {
+      const r = await this.level0(tenant, now, 'recent');
+      done.push(...r.results);
+      lag = Math.max(lag, r.lagMs);
+    }
+    this.stats.lagMs = lag;
+    this.stats.level0Passes++;
+    return done;
+  }
+
+  /** One full pass over every tenant: level 0 (every folder), deletions, merges, the old layout, retention. */
   async runOnce(now = this.now()): Promise<CompactionResult[]> {
     const done: CompactionResult[] = [];
     let lag = 0;
     for (const tenant of await this.store.listPrefixes(this.opts.prefix)) {
-      const r = await this.runTenant(tenant, now);
+      const r = await this.level0(tenant, now, 'all');
       done.push(...r.results);
       lag = Math.max(lag, r.lagMs);
+      // its own clock: the level-0 step above recorded its sources at its end
+      done.push(...(await this.housekeep(tenant, r.l0, r.listedAt, Math.max(now, this.now()))));
     }
     this.stats.lagMs = lag;
     this.stats.passes++;
@@ -177,11 +280,37 @@ export class Compactor {
     return hoursOf(t.minTime, t.maxTime).filter((h) => docs.get(h)?.covered[rel] === undefined);
   }
 
-  private async runTenant(tenant: string, now: number): Promise<{ results: CompactionResult[]; lagMs: number }> {
+  /** Level-0 segments in the minute folders from `w` on (a writer whose clock runs ahead: one minute more). */
+  private async l0From(tenant: string, w: number, now: number): Promise<ObjectInfo[]> {
+    const base = l0Prefix(this.opts.prefix, tenant);
+    const last = minuteOf(now) + 1;
+    let minutes: number[];
+    if (w > 0 && last - w < PROBE_MINUTES) {
+      minutes = Array.from({ length: last - w + 1 }, (_, i) => w + i);
+    } else {
+      minutes = (await this.store.listPrefixes(base)).map(Number).filter((m) => Number.isFinite(m) && m >= w);
+    }
+    const lists = await mapLimit(minutes, 4, (m) => this.store.list(`${base}${minuteDir(m)}/`));
+    return lists.flat();
+  }
+
+  /**
+   * Level 0: every settled minute holding a segment that is not in the index yet becomes blocks, then the
+   * watermark moves on. `recent` lists only the folders from the watermark on (the level-0 loop); `all` lists
+   * every folder (the full pass: a writer whose clock lagged can leave a segment below the watermark).
+   */
+  private async level0(
+    tenant: string,
+    now: number,
+    scope: 'recent' | 'all'
+  ): Promise<{ results: CompactionResult[]; lagMs: number; l0: ObjectInfo[]; listedAt: number }> {
     const results: CompactionResult[] = [];
     const touched = new Set<number>();
     const listedAt = this.now();
-    let l0 = await this.store.list(l0Prefix(this.opts.prefix, tenant));
+    const l0 =
+      scope === 'all'
+        ? await this.store.list(l0Prefix(this.opts.prefix, tenant))
+        : await this.l0From(tenant, (await this.index.headDoc(tenant, 0)).w, now);
     const spans = (objs: ObjectInfo[]) =>
       objs.flatMap((o) => {
         const t = parseSegmentKey(o.key);
@@ -189,8 +318,7 @@ export class Compactor {
       });
     let docs = await this.docs(tenant, spans(l0));
 
-    // 1. level 0: every settled minute holding a segment that is not in the index yet
-    const settled = minuteOf(now - (this.opts.l0SettleMs ?? 30_000)) - 1;
+    const settled = minuteOf(now - this.l0SettleMs) - 1;
     const minutes = new Set<number>();
     for (const o of l0) {
       const m = l0MinuteOf(o.key);
@@ -198,24 +326,9 @@ export class Compactor {
         minutes.add(m);
       }
     }
-    if (minutes.size > 0) {
-      // the hours about to change are marked first: a pass that stops after its index write still leaves them
-      // for a later pass to merge
-      const hours = new Set(
-        spans(l0.filter((o) => minutes.has(l0MinuteOf(o.key)) && this.uncovered(tenant, o.key, docs).length > 0))
-      );
-      await this.index.updateHead(tenant, (d) => {
-        for (const h of hours) {
-          d.dirty[h] = (d.dirty[h] ?? 0) + 1;
-        }
-        return hours.size > 0;
-      });
-    }
     for (const m of [...minutes].sort((a, b) => a - b)) {
-      const r = await this.compactMinute(tenant, m, now);
-      for (const x of r.results) {
-        results.push(x);
-      }
+      const r = await this.compactMinute(tenant, m, listedAt);
+      results.push(...r.results);
       for (const h of r.hours) {
         touched.add(h);
       }
@@ -224,41 +337,77 @@ export class Compactor {
       docs = await this.docs(tenant, spans(l0));
     }
 
-    // 2. sources every hour of which is held by a block, past the deletion delay
-    const gone = new Set<string>();
-    let deleting = false;
-    for (const o of l0) {
-      const t = parseSegmentKey(o.key);
-      if (!t) {
-        continue;
-      }
-      const rel = this.rel(tenant, o.key);
-      const ats = hoursOf(t.minTime, t.maxTime).map((h) => docs.get(h)?.covered[rel]);
-      if (ats.every((a) => a !== undefined && a <= now - this.opts.deletionDelayMs)) {
-        await this.store.delete(o.key);
-        this.stats.objectsDeleted++;
-        gone.add(o.key);
-        if (!deleting) {
-          deleting = true;
-          await this.opts.onStep?.('deleting');
-        }
-      }
-    }
-    l0 = l0.filter((o) => !gone.has(o.key));
-
-    // 3. the watermark: the first minute with a segment not yet in the index (or the first unsettled one), never
+    // the watermark: the first minute with a segment not yet in the index (or the first unsettled one), never
     // past the pass's own minute: a writer still names objects in it
-    let w = Math.min(settled + 1, minuteOf(now));
+    let w = Math.min(minuteOf(now - this.watermarkSettleMs), minuteOf(now));
     let lagMs = 0;
+    const end = this.now();
     for (const o of l0) {
       if (this.uncovered(tenant, o.key, docs).length > 0) {
         w = Math.min(w, l0MinuteOf(o.key));
-        lagMs = Math.max(lagMs, now - idTime(o.key));
+        lagMs = Math.max(lagMs, end - idTime(o.key));
       }
     }
-    const l0Keys = new Set(l0.map((o) => this.rel(tenant, o.key)));
+    // the head: watermark, and the hours the blocks went to bumped again after their documents were written (a
+    // visitor that read a document before them must not take the hour for clean)
+    await this.index.updateHead(tenant, (d) => {
+      let changed = false;
+      if (w > d.w) {
+        d.w = w;
+        changed = true;
+      }
+      for (const h of touched) {
+        d.dirty[h] = (d.dirty[h] ?? 0) + 1;
+        changed = true;
+      }
+      return changed;
+    });
+    return { results, lagMs, l0, listedAt };
+  }
 
-    // 4. objects of the layout before storage format 2 move into blocks
+  /**
+   * Sources every hour of which a block holds, past the deletion delay; objects of the old layout; every hour
+   * still to visit (garbage, covered entries of deleted sources, merges).
+   */
+  private async housekeep(
+    tenant: string,
+    listed: ObjectInfo[],
+    listedAt: number,
+    now: number
+  ): Promise<CompactionResult[]> {
+    const results: CompactionResult[] = [];
+    const touched = new Set<number>();
+    const docs = await this.docs(
+      tenant,
+      listed.flatMap((o) => {
+        const t = parseSegmentKey(o.key);
+        return t ? hoursOf(t.minTime, t.maxTime) : [];
+      })
+    );
+    const due = listed.filter((o) => {
+      const t = parseSegmentKey(o.key);
+      if (!t) {
+        return false;
+      }
+      const rel = this.rel(tenant, o.key);
+      return hoursOf(t.minTime, t.maxTime).every((h) => {
+        const at = docs.get(h)?.covered[rel];
+        return at !== undefined && at <= now - this.opts.deletionDelayMs;
+      });
+    });
+    if (due.length > 0) {
+      await this.store.delete(due[0].key);
+      this.stats.objectsDeleted++;
+      await this.opts.onStep?.('deleting');
+      await mapLimit(due.slice(1), DELETE_CONCURRENCY, async (o) => {
+        await this.store.delete(o.key);
+        this.stats.objectsDeleted++;
+      });
+    }
+    const gone = new Set(due.map((o) => o.key));
+    const l0Keys = new Set(listed.filter((o) => !gone.has(o.key)).map((o) => this.rel(tenant, o.key)));
+
+    // objects of the layout before storage format 2 move into blocks
     let head = await this.index.headDoc(tenant, 0);
     if (!head.legacyDone) {
       const hours = await this.catalog.legacyHours(tenant);
@@ -281,22 +430,13 @@ export class Compactor {
         head = await this.index.updateHead(tenant, (d) => !d.legacyDone && (d.legacyDone = true));
       }
     }
-
-    // 5. the head: watermark and hours to visit (their counter bumped after the documents were written)
     head = await this.index.updateHead(tenant, (d) => {
-      let changed = false;
-      if (w > d.w) {
-        d.w = w;
-        changed = true;
-      }
       for (const h of touched) {
         d.dirty[h] = (d.dirty[h] ?? 0) + 1;
-        changed = true;
       }
-      return changed;
+      return touched.size > 0;
     });
 
-    // 6. every hour still to visit: garbage, covered sources gone, merges
     const clean: Array<[number, number]> = [];
     for (const [hs, gen] of Object.entries(head.dirty)) {
       const h = Number(hs);
@@ -319,7 +459,7 @@ export class Compactor {
         return changed;
       });
     }
-    return { results, lagMs };
+    return results;
   }
 
   private async withLease<T>(key: string, fn: () => Promise<T>): Promise<T | null> {
@@ -394,15 +534,17 @@ export class Compactor {
   /**
    * Level 0 to level 1: the segments of one minute folder whose profiles some hour's document does not hold
    * yet become one block per ten-minute window of profile time; each hour's document then records its blocks
-   * and the sources they hold for it, in one conditional write.
+   * and the sources they hold for it, in one conditional write. A folder holding more than SOURCES_PER_STEP such
+   * segments is done in steps, oldest first.
    */
   private async compactMinute(
     tenant: string,
     minute: number,
-    now: number
+    passStart: number
   ): Promise<{ results: CompactionResult[]; hours: number[] }> {
     const lock = compactionLockKey(this.opts.prefix, tenant, 'l0', minute);
     const r = await this.withLease(lock, async () => {
+      const startedAt = this.now();
       const objs = await this.store.list(`${l0Prefix(this.opts.prefix, tenant)}${minuteDir(minute)}/`);
       const docs = await this.docs(
         tenant,
@@ -411,99 +553,155 @@ export class Compactor {
           return t ? hoursOf(t.minTime, t.maxTime) : [];
         })
       );
-      const todo = new Map<string, Set<number>>();
+      const todo: Array<[string, Set<number>]> = [];
       for (const o of objs) {
         const hs = this.uncovered(tenant, o.key, docs);
         if (hs.length > 0) {
-          todo.set(o.key, new Set(hs));
+          todo.push([o.key, new Set(hs)]);
         }
       }
-      if (todo.size === 0) {
-        return { results: [], hours: [] };
-      }
-      const builders = new Map<number, SegmentBuilder>();
-      const sourcesOf = new Map<number, number>();
-      const order = [...todo].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      const reads = this.readAhead(order.map(([k]) => k));
-      for (const [, hours] of order) {
-        const obj = await reads.next();
-        this.meter(() => {
-          for (const seg of obj.datasets) {
-            const maps: SourceMaps = new Map();
-            for (let p = 0; p < seg.profSeries.length; p++) {
-              const t = seg.profTime[p];
-              if (!hours.has(hourOf(t))) {
-                continue;
-              }
-              const win = windowOf(t);
-              let b = builders.get(win);
-              if (!b) {
-                b = new SegmentBuilder(tenant);
-                b.level = 1;
-                builders.set(win, b);
-              }
-              b.addFromSegment(seg, p, maps);
-            }
-          }
-        });
-      }
-      const blocks: Array<{ hour: number; window: [number, number]; key: string; size: number; meta: SegmentMeta }> =
-        [];
-      for (const [win, b] of [...builders].sort((a, b) => a[0] - b[0])) {
-        b.sources = [...todo.keys()].sort();
-        const hour = hourOf(win * WINDOW_MS);
-        blocks.push({
-          hour,
-          window: [win * WINDOW_MS, (win + 1) * WINDOW_MS],
-          ...(await this.writeBlock(tenant, hour, b)),
-        });
-        sourcesOf.set(win, b.sources.length);
-      }
-      await this.opts.onStep?.('written');
-      const hours = [...new Set([...todo.values()].flatMap((s) => [...s]))].sort((a, b) => a - b);
+      todo.sort((a, b) => (a[0] < b[0] ? -1 : 1));
       const results: CompactionResult[] = [];
-      for (const h of hours) {
-        const mine = blocks.filter((b) => b.hour === h);
-        const srcs = [...todo].filter(([, hs]) => hs.has(h)).map(([k]) => this.rel(tenant, k));
-        try {
-          await this.index.update(tenant, h, (d) => {
-            if (srcs.some((s) => d.covered[s] !== undefined)) {
-              // another compactor (whose lease lapsed) recorded some of them already: its blocks hold them
-              throw new IndexUpdateAborted();
-            }
-            for (const b of mine) {
-              addBlock(d, b);
-            }
-            for (const s of srcs) {
-              d.covered[s] = now;
-            }
-            return true;
-          });
-        } catch (e) {
-          if (!(e instanceof IndexUpdateAborted)) {
-            throw e;
-          }
-          for (const b of mine) {
-            await this.store.delete(b.key);
-          }
-          continue;
+      const hours = new Set<number>();
+      let stepStart = startedAt;
+      const per = Math.max(1, this.opts.maxSourcesPerStep ?? SOURCES_PER_STEP);
+      for (let i = 0; i < todo.length; i += per) {
+        const step = todo.slice(i, i + per);
+        const r = await this.compactStep(tenant, step);
+        results.push(...r.results);
+        for (const h of r.hours) {
+          hours.add(h);
         }
-        for (const b of mine) {
-          results.push({
-            tenant,
-            hour: h,
-            level: 1,
-            sources: sourcesOf.get(windowOf(b.window[0])) ?? 0,
-            profiles: b.meta.profiles,
-            key: b.key,
-          });
-        }
+        this.observeLag(tenant, minute, step, { passStart, startedAt: stepStart, indexedAt: r.indexedAt });
+        stepStart = this.now();
       }
-      await this.opts.onStep?.('indexed');
-      this.opts.log?.('compacted level 0', { tenant, minute, sources: todo.size, blocks: blocks.length });
-      return { results, hours };
+      if (todo.length > 0) {
+        this.opts.log?.('compacted level 0', {
+          tenant,
+          minute,
+          sources: todo.length,
+          blocks: results.length,
+          ms: this.now() - startedAt,
+        });
+      }
+      return { results, hours: [...hours].sort((a, b) => a - b) };
     });
     return r ?? { results: [], hours: [] };
+  }
+
+  private observeLag(
+    tenant: string,
+    minute: number,
+    sources: Array<[string, Set<number>]>,
+    at: { passStart: number; startedAt: number; indexedAt: number }
+  ): void {
+    if (!this.opts.observe || sources.length === 0) {
+      return;
+    }
+    const written = Math.min(...sources.map(([k]) => idTime(k)));
+    const due = Math.max(written, (minute + 1) * MINUTE_MS + this.l0SettleMs);
+    const picked = Math.max(due, at.passStart);
+    const started = Math.max(picked, at.startedAt);
+    this.opts.observe({
+      tenant,
+      minute,
+      sources: sources.length,
+      stages: {
+        minute: due - written,
+        schedule: picked - due,
+        queue: started - picked,
+        work: Math.max(0, at.indexedAt - started),
+      },
+      sourceAgesMs: sources.map(([k]) => Math.max(0, at.indexedAt - idTime(k))),
+    });
+  }
+
+  /** One step of a minute: its sources' blocks written, the hours they go to marked first, then indexed. */
+  private async compactStep(
+    tenant: string,
+    todo: Array<[string, Set<number>]>
+  ): Promise<{ results: CompactionResult[]; hours: number[]; indexedAt: number }> {
+    const hours = [...new Set(todo.flatMap(([, s]) => [...s]))].sort((a, b) => a - b);
+    // the hours about to change are marked first: a pass that stops after its index write still leaves them for
+    // a later pass to merge (one head write per step, by the lease holder only)
+    await this.index.updateHead(tenant, (d) => {
+      for (const h of hours) {
+        d.dirty[h] = (d.dirty[h] ?? 0) + 1;
+      }
+      return hours.length > 0;
+    });
+    const builders = new Map<number, SegmentBuilder>();
+    const reads = this.readAhead(todo.map(([k]) => k));
+    for (const [, inHours] of todo) {
+      const obj = await reads.next();
+      this.meter(() => {
+        for (const seg of obj.datasets) {
+          const maps: SourceMaps = new Map();
+          for (let p = 0; p < seg.profSeries.length; p++) {
+            const t = seg.profTime[p];
+            if (!inHours.has(hourOf(t))) {
+              continue;
+            }
+            const win = windowOf(t);
+            let b = builders.get(win);
+            if (!b) {
+              b = new SegmentBuilder(tenant);
+              b.level = 1;
+              builders.set(win, b);
+            }
+            b.addFromSegment(seg, p, maps);
+          }
+        }
+      });
+    }
+    const sources = todo.map(([k]) => k).sort();
+    const blocks: Array<{ hour: number; window: [number, number]; key: string; size: number; meta: SegmentMeta }> = [];
+    for (const [win, b] of [...builders].sort((a, b) => a[0] - b[0])) {
+      b.sources = sources;
+      const hour = hourOf(win * WINDOW_MS);
+      blocks.push({
+        hour,
+        window: [win * WINDOW_MS, (win + 1) * WINDOW_MS],
+        ...(await this.writeBlock(tenant, hour, b)),
+      });
+    }
+    await this.opts.onStep?.('written');
+    const results: CompactionResult[] = [];
+    for (const h of hours) {
+      const mine = blocks.filter((b) => b.hour === h);
+      const srcs = todo.filter(([, hs]) => hs.has(h)).map(([k]) => this.rel(tenant, k));
+      try {
+        await this.index.update(tenant, h, (d) => {
+          if (srcs.some((s) => d.covered[s] !== undefined)) {
+            // another compactor (whose lease lapsed) recorded some of them already: its blocks hold them
+            throw new IndexUpdateAborted();
+          }
+          for (const b of mine) {
+            addBlock(d, b);
+          }
+          // recorded when written, after the sources were listed: a pass that lists level 0 later and misses
+          // one of them knows it is gone (covered entries are dropped only then)
+          const at = this.now();
+          for (const s of srcs) {
+            d.covered[s] = at;
+          }
+          return true;
+        });
+      } catch (e) {
+        if (!(e instanceof IndexUpdateAborted)) {
+          throw e;
+        }
+        for (const b of mine) {
+          await this.store.delete(b.key);
+        }
+        continue;
+      }
+      for (const b of mine) {
+        results.push({ tenant, hour: h, level: 1, sources: sources.length, profiles: b.meta.profiles, key: b.key });
+      }
+    }
+    await this.opts.onStep?.('indexed');
+    return { results, hours, indexedAt: this.now() };
   }
 
   /** The merges an hour's document calls for now: settled windows with several blocks, or the ended hour. */

@@ -3,6 +3,8 @@
 // into hours), and each request is acknowledged only once every object holding its profiles is stored (a 200
 // means durable). Batches form by group commit: while one write is in flight the
 // next batch fills, so latency stays near one store round trip at low load and batches grow under high load.
+// Past -segment-writer.max-objects-per-second batches in a second, a batch waits for its turn while waiting can
+// still gather requests (many independent pushers); clients that each wait for their answer are never held.
 import type { IngestProfile } from '../model/profile.js';
 import { l0Key } from './keys.js';
 import { StoreUnavailableError, type ObjectStore } from './objectStore.js';
@@ -24,8 +26,9 @@ export interface WriterOptions {
   /** Batches written at the same time: a store round trip (fsync, HTTP) need not hold up the next batch. */
   maxInFlight?: number;
   /**
-   * Objects per second above which, while requests arrive together, the window widens to 1000/this ms (never
-   * below lingerMs), so that a busy process writes a bounded number of level-0 objects; 0 = never widen.
+   * Batches (one object per tenant each) started in any second, beyond which a batch waits for the second to
+   * move on, unless waiting can gather nobody: every request seen in flight together lately is already in it
+   * (clients that each wait for their answer). 0 = no bound.
    */
   maxObjectsPerSecond?: number;
   /** A monotonic clock in ms (tests drive their own). */
@@ -38,21 +41,31 @@ export class SegmentWriter {
   private pendingProfiles = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /** Whether the timer is a batch waiting for its turn (else the linger of an idle writer's first request). */
+  private timerIsPace = false;
   private closed = false;
-  /**
-   * Batches started in the last second: when, how many requests each held, and how many of those arrived while
-   * another request was waiting or being written (requests that overlap: a lone sequential client has none).
-   */
-  private recent: Array<{ at: number; requests: number; overlapping: number }> = [];
-  private overlapping = 0;
+  /** When the batches of the last second started. */
+  private starts: number[] = [];
   /** Requests handed in and not answered yet. */
   private unacked = 0;
-  private widened = false;
+  /** The most requests unanswered at once, in the current and the previous second (clients seen together). */
+  private peak = { since: 0, now: 0, before: 0 };
+  /** Requests handed in and answered since start. */
+  private arrivals = 0;
+  private answered = 0;
+  /** Batches in flight that went before their turn (see paceMs): the counts when each started. */
+  private early = new Set<{ arrivals: number; answered: number }>();
+  /** When a request last came that no answer had called for, while such a batch was in flight. */
+  private companyAt = -Infinity;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly opts: WriterOptions
   ) {}
+
+  private clock(): number {
+    return this.opts.clock ? this.opts.clock() : performance.now();
+  }
 
   write(tenant: string, profiles: IngestProfile[]): Promise<void> {
     if (this.closed) {
@@ -62,12 +75,21 @@ export class SegmentWriter {
     if (profiles.length === 0) {
       return Promise.resolve();
     }
-    if (this.unacked > 0) {
-      this.overlapping++;
-    }
     this.unacked++;
+    this.arrivals++;
+    const now = this.clock();
+    this.notePeak(now);
+    for (const e of this.early) {
+      // more requests than answers since it went: someone besides the clients we answered is pushing
+      if (this.arrivals - e.arrivals > this.answered - e.answered) {
+        this.companyAt = now;
+      }
+    }
     return new Promise<void>((resolve, reject) => {
-      const done = () => this.unacked--;
+      const done = () => {
+        this.unacked--;
+        this.answered++;
+      };
       this.pending.push({
         tenant,
         profiles,
@@ -89,67 +111,131 @@ export class SegmentWriter {
     return this.inFlight.size >= (this.opts.maxInFlight ?? 4);
   }
 
-  /** The batching window now: the configured one, or wider while the process writes too many objects. */
-  lingerMs(): number {
-    const target = this.opts.maxObjectsPerSecond ?? 0;
-    return this.widened && target > 0 ? Math.max(this.opts.lingerMs, 1000 / target) : this.opts.lingerMs;
+  private rotatePeak(now: number): void {
+    if (now - this.peak.since >= 1000) {
+      this.peak.before = now - this.peak.since < 2000 ? this.peak.now : 0;
+      this.peak.now = 0;
+      this.peak.since = now;
+    }
+  }
+
+  private notePeak(now: number): void {
+    this.rotatePeak(now);
+    this.peak.now = Math.max(this.peak.now, this.unacked);
+  }
+
+  /** Requests seen unanswered together in the last second or two. */
+  concurrency(): number {
+    this.rotatePeak(this.clock());
+    return Math.max(this.peak.now, this.peak.before);
+  }
+
+  /** Batches started in the last second. */
+  startsInLastSecond(): number {
+    this.pruneStarts(this.clock());
+    return this.starts.length;
+  }
+
+  private pruneStarts(now: number): void {
+    let i = 0;
+    while (i < this.starts.length && this.starts[i] <= now - 1000) {
+      i++;
+    }
+    if (i > 0) {
+      this.starts.splice(0, i);
+    }
   }
 
   /**
-   * Widens the window once the last second saw more batches than the target while requests overlapped
-   * (several clients: waiting gathers company); narrows it once requests arrive slower than the target or no
-   * longer overlap. A lone sequential client never widens it: waiting would only delay it.
+   * Whether a batch may start now, or must wait for its turn (ms to wait; -1: it goes early). Waiting is worth
+   * it only while more requests can come: when as many requests wait here (pending or being written) as were
+   * ever seen together lately, their clients may all be waiting for us (closed loop), and waiting would gather
+   * nobody, so the batch goes early. If, while such a batch is in flight, more requests arrive than were
+   * answered meanwhile, somebody pushes whether or not we answer (independent pushers): for a second no batch
+   * goes early.
    */
-  private track(requests: number): void {
-    const target = this.opts.maxObjectsPerSecond ?? 0;
-    const overlapping = this.overlapping;
-    this.overlapping = 0;
-    if (target <= 0) {
-      return;
+  private paceMs(now: number): number {
+    const max = this.opts.maxObjectsPerSecond ?? 0;
+    if (max <= 0) {
+      return 0;
     }
-    const now = this.opts.clock ? this.opts.clock() : performance.now();
-    this.recent.push({ at: now, requests, overlapping });
-    while (this.recent.length > 0 && this.recent[0].at < now - 1000) {
-      this.recent.shift();
+    this.pruneStarts(now);
+    const n = this.starts.length;
+    // below half the budget a batch goes at once (low load keeps its fast ack); above it, batches are spaced
+    // evenly (no burst at the start of a second and a long wait at its end)
+    const turn =
+      n < max / 2 ? now : Math.max(this.starts[n - 1] + 1000 / max, n >= max ? this.starts[n - max] + 1000 : -Infinity);
+    if (turn <= now) {
+      return 0;
     }
-    const batches = this.recent.length;
-    let reqs = 0;
-    let overlaps = 0;
-    for (const r of this.recent) {
-      reqs += r.requests;
-      overlaps += r.overlapping;
+    if (this.unacked >= this.concurrency() && now - this.companyAt >= 1000) {
+      return -1;
     }
-    if (!this.widened && batches > target && overlaps >= Math.max(2, 0.1 * reqs)) {
-      this.widened = true;
-    } else if (this.widened && (reqs <= target || overlaps === 0)) {
-      this.widened = false;
-    }
+    return Math.max(1, Math.ceil(turn - now));
   }
 
   private schedule(): void {
-    if (this.saturated || this.timer) {
+    if (this.saturated || this.pending.length === 0) {
       return;
     }
-    const linger = this.lingerMs();
-    if (this.pendingProfiles >= this.opts.maxBatchProfiles || linger <= 0) {
-      this.startFlush();
+    const now = this.clock();
+    const full = this.pendingProfiles >= this.opts.maxBatchProfiles;
+    const pace = full ? 0 : this.paceMs(now);
+    if (pace > 0) {
+      if (!this.timer) {
+        this.arm(pace);
+      }
       return;
     }
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.startFlush();
-    }, linger);
+    if (full || pace < 0 || this.opts.lingerMs <= 0 || (this.timer && this.timerIsPace)) {
+      // a batch that waited for its turn waits no linger on top
+      this.disarm();
+      this.startFlush(pace < 0);
+      return;
+    }
+    if (!this.timer) {
+      this.arm(this.opts.lingerMs, false);
+    }
   }
 
-  private startFlush(): void {
+  private arm(ms: number, pace = true): void {
+    this.timerIsPace = pace;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const now = this.clock();
+      const wait = this.pendingProfiles >= this.opts.maxBatchProfiles ? 0 : this.paceMs(now);
+      if (wait > 0) {
+        this.arm(wait);
+        return;
+      }
+      this.startFlush(wait < 0);
+    }, ms);
+  }
+
+  private disarm(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private startFlush(early = false): void {
     if (this.saturated || this.pending.length === 0) {
       return;
     }
     const batch = this.pending;
     this.pending = [];
     this.pendingProfiles = 0;
-    this.track(batch.length);
-    const p: Promise<void> = this.flush(batch).finally(() => {
+    this.starts.push(this.clock());
+    let answering = () => {};
+    if (early) {
+      const mark = { arrivals: this.arrivals, answered: this.answered };
+      this.early.add(mark);
+      // once its clients are answered, their next requests are not company
+      answering = () => void this.early.delete(mark);
+    }
+    const p: Promise<void> = this.flush(batch, () => answering()).finally(() => {
+      answering();
       this.inFlight.delete(p);
       if (this.pending.length > 0) {
         this.schedule();
@@ -158,7 +244,7 @@ export class SegmentWriter {
     this.inFlight.add(p);
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  private async flush(batch: Pending[], answering: () => void): Promise<void> {
     const t0 = performance.now();
     const builders = new Map<string, { builder: SegmentBuilder; tenant: string; members: Set<Pending> }>();
     const failed = new Map<Pending, Error>();
@@ -201,6 +287,7 @@ export class SegmentWriter {
         }
       })
     );
+    answering();
     for (const req of batch) {
       const e = failed.get(req);
       if (e) {
@@ -221,10 +308,7 @@ export class SegmentWriter {
   /** Stops accepting and writes what is pending (SIGTERM drains in-flight batches). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.disarm();
     while (this.inFlight.size > 0 || this.pending.length > 0) {
       this.startFlush();
       await Promise.all([...this.inFlight]);
