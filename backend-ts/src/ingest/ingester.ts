@@ -18,6 +18,7 @@ import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { parseMultipart } from './multipart.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { truncateStacks } from './stackDepth.js';
+import { checkSampleCount, truncateSymbols } from '../formats/profileLimits.js';
 
 export interface ProfileSink {
   write(tenant: string, profiles: IngestProfile[]): Promise<void>;
@@ -45,6 +46,8 @@ export class Ingester {
   private readonly rate: IngestionRateLimiter;
   /** Stacks cut to -validation.max-profile-stacktrace-depth, for the metrics. */
   truncatedStacks = 0;
+  /** Strings cut to -validation.max-profile-symbol-value-length, for the metrics. */
+  truncatedSymbols = 0;
 
   constructor(
     private readonly sink: ProfileSink,
@@ -393,6 +396,7 @@ export class Ingester {
     for (const p of profiles) {
       validate(p, limits, now);
       this.truncatedStacks += truncateStacks(p.profile, limits.maxProfileStacktraceDepth);
+      this.truncatedSymbols += truncateSymbols(p.profile, limits.maxProfileSymbolValueLength);
       for (const [k, v] of p.labels) {
         labelBytes += k.length + v.length;
       }
@@ -522,6 +526,12 @@ function newProfileUuid(): Uint8Array {
   return Uint8Array.from(Buffer.from(randomUUID().replace(/-/g, ''), 'hex'));
 }
 
+/** Series labels as Pyroscope's messages print them: {a="1", b="2"}, clipped. */
+function labelsString(labels: Array<[string, string]>): string {
+  const s = `{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+  return s.length > 256 ? `${s.slice(0, 256)}…}` : s;
+}
+
 function validate(p: IngestProfile, limits: Limits, now: number): void {
   if (limits.rejectOlderThanMs > 0 && p.timeMs < now - limits.rejectOlderThanMs) {
     throw new FormatError(
@@ -543,6 +553,11 @@ function validate(p: IngestProfile, limits: Limits, now: number): void {
     checkLabels(labels, limits);
   };
   const base = p.labels.filter(([k]) => k !== '__name__');
+  checkSampleCount(
+    p.profile.sampleStack.length,
+    limits.maxProfileStacktraceSamples,
+    `profile with labels ${labelsString(p.labels)}`
+  );
   for (const ls of p.profile.labelSets) {
     check([...base, ...ls.filter(([k]) => !base.some(([b]) => b === k))], 6);
   }

@@ -1,5 +1,6 @@
 // Ad hoc profiles: a file uploaded to be looked at once. It is parsed once, at upload, within the tenant's ingest
-// limits (max-profile-size raw and inflated, stacks cut to max-profile-stacktrace-depth), and kept twice: as
+// limits (max-profile-size raw and inflated, stacks cut to max-profile-stacktrace-depth, names to
+// max-profile-symbol-value-length, at most max-profile-stacktrace-samples samples), and kept twice: as
 // uploaded and as its flame trees (adhocStore.ts), so a Get reads trees instead of parsing the file again. Uploads
 // are charged to the tenant's ingestion rate and bounded by a per-tenant quota; nothing of them enters the segment
 // write path.
@@ -12,6 +13,7 @@ import { AdHocStore, type AdHocMeta } from './adhocStore.js';
 import { parseFolded } from '../formats/folded.js';
 import { FormatError } from '../formats/formatError.js';
 import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
+import { checkSampleCount, truncateSymbol, truncateSymbols } from '../formats/profileLimits.js';
 import type { PprofDecoder } from '../formats/pprofDecoder.js';
 
 export interface AdHocLimits {
@@ -48,6 +50,21 @@ interface ParsedUpload {
   types: Array<{ name: string; unit: string; tree: () => FlameTree }>;
 }
 
+/** The ingest limits an upload is parsed within (0 = none). */
+interface ParseLimits {
+  maxDepth: number;
+  maxSymbolBytes: number;
+  maxSamples: number;
+}
+
+function parseLimits(tl: Limits | undefined): ParseLimits {
+  return {
+    maxDepth: tl?.maxProfileStacktraceDepth ?? 0,
+    maxSymbolBytes: tl?.maxProfileSymbolValueLength ?? 0,
+    maxSamples: tl?.maxProfileStacktraceSamples ?? 0,
+  };
+}
+
 /** The flame trees of an upload as stored beside it: one TREE-bytes document per profile type. */
 interface StoredTrees {
   types: Array<{ name: string; unit: string; tree: string }>;
@@ -81,7 +98,7 @@ export class AdHocProfiles {
     this.opts.charge?.(tenant, file.length);
     const inflateMax =
       maxProfile > 0 ? Math.min(maxProfile, this.limits.maxInflatedBytes) : this.limits.maxInflatedBytes;
-    const parsed = await this.parse(file, inflateMax, tl?.maxProfileStacktraceDepth ?? 0);
+    const parsed = await this.parse(file, inflateMax, parseLimits(tl));
     const meta = await this.store.put(tenant, name.slice(0, 512) || 'profile', file, storedTrees(parsed));
     return view(meta, parsed, undefined);
   }
@@ -99,7 +116,7 @@ export class AdHocProfiles {
     const tl = this.opts.limitsFor?.(tenant);
     return view(
       got.meta,
-      await this.parse(got.data, this.limits.maxInflatedBytes, tl?.maxProfileStacktraceDepth ?? 0),
+      await this.parse(got.data, this.limits.maxInflatedBytes, parseLimits(tl)),
       profileType
     );
   }
@@ -130,18 +147,31 @@ export class AdHocProfiles {
     }
   }
 
-  private async parse(file: Uint8Array, inflateMax: number, maxDepth: number): Promise<ParsedUpload> {
+  private async parse(file: Uint8Array, inflateMax: number, limits: ParseLimits): Promise<ParsedUpload> {
+    const { maxDepth, maxSymbolBytes, maxSamples } = limits;
     if (isGzip(file) || !looksLikeText(file)) {
-      if (this.opts.decoder) {
-        return fromPprof((await this.opts.decoder.decode(file, inflateMax, maxDepth)).profile);
-      }
-      return fromPprof(parsePprof(maybeGunzip(file, inflateMax), {}));
+      const p = this.opts.decoder
+        ? (await this.opts.decoder.decode(file, inflateMax, maxDepth)).profile
+        : parsePprof(maybeGunzip(file, inflateMax), {});
+      // as ingest counts them: the samples of the pprof as sent
+      checkSampleCount(p.sampleStack.length, maxSamples, 'profile');
+      truncateSymbols(p, maxSymbolBytes);
+      return fromPprof(p);
     }
     const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
     if (text.startsWith('{')) {
-      return fromFlamebearerJson(text);
+      return fromFlamebearerJson(text, maxSymbolBytes, maxSamples);
     }
     const stacks = parseFolded(text, maxDepth);
+    // distinct stacks, as Pyroscope's folded ingest makes one pprof sample of each
+    checkSampleCount(stacks.length, maxSamples, 'profile');
+    if (maxSymbolBytes > 0) {
+      for (const st of stacks) {
+        for (let i = 0; i < st.frames.length; i++) {
+          st.frames[i] = truncateSymbol(st.frames[i]!, maxSymbolBytes);
+        }
+      }
+    }
     return {
       types: [
         {
@@ -259,7 +289,7 @@ interface FlamebearerLike {
 }
 
 /** A /pyroscope/render answer (or just its `flamebearer`), as the official app exports it. */
-function fromFlamebearerJson(text: string): ParsedUpload {
+function fromFlamebearerJson(text: string, maxSymbolBytes: number, maxSamples: number): ParsedUpload {
   let doc: { flamebearer?: FlamebearerLike; metadata?: { units?: unknown; format?: unknown } } & FlamebearerLike;
   try {
     doc = JSON.parse(text) as typeof doc;
@@ -273,10 +303,19 @@ function fromFlamebearerJson(text: string): ParsedUpload {
   if (doc.metadata?.format === 'double') {
     throw new FormatError('JSON profile: a diff flamebearer (format "double") cannot be uploaded; upload each side');
   }
-  const names = fb.names.map(String);
+  const names = fb.names.map((n) => truncateSymbol(String(n), maxSymbolBytes));
   const levels = fb.levels as unknown[];
   const units = typeof doc.metadata?.units === 'string' && doc.metadata.units ? doc.metadata.units : 'samples';
-  return { types: [{ name: units, unit: units, tree: () => flamebearerTree(names, levels) }] };
+  const tree = flamebearerTree(names, levels);
+  // a node with a self value is a stack that has samples: what a pprof of this graph would hold as samples
+  let samples = 0;
+  for (let i = 1; i < tree.size; i++) {
+    if (tree.self[i] !== 0) {
+      samples++;
+    }
+  }
+  checkSampleCount(samples, maxSamples, 'profile');
+  return { types: [{ name: units, unit: units, tree: () => tree }] };
 }
 
 /** Levels of [x delta, total, self, name] back to a tree: a node's parent is the node above whose span holds x. */
