@@ -36,6 +36,11 @@ export interface FormatInput {
   maxProfileBytes: number;
   /** -validation.max-profile-stacktrace-depth, for readers that cut stacks as they read them (0 = none). */
   maxStackDepth?: number;
+  /**
+   * The body's ArrayBuffer holds this body alone and nothing reads the body after the reader: a decode worker
+   * may take it instead of a copy (the body and its parts are then detached).
+   */
+  bodyOwned?: boolean;
 }
 
 export interface FormatResult {
@@ -140,7 +145,18 @@ const jfrReader =
   (decoder: PprofDecoder): FormatReader =>
   async (input) => {
     const max = input.maxProfileBytes;
-    const inflate = (b: Buffer, what: string): Buffer => (isGzip(b) ? maybeGunzip(b, max, what) : b);
+    // buffers the worker may take: the body when it is the request's own, and what this reader inflated
+    const given = new Set<ArrayBufferLike>(input.bodyOwned ? [input.body.buffer] : []);
+    const inflate = (b: Buffer, what: string): Buffer => {
+      if (!isGzip(b)) {
+        return b;
+      }
+      const out = maybeGunzip(b, max, what);
+      if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) {
+        given.add(out.buffer);
+      }
+      return out;
+    };
     let jfr: Buffer;
     let labels: Buffer | undefined;
     if (input.parts) {
@@ -155,12 +171,18 @@ const jfrReader =
       jfr = inflate(input.body, 'jfr');
     }
     const rate = Number(input.sampleRate);
+    const jfrBytes = jfr.length;
     // parsed in the decode worker pool: seconds for a large recording, off the event loop
-    const out = await decoder.decodeJfr(jfr, labels, {
-      sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
-      startTimeMs: input.fromMs,
-      endTimeMs: input.untilMs,
-    });
+    const out = await decoder.decodeJfr(
+      jfr,
+      labels,
+      {
+        sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
+        startTimeMs: input.fromMs,
+        endTimeMs: input.untilMs,
+      },
+      given
+    );
     for (const p of out) {
       const size = max > 0 ? pprofSize(p.profile) : 0;
       if (size > max) {
@@ -170,7 +192,7 @@ const jfrReader =
         );
       }
     }
-    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfr.length };
+    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfrBytes };
   };
 
 /** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */

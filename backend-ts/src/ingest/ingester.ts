@@ -60,8 +60,17 @@ export class Ingester {
     this.rate = new IngestionRateLimiter(now);
   }
 
-  /** POST /ingest: returns the number of profiles stored. */
-  async ingestLegacy(tenant: string, params: IngestParams, body: Buffer, contentType: string): Promise<number> {
+  /**
+   * POST /ingest: returns the number of profiles stored. With `bodyOwned`, the body's buffer is this request's
+   * alone and may be handed to a decode worker: the caller must not read the body afterwards.
+   */
+  async ingestLegacy(
+    tenant: string,
+    params: IngestParams,
+    body: Buffer,
+    contentType: string,
+    opts: { bodyOwned?: boolean } = {}
+  ): Promise<number> {
     const limits = this.limitsFor(tenant);
     if (!params.name) {
       throw new FormatError('missing required parameter "name" (e.g. name=my-app{env=prod})');
@@ -97,18 +106,15 @@ export class Ingester {
     if (!reader) {
       throw new FormatError(`unsupported format "${format}"`);
     }
-    // the parts (copies of the body's pieces), what gzipped pieces say they inflate to, then the profiles read:
-    // drawn from the decode budget while the request is served
+    // what gzipped pieces say they inflate to, then the profiles read: drawn from the decode budget while the
+    // request is served (the body itself was drawn as it arrived; multipart parts are views into it)
     const account = this.budget.account();
     let prepaid: Prepaid | undefined;
     try {
       // a part is bounded by the body (the readers apply the profile limit to what a part inflates or decodes
       // to: an uncompressed JFR recording may be larger than the profiles it becomes)
-      const parts = isMultipart ? await parseMultipart(body, contentType, body.length + 1) : undefined;
+      const parts = isMultipart ? parseMultipart(body, contentType, body.length + 1) : undefined;
       const pieces = parts ? [...parts.values()] : [body];
-      if (parts) {
-        account.force(pieces.reduce((n, b) => n + b.length, 0));
-      }
       // a gzip member's stated size is only a claim (a truncated body's last bytes are anything): never more
       // than the inflation limit
       const claim = pieces.reduce(
@@ -139,6 +145,7 @@ export class Ingester {
         untilMs: until,
         maxProfileBytes: limits.maxProfileSizeBytes,
         maxStackDepth: limits.maxProfileStacktraceDepth,
+        bodyOwned: opts.bodyOwned,
       });
       this.truncatedStacks += read.truncatedStacks ?? 0;
       account.giveBack(claim);
