@@ -11,6 +11,8 @@ import { inflateAndDecodePprof, isGzip, type DecodedPprof } from './pprof.js';
 import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
 import { JfrParseError } from './jfr/jfr-parse-error.js';
 import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
+import { readText, type TextFormat, type TextResult } from './textFormats.js';
+import type { TextIngestParams } from './textTypes.js';
 
 /** Profiles whose uncompressed size is below this are decoded on the calling thread. */
 export const WORKER_MIN_BYTES = 8 * 1024;
@@ -104,6 +106,45 @@ export class PprofDecoder {
         throw new Error('decode worker answered another kind of job');
       }
       return r.jfr;
+    });
+  }
+
+  /**
+   * Reads a text body (folded, lines, speedscope), inflated first when `inflate`, in a worker when there is one
+   * and the body is not small. `given` as for decodeJfr.
+   */
+  decodeText(
+    format: TextFormat,
+    body: Uint8Array,
+    inflate: boolean,
+    maxBytes: number,
+    params: TextIngestParams,
+    given: ReadonlySet<ArrayBufferLike> = new Set()
+  ): Promise<TextResult> {
+    if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
+      try {
+        return Promise.resolve(readText(format, body, inflate, maxBytes, params));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    const b = given.has(body.buffer) ? body : new Uint8Array(body);
+    // plain data only: the params object may carry label tuples of the caller's
+    const p: TextIngestParams = {
+      appName: params.appName,
+      labels: params.labels?.map(([k, v]) => [k, v] as const),
+      sampleRate: params.sampleRate ?? null,
+      spyName: params.spyName ?? null,
+      units: params.units ?? null,
+      aggregationType: params.aggregationType ?? null,
+    };
+    return this.post({ id: this.nextId++, kind: 'text', format, body: b, inflate, maxBytes, params: p }, [
+      b.buffer as ArrayBuffer,
+    ]).then((r) => {
+      if (!('text' in r)) {
+        throw new Error('decode worker answered another kind of job');
+      }
+      return r.text;
     });
   }
 

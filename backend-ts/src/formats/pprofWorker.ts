@@ -5,14 +5,26 @@ import type { NormalizedProfile } from '../model/profile.js';
 import { FormatError } from './formatError.js';
 import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
 import { inflateAndDecodePprof } from './pprof.js';
+import { readText, type TextFormat, type TextResult } from './textFormats.js';
+import type { TextIngestParams } from './textTypes.js';
 
 export type DecodeRequest =
   | { id: number; kind?: 'pprof'; body: Uint8Array; maxBytes: number; maxDepth: number }
-  | { id: number; kind: 'jfr'; body: Uint8Array; labels?: Uint8Array; options: ParseJfrOptions };
+  | { id: number; kind: 'jfr'; body: Uint8Array; labels?: Uint8Array; options: ParseJfrOptions }
+  | {
+      id: number;
+      kind: 'text';
+      format: TextFormat;
+      body: Uint8Array;
+      inflate: boolean;
+      maxBytes: number;
+      params: TextIngestParams;
+    };
 
 export type DecodeReply =
   | { id: number; ok: true; profile: NormalizedProfile; inflatedBytes: number; truncatedStacks: number }
   | { id: number; ok: true; jfr: JfrProfile[] }
+  | { id: number; ok: true; text: TextResult }
   | { id: number; ok: false; message: string; status: number; format: boolean; name?: string };
 
 /** The buffers behind a profile's typed arrays, each once (a transfer list must not repeat one). */
@@ -43,6 +55,10 @@ parentPort?.on('message', (req: DecodeRequest) => {
       const jfr = parseJfr(req.body, req.labels, req.options);
       reply = { id: req.id, ok: true, jfr };
       transfer = [...new Set(jfr.flatMap((p) => profileBuffers(p.profile)))];
+    } else if (req.kind === 'text') {
+      const text = readText(req.format, req.body, req.inflate, req.maxBytes, req.params);
+      reply = { id: req.id, ok: true, text };
+      transfer = [...new Set(text.profiles.flatMap((p) => profileBuffers(p.profile)))];
     } else {
       const { profile, inflatedBytes, truncatedStacks } = inflateAndDecodePprof(req.body, req.maxBytes, req.maxDepth);
       reply = { id: req.id, ok: true, profile, inflatedBytes, truncatedStacks };

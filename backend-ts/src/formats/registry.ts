@@ -1,17 +1,14 @@
 // Every input format behind one registry: the ingest pipeline names a format (the `format` parameter, or `otlp`
 // for the OTLP route) and gets back normalized profiles plus the bytes the rate limiter counts. Readers know
 // nothing of HTTP, storage or tenants; size limits arrive as plain numbers.
-import { readFolded } from './folded.js';
 import { FormatError } from './formatError.js';
-import { readLines } from './lines.js';
 import type { FormatOutput } from './normalizedProfileBuilder.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
 import { isGzip, maybeGunzip } from './pprof.js';
 import type { PprofDecoder } from './pprofDecoder.js';
 import { pprofSize } from './profileSize.js';
 import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
-import { readSpeedscope } from './speedscope.js';
-import type { TextIngestParams } from './textTypes.js';
+import type { TextFormat } from './textFormats.js';
 
 export interface FormatInput {
   /** The body as sent (still compressed, when it was); for multipart, the whole body. */
@@ -81,17 +78,24 @@ function inflating(
   };
 }
 
-function text(read: (body: Uint8Array, params: TextIngestParams) => FormatOutput[]): FormatReader {
-  return inflating((body, input) =>
-    read(body, {
-      appName: input.app,
-      labels: input.clientLabels,
-      sampleRate: input.sampleRate ?? null,
-      spyName: input.spyName ?? null,
-      units: input.units ?? null,
-      aggregationType: input.aggregationType ?? null,
-    })
-  );
+/** A text format, read in the decode worker pool (a multipart body is read as it is, as before). */
+function text(decoder: PprofDecoder, format: TextFormat): FormatReader {
+  return (input) =>
+    decoder.decodeText(
+      format,
+      input.body,
+      !input.parts,
+      input.maxProfileBytes,
+      {
+        appName: input.app,
+        labels: input.clientLabels,
+        sampleRate: input.sampleRate ?? null,
+        spyName: input.spyName ?? null,
+        units: input.units ?? null,
+        aggregationType: input.aggregationType ?? null,
+      },
+      new Set(input.bodyOwned ? [input.body.buffer] : [])
+    );
 }
 
 /** pprof: a raw body, or multipart with `profile` and an optional `sample_type_config` (the Go SDK). */
@@ -207,9 +211,9 @@ const otlpReader: FormatReader = (input) => ({
 export function defaultFormats(decoder: PprofDecoder): FormatRegistry {
   const formats = new FormatRegistry(decoder);
   formats.register('pprof', pprofReader(decoder));
-  formats.register('folded', text(readFolded));
-  formats.register('lines', text(readLines));
-  formats.register('speedscope', text(readSpeedscope));
+  formats.register('folded', text(decoder, 'folded'));
+  formats.register('lines', text(decoder, 'lines'));
+  formats.register('speedscope', text(decoder, 'speedscope'));
   const legacyBinary = inflating(() => {
     throw new FormatError('the legacy binary trie/tree upload formats are not supported: send pprof, folded or lines');
   });
