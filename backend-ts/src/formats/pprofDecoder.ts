@@ -111,7 +111,7 @@ export class PprofDecoder {
 
   /**
    * Reads a text body (folded, lines, speedscope), inflated first when `inflate`, in a worker when there is one
-   * and the body is not small. `given` as for decodeJfr.
+   * and the body is not small. `given` as for decodeJfr; maxDepth as for readText.
    */
   decodeText(
     format: TextFormat,
@@ -119,11 +119,12 @@ export class PprofDecoder {
     inflate: boolean,
     maxBytes: number,
     params: TextIngestParams,
-    given: ReadonlySet<ArrayBufferLike> = new Set()
+    given: ReadonlySet<ArrayBufferLike> = new Set(),
+    maxDepth = 0
   ): Promise<TextResult> {
     if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
       try {
-        return Promise.resolve(readText(format, body, inflate, maxBytes, params));
+        return Promise.resolve(readText(format, body, inflate, maxBytes, params, maxDepth));
       } catch (e) {
         return Promise.reject(e as Error);
       }
@@ -138,7 +139,7 @@ export class PprofDecoder {
       units: params.units ?? null,
       aggregationType: params.aggregationType ?? null,
     };
-    return this.post({ id: this.nextId++, kind: 'text', format, body: b, inflate, maxBytes, params: p }, [
+    return this.post({ id: this.nextId++, kind: 'text', format, body: b, inflate, maxBytes, params: p, maxDepth }, [
       b.buffer as ArrayBuffer,
     ]).then((r) => {
       if (!('text' in r)) {

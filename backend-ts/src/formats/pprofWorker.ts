@@ -19,6 +19,7 @@ export type DecodeRequest =
       inflate: boolean;
       maxBytes: number;
       params: TextIngestParams;
+      maxDepth: number;
     };
 
 export type DecodeReply =
@@ -56,7 +57,7 @@ parentPort?.on('message', (req: DecodeRequest) => {
       reply = { id: req.id, ok: true, jfr };
       transfer = [...new Set(jfr.flatMap((p) => profileBuffers(p.profile)))];
     } else if (req.kind === 'text') {
-      const text = readText(req.format, req.body, req.inflate, req.maxBytes, req.params);
+      const text = readText(req.format, req.body, req.inflate, req.maxBytes, req.params, req.maxDepth);
       reply = { id: req.id, ok: true, text };
       transfer = [...new Set(text.profiles.flatMap((p) => profileBuffers(p.profile)))];
     } else {

@@ -16,20 +16,24 @@ export interface TextResult {
   bytes: number;
 }
 
-const READERS: Record<TextFormat, (body: Uint8Array, params: TextIngestParams) => FormatOutput[]> = {
+const READERS: Record<TextFormat, (body: Uint8Array, params: TextIngestParams, maxDepth: number) => FormatOutput[]> = {
   folded: readFolded,
-  lines: readLines,
-  speedscope: readSpeedscope,
+  lines: (b, p) => readLines(b, p),
+  speedscope: (b, p) => readSpeedscope(b, p),
 };
 
-/** Reads a text body, inflated first when `inflate` (within maxBytes, 0 = none) and it is gzipped. */
+/**
+ * Reads a text body, inflated first when `inflate` (within maxBytes, 0 = none) and it is gzipped. maxDepth cuts
+ * folded stacks as they are read (0 = none; ingest cuts later, where it counts the cuts).
+ */
 export function readText(
   format: TextFormat,
   body: Uint8Array,
   inflate: boolean,
   maxBytes: number,
-  params: TextIngestParams
+  params: TextIngestParams,
+  maxDepth = 0
 ): TextResult {
   const b = inflate ? maybeGunzip(body, maxBytes, 'body') : body;
-  return { profiles: READERS[format](b, params), bytes: b.length };
+  return { profiles: READERS[format](b, params, maxDepth), bytes: b.length };
 }

@@ -10,7 +10,8 @@ import { LimitError } from '../limits/errors.js';
 import { FlameTree } from '../model/tree.js';
 import type { NormalizedProfile } from '../model/profile.js';
 import { AdHocStore, type AdHocMeta } from './adhocStore.js';
-import { parseFolded } from '../formats/folded.js';
+import { readText } from '../formats/textFormats.js';
+import type { TextIngestParams } from '../formats/textTypes.js';
 import { FormatError } from '../formats/formatError.js';
 import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
 import { checkSampleCount, truncateSymbol, truncateSymbols } from '../formats/profileLimits.js';
@@ -72,6 +73,9 @@ interface StoredTrees {
 
 const MiB = 1024 * 1024;
 
+/** Folded uploads read as a type without a period (alloc_objects): the counts stay as written. */
+const FOLDED_AS_COUNTS: TextIngestParams = { appName: 'adhoc.alloc_objects', labels: [] };
+
 export class AdHocProfiles {
   constructor(
     private readonly store: AdHocStore,
@@ -114,11 +118,7 @@ export class AdHocProfiles {
     }
     // an upload from before trees were stored
     const tl = this.opts.limitsFor?.(tenant);
-    return view(
-      got.meta,
-      await this.parse(got.data, this.limits.maxInflatedBytes, parseLimits(tl)),
-      profileType
-    );
+    return view(got.meta, await this.parse(got.data, this.limits.maxInflatedBytes, parseLimits(tl)), profileType);
   }
 
   list(tenant: string): Promise<AdHocMeta[]> {
@@ -158,38 +158,26 @@ export class AdHocProfiles {
       truncateSymbols(p, maxSymbolBytes);
       return fromPprof(p);
     }
-    const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
-    if (text.startsWith('{')) {
+    let first = 0;
+    while (first < file.length && (file[first] === 0x20 || (file[first] >= 0x09 && file[first] <= 0x0d))) {
+      first++;
+    }
+    if (file[first] === 0x7b) {
+      // "{": a flamebearer JSON document
+      const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
       return fromFlamebearerJson(text, maxSymbolBytes, maxSamples);
     }
-    const stacks = parseFolded(text, maxDepth);
-    // distinct stacks, as Pyroscope's folded ingest makes one pprof sample of each
-    checkSampleCount(stacks.length, maxSamples, 'profile');
-    if (maxSymbolBytes > 0) {
-      for (const st of stacks) {
-        for (let i = 0; i < st.frames.length; i++) {
-          st.frames[i] = truncateSymbol(st.frames[i]!, maxSymbolBytes);
-        }
-      }
+    // folded text, parsed in the decode worker pool as on ingest: seconds for a large file on a busy machine
+    const read = this.opts.decoder
+      ? await this.opts.decoder.decodeText('folded', file, false, 0, FOLDED_AS_COUNTS, new Set(), maxDepth)
+      : readText('folded', file, false, 0, FOLDED_AS_COUNTS, maxDepth);
+    const p = read.profiles[0]?.profile;
+    if (p) {
+      // distinct stacks, as Pyroscope's folded ingest makes one pprof sample of each
+      checkSampleCount(p.sampleStack.length, maxSamples, 'profile');
+      truncateSymbols(p, maxSymbolBytes);
     }
-    return {
-      types: [
-        {
-          name: 'samples',
-          unit: 'count',
-          tree: () => {
-            const tree = new FlameTree();
-            for (const s of stacks) {
-              tree.insert(
-                s.frames.map((f) => tree.nameId(f)),
-                s.value
-              );
-            }
-            return tree;
-          },
-        },
-      ],
-    };
+    return { types: [{ name: 'samples', unit: 'count', tree: once(() => (p ? pprofTree(p, 0) : new FlameTree())) }] };
   }
 }
 
@@ -254,9 +242,15 @@ function fromPprof(p: NormalizedProfile): ParsedUpload {
     types: p.sampleTypes.map((t, column) => ({
       name: (seen.get(t.type) ?? 0) > 1 ? `${t.type}:${t.unit}` : t.type || `sample_${column}`,
       unit: t.unit,
-      tree: () => pprofTree(p, column),
+      tree: once(() => pprofTree(p, column)),
     })),
   };
+}
+
+/** The tree built on first use and kept: an upload's trees are stored and shown, and encoders only read them. */
+function once(build: () => FlameTree): () => FlameTree {
+  let tree: FlameTree | undefined;
+  return () => (tree ??= build());
 }
 
 function pprofTree(p: NormalizedProfile, column: number): FlameTree {
