@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FormatError } from './formatError.js';
 import { inflateAndDecodePprof, isGzip, type DecodedPprof } from './pprof.js';
-import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
+import type { ParseJfrOptions } from './jfr/parse-jfr.js';
+import { readJfrInput, type JfrRead } from './jfrInput.js';
 import { JfrParseError } from './jfr/jfr-parse-error.js';
 import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
 import { readText, type TextFormat, type TextResult } from './textFormats.js';
@@ -79,8 +80,9 @@ export class PprofDecoder {
   }
 
   /**
-   * Reads a JFR recording (already inflated) into its profiles, in a worker when there is one: a 12 MB recording
-   * is seconds of parsing that would otherwise stop the event loop. Bad input rejects with a JfrParseError.
+   * Reads a JFR recording into its profiles (readJfrInput: gzipped parts inflated within maxBytes, each profile
+   * held to it), in a worker when there is one: a 12 MB recording is seconds of parsing that would otherwise stop
+   * the event loop. Bad input rejects with a JfrParseError, a size past maxBytes with a 413 FormatError.
    * `given` names buffers the caller hands over: a view into one of them goes to the worker without a copy, and
    * the buffer is detached here (every view into it reads as empty afterwards).
    */
@@ -88,11 +90,12 @@ export class PprofDecoder {
     jfr: Uint8Array,
     labels: Uint8Array | undefined,
     options: ParseJfrOptions,
-    given: ReadonlySet<ArrayBufferLike> = new Set()
-  ): Promise<JfrProfile[]> {
-    if (this.slots.length === 0 || this.closed || jfr.length < WORKER_MIN_BYTES) {
+    given: ReadonlySet<ArrayBufferLike> = new Set(),
+    maxBytes = 0
+  ): Promise<JfrRead> {
+    if (this.slots.length === 0 || this.closed || inflatedSize(jfr) < WORKER_MIN_BYTES) {
       try {
-        return Promise.resolve(parseJfr(jfr, labels, options));
+        return Promise.resolve(readJfrInput(jfr, labels, options, maxBytes));
       } catch (e) {
         return Promise.reject(e as Error);
       }
@@ -101,7 +104,7 @@ export class PprofDecoder {
     const body = given.has(jfr.buffer) ? jfr : new Uint8Array(jfr);
     const l = labels && !given.has(labels.buffer) ? new Uint8Array(labels) : labels;
     const transfer = [...new Set([body.buffer as ArrayBuffer, ...(l ? [l.buffer as ArrayBuffer] : [])])];
-    return this.post({ id: this.nextId++, kind: 'jfr', body, labels: l, options }, transfer).then((r) => {
+    return this.post({ id: this.nextId++, kind: 'jfr', body, labels: l, options, maxBytes }, transfer).then((r) => {
       if (!('jfr' in r)) {
         throw new Error('decode worker answered another kind of job');
       }

@@ -4,9 +4,8 @@
 import { FormatError } from './formatError.js';
 import type { FormatOutput } from './normalizedProfileBuilder.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
-import { isGzip, maybeGunzip } from './pprof.js';
+import { maybeGunzip } from './pprof.js';
 import type { PprofDecoder } from './pprofDecoder.js';
-import { pprofSize } from './profileSize.js';
 import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
 import type { TextFormat } from './textFormats.js';
 
@@ -148,19 +147,6 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
 const jfrReader =
   (decoder: PprofDecoder): FormatReader =>
   async (input) => {
-    const max = input.maxProfileBytes;
-    // buffers the worker may take: the body when it is the request's own, and what this reader inflated
-    const given = new Set<ArrayBufferLike>(input.bodyOwned ? [input.body.buffer] : []);
-    const inflate = (b: Buffer, what: string): Buffer => {
-      if (!isGzip(b)) {
-        return b;
-      }
-      const out = maybeGunzip(b, max, what);
-      if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) {
-        given.add(out.buffer);
-      }
-      return out;
-    };
     let jfr: Buffer;
     let labels: Buffer | undefined;
     if (input.parts) {
@@ -168,15 +154,15 @@ const jfrReader =
       if (!j) {
         throw new FormatError('multipart body has no "jfr" field');
       }
-      jfr = inflate(j, 'jfr');
+      jfr = j;
       const l = input.parts.get('labels');
-      labels = l && l.length > 0 ? inflate(l, 'labels') : undefined;
+      labels = l && l.length > 0 ? l : undefined;
     } else {
-      jfr = inflate(input.body, 'jfr');
+      jfr = input.body;
     }
     const rate = Number(input.sampleRate);
-    const jfrBytes = jfr.length;
-    // parsed in the decode worker pool: seconds for a large recording, off the event loop
+    // inflated, parsed and measured in the decode worker pool: seconds for a large recording, off the event loop;
+    // the body goes to the worker without a copy when it is the request's own
     const out = await decoder.decodeJfr(
       jfr,
       labels,
@@ -185,18 +171,13 @@ const jfrReader =
         startTimeMs: input.fromMs,
         endTimeMs: input.untilMs,
       },
-      given
+      new Set(input.bodyOwned ? [input.body.buffer] : []),
+      input.maxProfileBytes
     );
-    for (const p of out) {
-      const size = max > 0 ? pprofSize(p.profile) : 0;
-      if (size > max) {
-        throw new FormatError(
-          `the ${p.name} profile of the recording is ${size} bytes as pprof, above the limit of ${max} bytes (validation.max-profile-size-bytes)`,
-          413
-        );
-      }
-    }
-    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfrBytes };
+    return {
+      profiles: out.profiles.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })),
+      bytes: out.jfrBytes,
+    };
   };
 
 /** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */
