@@ -215,6 +215,14 @@ function registerGauges(
       this.set(ingester.truncatedStacks);
     },
   });
+  new Gauge({
+    name: 'pyroscope_truncated_symbols',
+    help: 'Strings of profiles cut to -validation.max-profile-symbol-value-length since start.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(ingester.truncatedSymbols);
+    },
+  });
 }
 
 /**

@@ -243,8 +243,11 @@ self_profiling:
       '-querier.query-store-after=4h',
       '-log.format=json',
       '-storage.s3.bucket-name=unused',
-      '-validation.max-profile-stacktrace-samples=16000',
+      '-validation.max-profile-stacktrace-sample-labels=100',
+      // implemented since: applied, not ignored
+      '-validation.max-profile-stacktrace-samples=12000',
     ]);
+    assert.equal(c.limits.maxProfileStacktraceSamples, 12000);
     assert.deepEqual(c.ignored.sort(), [
       '-distributor.ring.store',
       '-log.format',
@@ -254,7 +257,7 @@ self_profiling:
       '-server.grpc-listen-port',
       '-storage.s3.bucket-name',
       '-target',
-      '-validation.max-profile-stacktrace-samples',
+      '-validation.max-profile-stacktrace-sample-labels',
       'ingester.lifecycler.ring.replication_factor (config file)',
       'limits.max_global_series_per_tenant (config file)',
       'self_profiling.disable_push (config file)',

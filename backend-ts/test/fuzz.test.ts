@@ -764,6 +764,26 @@ describe('fuzz over HTTP: Connect protobuf/JSON bodies and /ingest answer 200 or
             path: fc.constantFrom(...QUERIER.map((m) => `/querier.v1.QuerierService/${m}`)),
             type: fc.constant('application/json'),
             body: json.map((j) => new Uint8Array(Buffer.from(j))),
+          }),
+          fc.record({
+            path: fc.constantFrom(...QUERIER.map((m) => `/querier.v1.QuerierService/${m}`)),
+            type: fc.constant('application/proto'),
+            body: fc.uint8Array({ maxLength: 120 }),
+          }),
+          // the methods with a bound of their own (settings values, ad hoc files) read their bodies another way
+          fc.record({
+            path: fc.constantFrom('/settings.v1.SettingsService/Set', '/adhocprofiles.v1.AdHocProfileService/Upload'),
+            type: fc.constant('application/json'),
+            body: fc
+              .oneof(
+                fc.constantFrom(
+                  JSON.stringify({ setting: { name: 'fuzz.enc', value: 'v' } }),
+                  JSON.stringify({ name: 'fuzz.pb', profile: tinyPprof().toString('base64') }),
+                  JSON.stringify({ name: 'fuzz.folded', profile: Buffer.from('a;b 1\n').toString('base64') })
+                ),
+                fc.json({ maxDepth: 2 })
+              )
+              .map((j) => new Uint8Array(Buffer.from(j))),
           })
         ),
         encoding,

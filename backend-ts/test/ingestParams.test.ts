@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FormatError } from '../src/formats/formatError.js';
+import { parseMultipart } from '../src/ingest/multipart.js';
 import { parseTimeParam } from '../src/ingest/params.js';
 import { metricNameFor } from '../src/formats/profileTypes.js';
 import { connectJson, ingest, RESERVED_LABEL_NAMES, startInProcess, type Running } from './helpers.js';
@@ -460,5 +461,48 @@ describe('multitenancy off (the default): X-Scope-OrgID is ignored', () => {
     for (const t of ['team-a', 'team-b', 'someone-else']) {
       assert.deepEqual(await be.svc.store.list(`${t}/`), [], t);
     }
+  });
+});
+
+describe('multipart bodies are split where they lie', () => {
+  const ct = 'multipart/form-data; boundary=B0undary';
+  const part = (name: string, data: string, extra = '') =>
+    `--B0undary\r\nContent-Disposition: form-data; name=${name}${extra}\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n`;
+
+  test('named parts, quoted or not, as views into the body; preamble, padding and epilogue ignored', () => {
+    const body = Buffer.from(
+      'a preamble\r\n' +
+        part('"jfr"', 'JFR\r\n--B0undar not a delimiter', '; filename="jfr"') +
+        part('labels', '') +
+        '--B0undary  \r\n\r\nno headers: no name, skipped\r\n' +
+        part('"we\\"ird"', 'x') +
+        '--B0undary--\r\nepilogue'
+    );
+    const parts = parseMultipart(body, ct, 0);
+    assert.deepEqual(
+      [...parts].map(([k, v]) => [k, v.toString()]),
+      [
+        ['jfr', 'JFR\r\n--B0undar not a delimiter'],
+        ['labels', ''],
+        ['we"ird', 'x'],
+      ]
+    );
+    assert.equal(parts.get('jfr')!.buffer, body.buffer, 'a view, not a copy');
+    assert.equal(parseMultipart(body, 'multipart/form-data; boundary="B0undary"', 0).size, 3);
+  });
+
+  test('a truncated body, a missing boundary or a malformed delimiter is a 400; a part over the bound a 413', () => {
+    const whole = part('"jfr"', 'abc') + '--B0undary--\r\n';
+    const refused = (body: string, contentType: string, max: number, status: number, message: RegExp) =>
+      assert.throws(
+        () => parseMultipart(Buffer.from(body), contentType, max),
+        (e: unknown) => e instanceof FormatError && e.status === status && message.test(e.message)
+      );
+    refused(whole.slice(0, -16), ct, 0, 400, /Unexpected end of form/);
+    refused(whole, 'multipart/form-data', 0, 400, /Boundary not found/);
+    refused('--B0undaryX\r\n', ct, 0, 400, /malformed part delimiter/);
+    refused('no delimiter at all', ct, 0, 400, /Unexpected end of form/);
+    refused(whole, ct, 2, 413, /multipart field "jfr" is larger than 2 bytes/);
+    assert.equal(parseMultipart(Buffer.from(whole), ct, 3).get('jfr')!.toString(), 'abc');
   });
 });

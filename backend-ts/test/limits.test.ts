@@ -12,7 +12,9 @@ import { createService } from '../src/server.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
 import { FaultyStore } from './faultyStore.js';
 import { connectJson, ingest, sleep, startInProcess, type Running } from './helpers.js';
-import { CPU, encodePush, push, tinyPprof } from './wire.js';
+import { truncateSymbol, truncateSymbols } from '../src/formats/profileLimits.js';
+import type { NormalizedProfile } from '../src/model/profile.js';
+import { CPU, encodePush, handPprof, push, tinyPprof } from './wire.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -248,5 +250,208 @@ describe('query limits: length, lookback, timeout, concurrency', () => {
     } finally {
       be.store.faults.readDelayMs = 0;
     }
+  });
+});
+
+describe('-validation.max-profile-symbol-value-length truncates strings, keeping their end, as Pyroscope', () => {
+  test('a cut keeps the last N bytes of UTF-8 and never splits a character', () => {
+    assert.equal(truncateSymbol('github.com/a/b.(*T).Method', 8), ').Method');
+    assert.equal(truncateSymbol('short', 8), 'short');
+    assert.equal(truncateSymbol('x'.repeat(100), 0), 'x'.repeat(100), '0 = no limit');
+    // é is 2 bytes: 9 bytes hold 4 of them, not 4.5
+    assert.equal(truncateSymbol('aéééééé', 9), 'éééé');
+    // 😀 is a surrogate pair, 4 bytes: kept whole or not at all
+    assert.equal(truncateSymbol('a😀b😀', 6), 'b😀');
+    assert.equal(truncateSymbol('a😀b😀', 4), '😀');
+    assert.equal(truncateSymbol('a😀b😀', 3), '');
+  });
+
+  test('every string of a profile is cut: function names, file names, sample types', () => {
+    const long = 'pkg.'.repeat(10) + 'Method';
+    const p: NormalizedProfile = {
+      strings: ['', long, `src/${'dir/'.repeat(10)}file.go`, 'ok'],
+      fnName: Int32Array.of(1),
+      fnSystemName: Int32Array.of(3),
+      fnFilename: Int32Array.of(2),
+      fnStartLine: Int32Array.of(0),
+      frameFn: Int32Array.of(0),
+      frameLine: Int32Array.of(1),
+      stackOffsets: Int32Array.of(0, 1),
+      stackFrames: Int32Array.of(0),
+      sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }],
+      periodType: { type: 'cpu', unit: 'nanoseconds' },
+      period: 1,
+      sampleStack: Int32Array.of(0),
+      sampleValues: [Float64Array.of(1)],
+      sampleLabelSet: Int32Array.of(0),
+      sampleSpan: Int32Array.of(0),
+      labelSets: [[]],
+      timeMs: 0,
+      durationNanos: 0,
+    };
+    assert.equal(truncateSymbols(p, 10), 4);
+    assert.deepEqual(p.strings, ['', 'pkg.Method', 'ir/file.go', 'ok']);
+    assert.deepEqual(p.sampleTypes, [{ type: 'cpu', unit: 'anoseconds' }]);
+    assert.equal(truncateSymbols(p, 10), 0, 'a second pass finds nothing to cut');
+  });
+});
+
+describe('symbol length and samples count limits on ingest and on ad hoc uploads', () => {
+  let be: Running;
+  const NARROW = 'narrow';
+  before(async () => {
+    const file = join(tmp('bts-sym-'), 'o.yaml');
+    writeFileSync(
+      file,
+      `overrides:\n  ${NARROW}:\n    max_profile_symbol_value_length: 16\n    max_profile_stacktrace_samples: 3\n`
+    );
+    be = await startInProcess(['-auth.multitenancy-enabled=true', `-runtime-config.file=${file}`]);
+  });
+  after(async () => be?.stop());
+
+  const folded = { format: 'folded', contentType: 'text/plain' };
+  const adhoc = (tenant: string, name: string, file: Buffer) =>
+    connectJson<{ code?: string; message?: string; flamebearerProfile?: string }>(
+      be.url,
+      'Upload',
+      { name, profile: file.toString('base64') },
+      { service: 'adhocprofiles.v1.AdHocProfileService', tenant }
+    );
+  const adhocNames = (r: { flamebearerProfile?: string }) =>
+    (JSON.parse(r.flamebearerProfile ?? '{}') as { flamebearer: { names: string[] } }).flamebearer.names;
+
+  test('ingest: a 70,000-character function name keeps its last 65535 characters at the default; 16 for a tenant', async () => {
+    const name = `${'a'.repeat(70_000 - 'Method'.length)}Method`;
+    const body = Buffer.from(`main;${name} 5\n`);
+    assert.equal((await ingest(be.url, body, 'longname.cpu', { ...folded, tenant: 'wide' })).status, 200);
+    const wide = await flameNames(be.url, 'longname', 'wide');
+    assert.ok(wide.names.includes(name.slice(-65535)), 'the last 65535 characters are kept');
+    assert.ok(!wide.names.includes(name));
+    assert.ok(wide.names.includes('main'), 'a short name is untouched');
+
+    assert.equal((await ingest(be.url, body, 'longname.cpu', { ...folded, tenant: NARROW })).status, 200);
+    assert.deepEqual(
+      (await flameNames(be.url, 'longname', NARROW)).names.sort(),
+      [name.slice(-16), 'main', 'total'].sort()
+    );
+    assert.match(await (await fetch(`${be.url}/metrics`)).text(), /pyroscope_truncated_symbols 2/);
+  });
+
+  test('Push: a pprof function name is cut in the decoded profile (worker pool or not) as on /ingest', async () => {
+    const name = `${'x'.repeat(40)}.(*Server).Handle`;
+    const raw = handPprof({
+      sampleTypes: [['cpu', 'nanoseconds']],
+      periodType: ['cpu', 'nanoseconds'],
+      period: 10_000_000,
+      samples: [{ stack: [name, 'main'], values: [100] }],
+      gzip: true,
+    });
+    const r = await push(
+      be.url,
+      encodePush([{ labels: { service_name: 'pushlong', __name__: 'process_cpu' }, samples: [{ raw }] }]),
+      {
+        tenant: NARROW,
+      }
+    );
+    assert.equal(r.status, 200, await r.text());
+    assert.deepEqual(
+      (await flameNames(be.url, 'pushlong', NARROW)).names.sort(),
+      [name.slice(-16), 'main', 'total'].sort()
+    );
+  });
+
+  test('Push: more samples than -validation.max-profile-stacktrace-samples (16000) is 400 invalid_argument, nothing stored', async () => {
+    const profile = (n: number) =>
+      handPprof({
+        sampleTypes: [['cpu', 'nanoseconds']],
+        periodType: ['cpu', 'nanoseconds'],
+        period: 10_000_000,
+        samples: Array.from({ length: n }, (_, i) => ({ stack: ['main'], values: [i + 1] })),
+        gzip: true,
+      });
+    const send = (service: string, n: number) =>
+      push(
+        be.url,
+        encodePush([{ labels: { service_name: service, __name__: 'process_cpu' }, samples: [{ raw: profile(n) }] }]),
+        {
+          tenant: 'wide',
+        }
+      );
+    const over = await send('toomany', 16_001);
+    assert.equal(over.status, 400);
+    const body = (await over.json()) as { code: string; message: string };
+    assert.equal(body.code, 'invalid_argument');
+    assert.match(
+      body.message,
+      /exceeds the samples count limit \(max_profile_stacktrace_samples, actual: 16001, limit: 16000\)/
+    );
+    assert.match(body.message, /service_name="toomany"/);
+    assert.deepEqual((await flameNames(be.url, 'toomany', 'wide')).names, ['total'], 'an empty graph');
+    const at = await send('atlimit', 16_000);
+    assert.equal(at.status, 200, await at.text());
+    assert.ok((await flameNames(be.url, 'atlimit', 'wide')).names.includes('main'));
+  });
+
+  test('/ingest: a tenant limit of 3 samples refuses 4 distinct folded stacks (400) and takes 3 (repeats are one)', async () => {
+    const four = Buffer.from('a;b 1\na;c 1\na;d 1\na;e 1\n');
+    const r = await ingest(be.url, four, 'fourstacks.cpu', { ...folded, tenant: NARROW });
+    assert.equal(r.status, 400);
+    const body = (await r.json()) as { code: string; message: string };
+    assert.equal(body.code, 'invalid_argument');
+    assert.match(body.message, /max_profile_stacktrace_samples, actual: 4, limit: 3/);
+    assert.deepEqual((await flameNames(be.url, 'fourstacks', NARROW)).names, ['total'], 'an empty graph');
+    const three = Buffer.from('a;b 1\na;c 1\na;d 1\na;b 2\n');
+    assert.equal((await ingest(be.url, three, 'threestacks.cpu', { ...folded, tenant: NARROW })).status, 200);
+    assert.deepEqual((await flameNames(be.url, 'threestacks', NARROW)).names.sort(), ['a', 'b', 'c', 'd', 'total']);
+  });
+
+  test('ad hoc: names cut to the tenant limit in folded, pprof and flamebearer JSON; too many samples is 400', async () => {
+    const long = `${'y'.repeat(30)}EndOfName`;
+    const f = await adhoc(NARROW, 'long.folded', Buffer.from(`main;${long} 3\n`));
+    assert.equal(f.status, 200, JSON.stringify(f.json));
+    assert.deepEqual(adhocNames(f.json).sort(), [long.slice(-16), 'main', 'total'].sort());
+
+    const pp = handPprof({
+      sampleTypes: [['cpu', 'nanoseconds']],
+      samples: [{ stack: [long, 'main'], values: [7] }],
+    });
+    const p = await adhoc(NARROW, 'long.pb', pp);
+    assert.equal(p.status, 200, JSON.stringify(p.json));
+    assert.deepEqual(adhocNames(p.json).sort(), [long.slice(-16), 'main', 'total'].sort());
+
+    // the untruncated graph, uploaded as JSON by a tenant at the default, then by the narrow one
+    const wide = await adhoc('wide', 'long.pb', pp);
+    assert.ok(adhocNames(wide.json).includes(long));
+    const j = await adhoc(NARROW, 'render.json', Buffer.from(wide.json.flamebearerProfile!));
+    assert.equal(j.status, 200, JSON.stringify(j.json));
+    assert.deepEqual(adhocNames(j.json).sort(), [long.slice(-16), 'main', 'total'].sort());
+
+    const fourFolded = await adhoc(NARROW, 'four.folded', Buffer.from('a;b 1\na;c 1\na;d 1\na;e 1\n'));
+    const fourPprof = await adhoc(
+      NARROW,
+      'four.pb',
+      handPprof({
+        sampleTypes: [['cpu', 'nanoseconds']],
+        samples: [1, 2, 3, 4].map((v) => ({ stack: ['main'], values: [v] })),
+      })
+    );
+    const wideFour = await adhoc('wide', 'four.folded', Buffer.from('a;b 1\na;c 1\na;d 1\na;e 1\n'));
+    const fourJson = await adhoc(NARROW, 'four.json', Buffer.from(wideFour.json.flamebearerProfile!));
+    for (const [r, n] of [
+      [fourFolded, 4],
+      [fourPprof, 4],
+      [fourJson, 4],
+    ] as const) {
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.equal(r.json.code, 'invalid_argument');
+      assert.match(r.json.message ?? '', new RegExp(`max_profile_stacktrace_samples, actual: ${n}, limit: 3`));
+    }
+    const list = await connectJson<{ profiles?: Array<{ name: string }> }>(
+      be.url,
+      'List',
+      {},
+      { service: 'adhocprofiles.v1.AdHocProfileService', tenant: NARROW }
+    );
+    assert.deepEqual(list.json.profiles?.map((x) => x.name).sort(), ['long.folded', 'long.pb', 'render.json']);
   });
 });

@@ -7,6 +7,7 @@ import { Function as PFunction, Line, Location, Profile, Sample, StringTable, Va
 import { FormatError } from '../src/formats/formatError.js';
 import { parsePprof } from '../src/formats/pprof.js';
 import { PprofDecoder, WORKER_MIN_BYTES } from '../src/formats/pprofDecoder.js';
+import { readText } from '../src/formats/textFormats.js';
 import { HAVE_FIXTURES, NO_FIXTURES, pprofFixtureFiles } from './helpers.js';
 
 /** A CPU profile of `stacks` distinct stacks over `fns` functions, large enough for the worker path. */
@@ -65,6 +66,36 @@ describe('PprofDecoder with a worker thread', () => {
       const body = many[i]!;
       assert.equal(g.inflatedBytes, body[0] === 0x1f ? gunzipSync(body).length : body.length);
     });
+  });
+
+  test('text bodies (folded, lines, gzipped) are read in the worker as in place; a given buffer moves, no copy', async () => {
+    const folded = Buffer.from(
+      Array.from({ length: 3000 }, (_, i) => `main;pkg.serve;pkg.handler${i % 40};pkg.work${i} ${i + 1}`).join('\n')
+    );
+    const lines = Buffer.from(Array.from({ length: 3000 }, (_, i) => `main;work${i % 50}`).join('\n'));
+    const params = { appName: 'app.cpu', labels: [['env', 'prod']] as Array<[string, string]>, sampleRate: 100 };
+    for (const [format, body, inflate] of [
+      ['folded', folded, true],
+      ['folded', gzipSync(folded), true],
+      ['lines', lines, true],
+    ] as const) {
+      assert.ok(body.length >= WORKER_MIN_BYTES || body[0] === 0x1f, `${body.length} bytes`);
+      const want = readText(format, body, inflate, 0, params);
+      assert.deepEqual(await decoder.decodeText(format, body, inflate, 0, params), want);
+      assert.ok(body.length > 0, 'a buffer not given is copied and stays readable');
+    }
+    const own = Buffer.from(folded);
+    const got = await decoder.decodeText('folded', own, true, 0, params, new Set([own.buffer]));
+    assert.deepEqual(got, readText('folded', folded, true, 0, params));
+    assert.equal(own.length, 0, 'the given buffer was transferred to the worker, not copied');
+    await assert.rejects(
+      decoder.decodeText('folded', Buffer.from(`${'main;x '.repeat(2000)}seven\n`), true, 0, params),
+      (e: unknown) => e instanceof FormatError && /count/.test(e.message)
+    );
+    await assert.rejects(
+      decoder.decodeText('folded', folded, true, 1000, params),
+      (e: unknown) => e instanceof FormatError && e.status === 413
+    );
   });
 
   test('every pprof fixture decodes the same in the worker', { skip: NO_FIXTURES }, async () => {

@@ -18,6 +18,16 @@ export interface AdHocDeps {
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 function decodeBase64(s: string): Uint8Array {
+  // The common case in one native pass (a 16 MiB upload is a 22 MB string; two regex passes over it held the
+  // event loop): clean base64 decodes to exactly 3 bytes per 4 characters, less its padding. Node skips what is
+  // not in the alphabet (or stops at a misplaced "="), so a shorter result sends the text down the careful path.
+  if (s.length % 4 === 0) {
+    const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+    const fast = Buffer.from(s, 'base64');
+    if (fast.length === (s.length / 4) * 3 - pad) {
+      return fast;
+    }
+  }
   const compact = s.replace(/\s+/g, '');
   if (!BASE64.test(compact)) {
     throw new FormatError('profile must be the file encoded in base64');

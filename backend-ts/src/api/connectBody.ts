@@ -6,7 +6,10 @@
 //   whole body at once up to the read limit (256 MiB), so a 1.6 KB brotli body became 256 MiB of memory.
 // - every byte read or inflated is drawn from the process-wide decode budget (limits/decodeBudget.ts) and
 //   given back when the answer is out; the body is no longer read while the budget is spent.
-// - a body that declares a length is not trusted with an allocation of that length up front.
+// - a body that declares a length is not trusted with memory of that length up front: an identity body within
+//   the limit gets a buffer of its declared size that is only reserved (allocUnsafeSlow commits no page), filled
+//   as the bytes arrive and are drawn from the budget, so no single step concatenates (and faults in) a large
+//   message at the end.
 // - a 415 (content type connect-es does not serve) and a 405 carry a {code, message} body like every other error.
 import type { JsonValue } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -104,24 +107,51 @@ async function* gunzip(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Arra
   }
 }
 
-/** The message bytes, whole: counted against the read limit and drawn from the decode budget as they come. */
-async function readMessage(src: AsyncIterable<Uint8Array>, max: number, account: DecodeAccount): Promise<Uint8Array> {
+/** Messages declared at least this large are written into one buffer as they arrive. */
+const PREALLOCATE_MIN = 64 * 1024;
+
+/**
+ * The message bytes, whole: counted against the read limit and drawn from the decode budget as they come.
+ * `declared` is the body's content-length when its bytes are the message (identity).
+ */
+async function readMessage(
+  src: AsyncIterable<Uint8Array>,
+  max: number,
+  account: DecodeAccount,
+  declared = NaN
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let n = 0;
+  let whole =
+    Number.isSafeInteger(declared) && declared >= PREALLOCATE_MIN && declared <= max
+      ? Buffer.allocUnsafeSlow(declared)
+      : undefined;
   for await (const c of bounded(src, max, 'message')) {
     await take(account, c.byteLength);
-    chunks.push(c);
+    if (whole && n + c.byteLength <= whole.length) {
+      whole.set(c, n);
+    } else {
+      if (whole) {
+        // more than declared (HTTP/2 does not hold a client to content-length): collected from here on
+        chunks.push(whole.subarray(0, n));
+        whole = undefined;
+      }
+      chunks.push(c);
+    }
     n += c.byteLength;
+  }
+  if (whole) {
+    return n === whole.length ? whole : whole.subarray(0, n);
   }
   if (chunks.length === 1) {
     return chunks[0];
   }
   // the chunks and their concatenation exist together for a moment
   account.force(n);
-  const whole = Buffer.concat(chunks, n);
+  const joined = Buffer.concat(chunks, n);
   chunks.length = 0;
   account.giveBack(n);
-  return whole;
+  return joined;
 }
 
 async function take(account: DecodeAccount, bytes: number): Promise<void> {
@@ -187,7 +217,10 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
       try {
         const cap = (s: AsyncIterable<Uint8Array>) => (lim ? capped(s, lim.maxBytes, lim.message) : s);
         const raw = cap(bounded(src, opts.readMaxBytes, 'request body'));
-        message = await readMessage(encoding === 'gzip' ? cap(gunzip(raw)) : raw, opts.readMaxBytes, account);
+        message =
+          encoding === 'gzip'
+            ? await readMessage(cap(gunzip(raw)), opts.readMaxBytes, account)
+            : await readMessage(raw, opts.readMaxBytes, account, Number(req.header.get('content-length') ?? NaN));
       } catch (e) {
         const err = e instanceof ConnectError ? e : new ConnectError(String((e as Error)?.message ?? e), Code.Internal);
         const status = { [Code.ResourceExhausted]: 429, [Code.Unavailable]: 503, [Code.InvalidArgument]: 400 }[

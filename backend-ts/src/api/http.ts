@@ -21,6 +21,7 @@ import type { Querier } from '../query/querier.js';
 import { resolveMaxNodes } from './params.js';
 import { errorBody, httpStatusOf } from './errors.js';
 import { resolveTenant } from './tenant.js';
+import { ownsBuffer } from './body.js';
 
 export interface HttpDeps {
   ingester: Ingester;
@@ -137,8 +138,12 @@ function registerIngestRoutes(app: FastifyInstance, deps: HttpDeps): void {
         units: q.units,
         aggregationType: q.aggregationType,
       };
-      const n = await deps.ingester.ingestLegacy(tenant, params, body, String(req.headers['content-type'] ?? ''));
-      deps.onIngest?.(tenant, body.length, n, q.format || 'folded');
+      const bytes = body.length;
+      // the body is not read after this: a decode worker may take its buffer
+      const n = await deps.ingester.ingestLegacy(tenant, params, body, String(req.headers['content-type'] ?? ''), {
+        bodyOwned: ownsBuffer(body),
+      });
+      deps.onIngest?.(tenant, bytes, n, q.format || 'folded');
       return reply.code(200).send();
     } catch (e) {
       return sendError(reply, e, deps.onReject);

@@ -13,6 +13,10 @@ export interface Limits {
   maxLabelNameLength: number;
   maxLabelValueLength: number;
   maxProfileStacktraceDepth: number;
+  /** -validation.max-profile-symbol-value-length: longer strings of a profile are truncated (0 = no limit). */
+  maxProfileSymbolValueLength: number;
+  /** -validation.max-profile-stacktrace-samples: a profile with more samples is refused (0 = no limit). */
+  maxProfileStacktraceSamples: number;
   ingestionBodyLimitMb: number;
   ingestionRateLimitMb: number;
   ingestionBurstSizeMb: number;
@@ -257,6 +261,20 @@ export const OPTIONS: Option[] = [
     (c, v) => (c.limits.maxProfileStacktraceDepth = v)
   ),
   opt(
+    'validation.max-profile-symbol-value-length',
+    'limits.max_profile_symbol_value_length',
+    'int',
+    65535,
+    (c, v) => (c.limits.maxProfileSymbolValueLength = v)
+  ),
+  opt(
+    'validation.max-profile-stacktrace-samples',
+    'limits.max_profile_stacktrace_samples',
+    'int',
+    16000,
+    (c, v) => (c.limits.maxProfileStacktraceSamples = v)
+  ),
+  opt(
     'distributor.ingestion-body-limit-mb',
     'limits.ingestion_body_limit_mb',
     'float',
@@ -469,8 +487,6 @@ const IGNORED_FLAGS = new Set([
   'storage.storage-prefix',
   'validation.enforce-labels-order',
   'validation.max-profile-stacktrace-sample-labels',
-  'validation.max-profile-stacktrace-samples',
-  'validation.max-profile-symbol-value-length',
   'validation.max-sessions-per-series',
 ]);
 

@@ -36,9 +36,9 @@ export function parseFolded(body: Uint8Array | string, maxDepth = 0): StackCount
   return toStacks(sums);
 }
 
-/** Folded body → series, typed by the app-name suffix (see textTypes.ts). */
-export function readFolded(body: Uint8Array | string, params: TextIngestParams): FormatOutput[] {
-  return buildTextProfile(parseFolded(body), params);
+/** Folded body → series, typed by the app-name suffix (see textTypes.ts); stacks cut to maxDepth (0 = none). */
+export function readFolded(body: Uint8Array | string, params: TextIngestParams, maxDepth = 0): FormatOutput[] {
+  return buildTextProfile(parseFolded(body, maxDepth), params);
 }
 
 /** Calls fn for each line (1-based numbers), without the line break; `\r\n` counts as one break. */

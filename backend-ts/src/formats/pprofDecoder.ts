@@ -8,9 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FormatError } from './formatError.js';
 import { inflateAndDecodePprof, isGzip, type DecodedPprof } from './pprof.js';
-import { parseJfr, type JfrProfile, type ParseJfrOptions } from './jfr/parse-jfr.js';
+import type { ParseJfrOptions } from './jfr/parse-jfr.js';
+import { readJfrInput, type JfrRead } from './jfrInput.js';
 import { JfrParseError } from './jfr/jfr-parse-error.js';
 import type { DecodeReply, DecodeRequest } from './pprofWorker.js';
+import { readText, type TextFormat, type TextResult } from './textFormats.js';
+import type { TextIngestParams } from './textTypes.js';
 
 /** Profiles whose uncompressed size is below this are decoded on the calling thread. */
 export const WORKER_MIN_BYTES = 8 * 1024;
@@ -77,25 +80,75 @@ export class PprofDecoder {
   }
 
   /**
-   * Reads a JFR recording (already inflated) into its profiles, in a worker when there is one: a 12 MB recording
-   * is seconds of parsing that would otherwise stop the event loop. Bad input rejects with a JfrParseError.
+   * Reads a JFR recording into its profiles (readJfrInput: gzipped parts inflated within maxBytes, each profile
+   * held to it), in a worker when there is one: a 12 MB recording is seconds of parsing that would otherwise stop
+   * the event loop. Bad input rejects with a JfrParseError, a size past maxBytes with a 413 FormatError.
+   * `given` names buffers the caller hands over: a view into one of them goes to the worker without a copy, and
+   * the buffer is detached here (every view into it reads as empty afterwards).
    */
-  decodeJfr(jfr: Uint8Array, labels: Uint8Array | undefined, options: ParseJfrOptions): Promise<JfrProfile[]> {
-    if (this.slots.length === 0 || this.closed || jfr.length < WORKER_MIN_BYTES) {
+  decodeJfr(
+    jfr: Uint8Array,
+    labels: Uint8Array | undefined,
+    options: ParseJfrOptions,
+    given: ReadonlySet<ArrayBufferLike> = new Set(),
+    maxBytes = 0
+  ): Promise<JfrRead> {
+    if (this.slots.length === 0 || this.closed || inflatedSize(jfr) < WORKER_MIN_BYTES) {
       try {
-        return Promise.resolve(parseJfr(jfr, labels, options));
+        return Promise.resolve(readJfrInput(jfr, labels, options, maxBytes));
       } catch (e) {
         return Promise.reject(e as Error);
       }
     }
-    const body = new Uint8Array(jfr);
-    const l = labels ? new Uint8Array(labels) : undefined;
-    const transfer = [body.buffer as ArrayBuffer, ...(l ? [l.buffer as ArrayBuffer] : [])];
-    return this.post({ id: this.nextId++, kind: 'jfr', body, labels: l, options }, transfer).then((r) => {
+    // a 12 MB copy is a fresh allocation faulted in on the event loop: tens of ms, hundreds when the machine is busy
+    const body = given.has(jfr.buffer) ? jfr : new Uint8Array(jfr);
+    const l = labels && !given.has(labels.buffer) ? new Uint8Array(labels) : labels;
+    const transfer = [...new Set([body.buffer as ArrayBuffer, ...(l ? [l.buffer as ArrayBuffer] : [])])];
+    return this.post({ id: this.nextId++, kind: 'jfr', body, labels: l, options, maxBytes }, transfer).then((r) => {
       if (!('jfr' in r)) {
         throw new Error('decode worker answered another kind of job');
       }
       return r.jfr;
+    });
+  }
+
+  /**
+   * Reads a text body (folded, lines, speedscope), inflated first when `inflate`, in a worker when there is one
+   * and the body is not small. `given` as for decodeJfr; maxDepth as for readText.
+   */
+  decodeText(
+    format: TextFormat,
+    body: Uint8Array,
+    inflate: boolean,
+    maxBytes: number,
+    params: TextIngestParams,
+    given: ReadonlySet<ArrayBufferLike> = new Set(),
+    maxDepth = 0
+  ): Promise<TextResult> {
+    if (this.slots.length === 0 || this.closed || inflatedSize(body) < WORKER_MIN_BYTES) {
+      try {
+        return Promise.resolve(readText(format, body, inflate, maxBytes, params, maxDepth));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    const b = given.has(body.buffer) ? body : new Uint8Array(body);
+    // plain data only: the params object may carry label tuples of the caller's
+    const p: TextIngestParams = {
+      appName: params.appName,
+      labels: params.labels?.map(([k, v]) => [k, v] as const),
+      sampleRate: params.sampleRate ?? null,
+      spyName: params.spyName ?? null,
+      units: params.units ?? null,
+      aggregationType: params.aggregationType ?? null,
+    };
+    return this.post({ id: this.nextId++, kind: 'text', format, body: b, inflate, maxBytes, params: p, maxDepth }, [
+      b.buffer as ArrayBuffer,
+    ]).then((r) => {
+      if (!('text' in r)) {
+        throw new Error('decode worker answered another kind of job');
+      }
+      return r.text;
     });
   }
 

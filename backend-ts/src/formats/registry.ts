@@ -1,17 +1,13 @@
 // Every input format behind one registry: the ingest pipeline names a format (the `format` parameter, or `otlp`
 // for the OTLP route) and gets back normalized profiles plus the bytes the rate limiter counts. Readers know
 // nothing of HTTP, storage or tenants; size limits arrive as plain numbers.
-import { readFolded } from './folded.js';
 import { FormatError } from './formatError.js';
-import { readLines } from './lines.js';
 import type { FormatOutput } from './normalizedProfileBuilder.js';
 import { parseOtlp } from './otlp/readOtlpProfiles.js';
-import { isGzip, maybeGunzip } from './pprof.js';
+import { maybeGunzip } from './pprof.js';
 import type { PprofDecoder } from './pprofDecoder.js';
-import { pprofSize } from './profileSize.js';
 import { applyScriptingNames, applySpyRules, metricNameFor, type SampleTypeConfig } from './profileTypes.js';
-import { readSpeedscope } from './speedscope.js';
-import type { TextIngestParams } from './textTypes.js';
+import type { TextFormat } from './textFormats.js';
 
 export interface FormatInput {
   /** The body as sent (still compressed, when it was); for multipart, the whole body. */
@@ -36,6 +32,11 @@ export interface FormatInput {
   maxProfileBytes: number;
   /** -validation.max-profile-stacktrace-depth, for readers that cut stacks as they read them (0 = none). */
   maxStackDepth?: number;
+  /**
+   * The body's ArrayBuffer holds this body alone and nothing reads the body after the reader: a decode worker
+   * may take it instead of a copy (the body and its parts are then detached).
+   */
+  bodyOwned?: boolean;
 }
 
 export interface FormatResult {
@@ -76,17 +77,24 @@ function inflating(
   };
 }
 
-function text(read: (body: Uint8Array, params: TextIngestParams) => FormatOutput[]): FormatReader {
-  return inflating((body, input) =>
-    read(body, {
-      appName: input.app,
-      labels: input.clientLabels,
-      sampleRate: input.sampleRate ?? null,
-      spyName: input.spyName ?? null,
-      units: input.units ?? null,
-      aggregationType: input.aggregationType ?? null,
-    })
-  );
+/** A text format, read in the decode worker pool (a multipart body is read as it is, as before). */
+function text(decoder: PprofDecoder, format: TextFormat): FormatReader {
+  return (input) =>
+    decoder.decodeText(
+      format,
+      input.body,
+      !input.parts,
+      input.maxProfileBytes,
+      {
+        appName: input.app,
+        labels: input.clientLabels,
+        sampleRate: input.sampleRate ?? null,
+        spyName: input.spyName ?? null,
+        units: input.units ?? null,
+        aggregationType: input.aggregationType ?? null,
+      },
+      new Set(input.bodyOwned ? [input.body.buffer] : [])
+    );
 }
 
 /** pprof: a raw body, or multipart with `profile` and an optional `sample_type_config` (the Go SDK). */
@@ -139,8 +147,6 @@ function pprofReader(decoder: PprofDecoder): FormatReader {
 const jfrReader =
   (decoder: PprofDecoder): FormatReader =>
   async (input) => {
-    const max = input.maxProfileBytes;
-    const inflate = (b: Buffer, what: string): Buffer => (isGzip(b) ? maybeGunzip(b, max, what) : b);
     let jfr: Buffer;
     let labels: Buffer | undefined;
     if (input.parts) {
@@ -148,29 +154,30 @@ const jfrReader =
       if (!j) {
         throw new FormatError('multipart body has no "jfr" field');
       }
-      jfr = inflate(j, 'jfr');
+      jfr = j;
       const l = input.parts.get('labels');
-      labels = l && l.length > 0 ? inflate(l, 'labels') : undefined;
+      labels = l && l.length > 0 ? l : undefined;
     } else {
-      jfr = inflate(input.body, 'jfr');
+      jfr = input.body;
     }
     const rate = Number(input.sampleRate);
-    // parsed in the decode worker pool: seconds for a large recording, off the event loop
-    const out = await decoder.decodeJfr(jfr, labels, {
-      sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
-      startTimeMs: input.fromMs,
-      endTimeMs: input.untilMs,
-    });
-    for (const p of out) {
-      const size = max > 0 ? pprofSize(p.profile) : 0;
-      if (size > max) {
-        throw new FormatError(
-          `the ${p.name} profile of the recording is ${size} bytes as pprof, above the limit of ${max} bytes (validation.max-profile-size-bytes)`,
-          413
-        );
-      }
-    }
-    return { profiles: out.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })), bytes: jfr.length };
+    // inflated, parsed and measured in the decode worker pool: seconds for a large recording, off the event loop;
+    // the body goes to the worker without a copy when it is the request's own
+    const out = await decoder.decodeJfr(
+      jfr,
+      labels,
+      {
+        sampleRate: Number.isFinite(rate) && rate > 0 ? rate : 100,
+        startTimeMs: input.fromMs,
+        endTimeMs: input.untilMs,
+      },
+      new Set(input.bodyOwned ? [input.body.buffer] : []),
+      input.maxProfileBytes
+    );
+    return {
+      profiles: out.profiles.map((p) => ({ labels: [['__name__', p.name]], profile: p.profile })),
+      bytes: out.jfrBytes,
+    };
   };
 
 /** OTLP profiles over HTTP: the reader inflates by Content-Encoding itself; the limiter counts the body as sent. */
@@ -185,9 +192,9 @@ const otlpReader: FormatReader = (input) => ({
 export function defaultFormats(decoder: PprofDecoder): FormatRegistry {
   const formats = new FormatRegistry(decoder);
   formats.register('pprof', pprofReader(decoder));
-  formats.register('folded', text(readFolded));
-  formats.register('lines', text(readLines));
-  formats.register('speedscope', text(readSpeedscope));
+  formats.register('folded', text(decoder, 'folded'));
+  formats.register('lines', text(decoder, 'lines'));
+  formats.register('speedscope', text(decoder, 'speedscope'));
   const legacyBinary = inflating(() => {
     throw new FormatError('the legacy binary trie/tree upload formats are not supported: send pprof, folded or lines');
   });

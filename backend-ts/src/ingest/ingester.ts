@@ -18,6 +18,7 @@ import type { IngestProfile, NormalizedProfile } from '../model/profile.js';
 import { parseMultipart } from './multipart.js';
 import { parseAppName, parseTimeParam } from './params.js';
 import { truncateStacks } from './stackDepth.js';
+import { checkSampleCount, truncateSymbols } from '../formats/profileLimits.js';
 
 export interface ProfileSink {
   write(tenant: string, profiles: IngestProfile[]): Promise<void>;
@@ -45,6 +46,8 @@ export class Ingester {
   private readonly rate: IngestionRateLimiter;
   /** Stacks cut to -validation.max-profile-stacktrace-depth, for the metrics. */
   truncatedStacks = 0;
+  /** Strings cut to -validation.max-profile-symbol-value-length, for the metrics. */
+  truncatedSymbols = 0;
 
   constructor(
     private readonly sink: ProfileSink,
@@ -57,8 +60,17 @@ export class Ingester {
     this.rate = new IngestionRateLimiter(now);
   }
 
-  /** POST /ingest: returns the number of profiles stored. */
-  async ingestLegacy(tenant: string, params: IngestParams, body: Buffer, contentType: string): Promise<number> {
+  /**
+   * POST /ingest: returns the number of profiles stored. With `bodyOwned`, the body's buffer is this request's
+   * alone and may be handed to a decode worker: the caller must not read the body afterwards.
+   */
+  async ingestLegacy(
+    tenant: string,
+    params: IngestParams,
+    body: Buffer,
+    contentType: string,
+    opts: { bodyOwned?: boolean } = {}
+  ): Promise<number> {
     const limits = this.limitsFor(tenant);
     if (!params.name) {
       throw new FormatError('missing required parameter "name" (e.g. name=my-app{env=prod})');
@@ -94,18 +106,15 @@ export class Ingester {
     if (!reader) {
       throw new FormatError(`unsupported format "${format}"`);
     }
-    // the parts (copies of the body's pieces), what gzipped pieces say they inflate to, then the profiles read:
-    // drawn from the decode budget while the request is served
+    // what gzipped pieces say they inflate to, then the profiles read: drawn from the decode budget while the
+    // request is served (the body itself was drawn as it arrived; multipart parts are views into it)
     const account = this.budget.account();
     let prepaid: Prepaid | undefined;
     try {
       // a part is bounded by the body (the readers apply the profile limit to what a part inflates or decodes
       // to: an uncompressed JFR recording may be larger than the profiles it becomes)
-      const parts = isMultipart ? await parseMultipart(body, contentType, body.length + 1) : undefined;
+      const parts = isMultipart ? parseMultipart(body, contentType, body.length + 1) : undefined;
       const pieces = parts ? [...parts.values()] : [body];
-      if (parts) {
-        account.force(pieces.reduce((n, b) => n + b.length, 0));
-      }
       // a gzip member's stated size is only a claim (a truncated body's last bytes are anything): never more
       // than the inflation limit
       const claim = pieces.reduce(
@@ -136,6 +145,7 @@ export class Ingester {
         untilMs: until,
         maxProfileBytes: limits.maxProfileSizeBytes,
         maxStackDepth: limits.maxProfileStacktraceDepth,
+        bodyOwned: opts.bodyOwned,
       });
       this.truncatedStacks += read.truncatedStacks ?? 0;
       account.giveBack(claim);
@@ -393,6 +403,7 @@ export class Ingester {
     for (const p of profiles) {
       validate(p, limits, now);
       this.truncatedStacks += truncateStacks(p.profile, limits.maxProfileStacktraceDepth);
+      this.truncatedSymbols += truncateSymbols(p.profile, limits.maxProfileSymbolValueLength);
       for (const [k, v] of p.labels) {
         labelBytes += k.length + v.length;
       }
@@ -522,6 +533,12 @@ function newProfileUuid(): Uint8Array {
   return Uint8Array.from(Buffer.from(randomUUID().replace(/-/g, ''), 'hex'));
 }
 
+/** Series labels as Pyroscope's messages print them: {a="1", b="2"}, clipped. */
+function labelsString(labels: Array<[string, string]>): string {
+  const s = `{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+  return s.length > 256 ? `${s.slice(0, 256)}…}` : s;
+}
+
 function validate(p: IngestProfile, limits: Limits, now: number): void {
   if (limits.rejectOlderThanMs > 0 && p.timeMs < now - limits.rejectOlderThanMs) {
     throw new FormatError(
@@ -543,6 +560,11 @@ function validate(p: IngestProfile, limits: Limits, now: number): void {
     checkLabels(labels, limits);
   };
   const base = p.labels.filter(([k]) => k !== '__name__');
+  checkSampleCount(
+    p.profile.sampleStack.length,
+    limits.maxProfileStacktraceSamples,
+    `profile with labels ${labelsString(p.labels)}`
+  );
   for (const ls of p.profile.labelSets) {
     check([...base, ...ls.filter(([k]) => !base.some(([b]) => b === k))], 6);
   }

@@ -1,5 +1,6 @@
 // Ad hoc profiles: a file uploaded to be looked at once. It is parsed once, at upload, within the tenant's ingest
-// limits (max-profile-size raw and inflated, stacks cut to max-profile-stacktrace-depth), and kept twice: as
+// limits (max-profile-size raw and inflated, stacks cut to max-profile-stacktrace-depth, names to
+// max-profile-symbol-value-length, at most max-profile-stacktrace-samples samples), and kept twice: as
 // uploaded and as its flame trees (adhocStore.ts), so a Get reads trees instead of parsing the file again. Uploads
 // are charged to the tenant's ingestion rate and bounded by a per-tenant quota; nothing of them enters the segment
 // write path.
@@ -9,9 +10,11 @@ import { LimitError } from '../limits/errors.js';
 import { FlameTree } from '../model/tree.js';
 import type { NormalizedProfile } from '../model/profile.js';
 import { AdHocStore, type AdHocMeta } from './adhocStore.js';
-import { parseFolded } from '../formats/folded.js';
+import { readText } from '../formats/textFormats.js';
+import type { TextIngestParams } from '../formats/textTypes.js';
 import { FormatError } from '../formats/formatError.js';
 import { isGzip, maybeGunzip, parsePprof } from '../formats/pprof.js';
+import { checkSampleCount, truncateSymbol, truncateSymbols } from '../formats/profileLimits.js';
 import type { PprofDecoder } from '../formats/pprofDecoder.js';
 
 export interface AdHocLimits {
@@ -48,12 +51,30 @@ interface ParsedUpload {
   types: Array<{ name: string; unit: string; tree: () => FlameTree }>;
 }
 
+/** The ingest limits an upload is parsed within (0 = none). */
+interface ParseLimits {
+  maxDepth: number;
+  maxSymbolBytes: number;
+  maxSamples: number;
+}
+
+function parseLimits(tl: Limits | undefined): ParseLimits {
+  return {
+    maxDepth: tl?.maxProfileStacktraceDepth ?? 0,
+    maxSymbolBytes: tl?.maxProfileSymbolValueLength ?? 0,
+    maxSamples: tl?.maxProfileStacktraceSamples ?? 0,
+  };
+}
+
 /** The flame trees of an upload as stored beside it: one TREE-bytes document per profile type. */
 interface StoredTrees {
   types: Array<{ name: string; unit: string; tree: string }>;
 }
 
 const MiB = 1024 * 1024;
+
+/** Folded uploads read as a type without a period (alloc_objects): the counts stay as written. */
+const FOLDED_AS_COUNTS: TextIngestParams = { appName: 'adhoc.alloc_objects', labels: [] };
 
 export class AdHocProfiles {
   constructor(
@@ -81,7 +102,7 @@ export class AdHocProfiles {
     this.opts.charge?.(tenant, file.length);
     const inflateMax =
       maxProfile > 0 ? Math.min(maxProfile, this.limits.maxInflatedBytes) : this.limits.maxInflatedBytes;
-    const parsed = await this.parse(file, inflateMax, tl?.maxProfileStacktraceDepth ?? 0);
+    const parsed = await this.parse(file, inflateMax, parseLimits(tl));
     const meta = await this.store.put(tenant, name.slice(0, 512) || 'profile', file, storedTrees(parsed));
     return view(meta, parsed, undefined);
   }
@@ -97,11 +118,7 @@ export class AdHocProfiles {
     }
     // an upload from before trees were stored
     const tl = this.opts.limitsFor?.(tenant);
-    return view(
-      got.meta,
-      await this.parse(got.data, this.limits.maxInflatedBytes, tl?.maxProfileStacktraceDepth ?? 0),
-      profileType
-    );
+    return view(got.meta, await this.parse(got.data, this.limits.maxInflatedBytes, parseLimits(tl)), profileType);
   }
 
   list(tenant: string): Promise<AdHocMeta[]> {
@@ -130,36 +147,37 @@ export class AdHocProfiles {
     }
   }
 
-  private async parse(file: Uint8Array, inflateMax: number, maxDepth: number): Promise<ParsedUpload> {
+  private async parse(file: Uint8Array, inflateMax: number, limits: ParseLimits): Promise<ParsedUpload> {
+    const { maxDepth, maxSymbolBytes, maxSamples } = limits;
     if (isGzip(file) || !looksLikeText(file)) {
-      if (this.opts.decoder) {
-        return fromPprof((await this.opts.decoder.decode(file, inflateMax, maxDepth)).profile);
-      }
-      return fromPprof(parsePprof(maybeGunzip(file, inflateMax), {}));
+      const p = this.opts.decoder
+        ? (await this.opts.decoder.decode(file, inflateMax, maxDepth)).profile
+        : parsePprof(maybeGunzip(file, inflateMax), {});
+      // as ingest counts them: the samples of the pprof as sent
+      checkSampleCount(p.sampleStack.length, maxSamples, 'profile');
+      truncateSymbols(p, maxSymbolBytes);
+      return fromPprof(p);
     }
-    const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
-    if (text.startsWith('{')) {
-      return fromFlamebearerJson(text);
+    let first = 0;
+    while (first < file.length && (file[first] === 0x20 || (file[first] >= 0x09 && file[first] <= 0x0d))) {
+      first++;
     }
-    const stacks = parseFolded(text, maxDepth);
-    return {
-      types: [
-        {
-          name: 'samples',
-          unit: 'count',
-          tree: () => {
-            const tree = new FlameTree();
-            for (const s of stacks) {
-              tree.insert(
-                s.frames.map((f) => tree.nameId(f)),
-                s.value
-              );
-            }
-            return tree;
-          },
-        },
-      ],
-    };
+    if (file[first] === 0x7b) {
+      // "{": a flamebearer JSON document
+      const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('utf8').trim();
+      return fromFlamebearerJson(text, maxSymbolBytes, maxSamples);
+    }
+    // folded text, parsed in the decode worker pool as on ingest: seconds for a large file on a busy machine
+    const read = this.opts.decoder
+      ? await this.opts.decoder.decodeText('folded', file, false, 0, FOLDED_AS_COUNTS, new Set(), maxDepth)
+      : readText('folded', file, false, 0, FOLDED_AS_COUNTS, maxDepth);
+    const p = read.profiles[0]?.profile;
+    if (p) {
+      // distinct stacks, as Pyroscope's folded ingest makes one pprof sample of each
+      checkSampleCount(p.sampleStack.length, maxSamples, 'profile');
+      truncateSymbols(p, maxSymbolBytes);
+    }
+    return { types: [{ name: 'samples', unit: 'count', tree: once(() => (p ? pprofTree(p, 0) : new FlameTree())) }] };
   }
 }
 
@@ -224,9 +242,15 @@ function fromPprof(p: NormalizedProfile): ParsedUpload {
     types: p.sampleTypes.map((t, column) => ({
       name: (seen.get(t.type) ?? 0) > 1 ? `${t.type}:${t.unit}` : t.type || `sample_${column}`,
       unit: t.unit,
-      tree: () => pprofTree(p, column),
+      tree: once(() => pprofTree(p, column)),
     })),
   };
+}
+
+/** The tree built on first use and kept: an upload's trees are stored and shown, and encoders only read them. */
+function once(build: () => FlameTree): () => FlameTree {
+  let tree: FlameTree | undefined;
+  return () => (tree ??= build());
 }
 
 function pprofTree(p: NormalizedProfile, column: number): FlameTree {
@@ -259,7 +283,7 @@ interface FlamebearerLike {
 }
 
 /** A /pyroscope/render answer (or just its `flamebearer`), as the official app exports it. */
-function fromFlamebearerJson(text: string): ParsedUpload {
+function fromFlamebearerJson(text: string, maxSymbolBytes: number, maxSamples: number): ParsedUpload {
   let doc: { flamebearer?: FlamebearerLike; metadata?: { units?: unknown; format?: unknown } } & FlamebearerLike;
   try {
     doc = JSON.parse(text) as typeof doc;
@@ -273,10 +297,19 @@ function fromFlamebearerJson(text: string): ParsedUpload {
   if (doc.metadata?.format === 'double') {
     throw new FormatError('JSON profile: a diff flamebearer (format "double") cannot be uploaded; upload each side');
   }
-  const names = fb.names.map(String);
+  const names = fb.names.map((n) => truncateSymbol(String(n), maxSymbolBytes));
   const levels = fb.levels as unknown[];
   const units = typeof doc.metadata?.units === 'string' && doc.metadata.units ? doc.metadata.units : 'samples';
-  return { types: [{ name: units, unit: units, tree: () => flamebearerTree(names, levels) }] };
+  const tree = flamebearerTree(names, levels);
+  // a node with a self value is a stack that has samples: what a pprof of this graph would hold as samples
+  let samples = 0;
+  for (let i = 1; i < tree.size; i++) {
+    if (tree.self[i] !== 0) {
+      samples++;
+    }
+  }
+  checkSampleCount(samples, maxSamples, 'profile');
+  return { types: [{ name: units, unit: units, tree: () => tree }] };
 }
 
 /** Levels of [x delta, total, self, name] back to a tree: a node's parent is the node above whose span holds x. */
