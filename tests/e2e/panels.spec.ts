@@ -67,3 +67,27 @@ test('the top table is as tall as the flame graph beside it', async ({ page }) =
   await page.getByTestId('view-mode').getByRole('radio', { name: 'Top Table', exact: true }).click();
   await expect.poll(() => heightOf(page.getByTestId('pane-table'))).toBeGreaterThan(700);
 });
+
+test('grouped by a label, the labels view`s main panel says so in its title and draws a series per value', async ({
+  page,
+}) => {
+  // a link from the official app carries var-groupBy=all for "not grouped"
+  await page.goto(explore({ explorationType: 'labels', 'var-serviceName': REGION_SERVICE, 'var-groupBy': 'all' }));
+  const ungrouped = panelHeader(page, 'CPU time consumed');
+  await expect(legendItems(ungrouped)).toHaveText(['cpu']);
+
+  const tabs = page.getByTestId('group-by-tabs');
+  await tabs.getByRole('radio', { name: /^region \(\d+\)$/ }).click();
+  const grouped = panelHeader(page, 'CPU time consumed, grouped by region');
+  await expect(grouped).toBeVisible();
+  await expect(legendItems(grouped)).toHaveText(['cpu eu', 'cpu us']);
+  await expect(page).toHaveURL(/var-groupBy=region/);
+  await expect(ungrouped).toHaveCount(0);
+
+  // the same on a reload of the grouped page, and back to one series under "All"
+  await page.reload();
+  await expect(legendItems(panelHeader(page, 'CPU time consumed, grouped by region'))).toHaveText(['cpu eu', 'cpu us']);
+  await tabs.getByRole('radio', { name: 'All', exact: true }).click();
+  await expect(legendItems(panelHeader(page, 'CPU time consumed'))).toHaveText(['cpu']);
+  await expect(panelHeader(page, 'CPU time consumed, grouped by region')).toHaveCount(0);
+});
