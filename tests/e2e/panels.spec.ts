@@ -1,4 +1,7 @@
+import { gzipSync } from 'node:zlib';
 import { Page } from '@playwright/test';
+import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { ingestPprof } from '../support/pprof.mjs';
 import { Running } from './support/stack';
 import { CPU, REGION_SERVICE, SERVICE } from './support/regression';
 import { expect, test } from './support/generated';
@@ -90,4 +93,46 @@ test('grouped by a label, the labels view`s main panel says so in its title and 
   await tabs.getByRole('radio', { name: 'All', exact: true }).click();
   await expect(legendItems(panelHeader(page, 'CPU time consumed'))).toHaveText(['cpu']);
   await expect(panelHeader(page, 'CPU time consumed, grouped by region')).toHaveCount(0);
+});
+
+/** A gzipped Go goroutine profile: one stack, `count` goroutines. */
+function goroutinePprof(count: number): Buffer {
+  const strings = new StringTable();
+  const name = strings.dedup('runtime.gopark');
+  const goroutine = new ValueType({ type: strings.dedup('goroutine'), unit: strings.dedup('count') });
+  const p = new Profile({
+    sampleType: [goroutine],
+    sample: [new Sample({ locationId: [1], value: [count] })],
+    location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 1 })] })],
+    function: [new PprofFunction({ id: 1, name, filename: strings.dedup('proc.go') })],
+    stringTable: strings,
+    periodType: goroutine,
+    period: 1,
+  });
+  return gzipSync(Buffer.from(p.encode()));
+}
+
+test('profile types the official app names by its own table read as there: goroutine (goroutine)', async ({
+  page,
+  generated,
+}) => {
+  // a service of its own: no test of this backend counts its services
+  const service = 'goroutine-names';
+  const at = Math.floor((Date.now() - 5 * 60_000) / 1000);
+  await ingestPprof(generated.backend.url, goroutinePprof(42), service, { from: at, until: at + 10 });
+  const q = new URLSearchParams({
+    explorationType: 'profiles',
+    'var-dataSource': 'pyroscope',
+    'var-serviceName': service,
+    from: 'now-1h',
+    to: 'now',
+  });
+  await page.goto(`${harness.url}/a/grafana-pyroscope-app/explore?${q}`);
+  const view = page.getByTestId('profile-types-view');
+  await expect(panelHeader(page, 'goroutine (goroutine)')).toBeVisible();
+  await expect(view).not.toContainText('(goroutines)');
+  // the profile type picker of the flame graph view names it as the official picker does
+  await panelHeader(page, 'goroutine (goroutine)').getByText('Flame graph', { exact: true }).click();
+  await expect(page).toHaveURL(/explorationType=flame-graph/);
+  await expect(page.getByText('goroutine/goroutine', { exact: true })).toBeVisible();
 });
