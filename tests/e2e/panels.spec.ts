@@ -136,3 +136,23 @@ test('profile types the official app names by its own table read as there: gorou
   await expect(page).toHaveURL(/explorationType=flame-graph/);
   await expect(page.getByText('goroutine/goroutine', { exact: true })).toBeVisible();
 });
+
+test('panel actions are links in the primary colour, as the official app draws them', async ({ page }) => {
+  await page.goto(explore({ explorationType: 'all' }));
+  const primary = await page.evaluate(() => {
+    // the theme's primary text colour, resolved by the browser as it resolves the buttons' colour
+    const probe = document.createElement('span');
+    probe.style.color = '#6E9FFF';
+    document.body.appendChild(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  });
+  for (const action of ['profiles', 'labels', 'flame-graph']) {
+    const button = page.getByTestId(`action-${action}-${SERVICE}`);
+    await expect(button).toBeVisible();
+    await expect(button).toHaveCSS('color', primary);
+  }
+  await page.goto(explore({ explorationType: 'labels', 'var-serviceName': REGION_SERVICE }));
+  await expect(page.getByTestId('group-by-region')).toHaveCSS('color', primary);
+});

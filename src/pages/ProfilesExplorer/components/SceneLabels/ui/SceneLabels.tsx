@@ -142,7 +142,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
                 <Button
                   size="sm"
                   fill="text"
-                  variant="secondary"
+                  variant="primary"
                   onClick={() => this.setGroupBy(l.name)}
                   data-testid={`group-by-${l.name}`}
                 >
