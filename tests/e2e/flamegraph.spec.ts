@@ -402,6 +402,34 @@ test('the header toolbar reaches Ad hoc and Settings; the exploration steps are 
   await expect(page.getByTestId('settings-max-nodes')).toBeVisible();
 });
 
+test('Back to Profiles Drilldown returns from Ad hoc and Settings to the view they were opened from', async ({
+  page,
+}) => {
+  const view = explore(`explorationType=labels&var-serviceName=go-app&var-profileMetricId=${CPU}`);
+  await page.goto(view);
+  await expect(page.getByTestId('labels-view')).toBeVisible();
+  const opened = new URL(page.url());
+  for (const [button, pageId] of [
+    ['header-settings', 'settings-max-nodes'],
+    ['header-ad-hoc', 'adhoc-page'],
+  ]) {
+    await page.getByTestId(button).click();
+    await expect(page.getByTestId(pageId)).toBeVisible();
+    await page.getByTestId('back-to-explore').click();
+    await expect(page.getByTestId('labels-view')).toBeVisible();
+    const back = new URL(page.url());
+    expect(back.pathname).toBe('/a/grafana-pyroscope-app/explore');
+    for (const key of ['explorationType', 'var-serviceName', 'var-profileMetricId', 'var-dataSource']) {
+      expect(back.searchParams.get(key)).toBe(opened.searchParams.get(key));
+    }
+  }
+  // opened by its URL, there is no view to return to: explore, with the same data source
+  await page.goto(`${harness()}/a/grafana-pyroscope-app/settings?var-dataSource=pyroscope`);
+  await page.getByTestId('back-to-explore').click();
+  await expect(page).toHaveURL(/\/a\/grafana-pyroscope-app\/explore\?.*var-dataSource=pyroscope/);
+  await expect(page.getByTestId('exploration-types')).toBeVisible();
+});
+
 test.describe('ad hoc, with the fixture corpus', () => {
   test.skip(!fixturesAvailable(), FIXTURES_MISSING);
 

@@ -10,4 +10,12 @@ describe('main panel titles', () => {
   it('fall back to the type and its group for a type the table lacks', () => {
     expect(profileMetricTitle('wall:wall:nanoseconds:wall:nanoseconds')).toBe('wall (wall)');
   });
+
+  it('name the group-by label after the measure when the series are grouped', () => {
+    expect(profileMetricTitle('process_cpu:cpu:nanoseconds:cpu:nanoseconds', 'region')).toBe(
+      'CPU time consumed, grouped by region'
+    );
+    expect(profileMetricTitle('wall:wall:nanoseconds:wall:nanoseconds', 'pod')).toBe('wall (wall), grouped by pod');
+    expect(profileMetricTitle('process_cpu:cpu:nanoseconds:cpu:nanoseconds', '')).toBe('CPU time consumed');
+  });
 });

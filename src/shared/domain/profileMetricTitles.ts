@@ -26,7 +26,11 @@ const TITLES: Record<string, string> = {
   'process_cpu:samples:count:cpu:nanoseconds': 'Number of samples collected over CPU time',
 };
 
-/** The main series panel's title: what the type measures, or `type (group)` for a type the table lacks. */
-export function profileMetricTitle(profileMetricId: string): string {
-  return TITLES[profileMetricId] ?? parseProfileMetricId(profileMetricId).label;
+/**
+ * The main series panel's title: what the type measures, or `type (group)` for a type the table lacks; with the
+ * label its series are grouped by, when there is one, worded as the official labels view words it.
+ */
+export function profileMetricTitle(profileMetricId: string, groupBy?: string): string {
+  const title = TITLES[profileMetricId] ?? parseProfileMetricId(profileMetricId).label;
+  return groupBy ? `${title}, grouped by ${groupBy}` : title;
 }

@@ -13,6 +13,36 @@ describe('profile metric ids', () => {
     expect(parseProfileMetricId('memory:alloc_space:bytes:space:bytes').label).toBe('alloc_space (memory)');
   });
 
+  it('names the types the official table names apart from their id by that table', () => {
+    const goroutines = parseProfileMetricId('goroutines:goroutine:count:goroutine:count');
+    expect([goroutines.label, goroutines.pickerLabel]).toEqual(['goroutine (goroutine)', 'goroutine/goroutine']);
+    // the id's own parts stay what the data is queried and shown by
+    expect([goroutines.group, goroutines.type]).toEqual(['goroutines', 'goroutine']);
+    expect(parseProfileMetricId('process_cpu:lock_count:count:cpu:nanoseconds').label).toBe('lock_count (locks)');
+    expect(parseProfileMetricId('process_cpu:exception:count:cpu:nanoseconds').pickerLabel).toBe(
+      'exceptions/exceptions'
+    );
+    expect(parseProfileMetricId('process_cpu:alloc_samples:count:cpu:nanoseconds').label).toBe(
+      'alloc_samples (memory)'
+    );
+  });
+
+  it('orders the Java agent`s types by the groups the official app shows them in', () => {
+    expect(
+      sortProfileMetricIds([
+        'process_cpu:alloc_samples:count:cpu:nanoseconds',
+        'process_cpu:lock_count:count:cpu:nanoseconds',
+        'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+        'process_cpu:exception:count:cpu:nanoseconds',
+      ])
+    ).toEqual([
+      'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+      'process_cpu:alloc_samples:count:cpu:nanoseconds',
+      'process_cpu:lock_count:count:cpu:nanoseconds',
+      'process_cpu:exception:count:cpu:nanoseconds',
+    ]);
+  });
+
   it('orders groups as the official app (reverse alphabetical), types of a group as listed', () => {
     expect(
       sortProfileMetricIds([

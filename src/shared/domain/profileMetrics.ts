@@ -5,7 +5,7 @@ export interface ProfileMetric {
   group: string;
   type: string;
   unit: string;
-  /** as the official app titles a panel: `cpu (process_cpu)` */
+  /** as the official app titles a panel: `cpu (process_cpu)`, with its names for a few types (`goroutine (goroutine)`) */
   label: string;
   /** as the official app's picker shows it: `process_cpu/cpu` */
   pickerLabel: string;
@@ -13,9 +13,33 @@ export interface ProfileMetric {
 
 export const DEFAULT_PROFILE_METRIC_ID = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 
+// The official app names these types by its profile-metrics table rather than by their id: the Go SDK's
+// `goroutines` under `goroutine`, the Java agent's allocation, lock and exception types under their own groups.
+const DISPLAY_NAMES: Record<string, { group: string; type: string }> = {
+  'goroutines:goroutine:count:goroutine:count': { group: 'goroutine', type: 'goroutine' },
+  'process_cpu:alloc_samples:count:cpu:nanoseconds': { group: 'memory', type: 'alloc_samples' },
+  'process_cpu:alloc_size:bytes:cpu:nanoseconds': { group: 'alloc_size', type: 'alloc_size' },
+  'process_cpu:exception:count:cpu:nanoseconds': { group: 'exceptions', type: 'exceptions' },
+  'process_cpu:lock_count:count:cpu:nanoseconds': { group: 'locks', type: 'lock_count' },
+  'process_cpu:lock_time:nanoseconds:cpu:nanoseconds': { group: 'locks', type: 'lock_time' },
+};
+
+function displayNames(id: string): { group: string; type: string } {
+  const [group = '', type = ''] = id.split(':');
+  return DISPLAY_NAMES[id] ?? { group, type };
+}
+
 export function parseProfileMetricId(id: string): ProfileMetric {
   const [group = '', type = '', unit = ''] = id.split(':');
-  return { id, group, type, unit, label: `${type} (${group})`, pickerLabel: `${group}/${type}` };
+  const shown = displayNames(id);
+  return {
+    id,
+    group,
+    type,
+    unit,
+    label: `${shown.type} (${shown.group})`,
+    pickerLabel: `${shown.group}/${shown.type}`,
+  };
 }
 
 /**
@@ -23,7 +47,7 @@ export function parseProfileMetricId(id: string): ProfileMetric {
  * goroutine, block …), the types of a group in the order the data source lists them.
  */
 export function sortProfileMetricIds(ids: string[]): string[] {
-  const group = (id: string) => id.split(':')[0] ?? '';
+  const group = (id: string) => displayNames(id).group;
   return ids
     .map((id, i) => ({ id, i }))
     .sort((a, b) => group(b.id).localeCompare(group(a.id)) || a.i - b.i)

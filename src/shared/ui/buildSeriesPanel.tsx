@@ -99,10 +99,11 @@ function navigation(o: SeriesPanelOptions): React.ReactNode {
   return o.actions?.length ? (
     <Stack gap={0.5}>
       {o.actions.map((a) => (
+        // links in the primary colour, as the official app's panel actions
         <Button
           key={a.label}
           size="sm"
-          variant="secondary"
+          variant="primary"
           fill="text"
           data-testid={a.testId}
           onClick={() => locationService.partial(navigationParams(a.target))}

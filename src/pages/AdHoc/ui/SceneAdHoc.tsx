@@ -14,6 +14,7 @@ import { useRecentUploads } from '../domain/useRecentUploads';
 import { useAdHocProfile } from '../domain/useAdHocProfile';
 import { AdHocDiff } from './AdHocDiff';
 import { AdHocPanel } from './AdHocPanel';
+import { BackToExploreButton } from '../../../shared/ui/BackToExploreButton';
 
 export type AdHocMode = 'single' | 'compare' | 'diff';
 const MODES: AdHocMode[] = ['single', 'compare', 'diff'];
@@ -83,6 +84,9 @@ function SceneAdHocRenderer({ model }: SceneComponentProps<SceneAdHoc>) {
       {mode === 'diff' && left.data.profile && right.data.profile && (
         <AdHocDiff baseline={left.data.profile} comparison={right.data.profile} />
       )}
+      <div>
+        <BackToExploreButton dataSourceUid={dataSourceUid} />
+      </div>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { DataSourceVariable, EmbeddedScene, SceneCanvasText } from '@grafana/scenes';
+import { DataSourceVariable, EmbeddedScene, SceneCanvasText, sceneGraph } from '@grafana/scenes';
 import { lastValueFrom } from 'rxjs';
 import { readLastDataSourceUid, storeLastDataSourceUid } from '../../../shared/infrastructure/lastDataSource';
 import { buildVariables } from './variables';
@@ -47,5 +47,21 @@ describe('data-source choice of the explorer', () => {
     const ds = dataSourceVariable();
     await lastValueFrom(ds.validateAndUpdate());
     expect(ds.getValue()).toBe('from-link');
+  });
+});
+
+describe('group-by variable', () => {
+  function interpolateGroupBy(urlValue: string): string {
+    const $variables = buildVariables();
+    const text = new SceneCanvasText({ text: '' });
+    new EmbeddedScene({ $variables, body: text });
+    $variables.getByName('groupBy')!.urlSync!.updateFromUrl({ 'var-groupBy': urlValue });
+    return sceneGraph.interpolate(text, '${groupBy}');
+  }
+
+  it('reads the official app`s `all` as no label, and a label as itself', () => {
+    expect(interpolateGroupBy('all')).toBe('');
+    expect(interpolateGroupBy('region')).toBe('region');
+    expect(interpolateGroupBy('')).toBe('');
   });
 });

@@ -130,6 +130,20 @@ function filtersVariable(name: string, label: string, acrossServices = false) {
   });
 }
 
+/** What the official app's links carry in `var-groupBy` when the series are not grouped. */
+export const GROUP_BY_ALL = 'all';
+
+/**
+ * The labels view's group-by label. `all` reads as no label, so a query that groups by `${groupBy}` groups by
+ * nothing on a link from the official app, from its first run.
+ */
+export class GroupByVariable extends TextBoxVariable {
+  getValue(): string {
+    const value = String(this.state.value ?? '');
+    return value === GROUP_BY_ALL ? '' : value;
+  }
+}
+
 /** Created once, at the root: each synchronises its own `var-<name>` URL parameter. */
 export function buildVariables(): SceneVariableSet {
   const dataSource = new DataSourceVariable({
@@ -152,7 +166,7 @@ export function buildVariables(): SceneVariableSet {
       filtersVariable('servicesFilters', 'Filters', true),
       filtersVariable('filtersBaseline', 'Baseline filters'),
       filtersVariable('filtersComparison', 'Comparison filters'),
-      new TextBoxVariable({ name: 'groupBy', label: 'Group by', value: '' }),
+      new GroupByVariable({ name: 'groupBy', label: 'Group by', value: '' }),
       new TextBoxVariable({ name: 'spanSelector', label: 'Span', value: '' }),
       // set from a heatmap cell or an exemplar: the flame graph of exactly that stored profile
       new TextBoxVariable({ name: 'profile', label: 'Profile', value: '' }),

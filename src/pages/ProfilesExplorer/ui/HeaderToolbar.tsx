@@ -5,6 +5,7 @@ import { config, locationService } from '@grafana/runtime';
 import { IconButton, LinkButton, Stack, Toggletip, useStyles2 } from '@grafana/ui';
 import { ROUTES, prefixRoute } from '../../../constants';
 import { buildShareUrl } from '../domain/shareLink';
+import { returnState } from '../../../shared/domain/backTarget';
 
 export interface HeaderToolbarProps {
   /** the keys whose values must be absolute in a shared link (the time range) */
@@ -18,6 +19,21 @@ export function HeaderToolbar({ getAbsolute, dataSourceUid }: HeaderToolbarProps
   const [copied, setCopied] = useState(false);
   const withDataSource = (route: ROUTES) =>
     dataSourceUid ? `${prefixRoute(route)}?var-dataSource=${encodeURIComponent(dataSourceUid)}` : prefixRoute(route);
+  // In this tab, the page opened remembers this view, for its "Back to Profiles Drilldown"; a modified click
+  // (new tab or window) is left to the browser.
+  const openWithReturn = (route: ROUTES) => (event: React.MouseEvent) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    const here = locationService.getLocation();
+    const [pathname, search = ''] = withDataSource(route).split('?');
+    locationService.push({
+      pathname,
+      search: search ? `?${search}` : '',
+      state: returnState(here.pathname, here.search),
+    });
+  };
   const share = () => {
     const location = locationService.getLocation();
     const link = buildShareUrl(config.appUrl, location.pathname, location.search, getAbsolute());
@@ -30,6 +46,7 @@ export function HeaderToolbar({ getAbsolute, dataSourceUid }: HeaderToolbarProps
     <div className={styles.toolbar} data-testid="header-toolbar">
       <LinkButton
         href={withDataSource(ROUTES.AdHoc)}
+        onClick={openWithReturn(ROUTES.AdHoc)}
         icon="upload"
         size="sm"
         variant="secondary"
@@ -40,6 +57,7 @@ export function HeaderToolbar({ getAbsolute, dataSourceUid }: HeaderToolbarProps
       />
       <LinkButton
         href={withDataSource(ROUTES.Settings)}
+        onClick={openWithReturn(ROUTES.Settings)}
         icon="cog"
         size="sm"
         variant="secondary"

@@ -18,6 +18,7 @@ import { ROUTES, prefixRoute } from '../../../constants';
 import { MAX_NODES_LIMIT, isValidMaxNodes } from '../../../shared/domain/pluginSettings';
 import { chosenDataSourceUid, dataSourceByUid, pyroscopeDataSources } from '../../../shared/domain/dataSourceChoice';
 import { useSettings } from '../domain/useSettings';
+import { BackToExploreButton } from '../../../shared/ui/BackToExploreButton';
 
 function SettingsPage() {
   const styles = useStyles2(getStyles);
@@ -120,6 +121,7 @@ function SettingsPage() {
             >
               Reset to defaults
             </Button>
+            <BackToExploreButton dataSourceUid={dataSourceUid} />
             {data.saved && (
               <span className={styles.note} data-testid="settings-saved">
                 Saved in {dataSourceName ?? dataSourceUid}
@@ -145,7 +147,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
 
 export function buildSettingsPage(): SceneAppPage {
   return new SceneAppPage({
-    title: 'Settings',
+    // the official app's title: the settings belong to the tenant of the data source, not to this browser
+    title: 'Profiles settings (tenant)',
     url: prefixRoute(ROUTES.Settings),
     routePath: `${ROUTES.Settings}/*`,
     getScene: () => new EmbeddedScene({ body: new SceneReactObject({ component: SettingsPage }) }),

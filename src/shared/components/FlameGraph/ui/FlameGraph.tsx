@@ -4,11 +4,11 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Button, ContextMenu, IconName, MenuItem, Stack, useStyles2, useTheme2 } from '@grafana/ui';
 import flamegraph, { FlameGraph as Chart, FlameGraphTooltip } from 'd3-flame-graph';
 import { select } from 'd3-selection';
-import { timerFlush } from 'd3-timer';
 import type { HierarchyRectangularNode } from 'd3-hierarchy';
 import { FlameTree } from '../../../domain/converters/flamebearer';
 import { GroupsView, ViewNode, foldToVisible, subtreeSizes } from '../domain/foldToVisible';
 import { SearchResult } from '../domain/search';
+import { withImmediateTransitions } from './immediateTransitions';
 import { ValueFormatter } from '../domain/formatValue';
 import {
   ColorScheme,
@@ -276,16 +276,15 @@ export function FlameGraph({
       (chart.current as unknown as { getName(f: (d: Frame) => string): void }).getName((d) =>
         frameLabel(d.data, labelFormatRef.current)
       );
-      select(el).datum(root).call(chart.current);
+      const created = chart.current;
+      withImmediateTransitions(() => select(el).datum(root).call(created));
     } else {
-      chart.current.width(width);
-      chart.current.update(root);
+      const existing = chart.current;
+      existing.width(width);
+      // written at once, so the frame painted after this effect shows the new layout
+      withImmediateTransitions(() => existing.update(root));
     }
     treeRef.current = tree;
-    // Zero-length transitions still wait for d3's next timer tick: run them now, so that the frame painted
-    // after this effect shows the new layout instead of one frame of stale positions.
-    timerFlush();
-    timerFlush();
     decorateFrames(el, width, labelFormatRef.current, textAlign);
     onRender?.({ visible, focus, foldMs: t1 - t0, drawMs: performance.now() - t1 });
     // eslint-disable-next-line react-hooks/exhaustive-deps

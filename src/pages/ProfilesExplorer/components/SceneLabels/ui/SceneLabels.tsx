@@ -26,7 +26,7 @@ import {
 import { buildLabelSelector } from '../../../../../shared/domain/labelSelector';
 import { LabelCardinality, loadLabelCardinalities } from '../../../domain/catalog';
 import { buildSeriesPanel } from '../../../../../shared/ui/buildSeriesPanel';
-import { getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
+import { GROUP_BY_ALL, getDataSourceUid, getFilters, getTimeWindow, getVariableValue } from '../../../domain/variables';
 import { ScenePanelGrid } from '../../ScenePanelGrid/ui/ScenePanelGrid';
 import { PanelType } from '../../../../../shared/domain/explorerNavigation';
 import { compareUrlParams } from '../domain/compareFilters';
@@ -41,7 +41,9 @@ interface SceneLabelsState extends SceneObjectState {
   picked: string[];
 }
 
-const ALL = 'all';
+const ALL = GROUP_BY_ALL;
+/** Series drawn in a panel grouped by a label (the official app's limit as well). */
+const LABEL_PANEL_SERIES = 10;
 // Series selector of the current service with the current filters; variables keep the panels in step.
 const SERVICE_SELECTOR = '{service_name="${serviceName}",${filters}}';
 
@@ -53,17 +55,21 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
 
   constructor() {
     super({
+      // grouped as the official app groups it: one series per value of the group-by label, at most as many as
+      // a label's panel shows
       main: buildSeriesPanel({
         title: '${serviceName}',
         labelSelector: SERVICE_SELECTOR,
         displayName: '${serviceName}',
+        groupBy: ['${groupBy}'],
+        limit: LABEL_PANEL_SERIES,
       }),
       grid: new ScenePanelGrid({ noun: 'panels' }),
       labels: [],
       loading: true,
       picked: [],
     });
-    titleMainPanelByProfileType(this, this.state.main);
+    titleMainPanelByProfileType(this, this.state.main, { grouped: true });
     this.addActivationHandler(() => {
       this.load();
       const tr = sceneGraph.getTimeRange(this).subscribeToState(() => this.load());
@@ -72,8 +78,7 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
   }
 
   groupBy(): string {
-    const v = getVariableValue(this, 'groupBy');
-    return v && v !== ALL ? v : '';
+    return getVariableValue(this, 'groupBy');
   }
 
   setGroupBy = (label: string) => {
@@ -131,13 +136,13 @@ export class SceneLabels extends SceneObjectBase<SceneLabelsState> {
               panelType,
               labelSelector: SERVICE_SELECTOR,
               groupBy: [l.name],
-              limit: 10,
+              limit: LABEL_PANEL_SERIES,
               showLegend: true,
               extraActions: (
                 <Button
                   size="sm"
                   fill="text"
-                  variant="secondary"
+                  variant="primary"
                   onClick={() => this.setGroupBy(l.name)}
                   data-testid={`group-by-${l.name}`}
                 >
