@@ -234,8 +234,8 @@ async function runSdk(url: string, app: string, auth: Record<string, string>): P
   const script = `
     const Pyroscope = require('@pyroscope/nodejs');
     // @pyroscope/nodejs 0.6.4: a profiling round already queued (setImmediate) when stop() runs calls the stopped
-    // wall profiler and rejects; after stop that round has nothing left to send
-    process.on('unhandledRejection', (e) => { if (globalThis.sdkStopping && /profiler is not started/.test(String(e && e.message))) return; console.error(e); process.exit(1); });
+    // wall or heap profiler and rejects; after stop that round has nothing left to send
+    process.on('unhandledRejection', (e) => { if (globalThis.sdkStopping && /Wall profiler is not started|Heap profiler is not enabled/.test(String(e && e.message))) return; console.error(e); process.exit(1); });
     Pyroscope.init({ serverAddress: process.env.SERVER, appName: process.env.APP, flushIntervalMs: 1000, ...JSON.parse(process.env.AUTH) });
     Pyroscope.start();
     const until = Date.now() + 3000;

@@ -9,11 +9,12 @@ function fib(n) {
 }
 
 // @pyroscope/nodejs 0.6.4 races with itself on stop(): a profiling round that its timer had already queued
-// (setImmediate) runs after stop() and calls the stopped wall profiler, which rejects ("Wall profiler is not
-// started"). Under load the window is wide enough to hit; after stop that round has nothing left to send.
+// (setImmediate) runs after stop() and calls the stopped wall or heap profiler, which rejects ("Wall profiler is
+// not started", "Heap profiler is not enabled"). Under load the window is wide enough to hit; after stop that
+// round has nothing left to send.
 let stopping = false;
 process.on('unhandledRejection', (e) => {
-  if (stopping && /profiler is not started/.test(String(e && e.message))) {
+  if (stopping && /Wall profiler is not started|Heap profiler is not enabled/.test(String(e && e.message))) {
     return;
   }
   console.error(e);
