@@ -406,7 +406,9 @@ export const OPTIONS: Option[] = [
     'segment-writer.max-objects-per-second',
     'segment_writer.max_objects_per_second',
     'int',
-    10,
+    // off by default: at 10 the closed-loop ingest bench fell from 1.17x to 0.91x of its floor and the x100 open
+    // loop's ack p99 from 40 ms to 876 ms (docs/performance.md); a deployment with many pushers per process sets it
+    0,
     (c, v) => (c.segmentMaxObjectsPerSecond = v)
   ),
   opt(
