@@ -3,16 +3,13 @@
 // Times the app's flame graph (fold-to-visible + d3-flame-graph) in headless Debian Chromium: render until
 // interactive, zoom, zoom-out and search, for synthetic trees of 1k..64k nodes, next to a minimal canvas icicle
 // of the same tree in the same run (the floor) and d3-flame-graph as it comes (the reference).
-import { build } from 'esbuild';
-import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { serveBenchPage } from './lib/benchPage.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
@@ -31,38 +28,7 @@ if (!existsSync('/usr/bin/chromium')) {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'bench-ui-'));
-await build({
-  entryPoints: { bench: join(ROOT, 'tests/bench/flameGraphBench.tsx') },
-  bundle: true,
-  minify: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2020',
-  outdir: out,
-  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-  loader: {
-    '.svg': 'dataurl',
-    '.png': 'dataurl',
-    '.woff': 'empty',
-    '.woff2': 'empty',
-    '.ttf': 'empty',
-    '.eot': 'empty',
-  },
-  logLevel: 'error',
-});
-const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/bench.css"></head>
-<body style="margin:0;background:#111"><div id="bench" style="width:1200px"></div><script src="/bench.js"></script></body></html>`;
-const server = createServer((req, res) => {
-  const file = { '/bench.js': 'bench.js', '/bench.css': 'bench.css' }[req.url ?? ''];
-  if (file && existsSync(join(out, file))) {
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' });
-    return res.end(readFileSync(join(out, file)));
-  }
-  res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(html);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/`;
+const { server, url } = await serveBenchPage(out);
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',

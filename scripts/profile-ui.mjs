@@ -4,16 +4,13 @@
 // app only, records a Chromium trace with the V8 sampler, and sums, between the bench's marks of the step
 // (`bench:<step>:start` / `:end`), the renderer main thread's time per kind of work (script, style, layout,
 // paint ...) and the JavaScript functions the sampler saw most, over every run after the warm-up.
-import { build } from 'esbuild';
-import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { serveBenchPage } from './lib/benchPage.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
   options: {
     step: { type: 'string', default: 'zoom' },
@@ -33,39 +30,7 @@ if (!existsSync('/usr/bin/chromium')) {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'profile-ui-'));
-await build({
-  entryPoints: { bench: join(ROOT, 'tests/bench/flameGraphBench.tsx') },
-  bundle: true,
-  // names kept so that the sampler's functions are readable
-  minify: false,
-  keepNames: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2020',
-  outdir: out,
-  define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-  loader: {
-    '.svg': 'dataurl',
-    '.png': 'dataurl',
-    '.woff': 'empty',
-    '.woff2': 'empty',
-    '.ttf': 'empty',
-    '.eot': 'empty',
-  },
-  logLevel: 'error',
-});
-const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/bench.css"></head>
-<body style="margin:0;background:#111"><div id="bench" style="width:1200px"></div><script src="/bench.js"></script></body></html>`;
-const server = createServer((req, res) => {
-  const file = { '/bench.js': 'bench.js', '/bench.css': 'bench.css' }[req.url ?? ''];
-  if (file && existsSync(join(out, file))) {
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' });
-    return res.end(readFileSync(join(out, file)));
-  }
-  res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(html);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { server, url } = await serveBenchPage(out, { readable: true });
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
