@@ -48,6 +48,12 @@ const FORMAT = existsSync(join(BACKEND, 'src/storage/index.ts')) ? 2 : 1;
 const DIRECT_MIN = Number(process.env.BENCH_RECENT_DIRECT_MIN ?? 10);
 /** Push the last DIRECT_MIN minutes over HTTP one request at a time (slow on a loaded box) instead. */
 const HTTP_HISTORY = process.env.BENCH_RECENT_HTTP_HISTORY === '1';
+/**
+ * Objects per second the writer replica makes at most (`-segment-writer.max-objects-per-second`, off by default;
+ * BENCH_RECENT_MAX_OBJECTS=10 for 100x, the issue's bound). The last minutes of history are then written as that
+ * writer leaves them: each object the requests of 1/max s, not one per request.
+ */
+const MAX_OBJECTS = Number(process.env.BENCH_RECENT_MAX_OBJECTS ?? 0);
 
 const LEVELS: Record<string, number> = { '1x': 30, '10x': 300, '100x': 3000 };
 const levels = (process.env.BENCH_RECENT_LEVELS ?? '1x,10x').split(',').map((s) => s.trim());
@@ -292,8 +298,12 @@ async function writeHistory(
     });
     inFlight.add(p);
   };
+  // requests per object as the writer makes them: one each, or those of 1/MAX_OBJECTS s when it bounds objects
+  const perObject = perRequest && MAX_OBJECTS > 0 ? Math.max(1, Math.ceil(services / 15 / MAX_OBJECTS)) : 1;
   for (let t = range[0]; t < range[1]; t++) {
     const tickBuilder = FORMAT === 2 && !perRequest ? new SegmentBuilder(TENANT) : null;
+    let b: SegmentBuilder | null = null;
+    let inObject = 0;
     for (let s = 0; s < services; s++) {
       const at = start - (ticks - t) * INTERVAL_MS + (s * INTERVAL_MS) / services;
       const profiles = await make(s, t, at);
@@ -301,14 +311,20 @@ async function writeHistory(
         profiles.forEach((p) => tickBuilder.add(p));
         continue;
       }
-      const b = new SegmentBuilder(TENANT, { version: FORMAT });
-      profiles.forEach((p) => b.add(p));
+      b ??= new SegmentBuilder(TENANT, { version: FORMAT });
+      const into = b;
+      profiles.forEach((p) => into.add(p));
+      if (++inObject < perObject && s < services - 1) {
+        continue;
+      }
       await put(
         FORMAT === 2
           ? l0Key('', TENANT, b.minTime, b.maxTime)
           : segmentKey('', TENANT, hourOf(b.minTime), b.minTime, b.maxTime),
         b.encode()
       );
+      b = null;
+      inObject = 0;
     }
     if (tickBuilder) {
       await put(l0Key('', TENANT, tickBuilder.minTime, tickBuilder.maxTime), tickBuilder.encode());
@@ -352,7 +368,11 @@ async function runLevel(level: string): Promise<void> {
   const rss = { writer: 0, reader: 0 };
   try {
     writer = await startChild(
-      [...common, `-storage.azure.connection-string=${connectionString(wProxy.port)}`],
+      [
+        ...common,
+        `-storage.azure.connection-string=${connectionString(wProxy.port)}`,
+        ...(MAX_OBJECTS > 0 ? [`-segment-writer.max-objects-per-second=${MAX_OBJECTS}`] : []),
+      ],
       BACKEND
     );
     const wUrl = writer.url;
@@ -489,7 +509,7 @@ async function runLevel(level: string): Promise<void> {
       const r0 = Date.now();
       const n = await writeHistory(az.connectionString, start, ticks, [direct, ticks], services, true);
       console.log(
-        `history of the last ${DIRECT_MIN} min: ${n} objects, one per request, written directly in ` +
+        `history of the last ${DIRECT_MIN} min: ${n} objects, ${MAX_OBJECTS > 0 ? `at most ${MAX_OBJECTS}/s` : 'one per request'}, written directly in ` +
           `${((Date.now() - r0) / 1000).toFixed(0)} s`
       );
     }

@@ -24,7 +24,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createService, type Service } from '../src/server.js';
 import { WHOLE_READ_BYTES } from '../src/storage/segmentReader.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
-import type { Lease, ObjectInfo, ObjectStore } from '../src/storage/objectStore.js';
+import { CountingStore } from './countingStore.js';
 import {
   connectJson,
   ingest,
@@ -1772,53 +1772,6 @@ describe('binary protobuf by hand, legacy HTTP and Pyroscope’s rules on data m
 // What a query reads from the store
 
 /** The filesystem store, counting which objects are read and how. */
-class CountingStore implements ObjectStore {
-  readonly kind = 'filesystem';
-  readonly gets: string[] = [];
-  readonly ranges: string[] = [];
-  /** Bytes the store returned for object reads (get and getRange), since the last reset. */
-  bytes = 0;
-  constructor(private readonly inner: ObjectStore) {}
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-  put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void> {
-    return this.inner.put(key, data, opts);
-  }
-  async get(key: string): Promise<Buffer> {
-    this.gets.push(key);
-    const b = await this.inner.get(key);
-    this.bytes += b.length;
-    return b;
-  }
-  getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
-    return this.inner.getVersioned(key);
-  }
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
-    this.ranges.push(key);
-    const b = await this.inner.getRange(key, offset, length);
-    this.bytes += b.length;
-    return b;
-  }
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
-  }
-  listPrefixes(prefix: string): Promise<string[]> {
-    return this.inner.listPrefixes(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
-  }
-  lease(key: string, ttlMs: number): Promise<Lease | null> {
-    return this.inner.lease(key, ttlMs);
-  }
-  reset(): void {
-    this.gets.length = 0;
-    this.ranges.length = 0;
-    this.bytes = 0;
-  }
-}
-
 describe('a query reads only the objects of its range and services', () => {
   let svc: Service;
   let url: string;

@@ -7,12 +7,13 @@ import { FlameTree } from '../model/tree.js';
 import { HOUR_MS } from '../storage/keys.js';
 import { NotFoundError, StoreUnavailableError } from '../storage/objectStore.js';
 import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
-import type { DecodedObject, Segment } from '../storage/format/segment.js';
+import type { DecodedObject, ProfileTable, Segment } from '../storage/format/segment.js';
 import {
   READ_CONCURRENCY,
   headerReadBytes,
   mapLimit,
   readAhead,
+  type PartKind,
   type SegmentReader,
   type SegmentRef,
 } from '../storage/segmentReader.js';
@@ -60,7 +61,9 @@ export interface ProfileSource {
 export interface SourceOf<T extends ProfileSource> {
   cachedMeta(key: string): SegmentMeta | undefined;
   /** The source's form of datasets `ds` of the object; `obj`, when given, is the object already read. */
-  open(ref: SegmentRef, ds: number[], obj?: DecodedObject): Promise<T[]>;
+  open(ref: SegmentRef, meta: SegmentMeta, ds: number[], obj?: DecodedObject): Promise<T[]>;
+  /** What the source reads of a dataset: its profile table alone, or table and data. */
+  kind: PartKind;
   /** Whether an object read for this source belongs in the reader's cache. */
   keepsSegments: boolean;
 }
@@ -78,7 +81,8 @@ export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean)
 export type SegmentDone<T> = (seg: T) => Promise<void> | void;
 
 type Loaded<T> =
-  { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef } | { hit: false; ref: SegmentRef; meta: SegmentMeta };
+  | { hit: true; parts: T[]; wanted: Int8Array; ref: SegmentRef; meta: SegmentMeta; ds: number[] }
+  | { hit: false; ref: SegmentRef; meta: SegmentMeta };
 
 /** The datasets holding any wanted series. */
 function datasetsOf(meta: SegmentMeta, wanted: Int8Array): number[] {
@@ -159,15 +163,19 @@ class Scan<T extends ProfileSource> {
     if (!known && this.reader.readsWhole(ref.size)) {
       const obj = await this.reader.segment(ref.key, { cache: this.source.keepsSegments, size: ref.size });
       const wanted = await this.wantedOf(obj.meta, ref);
-      return wanted
-        ? { hit: true, parts: await this.source.open(ref, datasetsOf(obj.meta, wanted), obj), wanted, ref }
-        : { hit: false, ref, meta: obj.meta };
+      if (!wanted) {
+        return { hit: false, ref, meta: obj.meta };
+      }
+      const ds = datasetsOf(obj.meta, wanted);
+      return { hit: true, parts: await this.source.open(ref, obj.meta, ds, obj), wanted, ref, meta: obj.meta, ds };
     }
     const meta = known ?? (await this.reader.meta(ref.key));
     const wanted = await this.wantedOf(meta, ref);
-    return wanted
-      ? { hit: true, parts: await this.source.open(ref, datasetsOf(meta, wanted)), wanted, ref }
-      : { hit: false, ref, meta };
+    if (!wanted) {
+      return { hit: false, ref, meta };
+    }
+    const ds = datasetsOf(meta, wanted);
+    return { hit: true, parts: await this.source.open(ref, meta, ds), wanted, ref, meta, ds };
   };
 
   /** Every object is counted as a query with cold caches reads it (see QueryStats), wanted or not. */
@@ -178,8 +186,11 @@ class Scan<T extends ProfileSource> {
     }
     this.stats.objectsRead++;
     if (item.hit) {
-      // the object is read whole (its listed size; a part's own count when the listing has none)
-      this.stats.bytesRead += item.ref.size > 0 ? item.ref.size : item.parts.reduce((a, p) => a + p.objectBytes, 0);
+      // the wanted sections of a block read in ranges, else the object whole (its listed size; a part's own
+      // count when the listing has none)
+      const ranged = this.reader.rangedBytes(item.ref.size, item.meta, item.ds, this.source.kind);
+      this.stats.bytesRead +=
+        ranged ?? (item.ref.size > 0 ? item.ref.size : item.parts.reduce((a, p) => a + p.objectBytes, 0));
     } else {
       this.stats.bytesRead += this.reader.readsWhole(item.ref.size)
         ? item.ref.size
@@ -581,11 +592,57 @@ interface Group {
   total: number;
 }
 
-/** Sums the selected profiles per group and time bucket; with spans or a call site, only those samples. */
+/**
+ * A dataset's profile table as a scan source: each profile's total, no samples. Time series that sum whole
+ * profiles read only these (a block's tables lie together: one range), not the stacks and symbols.
+ */
+export class TableRows implements ProfileSource {
+  constructor(private readonly table: ProfileTable) {}
+  get meta(): SegmentMeta {
+    return this.table.meta;
+  }
+  get objectBytes(): number {
+    return this.table.byteSize;
+  }
+  get profSeries(): Int32Array {
+    return this.table.profSeries;
+  }
+  get profTime(): Float64Array {
+    return this.table.profTime;
+  }
+  get profTotal(): Float64Array {
+    return this.table.profTotal;
+  }
+  get profSampleOffsets(): Int32Array {
+    return this.table.profSampleOffsets;
+  }
+  profIdString(p: number): string {
+    return this.table.profIdString(p);
+  }
+  uuidOf(p: number): string {
+    return this.table.uuidOf(p);
+  }
+  // a scan asks for samples only to filter them by span or trace; plans with those read whole datasets
+  string(): string {
+    throw new Error('a profile table has no strings: the plan needs datasets');
+  }
+  spanOf(): number {
+    throw new Error('a profile table has no samples: the plan needs datasets');
+  }
+  traceOf(): number {
+    throw new Error('a profile table has no samples: the plan needs datasets');
+  }
+}
+
+/**
+ * Sums the selected profiles per group and time bucket; with spans or a call site, only those samples (read
+ * from views); otherwise whole profiles' totals, read from the profile tables alone (unless exemplars are asked
+ * for: they name profiles by their samples' spans).
+ */
 export async function mergeSeries(
   plan: QueryPlan,
   io: ScanIO,
-  source: SourceOf<SegmentView>,
+  sources: { views: SourceOf<SegmentView>; tables: SourceOf<TableRows> },
   paths: CallPaths,
   grid: SeriesGrid,
   slicer: Slicer
@@ -607,7 +664,20 @@ export async function mergeSeries(
     }
     return g;
   };
+  const bucketOf = (t: number) => Math.max(0, Math.ceil((t - grid.start) / grid.stepMs));
   const needSamples = plan.spans.length > 0 || plan.traces.length > 0 || plan.callSite.length > 0;
+  if (!needSamples && !grid.exemplars) {
+    const visitTable: Visit<TableRows> = (rows, prof, _ok, labels) => {
+      const value = rows.profTotal[prof];
+      const g = groupOf(labels);
+      const k = bucketOf(rows.profTime[prof]);
+      g.sum[k] += value;
+      g.n[k]++;
+      g.total += value;
+    };
+    const stats = await scan(plan, io, sources.tables, visitTable, slicer);
+    return { series: seriesOf([...groups.values()], grid), stats };
+  }
   const onSite = underCallSite(paths, plan.callSite);
   const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
     let value = seg.profTotal[prof];
@@ -624,13 +694,13 @@ export async function mergeSeries(
       }
     }
     const g = groupOf(labels);
-    const k = Math.max(0, Math.ceil((seg.profTime[prof] - grid.start) / grid.stepMs));
+    const k = bucketOf(seg.profTime[prof]);
     g.sum[k] += value;
     g.n[k]++;
     g.total += value;
     grid.exemplars?.add(g, k, seg, prof, value, labels, keep);
   };
-  const stats = await scan(plan, io, source, visit, slicer);
+  const stats = await scan(plan, io, sources.views, visit, slicer);
   return { series: seriesOf([...groups.values()], grid), stats };
 }
 

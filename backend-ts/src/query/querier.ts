@@ -9,7 +9,7 @@ import type { MergedStack } from '../model/profile.js';
 import { matches } from '../model/selector.js';
 import { rangeHeatmap, topHeatmapSeries, type HeatmapSeries } from '../model/heatmap.js';
 import type { FlameTree } from '../model/tree.js';
-import type { DecodedObject, Segment } from '../storage/format/segment.js';
+import type { Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
 import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
@@ -25,6 +25,7 @@ import {
   type ScanIO,
   type SeriesResult,
   type SourceOf,
+  TableRows,
 } from './merger.js';
 import {
   parseSelectorOrThrow,
@@ -65,6 +66,8 @@ export class Querier {
   private readonly viewLoading = new Map<string, Promise<SegmentView>>();
   /** Full segments from the reader's cache (pprof output needs every symbol). */
   private readonly segmentSource: SourceOf<Segment>;
+  /** Profile tables alone (time series that sum whole profiles). */
+  private readonly tableSource: SourceOf<TableRows>;
 
   private readonly planner: Planner;
   private readonly io: ScanIO;
@@ -88,11 +91,19 @@ export class Querier {
     });
     this.segmentSource = {
       cachedMeta: (k) => reader.cachedMeta(k),
-      open: async (ref, ds, obj) => {
-        const o = obj ?? (await reader.segment(ref.key, { size: ref.size }));
-        return ds.map((d) => o.datasets[d]);
-      },
+      open: async (ref, meta, ds, obj) =>
+        obj ? ds.map((d) => obj.datasets[d]) : reader.parts(ref, meta, ds, 'dataset'),
+      kind: 'dataset',
       keepsSegments: true,
+    };
+    this.tableSource = {
+      cachedMeta: (k) => reader.cachedMeta(k),
+      open: async (ref, meta, ds, obj) =>
+        (obj ? ds.map((d) => obj.datasets[d].table) : await reader.parts(ref, meta, ds, 'table')).map(
+          (t) => new TableRows(t)
+        ),
+      kind: 'table',
+      keepsSegments: false,
     };
   }
 
@@ -100,16 +111,39 @@ export class Querier {
   private viewSource(paths: CallPaths): SourceOf<SegmentView> {
     return {
       cachedMeta: (k) => this.reader.cachedMeta(k),
-      open: (ref, ds, obj) => Promise.all(ds.map((d) => this.view(ref, d, paths, obj))),
+      open: (ref, meta, ds, obj) => {
+        if (obj) {
+          return Promise.all(ds.map((d) => this.view(ref, d, paths, () => Promise.resolve(obj.datasets[d]))));
+        }
+        // the datasets without a view are read together (one ranged read of a block for all of them)
+        const need = ds.filter((d) => !this.hasView(ref, d, paths));
+        let read: Promise<Segment[]> | undefined;
+        const readOnce = () => (read ??= this.reader.parts(ref, meta, need, 'dataset', { cache: false }));
+        return Promise.all(
+          ds.map((d) =>
+            this.view(ref, d, paths, () =>
+              need.includes(d)
+                ? readOnce().then((segs) => segs[need.indexOf(d)])
+                : this.reader.parts(ref, meta, [d], 'dataset', { cache: false }).then((segs) => segs[0])
+            )
+          )
+        );
+      },
+      kind: 'dataset',
       keepsSegments: false,
     };
   }
 
+  private hasView(ref: SegmentRef, d: number, paths: CallPaths): boolean {
+    const key = `${ref.key}\u0000${d}`;
+    return this.views.get(key)?.paths === paths || this.viewLoading.has(key);
+  }
+
   /**
    * The view of dataset d of an object for `paths`: cached, being built for another query, or built from the
-   * object read without caching it (the view holds what queries need of it in a fraction of the bytes).
+   * dataset read without caching it (the view holds what queries need of it in a fraction of the bytes).
    */
-  private async view(ref: SegmentRef, d: number, paths: CallPaths, obj?: DecodedObject): Promise<SegmentView> {
+  private async view(ref: SegmentRef, d: number, paths: CallPaths, read: () => Promise<Segment>): Promise<SegmentView> {
     const key = `${ref.key}\u0000${d}`;
     const cached = this.views.get(key);
     if (cached && cached.paths === paths) {
@@ -122,9 +156,7 @@ export class Querier {
         return v;
       }
     }
-    const building = (obj ? Promise.resolve(obj) : this.reader.segment(ref.key, { cache: false, size: ref.size })).then(
-      (o) => SegmentView.build(o.datasets[d], paths)
-    );
+    const building = read().then((seg) => SegmentView.build(seg, paths));
     this.viewLoading.set(key, building);
     try {
       const v = await building;
@@ -297,7 +329,14 @@ export class Querier {
     };
     const plan = await this.planner.plan(tenant, p);
     const paths = this.callPaths();
-    const out = await mergeSeries(plan, this.io, this.viewSource(paths), paths, grid, new Slicer(p.signal));
+    const out = await mergeSeries(
+      plan,
+      this.io,
+      { views: this.viewSource(paths), tables: this.tableSource },
+      paths,
+      grid,
+      new Slicer(p.signal)
+    );
     this.trimPaths(paths);
     return out;
   }

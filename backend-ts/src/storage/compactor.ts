@@ -112,6 +112,13 @@ const RETENTION_EVERY_MS = 10 * 60_000;
 /** Source objects fetched ahead of the one being merged. */
 const READ_AHEAD = 8;
 /**
+ * Sources up to this size (level-0 segments, mostly) are fetched with one ranged GET of their listed size and
+ * more of them at once: a whole-blob download asks for the blob's properties first, a second round trip per
+ * segment, and a compaction of a busy minute reads thousands of them.
+ */
+const SMALL_SOURCE_BYTES = 1 << 20;
+const SMALL_READ_AHEAD = 32;
+/**
  * Level-0 segments merged into one set of blocks and one index write: a backlog (a minute holding thousands)
  * is worked off in steps that each land in the index, so readers and the lag see progress and a stopped pass
  * loses at most one step.
@@ -490,13 +497,18 @@ export class Compactor {
    * Objects handed out in the order of `keys`, each fetched while earlier ones are merged (up to READ_AHEAD
    * fetches in flight): a pass over hundreds of small segments waits for round trips otherwise.
    */
-  private readAhead(keys: string[]): { next(): Promise<DecodedObject> } {
+  private readAhead(keys: string[], sizes?: ReadonlyMap<string, number>): { next(): Promise<DecodedObject> } {
     const raws: Array<Promise<Buffer>> = [];
     let started = 0;
     let taken = 0;
+    const sizeOf = (k: string) => sizes?.get(k) ?? 0;
+    const small = (k: string) => sizeOf(k) > 0 && sizeOf(k) <= SMALL_SOURCE_BYTES;
+    const ahead = keys.every(small) ? SMALL_READ_AHEAD : READ_AHEAD;
+    const fetch = (k: string): Promise<Buffer> =>
+      this.store.kind === 'azure' && small(k) ? this.store.getRange(k, 0, sizeOf(k)) : this.store.get(k);
     const fill = () => {
-      while (started < keys.length && started < taken + READ_AHEAD) {
-        const p = this.store.get(keys[started++]);
+      while (started < keys.length && started < taken + ahead) {
+        const p = fetch(keys[started++]);
         // a fetch failing before its turn is reported at its turn
         p.catch(() => {});
         raws.push(p);
@@ -561,13 +573,14 @@ export class Compactor {
         }
       }
       todo.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      const sizes = new Map(objs.map((o) => [o.key, o.size]));
       const results: CompactionResult[] = [];
       const hours = new Set<number>();
       let stepStart = startedAt;
       const per = Math.max(1, this.opts.maxSourcesPerStep ?? SOURCES_PER_STEP);
       for (let i = 0; i < todo.length; i += per) {
         const step = todo.slice(i, i + per);
-        const r = await this.compactStep(tenant, step);
+        const r = await this.compactStep(tenant, step, sizes);
         results.push(...r.results);
         for (const h of r.hours) {
           hours.add(h);
@@ -619,7 +632,8 @@ export class Compactor {
   /** One step of a minute: its sources' blocks written, the hours they go to marked first, then indexed. */
   private async compactStep(
     tenant: string,
-    todo: Array<[string, Set<number>]>
+    todo: Array<[string, Set<number>]>,
+    sizes: ReadonlyMap<string, number>
   ): Promise<{ results: CompactionResult[]; hours: number[]; indexedAt: number }> {
     const hours = [...new Set(todo.flatMap(([, s]) => [...s]))].sort((a, b) => a - b);
     // the hours about to change are marked first: a pass that stops after its index write still leaves them for
@@ -631,7 +645,10 @@ export class Compactor {
       return hours.length > 0;
     });
     const builders = new Map<number, SegmentBuilder>();
-    const reads = this.readAhead(todo.map(([k]) => k));
+    const reads = this.readAhead(
+      todo.map(([k]) => k),
+      sizes
+    );
     for (const [, inHours] of todo) {
       const obj = await reads.next();
       this.meter(() => {
@@ -829,7 +846,7 @@ export class Compactor {
       b.level = level;
       b.sources = [...keys].sort();
       let profiles = 0;
-      const reads = this.readAhead(b.sources);
+      const reads = this.readAhead(b.sources, new Map(doc.blocks.map((e) => [e.key, e.size])));
       for (let i = 0; i < b.sources.length; i++) {
         const obj = await reads.next();
         profiles += this.meter(() => {

@@ -2,8 +2,15 @@
 // are immutable, so entries never go stale). Which objects a query reads is the catalog's (catalog.ts).
 import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from './objectStore.js';
-import { decodeMeta, HEADER_FIXED, type SegmentMeta } from './format/meta.js';
-import { decodeObject, type DecodedObject } from './format/segment.js';
+import { decodeMeta, FORMAT_V2, HEADER_FIXED, SegmentFormatError, type SegmentMeta } from './format/meta.js';
+import {
+  decodeDataset,
+  decodeObject,
+  decodeTable,
+  ProfileTable,
+  Segment,
+  type DecodedObject,
+} from './format/segment.js';
 
 /** One object as a query plans it: an object of the index, a level-0 segment or an object of the old layout. */
 export interface SegmentRef {
@@ -42,6 +49,41 @@ export function headerReadBytes(meta: SegmentMeta, objectSize: number): number {
   return headerCosts.get(meta) ?? Math.min(objectSize, HEADER_READ_BYTES);
 }
 
+/**
+ * A block is read in ranges (its wanted datasets' sections) only when they skip at least half of it: past that,
+ * one whole read costs fewer round trips for about the same bytes.
+ */
+const RANGED_MAX_SHARE = 0.5;
+/** Wanted sections closer than this are read as one range: a round trip costs more than these bytes. */
+const RANGE_GAP_BYTES = 64 * 1024;
+
+/** What a query reads of a dataset: its profile table only (time series), or table and data (stacks). */
+export type PartKind = 'table' | 'dataset';
+
+/** A cached entry: a whole object, or one dataset (or its table alone) read in ranges. */
+type Cached = DecodedObject | Segment | ProfileTable;
+
+function cachedBytes(c: Cached): number {
+  return c instanceof Segment ? c.cacheBytes : c instanceof ProfileTable ? c.byteSize + 256 : objectCacheBytes(c);
+}
+
+const partKey = (key: string, kind: PartKind, d: number) => `${key}\u0000${kind === 'table' ? 't' : 'd'}${d}`;
+
+/** Sorted byte ranges merged where they touch or lie closer than `gap`. */
+function coalesce(ranges: Array<[number, number]>, gap: number): Array<[number, number]> {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [off, len] of sorted) {
+    const last = out[out.length - 1];
+    if (last && off <= last[0] + last[1] + gap) {
+      last[1] = Math.max(last[1], off + len - last[0]);
+    } else {
+      out.push([off, len]);
+    }
+  }
+  return out;
+}
+
 export interface ReadStats {
   objectsRead: number;
   bytesRead: number;
@@ -51,19 +93,22 @@ export interface ReadStats {
 export const READ_CONCURRENCY = 16;
 
 export class SegmentReader {
-  private readonly segments: LRUCache<string, DecodedObject>;
+  /** Whole objects under their key, datasets and tables read in ranges under partKey. */
+  private readonly segments: LRUCache<string, Cached>;
   private readonly metas: LRUCache<string, SegmentMeta>;
   /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
   private readonly loading = new Map<string, Promise<DecodedObject>>();
+  /** Ranged reads in progress, by partKey. */
+  private readonly partsLoading = new Map<string, Promise<Segment | ProfileTable>>();
   readonly stats: ReadStats = { objectsRead: 0, bytesRead: 0 };
 
   constructor(
     private readonly store: ObjectStore,
     cacheBytes = 256 * 1024 * 1024
   ) {
-    this.segments = new LRUCache<string, DecodedObject>({
+    this.segments = new LRUCache<string, Cached>({
       maxSize: cacheBytes,
-      sizeCalculation: (o) => Math.max(1, objectCacheBytes(o)),
+      sizeCalculation: (o) => Math.max(1, cachedBytes(o)),
     });
     this.metas = new LRUCache<string, SegmentMeta>({
       maxSize: Math.max(64 << 10, Math.floor(cacheBytes / 8)),
@@ -91,7 +136,12 @@ export class SegmentReader {
 
   /** The meta of an object when it is cached (alone or with its segment), without reading anything. */
   cachedMeta(key: string): SegmentMeta | undefined {
-    return this.metas.get(key) ?? this.segments.get(key)?.meta;
+    return this.metas.get(key) ?? this.whole(key)?.meta;
+  }
+
+  private whole(key: string): DecodedObject | undefined {
+    const c = this.segments.get(key);
+    return c && !(c instanceof Segment) && !(c instanceof ProfileTable) ? c : undefined;
   }
 
   async meta(key: string): Promise<SegmentMeta> {
@@ -123,7 +173,7 @@ export class SegmentReader {
    * `size` (from the listing) lets Azure read a small object in one request (see RANGED_READ_BYTES).
    */
   async segment(key: string, opts: { cache?: boolean; size?: number } = {}): Promise<DecodedObject> {
-    const cached = this.segments.get(key);
+    const cached = this.whole(key);
     if (cached) {
       return cached;
     }
@@ -133,6 +183,133 @@ export class SegmentReader {
       this.loading.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Datasets `ds` of an object (`kind` 'table': their profile tables alone). A block of which the query wants a
+   * small part (a flame graph of one service, or time series: tables only) is read in ranges; a small object, one
+   * of version 1 or a mostly wanted block is read whole (and kept whole when `cache`).
+   */
+  async parts(
+    ref: { key: string; size: number },
+    meta: SegmentMeta,
+    ds: number[],
+    kind: 'dataset',
+    opts?: { cache?: boolean }
+  ): Promise<Segment[]>;
+  async parts(
+    ref: { key: string; size: number },
+    meta: SegmentMeta,
+    ds: number[],
+    kind: 'table',
+    opts?: { cache?: boolean }
+  ): Promise<ProfileTable[]>;
+  async parts(
+    ref: { key: string; size: number },
+    meta: SegmentMeta,
+    ds: number[],
+    kind: PartKind,
+    opts: { cache?: boolean } = {}
+  ): Promise<Array<Segment | ProfileTable>> {
+    const cache = opts.cache ?? true;
+    const pick = (o: DecodedObject) => ds.map((d) => (kind === 'table' ? o.datasets[d].table : o.datasets[d]));
+    const whole = this.whole(ref.key);
+    if (whole) {
+      return pick(whole);
+    }
+    if (this.rangedBytes(ref.size, meta, ds, kind) === null) {
+      return pick(await this.segment(ref.key, { cache, size: ref.size }));
+    }
+    const out = new Array<Promise<Segment | ProfileTable>>(ds.length);
+    const missing: number[] = [];
+    ds.forEach((d, i) => {
+      const k = partKey(ref.key, kind, d);
+      const hit =
+        this.segments.get(k) ?? (kind === 'table' ? this.segments.get(partKey(ref.key, 'dataset', d)) : undefined);
+      if (hit instanceof Segment) {
+        out[i] = Promise.resolve(kind === 'table' ? hit.table : hit);
+      } else if (hit instanceof ProfileTable) {
+        out[i] = Promise.resolve(hit);
+      } else {
+        const p = this.partsLoading.get(k);
+        if (p) {
+          out[i] = p;
+        } else {
+          missing.push(i);
+        }
+      }
+    });
+    if (missing.length > 0) {
+      const batch = this.readParts(
+        ref.key,
+        meta,
+        missing.map((i) => ds[i]),
+        kind,
+        cache
+      );
+      batch.catch(() => {});
+      missing.forEach((i, j) => {
+        const k = partKey(ref.key, kind, ds[i]);
+        const p = batch.then((parts) => parts[j]).finally(() => this.partsLoading.delete(k));
+        p.catch(() => {});
+        this.partsLoading.set(k, p);
+        out[i] = p;
+      });
+    }
+    return Promise.all(out);
+  }
+
+  /**
+   * The bytes a ranged read of datasets `ds` costs, or null when the object is read whole instead (small, of
+   * version 1, or the wanted sections are more than half of it once neighbours are merged into one range).
+   */
+  rangedBytes(size: number, meta: SegmentMeta, ds: number[], kind: PartKind): number | null {
+    if (meta.version !== FORMAT_V2 || size <= 0 || this.readsWhole(size)) {
+      return null;
+    }
+    const bytes = coalesce(this.sectionsOf(meta, ds, kind), RANGE_GAP_BYTES).reduce((a, [, len]) => a + len, 0);
+    return bytes > RANGED_MAX_SHARE * size ? null : bytes;
+  }
+
+  private sectionsOf(meta: SegmentMeta, ds: number[], kind: PartKind): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const d of ds) {
+      out.push(meta.datasets[d].table);
+      if (kind === 'dataset') {
+        out.push(meta.datasets[d].data);
+      }
+    }
+    return out;
+  }
+
+  private async readParts(
+    key: string,
+    meta: SegmentMeta,
+    ds: number[],
+    kind: PartKind,
+    cache: boolean
+  ): Promise<Array<Segment | ProfileTable>> {
+    const ranges = coalesce(this.sectionsOf(meta, ds, kind), RANGE_GAP_BYTES);
+    const bufs = await Promise.all(ranges.map(([off, len]) => this.store.getRange(key, off, len)));
+    this.stats.objectsRead++;
+    ranges.forEach(([off, len], i) => {
+      if (bufs[i].length !== len) {
+        throw new SegmentFormatError(`segment ${key}: range [${off}, ${off + len}) read ${bufs[i].length} bytes`);
+      }
+      this.stats.bytesRead += len;
+    });
+    const section = ([off, len]: [number, number]): Buffer => {
+      const i = ranges.findIndex(([o, l]) => off >= o && off + len <= o + l);
+      return bufs[i].subarray(off - ranges[i][0], off - ranges[i][0] + len);
+    };
+    return ds.map((d) => {
+      const table = decodeTable(key, meta, d, section(meta.datasets[d].table));
+      const part = kind === 'table' ? table : decodeDataset(table, section(meta.datasets[d].data));
+      if (cache) {
+        this.segments.set(partKey(key, kind, d), part);
+      }
+      return part;
+    });
   }
 
   private async load(key: string, cache: boolean, size: number): Promise<DecodedObject> {
