@@ -6,6 +6,8 @@ export class CountingStore implements ObjectStore {
   readonly kind = 'filesystem';
   readonly gets: string[] = [];
   readonly ranges: string[] = [];
+  /** Prefixes listed (list only), since the last reset. */
+  readonly listed: string[] = [];
   /** Bytes the store returned for object reads (get and getRange), since the last reset. */
   bytes = 0;
   constructor(private readonly inner: ObjectStore) {}
@@ -31,6 +33,7 @@ export class CountingStore implements ObjectStore {
     return b;
   }
   list(prefix: string): Promise<ObjectInfo[]> {
+    this.listed.push(prefix);
     return this.inner.list(prefix);
   }
   listPrefixes(prefix: string): Promise<string[]> {
@@ -45,6 +48,7 @@ export class CountingStore implements ObjectStore {
   reset(): void {
     this.gets.length = 0;
     this.ranges.length = 0;
+    this.listed.length = 0;
     this.bytes = 0;
   }
 }

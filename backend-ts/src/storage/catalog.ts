@@ -4,8 +4,18 @@
 // before storage format 2 until compaction has moved them into blocks. A query reads each object once per hour
 // it plans it for (SegmentRef.hour), so a level-0 segment already in the index for one hour and not yet for the
 // next is read for the second only.
+import { LRUCache } from 'lru-cache';
 import { hoursOf, metaOfEntry, type IndexDoc, type IndexStore } from './index.js';
-import { HOUR_MS, indexPrefix, l0Prefix, legacyPrefix, minuteDir, minuteOf, parseSegmentKey } from './keys.js';
+import {
+  HOUR_MS,
+  indexPrefix,
+  l0Prefix,
+  legacyPrefix,
+  MINUTE_MS,
+  minuteDir,
+  minuteOf,
+  parseSegmentKey,
+} from './keys.js';
 import type { ObjectInfo, ObjectStore } from './objectStore.js';
 import { mapLimit, READ_CONCURRENCY, type SegmentReader, type SegmentRef } from './segmentReader.js';
 
@@ -18,6 +28,14 @@ const PROBE_MINUTES = 10;
  */
 const HEAD_MAX_AGE_MS = 1000;
 
+/**
+ * A minute folder this long past its end gets no new segment (a write names its folder when it starts and
+ * lands within the store timeout; the compactor's watermark waits as long), so its listing is kept and reused:
+ * a query lists only the newest folders afresh. Compaction then only removes objects from it, which the index
+ * documents (read fresh) mark as covered first; a planned object that vanished re-plans from a fresh listing.
+ */
+const FINAL_LISTING_MS = 30_000;
+
 export interface CatalogStats {
   listings: number;
   docReads: number;
@@ -25,6 +43,8 @@ export interface CatalogStats {
 
 export class Catalog {
   readonly stats: CatalogStats = { listings: 0, docReads: 0 };
+  /** Listings of minute folders past FINAL_LISTING_MS, by tenant and minute. */
+  private readonly finalListings = new LRUCache<string, ObjectInfo[]>({ max: 256 });
 
   constructor(
     private readonly store: ObjectStore,
@@ -44,8 +64,11 @@ export class Catalog {
     return this.store.list(prefix);
   }
 
-  /** Level-0 segments in minute folders from `w` on (every earlier one is in the index). */
-  async l0Since(tenant: string, w: number): Promise<ObjectInfo[]> {
+  /**
+   * Level-0 segments in minute folders from `w` on (every earlier one is in the index). `fresh`: every folder
+   * listed now (a re-plan), not from the listings kept of final folders.
+   */
+  async l0Since(tenant: string, w: number, fresh = false): Promise<ObjectInfo[]> {
     const base = l0Prefix(this.prefix, tenant);
     // a replica whose clock runs ahead writes into a later folder: one more minute is listed
     const last = minuteOf(this.now()) + 1;
@@ -59,7 +82,20 @@ export class Catalog {
       this.stats.listings++;
       minutes = (await this.store.listPrefixes(base)).map(Number).filter((m) => Number.isFinite(m) && m >= w);
     }
-    const lists = await mapLimit(minutes, READ_CONCURRENCY, (m) => this.list(`${base}${minuteDir(m)}/`));
+    const lists = await mapLimit(minutes, READ_CONCURRENCY, async (m) => {
+      const k = `${tenant}/${m}`;
+      const kept = fresh ? undefined : this.finalListings.get(k);
+      if (kept) {
+        return kept;
+      }
+      // final only if the listing starts after the folder became final
+      const final = this.now() >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
+      const listed = await this.list(`${base}${minuteDir(m)}/`);
+      if (final) {
+        this.finalListings.set(k, listed);
+      }
+      return listed;
+    });
     return lists.flat();
   }
 
@@ -126,7 +162,7 @@ export class Catalog {
     const head = await this.index.headDoc(tenant, 0);
     const doc = await this.index.doc(tenant, hour, 0);
     const [l0, legacyHours] = await Promise.all([
-      this.l0Since(tenant, head.w),
+      this.l0Since(tenant, head.w, true),
       head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
     ]);
     const legacy = legacyHours.includes(hour) ? await this.legacyHour(tenant, hour) : [];

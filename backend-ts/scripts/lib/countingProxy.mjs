@@ -1,0 +1,36 @@
+// A counting HTTP proxy to Azurite on its own thread (bench-recent): each replica reaches the store through one,
+// so its Azure requests and bytes are exact, and the bench's own work (pushing, sampling) never holds up a
+// replica's store round trips. Counts go into a shared Float64Array: requests, reads, writes, lists, bytes in.
+import { createServer, request } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { target, counts: shared } = workerData;
+const counts = new Float64Array(shared);
+const server = createServer((req, res) => {
+  counts[0]++;
+  if (/[?&]comp=list/.test(req.url ?? '')) {
+    counts[3]++;
+  } else if (req.method === 'GET' || req.method === 'HEAD') {
+    counts[1]++;
+  } else {
+    counts[2]++;
+  }
+  const up = request(
+    { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+    (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.on('data', (d) => (counts[4] += d.length));
+      ur.pipe(res);
+    }
+  );
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  }
+});

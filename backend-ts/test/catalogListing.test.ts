@@ -1,0 +1,53 @@
+// The level-0 listing a query makes (storage/catalog.ts): minute folders past their final moment are listed once
+// and the listing reused; the newest folders are listed afresh every time, so a profile acknowledged a moment
+// ago is seen; a re-plan (an object vanished) lists everything again.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Catalog } from '../src/storage/catalog.js';
+import { FilesystemStore } from '../src/storage/filesystem.js';
+import { IndexStore } from '../src/storage/index.js';
+import { l0Key, l0Prefix, MINUTE_MS, minuteDir, minuteOf } from '../src/storage/keys.js';
+import { SegmentReader } from '../src/storage/segmentReader.js';
+import { CountingStore } from './countingStore.js';
+
+const T = 'anonymous';
+
+test('final minute folders are listed once; the newest every time; a re-plan lists all afresh', async () => {
+  const store = new CountingStore(new FilesystemStore(mkdtempSync(join(tmpdir(), 'bts-cat-'))));
+  await store.init();
+  let now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 10_000;
+  const catalog = new Catalog(store, '', new IndexStore(store, ''), new SegmentReader(store), () => now);
+  const m = minuteOf(now);
+  const put = (at: number) => store.put(l0Key('', T, at - 5000, at - 5000, at), Buffer.from('x'));
+  const folder = (minute: number) => `${l0Prefix('', T)}${minuteDir(minute)}/`;
+
+  await put(now);
+  // 10 s into minute m: m and m + 1 (a replica whose clock runs ahead) are listed
+  assert.equal((await catalog.l0Since(T, m)).length, 1);
+  assert.deepEqual(store.listed.sort(), [folder(m), folder(m + 1)].sort());
+
+  // 20 s into m + 1: m is not final yet (30 s after its end), still listed each time
+  now += 70_000;
+  await put(now);
+  store.reset();
+  assert.equal((await catalog.l0Since(T, m)).length, 2);
+  assert.deepEqual(store.listed.sort(), [folder(m), folder(m + 1), folder(m + 2)].sort());
+
+  // 35 s into m + 1: m is final; its listing is made once more and then kept
+  now += 15_000;
+  store.reset();
+  assert.equal((await catalog.l0Since(T, m)).length, 2);
+  assert.ok(store.listed.includes(folder(m)));
+  store.reset();
+  await put(now);
+  assert.equal((await catalog.l0Since(T, m)).length, 3, 'the new segment of m + 1 is seen at once');
+  assert.deepEqual(store.listed.sort(), [folder(m + 1), folder(m + 2)].sort(), 'm from the kept listing');
+
+  // a re-plan lists every folder afresh
+  store.reset();
+  assert.equal((await catalog.l0Since(T, m, true)).length, 3);
+  assert.deepEqual(store.listed.sort(), [folder(m), folder(m + 1), folder(m + 2)].sort());
+});
