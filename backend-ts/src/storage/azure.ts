@@ -151,8 +151,12 @@ export class AzureStore implements ObjectStore {
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     try {
-      // download() (not downloadToBuffer) because a range past the end must give the bytes there are
-      const res = await this.container.getBlobClient(key).download(offset, length, { abortSignal: this.signal() });
+      // download() (not downloadToBuffer) because a range past the end must give the bytes there are; a large
+      // range (a block's datasets, read by a query) gets the read timeout of whole reads
+      const timeout = length > 1 << 20 ? this.readTimeoutMs : this.timeoutMs;
+      const res = await this.container
+        .getBlobClient(key)
+        .download(offset, length, { abortSignal: AbortSignal.timeout(timeout) });
       const chunks: Buffer[] = [];
       for await (const c of res.readableStreamBody as AsyncIterable<Buffer>) {
         chunks.push(c);
