@@ -586,15 +586,27 @@ async function runLevel(level: string): Promise<void> {
       await new Promise((r) => setTimeout(r, liveLeft));
     }
 
-    // a fresh replica answers
-    reader = await startChild(
-      [
-        ...common,
-        '-compactor.compaction-interval=0',
-        `-storage.azure.connection-string=${connectionString(rProxy.port)}`,
-      ],
-      BACKEND
-    );
+    // a fresh replica answers (started again if Azurite stalled past its start-up timeout: the emulator's
+    // garbage collector, every 10 min, holds every request while it sweeps)
+    reader = await startReader();
+    async function startReader(tries = 3): Promise<Child> {
+      try {
+        return await startChild(
+          [
+            ...common,
+            '-compactor.compaction-interval=0',
+            `-storage.azure.connection-string=${connectionString(rProxy.port)}`,
+          ],
+          BACKEND
+        );
+      } catch (e) {
+        if (tries <= 1) {
+          throw e;
+        }
+        console.log(`reader did not start (${(e as Error).message.split('\n')[0].slice(0, 160)}); again`);
+        return startReader(tries - 1);
+      }
+    }
     const rUrl = reader.url;
     const rows: QueryRow[] = [];
     const target = svcName(7);
