@@ -586,8 +586,9 @@ async function runLevel(level: string): Promise<void> {
       await new Promise((r) => setTimeout(r, liveLeft));
     }
 
-    // a fresh replica answers (started again if Azurite stalled past its start-up timeout: the emulator's
-    // garbage collector, every 10 min, holds every request while it sweeps)
+    // a fresh replica answers (started again if Azurite stalled past its start-up timeout; at 10x it has
+    // failed three times in a row ~15 min into a run: Azurite's output is printed then, since its garbage
+    // collector, every 10 min, closes the service on an error)
     reader = await startReader();
     async function startReader(tries = 3): Promise<Child> {
       try {
@@ -601,6 +602,7 @@ async function runLevel(level: string): Promise<void> {
         );
       } catch (e) {
         if (tries <= 1) {
+          console.log(`Azurite's output: ${az.output().slice(-2000) || '(none)'}`);
           throw e;
         }
         console.log(`reader did not start (${(e as Error).message.split('\n')[0].slice(0, 160)}); again`);

@@ -141,6 +141,8 @@ export interface Azurite {
   proc: ChildProcess;
   /** SIGTERM (after SIGCONT, in case it was stopped); Azurite saves its metadata on the way out. */
   stop(): Promise<void>;
+  /** What Azurite printed so far (it closes its service on a garbage-collection error, and says so). */
+  output(): string;
 }
 
 /**
@@ -191,6 +193,7 @@ export async function startAzurite(location?: string, fixedPort?: number): Promi
     port,
     connectionString,
     proc,
+    output: () => out,
     stop: () =>
       new Promise((res) => {
         if (proc.exitCode !== null || proc.signalCode !== null) {
