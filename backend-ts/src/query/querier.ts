@@ -103,7 +103,9 @@ export class Querier {
           (t) => new TableRows(t)
         ),
       kind: 'table',
-      keepsSegments: false,
+      // a small object is read whole: kept (within the cache's bound) so that the next query finds its tables
+      // without reading it again; a block's tables read in ranges are kept on their own
+      keepsSegments: true,
     };
   }
 
