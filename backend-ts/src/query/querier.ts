@@ -119,16 +119,18 @@ export class Querier {
         }
         // the datasets without a view are read together (one ranged read of a block for all of them)
         const need = ds.filter((d) => !this.hasView(ref, d, paths));
+        const at = new Map(need.map((d, i) => [d, i]));
         let read: Promise<Segment[]> | undefined;
         const readOnce = () => (read ??= this.reader.parts(ref, meta, need, 'dataset', { cache: false }));
         return Promise.all(
-          ds.map((d) =>
-            this.view(ref, d, paths, () =>
-              need.includes(d)
-                ? readOnce().then((segs) => segs[need.indexOf(d)])
+          ds.map((d) => {
+            const i = at.get(d);
+            return this.view(ref, d, paths, () =>
+              i !== undefined
+                ? readOnce().then((segs) => segs[i])
                 : this.reader.parts(ref, meta, [d], 'dataset', { cache: false }).then((segs) => segs[0])
-            )
-          )
+            );
+          })
         );
       },
       kind: 'dataset',
