@@ -67,6 +67,8 @@ const SETTLE_MAX_MS = Number(process.env.BENCH_RECENT_SETTLE_MAX_S ?? 900) * 100
 const INTERVAL_MS = 15_000;
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 const CONTAINER = 'pyroscope-data';
+/** Node options of the reader replica (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: where its query time goes). */
+const READER_NODE_ARGS = (process.env.BENCH_RECENT_READER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 // ---- a counting proxy per replica -----------------------------------------------------------------------------
 interface Counts {
@@ -75,19 +77,26 @@ interface Counts {
   writes: number;
   lists: number;
   bytesIn: number;
+  /** Reads of level-0 segments, of blocks, of index documents. */
+  l0: number;
+  blocks: number;
+  index: number;
 }
-const zero = (): Counts => ({ requests: 0, reads: 0, writes: 0, lists: 0, bytesIn: 0 });
+const zero = (): Counts => ({ requests: 0, reads: 0, writes: 0, lists: 0, bytesIn: 0, l0: 0, blocks: 0, index: 0 });
 const diff = (a: Counts, b: Counts): Counts => ({
   requests: a.requests - b.requests,
   reads: a.reads - b.reads,
   writes: a.writes - b.writes,
   lists: a.lists - b.lists,
   bytesIn: a.bytesIn - b.bytesIn,
+  l0: a.l0 - b.l0,
+  blocks: a.blocks - b.blocks,
+  index: a.index - b.index,
 });
 
 /** A counting proxy on its own thread (scripts/lib/countingProxy.mjs); `counts` reads its live totals. */
 async function countingProxy(target: number): Promise<{ port: number; counts: Counts; close(): Promise<void> }> {
-  const shared = new SharedArrayBuffer(5 * 8);
+  const shared = new SharedArrayBuffer(8 * 8);
   const view = new Float64Array(shared);
   const worker = new Worker(new URL('./lib/countingProxy.mjs', import.meta.url), {
     workerData: { target, counts: shared },
@@ -111,6 +120,15 @@ async function countingProxy(target: number): Promise<{ port: number; counts: Co
     },
     get bytesIn() {
       return view[4];
+    },
+    get l0() {
+      return view[5];
+    },
+    get blocks() {
+      return view[6];
+    },
+    get index() {
+      return view[7];
     },
   };
   return {
@@ -389,9 +407,9 @@ async function runLevel(level: string): Promise<void> {
     );
     const wUrl = writer.url;
     const start = Date.now();
-    const acks: number[] = [];
+    /** Live pushes: when each was sent, how long its answer took, and why it failed (if it did). */
+    const pushes: Array<{ at: number; ms: number; err?: string }> = [];
     let lastAcked = 0;
-    let liveErrors = 0;
     // the live push: every service once per 15 s, spread evenly over the interval
     const live = (async () => {
       for (let k = 0; !stopLive; k++) {
@@ -405,17 +423,32 @@ async function runLevel(level: string): Promise<void> {
         const t0 = Date.now();
         void ingest(wUrl, service, tick, t0).then(
           (st) => {
+            pushes.push({ at: t0, ms: Date.now() - t0, err: st === 200 ? undefined : `HTTP ${st}` });
             if (st === 200) {
-              acks.push(Date.now() - t0);
               lastAcked = Math.max(lastAcked, t0);
-            } else {
-              liveErrors++;
             }
           },
-          () => liveErrors++
+          (e: Error) =>
+            pushes.push({
+              at: t0,
+              ms: Date.now() - t0,
+              err: e.name === 'TimeoutError' ? 'no answer in 30 s' : e.message,
+            })
         );
       }
     })();
+    const pushSummary = (from: number, to: number): string => {
+      const inRange = pushes.filter((p) => p.at >= from && p.at < to);
+      const ok = inRange.filter((p) => !p.err).map((p) => p.ms);
+      const why = new Map<string, number>();
+      for (const p of inRange) {
+        if (p.err) {
+          why.set(p.err, (why.get(p.err) ?? 0) + 1);
+        }
+      }
+      const errs = [...why].map(([k, n]) => `${n} ${k}`).join(', ');
+      return `${ok.length} acknowledged, ${inRange.length - ok.length} failed${errs ? ` (${errs})` : ''}, ack p50 ${ms(pct(ok, 50))}, p99 ${ms(pct(ok, 99))}`;
+    };
     // compaction lag and RSS, sampled while the run lasts
     const lags: number[] = [];
     /** The same, from the end of the history's catch-up on (ingest at the level's rate only). */
@@ -518,6 +551,35 @@ async function runLevel(level: string): Promise<void> {
       }
     })();
 
+    // Azurite's own pauses, seen from here: a container properties request every 5 s on a connection of its own
+    const stalls: Array<{ at: number; ms: number }> = [];
+    const prober = (async () => {
+      while (sampling) {
+        const t0 = Date.now();
+        try {
+          await container.getProperties({ abortSignal: AbortSignal.timeout(120_000) });
+        } catch {
+          // counted as a stall of its whole length
+        }
+        const took = Date.now() - t0;
+        if (took > 2000) {
+          stalls.push({ at: t0 - start, ms: took });
+        }
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    })();
+    /** Waits (bounded) until Azurite answers a request of ours within a second. */
+    const azuriteAnswers = async (maxMs: number) => {
+      const t0 = Date.now();
+      while (Date.now() - t0 < maxMs) {
+        const p0 = Date.now();
+        await container.getProperties({ abortSignal: AbortSignal.timeout(maxMs) }).catch(() => undefined);
+        if (Date.now() - p0 < 1000) {
+          return;
+        }
+      }
+    };
+
     // the history, one request at a time, oldest first
     const ticks = Math.floor((HISTORY_MIN * 60_000) / INTERVAL_MS);
     const direct = Math.max(0, ticks - Math.floor((DIRECT_MIN * 60_000) / INTERVAL_MS));
@@ -586,11 +648,13 @@ async function runLevel(level: string): Promise<void> {
       await new Promise((r) => setTimeout(r, liveLeft));
     }
 
-    // a fresh replica answers (started again if Azurite stalled past its start-up timeout; at 10x it has
-    // failed three times in a row ~15 min into a run: Azurite's output is printed then, since its garbage
-    // collector, every 10 min, closes the service on an error)
+    // a fresh replica answers. Azurite's garbage collector (every 10 min from its start) holds its event loop for
+    // tens of seconds once it has seen thousands of deletions; a replica that starts then cannot create its
+    // container within its timeout and exits: the reader starts once Azurite answers again (the stalls are
+    // printed below), and is started again if it still could not.
+    await azuriteAnswers(180_000);
     reader = await startReader();
-    async function startReader(tries = 3): Promise<Child> {
+    async function startReader(tries = 6): Promise<Child> {
       try {
         return await startChild(
           [
@@ -598,14 +662,17 @@ async function runLevel(level: string): Promise<void> {
             '-compactor.compaction-interval=0',
             `-storage.azure.connection-string=${connectionString(rProxy.port)}`,
           ],
-          BACKEND
+          BACKEND,
+          READER_NODE_ARGS
         );
       } catch (e) {
         if (tries <= 1) {
           console.log(`Azurite's output: ${az.output().slice(-2000) || '(none)'}`);
           throw e;
         }
-        console.log(`reader did not start (${(e as Error).message.split('\n')[0].slice(0, 160)}); again`);
+        console.log(`reader did not start (${(e as Error).message.split('\n')[0].slice(0, 160)}); again in 15 s`);
+        await new Promise((r) => setTimeout(r, 15_000));
+        await azuriteAnswers(180_000);
         return startReader(tries - 1);
       }
     }
@@ -722,6 +789,7 @@ async function runLevel(level: string): Promise<void> {
     await live;
     sampling = false;
     await sampler;
+    await prober;
     const finalInv = await inventory();
     const lagHist1 = await buckets(wUrl, LAG).catch(() => new Map<number, number>());
     const liveSecs = (Date.now() - liveFrom) / 1000;
@@ -731,12 +799,13 @@ async function runLevel(level: string): Promise<void> {
     const dataMin = (Date.now() - (start - HISTORY_MIN * 60_000)) / 60_000;
 
     console.log(
-      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | bytes read cold | answer |`
+      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | reads cold: level 0 / blocks / index | bytes read cold | answer |`
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       console.log(
         `| ${r.name} | ${ms(r.cold)} | ${ms(r.warm50)} | ${ms(r.warm95)} | ${r.azure.requests} (${r.azure.reads}/${r.azure.lists}) | ` +
+          `${r.azure.l0} / ${r.azure.blocks} / ${r.azure.index} | ` +
           `${(r.azure.bytesIn / 1024).toFixed(0)} KiB | ${r.ok} |`
       );
     }
@@ -757,7 +826,14 @@ async function runLevel(level: string): Promise<void> {
         `writer's level-0 objects after the catch-up: ${objsLive} in ${liveSecs.toFixed(0)} s = ` +
           `${(objsLive / Math.max(1, liveSecs)).toFixed(1)}/s`,
         `writer CPU ${wCpu.toFixed(1)} s; compaction CPU ${compCpu === undefined ? 'not exported by this version' : `${compCpu.toFixed(1)} s = ${((100 * compCpu) / Math.max(1e-9, wCpu - compCpu)).toFixed(0)} % of the rest`}`,
-        `live push: ${acks.length} acknowledged, ${liveErrors} failed, ack p50 ${ms(pct(acks, 50))}, p99 ${ms(pct(acks, 99))}`,
+        `live push while the history was written and compacted: ${pushSummary(0, liveFrom)}`,
+        `live push after the catch-up: ${pushSummary(liveFrom, Infinity)}`,
+        `Azurite stalls (a container request of the bench's own, every 5 s, over 2 s): ${stalls.length}` +
+          (stalls.length > 0
+            ? `, longest ${(Math.max(...stalls.map((x) => x.ms)) / 1000).toFixed(0)} s, at ` +
+              stalls.map((x) => `${(x.at / 1000).toFixed(0)} s`).join(', ') +
+              ' into the run'
+            : ''),
         `peak RSS: writer ${(rss.writer / 2 ** 20).toFixed(0)} MiB, reader ${(rss.reader / 2 ** 20).toFixed(0)} MiB`,
         `freshness: ${fresh} of ${freshTried} profiles acknowledged by the writer 1 s earlier were in the reader's answer`,
         `writer's Azure requests in all: ${wProxy.counts.requests} (${wProxy.counts.writes} writes); last live ack ${((Date.now() - lastAcked) / 1000).toFixed(0)} s ago`,

@@ -11,6 +11,7 @@ import { Authenticator, registerAuth } from './api/auth.js';
 import { connectRoutes } from './api/connect.js';
 import { rawBodyParser, releaseBody } from './api/body.js';
 import { limitedBodies } from './api/connectBody.js';
+import { jsonAnswers } from './api/seriesJsonAnswer.js';
 import { badBodyAsInvalidArgument, errorBody, httpStatusOf } from './api/errors.js';
 import { resolveTenant } from './api/tenant.js';
 import { GRPC_MAX_MESSAGE_BYTES, grpcHandler } from './api/grpc.js';
@@ -414,7 +415,7 @@ async function registerRoutes(
       router.handlers.forEach(
         (h, i) =>
           (router.handlers[i] = badBodyAsInvalidArgument(
-            limitedBodies(h, { readMaxBytes: bodyLimit || 0xffffffff, budget, methodLimit })
+            limitedBodies(jsonAnswers(h), { readMaxBytes: bodyLimit || 0xffffffff, budget, methodLimit })
           ))
       );
     },

@@ -77,11 +77,12 @@ export interface Child {
 
 /** Starts backend-ts as its own process (via tsx, from source), as `npm run backend` would. */
 /** A backend process; `root` runs another checkout's backend-ts (a benchmark's "before" figures). */
-export async function startChild(flags: string[], root = BACKEND_ROOT): Promise<Child> {
+export async function startChild(flags: string[], root = BACKEND_ROOT, nodeArgs: string[] = []): Promise<Child> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--import',
       'tsx',
       join(root, 'src/main.ts'),

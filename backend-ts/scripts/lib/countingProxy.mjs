@@ -1,6 +1,7 @@
 // A counting HTTP proxy to Azurite on its own thread (bench-recent): each replica reaches the store through one,
 // so its Azure requests and bytes are exact, and the bench's own work (pushing, sampling) never holds up a
-// replica's store round trips. Counts go into a shared Float64Array: requests, reads, writes, lists, bytes in.
+// replica's store round trips. Counts go into a shared Float64Array: requests, reads, writes, lists, bytes in,
+// then the reads by what they read: level-0 segments, blocks, index documents.
 import { createServer, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -12,6 +13,14 @@ const server = createServer((req, res) => {
     counts[3]++;
   } else if (req.method === 'GET' || req.method === 'HEAD') {
     counts[1]++;
+    const path = req.url ?? '';
+    if (path.includes('/l0/')) {
+      counts[5]++;
+    } else if (path.includes('/blocks/')) {
+      counts[6]++;
+    } else if (path.includes('/index/')) {
+      counts[7]++;
+    }
   } else {
     counts[2]++;
   }

@@ -22,6 +22,7 @@ import { toDot } from '../encode/dot.js';
 import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { toTreeBytes } from '../encode/treeBytes.js';
+import { selectSeriesJson } from '../encode/seriesJson.js';
 import type { ProfilePoint, Querier, SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../encode/pprof.js';
 import type { RecordingRulesRepository } from '../tenant/recordingRules.js';
@@ -32,6 +33,7 @@ import { recordingRulesHandlers } from './recordingRules.js';
 import { callSite, resolveMaxNodes } from './params.js';
 import { toConnectError } from './errors.js';
 import { resolveTenant } from './tenant.js';
+import { jsonAnswerSlot } from './seriesJsonAnswer.js';
 
 export interface ApiDeps {
   ingester: Ingester;
@@ -307,6 +309,11 @@ function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' 
           callSite: callSite(req.stackTraceSelector),
           exemplars,
         });
+        const slot = ctx.values.get(jsonAnswerSlot);
+        if (slot) {
+          slot.json = selectSeriesJson(series);
+          return {};
+        }
         return {
           series: series.map((s) => ({
             labels: s.labels.map(([name, value]) => ({ name, value })),
