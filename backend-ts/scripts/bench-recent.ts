@@ -381,7 +381,11 @@ async function runLevel(level: string): Promise<void> {
   }
   const perSec = services / 15;
   console.log(`\n## ${level}: ${services} services, ${perSec.toFixed(1)} requests/s, ${HISTORY_MIN} min of history`);
-  const az: Azurite = await startAzurite();
+  // Azurite's collector every 24 h: its sweeps (every 10 min by default) paused the emulator for up to 105 s
+  // once thousands of sources had been deleted (test/azuriteGc.cjs); BENCH_RECENT_AZURITE_GC=1 keeps its default
+  const az: Azurite = await startAzurite(undefined, undefined, {
+    gcIntervalMs: process.env.BENCH_RECENT_AZURITE_GC === '1' ? undefined : 24 * 3_600_000,
+  });
   const wProxy = await countingProxy(az.port);
   const rProxy = await countingProxy(az.port);
   const common = [

@@ -51,3 +51,39 @@ test('final minute folders are listed once; the newest every time; a re-plan lis
   assert.equal((await catalog.l0Since(T, m, true)).length, 3);
   assert.deepEqual(store.listed.sort(), [folder(m), folder(m + 1), folder(m + 2)].sort());
 });
+
+test('queries that start together share the newest listings and document reads; a re-plan does not', async () => {
+  const store = new CountingStore(new FilesystemStore(mkdtempSync(join(tmpdir(), 'bts-cat-'))));
+  await store.init();
+  let now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 10_000;
+  const index = new IndexStore(store, '', undefined, () => now);
+  const catalog = new Catalog(store, '', index, new SegmentReader(store), () => now);
+  const m = minuteOf(now);
+  await store.put(l0Key('', T, now - 5000, now - 5000, now), Buffer.from('x'));
+  const folder = (minute: number) => `${l0Prefix('', T)}${minuteDir(minute)}/`;
+
+  // the All services page: Series and SelectSeries sent at once
+  const a = catalog.objects(T, now - 30 * MINUTE_MS, now);
+  now += 100;
+  const b = catalog.objects(T, now - 30 * MINUTE_MS, now);
+  await Promise.all([a, b]);
+  // no watermark yet: the folders that exist are listed (m), once for both queries
+  assert.deepEqual(store.listed, [folder(m)], 'the newest folder listed once for both');
+  const hours = new Set([Math.floor((now - 30 * MINUTE_MS) / 3_600_000), Math.floor(now / 3_600_000)]).size;
+  // the head is read by each (nothing cached yet), every hour document once
+  assert.equal(index.stats.docReads + index.stats.docRevalidations, 2 + hours);
+
+  // a query after they ended lists afresh: what was acknowledged since is seen
+  store.reset();
+  now += 100;
+  await store.put(l0Key('', T, now - 1000, now - 1000, now), Buffer.from('y'));
+  assert.equal((await catalog.l0Since(T, m)).length, 2);
+  assert.deepEqual(store.listed.sort(), [folder(m), folder(m + 1)].sort());
+
+  // a re-plan never joins a listing in flight
+  store.reset();
+  const c = catalog.l0Since(T, m);
+  const d = catalog.l0Since(T, m, true);
+  await Promise.all([c, d]);
+  assert.equal(store.listed.filter((p) => p === folder(m)).length, 2);
+});

@@ -150,10 +150,15 @@ export interface Azurite {
  * A real Azurite blob service on 127.0.0.1 (in-memory unless a location is given). A fixed port and location
  * let a test restart it in place.
  */
-export async function startAzurite(location?: string, fixedPort?: number): Promise<Azurite> {
+export async function startAzurite(
+  location?: string,
+  fixedPort?: number,
+  opts: { gcIntervalMs?: number } = {}
+): Promise<Azurite> {
   const port = fixedPort ?? (await freePort());
   const main = join(PROJECT_ROOT, 'node_modules/azurite/dist/src/blob/main.js');
   const args = [
+    ...(opts.gcIntervalMs ? [join(BACKEND_ROOT, 'test/azuriteGc.cjs'), String(opts.gcIntervalMs)] : []),
     main,
     '--blobHost',
     '127.0.0.1',

@@ -35,6 +35,11 @@ const HEAD_MAX_AGE_MS = 1000;
  * documents (read fresh) mark as covered first; a planned object that vanished re-plans from a fresh listing.
  */
 const FINAL_LISTING_MS = 30_000;
+/**
+ * A query may use a listing of a minute folder that another query began at most this long ago: it holds every
+ * object stored before it began, so every profile acknowledged a second before the query is still in the answer.
+ */
+const JOIN_LISTING_MS = 250;
 
 export interface CatalogStats {
   listings: number;
@@ -45,6 +50,8 @@ export class Catalog {
   readonly stats: CatalogStats = { listings: 0, docReads: 0 };
   /** Listings of minute folders past FINAL_LISTING_MS, by tenant and minute. */
   private readonly finalListings = new LRUCache<string, ObjectInfo[]>({ max: 256 });
+  /** Listings in flight, by prefix, with when they started. */
+  private readonly listing = new Map<string, { at: number; p: Promise<ObjectInfo[]> }>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -59,9 +66,26 @@ export class Catalog {
     return key.slice(this.prefix.length + tenant.length + 1);
   }
 
-  private async list(prefix: string): Promise<ObjectInfo[]> {
+  /**
+   * A listing; `join`: one of the same folder begun at most JOIN_LISTING_MS ago and not ended yet will do.
+   */
+  private async list(prefix: string, join = false): Promise<ObjectInfo[]> {
+    const now = this.now();
+    const running = this.listing.get(prefix);
+    if (join && running && now - running.at <= JOIN_LISTING_MS) {
+      return running.p;
+    }
     this.stats.listings++;
-    return this.store.list(prefix);
+    const p = this.store.list(prefix);
+    const entry = { at: now, p };
+    this.listing.set(prefix, entry);
+    try {
+      return await p;
+    } finally {
+      if (this.listing.get(prefix) === entry) {
+        this.listing.delete(prefix);
+      }
+    }
   }
 
   /**
@@ -90,7 +114,8 @@ export class Catalog {
       }
       // final only if the listing starts after the folder became final
       const final = this.now() >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
-      const listed = await this.list(`${base}${minuteDir(m)}/`);
+      // queries that start together share a listing begun a moment ago; a re-plan lists afresh
+      const listed = await this.list(`${base}${minuteDir(m)}/`, !fresh);
       if (final) {
         this.finalListings.set(k, listed);
       }
@@ -145,7 +170,7 @@ export class Catalog {
     const hours = hoursOf(start, end);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
     const head = await this.index.headDoc(tenant, HEAD_MAX_AGE_MS);
-    const docs = await mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h)));
+    const docs = await mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h), true));
     this.stats.docReads += 1 + hours.length;
     const [l0, legacy] = await Promise.all([
       this.l0Since(tenant, head.w),

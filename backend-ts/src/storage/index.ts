@@ -155,8 +155,18 @@ export interface IndexStats {
 }
 
 /** Reads (cached, revalidated by version) and updates (conditional writes, retried) index documents. */
+/**
+ * Queries that start together (the All services page sends Series and SelectSeries at once) share a document read
+ * begun this recently: a document a moment old is still safe for a query (what it does not hold yet is read from
+ * level 0, whose sources stay for the deletion delay), and at 300 services an hour document is ~0.5 MB to fetch
+ * and parse.
+ */
+const JOIN_READ_MS = 250;
+
 export class IndexStore {
   private readonly docs: LRUCache<string, Cached<IndexDoc>>;
+  /** Document reads in flight, by key, with when they started. */
+  private readonly reading = new Map<string, { at: number; p: Promise<unknown> }>();
   private head: Map<string, Cached<HeadDoc>> = new Map();
   readonly stats: IndexStats = { docReads: 0, docRevalidations: 0, docWrites: 0, conflicts: 0 };
 
@@ -188,12 +198,35 @@ export class IndexStore {
     key: string,
     cached: Cached<T> | undefined,
     maxAgeMs: number,
-    parse: (b: Buffer) => T
+    parse: (b: Buffer) => T,
+    join = false
   ): Promise<Cached<T> | null> {
     const now = this.now();
     if (cached && now - cached.checkedAt <= maxAgeMs) {
       return cached;
     }
+    const running = this.reading.get(key);
+    if (join && running && now - running.at <= JOIN_READ_MS) {
+      return running.p as Promise<Cached<T> | null>;
+    }
+    const p = this.readNow(key, cached, parse, now);
+    const entry = { at: now, p };
+    this.reading.set(key, entry);
+    try {
+      return await p;
+    } finally {
+      if (this.reading.get(key) === entry) {
+        this.reading.delete(key);
+      }
+    }
+  }
+
+  private async readNow<T>(
+    key: string,
+    cached: Cached<T> | undefined,
+    parse: (b: Buffer) => T,
+    now: number
+  ): Promise<Cached<T> | null> {
     let got: { data: Buffer; version: string } | 'unchanged' | null;
     if (cached && this.store.getIfChanged) {
       this.stats.docRevalidations++;
@@ -213,10 +246,19 @@ export class IndexStore {
     return { doc: this.meter(() => parse(data)), version: got.version, checkedAt: now };
   }
 
-  /** The document of an hour (an empty one when none exists), at most `maxAgeMs` old. */
-  async doc(tenant: string, hour: number, maxAgeMs = 0): Promise<IndexDoc> {
+  /**
+   * The document of an hour (an empty one when none exists), at most `maxAgeMs` old. `join`: a read of it that
+   * started at most JOIN_READ_MS ago and has not ended will do (queries; never compaction, which decides on it).
+   */
+  async doc(tenant: string, hour: number, maxAgeMs = 0, join = false): Promise<IndexDoc> {
     const key = indexKey(this.prefix, tenant, hour);
-    const got = await this.read(key, this.docs.get(key), maxAgeMs, (b) => JSON.parse(b.toString('utf8')) as IndexDoc);
+    const got = await this.read(
+      key,
+      this.docs.get(key),
+      maxAgeMs,
+      (b) => JSON.parse(b.toString('utf8')) as IndexDoc,
+      join
+    );
     if (!got) {
       this.docs.delete(key);
       return emptyDoc(hour);
