@@ -62,7 +62,7 @@ const intField = (f: number, v: number) => Buffer.from([...varint(f << 3), ...va
 const packed = (f: number, vs: number[]) => lenField(f, Buffer.from(vs.flatMap(varint)));
 
 /** Deterministic PRNG (mulberry32), so every run sends the same bytes. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -9,6 +9,7 @@ import { selectSeriesJson, type SeriesJsonIn } from '../src/encode/seriesJson.js
 import { SelectSeriesResponseSchema } from '../src/gen/querier/v1/querier_pb.js';
 import type { ProfilePoint } from '../src/model/profilePoints.js';
 import { startInProcess, type Running } from './helpers.js';
+import { prng } from './loadRun.js';
 import { connectProto, CPU, encodePush, handPprof, PbWriter, push } from './wire.js';
 
 /** The message api/connect.ts builds for protobuf-es (the binary answer, and the JSON answer before). */
@@ -37,18 +38,6 @@ function reference(series: SeriesJsonIn[]): string {
       })),
     })
   );
-}
-
-/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STRINGS = ['', 'svc', 'a"b', 'back\\slash', 'new\nline', 'tab\t', 'ünï©ødé', '😀', '\u0001', '</script>'];
@@ -83,7 +72,7 @@ function generate(r: () => number): SeriesJsonIn[] {
 
 describe('SelectSeries as JSON, written directly', () => {
   test('the text is exactly what protobuf-es writes (5,000 generated answers)', () => {
-    const r = rng(14);
+    const r = prng(14);
     for (let i = 0; i < 5000; i++) {
       const series = generate(r);
       assert.equal(selectSeriesJson(series), reference(series), `answer ${i}: ${JSON.stringify(series)}`);

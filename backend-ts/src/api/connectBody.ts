@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DecodeAccount, DecodeBudget } from '../limits/decodeBudget.js';
 import { LimitError } from '../limits/errors.js';
+import { onceBody, wrapHandler } from './handlerWrap.js';
 
 export interface ConnectBodyOptions {
   /** The largest message, inflated (-distributor.ingestion-body-limit-mb); the body as sent is bounded by it too. */
@@ -49,11 +50,6 @@ async function* capped(src: AsyncIterable<Uint8Array>, max: number, message: str
   }
 }
 
-const once = (b: Uint8Array): AsyncIterable<Uint8Array> =>
-  (async function* () {
-    yield b;
-  })();
-
 function jsonError(status: number, code: string, message: string, extra: Record<string, string> = {}) {
   const body = Buffer.from(JSON.stringify({ code, message }));
   const header = new Headers({
@@ -61,7 +57,7 @@ function jsonError(status: number, code: string, message: string, extra: Record<
     'content-length': String(body.length),
     ...extra,
   });
-  return { status, header, body: once(body) } satisfies UniversalServerResponse;
+  return { status, header, body: onceBody(body) } satisfies UniversalServerResponse;
 }
 
 /** Chunks of the body as sent, at most `max` bytes in all. */
@@ -242,14 +238,7 @@ export function limitedBodies(h: UniversalHandler, opts: ConnectBodyOptions): Un
       account.release();
     }
   };
-  return Object.assign(wrapped, {
-    protocolNames: h.protocolNames,
-    service: h.service,
-    method: h.method,
-    requestPath: h.requestPath,
-    allowedMethods: h.allowedMethods,
-    supportedContentType: h.supportedContentType,
-  });
+  return wrapHandler(h, wrapped);
 }
 
 function codeName(code: Code): string {

@@ -7,6 +7,7 @@ import { QueryError, StoreUnavailableError } from '../query/errors.js';
 import { LimitError } from '../limits/errors.js';
 import { ConflictError } from '../tenant/settings.js';
 import { AuthError } from './tenant.js';
+import { onceBody, wrapHandler } from './handlerWrap.js';
 
 export function httpStatusOf(e: unknown): number {
   if (e instanceof FormatError || e instanceof LimitError) {
@@ -135,10 +136,6 @@ export function toConnectError(e: unknown): ConnectError {
  * everything else through.
  */
 export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler {
-  const once = (b: Uint8Array) =>
-    (async function* () {
-      yield b;
-    })();
   const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
     const res = await h(req);
     const type = res.header?.get('content-type') ?? '';
@@ -164,7 +161,7 @@ export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler 
     const msg = typeof err.message === 'string' ? err.message : '';
     const bad = msg.startsWith('parse binary:') || msg === 'decompression failed';
     if (err.code !== 'internal' || !bad) {
-      return { ...res, body: once(bytes) };
+      return { ...res, body: onceBody(bytes) };
     }
     const message = !msg.startsWith('parse binary:')
       ? 'request body: invalid gzip data (decompression failed)'
@@ -174,14 +171,7 @@ export function badBodyAsInvalidArgument(h: UniversalHandler): UniversalHandler 
     const body = Buffer.from(JSON.stringify({ code: 'invalid_argument', message }));
     const header = new Headers(res.header);
     header.set('content-length', String(body.length));
-    return { ...res, status: 400, header, body: once(body) };
+    return { ...res, status: 400, header, body: onceBody(body) };
   };
-  return Object.assign(wrapped, {
-    protocolNames: h.protocolNames,
-    service: h.service,
-    method: h.method,
-    requestPath: h.requestPath,
-    allowedMethods: h.allowedMethods,
-    supportedContentType: h.supportedContentType,
-  });
+  return wrapHandler(h, wrapped);
 }

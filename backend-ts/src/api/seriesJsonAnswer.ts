@@ -6,6 +6,7 @@ import { createContextKey, createContextValues } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { onceBody, wrapHandler } from './handlerWrap.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -45,17 +46,8 @@ export function jsonAnswers(h: UniversalHandler): UniversalHandler {
     return {
       ...res,
       header,
-      body: (async function* () {
-        yield body;
-      })(),
+      body: onceBody(body),
     };
   };
-  return Object.assign(wrapped, {
-    protocolNames: h.protocolNames,
-    service: h.service,
-    method: h.method,
-    requestPath: h.requestPath,
-    allowedMethods: h.allowedMethods,
-    supportedContentType: h.supportedContentType,
-  });
+  return wrapHandler(h, wrapped);
 }
