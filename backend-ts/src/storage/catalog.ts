@@ -5,6 +5,7 @@
 // it plans it for (SegmentRef.hour), so a level-0 segment already in the index for one hour and not yet for the
 // next is read for the second only.
 import { LRUCache } from 'lru-cache';
+import { RecentCalls } from './recentCalls.js';
 import { hoursOf, metaOfEntry, type IndexDoc, type IndexStore } from './index.js';
 import {
   HOUR_MS,
@@ -51,7 +52,7 @@ export class Catalog {
   /** Listings of minute folders past FINAL_LISTING_MS, by tenant and minute. */
   private readonly finalListings = new LRUCache<string, ObjectInfo[]>({ max: 256 });
   /** Listings in flight, by prefix, with when they started. */
-  private readonly listing = new Map<string, { at: number; p: Promise<ObjectInfo[]> }>();
+  private readonly listing = new RecentCalls<ObjectInfo[]>(JOIN_LISTING_MS);
 
   constructor(
     private readonly store: ObjectStore,
@@ -69,23 +70,11 @@ export class Catalog {
   /**
    * A listing; `join`: one of the same folder begun at most JOIN_LISTING_MS ago and not ended yet will do.
    */
-  private async list(prefix: string, join = false): Promise<ObjectInfo[]> {
-    const now = this.now();
-    const running = this.listing.get(prefix);
-    if (join && running && now - running.at <= JOIN_LISTING_MS) {
-      return running.p;
-    }
-    this.stats.listings++;
-    const p = this.store.list(prefix);
-    const entry = { at: now, p };
-    this.listing.set(prefix, entry);
-    try {
-      return await p;
-    } finally {
-      if (this.listing.get(prefix) === entry) {
-        this.listing.delete(prefix);
-      }
-    }
+  private list(prefix: string, join = false): Promise<ObjectInfo[]> {
+    return this.listing.run(prefix, this.now(), join, () => {
+      this.stats.listings++;
+      return this.store.list(prefix);
+    });
   }
 
   /**

@@ -7,6 +7,7 @@
 // under a lock on the filesystem) retried on conflict, so that concurrent writers never lose an entry. Readers
 // cache documents and revalidate them by version (a conditional GET). Layout in docs/storage.md.
 import { LRUCache } from 'lru-cache';
+import { RecentCalls } from './recentCalls.js';
 import { labelsKey, type LabelSet } from '../model/labels.js';
 import type { DatasetMeta, SegmentMeta } from './format/meta.js';
 import { headKey, HOUR_MS, indexKey } from './keys.js';
@@ -166,7 +167,7 @@ const JOIN_READ_MS = 250;
 export class IndexStore {
   private readonly docs: LRUCache<string, Cached<IndexDoc>>;
   /** Document reads in flight, by key, with when they started. */
-  private readonly reading = new Map<string, { at: number; p: Promise<unknown> }>();
+  private readonly reading = new RecentCalls<unknown>(JOIN_READ_MS);
   private head: Map<string, Cached<HeadDoc>> = new Map();
   readonly stats: IndexStats = { docReads: 0, docRevalidations: 0, docWrites: 0, conflicts: 0 };
 
@@ -205,20 +206,8 @@ export class IndexStore {
     if (cached && now - cached.checkedAt <= maxAgeMs) {
       return cached;
     }
-    const running = this.reading.get(key);
-    if (join && running && now - running.at <= JOIN_READ_MS) {
-      return running.p as Promise<Cached<T> | null>;
-    }
-    const p = this.readNow(key, cached, parse, now);
-    const entry = { at: now, p };
-    this.reading.set(key, entry);
-    try {
-      return await p;
-    } finally {
-      if (this.reading.get(key) === entry) {
-        this.reading.delete(key);
-      }
-    }
+    const got = await this.reading.run(key, now, join, () => this.readNow(key, cached, parse, now));
+    return got as Cached<T> | null;
   }
 
   private async readNow<T>(
