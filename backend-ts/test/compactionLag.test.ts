@@ -8,6 +8,7 @@ import { parsePprof } from '../src/formats/pprof.js';
 import { Catalog } from '../src/storage/catalog.js';
 import { Compactor, type CompactorOptions, type LagSample } from '../src/storage/compactor.js';
 import { SegmentBuilder } from '../src/storage/format/builder.js';
+import { decodeObject } from '../src/storage/format/segment.js';
 import { hoursOf, IndexStore } from '../src/storage/index.js';
 import { hourOf, l0Key, MINUTE_MS, parseSegmentKey } from '../src/storage/keys.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
@@ -56,6 +57,30 @@ function setup(store: ObjectStore, clock: { now: number }, opts: Partial<Compact
     ...opts,
   });
   return { c, lags };
+}
+
+/** What a fresh reader plans for the hour of minute M: objects by kind, and the profiles they hold there. */
+async function planned(store: ObjectStore): Promise<{ l0: number; blocks: number[]; profiles: number }> {
+  const index = new IndexStore(store, '');
+  const catalog = new Catalog(store, '', index, new SegmentReader(store));
+  const h = hourOf(at(M, 0));
+  const refs = await catalog.objects(T, h * 3_600_000, (h + 1) * 3_600_000 - 1);
+  let profiles = 0;
+  const blocks: number[] = [];
+  let l0 = 0;
+  for (const r of refs) {
+    if (r.block && r.meta) {
+      profiles += r.meta.profiles;
+      blocks.push(r.meta.level ?? 0);
+      continue;
+    }
+    l0++;
+    const obj = decodeObject(r.key, await store.get(r.key));
+    for (const d of obj.datasets) {
+      profiles += d.profTime.filter((t) => hourOf(t) === h).length;
+    }
+  }
+  return { l0, blocks: blocks.sort(), profiles };
 }
 
 async function isCovered(store: ObjectStore, key: string): Promise<boolean> {
@@ -150,6 +175,64 @@ describe('compaction lag', () => {
     await full;
   });
 
+  test('a busy minute is compacted in steps before it ends; a quiet one waits for it to settle', async () => {
+    const store = new MemoryStore();
+    const clock = { now: at(M, 25) };
+    for (let i = 0; i < 25; i++) {
+      await writeL0(store, at(M, i) + 500, at(M, i), `s${i % 4}`);
+    }
+    const { c, lags } = setup(store, clock);
+    const done = await c.runLevel0();
+    assert.deepEqual(
+      done.map((r) => [r.level, r.sources, r.profiles]),
+      [[1, 25, 25]]
+    );
+    // due when the pass that took it began: 25 s after the oldest was written, not the minute's end plus 5 s
+    assert.deepEqual(lags[0].stages, { minute: 24_500, schedule: 0, queue: 0, work: 0 });
+    assert.deepEqual(await planned(store), { l0: 0, blocks: [1], profiles: 25 });
+
+    // a few more in the same minute: too few for a step, they wait for the minute to settle
+    for (let i = 30; i < 35; i++) {
+      await writeL0(store, at(M, i) + 500, at(M, i), 'late');
+    }
+    clock.now = at(M, 50);
+    assert.deepEqual(await c.runLevel0(), []);
+    assert.deepEqual(await planned(store), { l0: 5, blocks: [1], profiles: 30 });
+    clock.now = at(M + 1, 5);
+    assert.deepEqual(
+      (await c.runLevel0()).map((r) => [r.level, r.sources]),
+      [[1, 5]]
+    );
+    assert.deepEqual(await planned(store), { l0: 0, blocks: [1, 1], profiles: 30 });
+    // the watermark still waits for the minute: steps never let a reader skip its folder early
+    assert.equal((await new IndexStore(store, '').headDoc(T)).w, M);
+  });
+
+  test("an open window's level-1 blocks merge early, and all of its blocks again once it settled", async () => {
+    const store = new MemoryStore();
+    const clock = { now: at(M, 0) };
+    const { c } = setup(store, clock, { earlySources: 3, earlyBlocks: 4 });
+    // minutes M .. M+4 of one ten-minute window ([M, M+10): M is minute 20 of its hour), a step in each
+    for (let m = 0; m < 5; m++) {
+      for (let i = 0; i < 3; i++) {
+        await writeL0(store, at(M + m, i) + 500, at(M + m, i), `s${i}`);
+      }
+      clock.now = at(M + m, 10);
+      await c.runLevel0();
+      await c.runOnce();
+    }
+    // four level-1 blocks became one level-2 block while the window is open; the fifth waits
+    assert.deepEqual(await planned(store), { l0: 0, blocks: [1, 2], profiles: 15 });
+    // the window ended at M+10 and settles 2 min later: everything in it becomes one block
+    clock.now = at(M + 12, 1);
+    const merged = (await c.runOnce()).filter((r) => r.level === 2);
+    assert.deepEqual(
+      merged.map((r) => [r.sources, r.profiles]),
+      [[2, 15]]
+    );
+    assert.deepEqual(await planned(store), { l0: 0, blocks: [2], profiles: 15 });
+  });
+
   test('a backlog minute lands in the index in steps, oldest first', async () => {
     const store = new MemoryStore();
     const clock = { now: at(M, 0) };
@@ -191,9 +274,10 @@ describe('compaction lag', () => {
 
 describe('index writes per blob (docs/storage.md, where the design stops scaling)', () => {
   /**
-   * Replicas sharing one store, each running its level-0 pass and its full pass every 15 s (and level 0 right
-   * after each minute settles), while segments arrive at 2/s for six minutes of the test clock. Returns the
-   * puts per index blob per minute.
+   * Replicas sharing one store, each running its level-0 pass every 10 s (and right after each minute settles)
+   * and its full pass every 15 s, as start() schedules them, while segments arrive at 2/s for six minutes of the
+   * test clock: enough for an early step of the open minute at every level-0 pass. Returns the puts per index
+   * blob per minute.
    */
   async function simulate(replicas: number): Promise<Map<string, number>> {
     const inner = new MemoryStore();
@@ -214,7 +298,7 @@ describe('index writes per blob (docs/storage.md, where the design stops scaling
       await writeL0(store, clock.now, clock.now - 2000, `svc-${s % 5}`);
       await writeL0(store, clock.now + 500, clock.now - 1500, `svc-${(s + 1) % 5}`);
       for (const c of cs) {
-        if (s % 15 === 0 || s % 60 === 5) {
+        if (s % 10 === 0 || s % 60 === 5) {
           await c.runLevel0();
         }
         if (s % 15 === 0) {
@@ -232,12 +316,13 @@ describe('index writes per blob (docs/storage.md, where the design stops scaling
     t.diagnostic(`index puts per minute, 3 replicas: ${JSON.stringify(Object.fromEntries(three))}`);
     const head = (m: Map<string, number>) => m.get('head.json') ?? 0;
     assert.ok(head(one) > 0);
-    // one level-0 compaction per minute marks its hours, then records them with the watermark: a handful of
-    // writes per minute, by the lease holder (the others find nothing to change)
-    assert.ok(head(one) <= 6, `head.json: ${head(one)} puts per minute`);
+    // the head changes when the watermark moves (once a minute) and when an hour is first marked; early steps
+    // into an hour already marked leave it alone. The hour document takes one write per step (six or seven a
+    // minute). All by the lease holder: the others find nothing to change
+    assert.ok(head(one) <= 4, `head.json: ${head(one)} puts per minute`);
     assert.ok(head(three) <= head(one) + 2, `head.json with 3 replicas: ${head(three)} puts per minute`);
     for (const [k, n] of three) {
-      assert.ok(n <= 10, `${k}: ${n} puts per minute`);
+      assert.ok(n <= 12, `${k}: ${n} puts per minute`);
     }
   });
 });

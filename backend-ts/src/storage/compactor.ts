@@ -60,6 +60,13 @@ export interface CompactorOptions {
   lockTtlMs?: number;
   /** Level-0 segments per step of a minute's compaction (default SOURCES_PER_STEP). */
   maxSourcesPerStep?: number;
+  /**
+   * A minute folder still open (or not settled) is compacted early once it holds this many segments the index
+   * does not hold yet (default EARLY_SOURCES; 0 = never, wait for the minute to settle).
+   */
+  earlySources?: number;
+  /** A ten-minute window not settled yet has its level-1 blocks merged once this many wait (default EARLY_BLOCKS). */
+  earlyBlocks?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Every level-0 compaction's lag, by where the time went (metrics). */
   observe?: (lag: LagSample) => void;
@@ -124,10 +131,35 @@ const SMALL_READ_AHEAD = 32;
  * loses at most one step.
  */
 const SOURCES_PER_STEP = 500;
+/**
+ * A busy minute is compacted in steps before it ends (Pyroscope v2 compacts 20 segments or 36 s): otherwise a
+ * reader reads every segment of the last 5-65 s one by one (hundreds at 20 requests/s). The level-0 loop comes
+ * back every EARLY_EVERY_MS to look.
+ */
+const EARLY_SOURCES = 20;
+const EARLY_EVERY_MS = 10_000;
+/**
+ * Early steps leave a window several level-1 blocks a minute; a reader pays a request for each, so a window
+ * still open merges them (into one level-2 block) once this many wait, and all of them again once it settled.
+ */
+const EARLY_BLOCKS = 8;
 /** Deletions in flight at once. */
 const DELETE_CONCURRENCY = 8;
 /** From the watermark to now, up to this many minute folders are listed one by one (else the folder list first). */
 const PROBE_MINUTES = 10;
+
+/**
+ * Marks an hour for compactors to visit; whether the head changed. An hour already marked that has not ended
+ * keeps its counter: visitors clear only an hour that ended (plus the settle), so a counter bumped for every
+ * early step would only cost head writes (several a minute at any load).
+ */
+function markDirty(d: { dirty: Record<string, number> }, h: number, now: number): boolean {
+  if (d.dirty[h] !== undefined && now < (h + 1) * HOUR_MS) {
+    return false;
+  }
+  d.dirty[h] = (d.dirty[h] ?? 0) + 1;
+  return true;
+}
 
 export class Compactor {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -156,6 +188,10 @@ export class Compactor {
 
   private get l0SettleMs(): number {
     return this.opts.l0SettleMs ?? 5_000;
+  }
+
+  private get earlySources(): number {
+    return this.opts.earlySources ?? EARLY_SOURCES;
   }
 
   private get watermarkSettleMs(): number {
@@ -190,7 +226,8 @@ export class Compactor {
       () => {
         const now = this.now();
         const due = (minuteOf(now - this.l0SettleMs) + 1) * MINUTE_MS + this.l0SettleMs - now;
-        return Math.min(intervalMs, due > 0 ? due + 50 : intervalMs);
+        const every = this.earlySources > 0 ? Math.min(intervalMs, EARLY_EVERY_MS) : intervalMs;
+        return Math.min(every, due > 0 ? due + 50 : every);
       }
     );
     this.loop(
@@ -325,22 +362,26 @@ export class Compactor {
       });
     let docs = await this.docs(tenant, spans(l0));
 
+    // settled minutes with anything to do, and open ones (the newest) that gathered enough segments for a step
     const settled = minuteOf(now - this.l0SettleMs) - 1;
-    const minutes = new Set<number>();
+    const waiting = new Map<number, number>();
     for (const o of l0) {
-      const m = l0MinuteOf(o.key);
-      if (m <= settled && this.uncovered(tenant, o.key, docs).length > 0) {
-        minutes.add(m);
+      if (this.uncovered(tenant, o.key, docs).length > 0) {
+        const m = l0MinuteOf(o.key);
+        waiting.set(m, (waiting.get(m) ?? 0) + 1);
       }
     }
-    for (const m of [...minutes].sort((a, b) => a - b)) {
+    const minutes = [...waiting]
+      .filter(([m, n]) => m <= settled || (this.earlySources > 0 && n >= this.earlySources))
+      .map(([m]) => m);
+    for (const m of minutes.sort((a, b) => a - b)) {
       const r = await this.compactMinute(tenant, m, listedAt);
       results.push(...r.results);
       for (const h of r.hours) {
         touched.add(h);
       }
     }
-    if (minutes.size > 0) {
+    if (minutes.length > 0) {
       docs = await this.docs(tenant, spans(l0));
     }
 
@@ -364,8 +405,7 @@ export class Compactor {
         changed = true;
       }
       for (const h of touched) {
-        d.dirty[h] = (d.dirty[h] ?? 0) + 1;
-        changed = true;
+        changed = markDirty(d, h, end) || changed;
       }
       return changed;
     });
@@ -612,7 +652,11 @@ export class Compactor {
       return;
     }
     const written = Math.min(...sources.map(([k]) => idTime(k)));
-    const due = Math.max(written, (minute + 1) * MINUTE_MS + this.l0SettleMs);
+    // a settled minute is due once it settled; a step of an open one when the pass that took it began
+    const due = Math.min(
+      Math.max(written, (minute + 1) * MINUTE_MS + this.l0SettleMs),
+      Math.max(written, at.passStart)
+    );
     const picked = Math.max(due, at.passStart);
     const started = Math.max(picked, at.startedAt);
     this.opts.observe({
@@ -638,11 +682,13 @@ export class Compactor {
     const hours = [...new Set(todo.flatMap(([, s]) => [...s]))].sort((a, b) => a - b);
     // the hours about to change are marked first: a pass that stops after its index write still leaves them for
     // a later pass to merge (one head write per step, by the lease holder only)
+    const markedAt = this.now();
     await this.index.updateHead(tenant, (d) => {
+      let changed = false;
       for (const h of hours) {
-        d.dirty[h] = (d.dirty[h] ?? 0) + 1;
+        changed = markDirty(d, h, markedAt) || changed;
       }
-      return hours.length > 0;
+      return changed;
     });
     const builders = new Map<number, SegmentBuilder>();
     const reads = this.readAhead(
@@ -739,16 +785,24 @@ export class Compactor {
       return due ? [{ level: 3, window: [hourStart, hourEnd], keys: blocks.map((b) => b.key) }] : [];
     }
     const byWindow = new Map<number, string[]>();
+    const openL1 = new Map<number, string[]>();
     for (const b of blocks) {
-      if (b.window[1] - b.window[0] === WINDOW_MS && b.window[1] + (this.opts.windowSettleMs ?? 2 * 60_000) <= now) {
-        const k = byWindow.get(b.window[0]) ?? [];
+      if (b.window[1] - b.window[0] !== WINDOW_MS) {
+        continue;
+      }
+      const into =
+        b.window[1] + (this.opts.windowSettleMs ?? 2 * 60_000) <= now ? byWindow : b.level === 1 ? openL1 : null;
+      if (into) {
+        const k = into.get(b.window[0]) ?? [];
         k.push(b.key);
-        byWindow.set(b.window[0], k);
+        into.set(b.window[0], k);
       }
     }
-    return [...byWindow]
-      .filter(([, keys]) => keys.length > 1)
-      .map(([start, keys]) => ({ level: 2, window: [start, start + WINDOW_MS] as [number, number], keys }));
+    const early = this.opts.earlyBlocks ?? EARLY_BLOCKS;
+    return [
+      ...[...byWindow].filter(([, keys]) => keys.length > 1),
+      ...(early > 1 ? [...openL1].filter(([, keys]) => keys.length >= early) : []),
+    ].map(([start, keys]) => ({ level: 2, window: [start, start + WINDOW_MS] as [number, number], keys }));
   }
 
   /** Garbage past the delay, covered sources that are gone, merges; whether nothing is left to do there. */
