@@ -159,12 +159,13 @@ export class Catalog {
     const hours = hoursOf(start, end);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
     const head = await this.index.headDoc(tenant, HEAD_MAX_AGE_MS);
-    const docs = await mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h), true));
-    this.stats.docReads += 1 + hours.length;
-    const [l0, legacy] = await Promise.all([
+    // documents and listings only need to start after the head: together, they cost one round trip, not two
+    const [docs, l0, legacy] = await Promise.all([
+      mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h), true)),
       this.l0Since(tenant, head.w),
       head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
     ]);
+    this.stats.docReads += 1 + hours.length;
     const byHour = new Map<number, IndexDoc>(hours.map((h, i) => [h, docs[i]]));
     const legacyInRange = legacy.filter((h) => byHour.has(h));
     const legacyRefs = await mapLimit(legacyInRange, READ_CONCURRENCY, (h) => this.legacyHour(tenant, h));
