@@ -708,7 +708,8 @@ function operations(h: Hour): Operation[] {
             const at = Date.now();
             stepSources().keys.forEach((k) => (doc.covered[k] = at));
           },
-          run: () => store.put(DOC_KEY, Buffer.from(JSON.stringify(doc)), { ifVersion: read!.version }),
+          run: () =>
+            store.put(DOC_KEY, Buffer.from(JSON.stringify(doc)), { ifVersion: read!.version }).then(() => undefined),
           undo: async () => {
             const now = await store.getVersioned(DOC_KEY);
             await store.put(DOC_KEY, read!.data, { ifVersion: now!.version });

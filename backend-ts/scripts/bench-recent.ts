@@ -312,16 +312,19 @@ async function writeHistory(
       await Promise.race(inFlight);
     }
     const attempt = (n: number): Promise<void> =>
-      store.put(key, data, { ifAbsent: true }).catch((e: Error) => {
-        // a loaded box can stall Azurite past the timeout: try again (an object that did land is kept)
-        if (n >= 3 || /already exists/i.test(e.message)) {
-          if (n >= 3) {
-            throw e;
+      store.put(key, data, { ifAbsent: true }).then(
+        () => undefined,
+        (e: Error) => {
+          // a loaded box can stall Azurite past the timeout: try again (an object that did land is kept)
+          if (n >= 3 || /already exists/i.test(e.message)) {
+            if (n >= 3) {
+              throw e;
+            }
+            return;
           }
-          return;
+          return attempt(n + 1);
         }
-        return attempt(n + 1);
-      });
+      );
     const p = attempt(0).then(() => {
       objects++;
       inFlight.delete(p);

@@ -14,7 +14,11 @@ export class CountingStore implements ObjectStore {
   init(): Promise<void> {
     return this.inner.init();
   }
-  put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void> {
+  put(
+    key: string,
+    data: Uint8Array,
+    opts?: { ifAbsent?: boolean; ifVersion?: string | null }
+  ): Promise<string | undefined> {
     return this.inner.put(key, data, opts);
   }
   async get(key: string): Promise<Buffer> {

@@ -43,7 +43,11 @@ export class FaultyStore implements ObjectStore {
     return this.inner.init();
   }
 
-  async put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void> {
+  async put(
+    key: string,
+    data: Uint8Array,
+    opts?: { ifAbsent?: boolean; ifVersion?: string | null }
+  ): Promise<string | undefined> {
     this.calls.put++;
     if (this.faults.putFailRate > 0 && this.random() < this.faults.putFailRate) {
       this.calls.putFailed++;
@@ -107,7 +111,7 @@ export class MemoryStore implements ObjectStore {
     key: string,
     data: Uint8Array,
     opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     if (opts.ifAbsent && this.objects.has(key)) {
       throw new StoreUnavailableError(`object ${key} already exists`);
     }
@@ -115,7 +119,9 @@ export class MemoryStore implements ObjectStore {
       throw new ConflictError(`object ${key} changed concurrently`);
     }
     this.objects.set(key, Buffer.from(data));
-    this.versions.set(key, String(++this.version));
+    const v = String(++this.version);
+    this.versions.set(key, v);
+    return v;
   }
 
   async get(key: string): Promise<Buffer> {
@@ -129,6 +135,10 @@ export class MemoryStore implements ObjectStore {
   async getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
     const b = this.objects.get(key);
     return b ? { data: b, version: this.versions.get(key)! } : null;
+  }
+
+  async getIfChanged(key: string, version: string): Promise<{ data: Buffer; version: string } | 'unchanged' | null> {
+    return this.versions.get(key) === version ? 'unchanged' : this.getVersioned(key);
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {

@@ -144,8 +144,9 @@ class RecordingStore implements ObjectStore {
     return this.inner.init();
   }
   async put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }) {
-    await this.inner.put(key, data, opts);
+    const v = await this.inner.put(key, data, opts);
     this.stored.set(key, performance.now());
+    return v;
   }
   get(key: string) {
     return this.inner.get(key);

@@ -122,7 +122,7 @@ export class AzureStore implements ObjectStore {
     key: string,
     data: Uint8Array,
     opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const conditions =
       opts.ifAbsent || opts.ifVersion === null
         ? { ifNoneMatch: '*' }
@@ -130,11 +130,12 @@ export class AzureStore implements ObjectStore {
           ? { ifMatch: opts.ifVersion }
           : undefined;
     try {
-      await this.container.getBlockBlobClient(key).upload(data, data.byteLength, {
+      const res = await this.container.getBlockBlobClient(key).upload(data, data.byteLength, {
         conditions,
         abortSignal: this.signal(),
         blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
       });
+      return res.etag;
     } catch (e) {
       throw this.wrap(`writing ${key}`, e);
     }

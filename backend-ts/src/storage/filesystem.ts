@@ -98,8 +98,9 @@ export class FilesystemStore implements ObjectStore {
     key: string,
     data: Uint8Array,
     opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const target = this.path(key);
+    let version: string | undefined;
     const dir = dirname(target);
     const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
     // Only the two fsyncs go to the thread pool. Open, write (into the page cache), link, rename and unlink
@@ -159,11 +160,13 @@ export class FilesystemStore implements ObjectStore {
             throw new ConflictError(`object ${key} changed concurrently`);
           }
           renameSync(tmp, target);
+          version = (await this.version(target)) ?? undefined;
         });
       } else {
         renameSync(tmp, target);
       }
       await syncDir(dir);
+      return version;
     } catch (e) {
       await fs.unlink(tmp).catch(() => {});
       if (e instanceof ConflictError) {

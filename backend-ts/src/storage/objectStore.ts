@@ -19,8 +19,17 @@ export interface ObjectStore {
   readonly kind: 'filesystem' | 'azure';
   /** Makes sure the container/folder exists; throws a clear error when the store cannot be reached. */
   init(): Promise<void>;
-  /** Writes an object durably; resolves only once it is stored. Fails if it exists and ifAbsent is set. */
-  put(key: string, data: Uint8Array, opts?: { ifAbsent?: boolean; ifVersion?: string | null }): Promise<void>;
+  /**
+   * Writes an object durably; resolves only once it is stored. Fails if it exists and ifAbsent is set. Resolves
+   * to the written object's version tag (as getVersioned would give it) when the store learns it with the write
+   * (Azure's ETag; the filesystem's after a conditional write), so a writer of a document need not read back
+   * what it wrote.
+   */
+  put(
+    key: string,
+    data: Uint8Array,
+    opts?: { ifAbsent?: boolean; ifVersion?: string | null }
+  ): Promise<string | undefined>;
   get(key: string): Promise<Buffer>;
   /** Like get, with the object's version tag (its ETag) for a conditional put; null when absent. */
   getVersioned(key: string): Promise<{ data: Buffer; version: string } | null>;
