@@ -87,3 +87,38 @@ test('queries that start together share the newest listings and document reads; 
   await Promise.all([c, d]);
   assert.equal(store.listed.filter((p) => p === folder(m)).length, 2);
 });
+
+test('hour documents read after the head are reused for a second with it, never with a newer head', async () => {
+  const store = new CountingStore(new FilesystemStore(mkdtempSync(join(tmpdir(), 'bts-cat-'))));
+  await store.init();
+  const t0 = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 10_000;
+  let now = t0;
+  const index = new IndexStore(store, '', undefined, () => now);
+  const catalog = new Catalog(store, '', index, new SegmentReader(store), () => now);
+  const h = Math.floor(now / 3_600_000);
+  // one hour in range, with a document, and a head (a compactor ran)
+  await index.update(T, h, () => true);
+  await index.updateHead(T, (d) => (d.w = minuteOf(now)) > 0);
+  const reads = () => index.stats.docReads + index.stats.docRevalidations;
+  const range = () => [now - 5 * MINUTE_MS, now] as const;
+
+  await catalog.objects(T, ...range());
+  const first = reads();
+  // 0.3 s later: head and document as they were, the listing afresh (a profile acknowledged since is seen)
+  now = t0 + 300;
+  await store.put(l0Key('', T, now - 100, now - 100, now), Buffer.from('x'));
+  store.reset();
+  const refs = await catalog.objects(T, ...range());
+  assert.equal(reads(), first, 'no index read');
+  assert.ok(store.listed.length > 0, 'the newest folders listed');
+  assert.equal(refs.filter((r) => !r.block).length, 1);
+
+  // the document is read again at 0.5 s (say, by a re-plan); at 1.1 s the head is older than a second and read
+  // again: the document, younger than a second but read before that head, is read again too
+  now = t0 + 500;
+  await index.doc(T, h, 0);
+  now = t0 + 1100;
+  const before = reads();
+  await catalog.objects(T, ...range());
+  assert.equal(reads(), before + 2, 'the head and the document');
+});

@@ -25,9 +25,11 @@ const PROBE_MINUTES = 10;
 /**
  * How old a head a query may use. An older head only has an older watermark (more minute folders listed, whose
  * compacted segments the documents, read after it, skip): never less data. So queries need not read the one
- * blob every query of a tenant shares each time (Azure takes ~500 requests/s per blob).
+ * blob every query of a tenant shares each time (Azure takes ~500 requests/s per blob). Hour documents read
+ * after the head are reused as long (see objects()): safe while sources outlive the index write that replaced
+ * them by more than this, which the deletion delay (at least the query timeout + 30 s) makes sure of.
  */
-const HEAD_MAX_AGE_MS = 1000;
+export const HEAD_MAX_AGE_MS = 1000;
 
 /**
  * A minute folder this long past its end gets no new segment (a write names its folder when it starts and
@@ -158,10 +160,19 @@ export class Catalog {
   ): Promise<SegmentRef[]> {
     const hours = hoursOf(start, end);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
-    const head = await this.index.headDoc(tenant, HEAD_MAX_AGE_MS);
-    // documents and listings only need to start after the head: together, they cost one round trip, not two
+    const { head, doneAt } = await this.index.headRead(tenant, HEAD_MAX_AGE_MS);
+    // documents and listings only need to start after the head: together, they cost one round trip, not two.
+    // A document read after this head (up to a second ago, like the head) will do: it holds every block of the
+    // segments below the head's watermark, and is consistent in itself (a segment it does not record as held is
+    // read from level 0, where it stays for the deletion delay), so only the listing must be fresh
     const [docs, l0, legacy] = await Promise.all([
-      mapLimit(hours, READ_CONCURRENCY, (h) => this.index.doc(tenant, h, docMaxAgeMs(h), true)),
+      mapLimit(hours, READ_CONCURRENCY, (h) => {
+        // a settled hour changes no more (nothing that old is accepted): its own, longer reuse
+        const settled = docMaxAgeMs(h);
+        return settled > 0
+          ? this.index.doc(tenant, h, settled, true)
+          : this.index.doc(tenant, h, HEAD_MAX_AGE_MS, true, doneAt);
+      }),
       this.l0Since(tenant, head.w),
       head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
     ]);

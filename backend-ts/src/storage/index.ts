@@ -168,6 +168,8 @@ interface Cached<T> {
   doc: T;
   version: string;
   checkedAt: number;
+  /** When the read that last checked it ended: a document read after a head must begin after this. */
+  doneAt: number;
 }
 
 /** Thrown by an update's mutation to give up without writing (its precondition no longer holds). */
@@ -227,13 +229,14 @@ export class IndexStore {
     cached: Cached<T> | undefined,
     maxAgeMs: number,
     parse: (b: Buffer) => T,
-    join = false
+    join = false,
+    notBefore = -Infinity
   ): Promise<Cached<T> | null> {
     const now = this.now();
-    if (cached && now - cached.checkedAt <= maxAgeMs) {
+    if (cached && now - cached.checkedAt <= maxAgeMs && cached.checkedAt >= notBefore) {
       return cached;
     }
-    const got = await this.reading.run(key, now, join, () => this.readNow(key, cached, parse, now));
+    const got = await this.reading.run(key, now, join, () => this.readNow(key, cached, parse, now), notBefore);
     return got as Cached<T> | null;
   }
 
@@ -253,27 +256,30 @@ export class IndexStore {
     }
     if (got === 'unchanged') {
       cached!.checkedAt = now;
+      cached!.doneAt = this.now();
       return cached!;
     }
     if (got === null) {
       return null;
     }
     const data = got.data;
-    return { doc: this.meter(() => parse(data)), version: got.version, checkedAt: now };
+    return { doc: this.meter(() => parse(data)), version: got.version, checkedAt: now, doneAt: this.now() };
   }
 
   /**
    * The document of an hour (an empty one when none exists), at most `maxAgeMs` old. `join`: a read of it that
    * started at most JOIN_READ_MS ago and has not ended will do (queries; never compaction, which decides on it).
+   * `notBefore`: only a copy read (or a read begun) at or after this time will do (see headRead).
    */
-  async doc(tenant: string, hour: number, maxAgeMs = 0, join = false): Promise<IndexDoc> {
+  async doc(tenant: string, hour: number, maxAgeMs = 0, join = false, notBefore = -Infinity): Promise<IndexDoc> {
     const key = indexKey(this.prefix, tenant, hour);
     const got = await this.read(
       key,
       this.docs.get(key),
       maxAgeMs,
       (b) => JSON.parse(b.toString('utf8')) as IndexDoc,
-      join
+      join,
+      notBefore
     );
     if (!got) {
       this.docs.delete(key);
@@ -284,14 +290,23 @@ export class IndexStore {
   }
 
   async headDoc(tenant: string, maxAgeMs = 0): Promise<HeadDoc> {
+    return (await this.headRead(tenant, maxAgeMs)).head;
+  }
+
+  /**
+   * The head at most `maxAgeMs` old, and when the read that checked it ended. Documents used with this head
+   * must have been read after that (`doc`'s notBefore): the watermark only moves once the documents hold every
+   * segment below it, so a document read before the head was could lack blocks of segments no longer listed.
+   */
+  async headRead(tenant: string, maxAgeMs = 0): Promise<{ head: HeadDoc; doneAt: number }> {
     const key = headKey(this.prefix, tenant);
     const got = await this.read(key, this.head.get(tenant), maxAgeMs, (b) => JSON.parse(b.toString('utf8')) as HeadDoc);
     if (!got) {
       this.head.delete(tenant);
-      return emptyHead();
+      return { head: emptyHead(), doneAt: this.now() };
     }
     this.head.set(tenant, got);
-    return got.doc;
+    return { head: got.doc, doneAt: got.doneAt };
   }
 
   /**
@@ -350,7 +365,8 @@ export class IndexStore {
         this.stats.docWrites++;
         // what was written is what the store holds now: the next read is a conditional one, not a download and
         // a parse (a store that does not say the new version leaves it to the next read)
-        setCached(version ? { doc, version, checkedAt: this.now() } : null);
+        const at = this.now();
+        setCached(version ? { doc, version, checkedAt: at, doneAt: at } : null);
         return doc;
       } catch (e) {
         if (!(e instanceof ConflictError)) {

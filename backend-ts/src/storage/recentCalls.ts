@@ -5,10 +5,13 @@ export class RecentCalls<T> {
 
   constructor(private readonly windowMs: number) {}
 
-  /** `fn()`, or the call of `key` in flight when `join` and it began at most the window before `now`. */
-  async run(key: string, now: number, join: boolean, fn: () => Promise<T>): Promise<T> {
+  /**
+   * `fn()`, or the call of `key` in flight when `join` and it began at most the window before `now` (and not
+   * before `notBefore`).
+   */
+  async run(key: string, now: number, join: boolean, fn: () => Promise<T>, notBefore = -Infinity): Promise<T> {
     const r = this.running.get(key);
-    if (join && r && now - r.at <= this.windowMs) {
+    if (join && r && now - r.at <= this.windowMs && r.at >= notBefore) {
       return r.p;
     }
     const entry = { at: now, p: fn() };
