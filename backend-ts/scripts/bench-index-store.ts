@@ -45,6 +45,7 @@ import {
 import { blockKey, hourDir, HOUR_MS, indexKey, l0Key, MINUTE_MS, minuteDir, WINDOW_MS } from '../src/storage/keys.js';
 import { freePort, PROJECT_ROOT, sleep, startAzurite } from '../test/helpers.js';
 import { Prng } from './lib/profileGenerator.js';
+import { svcName } from './lib/benchProfiles.js';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_INDEX_RUNS ?? 30));
 const WARMUP = 3;
@@ -80,8 +81,6 @@ interface NewBlock {
   window: [number, number];
   meta: SegmentMeta;
 }
-
-const svcName = (i: number) => `svc-${String(i).padStart(4, '0')}`;
 
 /** One CPU and one memory profile per service (labels as a Go agent sends them), built once and reused. */
 function serviceProfiles(): Array<{ labels: Array<[string, string]>; cpu: NormalizedProfile; mem: NormalizedProfile }> {

@@ -31,17 +31,12 @@ import { loadavg, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { loadConfig } from '../src/config/config.js';
-import { defaultFormats } from '../src/formats/registry.js';
-import { PprofDecoder } from '../src/formats/pprofDecoder.js';
-import { Ingester } from '../src/ingest/ingester.js';
-import type { IngestProfile } from '../src/model/profile.js';
 import { AzureStore } from '../src/storage/azure.js';
 import { SegmentBuilder } from '../src/storage/format/builder.js';
 import { hoursOf, IndexStore } from '../src/storage/index.js';
 import { hourOf, idTime, l0Key, parseSegmentKey, segmentKey } from '../src/storage/keys.js';
 import { BACKEND_ROOT, startAzurite, startChild, type Azurite, type Child } from '../test/helpers.js';
-import { servicePprof } from '../test/loadRun.js';
+import { body, ingestQuery, profileMaker, svcName } from './lib/benchProfiles.js';
 
 const BACKEND = resolve(process.env.BENCH_RECENT_BACKEND ?? BACKEND_ROOT);
 const FORMAT = existsSync(join(BACKEND, 'src/storage/index.ts')) ? 2 : 1;
@@ -150,32 +145,8 @@ function connectionString(port: number): string {
 }
 
 // ---- clients ---------------------------------------------------------------------------------------------------
-const bodies = new Map<number, Buffer>();
-/** One of 8 profile variants per service (distinct stacks per service, as real services have). */
-function body(service: number, tick: number): Buffer {
-  const k = service * 8 + (tick % 8);
-  let b = bodies.get(k);
-  if (!b) {
-    b = servicePprof(service, tick % 8);
-    if (bodies.size < 40_000) {
-      bodies.set(k, b);
-    }
-  }
-  return b;
-}
-
-const svcName = (i: number) => `svc-${String(i).padStart(4, '0')}`;
-
 async function ingest(url: string, service: number, tick: number, atMs: number): Promise<number> {
-  const from = Math.floor(atMs / 1000) - 10;
-  const q = new URLSearchParams({
-    name: `${svcName(service)}{namespace=bench,pod=${svcName(service)}-0}`,
-    from: String(from),
-    until: String(from + 10),
-    format: 'pprof',
-    spyName: 'gospy',
-    sampleRate: '100',
-  });
+  const q = new URLSearchParams(ingestQuery(service, atMs));
   const r = await fetch(`${url}/ingest?${q}`, {
     method: 'POST',
     body: new Uint8Array(body(service, tick)),
@@ -255,41 +226,6 @@ function azure(conn: string): AzureStore {
   });
 }
 
-/** The profiles an /ingest request of the bench becomes, through this checkout's ingest pipeline. */
-function profileMaker(): (service: number, tick: number, atMs: number) => Promise<IngestProfile[]> {
-  let got: IngestProfile[] = [];
-  const limits = loadConfig(['-validation.reject-older-than=0', '-distributor.ingestion-rate-limit-mb=0']).limits;
-  const ingester = new Ingester(
-    {
-      write: (_tenant, profiles) => {
-        got.push(...profiles);
-        return Promise.resolve();
-      },
-    },
-    () => limits,
-    Date.now,
-    defaultFormats(new PprofDecoder(0))
-  );
-  return async (service, tick, atMs) => {
-    got = [];
-    const from = Math.floor(atMs / 1000) - 10;
-    await ingester.ingestLegacy(
-      TENANT,
-      {
-        name: `${svcName(service)}{namespace=bench,pod=${svcName(service)}-0}`,
-        from: String(from),
-        until: String(from + 10),
-        format: 'pprof',
-        spyName: 'gospy',
-        sampleRate: '100',
-      },
-      body(service, tick),
-      'application/octet-stream'
-    );
-    return got;
-  };
-}
-
 /**
  * Ticks [from, to) of the history as the version under test holds them (per 15 s tick, or one object per request
  * as its writer makes them at low load); returns the objects written.
@@ -304,7 +240,7 @@ async function writeHistory(
 ) {
   const store = azure(conn);
   await store.init();
-  const make = profileMaker();
+  const make = profileMaker(TENANT);
   const inFlight = new Set<Promise<void>>();
   let objects = 0;
   const put = async (key: string, data: Buffer) => {

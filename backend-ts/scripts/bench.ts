@@ -6,9 +6,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['bench-startup.ts', 'bench-ingest.ts', 'bench-jfr.ts', 'bench-encode.ts', 'bench-query.ts'].filter((b) =>
-  existsSync(join(here, b))
-);
+const benches = [
+  'bench-startup.ts',
+  'bench-ingest.ts',
+  'bench-jfr.ts',
+  'bench-encode.ts',
+  'bench-query.ts',
+  'bench-compaction.ts',
+].filter((b) => existsSync(join(here, b)));
 let failed = 0;
 for (const b of benches) {
   console.log(`\n### ${b}`);
