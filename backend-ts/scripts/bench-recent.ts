@@ -310,6 +310,8 @@ interface QueryRow {
   warm50: number;
   warm95: number;
   azure: Counts;
+  /** Per warm run: Azure requests (reads / lists) and the reader's CPU (ms): waiting on the store or working. */
+  warm: { requests: number; reads: number; lists: number; cpuMs: number };
   ok: string;
 }
 
@@ -628,7 +630,13 @@ async function runLevel(level: string): Promise<void> {
       let coldCounts = zero();
       let notes = '';
       let errors = 0;
+      let warmFrom = zero();
+      let cpuFrom = 0;
       for (let i = 0; i <= RUNS; i++) {
+        if (i === 1) {
+          warmFrom = { ...rProxy.counts };
+          cpuFrom = (await metric(rUrl, 'process_cpu_seconds_total')) ?? NaN;
+        }
         if (errors >= 2 && errors === i) {
           // a version that does not answer: its cold run and first warm run failed (each up to the query
           // timeout); 30 more would take an hour and say nothing new
@@ -653,12 +661,21 @@ async function runLevel(level: string): Promise<void> {
           times.push(took);
         }
       }
+      const warm = diff(rProxy.counts, warmFrom);
+      const runs = Math.max(1, times.length);
+      const cpuTo = (await metric(rUrl, 'process_cpu_seconds_total')) ?? NaN;
       rows.push({
         name,
         cold,
         warm50: pct(times, 50),
         warm95: pct(times, 95),
         azure: coldCounts,
+        warm: {
+          requests: warm.requests / runs,
+          reads: warm.reads / runs,
+          lists: warm.lists / runs,
+          cpuMs: ((cpuTo - cpuFrom) * 1000) / runs,
+        },
         ok: errors > 0 ? `${notes}, ${errors} failed` : notes,
       });
     };
@@ -742,14 +759,14 @@ async function runLevel(level: string): Promise<void> {
     const dataMin = (Date.now() - (start - HISTORY_MIN * 60_000)) / 60_000;
 
     console.log(
-      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | reads cold: level 0 / blocks / index | bytes read cold | answer |`
+      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | reads cold: level 0 / blocks / index | bytes read cold | per warm run: Azure requests (reads/lists), reader CPU | answer |`
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       console.log(
         `| ${r.name} | ${ms(r.cold)} | ${ms(r.warm50)} | ${ms(r.warm95)} | ${r.azure.requests} (${r.azure.reads}/${r.azure.lists}) | ` +
           `${r.azure.l0} / ${r.azure.blocks} / ${r.azure.index} | ` +
-          `${(r.azure.bytesIn / 1024).toFixed(0)} KiB | ${r.ok} |`
+          `${(r.azure.bytesIn / 1024).toFixed(0)} KiB | ${r.warm.requests.toFixed(1)} (${r.warm.reads.toFixed(1)}/${r.warm.lists.toFixed(1)}), ${r.warm.cpuMs.toFixed(0)} ms | ${r.ok} |`
       );
     }
     console.log(
