@@ -171,3 +171,52 @@ describe('ranged reads of a block of many services', () => {
     assert.deepEqual(store.gets, [block.key], 'most of the block is wanted: one whole read');
   });
 });
+
+describe('level-0 segments a fresh reader reads for the All services page', () => {
+  test('Series and SelectSeries sent together read each small segment once, whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bts-l0once-'));
+    const store = new CountingStore(new FilesystemStore(dir));
+    const now = Date.now();
+    const writer = await start(dir, store, false);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const r = await ingest(writer.url, Buffer.from(folded(i)), `${svc(i)}.inuse_objects`, {
+          from: Math.floor((now - 60_000 + i * 1000) / 1000),
+          format: 'folded',
+          contentType: 'text/plain',
+        });
+        assert.equal(r.status, 200, await r.text());
+      }
+    } finally {
+      await writer.svc.close();
+    }
+    const reader = await start(dir, store, false);
+    try {
+      store.reset();
+      const range = { start: now - 30 * MINUTE_MS, end: now + 10_000 };
+      const [series, sel] = await Promise.all([
+        connectJson<{ labelsSet?: unknown[] }>(reader.url, 'Series', {
+          ...range,
+          labelNames: ['service_name', '__profile_type__'],
+          matchers: [],
+        }),
+        connectJson<{ series?: unknown[] }>(reader.url, 'SelectSeries', {
+          profileTypeID: INUSE,
+          labelSelector: '{}',
+          groupBy: ['service_name'],
+          step: 15,
+          ...range,
+        }),
+      ]);
+      assert.equal(series.status, 200, JSON.stringify(series.json));
+      assert.equal(sel.status, 200, JSON.stringify(sel.json));
+      assert.equal(series.json.labelsSet?.length, 6);
+      assert.equal(sel.json.series?.length, 6);
+      const reads = [...store.gets, ...store.ranges].filter((k) => k.includes('/l0/'));
+      assert.equal(reads.length, 6, `level-0 reads: ${reads.join(', ')}`);
+      assert.equal(new Set(reads).size, 6);
+    } finally {
+      await reader.svc.close();
+    }
+  });
+});

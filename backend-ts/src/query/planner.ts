@@ -243,7 +243,7 @@ export class Planner {
   async metas(tenant: string, r: TimeRange): Promise<Array<{ ref: SegmentRef; meta: SegmentMeta }>> {
     const refs = await this.list(tenant, r);
     const metas = await mapLimit(refs, READ_CONCURRENCY, (ref) =>
-      ref.meta ? Promise.resolve(ref.meta) : this.reader.meta(ref.key)
+      ref.meta ? Promise.resolve(ref.meta) : this.reader.meta(ref.key, ref.size)
     );
     return refs.map((ref, i) => ({ ref, meta: metas[i] }));
   }

@@ -144,10 +144,18 @@ export class SegmentReader {
     return c && !(c instanceof Segment) && !(c instanceof ProfileTable) ? c : undefined;
   }
 
-  async meta(key: string): Promise<SegmentMeta> {
+  /**
+   * The meta of an object. `size` (from the listing): an object a select would read whole is read whole here
+   * too, through the same in-flight read, so that the All services page's Series and SelectSeries, sent
+   * together, fetch each new level-0 segment once and not as a header and then again whole.
+   */
+  async meta(key: string, size = 0): Promise<SegmentMeta> {
     const cached = this.cachedMeta(key);
     if (cached) {
       return cached;
+    }
+    if (this.readsWhole(size)) {
+      return (await this.segment(key, { size })).meta;
     }
     let head = await this.store.getRange(key, 0, HEADER_READ_BYTES);
     let m = decodeMeta(head);
