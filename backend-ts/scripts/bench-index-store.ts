@@ -43,7 +43,7 @@ import {
   type IndexDoc,
 } from '../src/storage/index.js';
 import { blockKey, hourDir, HOUR_MS, indexKey, l0Key, MINUTE_MS, minuteDir, WINDOW_MS } from '../src/storage/keys.js';
-import { freePort, PROJECT_ROOT, sleep, startAzurite } from '../test/helpers.js';
+import { freePort, PROJECT_ROOT, sleep, startAzurite, stopProcess } from '../test/helpers.js';
 import { Prng } from './lib/profileGenerator.js';
 import { svcName } from './lib/benchProfiles.js';
 
@@ -461,15 +461,7 @@ async function startAzuriteTable(): Promise<Proc> {
   return {
     port,
     kill: () => proc.kill('SIGKILL'),
-    stop: () =>
-      new Promise((res) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) {
-          res();
-          return;
-        }
-        proc.once('exit', () => res());
-        proc.kill('SIGTERM');
-      }),
+    stop: () => stopProcess(proc),
   };
 }
 

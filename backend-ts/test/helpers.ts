@@ -200,17 +200,21 @@ export async function startAzurite(
     connectionString,
     proc,
     output: () => out,
-    stop: () =>
-      new Promise((res) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) {
-          res();
-          return;
-        }
-        proc.once('exit', () => res());
-        proc.kill('SIGCONT');
-        proc.kill('SIGTERM');
-      }),
+    stop: () => stopProcess(proc),
   };
+}
+
+/** Ends a child process (resumed first, should a test have paused it) and resolves once it exited. */
+export function stopProcess(proc: ChildProcess): Promise<void> {
+  return new Promise((res) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      res();
+      return;
+    }
+    proc.once('exit', () => res());
+    proc.kill('SIGCONT');
+    proc.kill('SIGTERM');
+  });
 }
 
 /** Removes pprof's time_nanos (field 9) byte-exactly, so the server stamps the profile with `from`. */
