@@ -100,7 +100,8 @@ test('hour documents read after the head are reused for a second with it, never 
   await index.update(T, h, () => true);
   await index.updateHead(T, (d) => (d.w = minuteOf(now)) > 0);
   const reads = () => index.stats.docReads + index.stats.docRevalidations;
-  const range = () => [now - 5 * MINUTE_MS, now] as const;
+  // within the hour (an hour without a document is read again by every query: not what this test is about)
+  const range = () => [Math.max(now - 5 * MINUTE_MS, h * 3_600_000), now] as const;
 
   await catalog.objects(T, ...range());
   const first = reads();
