@@ -5,6 +5,7 @@
 // Run: node --expose-gc --import tsx scripts/bench-encode.ts [nodes]   (--expose-gc: collect between runs, less noise)
 
 import { ChildIndex } from '../src/encode/childIndex.js';
+import { selectSeriesJson } from '../src/encode/seriesJson.js';
 import { toDot } from '../src/encode/dot.js';
 import { toFlameGraph } from '../src/encode/flamegraph.js';
 import { toFlameGraphDiff } from '../src/encode/flamegraphDiff.js';
@@ -91,6 +92,18 @@ const bytes = toTreeBytes(tree, 1 << 20);
 measure(`fromTreeBytes (whole tree, ${(bytes.length / 1e6).toFixed(1)} MB)`, () => fromTreeBytes(bytes), 7);
 measure('toDot (100 nodes from a 512-node source)', () => toDot(tree, 100, { sourceMaxNodes: 512 }), 7);
 measure('toDot (100 nodes, whole tree)', () => toDot(tree, 100), 7);
+// The All services page's SelectSeries at the 10x load level: 300 services, 120 points each over 30 minutes.
+const gridStart = 1_796_570_760_000;
+const series = Array.from({ length: 300 }, (_, s) => ({
+  labels: [['service_name', `svc-${String(s).padStart(4, '0')}`]] as Array<[string, string]>,
+  points: Array.from({ length: 120 }, (_, k) => ({
+    timestamp: gridStart + k * 15_000,
+    value: 1e7 * ((s * 7 + k) % 997),
+  })),
+}));
+console.log('\nseries: 300 x 120 points');
+measure('floor: Buffer.from(JSON.stringify(same points))', () => Buffer.from(JSON.stringify(series)));
+measure('selectSeriesJson (Connect JSON bytes)', () => selectSeriesJson(series));
 if (sink === 0.5) {
   console.log(sink);
 }

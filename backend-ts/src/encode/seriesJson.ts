@@ -66,38 +66,117 @@ function exemplarJson(e: ProfilePoint): string {
   return `{${f.join(',')}}`;
 }
 
-/** The JSON text of a SelectSeriesResponse holding `series`. */
-export function selectSeriesJson(series: readonly SeriesJsonIn[]): string {
-  if (series.length === 0) {
-    return '{}';
+/**
+ * The answer's bytes, written as they are made: concatenating ~100,000 small strings and converting the rope to a
+ * Buffer cost more than writing them (7 of 20 ms at 300 series x 120 points).
+ */
+class JsonBytes {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+
+  private room(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
   }
-  const parts: string[] = [];
-  for (const s of series) {
-    let out = '{';
+
+  /** Text known to be ASCII and short (field names, numbers): copied in JS, no call into C++ per piece. */
+  ascii(s: string): void {
+    this.room(s.length);
+    const { buf } = this;
+    let { pos } = this;
+    for (let i = 0; i < s.length; i++) {
+      buf[pos++] = s.charCodeAt(i);
+    }
+    this.pos = pos;
+  }
+
+  /** Any text (label names and values, already JSON strings). */
+  text(s: string): void {
+    this.room(3 * s.length);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  bytes(b: Buffer): void {
+    this.room(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.pos++] = c;
+  }
+
+  done(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * `"timestamp":"…"` for each timestamp of an answer: every series of a query shares one time grid, so 300 series
+ * of 120 points write 120 distinct timestamps, not 36,000.
+ */
+class TimestampFields {
+  private readonly memo = new Map<number, Buffer | null>();
+  field(timestamp: number): Buffer | null {
+    let f = this.memo.get(timestamp);
+    if (f === undefined) {
+      const ts = Math.round(timestamp);
+      f = ts === 0 ? null : Buffer.from(`"timestamp":"${int64(ts)}"`);
+      this.memo.set(timestamp, f);
+    }
+    return f;
+  }
+}
+
+/** The JSON of a SelectSeriesResponse holding `series`, as UTF-8 bytes. */
+export function selectSeriesJson(series: readonly SeriesJsonIn[]): Buffer {
+  if (series.length === 0) {
+    return Buffer.from('{}');
+  }
+  const stamps = new TimestampFields();
+  const out = new JsonBytes();
+  out.ascii('{"series":[');
+  for (let si = 0; si < series.length; si++) {
+    const s = series[si];
+    out.ascii(si > 0 ? ',{' : '{');
     if (s.labels.length > 0) {
-      out += `"labels":[${labelsJson(s.labels)}]`;
+      out.text(`"labels":[${labelsJson(s.labels)}]`);
     }
     if (s.points.length > 0) {
-      let pts = '';
+      out.ascii(s.labels.length > 0 ? ',"points":[' : '"points":[');
       for (let i = 0; i < s.points.length; i++) {
         const p = s.points[i];
-        let f = '';
-        // -0 is not the zero value for protobuf-es: written, as 0
-        if (p.value !== 0 || Object.is(p.value, -0)) {
-          f = `"value":${double(p.value)}`;
+        const v = p.value;
+        out.ascii(i > 0 ? ',{' : '{');
+        // -0 is not the zero value for protobuf-es: written, as 0. A finite double's JSON is its String().
+        const hasValue = v !== 0 || Object.is(v, -0);
+        if (hasValue) {
+          out.ascii(Number.isFinite(v) ? `"value":${v}` : `"value":${double(v)}`);
         }
-        const ts = Math.round(p.timestamp);
-        if (ts !== 0) {
-          f += `${f ? ',' : ''}"timestamp":"${int64(ts)}"`;
+        const ts = stamps.field(p.timestamp);
+        if (ts !== null) {
+          if (hasValue) {
+            out.byte(COMMA);
+          }
+          out.bytes(ts);
         }
         if (p.exemplar) {
-          f += `${f ? ',' : ''}"exemplars":[${exemplarJson(p.exemplar)}]`;
+          out.text(`${hasValue || ts !== null ? ',' : ''}"exemplars":[${exemplarJson(p.exemplar)}]`);
         }
-        pts += `${i > 0 ? ',' : ''}{${f}}`;
+        out.byte(CLOSE_BRACE);
       }
-      out += `${s.labels.length > 0 ? ',' : ''}"points":[${pts}]`;
+      out.byte(CLOSE_BRACKET);
     }
-    parts.push(`${out}}`);
+    out.byte(CLOSE_BRACE);
   }
-  return `{"series":[${parts.join(',')}]}`;
+  out.ascii(']}');
+  return out.done();
 }
