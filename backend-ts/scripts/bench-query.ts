@@ -218,7 +218,7 @@ async function query(conn: string, tenant: string, start: number, end: number, r
     samples: stats.samples,
     total: cm.value.fg.total,
     fgNodes: cm.value.fg.levels.reduce((a, l) => a + l.length / 4, 0),
-    points: cs.value.series.reduce((a, s) => a + s.points.length, 0),
+    points: cs.value.series.reduce((a, s) => a + s.timestamps.length, 0),
     coldMerge: cm.ms,
     coldSeries: cs.ms,
     warmMerge: median(wm),

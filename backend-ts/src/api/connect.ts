@@ -23,7 +23,7 @@ import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { toTreeBytes } from '../encode/treeBytes.js';
 import { selectSeriesJson } from '../encode/seriesJson.js';
-import type { ProfilePoint, Querier, SelectParams } from '../query/querier.js';
+import { seriesPoints, type ProfilePoint, type Querier, type SelectParams } from '../query/querier.js';
 import { mergedStacksToPprof } from '../encode/pprof.js';
 import type { RecordingRulesRepository } from '../tenant/recordingRules.js';
 import type { SettingsRepository } from '../tenant/settings.js';
@@ -317,7 +317,7 @@ function seriesHandlers({ deps, query }: Kit): Pick<QuerierImpl, 'selectSeries' 
         return {
           series: series.map((s) => ({
             labels: s.labels.map(([name, value]) => ({ name, value })),
-            points: s.points.map((p) => ({
+            points: seriesPoints(s).map((p) => ({
               value: p.value,
               timestamp: BigInt(p.timestamp),
               exemplars: p.exemplar ? [exemplarMsg(p.exemplar)] : [],

@@ -17,7 +17,7 @@ import { toFlameGraph } from '../encode/flamegraph.js';
 import { toFlameGraphDiff } from '../encode/flamegraphDiff.js';
 import { parseProfileTypeId } from '../model/labels.js';
 import { QueryError } from '../query/errors.js';
-import type { Querier } from '../query/querier.js';
+import { seriesPoints, type Querier } from '../query/querier.js';
 import { resolveMaxNodes } from './params.js';
 import { errorBody, httpStatusOf } from './errors.js';
 import { resolveTenant } from './tenant.js';
@@ -218,13 +218,13 @@ function renderHandler(deps: HttpDeps): QueryHandler {
     const timeline = (points: Array<{ timestamp: number; value: number }>) =>
       legacyTimeline(points, start, end, stepMs);
     // Pyroscope draws the main timeline only when the query yields one series; with groupBy we draw their sum
-    const all = series.flatMap((s) => s.points);
+    const all = series.flatMap(seriesPoints);
     let groups: Record<string, LegacyTimeline> | null = null;
     if (groupBy.length > 0) {
       groups = {};
       for (const s of series) {
         const key = s.labels.map(([, v]) => v).join(',') || '*';
-        groups[key] = timeline(s.points);
+        groups[key] = timeline(seriesPoints(s));
       }
     }
     const spy =

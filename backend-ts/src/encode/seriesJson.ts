@@ -7,9 +7,12 @@
 import type { LabelSet } from '../model/labels.js';
 import type { ProfilePoint } from '../model/profilePoints.js';
 
+/** A series as the query gives it: its points as columns. */
 export interface SeriesJsonIn {
   labels: LabelSet;
-  points: ReadonlyArray<{ timestamp: number; value: number; exemplar?: ProfilePoint }>;
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
+  exemplars?: ReadonlyArray<ProfilePoint | undefined>;
 }
 
 function double(v: number): string {
@@ -143,7 +146,7 @@ class TimestampFields {
 function expectedBytes(series: readonly SeriesJsonIn[]): number {
   let n = 16;
   for (const s of series) {
-    n += 32 + 48 * s.labels.length + 52 * s.points.length;
+    n += 32 + 48 * s.labels.length + 52 * s.timestamps.length;
   }
   return n;
 }
@@ -162,11 +165,11 @@ export function selectSeriesJson(series: readonly SeriesJsonIn[]): Buffer {
     if (s.labels.length > 0) {
       out.text(`"labels":[${labelsJson(s.labels)}]`);
     }
-    if (s.points.length > 0) {
+    const { timestamps, values, exemplars } = s;
+    if (timestamps.length > 0) {
       out.ascii(s.labels.length > 0 ? ',"points":[' : '"points":[');
-      for (let i = 0; i < s.points.length; i++) {
-        const p = s.points[i];
-        const v = p.value;
+      for (let i = 0; i < timestamps.length; i++) {
+        const v = values[i];
         out.ascii(i > 0 ? ',{' : '{');
         // -0 is not the zero value for protobuf-es: written, as 0. A finite double's JSON is its String().
         const hasValue = v !== 0 || Object.is(v, -0);
@@ -174,15 +177,16 @@ export function selectSeriesJson(series: readonly SeriesJsonIn[]): Buffer {
           out.ascii('"value":');
           out.ascii(Number.isFinite(v) ? String(v) : double(v));
         }
-        const ts = stamps.field(p.timestamp);
+        const ts = stamps.field(timestamps[i]);
         if (ts !== '') {
           if (hasValue) {
             out.byte(COMMA);
           }
           out.ascii(ts);
         }
-        if (p.exemplar) {
-          out.text(`${hasValue || ts !== '' ? ',' : ''}"exemplars":[${exemplarJson(p.exemplar)}]`);
+        const exemplar = exemplars?.[i];
+        if (exemplar) {
+          out.text(`${hasValue || ts !== '' ? ',' : ''}"exemplars":[${exemplarJson(exemplar)}]`);
         }
         out.byte(CLOSE_BRACE);
       }

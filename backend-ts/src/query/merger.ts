@@ -567,10 +567,31 @@ function underCallSite(paths: CallPaths, callSite: string[]): ((path: number) =>
   };
 }
 
+/**
+ * A series' non-empty buckets, as columns: an All services answer is 300 series of 120-240 points, and a
+ * point object each was as costly to make (and collect) as the scan behind it.
+ */
 export interface SeriesResult {
   labels: LabelSet;
-  /** exemplar: with exemplars asked, the point's highest-value profile (or span) */
-  points: Array<{ timestamp: number; value: number; exemplar?: ProfilePoint }>;
+  /** bucket times, ascending */
+  timestamps: Float64Array;
+  values: Float64Array;
+  /** with exemplars asked: each point's highest-value profile (or span), when it has one */
+  exemplars?: Array<ProfilePoint | undefined>;
+}
+
+/** A series' points as objects, for the answers that are not written straight from the columns. */
+export function seriesPoints(s: SeriesResult): Array<{ timestamp: number; value: number; exemplar?: ProfilePoint }> {
+  const out: Array<{ timestamp: number; value: number; exemplar?: ProfilePoint }> = [];
+  for (let i = 0; i < s.timestamps.length; i++) {
+    const exemplar = s.exemplars?.[i];
+    out.push(
+      exemplar
+        ? { timestamp: s.timestamps[i], value: s.values[i], exemplar }
+        : { timestamp: s.timestamps[i], value: s.values[i] }
+    );
+  }
+  return out;
 }
 
 /** The time grid of a series query: a point at T holds the profiles in (T - step, T], T = start + k * step. */
@@ -712,21 +733,24 @@ function seriesOf(groups: Group[], grid: SeriesGrid): SeriesResult[] {
   }
   list.sort((a, b) => compareLabelSets(a.labels, b.labels));
   return list.map((g) => {
-    const points: SeriesResult['points'] = [];
+    let n = 0;
     for (let k = 0; k < grid.buckets; k++) {
       if (g.n[k] > 0) {
-        // no object spread here: at 300 services x 120 points it cost as much as the scan itself
-        const point: SeriesResult['points'][number] = {
-          timestamp: grid.start + k * grid.stepMs,
-          value: grid.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k],
-        };
-        const exemplar = grid.exemplars?.best(g, k);
-        if (exemplar) {
-          point.exemplar = exemplar;
-        }
-        points.push(point);
+        n++;
       }
     }
-    return { labels: g.labels, points };
+    const timestamps = new Float64Array(n);
+    const values = new Float64Array(n);
+    const exemplars: Array<ProfilePoint | undefined> | undefined = grid.exemplars ? [] : undefined;
+    let i = 0;
+    for (let k = 0; k < grid.buckets; k++) {
+      if (g.n[k] > 0) {
+        timestamps[i] = grid.start + k * grid.stepMs;
+        values[i] = grid.aggregation === 'average' ? g.sum[k] / g.n[k] : g.sum[k];
+        exemplars?.push(grid.exemplars?.best(g, k));
+        i++;
+      }
+    }
+    return exemplars ? { labels: g.labels, timestamps, values, exemplars } : { labels: g.labels, timestamps, values };
   });
 }

@@ -44,6 +44,7 @@ import { Slicer } from './slicer.js';
 export type { HeatmapSeries } from '../model/heatmap.js';
 export type { ProfilePoint } from '../model/profilePoints.js';
 export type { QueryStats, SeriesResult } from './merger.js';
+export { seriesPoints } from './merger.js';
 export type { HeatmapParams, QueryPlan, SelectParams, SeriesParams, TimeRange } from './planner.js';
 
 /** Default bound of the call path table (callPaths.ts): about 2M distinct paths of ordinary names. */
