@@ -57,7 +57,25 @@ function reference(series: PointsIn[]): string {
 }
 
 const STRINGS = ['', 'svc', 'a"b', 'back\\slash', 'new\nline', 'tab\t', 'ünï©ødé', '😀', '\u0001', '</script>'];
-const VALUES = [0, -0, 1, -1, 1.5, 0.1 + 0.2, 1e21, 1e-7, -3e-300, 2 ** 53, 2 ** 53 + 2, NaN, Infinity, -Infinity];
+const VALUES = [
+  0,
+  -0,
+  1,
+  -1,
+  10,
+  123_456_789_012,
+  2 ** 53 - 1,
+  1.5,
+  0.1 + 0.2,
+  1e21,
+  1e-7,
+  -3e-300,
+  2 ** 53,
+  2 ** 53 + 2,
+  NaN,
+  Infinity,
+  -Infinity,
+];
 
 function generate(r: () => number): PointsIn[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

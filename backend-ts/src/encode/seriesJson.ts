@@ -76,6 +76,7 @@ function exemplarJson(e: ProfilePoint): string {
 class JsonBytes {
   private buf: Buffer;
   private pos = 0;
+  private readonly digits = new Uint8Array(16);
 
   /** `expect`: the size foreseen, so that the buffer is rarely grown (each growth copies it all). */
   constructor(expect: number) {
@@ -100,6 +101,31 @@ class JsonBytes {
     let { pos } = this;
     for (let i = 0; i < s.length; i++) {
       buf[pos++] = s.charCodeAt(i);
+    }
+    this.pos = pos;
+  }
+
+  /**
+   * A finite double as JSON writes it. Integral values (sums of nanoseconds, bytes, counts: nearly every point)
+   * are written digit by digit: String() and copying its characters took four times as long.
+   */
+  number(v: number): void {
+    if (!(Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER)) {
+      this.ascii(String(v));
+      return;
+    }
+    const { digits } = this;
+    let n = 0;
+    do {
+      const q = Math.floor(v / 10);
+      digits[n++] = 48 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+    this.room(n);
+    const { buf } = this;
+    let { pos } = this;
+    while (n > 0) {
+      buf[pos++] = digits[--n];
     }
     this.pos = pos;
   }
@@ -175,7 +201,11 @@ export function selectSeriesJson(series: readonly SeriesJsonIn[]): Buffer {
         const hasValue = v !== 0 || Object.is(v, -0);
         if (hasValue) {
           out.ascii('"value":');
-          out.ascii(Number.isFinite(v) ? String(v) : double(v));
+          if (Number.isFinite(v)) {
+            out.number(v);
+          } else {
+            out.ascii(double(v));
+          }
         }
         const ts = stamps.field(timestamps[i]);
         if (ts !== '') {
