@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parsePprof } from '../src/formats/pprof.js';
 import type { IngestProfile } from '../src/model/profile.js';
-import { SegmentBuilder, type SourceMaps } from '../src/storage/format/builder.js';
+import { SegmentBuilder, SourceMaps } from '../src/storage/format/builder.js';
 import { decodeMeta } from '../src/storage/format/meta.js';
 import { datasetOf, decodeObject, tableOf, type Segment } from '../src/storage/format/segment.js';
 import { hourDir, hourOf } from '../src/storage/keys.js';
@@ -228,7 +228,7 @@ describe('storage format 2', () => {
     ];
     for (const o of sources) {
       for (const d of o.datasets) {
-        const maps: SourceMaps = new Map();
+        const maps = new SourceMaps();
         for (let p = 0; p < d.profSeries.length; p++) {
           block.addFromSegment(d, p, maps);
         }
@@ -249,6 +249,44 @@ describe('storage format 2', () => {
     assert.deepEqual(leafTotals(merged.datasets), want);
     // a version 1 source has no UUIDs: its profiles keep none
     assert.equal(merged.datasets[0].uuidOf(0), '');
+  });
+
+  test('one source feeding two blocks (two ten-minute windows) gives each block only its own profiles', () => {
+    const src = new SegmentBuilder('anonymous');
+    for (let i = 0; i < 6; i++) {
+      src.add(withTraces(i % 2 ? 'svc-b' : 'svc-a', 1000 * i, i + 1));
+    }
+    const blocks = [new SegmentBuilder('anonymous'), new SegmentBuilder('anonymous')];
+    for (const d of decodeObject('1.seg', src.encode()).datasets) {
+      // one set of maps per source dataset, shared by the blocks it feeds, as compaction does
+      const maps = new SourceMaps();
+      for (let p = 0; p < d.profSeries.length; p++) {
+        blocks[d.profTime[p] < 3000 ? 0 : 1].addFromSegment(d, p, maps);
+      }
+    }
+    const [early, late] = blocks.map((b) => decodeObject('b.blk', b.encode()));
+    const rows = (o: typeof early) =>
+      o.meta.series.map((s) => [s.labels.find(([k]) => k === 'service_name')![1], s.profiles, s.minTime, s.maxTime]);
+    assert.deepEqual(rows(early), [
+      ['svc-a', 2, 0, 2000],
+      ['svc-b', 1, 1000, 1000],
+    ]);
+    assert.deepEqual(rows(late), [
+      ['svc-a', 1, 4000, 4000],
+      ['svc-b', 2, 3000, 5000],
+    ]);
+    assert.deepEqual(leafTotals(early.datasets), {
+      'svc-a/cpu/work': 40,
+      'svc-a/cpu/idle': 4,
+      'svc-b/cpu/work': 20,
+      'svc-b/cpu/idle': 2,
+    });
+    assert.deepEqual(leafTotals(late.datasets), {
+      'svc-b/cpu/work': 100,
+      'svc-b/cpu/idle': 10,
+      'svc-a/cpu/work': 50,
+      'svc-a/cpu/idle': 5,
+    });
   });
 
   test('ingest gives each body and each RawSample its own UUID, shared by the profiles it becomes', async () => {

@@ -9,7 +9,7 @@
 // after the deletion delay (longer than the query timeout): a query planned before the swap still finds them,
 // and a reader whose object did vanish plans that hour again. Leases keep one worker per window across
 // processes; the conditional writes keep the index right even when a lease lapsed.
-import { SegmentBuilder, type SourceMaps } from './format/builder.js';
+import { SegmentBuilder, SourceMaps } from './format/builder.js';
 import { decodeMeta, type SegmentMeta } from './format/meta.js';
 import { decodeObject, type DecodedObject } from './format/segment.js';
 import type { Catalog } from './catalog.js';
@@ -699,7 +699,7 @@ export class Compactor {
       const obj = await reads.next();
       this.meter(() => {
         for (const seg of obj.datasets) {
-          const maps: SourceMaps = new Map();
+          const maps = new SourceMaps();
           for (let p = 0; p < seg.profSeries.length; p++) {
             const t = seg.profTime[p];
             if (!inHours.has(hourOf(t))) {
@@ -906,7 +906,7 @@ export class Compactor {
         profiles += this.meter(() => {
           let n = 0;
           for (const seg of obj.datasets) {
-            const maps: SourceMaps = new Map();
+            const maps = new SourceMaps();
             for (let p = 0; p < seg.profSeries.length; p++) {
               b.addFromSegment(seg, p, maps);
               n++;
@@ -979,7 +979,7 @@ export class Compactor {
         profiles += this.meter(() => {
           let n = 0;
           for (const seg of obj.datasets) {
-            const maps: SourceMaps = new Map();
+            const maps = new SourceMaps();
             for (let p = 0; p < seg.profSeries.length; p++) {
               b.addFromSegment(seg, p, maps);
               n++;

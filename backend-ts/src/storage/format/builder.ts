@@ -30,8 +30,23 @@ interface IdMaps {
   stack: Int32Array;
 }
 
-/** The id maps of one source (an ingested profile, or one dataset of a compacted object) per target dataset. */
-export type SourceMaps = Map<DatasetBuilder, IdMaps>;
+/** A source's id maps into one target dataset, with the interning functions made over them once. */
+interface Interning {
+  maps: IdMaps;
+  gs: (i: number) => number;
+  mapStack: (s: number) => number;
+}
+
+/**
+ * What one source (an ingested profile, or one dataset of a compacted object) has mapped so far: its symbols
+ * per target dataset, and its series (a dataset holds hundreds of profiles of a few series; each series' key and
+ * dataset are looked up once, not per profile).
+ */
+export class SourceMaps {
+  readonly interning = new Map<DatasetBuilder, Interning>();
+  /** per target builder (one source may feed several, a ten-minute window each): source series -> target */
+  readonly series = new Map<SegmentBuilder, Map<number, { sid: number; dataset: DatasetBuilder }>>();
+}
 
 /** The symbol columns an ingested profile and a decoded dataset both have. */
 interface SymbolSource {
@@ -293,6 +308,11 @@ export class SegmentBuilder {
       this.series.push({ labels, profileType, profiles: 0, total: 0, minTime: time, maxTime: time });
       this.seriesIds.set(skey, sid);
     }
+    this.count(sid, time, total);
+    return sid;
+  }
+
+  private count(sid: number, time: number, total: number): void {
     const sm = this.series[sid];
     sm.profiles++;
     sm.total += total;
@@ -300,21 +320,30 @@ export class SegmentBuilder {
     sm.maxTime = Math.max(sm.maxTime, time);
     this.minTime = Math.min(this.minTime, time);
     this.maxTime = Math.max(this.maxTime, time);
-    return sid;
+  }
+
+  /** The interning of `src` into dataset `d`, made on first use. */
+  private static interning(
+    maps: SourceMaps,
+    d: DatasetBuilder,
+    strings: number,
+    src: SymbolSource,
+    string: (i: number) => string
+  ): Interning {
+    let it = maps.interning.get(d);
+    if (!it) {
+      const m = idMaps(strings, src);
+      it = { maps: m, ...d.interner(src, string, m) };
+      maps.interning.set(d, it);
+    }
+    return it;
   }
 
   /** Adds one ingested profile: one stored profile per (sample type with values, sample label set). */
   add(ip: IngestProfile): void {
     const p = ip.profile;
-    const maps: SourceMaps = new Map();
-    const mapsFor = (d: DatasetBuilder) => {
-      let m = maps.get(d);
-      if (!m) {
-        m = idMaps(p.strings.length, p);
-        maps.set(d, m);
-      }
-      return d.interner(p, (i) => p.strings[i], m);
-    };
+    const maps = new SourceMaps();
+    const string = (i: number) => p.strings[i];
 
     // samples grouped by label set, so each (type, label set) becomes one stored profile
     const nSamples = p.sampleStack.length;
@@ -361,7 +390,7 @@ export class SegmentBuilder {
         );
         const sid = this.seriesId(labels, ptype, time, total);
         const d = this.dataset(labels);
-        const { gs, mapStack } = mapsFor(d);
+        const { gs, mapStack } = SegmentBuilder.interning(maps, d, p.strings.length, p, string);
         d.beginProfile(sid, time, total, ip.id ?? '', uuid);
         for (let k = counts[ls]; k < counts[ls + 1]; k++) {
           const i = order[k];
@@ -384,17 +413,24 @@ export class SegmentBuilder {
    * result is de-duplicated across every source. `maps` carries the source's id maps between calls.
    */
   addFromSegment(seg: Segment, prof: number, maps: SourceMaps): void {
-    const src = seg.meta.series[seg.profSeries[prof]];
+    const srcSid = seg.profSeries[prof];
     const time = seg.profTime[prof];
     const total = seg.profTotal[prof];
-    const sid = this.seriesId(src.labels, src.profileType, time, total);
-    const d = this.dataset(src.labels);
-    let m = maps.get(d);
-    if (!m) {
-      m = idMaps(seg.stringCount, seg);
-      maps.set(d, m);
+    let mine = maps.series.get(this);
+    if (!mine) {
+      mine = new Map();
+      maps.series.set(this, mine);
     }
-    const { gs, mapStack } = d.interner(seg, (i) => seg.string(i), m);
+    let target = mine.get(srcSid);
+    if (target) {
+      this.count(target.sid, time, total);
+    } else {
+      const src = seg.meta.series[srcSid];
+      target = { sid: this.seriesId(src.labels, src.profileType, time, total), dataset: this.dataset(src.labels) };
+      mine.set(srcSid, target);
+    }
+    const { sid, dataset: d } = target;
+    const { gs, mapStack } = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i));
     d.beginProfile(
       sid,
       time,
