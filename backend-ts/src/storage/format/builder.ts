@@ -80,18 +80,20 @@ class DatasetBuilder {
   readonly frameLine = new IntList();
   private readonly frameIds = new Map<number, number>();
   readonly stackOffsets = new IntList();
-  readonly stackFrames = new IntList(1024);
-  private readonly stackIndex = new SeqIndex(1024);
+  // small to start: a block made by an early step holds ~180 datasets of a profile or two each, and zeroed
+  // room for thousands of entries per dataset cost more than the copying of a list grown by doubling
+  readonly stackFrames = new IntList();
+  private readonly stackIndex = new SeqIndex();
   readonly profSeries = new IntList();
   readonly profTime = new FloatList();
   readonly profId = new IntList();
   readonly profTotal = new FloatList();
   readonly profSampleOffsets = new IntList();
-  profUuid = new Uint8Array(256);
-  readonly sampleStack = new IntList(1024);
-  readonly sampleValue = new FloatList(1024);
-  readonly sampleSpan = new IntList(1024);
-  readonly sampleTrace = new IntList(1024);
+  profUuid = new Uint8Array(64);
+  readonly sampleStack = new IntList();
+  readonly sampleValue = new FloatList();
+  readonly sampleSpan = new IntList();
+  readonly sampleTrace = new IntList();
   readonly series = new Set<number>();
   minTime = Infinity;
   maxTime = -Infinity;
