@@ -123,3 +123,57 @@ test('hour documents read after the head are reused for a second with it, never 
   await catalog.objects(T, ...range());
   assert.equal(reads(), before + 2, 'the head and the document');
 });
+
+test('a query lists the newest folders while it reads the head, once a head was seen', async () => {
+  const events: string[] = [];
+  // the head read takes 50 ms: long enough to see what starts meanwhile
+  class SlowHead extends CountingStore {
+    override async getVersioned(key: string) {
+      if (!key.endsWith('head.json')) {
+        return super.getVersioned(key);
+      }
+      events.push('head read');
+      await new Promise((r) => setTimeout(r, 50));
+      const got = await super.getVersioned(key);
+      events.push('head done');
+      return got;
+    }
+    override list(prefix: string) {
+      events.push(`list ${prefix}`);
+      return super.list(prefix);
+    }
+  }
+  const store = new SlowHead(new FilesystemStore(mkdtempSync(join(tmpdir(), 'bts-cat-'))));
+  await store.init();
+  const t0 = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 10_000;
+  let now = t0;
+  const index = new IndexStore(store, '', undefined, () => now);
+  const catalog = new Catalog(store, '', index, new SegmentReader(store), () => now);
+  const m = minuteOf(now);
+  const folder = (minute: number) => `${l0Prefix('', T)}${minuteDir(minute)}/`;
+  await index.updateHead(T, (d) => (d.w = m) > 0);
+  const range = () => [now - 5 * MINUTE_MS, now] as const;
+
+  // a new process has seen no head: it reads it first
+  await catalog.objects(T, ...range());
+  assert.deepEqual(events.slice(0, 2), ['head read', 'head done']);
+
+  // 2 s later the head is read again; meanwhile the folders from the watermark seen on are listed, and a profile
+  // acknowledged since the last query is in the answer
+  now = t0 + 2000;
+  await store.put(l0Key('', T, now - 100, now - 100, now), Buffer.from('x'));
+  events.length = 0;
+  const refs = await catalog.objects(T, ...range());
+  const headDone = events.indexOf('head done');
+  assert.ok(headDone > 0, events.join(', '));
+  assert.deepEqual(
+    events
+      .slice(0, headDone)
+      .filter((e) => e.startsWith('list'))
+      .sort(),
+    [`list ${folder(m)}`, `list ${folder(m + 1)}`].sort(),
+    'the newest folders listed before the head read ended'
+  );
+  assert.equal(events.filter((e) => e.startsWith('list')).length, 2, 'and not again after it');
+  assert.equal(refs.filter((r) => !r.block).length, 1);
+});

@@ -49,6 +49,9 @@ export interface CatalogStats {
   docReads: number;
 }
 
+/** Listings of minute folders begun before a query knew its head: when each began, and its promise. */
+type EarlyListings = Map<number, { at: number; listed: Promise<ObjectInfo[]> }>;
+
 export class Catalog {
   readonly stats: CatalogStats = { listings: 0, docReads: 0 };
   /** Listings of minute folders past FINAL_LISTING_MS, by tenant and minute. */
@@ -83,7 +86,7 @@ export class Catalog {
    * Level-0 segments in minute folders from `w` on (every earlier one is in the index). `fresh`: every folder
    * listed now (a re-plan), not from the listings kept of final folders.
    */
-  async l0Since(tenant: string, w: number, fresh = false): Promise<ObjectInfo[]> {
+  async l0Since(tenant: string, w: number, fresh = false, early?: EarlyListings): Promise<ObjectInfo[]> {
     const base = l0Prefix(this.prefix, tenant);
     // a replica whose clock runs ahead writes into a later folder: one more minute is listed
     const last = minuteOf(this.now()) + 1;
@@ -103,16 +106,44 @@ export class Catalog {
       if (kept) {
         return kept;
       }
+      const begun = early?.get(m);
       // final only if the listing starts after the folder became final
-      const final = this.now() >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
+      const final = (begun?.at ?? this.now()) >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
       // queries that start together share a listing begun a moment ago; a re-plan lists afresh
-      const listed = await this.list(`${base}${minuteDir(m)}/`, !fresh);
+      const listed = await (begun?.listed ?? this.list(`${base}${minuteDir(m)}/`, !fresh));
       if (final) {
         this.finalListings.set(k, listed);
       }
       return listed;
     });
     return lists.flat();
+  }
+
+  /**
+   * The newest minute folders (from the minute before, or the last watermark seen, to the next), listed before
+   * the head is known: the watermark lags the newest segments by 30-90 s, so a query lists these whatever the
+   * head says, and listing them meanwhile takes a round trip off every query. Each listing begins after its
+   * query did, so it holds every object acknowledged before the query; the watermark only grows, so none below
+   * the last one seen is needed. Before any head was seen (a new process, a store without compaction), none.
+   */
+  private l0Early(tenant: string): EarlyListings {
+    const base = l0Prefix(this.prefix, tenant);
+    const early: EarlyListings = new Map();
+    const w = this.index.knownWatermark(tenant);
+    if (w <= 0) {
+      return early;
+    }
+    const now = this.now();
+    for (let m = Math.max(w, minuteOf(now) - 1); m <= minuteOf(now) + 1; m++) {
+      if (this.finalListings.has(`${tenant}/${m}`)) {
+        continue;
+      }
+      const listed = this.list(`${base}${minuteDir(m)}/`, true);
+      // a listing failure fails the query that uses it (as a listing after the head would), not the process
+      listed.catch(() => undefined);
+      early.set(m, { at: now, listed });
+    }
+    return early;
   }
 
   /** Hours of the old layout that still hold objects. */
@@ -159,6 +190,7 @@ export class Catalog {
     docMaxAgeMs: (hour: number) => number = () => 0
   ): Promise<SegmentRef[]> {
     const hours = hoursOf(start, end);
+    const early = this.l0Early(tenant);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
     const { head, doneAt } = await this.index.headRead(tenant, HEAD_MAX_AGE_MS);
     // documents and listings only need to start after the head: together, they cost one round trip, not two.
@@ -173,7 +205,7 @@ export class Catalog {
           ? this.index.doc(tenant, h, settled, true)
           : this.index.doc(tenant, h, HEAD_MAX_AGE_MS, true, doneAt);
       }),
-      this.l0Since(tenant, head.w),
+      this.l0Since(tenant, head.w, false, early),
       head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
     ]);
     this.stats.docReads += 1 + hours.length;

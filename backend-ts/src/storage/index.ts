@@ -289,6 +289,11 @@ export class IndexStore {
     return got.doc;
   }
 
+  /** The watermark of the last head read, however old (the watermark only grows); 0 before any. */
+  knownWatermark(tenant: string): number {
+    return this.head.get(tenant)?.doc.w ?? 0;
+  }
+
   async headDoc(tenant: string, maxAgeMs = 0): Promise<HeadDoc> {
     return (await this.headRead(tenant, maxAgeMs)).head;
   }
