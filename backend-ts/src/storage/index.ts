@@ -170,6 +170,8 @@ interface Cached<T> {
   checkedAt: number;
   /** When the read that last checked it ended: a document read after a head must begin after this. */
   doneAt: number;
+  /** Its JSON's length in bytes (what it takes in memory is about twice that: strings and the objects around). */
+  bytes: number;
 }
 
 /** Thrown by an update's mutation to give up without writing (its precondition no longer holds). */
@@ -211,7 +213,8 @@ export class IndexStore {
   ) {
     this.docs = new LRUCache<string, Cached<IndexDoc>>({
       maxSize: Math.max(1 << 20, cacheBytes),
-      sizeCalculation: (c) => Math.max(1, approxBytes(c.doc)),
+      // from the JSON's length, not a walk of the document: set again by every query and every index update
+      sizeCalculation: (c) => Math.max(1, 2 * c.bytes),
     });
   }
 
@@ -263,7 +266,13 @@ export class IndexStore {
       return null;
     }
     const data = got.data;
-    return { doc: this.meter(() => parse(data)), version: got.version, checkedAt: now, doneAt: this.now() };
+    return {
+      doc: this.meter(() => parse(data)),
+      version: got.version,
+      checkedAt: now,
+      doneAt: this.now(),
+      bytes: data.length,
+    };
   }
 
   /**
@@ -371,7 +380,7 @@ export class IndexStore {
         // what was written is what the store holds now: the next read is a conditional one, not a download and
         // a parse (a store that does not say the new version leaves it to the next read)
         const at = this.now();
-        setCached(version ? { doc, version, checkedAt: at, doneAt: at } : null);
+        setCached(version ? { doc, version, checkedAt: at, doneAt: at, bytes: data.length } : null);
         return doc;
       } catch (e) {
         if (!(e instanceof ConflictError)) {
@@ -385,21 +394,6 @@ export class IndexStore {
     }
     throw new ConflictError(`${key}: changed concurrently too often`);
   }
-}
-
-/** A document's size in memory, roughly (its JSON length twice: strings and the objects around them). */
-function approxBytes(doc: IndexDoc): number {
-  let n = 256 + 64 * Object.keys(doc.covered).length + 64 * doc.garbage.length;
-  for (const [ls] of doc.series) {
-    n += 64;
-    for (const [k, v] of ls) {
-      n += 2 * (k.length + v.length) + 32;
-    }
-  }
-  for (const b of doc.blocks) {
-    n += 256 + 48 * b.series.length + 128 * b.datasets.length;
-  }
-  return n;
 }
 
 /** Hours spanned by [minMs, maxMs]. */
