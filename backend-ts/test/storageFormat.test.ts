@@ -289,6 +289,71 @@ describe('storage format 2', () => {
     });
   });
 
+  test('functions alike in name and file but not in system name or start line stay apart through compaction', () => {
+    // strings: 1 f, 2 a.go, 3 f.sys, 4 cpu, 5 nanoseconds; functions: (f, f, a.go, 1), (f, f.sys, a.go, 1), (f, f, a.go, 2)
+    const profile = (timeMs: number): IngestProfile => ({
+      labels: [
+        ['service_name', 'svc'],
+        ['__name__', 'process_cpu'],
+      ],
+      timeMs,
+      profile: {
+        strings: ['', 'f', 'a.go', 'f.sys', 'cpu', 'nanoseconds'],
+        fnName: Int32Array.of(1, 1, 1),
+        fnSystemName: Int32Array.of(1, 3, 1),
+        fnFilename: Int32Array.of(2, 2, 2),
+        fnStartLine: Int32Array.of(1, 1, 2),
+        frameFn: Int32Array.of(0, 1, 2),
+        frameLine: Int32Array.of(10, 10, 10),
+        stackOffsets: Int32Array.of(0, 1, 2, 3),
+        stackFrames: Int32Array.of(0, 1, 2),
+        sampleTypes: [{ type: 'cpu', unit: 'nanoseconds' }],
+        periodType: { type: 'cpu', unit: 'nanoseconds' },
+        period: 10_000_000,
+        sampleStack: Int32Array.of(0, 1, 2),
+        sampleValues: [Float64Array.of(1, 2, 4)],
+        sampleLabelSet: Int32Array.of(0, 0, 0),
+        sampleSpan: Int32Array.of(0, 0, 0),
+        labelSets: [[]],
+        timeMs,
+        durationNanos: 0,
+      },
+    });
+    const block = new SegmentBuilder('anonymous');
+    for (const t of [1000, 2000]) {
+      const one = new SegmentBuilder('anonymous');
+      one.add(profile(t));
+      for (const d of decodeObject('1.seg', one.encode()).datasets) {
+        const maps = new SourceMaps();
+        for (let p = 0; p < d.profSeries.length; p++) {
+          block.addFromSegment(d, p, maps);
+        }
+      }
+    }
+    const [d] = decodeObject('b.blk', block.encode()).datasets;
+    const fns = Array.from({ length: d.fnName.length }, (_, f) => [
+      d.string(d.fnName[f]),
+      d.string(d.fnSystemName[f]),
+      d.fnStartLine[f],
+    ]);
+    assert.deepEqual(fns, [
+      ['f', 'f', 1],
+      ['f', 'f.sys', 1],
+      ['f', 'f', 2],
+    ]);
+    // each stack's leaf function, with the values of both sources added up
+    const byFn = new Map<number, number>();
+    for (let s = 0; s < d.sampleStack.length; s++) {
+      const f = d.frameFn[d.stackFrames[d.stackOffsets[d.sampleStack[s]]]];
+      byFn.set(f, (byFn.get(f) ?? 0) + d.sampleValue[s]);
+    }
+    assert.deepEqual([...byFn].sort(), [
+      [0, 2],
+      [1, 4],
+      [2, 8],
+    ]);
+  });
+
   test('ingest gives each body and each RawSample its own UUID, shared by the profiles it becomes', async () => {
     const be = await startInProcess(['-compactor.compaction-interval=0']);
     try {

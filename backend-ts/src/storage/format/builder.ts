@@ -20,6 +20,8 @@ import {
 import type { Segment } from './segment.js';
 
 const LINE_KEY = 2 ** 24;
+/** Two string ids in one exact number key (2^52 < 2^53); larger ids wrap, and the chain tells them apart. */
+const FN_KEY = 2 ** 26;
 const NO_UUID = new Uint8Array(16);
 
 /** Per source, id maps from its strings, functions, frames and stacks to a dataset builder's (-1 = not yet). */
@@ -75,7 +77,12 @@ class DatasetBuilder {
   /** Client ids (version 2: a table of their own, readable without the symbols). */
   readonly idStrings: Interner;
   readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
-  private readonly fnIds = new Map<string, number>();
+  /**
+   * Functions by (name, file): the first id of each pair, the others chained through fnNext and told apart by
+   * system name and start line (a number key: a string key per function was a third of what interning cost).
+   */
+  private readonly fnIds = new Map<number, number>();
+  private readonly fnNext = new IntList();
   readonly frameFn = new IntList();
   readonly frameLine = new IntList();
   private readonly frameIds = new Map<number, number>();
@@ -131,14 +138,27 @@ class DatasetBuilder {
         const sys = gs(src.fnSystemName[f]);
         const file = gs(src.fnFilename[f]);
         const start = src.fnStartLine[f];
-        const key = `${name},${sys},${file},${start}`;
-        g = this.fnIds.get(key) ?? -1;
+        const key = (name % FN_KEY) * FN_KEY + (file % FN_KEY);
+        const first = this.fnIds.get(key) ?? -1;
+        g = first;
+        while (
+          g >= 0 &&
+          !(
+            this.fn.name.data[g] === name &&
+            this.fn.file.data[g] === file &&
+            this.fn.sys.data[g] === sys &&
+            this.fn.start.data[g] === start
+          )
+        ) {
+          g = this.fnNext.data[g];
+        }
         if (g < 0) {
           g = this.fn.name.length;
           this.fn.name.push(name);
           this.fn.sys.push(sys);
           this.fn.file.push(file);
           this.fn.start.push(start);
+          this.fnNext.push(first);
           this.fnIds.set(key, g);
         }
         maps.fn[f] = g;
@@ -215,6 +235,19 @@ class DatasetBuilder {
 
   /** UTF-8 strings and their offsets. */
   private static strings(list: readonly string[]): { offsets: Int32Array; bytes: Uint8Array } {
+    // symbol names are nearly always ASCII: then one conversion of them all, and offsets from their lengths,
+    // instead of a write per string (each a call into C++)
+    const all = list.join('');
+    if (/^[\x00-\x7f]*$/.test(all)) {
+      const offsets = new Int32Array(list.length + 1);
+      let off = 0;
+      for (let i = 0; i < list.length; i++) {
+        offsets[i] = off;
+        off += list[i].length;
+      }
+      offsets[list.length] = off;
+      return { offsets, bytes: Buffer.from(all, 'latin1') };
+    }
     // a UTF-16 unit takes at most 3 bytes: one buffer for all, no array per string
     let units = 0;
     for (const s of list) {
@@ -473,27 +506,34 @@ export class SegmentBuilder {
 
   /**
    * Writes header and sections: offsets in the meta depend on the meta's length, which contains them, so the
-   * layout is computed against a reserved length and the JSON padded to it.
+   * layout is computed against a reserved length and the JSON padded to it. The reserve is the JSON with the
+   * offsets still at 0 plus room for every offset's digits (`numbers` of them, 16 digits each at most), so the
+   * meta (a block's series and sources: tens of KiB) is written twice, not once per guess. Version 1
+   * (`numbers` null) reserves as its writer did, guess after guess, so that its bytes stay what they were.
    */
   private static frame(
     version: number,
     meta: object,
+    numbers: number | null,
     layout: (start: number) => number,
     write: (out: Buffer) => void
   ): Buffer {
     let metaLen = 0;
-    let json = '';
-    for (let i = 0; i < 4; i++) {
-      layout(align8(HEADER_FIXED + metaLen));
-      json = JSON.stringify(meta);
-      const need = Buffer.byteLength(json);
-      if (need <= metaLen) {
-        break;
+    if (numbers === null) {
+      for (let i = 0; i < 4; i++) {
+        layout(align8(HEADER_FIXED + metaLen));
+        const need = Buffer.byteLength(JSON.stringify(meta));
+        if (need <= metaLen) {
+          break;
+        }
+        metaLen = need + 64;
       }
-      metaLen = need + 64;
+    } else {
+      layout(align8(HEADER_FIXED));
+      metaLen = Buffer.byteLength(JSON.stringify(meta)) + 16 * numbers + 64;
     }
     const total = layout(align8(HEADER_FIXED + metaLen));
-    json = JSON.stringify(meta);
+    const json = JSON.stringify(meta);
     const out = Buffer.alloc(total);
     out.writeUInt32LE(MAGIC, 0);
     out.writeUInt32LE(version, 4);
@@ -543,7 +583,7 @@ export class SegmentBuilder {
       });
       return pos;
     };
-    return SegmentBuilder.frame(FORMAT_V2, meta, layout, (out) => {
+    return SegmentBuilder.frame(FORMAT_V2, meta, 4 * datasets.length, layout, (out) => {
       tables.forEach((cols, i) => writeSection(out, datasets[i].table[0], cols));
       data.forEach((cols, i) => writeSection(out, datasets[i].data[0], cols));
     });
@@ -589,7 +629,7 @@ export class SegmentBuilder {
       columns.strings = [pos, strings.length];
       return pos + strings.length;
     };
-    return SegmentBuilder.frame(FORMAT_V1, meta, layout, (out) => {
+    return SegmentBuilder.frame(FORMAT_V1, meta, null, layout, (out) => {
       for (const [c, a] of [...floats, ...ints]) {
         Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, columns[c][0]);
       }
