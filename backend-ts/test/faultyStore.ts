@@ -113,7 +113,7 @@ export class MemoryStore implements ObjectStore {
     opts: { ifAbsent?: boolean; ifVersion?: string | null } = {}
   ): Promise<string | undefined> {
     if (opts.ifAbsent && this.objects.has(key)) {
-      throw new StoreUnavailableError(`object ${key} already exists`);
+      throw new ConflictError(`object ${key} already exists`);
     }
     if (opts.ifVersion !== undefined && (this.versions.get(key) ?? null) !== opts.ifVersion) {
       throw new ConflictError(`object ${key} changed concurrently`);

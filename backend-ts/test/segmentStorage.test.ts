@@ -317,6 +317,25 @@ describe('the writer bounds objects per second under many pushers (-segment-writ
     assert.ok(Math.max(...latencies) <= 1000, `slowest ack ${Math.max(...latencies)} ms`);
   });
 
+  test('a write whose first try landed late is acknowledged, not answered 409; another object under the key is not', async () => {
+    const inner = new MemoryStore();
+    let mode: 'retry landed' | 'someone else' = 'retry landed';
+    // the store's client tried again after a first try that did land (its answer came too late): "already exists"
+    const store: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
+      put: async (key: string, data: Uint8Array, opts?: { ifAbsent?: boolean }) => {
+        await inner.put(key, mode === 'retry landed' ? data : Buffer.from('other bytes'), opts);
+        return inner.put(key, data, opts);
+      },
+    });
+    const w = new SegmentWriter(store, { prefix: '', lingerMs: 0, maxBatchProfiles: 10_000, maxObjectsPerSecond: 0 });
+    await w.write('anonymous', [profile(1)]);
+    const keys = (await inner.list('')).map((o) => o.key);
+    assert.equal(keys.length, 1);
+    assert.equal(decodeObject(keys[0], await inner.get(keys[0])).meta.profiles, 1);
+    mode = 'someone else';
+    await assert.rejects(w.write('anonymous', [profile(2)]), { name: 'ConflictError' });
+  });
+
   test('a lone sequential client is never held for its turn: 100 answers with no timer run', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const store = new MemoryStore();

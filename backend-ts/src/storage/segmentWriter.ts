@@ -7,7 +7,7 @@
 // still gather requests (many independent pushers); clients that each wait for their answer are never held.
 import type { IngestProfile } from '../model/profile.js';
 import { l0Key } from './keys.js';
-import { StoreUnavailableError, type ObjectStore } from './objectStore.js';
+import { ConflictError, StoreUnavailableError, type ObjectStore } from './objectStore.js';
 import { SegmentBuilder } from './format/builder.js';
 
 interface Pending {
@@ -276,7 +276,7 @@ export class SegmentWriter {
           const data = b.builder.encode();
           // named at the write: the minute folder must be the one the object lands in while the minute is open
           const key = l0Key(this.opts.prefix, b.tenant, b.builder.minTime, b.builder.maxTime);
-          await this.store.put(key, data, { ifAbsent: true });
+          await this.putOwn(key, data);
           bytes += data.length;
           objects++;
         } catch (e) {
@@ -303,6 +303,26 @@ export class SegmentWriter {
       ms: performance.now() - t0,
       error,
     });
+  }
+
+  /**
+   * A new object under a key nobody else names (a fresh id). "Already exists" then means an earlier try of this
+   * very write landed and its answer came too late (a stalled store; the SDK tried again): the object is read
+   * back, and if it holds these bytes the write succeeded. Answering 409 there made agents send again profiles
+   * that were stored.
+   */
+  private async putOwn(key: string, data: Buffer): Promise<void> {
+    try {
+      await this.store.put(key, data, { ifAbsent: true });
+    } catch (e) {
+      if (!(e instanceof ConflictError)) {
+        throw e;
+      }
+      const stored = await this.store.get(key).catch(() => null);
+      if (stored === null || !stored.equals(data)) {
+        throw e;
+      }
+    }
   }
 
   /** Stops accepting and writes what is pending (SIGTERM drains in-flight batches). */
