@@ -251,6 +251,67 @@ describe('storage format 2', () => {
     assert.equal(merged.datasets[0].uuidOf(0), '');
   });
 
+  test('a dataset taken whole (one source for its service) reads as if re-interned, and its data is not rewritten', () => {
+    const one = new SegmentBuilder('anonymous');
+    one.add(withTraces('svc-a', 1000, 1));
+    one.add(withTraces('svc-a', 1500, 4));
+    one.add(withTraces('svc-b', 1200, 2));
+    const two = new SegmentBuilder('anonymous');
+    two.add(withTraces('svc-b', 2200, 3));
+    two.add(withTraces('svc-c', 2100, 5));
+    const sources = [
+      decodeObject('1.seg', one.encode()),
+      decodeObject('2.seg', two.encode()),
+      decodeObject('v1.seg', readFileSync(V1_FIXTURE)),
+    ];
+    const whole = new SegmentBuilder('anonymous');
+    const interned = new SegmentBuilder('anonymous');
+    for (const o of sources) {
+      for (const d of o.datasets) {
+        whole.addDataset(d);
+        const maps = new SourceMaps();
+        for (let p = 0; p < d.profSeries.length; p++) {
+          interned.addFromSegment(d, p, maps);
+        }
+      }
+    }
+    // every profile, sample, stack, span, trace, UUID and client id as a reader sees them
+    const dump = (raw: Buffer) => {
+      const o = decodeObject('b.blk', raw);
+      return {
+        series: o.meta.series,
+        datasets: o.meta.datasets.map((m) => [m.service, m.series, m.profiles, m.samples, m.minTime, m.maxTime]),
+        profiles: o.datasets.flatMap((d) =>
+          Array.from(d.profSeries, (sid, p) => {
+            const samples = [];
+            for (let s = d.profSampleOffsets[p]; s < d.profSampleOffsets[p + 1]; s++) {
+              const st = d.sampleStack[s];
+              const frames = Array.from(d.stackFrames.subarray(d.stackOffsets[st], d.stackOffsets[st + 1]), (f) =>
+                [d.fnName, d.fnSystemName, d.fnFilename].map((c) => d.string(c[d.frameFn[f]])).join('|')
+              );
+              samples.push([frames.join(';'), d.sampleValue[s], d.string(d.spanOf(s)), d.string(d.traceOf(s))]);
+            }
+            return [sid, d.profTime[p], d.profTotal[p], d.uuidOf(p), d.profIdString(p), samples];
+          })
+        ),
+      };
+    };
+    const a = whole.encode(9000);
+    assert.deepEqual(dump(a), dump(interned.encode(9000)));
+    const block = decodeObject('b.blk', a);
+    const services = block.meta.datasets.map((d) => d.service);
+    assert.deepEqual(services, ['fixture-a', 'fixture-b', 'svc-a', 'svc-b', 'svc-c']);
+    // svc-a and svc-c came from one source each: their data sections are the sources' bytes
+    const section = (o: typeof block, service: string) =>
+      o.datasets[o.meta.datasets.findIndex((d) => d.service === service)].dataSection!;
+    assert.ok(section(block, 'svc-a').equals(section(sources[0], 'svc-a')));
+    assert.ok(section(block, 'svc-c').equals(section(sources[1], 'svc-c')));
+    // svc-b came from two: merged, its shared stacks stored once
+    const b = block.datasets[services.indexOf('svc-b')];
+    assert.equal(b.profSeries.length, 2);
+    assert.equal(b.stackCount, 2);
+  });
+
   test('one source feeding two blocks (two ten-minute windows) gives each block only its own profiles', () => {
     const src = new SegmentBuilder('anonymous');
     for (let i = 0; i < 6; i++) {

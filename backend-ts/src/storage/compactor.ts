@@ -148,6 +148,20 @@ const DELETE_CONCURRENCY = 8;
 /** From the watermark to now, up to this many minute folders are listed one by one (else the folder list first). */
 const PROBE_MINUTES = 10;
 
+/** The one ten-minute window all these profile times fall in, when it is in `hours`; else null. */
+function oneWindow(times: Float64Array, hours: ReadonlySet<number>): number | null {
+  if (times.length === 0) {
+    return null;
+  }
+  const win = windowOf(times[0]);
+  for (let i = 1; i < times.length; i++) {
+    if (windowOf(times[i]) !== win) {
+      return null;
+    }
+  }
+  return hours.has(hourOf(times[0])) ? win : null;
+}
+
 /**
  * Marks an hour for compactors to visit; whether the head changed. An hour already marked that has not ended
  * keeps its counter: visitors clear only an hour that ended (plus the settle), so a counter bumped for every
@@ -698,21 +712,27 @@ export class Compactor {
     for (const [, inHours] of todo) {
       const obj = await reads.next();
       this.meter(() => {
+        const builder = (win: number): SegmentBuilder => {
+          let b = builders.get(win);
+          if (!b) {
+            b = new SegmentBuilder(tenant);
+            b.level = 1;
+            builders.set(win, b);
+          }
+          return b;
+        };
         for (const seg of obj.datasets) {
+          const win = oneWindow(seg.profTime, inHours);
+          if (win !== null) {
+            builder(win).addDataset(seg);
+            continue;
+          }
           const maps = new SourceMaps();
           for (let p = 0; p < seg.profSeries.length; p++) {
             const t = seg.profTime[p];
-            if (!inHours.has(hourOf(t))) {
-              continue;
+            if (inHours.has(hourOf(t))) {
+              builder(windowOf(t)).addFromSegment(seg, p, maps);
             }
-            const win = windowOf(t);
-            let b = builders.get(win);
-            if (!b) {
-              b = new SegmentBuilder(tenant);
-              b.level = 1;
-              builders.set(win, b);
-            }
-            b.addFromSegment(seg, p, maps);
           }
         }
       });
@@ -906,11 +926,8 @@ export class Compactor {
         profiles += this.meter(() => {
           let n = 0;
           for (const seg of obj.datasets) {
-            const maps = new SourceMaps();
-            for (let p = 0; p < seg.profSeries.length; p++) {
-              b.addFromSegment(seg, p, maps);
-              n++;
-            }
+            b.addDataset(seg);
+            n += seg.profSeries.length;
           }
           return n;
         });
@@ -979,11 +996,8 @@ export class Compactor {
         profiles += this.meter(() => {
           let n = 0;
           for (const seg of obj.datasets) {
-            const maps = new SourceMaps();
-            for (let p = 0; p < seg.profSeries.length; p++) {
-              b.addFromSegment(seg, p, maps);
-              n++;
-            }
+            b.addDataset(seg);
+            n += seg.profSeries.length;
           }
           return n;
         });

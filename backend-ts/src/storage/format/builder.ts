@@ -233,6 +233,24 @@ class DatasetBuilder {
     return this.profSeries.length;
   }
 
+  laidOut(): {
+    service: string;
+    series: Set<number>;
+    profiles: number;
+    samples: number;
+    minTime: number;
+    maxTime: number;
+  } {
+    return {
+      service: this.service,
+      series: this.series,
+      profiles: this.profiles,
+      samples: this.sampleStack.length,
+      minTime: this.minTime,
+      maxTime: this.maxTime,
+    };
+  }
+
   /** UTF-8 strings and their offsets. */
   private static strings(list: readonly string[]): { offsets: Int32Array; bytes: Uint8Array } {
     // symbol names are nearly always ASCII: then one conversion of them all, and offsets from their lengths,
@@ -299,11 +317,67 @@ class DatasetBuilder {
   }
 }
 
+/**
+ * A decoded dataset taken whole: while no other source adds to its service, its data section is copied into the
+ * object as stored and only its profile table is written again (series ids are the object's own). An early
+ * compaction step is mostly this: a service pushes every 10-15 s, so a step's sources rarely hold it twice, and
+ * re-interning every symbol of every profile there cost more than a tenth of ingest's CPU.
+ */
+class TakenDataset {
+  constructor(
+    readonly seg: Segment,
+    readonly data: Buffer,
+    /** Target series id of each of its profiles. */
+    readonly sids: Int32Array,
+    readonly series: Set<number>
+  ) {
+    for (const t of seg.profTime) {
+      this.minTime = Math.min(this.minTime, t);
+      this.maxTime = Math.max(this.maxTime, t);
+    }
+  }
+
+  minTime = Infinity;
+  maxTime = -Infinity;
+
+  get service(): string {
+    return this.seg.meta.datasets[this.seg.dataset].service;
+  }
+  get profiles(): number {
+    return this.seg.profSeries.length;
+  }
+  get samples(): number {
+    return this.seg.sampleStack.length;
+  }
+
+  tableColumns(): Column[] {
+    const t = this.seg.table;
+    const ids = t.idColumns ?? { offsets: new Int32Array([0, 0]), bytes: new Uint8Array(0) };
+    return [
+      this.sids,
+      t.profTime,
+      t.profTotal,
+      t.profSampleOffsets,
+      t.profId,
+      t.profUuid.length === 16 * this.profiles ? t.profUuid : uuidsOrNone(t.profUuid, this.profiles),
+      ids.offsets,
+      ids.bytes,
+    ];
+  }
+}
+
+function uuidsOrNone(uuids: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(16 * n);
+  out.set(uuids.subarray(0, Math.min(uuids.length, out.length)));
+  return out;
+}
+
 /** Builds one stored object from profiles of one tenant. */
 export class SegmentBuilder {
   private readonly series: SeriesMeta[] = [];
   private readonly seriesIds = new Map<string, number>();
   private readonly datasets = new Map<string, DatasetBuilder>();
+  private readonly taken = new Map<string, TakenDataset>();
   private readonly v1: boolean;
   minTime = Infinity;
   maxTime = -Infinity;
@@ -322,15 +396,31 @@ export class SegmentBuilder {
     for (const d of this.datasets.values()) {
       n += d.profiles;
     }
+    for (const t of this.taken.values()) {
+      n += t.profiles;
+    }
     return n;
   }
 
+  private serviceOf(labels: LabelSet): string {
+    return this.v1 ? '' : (labels.find(([n]) => n === 'service_name')?.[1] ?? '');
+  }
+
   private dataset(labels: LabelSet): DatasetBuilder {
-    const service = this.v1 ? '' : (labels.find(([n]) => n === 'service_name')?.[1] ?? '');
+    const service = this.serviceOf(labels);
     let d = this.datasets.get(service);
     if (!d) {
       d = new DatasetBuilder(service, this.v1);
       this.datasets.set(service, d);
+      const t = this.taken.get(service);
+      if (t) {
+        // another source adds to a dataset taken whole: its profiles are interned first, in their order
+        this.taken.delete(service);
+        const maps = new SourceMaps();
+        for (let p = 0; p < t.profiles; p++) {
+          SegmentBuilder.copyProfile(t.seg, p, t.sids[p], d, maps);
+        }
+      }
     }
     return d;
   }
@@ -464,7 +554,71 @@ export class SegmentBuilder {
       target = { sid: this.seriesId(src.labels, src.profileType, time, total), dataset: this.dataset(src.labels) };
       mine.set(srcSid, target);
     }
-    const { sid, dataset: d } = target;
+    SegmentBuilder.copyProfile(seg, prof, target.sid, target.dataset, maps);
+  }
+
+  /**
+   * Adds every profile of a decoded dataset (compaction). A service with no dataset here yet takes it whole
+   * (TakenDataset: no re-interning); otherwise, or for a version 1 source, profile by profile.
+   */
+  addDataset(seg: Segment): void {
+    const service = this.wholeService(seg);
+    if (service === null || seg.dataSection === null) {
+      const maps = new SourceMaps();
+      for (let p = 0; p < seg.profSeries.length; p++) {
+        this.addFromSegment(seg, p, maps);
+      }
+      return;
+    }
+    const n = seg.profSeries.length;
+    const sids = new Int32Array(n);
+    const series = new Set<number>();
+    const bySrc = new Map<number, number>();
+    for (let p = 0; p < n; p++) {
+      const srcSid = seg.profSeries[p];
+      const time = seg.profTime[p];
+      const total = seg.profTotal[p];
+      let sid = bySrc.get(srcSid);
+      if (sid === undefined) {
+        const src = seg.meta.series[srcSid];
+        sid = this.seriesId(src.labels, src.profileType, time, total);
+        bySrc.set(srcSid, sid);
+        series.add(sid);
+      } else {
+        this.count(sid, time, total);
+      }
+      sids[p] = sid;
+    }
+    this.taken.set(service, new TakenDataset(seg, seg.dataSection, sids, series));
+  }
+
+  /** The service a dataset can be taken whole into, or null: profile by profile then. */
+  private wholeService(seg: Segment): string | null {
+    const data = seg.dataSection;
+    if (this.v1 || data === null || data.length % 8 !== 0 || seg.profSeries.length === 0) {
+      return null;
+    }
+    const service = seg.meta.datasets[seg.dataset]?.service;
+    if (service === undefined || this.datasets.has(service) || this.taken.has(service)) {
+      return null;
+    }
+    // a dataset is one service; one that is not (not written by this code) is re-interned instead
+    const seen = new Set<number>();
+    for (const sid of seg.profSeries) {
+      if (!seen.has(sid)) {
+        seen.add(sid);
+        if (this.serviceOf(seg.meta.series[sid].labels) !== service) {
+          return null;
+        }
+      }
+    }
+    return service;
+  }
+
+  /** Copies profile `prof` of `seg` into dataset `d` as series `sid`, interning its stacks and ids. */
+  private static copyProfile(seg: Segment, prof: number, sid: number, d: DatasetBuilder, maps: SourceMaps): void {
+    const time = seg.profTime[prof];
+    const total = seg.profTotal[prof];
     const { gs, mapStack } = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i));
     d.beginProfile(
       sid,
@@ -491,6 +645,9 @@ export class SegmentBuilder {
     let samples = 0;
     for (const d of this.datasets.values()) {
       samples += d.sampleStack.length;
+    }
+    for (const t of this.taken.values()) {
+      samples += t.samples;
     }
     return {
       version,
@@ -549,16 +706,37 @@ export class SegmentBuilder {
 
   /** Version 2: every dataset's profile table first (one range for a series query over all), then their data. */
   private encodeV2(createdAt: number): Buffer {
-    const list = [...this.datasets.values()].sort((a, b) =>
-      a.service < b.service ? -1 : a.service > b.service ? 1 : 0
-    );
-    const tables = list.map((d) => d.tableColumns());
-    const data = list.map((d) => d.dataColumns());
+    const list: Array<{
+      service: string;
+      series: Set<number>;
+      profiles: number;
+      samples: number;
+      minTime: number;
+      maxTime: number;
+      table: Column[];
+      data: Column[] | Buffer;
+    }> = [];
+    for (const d of this.datasets.values()) {
+      list.push({ ...d.laidOut(), table: d.tableColumns(), data: d.dataColumns() });
+    }
+    for (const t of this.taken.values()) {
+      list.push({
+        service: t.service,
+        series: t.series,
+        profiles: t.profiles,
+        samples: t.samples,
+        minTime: t.minTime,
+        maxTime: t.maxTime,
+        table: t.tableColumns(),
+        data: t.data,
+      });
+    }
+    list.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
     const datasets: DatasetMeta[] = list.map((d) => ({
       service: d.service,
       series: [...d.series].sort((a, b) => a - b),
       profiles: d.profiles,
-      samples: d.sampleStack.length,
+      samples: d.samples,
       minTime: d.minTime,
       maxTime: d.maxTime,
       table: [0, 0],
@@ -571,21 +749,28 @@ export class SegmentBuilder {
     };
     const layout = (start: number): number => {
       let pos = start;
-      tables.forEach((cols, i) => {
-        const n = sectionSize(cols);
+      list.forEach((d, i) => {
+        const n = sectionSize(d.table);
         datasets[i].table = [pos, n];
         pos += n;
       });
-      data.forEach((cols, i) => {
-        const n = sectionSize(cols);
+      list.forEach((d, i) => {
+        // a section taken whole is 8-byte aligned in length (addDataset checks), so the next stays aligned
+        const n = Buffer.isBuffer(d.data) ? d.data.length : sectionSize(d.data);
         datasets[i].data = [pos, n];
         pos += n;
       });
       return pos;
     };
     return SegmentBuilder.frame(FORMAT_V2, meta, 4 * datasets.length, layout, (out) => {
-      tables.forEach((cols, i) => writeSection(out, datasets[i].table[0], cols));
-      data.forEach((cols, i) => writeSection(out, datasets[i].data[0], cols));
+      list.forEach((d, i) => {
+        writeSection(out, datasets[i].table[0], d.table);
+        if (Buffer.isBuffer(d.data)) {
+          d.data.copy(out, datasets[i].data[0]);
+        } else {
+          writeSection(out, datasets[i].data[0], d.data);
+        }
+      });
     });
   }
 

@@ -86,6 +86,8 @@ export class ProfileTable {
   readonly profUuid: Uint8Array;
   /** Bytes of the table section (v2) or of the whole object (v1) this table was decoded from. */
   readonly byteSize: number;
+  /** The client id strings as stored (v2; compaction copies them with a dataset it takes whole). */
+  readonly idColumns: { offsets: Int32Array; bytes: Uint8Array } | null;
 
   constructor(
     readonly key: string,
@@ -100,8 +102,10 @@ export class ProfileTable {
       profUuid: Uint8Array;
     },
     private readonly idString: (id: number) => string,
-    byteSize: number
+    byteSize: number,
+    idColumns: { offsets: Int32Array; bytes: Uint8Array } | null = null
   ) {
+    this.idColumns = idColumns;
     this.profSeries = cols.profSeries;
     this.profTime = cols.profTime;
     this.profTotal = cols.profTotal;
@@ -140,7 +144,9 @@ export class ProfileTable {
 /** Decodes the table section of dataset d of a version 2 object. */
 export function decodeTable(key: string, meta: SegmentMeta, d: number, section: Buffer): ProfileTable {
   const r = new SectionReader(section, `segment ${key} dataset ${d} table`);
-  const ids = new StringColumn(r.int(T('idOffsets')), r.bytes(T('idBytes')));
+  const idOffsets = r.int(T('idOffsets'));
+  const idBytes = r.bytes(T('idBytes'));
+  const ids = new StringColumn(idOffsets, idBytes);
   return new ProfileTable(
     key,
     meta,
@@ -154,7 +160,8 @@ export function decodeTable(key: string, meta: SegmentMeta, d: number, section: 
       profUuid: r.bytes(T('profUuid')),
     },
     (i) => ids.get(i),
-    section.length
+    section.length,
+    { offsets: idOffsets, bytes: idBytes }
   );
 }
 
@@ -197,7 +204,12 @@ export class Segment {
     readonly table: ProfileTable,
     cols: DataColumns,
     private readonly strings: StringColumn,
-    dataBytes: number
+    dataBytes: number,
+    /**
+     * The data section as stored (v2): it refers only to itself (strings, symbols, stacks, samples), so
+     * compaction can copy it into a block unchanged when no other source adds to the dataset.
+     */
+    readonly dataSection: Buffer | null = null
   ) {
     this.fnName = cols.fnName;
     this.fnSystemName = cols.fnSystemName;
@@ -329,7 +341,8 @@ export function decodeDataset(table: ProfileTable, section: Buffer): Segment {
       sampleTrace: r.int(D('sampleTrace')),
     },
     new StringColumn(r.int(D('stringOffsets')), r.bytes(D('strings'))),
-    section.length
+    section.length,
+    section
   );
 }
 
