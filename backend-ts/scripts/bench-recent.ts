@@ -23,6 +23,8 @@
 // compaction lag (age of the oldest level-0 object, sampled every 10 s), the writer's compaction CPU share
 // (`pyroscope_compaction_cpu_seconds_total` where the version exports it), ack p50/p99, peak RSS of both, and
 // whether profiles acknowledged by the writer 1 s earlier are in the reader's answers.
+// BENCH_RECENT_COMPACTOR=process runs compaction in a replica of its own (the writer's compaction off): its CPU
+// is then measured as that whole process's.
 // BENCH_RECENT_BACKEND=/path/to/backend-ts runs another checkout's backend (the "before" figures); the storage
 // format of the direct history follows that checkout (format 2 when it has src/storage/index.ts).
 // Timings are printed, never asserted.
@@ -49,6 +51,12 @@ const HTTP_HISTORY = process.env.BENCH_RECENT_HTTP_HISTORY === '1';
  * writer leaves them: each object the requests of 1/max s, not one per request.
  */
 const MAX_OBJECTS = Number(process.env.BENCH_RECENT_MAX_OBJECTS ?? 0);
+/**
+ * BENCH_RECENT_COMPACTOR=process: compaction runs in a replica of its own (no push, no query; Pyroscope v2's
+ * compaction workers) and the writer with compaction off, so compaction's CPU is that process's CPU, its store
+ * requests included, and ingest keeps the writer's CPU to itself.
+ */
+const OWN_COMPACTOR = process.env.BENCH_RECENT_COMPACTOR === 'process';
 
 const LEVELS: Record<string, number> = { '1x': 30, '10x': 300, '100x': 3000 };
 const levels = (process.env.BENCH_RECENT_LEVELS ?? '1x,10x').split(',').map((s) => s.trim());
@@ -88,6 +96,44 @@ const diff = (a: Counts, b: Counts): Counts => ({
   blocks: a.blocks - b.blocks,
   index: a.index - b.index,
 });
+
+/**
+ * CPU seconds of ingest and of compaction. Compaction in the writer: `pyroscope_compaction_cpu_seconds_total`
+ * (process.cpuUsage() around its synchronous steps; its store round trips count as the writer's) against the rest
+ * of the writer's CPU. In a process of its own: that process's whole CPU against the writer's.
+ */
+interface CpuSplit {
+  ingest: number;
+  compaction: number | undefined;
+  how: string;
+}
+async function cpuSplit(wUrl: string, cUrl: string): Promise<CpuSplit> {
+  const w = (await metric(wUrl, 'process_cpu_seconds_total')) ?? NaN;
+  if (cUrl !== wUrl) {
+    return {
+      ingest: w,
+      compaction: (await metric(cUrl, 'process_cpu_seconds_total')) ?? NaN,
+      how: "the compaction process's CPU (store requests included) vs the writer's",
+    };
+  }
+  const c = await metric(wUrl, 'pyroscope_compaction_cpu_seconds_total');
+  return {
+    ingest: c === undefined ? w : w - c,
+    compaction: c,
+    how: "process.cpuUsage() around compaction's synchronous steps vs the rest of the writer's CPU",
+  };
+}
+const cpuDiff = (a: CpuSplit, b: CpuSplit): CpuSplit => ({
+  ingest: a.ingest - b.ingest,
+  compaction: a.compaction === undefined || b.compaction === undefined ? undefined : a.compaction - b.compaction,
+  how: a.how,
+});
+function cpuLine(when: string, c: CpuSplit): string {
+  return c.compaction === undefined
+    ? `CPU, ${when}: ingest ${c.ingest.toFixed(1)} s; compaction CPU not exported by this version`
+    : `CPU, ${when}: ingest ${c.ingest.toFixed(1)} s, compaction ${c.compaction.toFixed(1)} s = ` +
+        `${((100 * c.compaction) / Math.max(1e-9, c.ingest)).toFixed(0)} % of ingest (${c.how})`;
+}
 
 /** A counting proxy on its own thread (scripts/lib/countingProxy.mjs); `counts` reads its live totals. */
 async function countingProxy(target: number): Promise<{ port: number; counts: Counts; close(): Promise<void> }> {
@@ -338,19 +384,30 @@ async function runLevel(level: string): Promise<void> {
     '-querier.query-timeout=120s',
   ];
   let writer: Child | undefined;
+  let compactor: Child | undefined;
   let reader: Child | undefined;
   let stopLive = false;
-  const rss = { writer: 0, reader: 0 };
+  const rss = { writer: 0, reader: 0, compactor: 0 };
   try {
     writer = await startChild(
       [
         ...common,
         `-storage.azure.connection-string=${connectionString(wProxy.port)}`,
         ...(MAX_OBJECTS > 0 ? [`-segment-writer.max-objects-per-second=${MAX_OBJECTS}`] : []),
+        ...(OWN_COMPACTOR ? ['-compactor.compaction-interval=0'] : []),
       ],
       BACKEND
     );
     const wUrl = writer.url;
+    if (OWN_COMPACTOR) {
+      // its requests go through the writer's proxy: the writer's side's Azure requests, as before
+      compactor = await startChild(
+        [...common, `-storage.azure.connection-string=${connectionString(wProxy.port)}`],
+        BACKEND
+      );
+    }
+    /** Where compaction runs: its metrics (lag, CPU) come from there. */
+    const cUrl = compactor?.url ?? wUrl;
     const start = Date.now();
     /** Live pushes: when each was sent, how long its answer took, and why it failed (if it did). */
     const pushes: Array<{ at: number; ms: number; err?: string }> = [];
@@ -479,7 +536,7 @@ async function runLevel(level: string): Promise<void> {
           // than the replicas measured
           // format 1 compacts nothing before its hour has ended: its lag is the age of the history, and listing
           // its tens of thousands of objects every 10 s would only load Azurite
-          const gauge = FORMAT === 2 ? await metric(wUrl, 'pyroscope_compaction_lag_seconds') : undefined;
+          const gauge = FORMAT === 2 ? await metric(cUrl, 'pyroscope_compaction_lag_seconds') : undefined;
           if (gauge !== undefined) {
             lags.push(gauge * 1000);
             if (Date.now() >= liveFrom) {
@@ -487,6 +544,9 @@ async function runLevel(level: string): Promise<void> {
             }
           }
           rss.writer = Math.max(rss.writer, (await metric(wUrl, 'process_resident_memory_bytes')) ?? 0);
+          if (compactor) {
+            rss.compactor = Math.max(rss.compactor, (await metric(cUrl, 'process_resident_memory_bytes')) ?? 0);
+          }
           if (reader) {
             rss.reader = Math.max(rss.reader, (await metric(reader.url, 'process_resident_memory_bytes')) ?? 0);
           }
@@ -585,8 +645,9 @@ async function runLevel(level: string): Promise<void> {
     );
     liveFrom = Date.now();
     const LAG = 'pyroscope_compaction_source_lag_seconds';
-    const lagHist0 = await buckets(wUrl, LAG).catch(() => new Map<number, number>());
+    const lagHist0 = await buckets(cUrl, LAG).catch(() => new Map<number, number>());
     const objs0 = (await metric(wUrl, 'pyroscope_segment_objects_written_total')) ?? NaN;
+    const cpu0 = await cpuSplit(wUrl, cUrl);
     // at least 5 min of live push in all, and 2 of them after the catch-up (the lag figures of live ingest alone)
     const liveLeft = Math.max(start + LIVE_MIN_MS, liveFrom + LIVE_AFTER_MS) - Date.now();
     if (liveLeft > 0) {
@@ -751,11 +812,10 @@ async function runLevel(level: string): Promise<void> {
     await sampler;
     await prober;
     const finalInv = await inventory();
-    const lagHist1 = await buckets(wUrl, LAG).catch(() => new Map<number, number>());
+    const lagHist1 = await buckets(cUrl, LAG).catch(() => new Map<number, number>());
     const liveSecs = (Date.now() - liveFrom) / 1000;
     const objsLive = ((await metric(wUrl, 'pyroscope_segment_objects_written_total')) ?? NaN) - objs0;
-    const wCpu = (await metric(wUrl, 'process_cpu_seconds_total')) ?? NaN;
-    const compCpu = await metric(wUrl, 'pyroscope_compaction_cpu_seconds_total');
+    const cpu1 = await cpuSplit(wUrl, cUrl);
     const dataMin = (Date.now() - (start - HISTORY_MIN * 60_000)) / 60_000;
 
     console.log(
@@ -785,7 +845,8 @@ async function runLevel(level: string): Promise<void> {
           `p99 ${bucketPct(lagHist0, lagHist1, 99)}`,
         `writer's level-0 objects after the catch-up: ${objsLive} in ${liveSecs.toFixed(0)} s = ` +
           `${(objsLive / Math.max(1, liveSecs)).toFixed(1)}/s`,
-        `writer CPU ${wCpu.toFixed(1)} s; compaction CPU ${compCpu === undefined ? 'not exported by this version' : `${compCpu.toFixed(1)} s = ${((100 * compCpu) / Math.max(1e-9, wCpu - compCpu)).toFixed(0)} % of the rest`}`,
+        cpuLine('the whole run', cpu1),
+        cpuLine('after the catch-up (live ingest at the stated rate)', cpuDiff(cpu1, cpu0)),
         `live push while the history was written and compacted: ${pushSummary(0, liveFrom)}`,
         `live push after the catch-up: ${pushSummary(liveFrom, Infinity)}`,
         `Azurite stalls (a container request of the bench's own, every 5 s, over 2 s): ${stalls.length}` +
@@ -794,7 +855,8 @@ async function runLevel(level: string): Promise<void> {
               stalls.map((x) => `${(x.at / 1000).toFixed(0)} s`).join(', ') +
               ' into the run'
             : ''),
-        `peak RSS: writer ${(rss.writer / 2 ** 20).toFixed(0)} MiB, reader ${(rss.reader / 2 ** 20).toFixed(0)} MiB`,
+        `peak RSS: writer ${(rss.writer / 2 ** 20).toFixed(0)} MiB, reader ${(rss.reader / 2 ** 20).toFixed(0)} MiB` +
+          (compactor ? `, compactor ${(rss.compactor / 2 ** 20).toFixed(0)} MiB` : ''),
         `freshness: ${fresh} of ${freshTried} profiles acknowledged by the writer 1 s earlier were in the reader's answer`,
         `writer's Azure requests in all: ${wProxy.counts.requests} (${wProxy.counts.writes} writes); last live ack ${((Date.now() - lastAcked) / 1000).toFixed(0)} s ago`,
       ].join('\n')
@@ -803,6 +865,7 @@ async function runLevel(level: string): Promise<void> {
     stopLive = true;
     await reader?.kill();
     await writer?.kill();
+    await compactor?.kill();
     await wProxy.close();
     await rProxy.close();
     await az.stop();
