@@ -66,8 +66,24 @@ function emptyHead(): HeadDoc {
   return { v: 1, w: 0, dirty: {}, legacyDone: false };
 }
 
+/**
+ * Metas made from entries, kept as long as the entry: every query plans with the cached document's entries, and
+ * rebuilding each block's series objects (hundreds a block) for every query was a tenth of a warm page's CPU.
+ * An entry always names the same series: renumbering makes new entries (pack), and ids only ever grow otherwise.
+ */
+const entryMetas = new WeakMap<BlockEntry, SegmentMeta>();
+
 /** The meta of a block as its header has it, rebuilt from its index entry (no read of the block). */
 export function metaOfEntry(doc: IndexDoc, e: BlockEntry, tenant: string): SegmentMeta {
+  let meta = entryMetas.get(e);
+  if (meta === undefined || meta.tenant !== tenant) {
+    meta = buildMeta(doc, e, tenant);
+    entryMetas.set(e, meta);
+  }
+  return meta;
+}
+
+function buildMeta(doc: IndexDoc, e: BlockEntry, tenant: string): SegmentMeta {
   return {
     version: e.version,
     tenant,
