@@ -93,6 +93,8 @@ function createPaths(
         metrics.storageErrors.inc({ operation: 'put' });
       }
     },
+    // this process's queries see what it acknowledged at once (a listing shared from before is not used)
+    onStored: (key) => catalog.stored(key),
   });
   // -querier.cache-memory-budget-mb split between the caches: index documents 5 %, decoded objects with their
   // metadata 40 %, segment views 35 %, the call path table 20 % (a table outgrowing its share is replaced by

@@ -177,3 +177,29 @@ test('a query lists the newest folders while it reads the head, once a head was 
   assert.equal(events.filter((e) => e.startsWith('list')).length, 2, 'and not again after it');
   assert.equal(refs.filter((r) => !r.block).length, 1);
 });
+
+test('a listing in flight is not joined once this process stored a segment in its folder (its own ack is seen)', async () => {
+  // listings answer 100 ms after they read the folder: a query joining one begun before a write misses the write
+  class LateAnswers extends CountingStore {
+    override async list(prefix: string) {
+      const got = await super.list(prefix);
+      await new Promise((r) => setTimeout(r, 100));
+      return got;
+    }
+  }
+  const store = new LateAnswers(new FilesystemStore(mkdtempSync(join(tmpdir(), 'bts-cat-'))));
+  await store.init();
+  const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + 10_000;
+  const catalog = new Catalog(store, '', new IndexStore(store, ''), new SegmentReader(store), () => now);
+  const m = minuteOf(now);
+  await store.put(l0Key('', T, now - 5000, now - 5000, now), Buffer.from('x'));
+  const before = catalog.l0Since(T, m);
+  // while that listing is out, this process acknowledges a push: its segment lands, the writer tells the catalog
+  await new Promise((r) => setTimeout(r, 20));
+  const key = l0Key('', T, now - 1000, now - 1000, now);
+  await store.put(key, Buffer.from('y'));
+  catalog.stored(key);
+  const after = await catalog.l0Since(T, m);
+  assert.equal((await before).length, 1, 'the listing begun before the write');
+  assert.equal(after.length, 2, 'a query after the ack lists the folder afresh');
+});

@@ -50,13 +50,13 @@ export interface CatalogStats {
 }
 
 /** Listings of minute folders begun before a query knew its head: when each began, and its promise. */
-type EarlyListings = Map<number, { at: number; listed: Promise<ObjectInfo[]> }>;
+type EarlyListings = Map<number, { at: number; p: Promise<ObjectInfo[]> }>;
 
 export class Catalog {
   readonly stats: CatalogStats = { listings: 0, docReads: 0 };
   /** Listings of minute folders past FINAL_LISTING_MS, by tenant and minute. */
   private readonly finalListings = new LRUCache<string, ObjectInfo[]>({ max: 256 });
-  /** Listings in flight, by prefix, with when they started. */
+  /** Listings in flight, by prefix, with when they began. */
   private readonly listing = new RecentCalls<ObjectInfo[]>(JOIN_LISTING_MS);
 
   constructor(
@@ -67,16 +67,26 @@ export class Catalog {
     private readonly now: () => number = Date.now
   ) {}
 
+  /**
+   * This process stored the level-0 segment `key`: a listing of its folder in flight (begun before the object
+   * landed, maybe) is not joined any more, so a profile this process acknowledged is in every answer it gives
+   * afterwards.
+   */
+  stored(key: string): void {
+    this.listing.forget(key.slice(0, key.lastIndexOf('/') + 1));
+  }
+
   /** A key relative to the tenant's folder, as the index records covered sources. */
   relKey(tenant: string, key: string): string {
     return key.slice(this.prefix.length + tenant.length + 1);
   }
 
   /**
-   * A listing; `join`: one of the same folder begun at most JOIN_LISTING_MS ago and not ended yet will do.
+   * A listing and when it began; `join`: one of the same folder begun at most JOIN_LISTING_MS ago and not ended
+   * yet will do.
    */
-  private list(prefix: string, join = false): Promise<ObjectInfo[]> {
-    return this.listing.run(prefix, this.now(), join, () => {
+  private list(prefix: string, join = false): { at: number; p: Promise<ObjectInfo[]> } {
+    return this.listing.start(prefix, this.now(), join, () => {
       this.stats.listings++;
       return this.store.list(prefix);
     });
@@ -106,11 +116,11 @@ export class Catalog {
       if (kept) {
         return kept;
       }
-      const begun = early?.get(m);
-      // final only if the listing starts after the folder became final
-      const final = (begun?.at ?? this.now()) >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
       // queries that start together share a listing begun a moment ago; a re-plan lists afresh
-      const listed = await (begun?.listed ?? this.list(`${base}${minuteDir(m)}/`, !fresh));
+      const begun = early?.get(m) ?? this.list(`${base}${minuteDir(m)}/`, !fresh);
+      // final only if the listing began after the folder became final
+      const final = begun.at >= (m + 1) * MINUTE_MS + FINAL_LISTING_MS;
+      const listed = await begun.p;
       if (final) {
         this.finalListings.set(k, listed);
       }
@@ -122,8 +132,9 @@ export class Catalog {
   /**
    * The newest minute folders (from the minute before, or the last watermark seen, to the next), listed before
    * the head is known: the watermark lags the newest segments by 30-90 s, so a query lists these whatever the
-   * head says, and listing them meanwhile takes a round trip off every query. Each listing begins after its
-   * query did, so it holds every object acknowledged before the query; the watermark only grows, so none below
+   * head says, and listing them meanwhile takes a round trip off every query. Each listing begins at most
+   * JOIN_LISTING_MS before its query, so it holds every object acknowledged a second before (and this process's
+   * own, see stored()); the watermark only grows, so none below
    * the last one seen is needed. Before any head was seen (a new process, a store without compaction), none.
    */
   private l0Early(tenant: string): EarlyListings {
@@ -140,8 +151,8 @@ export class Catalog {
       }
       const listed = this.list(`${base}${minuteDir(m)}/`, true);
       // a listing failure fails the query that uses it (as a listing after the head would), not the process
-      listed.catch(() => undefined);
-      early.set(m, { at: now, listed });
+      listed.p.catch(() => undefined);
+      early.set(m, listed);
     }
     return early;
   }
@@ -158,7 +169,7 @@ export class Catalog {
    * its sources (left behind by a compaction of that layout that stopped before deleting them).
    */
   async legacyHour(tenant: string, hour: number): Promise<Array<SegmentRef & { replaced: boolean }>> {
-    const listed = await this.list(legacyPrefix(this.prefix, tenant, hour));
+    const listed = await this.list(legacyPrefix(this.prefix, tenant, hour)).p;
     const refs: Array<SegmentRef & { replaced: boolean }> = [];
     for (const o of listed) {
       const t = parseSegmentKey(o.key);

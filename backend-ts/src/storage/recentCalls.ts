@@ -7,21 +7,36 @@ export class RecentCalls<T> {
 
   /**
    * `fn()`, or the call of `key` in flight when `join` and it began at most the window before `now` (and not
-   * before `notBefore`).
+   * before `notBefore`); `at` is when the call answering began.
    */
-  async run(key: string, now: number, join: boolean, fn: () => Promise<T>, notBefore = -Infinity): Promise<T> {
+  start(
+    key: string,
+    now: number,
+    join: boolean,
+    fn: () => Promise<T>,
+    notBefore = -Infinity
+  ): { at: number; p: Promise<T> } {
     const r = this.running.get(key);
     if (join && r && now - r.at <= this.windowMs && r.at >= notBefore) {
-      return r.p;
+      return r;
     }
     const entry = { at: now, p: fn() };
     this.running.set(key, entry);
-    try {
-      return await entry.p;
-    } finally {
+    const done = () => {
       if (this.running.get(key) === entry) {
         this.running.delete(key);
       }
-    }
+    };
+    entry.p.then(done, done);
+    return entry;
+  }
+
+  run(key: string, now: number, join: boolean, fn: () => Promise<T>, notBefore = -Infinity): Promise<T> {
+    return this.start(key, now, join, fn, notBefore).p;
+  }
+
+  /** The call of `key` in flight is not joined any more (what it answers changed since it began). */
+  forget(key: string): void {
+    this.running.delete(key);
   }
 }

@@ -34,6 +34,8 @@ export interface WriterOptions {
   /** A monotonic clock in ms (tests drive their own). */
   clock?: () => number;
   onFlush?: (info: { objects: number; bytes: number; profiles: number; ms: number; error?: Error }) => void;
+  /** An object was stored, before its requests are answered (the catalog then lists its folder afresh). */
+  onStored?: (key: string) => void;
 }
 
 export class SegmentWriter {
@@ -277,6 +279,7 @@ export class SegmentWriter {
           // named at the write: the minute folder must be the one the object lands in while the minute is open
           const key = l0Key(this.opts.prefix, b.tenant, b.builder.minTime, b.builder.maxTime);
           await this.putOwn(key, data);
+          this.opts.onStored?.(key);
           bytes += data.length;
           objects++;
         } catch (e) {
