@@ -297,12 +297,13 @@ async function writeHistory(
       store.put(key, data, { ifAbsent: true }).then(
         () => undefined,
         (e: Error) => {
-          // a loaded box can stall Azurite past the timeout: try again (an object that did land is kept)
-          if (n >= 3 || /already exists/i.test(e.message)) {
-            if (n >= 3) {
-              throw e;
-            }
+          // a loaded box can stall Azurite past the timeout: try again. The key is fresh and only this script's,
+          // so "already exists" means an earlier try (of ours or of the SDK's retries) landed: done
+          if (/already exists/i.test(e.message)) {
             return;
+          }
+          if (n >= 3) {
+            throw e;
           }
           return attempt(n + 1);
         }
