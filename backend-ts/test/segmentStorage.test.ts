@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config/config.js';
 import { parsePprof } from '../src/formats/pprof.js';
 import { createService, type Service } from '../src/server.js';
 import { FilesystemStore } from '../src/storage/filesystem.js';
-import type { ObjectStore } from '../src/storage/objectStore.js';
+import { StoreUnavailableError, type ObjectStore } from '../src/storage/objectStore.js';
 import { SegmentWriter } from '../src/storage/segmentWriter.js';
 import { SegmentBuilder } from '../src/storage/format/builder.js';
 import { decodeObject, type Segment } from '../src/storage/format/segment.js';
@@ -334,6 +334,28 @@ describe('the writer bounds objects per second under many pushers (-segment-writ
     assert.equal(decodeObject(keys[0], await inner.get(keys[0])).meta.profiles, 1);
     mode = 'someone else';
     await assert.rejects(w.write('anonymous', [profile(2)]), { name: 'ConflictError' });
+  });
+
+  test('"already exists" with a store too stalled to read it back is a 503 (retry), never a 409', async () => {
+    const inner = new MemoryStore();
+    let reads = 0;
+    const store: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
+      put: async (key: string, data: Uint8Array, opts?: { ifAbsent?: boolean }) => {
+        await inner.put(key, data, opts);
+        return inner.put(key, data, opts);
+      },
+      get: async () => {
+        reads++;
+        throw new StoreUnavailableError('the operation was aborted');
+      },
+    });
+    const w = new SegmentWriter(store, { prefix: '', lingerMs: 0, maxBatchProfiles: 10_000, maxObjectsPerSecond: 0 });
+    await assert.rejects(w.write('anonymous', [profile(1)]), (e: Error) => {
+      assert.equal(e.name, 'StoreUnavailableError');
+      assert.match(e.message, /does not answer its read back/);
+      return true;
+    });
+    assert.equal(reads, 3, 'read back three times before giving up');
   });
 
   test('a lone sequential client is never held for its turn: 100 answers with no timer run', async (t) => {
