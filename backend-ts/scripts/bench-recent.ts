@@ -23,13 +23,14 @@
 // compaction lag (age of the oldest level-0 object, sampled every 10 s), the writer's compaction CPU share
 // (`pyroscope_compaction_cpu_seconds_total` where the version exports it), ack p50/p99, peak RSS of both, and
 // whether profiles acknowledged by the writer 1 s earlier are in the reader's answers.
+// BENCH_RECENT_AZURITE_DISK=1 keeps the emulator's blobs in files (default: its heap, as the tests do).
 // BENCH_RECENT_COMPACTOR=process runs compaction in a replica of its own (the writer's compaction off): its CPU
 // is then measured as that whole process's.
 // BENCH_RECENT_BACKEND=/path/to/backend-ts runs another checkout's backend (the "before" figures); the storage
 // format of the direct history follows that checkout (format 2 when it has src/storage/index.ts).
 // Timings are printed, never asserted.
-import { existsSync } from 'node:fs';
-import { loadavg, cpus, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -371,7 +372,11 @@ async function runLevel(level: string): Promise<void> {
   console.log(`\n## ${level}: ${services} services, ${perSec.toFixed(1)} requests/s, ${HISTORY_MIN} min of history`);
   // Azurite's collector every 24 h: its sweeps (every 10 min by default) paused the emulator for up to 105 s
   // once thousands of sources had been deleted (test/azuriteGc.cjs); BENCH_RECENT_AZURITE_GC=1 keeps its default
-  const az: Azurite = await startAzurite(undefined, undefined, {
+  // BENCH_RECENT_AZURITE_DISK=1: blobs in files under a temporary folder instead of the emulator's heap (at 100x
+  // its heap holds gigabytes, and its collector's pauses stall every replica)
+  const azDir =
+    process.env.BENCH_RECENT_AZURITE_DISK === '1' ? mkdtempSync(join(tmpdir(), 'bench-recent-azurite-')) : undefined;
+  const az: Azurite = await startAzurite(azDir, undefined, {
     gcIntervalMs: process.env.BENCH_RECENT_AZURITE_GC === '1' ? undefined : 24 * 3_600_000,
   });
   const wProxy = await countingProxy(az.port);
@@ -870,6 +875,9 @@ async function runLevel(level: string): Promise<void> {
     await wProxy.close();
     await rProxy.close();
     await az.stop();
+    if (azDir) {
+      rmSync(azDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -877,7 +885,7 @@ console.log(
   `bench-recent: ${levels.join(', ')}; backend ${BACKEND} (storage format ${FORMAT}); ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}; Azurite in memory on loopback`
+      .join(' ')}; Azurite ${process.env.BENCH_RECENT_AZURITE_DISK === '1' ? 'on disk' : 'in memory'} on loopback`
 );
 for (const level of levels) {
   await runLevel(level);
