@@ -464,7 +464,20 @@ async function runLevel(level: string): Promise<void> {
     let liveFrom = Infinity;
     const container = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(CONTAINER);
     const invStore = azure(az.connectionString);
-    const inventory = async () => {
+    // the script's own look at the store, tried again when a stalled emulator times it out (the 100x run on a
+    // disk-backed Azurite died on one such index read)
+    const inventory = async (tries = 4): Promise<Awaited<ReturnType<typeof inventoryOnce>>> => {
+      try {
+        return await inventoryOnce();
+      } catch (e) {
+        if (tries <= 1) {
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 5_000));
+        return inventory(tries - 1);
+      }
+    };
+    const inventoryOnce = async () => {
       let objects = 0;
       let oldestL0 = Infinity;
       let oldData = 0;
