@@ -71,6 +71,16 @@ function idMaps(strings: number, src: SymbolSource): IdMaps {
   };
 }
 
+/** What a dataset's entry in an object's meta says of it (DatasetMeta, less its sections). */
+interface LaidOut {
+  service: string;
+  series: Set<number>;
+  profiles: number;
+  samples: number;
+  minTime: number;
+  maxTime: number;
+}
+
 /** One dataset being built: symbols, stacks, profiles and samples of one service. */
 class DatasetBuilder {
   readonly stringIds = new Interner(['']);
@@ -233,14 +243,7 @@ class DatasetBuilder {
     return this.profSeries.length;
   }
 
-  laidOut(): {
-    service: string;
-    series: Set<number>;
-    profiles: number;
-    samples: number;
-    minTime: number;
-    maxTime: number;
-  } {
+  laidOut(): LaidOut {
     return {
       service: this.service,
       series: this.series,
@@ -706,16 +709,7 @@ export class SegmentBuilder {
 
   /** Version 2: every dataset's profile table first (one range for a series query over all), then their data. */
   private encodeV2(createdAt: number): Buffer {
-    const list: Array<{
-      service: string;
-      series: Set<number>;
-      profiles: number;
-      samples: number;
-      minTime: number;
-      maxTime: number;
-      table: Column[];
-      data: Column[] | Buffer;
-    }> = [];
+    const list: Array<LaidOut & { table: Column[]; data: Column[] | Buffer }> = [];
     for (const d of this.datasets.values()) {
       list.push({ ...d.laidOut(), table: d.tableColumns(), data: d.dataColumns() });
     }
