@@ -148,7 +148,7 @@ for (const [v, r] of results) {
   );
 }
 console.log(
-  `compaction CPU: process.cpuUsage() around compaction's synchronous work (Compactor.stats.cpuSeconds); ` +
+  `compaction CPU: the main thread's CPU around compaction's synchronous work (Compactor.stats.cpuSeconds); ` +
     `wall ${results.map(([, r]) => (r.wallMs / 1000).toFixed(0) + ' s').join(', ')} (profile generation included); ` +
     `load average at end ${loadavg()
       .map((x) => x.toFixed(1))

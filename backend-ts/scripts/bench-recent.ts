@@ -100,8 +100,8 @@ const diff = (a: Counts, b: Counts): Counts => ({
 
 /**
  * CPU seconds of ingest and of compaction. Compaction in the writer: `pyroscope_compaction_cpu_seconds_total`
- * (process.cpuUsage() around its synchronous steps; its store round trips count as the writer's) against the rest
- * of the writer's CPU. In a process of its own: that process's whole CPU against the writer's.
+ * (the main thread's CPU around its synchronous steps; its store round trips count as the writer's) against the
+ * rest of the writer's CPU, decode workers included. In a process of its own: that process's whole CPU against the writer's.
  */
 interface CpuSplit {
   ingest: number;
@@ -121,7 +121,7 @@ async function cpuSplit(wUrl: string, cUrl: string): Promise<CpuSplit> {
   return {
     ingest: c === undefined ? w : w - c,
     compaction: c,
-    how: "process.cpuUsage() around compaction's synchronous steps vs the rest of the writer's CPU",
+    how: "the main thread's CPU around compaction's synchronous steps vs the rest of the writer's CPU",
   };
 }
 const cpuDiff = (a: CpuSplit, b: CpuSplit): CpuSplit => ({

@@ -194,7 +194,7 @@ function registerGauges(
   let cpuCounted = 0;
   new Counter({
     name: 'pyroscope_compaction_cpu_seconds_total',
-    help: "CPU seconds of this process's compaction work: decoding sources, merging, encoding blocks, index documents (process.cpuUsage around each synchronous step; the store round trips are not counted).",
+    help: "CPU seconds of this process's compaction work: decoding sources, merging, encoding blocks, index documents (the main thread's CPU time around each synchronous step, from /proc/thread-self/schedstat, or the process's where the kernel does not say; the store round trips and the decode workers are not counted).",
     registers: [metrics.registry],
     collect() {
       const now = compactor.stats.cpuSeconds;

@@ -35,6 +35,7 @@ import {
 } from './keys.js';
 import { NotFoundError, type Lease, type ObjectInfo, type ObjectStore } from './objectStore.js';
 import { mapLimit } from './segmentReader.js';
+import { cpuSecondsNow } from './threadCpu.js';
 
 export type CompactionStep = 'locked' | 'written' | 'indexed' | 'deleting';
 
@@ -214,16 +215,16 @@ export class Compactor {
 
   /**
    * Runs synchronous compaction work and counts its CPU time: decoding sources, merging them and encoding the
-   * block, and the index documents' JSON. The store round trips it waits for are not counted (other work runs
-   * on the thread meanwhile, so a process-wide count around an await would count that work too).
+   * block, and the index documents' JSON. The main thread's time (threadCpu.ts), not the process's: the decode
+   * workers go on meanwhile. The store round trips it waits for are not counted (other work runs on the thread
+   * meanwhile, so a count around an await would count that work too).
    */
   private meter<T>(fn: () => T): T {
-    const c0 = process.cpuUsage();
+    const c0 = cpuSecondsNow();
     try {
       return fn();
     } finally {
-      const d = process.cpuUsage(c0);
-      this.stats.cpuSeconds += (d.user + d.system) / 1e6;
+      this.stats.cpuSeconds += cpuSecondsNow() - c0;
     }
   }
 
