@@ -224,7 +224,12 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  private async visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): Promise<void> {
+  /**
+   * `counted`: the object's series already added to the query's series count, shared by the object's datasets
+   * (a table is in time order, so its series interleave; one array per dataset would cost a block of 3,000
+   * services 3,000 arrays of 3,000).
+   */
+  private async visitSegment(seg: T, wanted: Int8Array, counted: Uint8Array, ref: SegmentRef): Promise<void> {
     const { stats, slicer } = this;
     const [from, to] = this.windowOf(ref);
     const meta = seg.meta;
@@ -234,8 +239,6 @@ class Scan<T extends ProfileSource> {
     const profSeries = seg.profSeries;
     const profTime = seg.profTime;
     const offsets = seg.profSampleOffsets;
-    // series of this object already counted in seenSeries (a table is in time order: series interleave)
-    const counted = new Uint8Array(wanted.length);
     let profiles = 0;
     let samples = 0;
     for (let prof = 0; prof < profSeries.length; prof++) {
@@ -318,8 +321,9 @@ class Scan<T extends ProfileSource> {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
+            const counted = new Uint8Array(item.wanted.length);
             for (const part of item.parts) {
-              await this.visitSegment(part, item.wanted, item.ref);
+              await this.visitSegment(part, item.wanted, counted, item.ref);
             }
           }
         }
