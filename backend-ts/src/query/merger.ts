@@ -734,13 +734,20 @@ export async function mergeSeries(
     }
     return g;
   };
+  // a profile past the grid's last bucket (a range without an end: the plan's "now" came a moment after the
+  // grid's) is left out, as it was when each group had arrays of its own; the shared columns would put it into
+  // the next group
   const bucketOf = (t: number) => Math.max(0, Math.ceil((t - grid.start) / grid.stepMs));
   const needSamples = plan.spans.length > 0 || plan.traces.length > 0 || plan.callSite.length > 0;
   if (!needSamples && !grid.exemplars) {
     const visitTable: Visit<TableRows> = (rows, prof, _ok, labels) => {
       const value = rows.profTotal[prof];
+      const b = bucketOf(rows.profTime[prof]);
+      if (b >= grid.buckets) {
+        return;
+      }
       const g = groupOf(labels);
-      const k = g.at + bucketOf(rows.profTime[prof]);
+      const k = g.at + b;
       cols.sum[k] += value;
       cols.n[k]++;
       g.total += value;
@@ -763,8 +770,11 @@ export async function mergeSeries(
         return;
       }
     }
-    const g = groupOf(labels);
     const k = bucketOf(seg.profTime[prof]);
+    if (k >= grid.buckets) {
+      return;
+    }
+    const g = groupOf(labels);
     cols.sum[g.at + k] += value;
     cols.n[g.at + k]++;
     g.total += value;
