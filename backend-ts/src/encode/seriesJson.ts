@@ -196,6 +196,8 @@ const POINT_ROOM = 80;
  */
 interface Stamp {
   timestamp: number;
+  /** Its position in the answer's list of stamps: the next point's guess is the one after. */
+  pos: number;
   afterValue: Uint8Array;
   alone: Uint8Array;
   comma: Uint8Array;
@@ -208,34 +210,32 @@ interface Stamp {
  * (one comparison, not a map lookup).
  */
 class Stamps {
-  private readonly memo = new Map<number, number>();
+  private readonly memo = new Map<number, Stamp>();
   private readonly list: Stamp[] = [];
 
-  /** The stamp of `timestamp`, trying `guess` (a position in the list) first; its position is `at`. */
-  at = 0;
+  /** The stamp of `timestamp`, trying the one at `guess` (a position in the list) first. */
   get(timestamp: number, guess: number): Stamp {
     const g = this.list[guess];
     if (g !== undefined && g.timestamp === timestamp) {
-      this.at = guess;
       return g;
     }
-    let i = this.memo.get(timestamp);
-    if (i === undefined) {
+    let stamp = this.memo.get(timestamp);
+    if (stamp === undefined) {
       const ts = Math.round(timestamp);
       const field = ts === 0 ? '' : `"timestamp":"${int64(ts)}"`;
       const comma = field === '' ? '' : `,${field}`;
-      i = this.list.length;
-      this.list.push({
+      stamp = {
         timestamp,
+        pos: this.list.length,
         afterValue: asciiBytes(`${comma}},{"value":`),
         alone: asciiBytes(`${field}},{"value":`),
         comma: asciiBytes(comma),
         bare: asciiBytes(field),
-      });
-      this.memo.set(timestamp, i);
+      };
+      this.list.push(stamp);
+      this.memo.set(timestamp, stamp);
     }
-    this.at = i;
-    return this.list[i];
+    return stamp;
   }
 }
 
@@ -284,7 +284,7 @@ function writePoints(out: JsonBytes, s: SeriesJsonIn, stamps: Stamps): void {
         }
       }
       const stamp = stamps.get(timestamps[i], guess);
-      guess = stamps.at + 1;
+      guess = stamp.pos + 1;
       const exemplar = exemplars?.[i];
       if (exemplar === undefined) {
         pos = put(buf, pos, hasValue ? stamp.afterValue : stamp.alone);
