@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SegmentMeta } from '../src/storage/format/meta.js';
-import { addBlock, IndexStore } from '../src/storage/index.js';
-import { HOUR_MS, WINDOW_MS } from '../src/storage/keys.js';
+import { addBlock, type IndexDoc, IndexStore, serializeDoc } from '../src/storage/index.js';
+import { HOUR_MS, indexKey, WINDOW_MS } from '../src/storage/keys.js';
 import type { ObjectStore } from '../src/storage/objectStore.js';
 import { MemoryStore } from './faultyStore.js';
 
@@ -122,5 +122,41 @@ describe('index documents', () => {
     assert.equal(after.series.length, 4);
     const reread = await new IndexStore(store, '').doc(T, HOUR);
     assert.deepEqual(reread, after);
+  });
+
+  test("a document is written as JSON.stringify writes it, its unchanged entries' JSON kept from earlier writes", async () => {
+    const store = new MemoryStore();
+    const index = new IndexStore(store, '');
+    const stored = async () => (await store.get(indexKey('', T, HOUR))).toString('utf8');
+    const steps: Array<(d: IndexDoc) => void> = [
+      (d) => addBlock(d, block('b1', ['a', 'b'], 1000)),
+      (d) => {
+        addBlock(d, block('b2', ['b', 'c', 'é "quoted"'], 2000));
+        d.covered['l0/1/x.seg'] = 1;
+      },
+      (d) => addBlock(d, block('b3', ['c', 'd'], 3000)),
+      // a merge renumbers the series: new entries, new series table
+      (d) => {
+        d.blocks = d.blocks.filter((b) => b.key === 'b3');
+        addBlock(d, block('m', ['a', 'b', 'c'], 1500));
+        d.garbage.push(['b1', 1], ['b2', 1]);
+      },
+      (d) => {
+        delete d.covered['l0/1/x.seg'];
+        d.garbage = [];
+      },
+    ];
+    for (const step of steps) {
+      const written = await index.update(T, HOUR, (d) => {
+        step(d);
+        return true;
+      });
+      const text = await stored();
+      assert.equal(text, JSON.stringify(written));
+      assert.deepEqual(JSON.parse(text), written);
+      // a document read back (new objects, nothing cached for them) serializes the same
+      const reread = await new IndexStore(store, '').doc(T, HOUR);
+      assert.equal(serializeDoc(reread).toString('utf8'), text);
+    }
   });
 });

@@ -180,6 +180,52 @@ function cloneDoc(doc: IndexDoc): IndexDoc {
   };
 }
 
+/**
+ * A block entry's and a series' JSON, kept as long as the object: both are shared between a document and its
+ * updated copies and never changed in place, so a write serializes only what the update added. At 3,000 services
+ * an hour document is megabytes, and JSON.stringify of all of it plus its UTF-8 encoding was three quarters of a
+ * compaction step's index work.
+ */
+const partJson = new WeakMap<object, Buffer>();
+
+function jsonOf(part: object): Buffer {
+  let b = partJson.get(part);
+  if (b === undefined) {
+    b = Buffer.from(JSON.stringify(part));
+    partJson.set(part, b);
+  }
+  return b;
+}
+
+const COMMA = Buffer.from(',');
+
+/** The document's JSON, the same bytes as JSON.stringify(doc), its entries and series from the cache. */
+export function serializeDoc(doc: IndexDoc): Buffer {
+  const pieces: Buffer[] = [];
+  let first = true;
+  for (const [k, v] of Object.entries(doc) as Array<[string, unknown]>) {
+    if (v === undefined || typeof v === 'function') {
+      continue;
+    }
+    pieces.push(Buffer.from(`${first ? '{' : ','}${JSON.stringify(k)}:`));
+    first = false;
+    if ((k === 'blocks' || k === 'series') && Array.isArray(v)) {
+      pieces.push(Buffer.from('['));
+      v.forEach((part: object, i) => {
+        if (i > 0) {
+          pieces.push(COMMA);
+        }
+        pieces.push(jsonOf(part));
+      });
+      pieces.push(Buffer.from(']'));
+    } else {
+      pieces.push(Buffer.from(JSON.stringify(v)));
+    }
+  }
+  pieces.push(Buffer.from(first ? '{}' : '}'));
+  return Buffer.concat(pieces);
+}
+
 interface Cached<T> {
   doc: T;
   version: string;
@@ -358,7 +404,8 @@ export class IndexStore {
           pack(d);
         }
         return changed;
-      }
+      },
+      serializeDoc
     );
   }
 
@@ -379,7 +426,8 @@ export class IndexStore {
     setCached: (c: Cached<T> | null) => void,
     empty: () => T,
     clone: (doc: T) => T,
-    mutate: (doc: T) => boolean
+    mutate: (doc: T) => boolean,
+    serialize: (doc: T) => Buffer = (d) => Buffer.from(JSON.stringify(d))
   ): Promise<T> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const cur = await this.read(key, getCached(), 0, (b) => JSON.parse(b.toString('utf8')) as T);
@@ -390,7 +438,7 @@ export class IndexStore {
         return cur ? cur.doc : doc;
       }
       try {
-        const data = this.meter(() => Buffer.from(JSON.stringify(doc)));
+        const data = this.meter(() => serialize(doc));
         const version = await this.store.put(key, data, { ifVersion: cur ? cur.version : null });
         this.stats.docWrites++;
         // what was written is what the store holds now: the next read is a conditional one, not a download and

@@ -7,6 +7,7 @@ import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../../model
 import { FloatList, IntList } from '../../model/growable.js';
 import { Interner } from '../../model/interner.js';
 import { SeqIndex } from '../../model/seqIndex.js';
+import { TupleIndex } from '../../model/tupleIndex.js';
 import { align8, sectionSize, writeSection, type Column } from './columns.js';
 import {
   FORMAT_V1,
@@ -19,9 +20,6 @@ import {
 } from './meta.js';
 import type { Segment } from './segment.js';
 
-const LINE_KEY = 2 ** 24;
-/** Two string ids in one exact number key (2^52 < 2^53); larger ids wrap, and the chain tells them apart. */
-const FN_KEY = 2 ** 26;
 const NO_UUID = new Uint8Array(16);
 
 /** Per source, id maps from its strings, functions, frames and stacks to a dataset builder's (-1 = not yet). */
@@ -87,15 +85,12 @@ class DatasetBuilder {
   /** Client ids (version 2: a table of their own, readable without the symbols). */
   readonly idStrings: Interner;
   readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
-  /**
-   * Functions by (name, file): the first id of each pair, the others chained through fnNext and told apart by
-   * system name and start line (a number key: a string key per function was a third of what interning cost).
-   */
-  private readonly fnIds = new Map<number, number>();
-  private readonly fnNext = new IntList();
+  /** Functions by (name, system name, file, start line), numbered as the fn columns. */
+  private readonly fnIds = new TupleIndex();
   readonly frameFn = new IntList();
   readonly frameLine = new IntList();
-  private readonly frameIds = new Map<number, number>();
+  /** Frames by (function, line), numbered as the frame columns. */
+  private readonly frameIds = new TupleIndex();
   readonly stackOffsets = new IntList();
   // small to start: a block made by an early step holds ~180 datasets of a profile or two each, and zeroed
   // room for thousands of entries per dataset cost more than the copying of a list grown by doubling
@@ -147,29 +142,16 @@ class DatasetBuilder {
         const name = gs(src.fnName[f]);
         const sys = gs(src.fnSystemName[f]);
         const file = gs(src.fnFilename[f]);
-        const start = src.fnStartLine[f];
-        const key = (name % FN_KEY) * FN_KEY + (file % FN_KEY);
-        const first = this.fnIds.get(key) ?? -1;
-        g = first;
-        while (
-          g >= 0 &&
-          !(
-            this.fn.name.data[g] === name &&
-            this.fn.file.data[g] === file &&
-            this.fn.sys.data[g] === sys &&
-            this.fn.start.data[g] === start
-          )
-        ) {
-          g = this.fnNext.data[g];
-        }
+        // stored as int32, so compared as int32
+        const start = src.fnStartLine[f] | 0;
+        const h = TupleIndex.hash(name, sys, file, start);
+        g = this.fnIds.find(h, name, sys, file, start);
         if (g < 0) {
-          g = this.fn.name.length;
+          g = this.fnIds.add(h, name, sys, file, start);
           this.fn.name.push(name);
           this.fn.sys.push(sys);
           this.fn.file.push(file);
           this.fn.start.push(start);
-          this.fnNext.push(first);
-          this.fnIds.set(key, g);
         }
         maps.fn[f] = g;
       }
@@ -179,14 +161,13 @@ class DatasetBuilder {
       let g = maps.frame[fr];
       if (g < 0) {
         const fn = mapFn(src.frameFn[fr]);
-        const line = src.frameLine[fr];
-        const key = fn * LINE_KEY + (line >= 0 && line < LINE_KEY ? line : LINE_KEY - 1);
-        g = this.frameIds.get(key) ?? -1;
+        const line = src.frameLine[fr] | 0;
+        const h = TupleIndex.hash(fn, line);
+        g = this.frameIds.find(h, fn, line);
         if (g < 0) {
-          g = this.frameFn.length;
+          g = this.frameIds.add(h, fn, line);
           this.frameFn.push(fn);
           this.frameLine.push(line);
-          this.frameIds.set(key, g);
         }
         maps.frame[fr] = g;
       }
@@ -760,7 +741,7 @@ export class SegmentBuilder {
       list.forEach((d, i) => {
         writeSection(out, datasets[i].table[0], d.table);
         if (Buffer.isBuffer(d.data)) {
-          d.data.copy(out, datasets[i].data[0]);
+          out.set(d.data, datasets[i].data[0]);
         } else {
           writeSection(out, datasets[i].data[0], d.data);
         }
