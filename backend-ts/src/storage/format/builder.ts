@@ -5,6 +5,7 @@
 import type { IngestProfile } from '../../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../../model/labels.js';
 import { FloatList, IntList } from '../../model/growable.js';
+import { ByteInterner } from '../../model/byteInterner.js';
 import { Interner } from '../../model/interner.js';
 import { SeqIndex } from '../../model/seqIndex.js';
 import { TupleIndex } from '../../model/tupleIndex.js';
@@ -81,7 +82,9 @@ interface LaidOut {
 
 /** One dataset being built: symbols, stacks, profiles and samples of one service. */
 class DatasetBuilder {
-  readonly stringIds = new Interner(['']);
+  /** Symbols as JS strings (ingest: the decoders hand strings) or as bytes (compaction: stored datasets do). */
+  readonly stringIds: Interner | null;
+  readonly byteIds: ByteInterner | null;
   /** Client ids (version 2: a table of their own, readable without the symbols). */
   readonly idStrings: Interner;
   readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
@@ -112,11 +115,15 @@ class DatasetBuilder {
 
   constructor(
     readonly service: string,
-    v1: boolean
+    v1: boolean,
+    bytes: boolean
   ) {
     this.stackOffsets.push(0);
     this.profSampleOffsets.push(0);
-    this.idStrings = v1 ? this.stringIds : new Interner(['']);
+    // version 1 keeps client ids among the symbols, as strings
+    this.byteIds = bytes && !v1 ? new ByteInterner(['']) : null;
+    this.stringIds = this.byteIds ? null : new Interner(['']);
+    this.idStrings = v1 && this.stringIds ? this.stringIds : new Interner(['']);
   }
 
   /**
@@ -126,16 +133,29 @@ class DatasetBuilder {
   interner(
     src: SymbolSource,
     string: (i: number) => string,
-    maps: IdMaps
+    maps: IdMaps,
+    stored?: { readonly offsets: Int32Array; readonly bytes: Uint8Array }
   ): { gs: (i: number) => number; mapStack: (s: number) => number } {
-    const gs = (i: number): number => {
-      let g = maps.str[i];
-      if (g < 0) {
-        g = this.stringIds.id(string(i));
-        maps.str[i] = g;
-      }
-      return g;
-    };
+    const byteIds = this.byteIds;
+    const stringIds = this.stringIds;
+    const gs =
+      byteIds && stored
+        ? (i: number): number => {
+            let g = maps.str[i];
+            if (g < 0) {
+              g = byteIds.idOfBytes(stored.bytes, stored.offsets[i], stored.offsets[i + 1]);
+              maps.str[i] = g;
+            }
+            return g;
+          }
+        : (i: number): number => {
+            let g = maps.str[i];
+            if (g < 0) {
+              g = stringIds ? stringIds.id(string(i)) : byteIds!.id(string(i));
+              maps.str[i] = g;
+            }
+            return g;
+          };
     const mapFn = (f: number): number => {
       let g = maps.fn[f];
       if (g < 0) {
@@ -281,7 +301,7 @@ class DatasetBuilder {
   }
 
   dataColumns(): Column[] {
-    const s = DatasetBuilder.strings(this.stringIds.strings);
+    const s = this.byteIds ? this.byteIds.columns() : DatasetBuilder.strings(this.stringIds!.strings);
     return [
       s.offsets,
       s.bytes,
@@ -390,11 +410,12 @@ export class SegmentBuilder {
     return this.v1 ? '' : (labels.find(([n]) => n === 'service_name')?.[1] ?? '');
   }
 
-  private dataset(labels: LabelSet): DatasetBuilder {
+  /** The dataset of a series' service; `stored`: made for profiles of stored datasets (symbols as bytes). */
+  private dataset(labels: LabelSet, stored: boolean): DatasetBuilder {
     const service = this.serviceOf(labels);
     let d = this.datasets.get(service);
     if (!d) {
-      d = new DatasetBuilder(service, this.v1);
+      d = new DatasetBuilder(service, this.v1, stored);
       this.datasets.set(service, d);
       const t = this.taken.get(service);
       if (t) {
@@ -437,12 +458,13 @@ export class SegmentBuilder {
     d: DatasetBuilder,
     strings: number,
     src: SymbolSource,
-    string: (i: number) => string
+    string: (i: number) => string,
+    stored?: { readonly offsets: Int32Array; readonly bytes: Uint8Array }
   ): Interning {
     let it = maps.interning.get(d);
     if (!it) {
       const m = idMaps(strings, src);
-      it = { maps: m, ...d.interner(src, string, m) };
+      it = { maps: m, ...d.interner(src, string, m, stored) };
       maps.interning.set(d, it);
     }
     return it;
@@ -498,7 +520,7 @@ export class SegmentBuilder {
           p.periodType.unit
         );
         const sid = this.seriesId(labels, ptype, time, total);
-        const d = this.dataset(labels);
+        const d = this.dataset(labels, false);
         const { gs, mapStack } = SegmentBuilder.interning(maps, d, p.strings.length, p, string);
         d.beginProfile(sid, time, total, ip.id ?? '', uuid);
         for (let k = counts[ls]; k < counts[ls + 1]; k++) {
@@ -535,7 +557,10 @@ export class SegmentBuilder {
       this.count(target.sid, time, total);
     } else {
       const src = seg.meta.series[srcSid];
-      target = { sid: this.seriesId(src.labels, src.profileType, time, total), dataset: this.dataset(src.labels) };
+      target = {
+        sid: this.seriesId(src.labels, src.profileType, time, total),
+        dataset: this.dataset(src.labels, true),
+      };
       mine.set(srcSid, target);
     }
     SegmentBuilder.copyProfile(seg, prof, target.sid, target.dataset, maps);
@@ -603,7 +628,14 @@ export class SegmentBuilder {
   private static copyProfile(seg: Segment, prof: number, sid: number, d: DatasetBuilder, maps: SourceMaps): void {
     const time = seg.profTime[prof];
     const total = seg.profTotal[prof];
-    const { gs, mapStack } = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i));
+    const { gs, mapStack } = SegmentBuilder.interning(
+      maps,
+      d,
+      seg.stringCount,
+      seg,
+      (i) => seg.string(i),
+      seg.stringBytes
+    );
     d.beginProfile(
       sid,
       time,
@@ -751,7 +783,7 @@ export class SegmentBuilder {
 
   /** Version 1, byte for byte as the writer before version 2 made it (one dataset, absolute column offsets). */
   private encodeV1(createdAt: number): Buffer {
-    const d = this.datasets.get('') ?? new DatasetBuilder('', true);
+    const d = this.datasets.get('') ?? new DatasetBuilder('', true, false);
     const [stringOffsets, strings] = d.dataColumns();
     const floats: Array<[string, Float64Array]> = [
       ['profTime', d.profTime.view()],

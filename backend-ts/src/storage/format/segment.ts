@@ -61,8 +61,8 @@ export function formatUuid(bytes: Uint8Array, off: number): string {
 /** Strings stored as offsets into one UTF-8 buffer, decoded on demand. */
 class StringColumn {
   constructor(
-    private readonly offsets: Int32Array,
-    private readonly bytes: Buffer
+    readonly offsets: Int32Array,
+    readonly bytes: Buffer
   ) {}
 
   get count(): number {
@@ -313,6 +313,11 @@ export class Segment {
       cache[i] = s;
     }
     return s;
+  }
+
+  /** The strings as stored: UTF-8 bytes, string i at bytes[offsets[i] .. offsets[i + 1]). */
+  get stringBytes(): { readonly offsets: Int32Array; readonly bytes: Buffer } {
+    return this.strings;
   }
 
   /** String i, decoded without keeping it: for callers that keep their own id for it. */
