@@ -3,15 +3,14 @@
 // Map (and encoding the kept ones again when the block is written) was a quarter of what merging cost, and
 // most of its garbage.
 import { IntList } from './growable.js';
+import { HashSlots } from './hashSlots.js';
 
 export class ByteInterner {
   private arena = new Uint8Array(4096);
   private used = 0;
   /** String i is arena[offsets[i] .. offsets[i + 1]). */
   private readonly offsets = new IntList(256);
-  private readonly hashes = new IntList(256);
-  private slots = new Int32Array(256).fill(-1);
-  private count = 0;
+  private readonly t = new HashSlots(128);
 
   /** `first` strings get ids 0, 1, ... (profile formats reserve 0 for the empty string). */
   constructor(first: readonly string[] = []) {
@@ -22,7 +21,7 @@ export class ByteInterner {
   }
 
   get size(): number {
-    return this.count;
+    return this.t.count;
   }
 
   static hash(b: Uint8Array, start: number, end: number): number {
@@ -37,14 +36,15 @@ export class ByteInterner {
   idOfBytes(b: Uint8Array, start: number, end: number): number {
     const h = ByteInterner.hash(b, start, end);
     const n = end - start;
-    const mask = this.slots.length - 1;
+    const slots = this.t.slots;
+    const mask = slots.length - 1;
     const off = this.offsets.data;
-    const hashes = this.hashes.data;
+    const hashes = this.t.hashes.data;
     const arena = this.arena;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i]!;
+      const e = slots[i]!;
       if (e < 0) {
-        return this.add(b, start, end, h, i);
+        return this.add(b, start, end, h);
       }
       const o = off[e]!;
       if (hashes[e] !== (h | 0) || off[e + 1]! - o !== n) {
@@ -71,7 +71,7 @@ export class ByteInterner {
     return { offsets: this.offsets.view(), bytes: this.arena.subarray(0, this.used) };
   }
 
-  private add(b: Uint8Array, start: number, end: number, h: number, slot: number): number {
+  private add(b: Uint8Array, start: number, end: number, h: number): number {
     const n = end - start;
     if (this.used + n > this.arena.length) {
       let cap = this.arena.length * 2;
@@ -85,21 +85,6 @@ export class ByteInterner {
     this.arena.set(b.subarray(start, end), this.used);
     this.used += n;
     this.offsets.push(this.used);
-    this.hashes.push(h | 0);
-    const e = this.count++;
-    if (this.count * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      const mask = this.slots.length - 1;
-      for (let x = 0; x < this.count; x++) {
-        let i = (this.hashes.data[x]! >>> 0) & mask;
-        while (this.slots[i]! >= 0) {
-          i = (i + 1) & mask;
-        }
-        this.slots[i] = x;
-      }
-    } else {
-      this.slots[slot] = e;
-    }
-    return e;
+    return this.t.add(h);
   }
 }

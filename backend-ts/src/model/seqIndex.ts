@@ -1,6 +1,6 @@
 // Deduplication of number sequences (pprof location-id lists, segment stacks) on ingest's hot path. Keyed by a
 // string per sequence, a Map cost most of the time and garbage of both the pprof decoder and the segment builder.
-import { IntList } from './growable.js';
+import { HashSlots } from './hashSlots.js';
 
 /** A growable list (IntList, FloatList): its `data` is read at each lookup, as it is replaced when the list grows. */
 interface Column {
@@ -12,16 +12,10 @@ interface Column {
  * integers up to 2^53 (pprof ids are uint64).
  */
 export class SeqIndex {
-  private slots: Int32Array;
-  private readonly hashes = new IntList(256);
-  private count = 0;
+  private readonly t: HashSlots;
 
   constructor(expected = 64) {
-    let cap = 64;
-    while (cap < expected * 2) {
-      cap *= 2;
-    }
-    this.slots = new Int32Array(cap).fill(-1);
+    this.t = new HashSlots(expected);
   }
 
   static hash(seq: ArrayLike<number>, n: number): number {
@@ -40,12 +34,13 @@ export class SeqIndex {
    * sequence e in values[offsets[e] .. offsets[e + 1]).
    */
   find(seq: ArrayLike<number>, n: number, h: number, values: Column, offsets: Column): number {
-    const mask = this.slots.length - 1;
+    const slots = this.t.slots;
+    const mask = slots.length - 1;
     const data = values.data;
     const off = offsets.data;
-    const hashes = this.hashes.data;
+    const hashes = this.t.hashes.data;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i]!;
+      const e = slots[i]!;
       if (e < 0) {
         return -1;
       }
@@ -65,25 +60,6 @@ export class SeqIndex {
 
   /** Registers the owner's next sequence (number `count`, already stored) under hash h. */
   add(h: number): number {
-    const e = this.count++;
-    this.hashes.push(h | 0);
-    if (this.count * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      for (let x = 0; x < this.count; x++) {
-        this.place(x, this.hashes.data[x]! >>> 0);
-      }
-    } else {
-      this.place(e, h);
-    }
-    return e;
-  }
-
-  private place(e: number, h: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i]! >= 0) {
-      i = (i + 1) & mask;
-    }
-    this.slots[i] = e;
+    return this.t.add(h);
   }
 }

@@ -2,22 +2,17 @@
 // function and line) on compaction's hot path. A Map keyed by a number packing two ids holds keys past 2^31 as
 // heap numbers: each lookup allocated one and hashed it, a fifth of what re-interning a dataset cost.
 import { IntList } from './growable.js';
+import { HashSlots } from './hashSlots.js';
 
 const ARITY = 4;
 
 /** An open-addressing hash index over tuples of up to four int32 values, numbered 0, 1, ... as added. */
 export class TupleIndex {
-  private slots: Int32Array;
+  private readonly t = new HashSlots();
   private readonly rows = new IntList(256);
-  private readonly hashes = new IntList(64);
-  private count = 0;
-
-  constructor() {
-    this.slots = new Int32Array(64).fill(-1);
-  }
 
   get size(): number {
-    return this.count;
+    return this.t.count;
   }
 
   static hash(a: number, b: number, c = 0, d = 0): number {
@@ -30,11 +25,12 @@ export class TupleIndex {
 
   /** The number of tuple (a, b, c, d), or -1; h is TupleIndex.hash(a, b, c, d). */
   find(h: number, a: number, b: number, c = 0, d = 0): number {
-    const mask = this.slots.length - 1;
+    const slots = this.t.slots;
+    const mask = slots.length - 1;
     const rows = this.rows.data;
-    const hashes = this.hashes.data;
+    const hashes = this.t.hashes.data;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i]!;
+      const e = slots[i]!;
       if (e < 0) {
         return -1;
       }
@@ -47,29 +43,10 @@ export class TupleIndex {
 
   /** Adds a tuple not in the index yet (find said -1); returns its number. */
   add(h: number, a: number, b: number, c = 0, d = 0): number {
-    const e = this.count++;
     this.rows.push(a);
     this.rows.push(b);
     this.rows.push(c);
     this.rows.push(d);
-    this.hashes.push(h | 0);
-    if (this.count * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      for (let x = 0; x < this.count; x++) {
-        this.place(x, this.hashes.data[x]! >>> 0);
-      }
-    } else {
-      this.place(e, h);
-    }
-    return e;
-  }
-
-  private place(e: number, h: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i]! >= 0) {
-      i = (i + 1) & mask;
-    }
-    this.slots[i] = e;
+    return this.t.add(h);
   }
 }
