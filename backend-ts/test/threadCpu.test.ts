@@ -5,11 +5,19 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { cpuClockIsThread, cpuSecondsNow } from '../src/storage/threadCpu.js';
 
-/** Keeps the calling thread busy for `ms` of wall time. */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // busy
+const processSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
+/**
+ * Keeps the calling thread busy until the process has used `seconds` of CPU (at most 10 s of wall time): a count
+ * of CPU, not of wall time, so that a loaded box (other test suites, CI) does not starve the check.
+ */
+function spinCpu(seconds: number): void {
+  const from = process.cpuUsage();
+  const end = performance.now() + 10_000;
+  while (processSeconds(process.cpuUsage(from)) < seconds && performance.now() < end) {
+    for (let i = 0; i < 10_000; i++) {
+      // busy
+    }
   }
 }
 
@@ -18,25 +26,28 @@ test('the thread clock counts the main thread, not a worker busy meanwhile', asy
     t.skip('this kernel has no /proc/thread-self/schedstat: compaction falls back to the process clock');
     return;
   }
-  // a worker that spins for 600 ms from its start
+  // a worker spins 400 ms of wall time while the main thread only waits for it
   const worker = new Worker(
-    'const end = performance.now() + 600; while (performance.now() < end) {} require("node:worker_threads").parentPort.postMessage("done");',
+    'const end = performance.now() + 400; while (performance.now() < end) {} require("node:worker_threads").parentPort.postMessage("done");',
     { eval: true }
   );
   const done = new Promise((resolve) => worker.once('message', resolve));
   await new Promise((resolve) => worker.once('online', resolve));
-  const thread0 = cpuSecondsNow();
-  const proc0 = process.cpuUsage();
-  // the main thread sleeps meanwhile, then spins 100 ms
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  spin(100);
-  const thread = cpuSecondsNow() - thread0;
-  const p = process.cpuUsage(proc0);
+  const threadA0 = cpuSecondsNow();
+  const procA0 = process.cpuUsage();
   await done;
+  const threadA = cpuSecondsNow() - threadA0;
+  const procA = processSeconds(process.cpuUsage(procA0));
   await worker.terminate();
-  const proc = (p.user + p.system) / 1e6;
-  // the main thread ran ~0.1 s; the process ~0.1 s more than 0.3 s (the worker spun all along)
-  assert.ok(thread >= 0.05, `the main thread's own spin is counted: ${thread} s`);
-  assert.ok(thread < 0.25, `the worker's spin is not: main thread ${thread} s`);
-  assert.ok(proc > thread + 0.15, `the process clock counts the worker: ${proc} s vs the thread's ${thread} s`);
+  assert.ok(threadA < 0.05, `the worker's spin is not counted: main thread ${threadA} s`);
+  assert.ok(procA > threadA + 0.05, `the process clock counts the worker: ${procA} s vs the thread's ${threadA} s`);
+
+  // then the main thread alone spins until the process used 0.2 s: the thread clock sees (nearly) all of it
+  const threadB0 = cpuSecondsNow();
+  const procB0 = process.cpuUsage();
+  spinCpu(0.2);
+  const threadB = cpuSecondsNow() - threadB0;
+  const procB = processSeconds(process.cpuUsage(procB0));
+  assert.ok(procB >= 0.2, `the spin used the process's CPU: ${procB} s`);
+  assert.ok(threadB >= 0.5 * procB, `the main thread's own spin is counted: ${threadB} s of the process's ${procB} s`);
 });
