@@ -33,3 +33,12 @@ test('a byte interner numbers strings as the string interner does, and its colum
     );
   }
 });
+
+test('a byte range outside the buffer is refused, not looped over', () => {
+  const bytes = new ByteInterner(['']);
+  const b = Buffer.from('abc');
+  assert.throws(() => bytes.idOfBytes(b, 0, 4), RangeError);
+  assert.throws(() => bytes.idOfBytes(b, 2, 1), RangeError);
+  assert.throws(() => bytes.idOfBytes(b, Number(undefined), 2), RangeError);
+  assert.equal(bytes.idOfBytes(b, 0, 3), bytes.id('abc'));
+});

@@ -34,6 +34,10 @@ export class ByteInterner {
 
   /** The id of the string encoded in b[start .. end), added when new. */
   idOfBytes(b: Uint8Array, start: number, end: number): number {
+    // a damaged object's string reference past its table would otherwise loop here (NaN lengths never match)
+    if (!(start >= 0 && end >= start && end <= b.length)) {
+      throw new RangeError(`string bytes [${start}, ${end}) outside a buffer of ${b.length}`);
+    }
     const h = ByteInterner.hash(b, start, end);
     const n = end - start;
     const slots = this.t.slots;
