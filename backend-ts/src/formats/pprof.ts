@@ -51,6 +51,22 @@ class LocSeqTable {
     return this.offsets.length - 1;
   }
 
+  /** Whether sequence `id` is ids[0..n). */
+  is(id: number, ids: Float64Array, n: number): boolean {
+    const o = this.offsets.data[id]!;
+    if (this.offsets.data[id + 1]! - o !== n) {
+      return false;
+    }
+    const seq = this.seq.data;
+    // leaf first: two different stacks usually differ at once
+    for (let j = 0; j < n; j++) {
+      if (seq[o + j] !== ids[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The sequence's number, adding it when new (then it is the table's size before the call). */
   intern(ids: Float64Array, n: number): number {
     const h = SeqIndex.hash(ids, n);
@@ -435,14 +451,14 @@ function readLocations(sub: ProtoReader, locRanges: IntList, fns: Functions, str
 
 /** The id of a sample's label set (string id pairs), sorted by name; a new set is added to labelSets. */
 function internLabelSet(
-  lblPairs: number[],
+  lblPairs: FloatList,
   strings: string[],
   labelSets: Array<Array<[string, string]>>,
   labelSetKey: Map<string, number>
 ): number {
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i < lblPairs.length; i += 2) {
-    pairs.push([strings[lblPairs[i]], strings[lblPairs[i + 1]]]);
+    pairs.push([strings[lblPairs.data[i]!], strings[lblPairs.data[i + 1]!]]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const lk = pairs.map((p) => `${p[0]}\u0000${p[1]}`).join('\u0001');
@@ -492,7 +508,12 @@ function readSamples(
   const labelSetKey = new Map<string, number>([['', 0]]);
   const spanKeys = new Set(['span_id', 'profile_id']);
   const locs = new FloatList(64);
-  const lblPairs: number[] = [];
+  const lblPairs = new FloatList(16);
+  // samples repeat their labels as they repeat stacks: a label set is sorted and keyed once per distinct raw
+  // sequence of (name, value) string ids, not once per sample
+  const rawLabels = new LocSeqTable(64);
+  const rawToSet = new IntList(64);
+  let prevStack = -1;
   // every location has at least one frame, so the root-most maxDepth locations always hold the frames a cut
   // stack keeps: while a sample is read, only the last maxDepth..2*maxDepth of its location ids are held
   const keep = maxDepth;
@@ -578,7 +599,8 @@ function readSamples(
           } else if (k === 'trace_id') {
             trace = val;
           } else {
-            lblPairs.push(key, val);
+            lblPairs.push(key);
+            lblPairs.push(val);
           }
         }
       } else {
@@ -607,9 +629,14 @@ function readSamples(
         locs.length -= from;
       }
     }
-    // stack: samples repeat stacks, so the location sequence is looked up before it is resolved to frames
+    // stack: samples repeat stacks, so the location sequence is looked up before it is resolved to frames (a
+    // sample often repeats the one before it: compared first, without a hash)
     const known = stackKey.size;
-    const stack = stackKey.intern(locs.data, locs.length);
+    const stack =
+      prevStack >= 0 && stackKey.is(prevStack, locs.data, locs.length)
+        ? prevStack
+        : stackKey.intern(locs.data, locs.length);
+    prevStack = stack;
     if (stack === known) {
       for (let i = 0; i < locs.length; i++) {
         const li = locIndex.get(locs.data[i]);
@@ -643,7 +670,12 @@ function readSamples(
       (sampleTrace ??= new Int32Array(nSamples))[s] = id;
     }
     if (lblPairs.length > 0) {
-      sampleLabelSet[s] = internLabelSet(lblPairs, strings, labelSets, labelSetKey);
+      const seen = rawLabels.size;
+      const raw = rawLabels.intern(lblPairs.data, lblPairs.length);
+      if (raw === seen) {
+        rawToSet.push(internLabelSet(lblPairs, strings, labelSets, labelSetKey));
+      }
+      sampleLabelSet[s] = rawToSet.data[raw]!;
     }
   }
 
