@@ -23,10 +23,10 @@ export async function mergeHeatmap(
   slicer: Slicer
 ): Promise<{ series: HeatmapSeriesIn[]; stats: QueryStats }> {
   const byKey = new Map<string, Series>();
-  const ofLabels = new Map<LabelSet, Series>();
+  const ofSeries = new Map<number, Series>();
   const pointLabels = new PointLabels(groupBy);
-  const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
-    let series = ofLabels.get(labels);
+  const visit: Visit<SegmentView> = (seg, prof, ok, labels, sid) => {
+    let series = ofSeries.get(sid);
     if (!series) {
       const proj = sortLabels(labels.filter(([n]) => groupBy.includes(n)));
       const k = labelsKey(proj);
@@ -35,7 +35,7 @@ export async function mergeHeatmap(
         series = { labels: proj, points: new ProfilePoints() };
         byKey.set(k, series);
       }
-      ofLabels.set(labels, series);
+      ofSeries.set(sid, series);
     }
     addProfilePoints(series.points, kind, seg, prof, seg.profTotal[prof], pointLabels.of(labels), ok);
   };

@@ -21,7 +21,8 @@ import type { ProfilePoint } from '../model/profilePoints.js';
 import type { CallPaths } from './callPaths.js';
 import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
 import type { SeriesExemplars } from './profilePoints.js';
-import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
+import { SeriesMatcher } from './seriesMatcher.js';
+import { SeriesFlags, seriesIdsForQuery, type SeriesIds } from './seriesIds.js';
 import type { SegmentView } from './segmentView.js';
 import type { Slicer } from './slicer.js';
 
@@ -75,7 +76,17 @@ export interface ScanIO {
 }
 
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
-export type Visit<T> = (seg: T, prof: number, sampleOk: ((s: number) => boolean) | null, labels: LabelSet) => void;
+/**
+ * Called per selected profile with its series' label set and number (the same number for the same label set in
+ * every object of the query).
+ */
+export type Visit<T> = (
+  seg: T,
+  prof: number,
+  sampleOk: ((s: number) => boolean) | null,
+  labels: LabelSet,
+  series: number
+) => void;
 
 /** Called once the selected profiles of an object have all been visited (a merge may finish its work there). */
 export type SegmentDone<T> = (seg: T) => Promise<void> | void;
@@ -107,7 +118,9 @@ class Scan<T extends ProfileSource> {
   private readonly traces: Set<string> | null;
   private readonly profileIds: Set<string> | null;
   private readonly seenIds = new Set<string>();
-  private readonly seenSeries = new Set<string>();
+  /** The query's series numbering, and which numbers were counted in stats.series. */
+  private readonly sids: SeriesIds = seriesIdsForQuery();
+  private readonly seenSeries = new SeriesFlags();
 
   constructor(
     private readonly plan: QueryPlan,
@@ -136,6 +149,7 @@ class Scan<T extends ProfileSource> {
     const { plan } = this;
     const [from, to] = this.windowOf(ref);
     const wanted = new Int8Array(meta.series.length);
+    const ids = this.sids.of(meta);
     let any = false;
     for (let i = 0; i < meta.series.length; i++) {
       const s = meta.series[i];
@@ -143,7 +157,7 @@ class Scan<T extends ProfileSource> {
         (plan.profileType === null || s.profileType === plan.profileType) &&
         s.maxTime >= from &&
         s.minTime <= to &&
-        (this.matcher.known(s.labels) ?? (await this.matcher.matches(s.labels)))
+        (this.matcher.known(ids[i]) ?? (await this.matcher.matches(ids[i], s.labels)))
       ) {
         wanted[i] = 1;
         any = true;
@@ -224,15 +238,11 @@ class Scan<T extends ProfileSource> {
     };
   }
 
-  /**
-   * `counted`: the object's series already added to the query's series count, shared by the object's datasets
-   * (a table is in time order, so its series interleave; one array per dataset would cost a block of 3,000
-   * services 3,000 arrays of 3,000).
-   */
-  private async visitSegment(seg: T, wanted: Int8Array, counted: Uint8Array, ref: SegmentRef): Promise<void> {
-    const { stats, slicer } = this;
+  private async visitSegment(seg: T, wanted: Int8Array, ref: SegmentRef): Promise<void> {
+    const { stats, slicer, seenSeries } = this;
     const [from, to] = this.windowOf(ref);
     const meta = seg.meta;
+    const sids = this.sids.of(meta);
     const sampleOk = this.sampleFilter(seg);
     const ids = this.profileIds;
     // the columns once, not through the source's getters per profile (a time series visits ~100,000 profiles)
@@ -261,21 +271,22 @@ class Scan<T extends ProfileSource> {
         continue;
       }
       const labels = meta.series[sid].labels;
+      const series = sids[sid];
       const id = seg.profIdString(prof);
       if (id !== '') {
-        const k = id + '\u0002' + seriesKey(labels);
+        const k = id + '\u0002' + series;
         if (this.seenIds.has(k)) {
           continue;
         }
         this.seenIds.add(k);
       }
-      if (counted[sid] === 0) {
-        this.seenSeries.add(seriesKey(labels));
-        counted[sid] = 1;
+      if (seenSeries.get(series) === 0) {
+        seenSeries.set(series, 1);
+        stats.series++;
       }
       profiles++;
       samples += n;
-      this.visit(seg, prof, sampleOk, labels);
+      this.visit(seg, prof, sampleOk, labels, series);
     }
     stats.profiles += profiles;
     stats.samples += samples;
@@ -321,15 +332,13 @@ class Scan<T extends ProfileSource> {
         if (item !== gone) {
           this.countRead(item);
           if (item.hit) {
-            const counted = new Uint8Array(item.wanted.length);
             for (const part of item.parts) {
-              await this.visitSegment(part, item.wanted, counted, item.ref);
+              await this.visitSegment(part, item.wanted, item.ref);
             }
           }
         }
       }
     }
-    this.stats.series = this.seenSeries.size;
     return this.stats;
   }
 }
@@ -718,10 +727,10 @@ export async function mergeSeries(
 ): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
   const groups = new Map<string, Group>();
   const cols = new GroupColumns(grid.buckets);
-  // the group of a series' label set, looked up once per label set rather than once per profile
-  const groupOfSeries = new Map<LabelSet, Group>();
-  const groupOf = (labels: LabelSet): Group => {
-    let g = groupOfSeries.get(labels);
+  // the group of a series, looked up once per series of the query rather than once per profile
+  const groupOfSeries = new Map<number, Group>();
+  const groupOf = (labels: LabelSet, series: number): Group => {
+    let g = groupOfSeries.get(series);
     if (!g) {
       const proj = sortLabels(labels.filter(([n]) => grid.groupBy.includes(n)));
       const k = labelsKey(proj);
@@ -730,7 +739,7 @@ export async function mergeSeries(
         g = { labels: proj, at: cols.add(), total: 0 };
         groups.set(k, g);
       }
-      groupOfSeries.set(labels, g);
+      groupOfSeries.set(series, g);
     }
     return g;
   };
@@ -740,13 +749,13 @@ export async function mergeSeries(
   const bucketOf = (t: number) => Math.max(0, Math.ceil((t - grid.start) / grid.stepMs));
   const needSamples = plan.spans.length > 0 || plan.traces.length > 0 || plan.callSite.length > 0;
   if (!needSamples && !grid.exemplars) {
-    const visitTable: Visit<TableRows> = (rows, prof, _ok, labels) => {
+    const visitTable: Visit<TableRows> = (rows, prof, _ok, labels, series) => {
       const value = rows.profTotal[prof];
       const b = bucketOf(rows.profTime[prof]);
       if (b >= grid.buckets) {
         return;
       }
-      const g = groupOf(labels);
+      const g = groupOf(labels, series);
       const k = g.at + b;
       cols.sum[k] += value;
       cols.n[k]++;
@@ -756,7 +765,7 @@ export async function mergeSeries(
     return { series: seriesOf([...groups.values()], cols, grid), stats };
   }
   const onSite = underCallSite(paths, plan.callSite);
-  const visit: Visit<SegmentView> = (seg, prof, ok, labels) => {
+  const visit: Visit<SegmentView> = (seg, prof, ok, labels, series) => {
     let value = seg.profTotal[prof];
     const keep = needSamples ? (s: number) => !((ok && !ok(s)) || (onSite && !onSite(seg.samplePath[s]))) : null;
     if (keep) {
@@ -774,7 +783,7 @@ export async function mergeSeries(
     if (k >= grid.buckets) {
       return;
     }
-    const g = groupOf(labels);
+    const g = groupOf(labels, series);
     cols.sum[g.at + k] += value;
     cols.n[g.at + k]++;
     g.total += value;

@@ -38,7 +38,8 @@ import {
 } from './planner.js';
 import { SeriesExemplars } from './profilePoints.js';
 import { SegmentView } from './segmentView.js';
-import { SeriesMatcher, seriesKey } from './seriesMatcher.js';
+import { SeriesMatcher } from './seriesMatcher.js';
+import { seriesIdsForQuery } from './seriesIds.js';
 import { Slicer } from './slicer.js';
 
 export type { HeatmapSeries } from '../model/heatmap.js';
@@ -198,20 +199,22 @@ export class Querier {
       ),
       slicer
     );
-    const seen = new Map<string, LabelSet>();
+    const sids = seriesIdsForQuery();
+    const seen = new Map<number, LabelSet>();
     const metas = await this.planner.metas(tenant, r);
     slicer.resumed();
     for (const { meta } of metas) {
-      for (const s of meta.series) {
+      const ids = sids.of(meta);
+      for (let i = 0; i < meta.series.length; i++) {
+        const s = meta.series[i];
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
         }
-        if (!(matcher.known(s.labels) ?? (await matcher.matches(s.labels)))) {
+        if (!(matcher.known(ids[i]) ?? (await matcher.matches(ids[i], s.labels)))) {
           continue;
         }
-        const k = seriesKey(s.labels);
-        if (!seen.has(k)) {
-          seen.set(k, s.labels);
+        if (!seen.has(ids[i])) {
+          seen.set(ids[i], s.labels);
         }
         await slicer.tick(s.labels.length);
       }

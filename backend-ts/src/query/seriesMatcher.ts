@@ -2,26 +2,21 @@
 // once per distinct value of its label (10,000 series of 10 services cost 10 runs of a service_name regex).
 // Regex runs are resumable (model/labelRegex.ts) and yield through the query's slicer, so one hostile regex
 // over long values neither blocks the event loop nor outlives the query's timeout.
-import { labelsKey, type LabelSet } from '../model/labels.js';
+import type { LabelSet } from '../model/labels.js';
 import type { Matcher } from '../model/selector.js';
+import { SeriesFlags } from './seriesIds.js';
 import type { Slicer } from './slicer.js';
 
 /** Work units of one regex step between two looks at the slicer. */
 const REGEX_STEP = 4096;
 
-/** labelsKey of a series' label set, computed once per set (label sets of a cached meta are never mutated). */
-const seriesKeys = new WeakMap<LabelSet, string>();
-export function seriesKey(ls: LabelSet): string {
-  let k = seriesKeys.get(ls);
-  if (k === undefined) {
-    k = labelsKey(ls);
-    seriesKeys.set(ls, k);
-  }
-  return k;
-}
+const UNKNOWN = 0;
+const NO = 1;
+const YES = 2;
 
 export class SeriesMatcher {
-  private readonly bySet = new Map<string, boolean>();
+  /** The answer per series number (seriesIds.ts) of the query's numbering. */
+  private readonly bySeries = new SeriesFlags();
   private readonly byValue = new Map<Matcher, Map<string, boolean>>();
 
   /**
@@ -33,17 +28,18 @@ export class SeriesMatcher {
     private readonly slicer: Slicer
   ) {}
 
-  /** The answer for a label set when it is already known, without any work. */
-  known(labels: LabelSet): boolean | undefined {
+  /** The answer for series number `id` when it is already known, without any work. */
+  known(id: number): boolean | undefined {
     if (this.selectors.length === 0) {
       return true;
     }
-    return this.bySet.get(seriesKey(labels));
+    const v = this.bySeries.get(id);
+    return v === UNKNOWN ? undefined : v === YES;
   }
 
-  async matches(labels: LabelSet): Promise<boolean> {
-    const k = seriesKey(labels);
-    const known = this.selectors.length === 0 ? true : this.bySet.get(k);
+  /** Whether series number `id`, of label set `labels`, is selected. */
+  async matches(id: number, labels: LabelSet): Promise<boolean> {
+    const known = this.known(id);
     if (known !== undefined) {
       return known;
     }
@@ -54,7 +50,7 @@ export class SeriesMatcher {
         break;
       }
     }
-    this.bySet.set(k, ok);
+    this.bySeries.set(id, ok ? YES : NO);
     await this.slicer.tick(labels.length + 1);
     return ok;
   }
