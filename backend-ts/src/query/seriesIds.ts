@@ -6,8 +6,12 @@
 import { labelsKey, type LabelSet } from '../model/labels.js';
 import type { SegmentMeta } from '../storage/format/meta.js';
 
-/** Past this many series a numbering is left to the queries using it and a new one begins for later queries. */
-const MAX_SERIES = 1 << 20;
+/**
+ * Past this many series a numbering is left to the queries using it and a new one begins for later queries: a
+ * numbering holds each series' key (~100-200 bytes), so this bounds it to tens of MB when series churn (pods that
+ * come and go), at the cost of numbering the metas of the next queries again.
+ */
+const MAX_SERIES = 1 << 18;
 
 export class SeriesIds {
   private readonly byKey = new Map<string, number>();
