@@ -192,6 +192,9 @@ function connectionString(port: number): string {
 }
 
 // ---- clients ---------------------------------------------------------------------------------------------------
+/** Why pushes failed, by what the writer answered (numbers masked, so one cause is one line). */
+const refusals = new Map<string, number>();
+
 async function ingest(url: string, service: number, tick: number, atMs: number): Promise<number> {
   const q = new URLSearchParams(ingestQuery(service, atMs));
   const r = await fetch(`${url}/ingest?${q}`, {
@@ -200,7 +203,11 @@ async function ingest(url: string, service: number, tick: number, atMs: number):
     headers: { 'content-type': 'application/octet-stream' },
     signal: AbortSignal.timeout(30_000),
   });
-  await r.arrayBuffer();
+  const text = await r.text();
+  if (r.status !== 200) {
+    const why = `${r.status} ${text.slice(0, 160).replace(/\d+/g, 'N')}`;
+    refusals.set(why, (refusals.get(why) ?? 0) + 1);
+  }
   return r.status;
 }
 
@@ -868,6 +875,7 @@ async function runLevel(level: string): Promise<void> {
         cpuLine('after the catch-up (live ingest at the stated rate)', cpuDiff(cpu1, cpu0)),
         `live push while the history was written and compacted: ${pushSummary(0, liveFrom)}`,
         `live push after the catch-up: ${pushSummary(liveFrom, Infinity)}`,
+        ...[...refusals].map(([why, n]) => `refused ${n} times: ${why}`),
         `Azurite stalls (a container request of the bench's own, every 5 s, over 2 s): ${stalls.length}` +
           (stalls.length > 0
             ? `, longest ${(Math.max(...stalls.map((x) => x.ms)) / 1000).toFixed(0)} s, at ` +
