@@ -205,7 +205,7 @@ async function ingest(url: string, service: number, tick: number, atMs: number):
   });
   const text = await r.text();
   if (r.status !== 200) {
-    const why = `${r.status} ${text.slice(0, 160).replace(/\d+/g, 'N')}`;
+    const why = `${r.status} ${text.slice(0, 400).replace(/\d+/g, 'N')}`;
     refusals.set(why, (refusals.get(why) ?? 0) + 1);
   }
   return r.status;

@@ -13,6 +13,7 @@ const benches = [
   'bench-encode.ts',
   'bench-query.ts',
   'bench-compaction.ts',
+  'bench-store-reads.ts',
 ].filter((b) => existsSync(join(here, b)));
 let failed = 0;
 for (const b of benches) {
