@@ -132,23 +132,23 @@ export class AzureStore implements ObjectStore {
   }
 
   /**
-   * Sends one request through the container's pipeline and reads the body of the `stream` statuses whole.
+   * Sends one GET through the container's pipeline and reads the body of the `stream` statuses whole; `deadline`
+   * is a timeout in ms or a signal shared with other requests (a listing's pages).
    * Reads go this way rather than through BlobClient.download(): that makes a client object per blob, maps
    * every response header into a typed model and wraps the body in a retrying stream, ~1 ms of CPU a read
    * (a cold query reads hundreds of objects, compaction thousands); the request on the wire is the same.
    */
   private async send(
-    method: 'GET',
     url: string,
     headers: Record<string, string>,
     stream: number[],
-    timeoutMs: number
+    deadline: number | AbortSignal
   ): Promise<RawAnswer> {
     const client = this.raw;
     const req = createPipelineRequest({
       url,
-      method,
-      abortSignal: AbortSignal.timeout(timeoutMs),
+      method: 'GET',
+      abortSignal: typeof deadline === 'number' ? AbortSignal.timeout(deadline) : deadline,
       // Azurite and other http endpoints, as the SDK allows them for its own requests
       allowInsecureConnection: url.startsWith('http:'),
       streamResponseStatusCodes: new Set(stream),
@@ -210,7 +210,7 @@ export class AzureStore implements ObjectStore {
   async get(key: string): Promise<Buffer> {
     let a: RawAnswer;
     try {
-      a = await this.send('GET', blobUrl(this.container.url, key), {}, [200], this.readTimeoutMs);
+      a = await this.send(blobUrl(this.container.url, key), {}, [200], this.readTimeoutMs);
     } catch (e) {
       throw this.wrap(`reading ${key}`, e);
     }
@@ -223,7 +223,7 @@ export class AzureStore implements ObjectStore {
   async getVersioned(key: string): Promise<{ data: Buffer; version: string } | null> {
     let a: RawAnswer;
     try {
-      a = await this.send('GET', blobUrl(this.container.url, key), {}, [200], this.timeoutMs);
+      a = await this.send(blobUrl(this.container.url, key), {}, [200], this.timeoutMs);
     } catch (e) {
       throw this.wrap(`reading ${key}`, e);
     }
@@ -239,7 +239,7 @@ export class AzureStore implements ObjectStore {
   async getIfChanged(key: string, version: string): Promise<{ data: Buffer; version: string } | 'unchanged' | null> {
     let a: RawAnswer;
     try {
-      a = await this.send('GET', blobUrl(this.container.url, key), { 'if-none-match': version }, [200], this.timeoutMs);
+      a = await this.send(blobUrl(this.container.url, key), { 'if-none-match': version }, [200], this.timeoutMs);
     } catch (e) {
       throw this.wrap(`reading ${key}`, e);
     }
@@ -262,7 +262,6 @@ export class AzureStore implements ObjectStore {
     let a: RawAnswer;
     try {
       a = await this.send(
-        'GET',
         blobUrl(this.container.url, key),
         { 'x-ms-range': `bytes=${offset}-${offset + length - 1}` },
         [200, 206],
@@ -282,7 +281,7 @@ export class AzureStore implements ObjectStore {
 
   async list(prefix: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
-    const client = this.raw;
+    // one deadline for all pages of the listing
     const signal = this.signal();
     try {
       let marker = '';
@@ -301,27 +300,13 @@ export class AzureStore implements ObjectStore {
         const url = `${base}${base.includes('?') ? '&' : '?'}${params
           .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
           .join('&')}`;
-        const req = createPipelineRequest({
-          url,
-          method: 'GET',
-          abortSignal: signal,
-          // Azurite and other http endpoints, as the SDK allows them for its own requests
-          allowInsecureConnection: url.startsWith('http:'),
-          // the body is handed over unread (no XML parse by the pipeline)
-          streamResponseStatusCodes: new Set([200]),
-        });
-        req.headers.set('x-ms-version', client.version);
-        const res = await client.sendRequest(req);
-        if (res.status !== 200) {
+        // the body is handed over unread (no XML parse by the pipeline)
+        const a = await this.send(url, {}, [200], signal);
+        if (a.status !== 200 || !a.body) {
           // Azure's error document names the reason (<Code>AuthorizationFailure</Code>, say)
-          const code = /<Code>([^<]*)<\/Code>/.exec(res.bodyAsText ?? '');
-          throw Object.assign(new Error(`HTTP ${res.status}${code ? ` ${code[1]}` : ''}`), { statusCode: res.status });
+          throw AzureStore.failed(a);
         }
-        const chunks: Buffer[] = [];
-        for await (const c of res.readableStreamBody as AsyncIterable<Buffer>) {
-          chunks.push(c);
-        }
-        marker = parseListPage(Buffer.concat(chunks).toString('utf8'), out);
+        marker = parseListPage(a.body.toString('utf8'), out);
       } while (marker);
     } catch (e) {
       throw this.wrap(`listing ${prefix}`, e);
