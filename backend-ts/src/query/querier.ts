@@ -210,13 +210,15 @@ export class Querier {
         if (s.maxTime < r.start || s.minTime > r.end) {
           continue;
         }
-        if (!(matcher.known(ids[i]) ?? (await matcher.matches(ids[i], s.labels)))) {
+        if (!(matcher.known(ids[i], s.labels) ?? (await matcher.matches(ids[i], s.labels)))) {
           continue;
         }
         if (!seen.has(ids[i])) {
           seen.set(ids[i], s.labels);
         }
-        await slicer.tick(s.labels.length);
+        if (slicer.due(s.labels.length)) {
+          await slicer.pause();
+        }
       }
     }
     return [...seen.values()];

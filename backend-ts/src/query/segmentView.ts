@@ -116,6 +116,10 @@ export class SegmentView {
     return this.ids.get(p) ?? '';
   }
 
+  get hasProfileIds(): boolean {
+    return this.ids.size > 0;
+  }
+
   /** The UUID of profile p (lowercase canonical), '' when it has none. */
   uuidOf(p: number): string {
     return this.profUuid.length === 0 ? '' : formatUuid(this.profUuid, 16 * p);

@@ -60,14 +60,54 @@ const RANGE_GAP_BYTES = 64 * 1024;
 /** What a query reads of a dataset: its profile table only (time series), or table and data (stacks). */
 export type PartKind = 'table' | 'dataset';
 
-/** A cached entry: a whole object, or one dataset (or its table alone) read in ranges. */
-type Cached = DecodedObject | Segment | ProfileTable;
+/**
+ * The parts of one object read in ranges, by dataset number: whole datasets, and tables read alone (for time
+ * series). One cache entry per object rather than per part: a query of 3,000 services finds a block's 3,000 parts
+ * with one lookup, not a key string and an LRU lookup each. Adding a part makes a new entry over the same
+ * arrays, so that the LRU counts the grown size (it recounts only a new value).
+ */
+class ObjectParts {
+  constructor(
+    readonly datasets: Array<Segment | undefined>,
+    readonly tables: Array<ProfileTable | undefined>,
+    readonly bytes: number
+  ) {}
 
-function cachedBytes(c: Cached): number {
-  return c instanceof Segment ? c.cacheBytes : c instanceof ProfileTable ? c.byteSize + 256 : objectCacheBytes(c);
+  /** Part d as `kind` asks for it, when held (a table is also found in its held dataset). */
+  get(d: number, kind: PartKind): Segment | ProfileTable | undefined {
+    const seg = this.datasets[d];
+    return kind === 'dataset' ? seg : (seg?.table ?? this.tables[d]);
+  }
+
+  with(d: number, kind: PartKind, part: Segment | ProfileTable): ObjectParts {
+    let bytes = this.bytes + partBytes(part);
+    if (kind === 'dataset') {
+      this.datasets[d] = part as Segment;
+      // the dataset holds its table: a table held alone is no longer counted
+      const alone = this.tables[d];
+      if (alone) {
+        bytes -= partBytes(alone);
+        this.tables[d] = undefined;
+      }
+    } else {
+      this.tables[d] = part as ProfileTable;
+    }
+    return new ObjectParts(this.datasets, this.tables, bytes);
+  }
 }
 
-const partKey = (key: string, kind: PartKind, d: number) => `${key}\u0000${kind === 'table' ? 't' : 'd'}${d}`;
+/** A cached entry: a whole object, or the parts of one read in ranges (under partsKey). */
+type Cached = DecodedObject | ObjectParts;
+
+const partBytes = (p: Segment | ProfileTable): number => (p instanceof Segment ? p.cacheBytes : p.byteSize + 256);
+
+function cachedBytes(c: Cached): number {
+  return c instanceof ObjectParts ? c.bytes : objectCacheBytes(c);
+}
+
+const partsKey = (key: string) => `${key}\u0000parts`;
+/** A ranged read of one part in flight. */
+const loadingKey = (key: string, kind: PartKind, d: number) => `${key}\u0000${kind === 'table' ? 't' : 'd'}${d}`;
 
 /** Sorted byte ranges merged where they touch or lie closer than `gap`. */
 function coalesce(ranges: Array<[number, number]>, gap: number): Array<[number, number]> {
@@ -93,12 +133,12 @@ export interface ReadStats {
 export const READ_CONCURRENCY = 16;
 
 export class SegmentReader {
-  /** Whole objects under their key, datasets and tables read in ranges under partKey. */
+  /** Whole objects under their key, the parts of objects read in ranges under partsKey. */
   private readonly segments: LRUCache<string, Cached>;
   private readonly metas: LRUCache<string, SegmentMeta>;
   /** Reads in progress, so that concurrent queries (a flame graph and its time series) fetch an object once. */
   private readonly loading = new Map<string, Promise<DecodedObject>>();
-  /** Ranged reads in progress, by partKey. */
+  /** Ranged reads in progress, by loadingKey. */
   private readonly partsLoading = new Map<string, Promise<Segment | ProfileTable>>();
   readonly stats: ReadStats = { objectsRead: 0, bytesRead: 0 };
 
@@ -141,7 +181,7 @@ export class SegmentReader {
 
   private whole(key: string): DecodedObject | undefined {
     const c = this.segments.get(key);
-    return c && !(c instanceof Segment) && !(c instanceof ProfileTable) ? c : undefined;
+    return c && !(c instanceof ObjectParts) ? c : undefined;
   }
 
   /**
@@ -225,46 +265,51 @@ export class SegmentReader {
     if (whole) {
       return pick(whole);
     }
+    const held = this.segments.get(partsKey(ref.key));
+    const found = new Array<Segment | ProfileTable | undefined>(ds.length);
+    const missing: number[] = [];
+    for (let i = 0; i < ds.length; i++) {
+      const hit = held instanceof ObjectParts ? held.get(ds[i], kind) : undefined;
+      found[i] = hit;
+      if (!hit) {
+        missing.push(i);
+      }
+    }
+    if (missing.length === 0) {
+      return found as Array<Segment | ProfileTable>;
+    }
     if (this.rangedBytes(ref.size, meta, ds, kind) === null) {
       return pick(await this.segment(ref.key, { cache, size: ref.size }));
     }
-    const out = new Array<Promise<Segment | ProfileTable>>(ds.length);
-    const missing: number[] = [];
-    ds.forEach((d, i) => {
-      const k = partKey(ref.key, kind, d);
-      const hit =
-        this.segments.get(k) ?? (kind === 'table' ? this.segments.get(partKey(ref.key, 'dataset', d)) : undefined);
-      if (hit instanceof Segment) {
-        out[i] = Promise.resolve(kind === 'table' ? hit.table : hit);
-      } else if (hit instanceof ProfileTable) {
-        out[i] = Promise.resolve(hit);
+    const waits: Array<Promise<unknown>> = [];
+    const toRead: number[] = [];
+    for (const i of missing) {
+      const p = this.partsLoading.get(loadingKey(ref.key, kind, ds[i]));
+      if (p) {
+        waits.push(p.then((part) => (found[i] = part)));
       } else {
-        const p = this.partsLoading.get(k);
-        if (p) {
-          out[i] = p;
-        } else {
-          missing.push(i);
-        }
+        toRead.push(i);
       }
-    });
-    if (missing.length > 0) {
+    }
+    if (toRead.length > 0) {
       const batch = this.readParts(
         ref.key,
         meta,
-        missing.map((i) => ds[i]),
+        toRead.map((i) => ds[i]),
         kind,
         cache
       );
       batch.catch(() => {});
-      missing.forEach((i, j) => {
-        const k = partKey(ref.key, kind, ds[i]);
+      toRead.forEach((i, j) => {
+        const k = loadingKey(ref.key, kind, ds[i]);
         const p = batch.then((parts) => parts[j]).finally(() => this.partsLoading.delete(k));
         p.catch(() => {});
         this.partsLoading.set(k, p);
-        out[i] = p;
+        waits.push(p.then((part) => (found[i] = part)));
       });
     }
-    return Promise.all(out);
+    await Promise.all(waits);
+    return found as Array<Segment | ProfileTable>;
   }
 
   /**
@@ -310,14 +355,20 @@ export class SegmentReader {
       const i = ranges.findIndex(([o, l]) => off >= o && off + len <= o + l);
       return bufs[i].subarray(off - ranges[i][0], off - ranges[i][0] + len);
     };
-    return ds.map((d) => {
+    const parts = ds.map((d) => {
       const table = decodeTable(key, meta, d, section(meta.datasets[d].table));
-      const part = kind === 'table' ? table : decodeDataset(table, section(meta.datasets[d].data));
-      if (cache) {
-        this.segments.set(partKey(key, kind, d), part);
-      }
-      return part;
+      return kind === 'table' ? table : decodeDataset(table, section(meta.datasets[d].data));
     });
+    if (cache) {
+      const held = this.segments.get(partsKey(key));
+      let entry =
+        held instanceof ObjectParts
+          ? held
+          : new ObjectParts(new Array(meta.datasets.length), new Array(meta.datasets.length), 256);
+      parts.forEach((part, i) => (entry = entry.with(ds[i], kind, part)));
+      this.segments.set(partsKey(key), entry);
+    }
+    return parts;
   }
 
   private async load(key: string, cache: boolean, size: number): Promise<DecodedObject> {

@@ -88,6 +88,8 @@ export class ProfileTable {
   readonly byteSize: number;
   /** The client id strings as stored (v2; compaction copies them with a dataset it takes whole). */
   readonly idColumns: { offsets: Int32Array; bytes: Uint8Array } | null;
+  /** Whether any profile has a client id. */
+  readonly hasProfileIds: boolean;
 
   constructor(
     readonly key: string,
@@ -123,6 +125,7 @@ export class ProfileTable {
     ) {
       throw new SegmentFormatError(`segment ${key}: profile table columns disagree in length`);
     }
+    this.hasProfileIds = this.profId.some((id) => id !== 0);
   }
 
   get length(): number {
@@ -289,6 +292,10 @@ export class Segment {
 
   profIdString(p: number): string {
     return this.table.profIdString(p);
+  }
+
+  get hasProfileIds(): boolean {
+    return this.table.hasProfileIds;
   }
 
   uuidOf(p: number): string {
