@@ -132,6 +132,7 @@ function registerGauges(
     compactor: Compactor;
     budget: number;
     decodeBudget: DecodeBudget;
+    writer: SegmentWriter;
   }
 ): void {
   const { reader, index, querier, gate, ingester, compactor, budget, decodeBudget } = c;
@@ -143,6 +144,14 @@ function registerGauges(
     collect() {
       this.set({ state: 'in_use' }, decodeBudget.inUse);
       this.set({ state: 'capacity' }, decodeBudget.capacity);
+    },
+  });
+  new Gauge({
+    name: 'pyroscope_segment_rewritten_objects',
+    help: 'Segment objects written again under a fresh key since start: the store said "exists" and then "not found".',
+    registers: [metrics.registry],
+    collect() {
+      this.set(c.writer.ghostWrites);
     },
   });
   new Gauge({
@@ -496,7 +505,17 @@ export async function createService(
       }
     },
   });
-  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
+  registerGauges(metrics, {
+    reader,
+    index,
+    querier,
+    gate,
+    ingester,
+    compactor,
+    budget: cacheBudget,
+    decodeBudget,
+    writer,
+  });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }
