@@ -132,7 +132,6 @@ function registerGauges(
     compactor: Compactor;
     budget: number;
     decodeBudget: DecodeBudget;
-    writer: SegmentWriter;
   }
 ): void {
   const { reader, index, querier, gate, ingester, compactor, budget, decodeBudget } = c;
@@ -144,14 +143,6 @@ function registerGauges(
     collect() {
       this.set({ state: 'in_use' }, decodeBudget.inUse);
       this.set({ state: 'capacity' }, decodeBudget.capacity);
-    },
-  });
-  new Gauge({
-    name: 'pyroscope_segment_rewritten_objects',
-    help: 'Segment objects written again under a fresh key since start: the store said "exists" and then "not found".',
-    registers: [metrics.registry],
-    collect() {
-      this.set(c.writer.ghostWrites);
     },
   });
   new Gauge({
@@ -505,17 +496,7 @@ export async function createService(
       }
     },
   });
-  registerGauges(metrics, {
-    reader,
-    index,
-    querier,
-    gate,
-    ingester,
-    compactor,
-    budget: cacheBudget,
-    decodeBudget,
-    writer,
-  });
+  registerGauges(metrics, { reader, index, querier, gate, ingester, compactor, budget: cacheBudget, decodeBudget });
   if (cfg.limits.compactionIntervalMs > 0) {
     compactor.start(cfg.limits.compactionIntervalMs);
   }

@@ -7,7 +7,7 @@
 // still gather requests (many independent pushers); clients that each wait for their answer are never held.
 import type { IngestProfile } from '../model/profile.js';
 import { l0Key } from './keys.js';
-import { ConflictError, NotFoundError, StoreUnavailableError, type ObjectStore } from './objectStore.js';
+import { ConflictError, StoreUnavailableError, type ObjectStore } from './objectStore.js';
 import { SegmentBuilder } from './format/builder.js';
 
 interface Pending {
@@ -50,8 +50,6 @@ export class SegmentWriter {
   private starts: number[] = [];
   /** Requests handed in and not answered yet. */
   private unacked = 0;
-  /** Objects written again under a fresh key after "exists" and then "not found" (see putOwn). */
-  ghostWrites = 0;
   /** The most requests unanswered at once, in the current and the previous second (clients seen together). */
   private peak = { since: 0, now: 0, before: 0 };
   /** Requests handed in and answered since start. */
@@ -279,8 +277,8 @@ export class SegmentWriter {
           // encoding inside the try: whatever fails, every request of the batch gets an answer
           const data = b.builder.encode();
           // named at the write: the minute folder must be the one the object lands in while the minute is open
-          const name = () => l0Key(this.opts.prefix, b.tenant, b.builder.minTime, b.builder.maxTime);
-          const key = await this.putOwn(name(), data, name);
+          const key = l0Key(this.opts.prefix, b.tenant, b.builder.minTime, b.builder.maxTime);
+          await this.putOwn(key, data);
           this.opts.onStored?.(key);
           bytes += data.length;
           objects++;
@@ -311,52 +309,36 @@ export class SegmentWriter {
   }
 
   /**
-   * A new object under a key nobody else names (a fresh id); returns the key it is stored under. "Already
-   * exists" then means an earlier try of this very write landed and its answer came too late (a stalled store;
-   * the SDK tried again): the object is read back, and if it holds these bytes the write succeeded. Answering
-   * 409 there made agents send again profiles that were stored. A store too stalled to answer the read back
-   * (tried three times) gets a 503: whether the write landed is not known, and a 409 would make the agent drop a
-   * profile that may not be stored (the 100x bench saw 29,337 of them while Azurite stalled for up to 74 s).
-   * A store that says "exists" and then "not found" three times holds no object under the key that anyone can
-   * read (no deletion can come so soon: compaction deletes sources minutes after merging them), so the bytes are
-   * written once more under a fresh key, as the agent's own retry after a 503 would write them. Azurite answered
-   * so to thousands of the 100x bench's writes; Azure's strong consistency should never.
+   * A new object under a key nobody else names (a fresh id). "Already exists" then means an earlier try of this
+   * very write landed and its answer came too late (a stalled store; the SDK tried again): the object is read
+   * back, and if it holds these bytes the write succeeded. Answering 409 there made agents send again profiles
+   * that were stored. A store too stalled to answer the read back (tried three times) gets a 503: whether the
+   * write landed is not known, and a 409 would make the agent drop a profile that may not be stored (the 100x
+   * bench saw 29,337 of them while Azurite stalled for up to 74 s).
    */
-  private async putOwn(key: string, data: Buffer, fresh?: () => string): Promise<string> {
+  private async putOwn(key: string, data: Buffer): Promise<void> {
     try {
       await this.store.put(key, data, { ifAbsent: true });
-      return key;
     } catch (e) {
       if (!(e instanceof ConflictError)) {
         throw e;
       }
       let stored: Buffer | null = null;
-      let unreadable: Error | undefined;
-      let missing = 0;
-      for (let i = 0; i < 3 && stored === null; i++) {
-        if (i > 0) {
-          await new Promise((r) => setTimeout(r, 100 * i));
-        }
+      for (let i = 0; stored === null; i++) {
         try {
           stored = await this.store.get(key);
         } catch (g) {
-          unreadable = g as Error;
-          missing += g instanceof NotFoundError ? 1 : 0;
+          if (i >= 2) {
+            throw new StoreUnavailableError(
+              `writing ${key}: the store says it exists but does not answer its read back (${(g as Error).message}): retry`
+            );
+          }
+          await new Promise((r) => setTimeout(r, 100 * (i + 1)));
         }
-      }
-      if (stored === null) {
-        if (missing === 3 && fresh) {
-          this.ghostWrites++;
-          return this.putOwn(fresh(), data);
-        }
-        throw new StoreUnavailableError(
-          `writing ${key}: the store says it exists but does not answer its read back (${unreadable?.message}): retry`
-        );
       }
       if (!stored.equals(data)) {
         throw e;
       }
-      return key;
     }
   }
 
