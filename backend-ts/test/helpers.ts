@@ -153,7 +153,7 @@ export interface Azurite {
 export async function startAzurite(
   location?: string,
   fixedPort?: number,
-  opts: { gcIntervalMs?: number } = {}
+  opts: { gcIntervalMs?: number; extentMemoryLimitMb?: number } = {}
 ): Promise<Azurite> {
   const port = fixedPort ?? (await freePort());
   const main = join(PROJECT_ROOT, 'node_modules/azurite/dist/src/blob/main.js');
@@ -173,6 +173,10 @@ export async function startAzurite(
     args.push('--location', location);
   } else {
     args.push('--inMemoryPersistence');
+    if (opts.extentMemoryLimitMb !== undefined) {
+      // blob bytes held at most; past it Azurite refuses every write (409 MemoryExtentStoreAtSizeLimit)
+      args.push('--extentMemoryLimit', String(opts.extentMemoryLimitMb));
+    }
   }
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

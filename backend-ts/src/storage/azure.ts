@@ -74,6 +74,30 @@ export function blobUrl(containerUrl: string, key: string): string {
   return `${base}/${key.split('/').map(encodeURIComponent).join('/')}${q < 0 ? '' : containerUrl.slice(q)}`;
 }
 
+/** The 409 error codes that answer a write condition or a lease: the blob exists, a lease is held or moved. */
+const CONFLICT_CODES = new Set([
+  'BlobAlreadyExists',
+  'ContainerAlreadyExists',
+  'LeaseAlreadyPresent',
+  'LeaseIdMismatchWithLeaseOperation',
+  'LeaseIsBreakingAndCannotBeAcquired',
+  'LeaseIsBrokenAndCannotBeRenewed',
+]);
+
+/**
+ * Whether a failed request is a write condition's answer (ConflictError: the caller's own logic decides) rather
+ * than a refusal. Every 412 is one (a condition did not hold); a 409 only with one of CONFLICT_CODES (or none
+ * given). Azurite answers every write with 409 MemoryExtentStoreAtSizeLimit once its in-memory store is full,
+ * and Azure uses 409 for a container being deleted or disabled: taken for "already exists", those made the
+ * writer read back objects that were never written and answer 503 with a misleading reason.
+ */
+function isConflict(e: unknown): boolean {
+  const { statusCode, code } = e as { statusCode?: number; code?: string };
+  if (statusCode === 412) {
+    return true;
+  }
+  return statusCode === 409 && (!code || CONFLICT_CODES.has(code));
+}
 /** An answer of the raw client: status, ETag, and the body when the status was one of those asked to stream. */
 interface RawAnswer {
   status: number;
@@ -118,7 +142,7 @@ export class AzureStore implements ObjectStore {
     if (status === 404) {
       return new NotFoundError(`${what}: not found`);
     }
-    if (status === 409 || status === 412) {
+    if (isConflict(e)) {
       return new ConflictError(`${what}: ${(e as Error).message.split('\n')[0]}`);
     }
     return new StoreUnavailableError(
@@ -172,7 +196,10 @@ export class AzureStore implements ObjectStore {
 
   /** The error of a read answered with an unexpected status, as the SDK's errors carry it (see wrap()). */
   private static failed(a: RawAnswer): Error {
-    return Object.assign(new Error(`HTTP ${a.status}${a.code ? ` ${a.code}` : ''}`), { statusCode: a.status });
+    return Object.assign(new Error(`HTTP ${a.status}${a.code ? ` ${a.code}` : ''}`), {
+      statusCode: a.status,
+      code: a.code || undefined,
+    });
   }
 
   async init(): Promise<void> {
@@ -339,8 +366,7 @@ export class AzureStore implements ObjectStore {
     try {
       await blob.upload('', 0, { conditions: { ifNoneMatch: '*' }, abortSignal: this.signal() });
     } catch (e) {
-      const status = (e as { statusCode?: number }).statusCode;
-      if (status !== 409 && status !== 412) {
+      if (!isConflict(e)) {
         throw this.wrap(`creating lock ${key}`, e);
       }
     }
@@ -348,8 +374,7 @@ export class AzureStore implements ObjectStore {
     try {
       await lease.acquireLease(ttlSec, { abortSignal: this.signal() });
     } catch (e) {
-      const status = (e as { statusCode?: number }).statusCode;
-      if (status === 409) {
+      if (isConflict(e)) {
         return null;
       }
       throw this.wrap(`leasing ${key}`, e);
