@@ -379,8 +379,10 @@ async function runLevel(level: string): Promise<void> {
   console.log(`\n## ${level}: ${services} services, ${perSec.toFixed(1)} requests/s, ${HISTORY_MIN} min of history`);
   // Azurite's collector every 24 h: its sweeps (every 10 min by default) paused the emulator for up to 105 s
   // once thousands of sources had been deleted (test/azuriteGc.cjs); BENCH_RECENT_AZURITE_GC=1 keeps its default
-  // BENCH_RECENT_AZURITE_DISK=1: blobs in files under a temporary folder instead of the emulator's heap (at 100x
-  // its heap holds gigabytes, and its collector's pauses stall every replica)
+  // BENCH_RECENT_AZURITE_DISK=1 (the 100x script's default): blobs in files under a temporary folder instead of the
+  // emulator's memory. In memory, with its collector off, the deleted sources of 100x are never freed: ~25 minutes
+  // in, its extent store reached its limit (half the machine's memory) and it refused every write (409
+  // MemoryExtentStoreAtSizeLimit): most likely the runs of "exists" refusals in the 100x runs of sessions 7-13
   const azDir =
     process.env.BENCH_RECENT_AZURITE_DISK === '1' ? mkdtempSync(join(tmpdir(), 'bench-recent-azurite-')) : undefined;
   const az: Azurite = await startAzurite(azDir, undefined, {
