@@ -19,15 +19,15 @@ export class SeriesMatcher {
   private readonly bySeries = new SeriesFlags();
   private readonly byValue = new Map<Matcher, Map<string, boolean>>();
 
-  /**
-   * `selectors` are alternatives (a series is selected when it matches all matchers of any one of them); no
-   * selector at all selects every series, as does a selector without matchers.
-   */
   /** Selects every series: no selector, or one without matchers (`{}`, the All services page). */
   private readonly everything: boolean;
   /** Only equality matchers: a series is matched at once, without the regex path's promises. */
   private readonly plain: boolean;
 
+  /**
+   * `selectors` are alternatives (a series is selected when it matches all matchers of any one of them); no
+   * selector at all selects every series, as does a selector without matchers.
+   */
   constructor(
     private readonly selectors: Matcher[][],
     private readonly slicer: Slicer
@@ -52,7 +52,7 @@ export class SeriesMatcher {
     if (!this.plain || !labels) {
       return undefined;
     }
-    const ok = this.selectors.some((ms) => ms.every((m) => (valueOf(labels, m.name) === m.value) === (m.op === '=')));
+    const ok = this.selectors.some((ms) => ms.every((m) => equalityHolds(m, valueOf(labels, m.name))));
     this.bySeries.set(id, ok ? YES : NO);
     return ok;
   }
@@ -81,10 +81,8 @@ export class SeriesMatcher {
       let ok: boolean;
       switch (m.op) {
         case '=':
-          ok = v === m.value;
-          break;
         case '!=':
-          ok = v !== m.value;
+          ok = equalityHolds(m, v);
           break;
         default:
           ok = (await this.regex(m, v)) === (m.op === '=~');
@@ -126,4 +124,9 @@ function valueOf(labels: LabelSet, name: string): string {
     }
   }
   return '';
+}
+
+/** An `=` or `!=` matcher against the label's value. */
+function equalityHolds(m: Matcher, v: string): boolean {
+  return (v === m.value) === (m.op === '=');
 }

@@ -98,6 +98,7 @@ function isConflict(e: unknown): boolean {
   }
   return statusCode === 409 && (!code || CONFLICT_CODES.has(code));
 }
+
 /** An answer of the raw client: status, ETag, and the body when the status was one of those asked to stream. */
 interface RawAnswer {
   status: number;
