@@ -11,15 +11,34 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+// Ports from below Linux's ephemeral range (32768-60999): the first start builds for half a minute before it
+// binds, and a port the kernel handed out for listen(0) can meanwhile become the local end of any outgoing
+// connection on the machine. Ports already given to this process are not given again.
+const given = new Set<number>();
+
+function listens(port: number, host: string): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
+    s.once('error', () => res(false));
+    s.listen(port, host, () => s.close(() => res(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!given.has(p) && (await listens(p, '0.0.0.0')) && (await listens(p, '127.0.0.1'))) {
+      given.add(p);
+      return p;
+    }
+  }
+  throw new Error('no free port in 20000-31999');
+}
+
+/** What a failed start said itself: its own and its children's lines, not the build's output. */
+function stackLines(out: string): string {
+  const own = out.split('\n').filter((l) => /^\[(start|backend|azurite|harness|demo)\]/.test(l));
+  return `${own.slice(-40).join('\n')}\n--- last output:\n${out.slice(-800)}`;
 }
 
 export interface RunningStack {
@@ -99,7 +118,9 @@ export async function startStack(extraEnv: Record<string, string>): Promise<Runn
   while (!out.includes('[start] ready')) {
     if (child.exitCode !== null || Date.now() - t0 > 300_000) {
       await stop();
-      throw new Error(`npm start did not print its ready line:\n${out.slice(-2000)}`);
+      throw new Error(
+        `npm start did not print its ready line (exit ${child.exitCode}, ${Math.round((Date.now() - t0) / 1000)} s):\n${stackLines(out)}`
+      );
     }
     await sleep(200);
   }
