@@ -15,6 +15,19 @@ export class IntList {
     }
     this.data[this.length++] = v;
   }
+  /** Room for `extra` more values, so that a bulk writer can fill data[length ..] and then set length. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need > this.data.length) {
+      let cap = this.data.length * 2;
+      while (cap < need) {
+        cap *= 2;
+      }
+      const n = new Int32Array(cap);
+      n.set(this.data.subarray(0, this.length));
+      this.data = n;
+    }
+  }
   view(): Int32Array {
     return this.data.subarray(0, this.length);
   }
@@ -38,6 +51,19 @@ export class FloatList {
       this.data = n;
     }
     this.data[this.length++] = v;
+  }
+  /** Room for `extra` more values, so that a bulk writer can fill data[length ..] and then set length. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need > this.data.length) {
+      let cap = this.data.length * 2;
+      while (cap < need) {
+        cap *= 2;
+      }
+      const n = new Float64Array(cap);
+      n.set(this.data.subarray(0, this.length));
+      this.data = n;
+    }
   }
   view(): Float64Array {
     return this.data.subarray(0, this.length);

@@ -412,7 +412,10 @@ export class SegmentBuilder {
 
   /** The dataset of a series' service; `stored`: made for profiles of stored datasets (symbols as bytes). */
   private dataset(labels: LabelSet, stored: boolean): DatasetBuilder {
-    const service = this.serviceOf(labels);
+    return this.serviceDataset(this.serviceOf(labels), stored);
+  }
+
+  private serviceDataset(service: string, stored: boolean): DatasetBuilder {
     let d = this.datasets.get(service);
     if (!d) {
       d = new DatasetBuilder(service, this.v1, stored);
@@ -421,10 +424,7 @@ export class SegmentBuilder {
       if (t) {
         // another source adds to a dataset taken whole: its profiles are interned first, in their order
         this.taken.delete(service);
-        const maps = new SourceMaps();
-        for (let p = 0; p < t.profiles; p++) {
-          SegmentBuilder.copyProfile(t.seg, p, t.sids[p], d, maps);
-        }
+        SegmentBuilder.appendDataset(t.seg, t.sids, d, new SourceMaps());
       }
     }
     return d;
@@ -568,11 +568,12 @@ export class SegmentBuilder {
 
   /**
    * Adds every profile of a decoded dataset (compaction). A service with no dataset here yet takes it whole
-   * (TakenDataset: no re-interning); otherwise, or for a version 1 source, profile by profile.
+   * (TakenDataset: no re-interning); one that has is added to in one pass (appendDataset); a version 1 source,
+   * or a dataset of several services, profile by profile.
    */
   addDataset(seg: Segment): void {
-    const service = this.wholeService(seg);
-    if (service === null || seg.dataSection === null) {
+    const service = this.singleService(seg);
+    if (service === null) {
       const maps = new SourceMaps();
       for (let p = 0; p < seg.profSeries.length; p++) {
         this.addFromSegment(seg, p, maps);
@@ -598,17 +599,21 @@ export class SegmentBuilder {
       }
       sids[p] = sid;
     }
-    this.taken.set(service, new TakenDataset(seg, seg.dataSection, sids, series));
+    const data = seg.dataSection;
+    if (data !== null && data.length % 8 === 0 && !this.datasets.has(service) && !this.taken.has(service)) {
+      this.taken.set(service, new TakenDataset(seg, data, sids, series));
+      return;
+    }
+    SegmentBuilder.appendDataset(seg, sids, this.serviceDataset(service, true), new SourceMaps());
   }
 
-  /** The service a dataset can be taken whole into, or null: profile by profile then. */
-  private wholeService(seg: Segment): string | null {
-    const data = seg.dataSection;
-    if (this.v1 || data === null || data.length % 8 !== 0 || seg.profSeries.length === 0) {
+  /** The one service of a stored dataset of version 2, or null: profile by profile then. */
+  private singleService(seg: Segment): string | null {
+    if (this.v1 || seg.dataSection === null || seg.profSeries.length === 0) {
       return null;
     }
     const service = seg.meta.datasets[seg.dataset]?.service;
-    if (service === undefined || this.datasets.has(service) || this.taken.has(service)) {
+    if (service === undefined) {
       return null;
     }
     // a dataset is one service; one that is not (not written by this code) is re-interned instead
@@ -622,6 +627,55 @@ export class SegmentBuilder {
       }
     }
     return service;
+  }
+
+  /**
+   * Appends every profile of a stored dataset to `d`, profile p as series `sids[p]`: symbols and stacks are
+   * interned the first time a sample uses them, and the sample columns are written in one pass into room reserved
+   * up front. Copied profile by profile (push() and the interning closures per sample), a window's older block
+   * was re-copied sample by sample at every merge that added a newer block to its services.
+   */
+  private static appendDataset(seg: Segment, sids: ArrayLike<number>, d: DatasetBuilder, maps: SourceMaps): void {
+    const it = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i), seg.stringBytes);
+    const { gs, mapStack } = it;
+    const stackMap = it.maps.stack;
+    const offs = seg.profSampleOffsets;
+    const n = seg.profSeries.length;
+    const samples = offs[n] - offs[0];
+    d.sampleStack.reserve(samples);
+    d.sampleValue.reserve(samples);
+    d.sampleSpan.reserve(samples);
+    d.sampleTrace.reserve(samples);
+    // interning fills other lists: these four keep their arrays while the loop writes into them
+    const stackOut = d.sampleStack.data;
+    const valueOut = d.sampleValue.data;
+    const spanOut = d.sampleSpan.data;
+    const traceOut = d.sampleTrace.data;
+    const { sampleStack, sampleValue, sampleSpan, sampleTrace } = seg;
+    const traces = sampleTrace.length > 0;
+    let k = d.sampleStack.length;
+    for (let p = 0; p < n; p++) {
+      d.beginProfile(
+        sids[p],
+        seg.profTime[p],
+        seg.profTotal[p],
+        seg.profIdString(p),
+        seg.profUuid.length === 0 ? NO_UUID : seg.profUuid.subarray(16 * p, 16 * p + 16)
+      );
+      for (let s = offs[p]; s < offs[p + 1]; s++) {
+        const st = sampleStack[s];
+        const g = stackMap[st];
+        stackOut[k] = g >= 0 ? g : mapStack(st);
+        valueOut[k] = sampleValue[s];
+        const sp = sampleSpan[s];
+        spanOut[k] = sp ? gs(sp) : 0;
+        const tr = traces ? sampleTrace[s] : 0;
+        traceOut[k] = tr ? gs(tr) : 0;
+        k++;
+      }
+      d.sampleStack.length = d.sampleValue.length = d.sampleSpan.length = d.sampleTrace.length = k;
+      d.endProfile();
+    }
   }
 
   /** Copies profile `prof` of `seg` into dataset `d` as series `sid`, interning its stacks and ids. */
