@@ -30,6 +30,13 @@ const PROBE_MINUTES = 10;
  * them by more than this, which the deletion delay (at least the query timeout + 30 s) makes sure of.
  */
 export const HEAD_MAX_AGE_MS = 1000;
+/**
+ * How old a head a query uses without waiting for it to be read again (which it then is, for the next query): the
+ * watermark is all a query takes from it, and an older one costs at most a folder more to list (one that is
+ * final by then, whose listing is kept), never data, while the documents are still read after it. The head read
+ * and the document reads after it were two round trips in a row on every query past HEAD_MAX_AGE_MS.
+ */
+export const HEAD_REUSE_MS = 10_000;
 
 /**
  * A minute folder this long past its end gets no new segment (a write names its folder when it starts and
@@ -191,8 +198,8 @@ export class Catalog {
 
   /**
    * The objects of [start, end] (ms, inclusive), grouped by hour. Index documents younger than
-   * `docMaxAgeMs(hour)` are used from the cache; the head is at most HEAD_MAX_AGE_MS old and read first, the
-   * level-0 listing always fresh.
+   * `docMaxAgeMs(hour)` are used from the cache; the head is read first unless one read at most HEAD_REUSE_MS ago
+   * is at hand, the documents after it, the level-0 listing always fresh.
    */
   async objects(
     tenant: string,
@@ -203,7 +210,9 @@ export class Catalog {
     const hours = hoursOf(start, end);
     const early = this.l0Early(tenant);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
-    const { head, doneAt } = await this.index.headRead(tenant, HEAD_MAX_AGE_MS);
+    const { head, doneAt } =
+      this.index.recentHead(tenant, HEAD_REUSE_MS, HEAD_MAX_AGE_MS) ??
+      (await this.index.headRead(tenant, HEAD_MAX_AGE_MS));
     // documents and listings only need to start after the head: together, they cost one round trip, not two.
     // A document read after this head (up to a second ago, like the head) will do: it holds every block of the
     // segments below the head's watermark, and is consistent in itself (a segment it does not record as held is

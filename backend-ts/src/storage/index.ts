@@ -370,13 +370,36 @@ export class IndexStore {
   }
 
   /**
+   * The head as last read, without waiting, when that read checked it at most `maxAgeMs` ago (else null); one
+   * checked more than `refreshMs` ago is read again meanwhile (joining a read in flight), for later queries.
+   */
+  recentHead(tenant: string, maxAgeMs: number, refreshMs: number): { head: HeadDoc; doneAt: number } | null {
+    const c = this.head.get(tenant);
+    const age = this.now() - (c?.checkedAt ?? -Infinity);
+    if (!c || age > maxAgeMs) {
+      return null;
+    }
+    if (age > refreshMs) {
+      // a failed read leaves the cached head; a query past maxAgeMs then reads it itself and sees the failure
+      this.headRead(tenant, refreshMs, true).catch(() => undefined);
+    }
+    return { head: c.doc, doneAt: c.doneAt };
+  }
+
+  /**
    * The head at most `maxAgeMs` old, and when the read that checked it ended. Documents used with this head
    * must have been read after that (`doc`'s notBefore): the watermark only moves once the documents hold every
    * segment below it, so a document read before the head was could lack blocks of segments no longer listed.
    */
-  async headRead(tenant: string, maxAgeMs = 0): Promise<{ head: HeadDoc; doneAt: number }> {
+  async headRead(tenant: string, maxAgeMs = 0, join = false): Promise<{ head: HeadDoc; doneAt: number }> {
     const key = headKey(this.prefix, tenant);
-    const got = await this.read(key, this.head.get(tenant), maxAgeMs, (b) => JSON.parse(b.toString('utf8')) as HeadDoc);
+    const got = await this.read(
+      key,
+      this.head.get(tenant),
+      maxAgeMs,
+      (b) => JSON.parse(b.toString('utf8')) as HeadDoc,
+      join
+    );
     if (!got) {
       this.head.delete(tenant);
       return { head: emptyHead(), doneAt: this.now() };
