@@ -17,16 +17,7 @@ export class IntList {
   }
   /** Room for `extra` more values, so that a bulk writer can fill data[length ..] and then set length. */
   reserve(extra: number): void {
-    const need = this.length + extra;
-    if (need > this.data.length) {
-      let cap = this.data.length * 2;
-      while (cap < need) {
-        cap *= 2;
-      }
-      const n = new Int32Array(cap);
-      n.set(this.data.subarray(0, this.length));
-      this.data = n;
-    }
+    this.data = withRoom(this.data, this.length, this.length + extra, (n) => new Int32Array(n));
   }
   view(): Int32Array {
     return this.data.subarray(0, this.length);
@@ -54,16 +45,7 @@ export class FloatList {
   }
   /** Room for `extra` more values, so that a bulk writer can fill data[length ..] and then set length. */
   reserve(extra: number): void {
-    const need = this.length + extra;
-    if (need > this.data.length) {
-      let cap = this.data.length * 2;
-      while (cap < need) {
-        cap *= 2;
-      }
-      const n = new Float64Array(cap);
-      n.set(this.data.subarray(0, this.length));
-      this.data = n;
-    }
+    this.data = withRoom(this.data, this.length, this.length + extra, (n) => new Float64Array(n));
   }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
@@ -72,4 +54,23 @@ export class FloatList {
   done(): Float64Array {
     return this.data.slice(0, this.length);
   }
+}
+
+/** `data` if it holds `need` values, else a copy of its first `length` in an array doubled until it does. */
+function withRoom<T extends Int32Array | Float64Array>(
+  data: T,
+  length: number,
+  need: number,
+  make: (n: number) => T
+): T {
+  if (need <= data.length) {
+    return data;
+  }
+  let cap = data.length * 2;
+  while (cap < need) {
+    cap *= 2;
+  }
+  const grown = make(cap);
+  grown.set(data.subarray(0, length));
+  return grown;
 }
