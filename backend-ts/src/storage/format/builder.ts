@@ -632,8 +632,8 @@ export class SegmentBuilder {
   /**
    * Appends every profile of a stored dataset to `d`, profile p as series `sids[p]`: symbols and stacks are
    * interned the first time a sample uses them, and the sample columns are written in one pass into room reserved
-   * up front. Copied profile by profile (push() and the interning closures per sample), a window's older block
-   * was re-copied sample by sample at every merge that added a newer block to its services.
+   * up front, instead of a call into the interning closures and four push() calls (each checking for room) per
+   * sample: the path of every dataset a merge does not take whole.
    */
   private static appendDataset(seg: Segment, sids: ArrayLike<number>, d: DatasetBuilder, maps: SourceMaps): void {
     const it = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i), seg.stringBytes);
