@@ -424,7 +424,7 @@ export class SegmentBuilder {
       if (t) {
         // another source adds to a dataset taken whole: its profiles are interned first, in their order
         this.taken.delete(service);
-        SegmentBuilder.appendDataset(t.seg, t.sids, d, new SourceMaps());
+        SegmentBuilder.appendProfiles(t.seg, 0, t.profiles, (p) => t.sids[p], d, new SourceMaps());
       }
     }
     return d;
@@ -563,12 +563,12 @@ export class SegmentBuilder {
       };
       mine.set(srcSid, target);
     }
-    SegmentBuilder.copyProfile(seg, prof, target.sid, target.dataset, maps);
+    SegmentBuilder.appendProfiles(seg, prof, prof + 1, () => target.sid, target.dataset, maps);
   }
 
   /**
    * Adds every profile of a decoded dataset (compaction). A service with no dataset here yet takes it whole
-   * (TakenDataset: no re-interning); one that has is added to in one pass (appendDataset); a version 1 source,
+   * (TakenDataset: no re-interning); one that has is added to in one pass (appendProfiles); a version 1 source,
    * or a dataset of several services, profile by profile.
    */
   addDataset(seg: Segment): void {
@@ -604,7 +604,7 @@ export class SegmentBuilder {
       this.taken.set(service, new TakenDataset(seg, data, sids, series));
       return;
     }
-    SegmentBuilder.appendDataset(seg, sids, this.serviceDataset(service, true), new SourceMaps());
+    SegmentBuilder.appendProfiles(seg, 0, n, (p) => sids[p], this.serviceDataset(service, true), new SourceMaps());
   }
 
   /** The one service of a stored dataset of version 2, or null: profile by profile then. */
@@ -630,18 +630,24 @@ export class SegmentBuilder {
   }
 
   /**
-   * Appends every profile of a stored dataset to `d`, profile p as series `sids[p]`: symbols and stacks are
-   * interned the first time a sample uses them, and the sample columns are written in one pass into room reserved
-   * up front, instead of a call into the interning closures and four push() calls (each checking for room) per
-   * sample: the path of every dataset a merge does not take whole.
+   * Appends profiles [from, to) of a stored dataset to `d`, profile p as series `sidOf(p)`: symbols and stacks
+   * are interned the first time a sample uses them, and the sample columns are written in one pass into room
+   * reserved up front, instead of a call into the interning closures and four push() calls (each checking for
+   * room) per sample. One profile (a source split between windows) or a whole dataset a merge does not take whole.
    */
-  private static appendDataset(seg: Segment, sids: ArrayLike<number>, d: DatasetBuilder, maps: SourceMaps): void {
+  private static appendProfiles(
+    seg: Segment,
+    from: number,
+    to: number,
+    sidOf: (p: number) => number,
+    d: DatasetBuilder,
+    maps: SourceMaps
+  ): void {
     const it = SegmentBuilder.interning(maps, d, seg.stringCount, seg, (i) => seg.string(i), seg.stringBytes);
     const { gs, mapStack } = it;
     const stackMap = it.maps.stack;
     const offs = seg.profSampleOffsets;
-    const n = seg.profSeries.length;
-    const samples = offs[n] - offs[0];
+    const samples = offs[to] - offs[from];
     d.sampleStack.reserve(samples);
     d.sampleValue.reserve(samples);
     d.sampleSpan.reserve(samples);
@@ -654,9 +660,9 @@ export class SegmentBuilder {
     const { sampleStack, sampleValue, sampleSpan, sampleTrace } = seg;
     const traces = sampleTrace.length > 0;
     let k = d.sampleStack.length;
-    for (let p = 0; p < n; p++) {
+    for (let p = from; p < to; p++) {
       d.beginProfile(
-        sids[p],
+        sidOf(p),
         seg.profTime[p],
         seg.profTotal[p],
         seg.profIdString(p),
@@ -676,35 +682,6 @@ export class SegmentBuilder {
       d.sampleStack.length = d.sampleValue.length = d.sampleSpan.length = d.sampleTrace.length = k;
       d.endProfile();
     }
-  }
-
-  /** Copies profile `prof` of `seg` into dataset `d` as series `sid`, interning its stacks and ids. */
-  private static copyProfile(seg: Segment, prof: number, sid: number, d: DatasetBuilder, maps: SourceMaps): void {
-    const time = seg.profTime[prof];
-    const total = seg.profTotal[prof];
-    const { gs, mapStack } = SegmentBuilder.interning(
-      maps,
-      d,
-      seg.stringCount,
-      seg,
-      (i) => seg.string(i),
-      seg.stringBytes
-    );
-    d.beginProfile(
-      sid,
-      time,
-      total,
-      seg.profIdString(prof),
-      seg.profUuid.length === 0 ? NO_UUID : seg.profUuid.subarray(16 * prof, 16 * prof + 16)
-    );
-    for (let s = seg.profSampleOffsets[prof]; s < seg.profSampleOffsets[prof + 1]; s++) {
-      d.sampleStack.push(mapStack(seg.sampleStack[s]));
-      d.sampleValue.push(seg.sampleValue[s]);
-      d.sampleSpan.push(seg.sampleSpan[s] ? gs(seg.sampleSpan[s]) : 0);
-      const tr = seg.traceOf(s);
-      d.sampleTrace.push(tr ? gs(tr) : 0);
-    }
-    d.endProfile();
   }
 
   encode(createdAt = Date.now()): Buffer {
