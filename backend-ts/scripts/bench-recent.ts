@@ -85,8 +85,22 @@ interface Counts {
   l0: number;
   blocks: number;
   index: number;
+  /** Milliseconds listings and reads were in flight, summed over requests (they overlap). */
+  listMs: number;
+  readMs: number;
 }
-const zero = (): Counts => ({ requests: 0, reads: 0, writes: 0, lists: 0, bytesIn: 0, l0: 0, blocks: 0, index: 0 });
+const zero = (): Counts => ({
+  requests: 0,
+  reads: 0,
+  writes: 0,
+  lists: 0,
+  bytesIn: 0,
+  l0: 0,
+  blocks: 0,
+  index: 0,
+  listMs: 0,
+  readMs: 0,
+});
 const diff = (a: Counts, b: Counts): Counts => ({
   requests: a.requests - b.requests,
   reads: a.reads - b.reads,
@@ -96,6 +110,8 @@ const diff = (a: Counts, b: Counts): Counts => ({
   l0: a.l0 - b.l0,
   blocks: a.blocks - b.blocks,
   index: a.index - b.index,
+  listMs: a.listMs - b.listMs,
+  readMs: a.readMs - b.readMs,
 });
 
 /**
@@ -137,8 +153,10 @@ function cpuLine(when: string, c: CpuSplit): string {
 }
 
 /** A counting proxy on its own thread (scripts/lib/countingProxy.mjs); `counts` reads its live totals. */
-async function countingProxy(target: number): Promise<{ port: number; counts: Counts; close(): Promise<void> }> {
-  const shared = new SharedArrayBuffer(8 * 8);
+async function countingProxy(
+  target: number
+): Promise<{ port: number; counts: Counts & { lastAnswerAt: number }; close(): Promise<void> }> {
+  const shared = new SharedArrayBuffer(11 * 8);
   const view = new Float64Array(shared);
   const worker = new Worker(new URL('./lib/countingProxy.mjs', import.meta.url), {
     workerData: { target, counts: shared },
@@ -171,6 +189,15 @@ async function countingProxy(target: number): Promise<{ port: number; counts: Co
     },
     get index() {
       return view[7];
+    },
+    get listMs() {
+      return view[8];
+    },
+    get readMs() {
+      return view[9];
+    },
+    get lastAnswerAt() {
+      return view[10];
     },
   };
   return {
@@ -366,7 +393,9 @@ interface QueryRow {
   warm95: number;
   azure: Counts;
   /** Per warm run: Azure requests (reads / lists) and the reader's CPU (ms): waiting on the store or working. */
-  warm: { requests: number; reads: number; lists: number; cpuMs: number };
+  warm: { requests: number; reads: number; lists: number; cpuMs: number; listMs: number; readMs: number };
+  /** Per warm run, p50: ms from the run's start to the store's last answer to it (the rest is the reader's work). */
+  storeTail50: number;
   ok: string;
 }
 
@@ -715,6 +744,7 @@ async function runLevel(level: string): Promise<void> {
     const target = svcName(7);
     const measure = async (name: string, q: (range: { start: number; end: number }) => Promise<number>) => {
       const times: number[] = [];
+      const tails: number[] = [];
       let cold = 0;
       let coldCounts = zero();
       let notes = '';
@@ -735,6 +765,7 @@ async function runLevel(level: string): Promise<void> {
         const end = Date.now();
         const range = { start: end - (name.includes('1 h') ? 3_600_000 : 1_800_000), end };
         const before = { ...rProxy.counts };
+        const epoch0 = Date.now();
         const t0 = performance.now();
         const n = await q(range).catch((e: Error) => {
           errors++;
@@ -748,6 +779,7 @@ async function runLevel(level: string): Promise<void> {
           notes = String(n);
         } else {
           times.push(took);
+          tails.push(rProxy.counts.lastAnswerAt >= epoch0 ? rProxy.counts.lastAnswerAt - epoch0 : 0);
         }
       }
       const warm = diff(rProxy.counts, warmFrom);
@@ -764,7 +796,10 @@ async function runLevel(level: string): Promise<void> {
           reads: warm.reads / runs,
           lists: warm.lists / runs,
           cpuMs: ((cpuTo - cpuFrom) * 1000) / runs,
+          listMs: warm.listMs / runs,
+          readMs: warm.readMs / runs,
         },
+        storeTail50: pct(tails, 50),
         ok: errors > 0 ? `${notes}, ${errors} failed` : notes,
       });
     };
@@ -847,14 +882,15 @@ async function runLevel(level: string): Promise<void> {
     const dataMin = (Date.now() - (start - HISTORY_MIN * 60_000)) / 60_000;
 
     console.log(
-      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | reads cold: level 0 / blocks / index | bytes read cold | per warm run: Azure requests (reads/lists), reader CPU | answer |`
+      `| query (${level}) | cold | warm p50 | warm p95 | Azure requests cold (reads/lists) | reads cold: level 0 / blocks / index | bytes read cold | per warm run: Azure requests (reads/lists), reader CPU | per warm run: ms in listings / reads (summed), p50 ms to the store's last answer | answer |`
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       console.log(
         `| ${r.name} | ${ms(r.cold)} | ${ms(r.warm50)} | ${ms(r.warm95)} | ${r.azure.requests} (${r.azure.reads}/${r.azure.lists}) | ` +
           `${r.azure.l0} / ${r.azure.blocks} / ${r.azure.index} | ` +
-          `${(r.azure.bytesIn / 1024).toFixed(0)} KiB | ${r.warm.requests.toFixed(1)} (${r.warm.reads.toFixed(1)}/${r.warm.lists.toFixed(1)}), ${r.warm.cpuMs.toFixed(0)} ms | ${r.ok} |`
+          `${(r.azure.bytesIn / 1024).toFixed(0)} KiB | ${r.warm.requests.toFixed(1)} (${r.warm.reads.toFixed(1)}/${r.warm.lists.toFixed(1)}), ${r.warm.cpuMs.toFixed(0)} ms | ` +
+          `${r.warm.listMs.toFixed(0)} / ${r.warm.readMs.toFixed(0)}, ${ms(r.storeTail50)} | ${r.ok} |`
       );
     }
     console.log(

@@ -1,7 +1,9 @@
 // A counting HTTP proxy to Azurite on its own thread (bench-recent): each replica reaches the store through one,
 // so its Azure requests and bytes are exact, and the bench's own work (pushing, sampling) never holds up a
 // replica's store round trips. Counts go into a shared Float64Array: requests, reads, writes, lists, bytes in,
-// then the reads by what they read: level-0 segments, blocks, index documents.
+// then the reads by what they read: level-0 segments, blocks, index documents; then the milliseconds listings
+// and reads were in flight (summed over requests) and when the last answer ended (ms since the epoch), so a
+// query's wall time splits into waiting for the store and what came after its last answer.
 import { createServer, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -9,7 +11,19 @@ const { target, counts: shared } = workerData;
 const counts = new Float64Array(shared);
 const server = createServer((req, res) => {
   counts[0]++;
-  if (/[?&]comp=list/.test(req.url ?? '')) {
+  const began = performance.now();
+  const isList = /[?&]comp=list/.test(req.url ?? '');
+  const isRead = !isList && (req.method === 'GET' || req.method === 'HEAD');
+  res.on('finish', () => {
+    const took = performance.now() - began;
+    if (isList) {
+      counts[8] += took;
+    } else if (isRead) {
+      counts[9] += took;
+    }
+    counts[10] = Date.now();
+  });
+  if (isList) {
     counts[3]++;
   } else if (req.method === 'GET' || req.method === 'HEAD') {
     counts[1]++;
