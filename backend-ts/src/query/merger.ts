@@ -5,7 +5,7 @@ import { compareLabelSets, labelsKey, sortLabels, type LabelSet } from '../model
 import type { MergedStack } from '../model/profile.js';
 import { FlameTree } from '../model/tree.js';
 import { HOUR_MS } from '../storage/keys.js';
-import { NotFoundError, StoreUnavailableError } from '../storage/objectStore.js';
+import { NotFoundError } from '../storage/objectStore.js';
 import { datasetOfSeries, type SegmentMeta } from '../storage/format/meta.js';
 import type { DecodedObject, ProfileTable, Segment } from '../storage/format/segment.js';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../storage/segmentReader.js';
 import type { ProfilePoint } from '../model/profilePoints.js';
 import type { CallPaths } from './callPaths.js';
-import { parseSelectorOrThrow, type QueryPlan } from './planner.js';
+import { newestOf, parseSelectorOrThrow, type QueryPlan } from './planner.js';
 import type { SeriesExemplars } from './profilePoints.js';
 import { SeriesMatcher } from './seriesMatcher.js';
 import { SeriesFlags, seriesIdsForQuery, type SeriesIds } from './seriesIds.js';
@@ -71,10 +71,20 @@ export interface SourceOf<T extends ProfileSource> {
   keepsSegments: boolean;
 }
 
-/** What a scan reads through: the object reader, and a fresh plan of one hour for when an object vanished. */
+/** What a scan reads through. */
 export interface ScanIO {
   reader: SegmentReader;
-  replan(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]>;
+}
+
+/**
+ * An object the plan named is gone: compaction replaced it and its deletion delay passed while the query ran (a
+ * slow query, or a plan from an index that old). What the scan merged so far may count the object's profiles
+ * twice against a fresh plan, so the query runs again from one (Querier), once.
+ */
+export class ObjectsVanishedError extends Error {
+  constructor(readonly key: string) {
+    super(`object ${key} vanished while the query read it`);
+  }
 }
 
 /** Called for every selected profile: its object, index, selected-sample filter (null: all) and series labels. */
@@ -359,14 +369,23 @@ class Scan<T extends ProfileSource> {
   }
 
   /**
-   * An object can vanish between planning and reading: compaction replaced it and its deletion delay passed
-   * (a slow query). Nothing of an hour is merged until all its objects are read; if one is gone, that hour is
-   * planned again from a fresh index and listing, once, so no profile is counted twice or missed.
+   * The plan's objects, then its newest ones once they are listed (a staged plan): the blocks merge while the
+   * newest minute folders are listed. Each object merges as soon as it is read; one that vanished fails the scan
+   * (ObjectsVanishedError), and the query runs again from a fresh plan.
    */
   async run(): Promise<QueryStats> {
-    const { plan } = this;
-    const refs = plan.objects;
-    this.stats.objectsListed = refs.length;
+    await this.pass(this.plan.objects);
+    const newest = newestOf(this.plan);
+    if (newest) {
+      const refs = await newest;
+      this.slicer.resumed();
+      await this.pass(refs);
+    }
+    return this.stats;
+  }
+
+  private async pass(refs: readonly SegmentRef[]): Promise<void> {
+    this.stats.objectsListed += refs.length;
     const loadOrGone = (ref: SegmentRef): Promise<Loaded<T> | typeof gone> =>
       this.load(ref).catch((e: unknown) => {
         if (e instanceof NotFoundError) {
@@ -374,40 +393,23 @@ class Scan<T extends ProfileSource> {
         }
         throw e;
       });
-    const hourItems: Array<Loaded<T> | typeof gone> = [];
     let pos = 0;
-    for await (const loaded of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
+    for await (const item of readAhead(refs, READ_CONCURRENCY, loadOrGone)) {
       this.slicer.resumed();
       const ref = refs[pos++];
-      hourItems.push(loaded);
-      if (pos < refs.length && refs[pos].hour === ref.hour) {
-        continue;
+      if (item === gone) {
+        throw new ObjectsVanishedError(ref.key);
       }
-      let items = hourItems.splice(0);
-      if (items.includes(gone)) {
-        const fresh = await this.io.replan(plan.tenant, ref.hour, plan.start, plan.end);
-        items = await mapLimit(fresh, READ_CONCURRENCY, loadOrGone);
-        if (items.includes(gone)) {
-          throw new StoreUnavailableError(
-            `objects of hour ${ref.hour} vanished twice while the query read them: retry`
-          );
-        }
-      }
-      for (const item of items) {
-        if (item !== gone) {
-          this.countRead(item);
-          if (item.hit) {
-            for (const part of item.parts) {
-              const visiting = this.visitSegment(part, item.wanted, item.ref);
-              if (visiting) {
-                await visiting;
-              }
-            }
+      this.countRead(item);
+      if (item.hit) {
+        for (const part of item.parts) {
+          const visiting = this.visitSegment(part, item.wanted, item.ref);
+          if (visiting) {
+            await visiting;
           }
         }
       }
     }
-    return this.stats;
   }
 }
 

@@ -1,6 +1,8 @@
 // The planning half of a query: the tenant's limits applied to the range, the request checked, and the objects
 // of the range listed. A plan is plain data (no closures, no compiled regexes), so it could be handed to another
-// thread; the merger (merger.ts) reads what it names.
+// thread; the merger (merger.ts) reads what it names. A query itself runs a staged plan: the objects the index
+// names at once, the level-0 segments it does not hold yet once the newest listings are in, so that the first
+// merge while the second are listed.
 import type { Limits } from '../config/config.js';
 import { parseTraceId, parseUuid } from '../model/ids.js';
 import { parseProfileTypeId } from '../model/labels.js';
@@ -81,6 +83,20 @@ export interface QueryPlan {
   callSite: string[];
   /** The live objects whose time range overlaps the range, in listing order (grouped by hour). */
   objects: SegmentRef[];
+}
+
+/**
+ * A plan as a query runs it: `objects` are the blocks of the range's index documents, `newest` the level-0
+ * segments (and objects of the old layout) they do not hold yet, known once the newest minute folders are
+ * listed. Together they are what plan() names.
+ */
+export interface StagedPlan extends QueryPlan {
+  newest: Promise<SegmentRef[]>;
+}
+
+/** The objects of a staged plan still being listed; none for a plain plan. */
+export function newestOf(plan: QueryPlan): Promise<SegmentRef[]> | undefined {
+  return (plan as Partial<StagedPlan>).newest;
 }
 
 export function parseSelectorOrThrow(sel: string): Matcher[] {
@@ -195,19 +211,47 @@ export class Planner {
     return parseSelectorsWithin(selectors, this.limitsFor(tenant));
   }
 
-  /** The live objects of a range (normalized by the caller), grouped by hour. */
-  list(tenant: string, r: TimeRange): Promise<SegmentRef[]> {
+  /** How long the document of an hour may be reused: a settled hour's for a while, any other's not. */
+  private docMaxAge(tenant: string): (hour: number) => number {
     const settled = this.settledBefore(tenant);
-    return this.catalog.objects(tenant, r.start, r.end, (h) => ((h + 1) * HOUR_MS <= settled ? SETTLED_DOC_AGE_MS : 0));
+    return (h) => ((h + 1) * HOUR_MS <= settled ? SETTLED_DOC_AGE_MS : 0);
   }
 
-  /** One hour of a range planned again from a fresh index and listing (an object of it vanished). */
-  replan(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]> {
-    return this.catalog.hourObjects(tenant, hour, start, end);
+  /** The live objects of a range (normalized by the caller), grouped by hour. */
+  list(tenant: string, r: TimeRange): Promise<SegmentRef[]> {
+    return this.catalog.objects(tenant, r.start, r.end, this.docMaxAge(tenant));
   }
 
   /** The plan of a select query. anyType selects every profile type (AnalyzeQuery without one). */
   async plan(tenant: string, p: SelectParams, anyType = false): Promise<QueryPlan> {
+    const { plan, range } = this.checked(tenant, p, anyType);
+    if (range) {
+      plan.objects = await this.list(tenant, range);
+    }
+    return plan;
+  }
+
+  /**
+   * The plan a select query runs (see StagedPlan). `fresh`: the index and every listing read afresh (the query
+   * runs again because an object it planned vanished).
+   */
+  async planStaged(tenant: string, p: SelectParams, anyType = false, fresh = false): Promise<StagedPlan> {
+    const { plan, range } = this.checked(tenant, p, anyType);
+    if (!range) {
+      return { ...plan, newest: Promise.resolve([]) };
+    }
+    const { indexed, newest } = await this.catalog.objectsStaged(
+      tenant,
+      range.start,
+      range.end,
+      this.docMaxAge(tenant),
+      fresh
+    );
+    return { ...plan, objects: indexed, newest };
+  }
+
+  /** A select query checked, its range within the tenant's limits (null: nothing to read), no objects yet. */
+  private checked(tenant: string, p: SelectParams, anyType: boolean): { plan: QueryPlan; range: TimeRange | null } {
     const r = this.checkLimits(tenant, this.normalizeRange(p));
     if (!anyType) {
       try {
@@ -233,10 +277,7 @@ export class Planner {
       callSite: p.callSite ?? [],
       objects: [],
     };
-    if (r) {
-      plan.objects = await this.list(tenant, r);
-    }
-    return plan;
+    return { plan, range: r };
   }
 
   /** The objects of a range with their metas (label queries read nothing else). */

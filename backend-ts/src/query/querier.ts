@@ -13,13 +13,14 @@ import type { Segment } from '../storage/format/segment.js';
 import type { SegmentReader, SegmentRef } from '../storage/segmentReader.js';
 import { LRUCache } from 'lru-cache';
 import { CallPaths } from './callPaths.js';
-import { QueryError } from './errors.js';
+import { QueryError, StoreUnavailableError } from './errors.js';
 import { mergeHeatmap } from './heatmap.js';
 import type { Catalog } from '../storage/catalog.js';
 import {
   mergeSeries,
   mergeStacks,
   mergeTree,
+  ObjectsVanishedError,
   scan,
   type QueryStats,
   type ScanIO,
@@ -34,6 +35,7 @@ import {
   type QueryPlan,
   type SelectParams,
   type SeriesParams,
+  type StagedPlan,
   type TimeRange,
 } from './planner.js';
 import { SeriesExemplars } from './profilePoints.js';
@@ -82,10 +84,7 @@ export class Querier {
     opts: QuerierOptions = {}
   ) {
     this.planner = new Planner(catalog, reader, limitsFor, now);
-    this.io = {
-      reader,
-      replan: (tenant, hour, start, end) => this.planner.replan(tenant, hour, start, end),
-    };
+    this.io = { reader };
     this.callPathBytes = opts.callPathBytes ?? CALL_PATH_BYTES;
     this.views = new LRUCache<string, SegmentView>({
       maxSize: opts.viewCacheBytes ?? VIEW_CACHE_BYTES,
@@ -305,19 +304,47 @@ export class Querier {
     return this.planner.plan(tenant, p);
   }
 
+  /**
+   * Runs a select query on a staged plan; if an object it planned vanished meanwhile (see
+   * ObjectsVanishedError), runs it once more on a plan read afresh (head, documents, every listing). An object
+   * vanishing from that one too is the store's trouble: the client retries.
+   */
+  private async staged<R>(
+    tenant: string,
+    p: SelectParams,
+    run: (plan: StagedPlan) => Promise<R>,
+    anyType = false
+  ): Promise<R> {
+    try {
+      return await run(await this.planner.planStaged(tenant, p, anyType));
+    } catch (e) {
+      if (!(e instanceof ObjectsVanishedError)) {
+        throw e;
+      }
+    }
+    try {
+      return await run(await this.planner.planStaged(tenant, p, anyType, true));
+    } catch (e) {
+      if (e instanceof ObjectsVanishedError) {
+        throw new StoreUnavailableError(`objects vanished twice while the query read them (${e.key}): retry`);
+      }
+      throw e;
+    }
+  }
+
   /** The merged call tree by function name (flame graphs, TREE, DOT, diffs). */
-  async selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
-    const plan = await this.planner.plan(tenant, p);
-    const paths = this.callPaths();
-    const out = await mergeTree(plan, this.io, this.viewSource(paths), paths, new Slicer(p.signal));
-    this.trimPaths(paths);
-    return out;
+  selectMergeTree(tenant: string, p: SelectParams): Promise<{ tree: FlameTree; stats: QueryStats }> {
+    return this.staged(tenant, p, async (plan) => {
+      const paths = this.callPaths();
+      const out = await mergeTree(plan, this.io, this.viewSource(paths), paths, new Slicer(p.signal));
+      this.trimPaths(paths);
+      return out;
+    });
   }
 
   /** Merged stacks with full frame detail (function, file, line), for pprof output. */
-  async selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
-    const plan = await this.planner.plan(tenant, p);
-    return mergeStacks(plan, this.io, this.segmentSource, new Slicer(p.signal));
+  selectMergeStacks(tenant: string, p: SelectParams): Promise<{ stacks: MergedStack[]; stats: QueryStats }> {
+    return this.staged(tenant, p, (plan) => mergeStacks(plan, this.io, this.segmentSource, new Slicer(p.signal)));
   }
 
   async selectSeries(tenant: string, p: SeriesParams): Promise<{ series: SeriesResult[]; stats: QueryStats }> {
@@ -328,27 +355,28 @@ export class Querier {
     }
     // a point at T holds the profiles in (T - step, T] on the grid start + k * step: bucket k, k >= 0
     const buckets = Math.max(1, Math.ceil((r.end - r.start) / stepMs) + 1);
-    const grid = {
-      start: r.start,
-      stepMs,
-      buckets,
-      groupBy: p.groupBy,
-      aggregation: p.aggregation,
-      limit: p.limit,
-      exemplars: p.exemplars ? new SeriesExemplars(p.exemplars, p.groupBy) : undefined,
-    };
-    const plan = await this.planner.plan(tenant, p);
-    const paths = this.callPaths();
-    const out = await mergeSeries(
-      plan,
-      this.io,
-      { views: this.viewSource(paths), tables: this.tableSource },
-      paths,
-      grid,
-      new Slicer(p.signal)
-    );
-    this.trimPaths(paths);
-    return out;
+    return this.staged(tenant, p, async (plan) => {
+      const grid = {
+        start: r.start,
+        stepMs,
+        buckets,
+        groupBy: p.groupBy,
+        aggregation: p.aggregation,
+        limit: p.limit,
+        exemplars: p.exemplars ? new SeriesExemplars(p.exemplars, p.groupBy) : undefined,
+      };
+      const paths = this.callPaths();
+      const out = await mergeSeries(
+        plan,
+        this.io,
+        { views: this.viewSource(paths), tables: this.tableSource },
+        paths,
+        grid,
+        new Slicer(p.signal)
+      );
+      this.trimPaths(paths);
+      return out;
+    });
   }
 
   /**
@@ -369,17 +397,12 @@ export class Querier {
     if ((p.end - p.start) / stepMs > 11_000) {
       throw new QueryError(`step ${p.stepSeconds}s is too small for the range: more than 11000 slots per series`);
     }
-    const plan = await this.planner.plan(tenant, { ...p, start: p.start - stepMs });
-    const paths = this.callPaths();
-    const { series, stats } = await mergeHeatmap(
-      plan,
-      this.io,
-      this.viewSource(paths),
-      p.kind,
-      p.groupBy,
-      new Slicer(p.signal)
-    );
-    this.trimPaths(paths);
+    const { series, stats } = await this.staged(tenant, { ...p, start: p.start - stepMs }, async (plan) => {
+      const paths = this.callPaths();
+      const out = await mergeHeatmap(plan, this.io, this.viewSource(paths), p.kind, p.groupBy, new Slicer(p.signal));
+      this.trimPaths(paths);
+      return out;
+    });
     const cells = rangeHeatmap(series, p.start, p.end, stepMs, p.exemplars);
     return { series: topHeatmapSeries(cells, p.limit ?? 0), stats };
   }
@@ -391,10 +414,17 @@ export class Querier {
   async analyze(tenant: string, p: SelectParams): Promise<QueryStats & { bytesInRange: number }> {
     const r = this.normalizeRange(p);
     const refs = await this.planner.list(tenant, r);
-    const paths = this.callPaths();
-    const plan = await this.planner.plan(tenant, p, p.profileType === '');
-    const stats = await scan(plan, this.io, this.viewSource(paths), () => {}, new Slicer(p.signal));
-    this.trimPaths(paths);
+    const stats = await this.staged(
+      tenant,
+      p,
+      async (plan) => {
+        const paths = this.callPaths();
+        const out = await scan(plan, this.io, this.viewSource(paths), () => {}, new Slicer(p.signal));
+        this.trimPaths(paths);
+        return out;
+      },
+      p.profileType === ''
+    );
     return { ...stats, bytesInRange: refs.reduce((a, x) => a + x.size, 0) };
   }
 }

@@ -42,7 +42,7 @@ export const HEAD_REUSE_MS = 10_000;
  * A minute folder this long past its end gets no new segment (a write names its folder when it starts and
  * lands within the store timeout; the compactor's watermark waits as long), so its listing is kept and reused:
  * a query lists only the newest folders afresh. Compaction then only removes objects from it, which the index
- * documents (read fresh) mark as covered first; a planned object that vanished re-plans from a fresh listing.
+ * documents (read fresh) mark as covered first; a query whose planned object vanished runs again on a fresh listing.
  */
 const FINAL_LISTING_MS = 30_000;
 /**
@@ -199,52 +199,67 @@ export class Catalog {
   /**
    * The objects of [start, end] (ms, inclusive), grouped by hour. Index documents younger than
    * `docMaxAgeMs(hour)` are used from the cache; the head is read first unless one read at most HEAD_REUSE_MS ago
-   * is at hand, the documents after it, the level-0 listing always fresh.
+   * is at hand, the documents after it, the level-0 listing always fresh. `fresh`: everything read afresh (a
+   * query one of whose objects vanished).
    */
   async objects(
     tenant: string,
     start: number,
     end: number,
-    docMaxAgeMs: (hour: number) => number = () => 0
+    docMaxAgeMs: (hour: number) => number = () => 0,
+    fresh = false
   ): Promise<SegmentRef[]> {
+    const { indexed, newest } = await this.objectsStaged(tenant, start, end, docMaxAgeMs, fresh);
+    return byHourAndKey([...indexed, ...(await newest)]);
+  }
+
+  /**
+   * objects() in two parts: the blocks the index documents name, as soon as the documents are in (a warm query:
+   * at once), and the level-0 segments they do not hold yet, once the newest minute folders are listed (the one
+   * round trip a warm query waits for). A query merges the first while the listing is in flight.
+   */
+  async objectsStaged(
+    tenant: string,
+    start: number,
+    end: number,
+    docMaxAgeMs: (hour: number) => number = () => 0,
+    fresh = false
+  ): Promise<{ indexed: SegmentRef[]; newest: Promise<SegmentRef[]> }> {
     const hours = hoursOf(start, end);
-    const early = this.l0Early(tenant);
+    const early = fresh ? undefined : this.l0Early(tenant);
     // the head before the documents: a watermark newer than a document could skip segments it does not hold yet
     const { head, doneAt } =
-      this.index.recentHead(tenant, HEAD_REUSE_MS, HEAD_MAX_AGE_MS) ??
-      (await this.index.headRead(tenant, HEAD_MAX_AGE_MS));
+      (fresh ? null : this.index.recentHead(tenant, HEAD_REUSE_MS, HEAD_MAX_AGE_MS)) ??
+      (await this.index.headRead(tenant, fresh ? 0 : HEAD_MAX_AGE_MS));
     // documents and listings only need to start after the head: together, they cost one round trip, not two.
     // A document read after this head (up to a second ago, like the head) will do: it holds every block of the
     // segments below the head's watermark, and is consistent in itself (a segment it does not record as held is
     // read from level 0, where it stays for the deletion delay), so only the listing must be fresh
-    const [docs, l0, legacy] = await Promise.all([
-      mapLimit(hours, READ_CONCURRENCY, (h) => {
-        // a settled hour changes no more (nothing that old is accepted): its own, longer reuse
-        const settled = docMaxAgeMs(h);
-        return settled > 0
-          ? this.index.doc(tenant, h, settled, true)
-          : this.index.doc(tenant, h, HEAD_MAX_AGE_MS, true, doneAt);
-      }),
-      this.l0Since(tenant, head.w, false, early),
-      head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
-    ]);
+    const l0 = this.l0Since(tenant, head.w, fresh, early);
+    const legacy = head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant);
+    // awaited below, after the documents; a failure is the query's, reported there
+    l0.catch(() => undefined);
+    legacy.catch(() => undefined);
+    const docs = await mapLimit(hours, READ_CONCURRENCY, (h) => {
+      if (fresh) {
+        return this.index.doc(tenant, h, 0);
+      }
+      // a settled hour changes no more (nothing that old is accepted): its own, longer reuse
+      const settled = docMaxAgeMs(h);
+      return settled > 0
+        ? this.index.doc(tenant, h, settled, true)
+        : this.index.doc(tenant, h, HEAD_MAX_AGE_MS, true, doneAt);
+    });
     this.stats.docReads += 1 + hours.length;
     const byHour = new Map<number, IndexDoc>(hours.map((h, i) => [h, docs[i]]));
-    const legacyInRange = legacy.filter((h) => byHour.has(h));
-    const legacyRefs = await mapLimit(legacyInRange, READ_CONCURRENCY, (h) => this.legacyHour(tenant, h));
-    return this.assemble(tenant, start, end, byHour, l0, legacyRefs.flat());
-  }
-
-  /** The objects of one hour of [start, end], everything read afresh (a query whose object vanished). */
-  async hourObjects(tenant: string, hour: number, start: number, end: number): Promise<SegmentRef[]> {
-    const head = await this.index.headDoc(tenant, 0);
-    const doc = await this.index.doc(tenant, hour, 0);
-    const [l0, legacyHours] = await Promise.all([
-      this.l0Since(tenant, head.w, true),
-      head.legacyDone ? Promise.resolve([] as number[]) : this.legacyHours(tenant),
-    ]);
-    const legacy = legacyHours.includes(hour) ? await this.legacyHour(tenant, hour) : [];
-    return this.assemble(tenant, start, end, new Map([[hour, doc]]), l0, legacy);
+    const newest = (async () => {
+      const legacyInRange = (await legacy).filter((h) => byHour.has(h));
+      const legacyRefs = await mapLimit(legacyInRange, READ_CONCURRENCY, (h) => this.legacyHour(tenant, h));
+      return this.unindexed(tenant, start, end, byHour, await l0, legacyRefs.flat());
+    })();
+    // a query that fails before it gets here (its blocks did) must not leave a rejection nobody handles
+    newest.catch(() => undefined);
+    return { indexed: this.indexed(tenant, start, end, byHour), newest };
   }
 
   /**
@@ -298,16 +313,9 @@ export class Catalog {
     return Number.isFinite(oldest) ? { oldest, newest } : null;
   }
 
-  private assemble(
-    tenant: string,
-    start: number,
-    end: number,
-    docs: Map<number, IndexDoc>,
-    l0: ObjectInfo[],
-    legacy: Array<SegmentRef & { replaced: boolean }>
-  ): SegmentRef[] {
+  /** The blocks the documents name that overlap [start, end], by hour and key. */
+  private indexed(tenant: string, start: number, end: number, docs: Map<number, IndexDoc>): SegmentRef[] {
     const out: SegmentRef[] = [];
-    const overlaps = (min: number, max: number) => max >= start && min <= end;
     for (const [hour, doc] of docs) {
       const hs = Math.max(start, hour * HOUR_MS);
       const he = Math.min(end, (hour + 1) * HOUR_MS - 1);
@@ -325,6 +333,23 @@ export class Catalog {
         }
       }
     }
+    return byHourAndKey(out);
+  }
+
+  /**
+   * The level-0 segments and objects of the old layout that overlap [start, end] and that no document records as
+   * held, once for each hour of the range they hold profiles of, by hour and key.
+   */
+  private unindexed(
+    tenant: string,
+    start: number,
+    end: number,
+    docs: Map<number, IndexDoc>,
+    l0: ObjectInfo[],
+    legacy: Array<SegmentRef & { replaced: boolean }>
+  ): SegmentRef[] {
+    const out: SegmentRef[] = [];
+    const overlaps = (min: number, max: number) => max >= start && min <= end;
     for (const o of l0) {
       const t = parseSegmentKey(o.key);
       if (!t || !overlaps(t.minTime, t.maxTime)) {
@@ -353,7 +378,11 @@ export class Catalog {
         out.push({ key: r.key, size: r.size, minTime: r.minTime, maxTime: r.maxTime, block: r.block, hour: r.hour });
       }
     }
-    // the merger reads an hour's objects together (a vanished one re-plans that hour)
-    return out.sort((a, b) => a.hour - b.hour || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return byHourAndKey(out);
   }
+}
+
+/** Objects by hour, then key (blocks before level-0 segments within an hour). */
+function byHourAndKey(refs: SegmentRef[]): SegmentRef[] {
+  return refs.sort((a, b) => a.hour - b.hour || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -7,7 +7,7 @@
 // write. So a compaction stopped at any step leaves the store readable and counts nothing twice: before that
 // write nothing changed for readers; after it they read the block and skip the sources. Sources are deleted only
 // after the deletion delay (longer than the query timeout): a query planned before the swap still finds them,
-// and a reader whose object did vanish plans that hour again. Leases keep one worker per window across
+// and a query whose object did vanish runs again from a fresh plan. Leases keep one worker per window across
 // processes; the conditional writes keep the index right even when a lease lapsed.
 import { SegmentBuilder, SourceMaps } from './format/builder.js';
 import { decodeMeta, type SegmentMeta } from './format/meta.js';
