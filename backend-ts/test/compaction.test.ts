@@ -114,6 +114,33 @@ async function uncovered(store: ObjectStore): Promise<string[]> {
   return out;
 }
 
+/**
+ * A writer replica on `dir` and another replica, cold (nothing cached), reading the same folder through `store`
+ * (a test's wrapper of it); neither compacts by itself.
+ */
+async function writerAndReader(
+  dir: string,
+  store: ObjectStore
+): Promise<{ writer: Running; url: string; close: () => Promise<void> }> {
+  const flags = [
+    '-validation.reject-older-than=0',
+    '-compactor.compaction-interval=0',
+    '-querier.max-query-lookback=0',
+  ];
+  const writer = await startInProcess(flags, dir);
+  const cfg = loadConfig(['-storage.backend=filesystem', `-storage.filesystem.dir=${dir}`, ...flags]);
+  const svc = await createService(cfg, { logLevel: 'warn', store });
+  await svc.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    writer,
+    url: `http://127.0.0.1:${(svc.app.server.address() as { port: number }).port}`,
+    close: async () => {
+      await svc.close();
+      await writer.stop();
+    },
+  };
+}
+
 describe('compaction on the filesystem store', { skip: NO_FIXTURES }, () => {
   let be: Running;
   let cpu: Buffer;
@@ -248,22 +275,9 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
         return inner.getRange(key, offset, length);
       },
     });
-    const cfg = loadConfig([
-      '-storage.backend=filesystem',
-      `-storage.filesystem.dir=${dir}`,
-      '-validation.reject-older-than=0',
-      '-compactor.compaction-interval=0',
-      '-querier.max-query-lookback=0',
-    ]);
     // one replica ingests and answers first; another, cold (nothing cached), reads through the gate
-    const writer = await startInProcess(
-      ['-validation.reject-older-than=0', '-compactor.compaction-interval=0', '-querier.max-query-lookback=0'],
-      dir
-    );
-    const svc = await createService(cfg, { logLevel: 'warn', store: gated });
+    const { writer, url, close } = await writerAndReader(dir, gated);
     try {
-      await svc.app.listen({ port: 0, host: '127.0.0.1' });
-      const url = `http://127.0.0.1:${(svc.app.server.address() as { port: number }).port}`;
       const tiny = tinyPprof();
       for (let i = 0; i < 3; i++) {
         assert.equal((await ingest(writer.url, tiny, 'svc-planned', { from: at(i) })).status, 200);
@@ -290,8 +304,7 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
       assert.deepEqual(await answer, want);
       assert.deepEqual(await state(writer.url), want);
     } finally {
-      await svc.close();
-      await writer.stop();
+      await close();
     }
   });
 
@@ -327,17 +340,8 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
         return inner.getRange(key, offset, length);
       },
     });
-    const flags = [
-      '-validation.reject-older-than=0',
-      '-compactor.compaction-interval=0',
-      '-querier.max-query-lookback=0',
-    ];
-    const writer = await startInProcess(flags, dir);
-    const cfg = loadConfig(['-storage.backend=filesystem', `-storage.filesystem.dir=${dir}`, ...flags]);
-    const svc = await createService(cfg, { logLevel: 'warn', store: gated });
+    const { writer, url, close } = await writerAndReader(dir, gated);
     try {
-      await svc.app.listen({ port: 0, host: '127.0.0.1' });
-      const url = `http://127.0.0.1:${(svc.app.server.address() as { port: number }).port}`;
       const tiny = tinyPprof();
       for (let i = 0; i < 3; i++) {
         assert.equal((await ingest(writer.url, tiny, 'svc-staged', { from: at(i) })).status, 200);
@@ -382,8 +386,7 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
       openRead();
       assert.deepEqual(await answer, want);
     } finally {
-      await svc.close();
-      await writer.stop();
+      await close();
     }
   });
 
