@@ -47,6 +47,13 @@ const server = createServer((req, res) => {
     }
   );
   up.on('error', () => res.destroy());
+  // a client that gave up (the SDK's timeout, then its retry on a new connection) must not leave the upstream
+  // request waiting on a stalled Azurite: over a long stall those piled up until the process ran out of files
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      up.destroy();
+    }
+  });
   req.pipe(up);
 });
 server.keepAliveTimeout = 60_000;
