@@ -114,6 +114,28 @@ async function uncovered(store: ObjectStore): Promise<string[]> {
   return out;
 }
 
+/** `inner` with `beforeRead(key)` awaited before each object read and `beforeList(prefix)` before each listing. */
+function withHooks(
+  inner: ObjectStore,
+  beforeRead: (key: string) => Promise<void>,
+  beforeList: (prefix: string) => Promise<void> = async () => {}
+): ObjectStore {
+  return Object.assign(Object.create(inner) as ObjectStore, {
+    list: async (prefix: string) => {
+      await beforeList(prefix);
+      return inner.list(prefix);
+    },
+    get: async (key: string) => {
+      await beforeRead(key);
+      return inner.get(key);
+    },
+    getRange: async (key: string, offset: number, length: number) => {
+      await beforeRead(key);
+      return inner.getRange(key, offset, length);
+    },
+  });
+}
+
 /**
  * A writer replica on `dir` and another replica, cold (nothing cached), reading the same folder through `store`
  * (a test's wrapper of it); neither compacts by itself.
@@ -259,21 +281,11 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
     const inner = new FilesystemStore(dir);
     let gate: { hit: () => void; open: Promise<void> } | null = null;
     const data = /\/(l0|blocks)\//;
-    const gated: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
-      get: async (key: string) => {
-        if (gate && data.test(key)) {
-          gate.hit();
-          await gate.open;
-        }
-        return inner.get(key);
-      },
-      getRange: async (key: string, offset: number, length: number) => {
-        if (gate && data.test(key)) {
-          gate.hit();
-          await gate.open;
-        }
-        return inner.getRange(key, offset, length);
-      },
+    const gated = withHooks(inner, async (key) => {
+      if (gate && data.test(key)) {
+        gate.hit();
+        await gate.open;
+      }
     });
     // one replica ingests and answers first; another, cold (nothing cached), reads through the gate
     const { writer, url, close } = await writerAndReader(dir, gated);
@@ -323,22 +335,11 @@ describe('late data and queries during compaction', { skip: NO_FIXTURES }, () =>
         await readGate.open;
       }
     };
-    const gated: ObjectStore = Object.assign(Object.create(inner) as ObjectStore, {
-      list: async (prefix: string) => {
-        if (listGate && prefix.includes('/l0/')) {
-          events.push('l0 listing held');
-          await listGate;
-        }
-        return inner.list(prefix);
-      },
-      get: async (key: string) => {
-        await read(key);
-        return inner.get(key);
-      },
-      getRange: async (key: string, offset: number, length: number) => {
-        await read(key);
-        return inner.getRange(key, offset, length);
-      },
+    const gated = withHooks(inner, read, async (prefix) => {
+      if (listGate && prefix.includes('/l0/')) {
+        events.push('l0 listing held');
+        await listGate;
+      }
     });
     const { writer, url, close } = await writerAndReader(dir, gated);
     try {
