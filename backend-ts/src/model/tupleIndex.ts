@@ -8,8 +8,14 @@ const ARITY = 4;
 
 /** An open-addressing hash index over tuples of up to four int32 values, numbered 0, 1, ... as added. */
 export class TupleIndex {
-  private readonly t = new HashSlots();
-  private readonly rows = new IntList(256);
+  private readonly t: HashSlots;
+  private readonly rows: IntList;
+
+  /** `expected`: tuples it will likely hold (room made once instead of by doubling and rehashing). */
+  constructor(expected = 32) {
+    this.t = new HashSlots(expected);
+    this.rows = new IntList(ARITY * Math.max(expected, 16));
+  }
 
   get size(): number {
     return this.t.count;

@@ -80,6 +80,51 @@ interface LaidOut {
   maxTime: number;
 }
 
+/**
+ * Room a dataset builder makes up front, per column. A merge makes thousands of datasets a block (one per service),
+ * each from a few stored ones of a few hundred symbols: made at a default size, every list and hash table of
+ * each grew by doubling (the tables rehashing all they held each time), and the allocations and copies cost more
+ * than the interning itself.
+ */
+interface Room {
+  strings: number;
+  stringBytes: number;
+  fns: number;
+  frames: number;
+  stacks: number;
+  stackFrames: number;
+  profiles: number;
+  samples: number;
+}
+
+/** Ingest's batches: a few profiles of a service each. */
+const INGEST_ROOM: Room = {
+  strings: 128,
+  stringBytes: 4096,
+  fns: 64,
+  frames: 64,
+  stacks: 64,
+  stackFrames: 64,
+  profiles: 16,
+  samples: 64,
+};
+
+/** Room for a merge's dataset that starts with stored datasets `from`: twice what they hold (others will add). */
+function roomFor(from: readonly Segment[]): Room {
+  const r: Room = { strings: 0, stringBytes: 0, fns: 0, frames: 0, stacks: 0, stackFrames: 0, profiles: 0, samples: 0 };
+  for (const seg of from) {
+    r.strings += 2 * seg.stringCount;
+    r.stringBytes += 2 * seg.stringBytes.bytes.length;
+    r.fns += 2 * seg.fnName.length;
+    r.frames += 2 * seg.frameFn.length;
+    r.stacks += 2 * seg.stackCount;
+    r.stackFrames += 2 * seg.stackFrames.length;
+    r.profiles += 2 * seg.profSeries.length;
+    r.samples += 2 * seg.sampleStack.length;
+  }
+  return r;
+}
+
 /** One dataset being built: symbols, stacks, profiles and samples of one service. */
 class DatasetBuilder {
   /** Symbols as JS strings (ingest: the decoders hand strings) or as bytes (compaction: stored datasets do). */
@@ -87,28 +132,26 @@ class DatasetBuilder {
   readonly byteIds: ByteInterner | null;
   /** Client ids (version 2: a table of their own, readable without the symbols). */
   readonly idStrings: Interner;
-  readonly fn = { name: new IntList(), sys: new IntList(), file: new IntList(), start: new IntList() };
+  readonly fn: { name: IntList; sys: IntList; file: IntList; start: IntList };
   /** Functions by (name, system name, file, start line), numbered as the fn columns. */
-  private readonly fnIds = new TupleIndex();
-  readonly frameFn = new IntList();
-  readonly frameLine = new IntList();
+  private readonly fnIds: TupleIndex;
+  readonly frameFn: IntList;
+  readonly frameLine: IntList;
   /** Frames by (function, line), numbered as the frame columns. */
-  private readonly frameIds = new TupleIndex();
-  readonly stackOffsets = new IntList();
-  // small to start: a block made by an early step holds ~180 datasets of a profile or two each, and zeroed
-  // room for thousands of entries per dataset cost more than the copying of a list grown by doubling
-  readonly stackFrames = new IntList();
-  private readonly stackIndex = new SeqIndex();
-  readonly profSeries = new IntList();
-  readonly profTime = new FloatList();
-  readonly profId = new IntList();
-  readonly profTotal = new FloatList();
-  readonly profSampleOffsets = new IntList();
-  profUuid = new Uint8Array(64);
-  readonly sampleStack = new IntList();
-  readonly sampleValue = new FloatList();
-  readonly sampleSpan = new IntList();
-  readonly sampleTrace = new IntList();
+  private readonly frameIds: TupleIndex;
+  readonly stackOffsets: IntList;
+  readonly stackFrames: IntList;
+  private readonly stackIndex: SeqIndex;
+  readonly profSeries: IntList;
+  readonly profTime: FloatList;
+  readonly profId: IntList;
+  readonly profTotal: FloatList;
+  readonly profSampleOffsets: IntList;
+  profUuid: Uint8Array;
+  readonly sampleStack: IntList;
+  readonly sampleValue: FloatList;
+  readonly sampleSpan: IntList;
+  readonly sampleTrace: IntList;
   readonly series = new Set<number>();
   minTime = Infinity;
   maxTime = -Infinity;
@@ -116,12 +159,36 @@ class DatasetBuilder {
   constructor(
     readonly service: string,
     v1: boolean,
-    bytes: boolean
+    bytes: boolean,
+    room: Room = INGEST_ROOM
   ) {
+    this.fn = {
+      name: new IntList(room.fns),
+      sys: new IntList(room.fns),
+      file: new IntList(room.fns),
+      start: new IntList(room.fns),
+    };
+    this.fnIds = new TupleIndex(room.fns);
+    this.frameFn = new IntList(room.frames);
+    this.frameLine = new IntList(room.frames);
+    this.frameIds = new TupleIndex(room.frames);
+    this.stackOffsets = new IntList(room.stacks + 1);
+    this.stackFrames = new IntList(room.stackFrames);
+    this.stackIndex = new SeqIndex(room.stacks);
+    this.profSeries = new IntList(room.profiles);
+    this.profTime = new FloatList(room.profiles);
+    this.profId = new IntList(room.profiles);
+    this.profTotal = new FloatList(room.profiles);
+    this.profSampleOffsets = new IntList(room.profiles + 1);
+    this.profUuid = new Uint8Array(16 * Math.max(4, room.profiles));
+    this.sampleStack = new IntList(room.samples);
+    this.sampleValue = new FloatList(room.samples);
+    this.sampleSpan = new IntList(room.samples);
+    this.sampleTrace = new IntList(room.samples);
     this.stackOffsets.push(0);
     this.profSampleOffsets.push(0);
     // version 1 keeps client ids among the symbols, as strings
-    this.byteIds = bytes && !v1 ? new ByteInterner(['']) : null;
+    this.byteIds = bytes && !v1 ? new ByteInterner([''], { strings: room.strings, bytes: room.stringBytes }) : null;
     this.stringIds = this.byteIds ? null : new Interner(['']);
     this.idStrings = v1 && this.stringIds ? this.stringIds : new Interner(['']);
   }
@@ -415,12 +482,14 @@ export class SegmentBuilder {
     return this.serviceDataset(this.serviceOf(labels), stored);
   }
 
-  private serviceDataset(service: string, stored: boolean): DatasetBuilder {
+  /** `next`: the stored dataset about to be added (the room made is for it and any dataset taken whole before). */
+  private serviceDataset(service: string, stored: boolean, next?: Segment): DatasetBuilder {
     let d = this.datasets.get(service);
     if (!d) {
-      d = new DatasetBuilder(service, this.v1, stored);
-      this.datasets.set(service, d);
       const t = this.taken.get(service);
+      const from = [t?.seg, next].filter((x): x is Segment => x !== undefined);
+      d = new DatasetBuilder(service, this.v1, stored, stored && from.length > 0 ? roomFor(from) : INGEST_ROOM);
+      this.datasets.set(service, d);
       if (t) {
         // another source adds to a dataset taken whole: its profiles are interned first, in their order
         this.taken.delete(service);
@@ -604,7 +673,25 @@ export class SegmentBuilder {
       this.taken.set(service, new TakenDataset(seg, data, sids, series));
       return;
     }
-    SegmentBuilder.appendProfiles(seg, 0, n, (p) => sids[p], this.serviceDataset(service, true), new SourceMaps());
+    SegmentBuilder.appendProfiles(seg, 0, n, (p) => sids[p], this.serviceDataset(service, true, seg), new SourceMaps());
+  }
+
+  /**
+   * Adds decoded datasets (compaction), a service's one after another, each service's in the order given;
+   * returns the profiles added. A merge of blocks holds a dataset of most services in each: taken block after
+   * block, each service's builder was last touched thousands of datasets before and its hash tables had left the
+   * CPU's caches; a service at a time, they stay in them (a tenth less merge CPU at 3,000 services).
+   */
+  addDatasets(segs: readonly Segment[]): number {
+    const service = (seg: Segment): string => seg.meta.datasets[seg.dataset]?.service ?? '';
+    const order = segs.map((seg, i) => ({ seg, i, s: service(seg) }));
+    order.sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : a.i - b.i));
+    let n = 0;
+    for (const { seg } of order) {
+      this.addDataset(seg);
+      n += seg.profSeries.length;
+    }
+    return n;
   }
 
   /** The one service of a stored dataset of version 2, or null: profile by profile then. */
