@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ByteInterner } from '../src/model/byteInterner.js';
+import { Slab } from '../src/model/growable.js';
 import { Interner } from '../src/model/interner.js';
 
 test('a byte interner numbers strings as the string interner does, and its columns decode to them', () => {
@@ -41,4 +42,23 @@ test('a byte range outside the buffer is refused, not looped over', () => {
   assert.throws(() => bytes.idOfBytes(b, 2, 1), RangeError);
   assert.throws(() => bytes.idOfBytes(b, Number(undefined), 2), RangeError);
   assert.equal(bytes.idOfBytes(b, 0, 3), bytes.id('abc'));
+});
+
+test('strings that differ in one byte of a word or of the tail, or only in length, get ids of their own', () => {
+  // over a slab of small chunks: the arena and tables start at offsets inside shared buffers
+  const bytes = new ByteInterner([''], { strings: 4, bytes: 16 }, new Slab(256));
+  const text = new Interner(['']);
+  const words: string[] = [];
+  for (const base of ['abcdefgh', 'abcdefghijk', 'x']) {
+    for (let i = 0; i < base.length; i++) {
+      words.push(base.slice(0, i) + '_' + base.slice(i + 1), base.slice(0, i + 1));
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const w of words) {
+      const enc = Buffer.from(`#${w}`, 'utf8');
+      assert.equal(bytes.idOfBytes(enc, 1, enc.length), text.id(w), w);
+    }
+  }
+  assert.equal(bytes.size, text.size);
 });

@@ -2,7 +2,7 @@
 // are the strings of the dataset being built. Decoding each source string into a JS string to look it up in a
 // Map (and encoding the kept ones again when the block is written) was a quarter of what merging cost, and
 // most of its garbage.
-import { IntList } from './growable.js';
+import { IntList, type Slab } from './growable.js';
 import { HashSlots } from './hashSlots.js';
 
 export class ByteInterner {
@@ -20,11 +20,12 @@ export class ByteInterner {
    * `first` strings get ids 0, 1, ... (profile formats reserve 0 for the empty string). `expected`: strings and
    * bytes it will likely hold (room made once instead of by doubling and rehashing).
    */
-  constructor(first: readonly string[] = [], expected = { strings: 128, bytes: 4096 }) {
-    this.arena = new Uint8Array(Math.max(64, expected.bytes));
-    this.arenaView = new DataView(this.arena.buffer);
-    this.offsets = new IntList(expected.strings + 1);
-    this.t = new HashSlots(expected.strings);
+  constructor(first: readonly string[] = [], expected = { strings: 128, bytes: 4096 }, slab?: Slab) {
+    const bytes = Math.max(64, expected.bytes);
+    this.arena = slab ? slab.uint8(bytes) : new Uint8Array(bytes);
+    this.arenaView = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
+    this.offsets = new IntList(expected.strings + 1, slab);
+    this.t = new HashSlots(expected.strings, slab);
     this.offsets.push(0);
     for (const s of first) {
       this.id(s);
@@ -137,7 +138,7 @@ export class ByteInterner {
       const grown = new Uint8Array(cap);
       grown.set(this.arena.subarray(0, this.used));
       this.arena = grown;
-      this.arenaView = new DataView(grown.buffer);
+      this.arenaView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
     }
     this.arena.set(b.subarray(start, end), this.used);
     this.used += n;

@@ -1,11 +1,62 @@
 // Append-only typed arrays for builders and decoders on hot paths (no object per element).
 
+/**
+ * Typed arrays carved out of shared chunks. A merge makes thousands of small lists and hash tables at once (a
+ * few dozen per service): each with a buffer of its own cost a call into the allocator and a finalizer, several
+ * times what filling it did. A list that outgrows its piece moves to an array of its own; the pieces live as long
+ * as the slab's users.
+ */
+export class Slab {
+  private chunk = new ArrayBuffer(0);
+  private used = 0;
+
+  constructor(private readonly chunkBytes = 1 << 20) {}
+
+  /** n zeros, as new Int32Array(n) gives. */
+  int32(n: number): Int32Array {
+    if (4 * n > this.chunkBytes >> 3) {
+      return new Int32Array(n);
+    }
+    const off = this.take(4 * n);
+    return new Int32Array(this.chunk, off, n);
+  }
+
+  float64(n: number): Float64Array {
+    if (8 * n > this.chunkBytes >> 3) {
+      return new Float64Array(n);
+    }
+    const off = this.take(8 * n);
+    return new Float64Array(this.chunk, off, n);
+  }
+
+  uint8(n: number): Uint8Array {
+    if (n > this.chunkBytes >> 3) {
+      return new Uint8Array(n);
+    }
+    const off = this.take(n);
+    return new Uint8Array(this.chunk, off, n);
+  }
+
+  /** The offset of `bytes` not handed out before (8-byte aligned), in a new chunk when this one is full. */
+  private take(bytes: number): number {
+    const size = (bytes + 7) & ~7;
+    if (this.used + size > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(this.chunkBytes);
+      this.used = 0;
+    }
+    const off = this.used;
+    this.used += size;
+    return off;
+  }
+}
+
 export class IntList {
   data: Int32Array;
   length = 0;
-  constructor(cap = 64) {
+  constructor(cap = 64, slab?: Slab) {
     // never 0: doubling an empty array would stay empty
-    this.data = new Int32Array(Math.max(cap, 16));
+    const n = Math.max(cap, 16);
+    this.data = slab ? slab.int32(n) : new Int32Array(n);
   }
   push(v: number): void {
     if (this.length === this.data.length) {
@@ -31,9 +82,10 @@ export class IntList {
 export class FloatList {
   data: Float64Array;
   length = 0;
-  constructor(cap = 64) {
+  constructor(cap = 64, slab?: Slab) {
     // never 0: doubling an empty array would stay empty
-    this.data = new Float64Array(Math.max(cap, 16));
+    const n = Math.max(cap, 16);
+    this.data = slab ? slab.float64(n) : new Float64Array(n);
   }
   push(v: number): void {
     if (this.length === this.data.length) {

@@ -1,6 +1,6 @@
 // The slot table shared by the open-addressing indexes on hot paths (SeqIndex, TupleIndex, ByteInterner): each
 // entry is numbered as added and kept with its hash; the owner probes `slots` with its own equality test.
-import { IntList } from './growable.js';
+import { IntList, type Slab } from './growable.js';
 
 export class HashSlots {
   /** Entry numbers by slot, -1 where empty; a power of two long, at most half full. */
@@ -9,13 +9,13 @@ export class HashSlots {
   readonly hashes: IntList;
   count = 0;
 
-  constructor(expected = 32) {
+  constructor(expected = 32, slab?: Slab) {
     let cap = 64;
     while (cap < expected * 2) {
       cap *= 2;
     }
-    this.slots = new Int32Array(cap).fill(-1);
-    this.hashes = new IntList(Math.max(16, expected));
+    this.slots = (slab ? slab.int32(cap) : new Int32Array(cap)).fill(-1);
+    this.hashes = new IntList(Math.max(16, expected), slab);
   }
 
   /** Registers the owner's next entry (number `count`, already stored) under hash h; returns its number. */

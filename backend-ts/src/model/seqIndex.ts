@@ -1,5 +1,6 @@
 // Deduplication of number sequences (pprof location-id lists, segment stacks) on ingest's hot path. Keyed by a
 // string per sequence, a Map cost most of the time and garbage of both the pprof decoder and the segment builder.
+import type { Slab } from './growable.js';
 import { HashSlots } from './hashSlots.js';
 
 /** A growable list (IntList, FloatList): its `data` is read at each lookup, as it is replaced when the list grows. */
@@ -14,8 +15,8 @@ interface Column {
 export class SeqIndex {
   private readonly t: HashSlots;
 
-  constructor(expected = 64) {
-    this.t = new HashSlots(expected);
+  constructor(expected = 64, slab?: Slab) {
+    this.t = new HashSlots(expected, slab);
   }
 
   static hash(seq: ArrayLike<number>, n: number): number {

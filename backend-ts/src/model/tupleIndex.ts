@@ -1,7 +1,7 @@
 // Deduplication of small fixed tuples of int32 (a function's name, system name, file and start line; a frame's
 // function and line) on compaction's hot path. A Map keyed by a number packing two ids holds keys past 2^31 as
 // heap numbers: each lookup allocated one and hashed it, a fifth of what re-interning a dataset cost.
-import { IntList } from './growable.js';
+import { IntList, type Slab } from './growable.js';
 import { HashSlots } from './hashSlots.js';
 
 const ARITY = 4;
@@ -12,9 +12,9 @@ export class TupleIndex {
   private readonly rows: IntList;
 
   /** `expected`: tuples it will likely hold (room made once instead of by doubling and rehashing). */
-  constructor(expected = 32) {
-    this.t = new HashSlots(expected);
-    this.rows = new IntList(ARITY * Math.max(expected, 16));
+  constructor(expected = 32, slab?: Slab) {
+    this.t = new HashSlots(expected, slab);
+    this.rows = new IntList(ARITY * Math.max(expected, 16), slab);
   }
 
   get size(): number {

@@ -105,12 +105,27 @@ function buildMeta(doc: IndexDoc, e: BlockEntry, tenant: string): SegmentMeta {
   };
 }
 
+/**
+ * The key of a document's series, kept as long as the entry: entries are shared between a document and its
+ * updated copies, and each block added (every few seconds at 3,000 series) looked every key up again.
+ */
+const seriesKeys = new WeakMap<object, string>();
+
+function seriesKeyOf(entry: IndexDoc['series'][number]): string {
+  let k = seriesKeys.get(entry);
+  if (k === undefined) {
+    k = labelsKey(entry[0]);
+    seriesKeys.set(entry, k);
+  }
+  return k;
+}
+
 /** Adds a block to a document (its series interned into the document's table). */
 export function addBlock(
   doc: IndexDoc,
   b: { key: string; size: number; window: [number, number]; meta: SegmentMeta }
 ): void {
-  const ids = new Map<string, number>(doc.series.map(([ls], i) => [labelsKey(ls), i]));
+  const ids = new Map<string, number>(doc.series.map((e, i) => [seriesKeyOf(e), i]));
   const m = b.meta;
   doc.blocks.push({
     key: b.key,
@@ -128,7 +143,9 @@ export function addBlock(
       let id = ids.get(k);
       if (id === undefined) {
         id = doc.series.length;
-        doc.series.push([s.labels, s.profileType]);
+        const entry: IndexDoc['series'][number] = [s.labels, s.profileType];
+        seriesKeys.set(entry, k);
+        doc.series.push(entry);
         ids.set(k, id);
       }
       return [id, s.profiles, s.total, s.minTime, s.maxTime];

@@ -4,7 +4,7 @@
 // fixture (scripts/v1-fixture.ts) and its tests. Layout documented in docs/storage.md.
 import type { IngestProfile } from '../../model/profile.js';
 import { labelsKey, profileTypeId, sortLabels, type LabelSet } from '../../model/labels.js';
-import { FloatList, IntList } from '../../model/growable.js';
+import { FloatList, IntList, Slab } from '../../model/growable.js';
 import { ByteInterner } from '../../model/byteInterner.js';
 import { Interner } from '../../model/interner.js';
 import { SeqIndex } from '../../model/seqIndex.js';
@@ -22,6 +22,8 @@ import {
 import type { Segment } from './segment.js';
 
 const NO_UUID = new Uint8Array(16);
+/** A stack's frames while it is interned (mapStack runs to its end before another starts). */
+const STACK_SCRATCH = new IntList(256);
 
 /** Per source, id maps from its strings, functions, frames and stacks to a dataset builder's (-1 = not yet). */
 interface IdMaps {
@@ -47,6 +49,40 @@ export class SourceMaps {
   readonly interning = new Map<DatasetBuilder, Interning>();
   /** per target builder (one source may feed several, a ten-minute window each): source series -> target */
   readonly series = new Map<SegmentBuilder, Map<number, { sid: number; dataset: DatasetBuilder }>>();
+
+  /**
+   * `scratch`: room for the id maps, taken over by the next SourceMaps made with it, for maps used in one call
+   * and dropped (a dataset added whole; this one must be done by then): four arrays a source, thousands of
+   * sources a merge, cost more to allocate than to fill.
+   */
+  constructor(private readonly scratch?: MapScratch) {
+    if (scratch) {
+      scratch.owner = this;
+      scratch.used = 0;
+    }
+  }
+
+  /** n ints, all -1. */
+  ints(n: number): Int32Array {
+    const s = this.scratch;
+    if (!s || s.owner !== this) {
+      return new Int32Array(n).fill(-1);
+    }
+    if (s.used + n > s.buf.length) {
+      // views handed out before keep the old buffer
+      s.buf = new Int32Array(Math.max(2 * s.buf.length, s.used + n, 4096));
+    }
+    const out = s.buf.subarray(s.used, s.used + n).fill(-1);
+    s.used += n;
+    return out;
+  }
+}
+
+/** Scratch room for id maps (SourceMaps), used by one SourceMaps at a time: the last one made with it. */
+export class MapScratch {
+  buf = new Int32Array(0);
+  used = 0;
+  owner: SourceMaps | null = null;
 }
 
 /** The symbol columns an ingested profile and a decoded dataset both have. */
@@ -61,12 +97,12 @@ interface SymbolSource {
   readonly stackFrames: ArrayLike<number>;
 }
 
-function idMaps(strings: number, src: SymbolSource): IdMaps {
+function idMaps(strings: number, src: SymbolSource, room: SourceMaps): IdMaps {
   return {
-    str: new Int32Array(strings).fill(-1),
-    fn: new Int32Array(src.fnName.length).fill(-1),
-    frame: new Int32Array(src.frameFn.length).fill(-1),
-    stack: new Int32Array(Math.max(0, src.stackOffsets.length - 1)).fill(-1),
+    str: room.ints(strings),
+    fn: room.ints(src.fnName.length),
+    frame: room.ints(src.frameFn.length),
+    stack: room.ints(Math.max(0, src.stackOffsets.length - 1)),
   };
 }
 
@@ -160,35 +196,39 @@ class DatasetBuilder {
     readonly service: string,
     v1: boolean,
     bytes: boolean,
-    room: Room = INGEST_ROOM
+    room: Room = INGEST_ROOM,
+    slab?: Slab
   ) {
     this.fn = {
-      name: new IntList(room.fns),
-      sys: new IntList(room.fns),
-      file: new IntList(room.fns),
-      start: new IntList(room.fns),
+      name: new IntList(room.fns, slab),
+      sys: new IntList(room.fns, slab),
+      file: new IntList(room.fns, slab),
+      start: new IntList(room.fns, slab),
     };
-    this.fnIds = new TupleIndex(room.fns);
-    this.frameFn = new IntList(room.frames);
-    this.frameLine = new IntList(room.frames);
-    this.frameIds = new TupleIndex(room.frames);
-    this.stackOffsets = new IntList(room.stacks + 1);
-    this.stackFrames = new IntList(room.stackFrames);
-    this.stackIndex = new SeqIndex(room.stacks);
-    this.profSeries = new IntList(room.profiles);
-    this.profTime = new FloatList(room.profiles);
-    this.profId = new IntList(room.profiles);
-    this.profTotal = new FloatList(room.profiles);
-    this.profSampleOffsets = new IntList(room.profiles + 1);
-    this.profUuid = new Uint8Array(16 * Math.max(4, room.profiles));
-    this.sampleStack = new IntList(room.samples);
-    this.sampleValue = new FloatList(room.samples);
-    this.sampleSpan = new IntList(room.samples);
-    this.sampleTrace = new IntList(room.samples);
+    this.fnIds = new TupleIndex(room.fns, slab);
+    this.frameFn = new IntList(room.frames, slab);
+    this.frameLine = new IntList(room.frames, slab);
+    this.frameIds = new TupleIndex(room.frames, slab);
+    this.stackOffsets = new IntList(room.stacks + 1, slab);
+    this.stackFrames = new IntList(room.stackFrames, slab);
+    this.stackIndex = new SeqIndex(room.stacks, slab);
+    this.profSeries = new IntList(room.profiles, slab);
+    this.profTime = new FloatList(room.profiles, slab);
+    this.profId = new IntList(room.profiles, slab);
+    this.profTotal = new FloatList(room.profiles, slab);
+    this.profSampleOffsets = new IntList(room.profiles + 1, slab);
+    this.profUuid = slab
+      ? slab.uint8(16 * Math.max(4, room.profiles))
+      : new Uint8Array(16 * Math.max(4, room.profiles));
+    this.sampleStack = new IntList(room.samples, slab);
+    this.sampleValue = new FloatList(room.samples, slab);
+    this.sampleSpan = new IntList(room.samples, slab);
+    this.sampleTrace = new IntList(room.samples, slab);
     this.stackOffsets.push(0);
     this.profSampleOffsets.push(0);
     // version 1 keeps client ids among the symbols, as strings
-    this.byteIds = bytes && !v1 ? new ByteInterner([''], { strings: room.strings, bytes: room.stringBytes }) : null;
+    this.byteIds =
+      bytes && !v1 ? new ByteInterner([''], { strings: room.strings, bytes: room.stringBytes }, slab) : null;
     this.stringIds = this.byteIds ? null : new Interner(['']);
     this.idStrings = v1 && this.stringIds ? this.stringIds : new Interner(['']);
   }
@@ -260,7 +300,7 @@ class DatasetBuilder {
       }
       return g;
     };
-    const frames = new IntList(64);
+    const frames = STACK_SCRATCH;
     const mapStack = (st: number): number => {
       let g = maps.stack[st];
       if (g < 0) {
@@ -449,6 +489,9 @@ export class SegmentBuilder {
   private readonly seriesIds = new Map<string, number>();
   private readonly datasets = new Map<string, DatasetBuilder>();
   private readonly taken = new Map<string, TakenDataset>();
+  /** Room for the lists and tables of datasets made from stored ones (compaction), and for their id maps. */
+  private readonly slab = new Slab();
+  private readonly mapScratch = new MapScratch();
   private readonly v1: boolean;
   minTime = Infinity;
   maxTime = -Infinity;
@@ -488,12 +531,14 @@ export class SegmentBuilder {
     if (!d) {
       const t = this.taken.get(service);
       const from = [t?.seg, next].filter((x): x is Segment => x !== undefined);
-      d = new DatasetBuilder(service, this.v1, stored, stored && from.length > 0 ? roomFor(from) : INGEST_ROOM);
+      d = stored
+        ? new DatasetBuilder(service, this.v1, true, from.length > 0 ? roomFor(from) : INGEST_ROOM, this.slab)
+        : new DatasetBuilder(service, this.v1, false);
       this.datasets.set(service, d);
       if (t) {
         // another source adds to a dataset taken whole: its profiles are interned first, in their order
         this.taken.delete(service);
-        SegmentBuilder.appendProfiles(t.seg, 0, t.profiles, (p) => t.sids[p], d, new SourceMaps());
+        SegmentBuilder.appendProfiles(t.seg, 0, t.profiles, (p) => t.sids[p], d, new SourceMaps(this.mapScratch));
       }
     }
     return d;
@@ -532,7 +577,7 @@ export class SegmentBuilder {
   ): Interning {
     let it = maps.interning.get(d);
     if (!it) {
-      const m = idMaps(strings, src);
+      const m = idMaps(strings, src, maps);
       it = { maps: m, ...d.interner(src, string, m, stored) };
       maps.interning.set(d, it);
     }
@@ -673,7 +718,8 @@ export class SegmentBuilder {
       this.taken.set(service, new TakenDataset(seg, data, sids, series));
       return;
     }
-    SegmentBuilder.appendProfiles(seg, 0, n, (p) => sids[p], this.serviceDataset(service, true, seg), new SourceMaps());
+    const d = this.serviceDataset(service, true, seg);
+    SegmentBuilder.appendProfiles(seg, 0, n, (p) => sids[p], d, new SourceMaps(this.mapScratch));
   }
 
   /**
