@@ -550,13 +550,9 @@ export class Compactor {
 
   /**
    * Objects handed out in the order of `keys`, each fetched while earlier ones are merged (up to READ_AHEAD
-   * fetches in flight): a pass over hundreds of small segments waits for round trips otherwise. `group()` hands
-   * out every object fetched so far together, and fetches the next ones only when asked again.
+   * fetches in flight): a pass over hundreds of small segments waits for round trips otherwise.
    */
-  private readAhead(
-    keys: string[],
-    sizes?: ReadonlyMap<string, number>
-  ): { next(): Promise<DecodedObject>; group(): Promise<DecodedObject[]> } {
+  private readAhead(keys: string[], sizes?: ReadonlyMap<string, number>): { next(): Promise<DecodedObject> } {
     const raws: Array<Promise<Buffer>> = [];
     let started = 0;
     let taken = 0;
@@ -573,27 +569,14 @@ export class Compactor {
         raws.push(p);
       }
     };
-    const take = async (): Promise<DecodedObject> => {
-      const i = taken++;
-      const raw = await raws[i];
-      raws[i] = Promise.resolve(Buffer.alloc(0));
-      return this.meter(() => decodeObject(keys[i], raw));
-    };
     return {
       next: async () => {
         fill();
-        const obj = await take();
+        const i = taken++;
+        const raw = await raws[i];
+        raws[i] = Promise.resolve(Buffer.alloc(0));
         fill();
-        return obj;
-      },
-      group: async () => {
-        fill();
-        // the fetches in flight, no more: they are in memory together anyway
-        const out: DecodedObject[] = [];
-        for (const end = started; taken < end;) {
-          out.push(await take());
-        }
-        return out;
+        return this.meter(() => decodeObject(keys[i], raw));
       },
     };
   }
@@ -939,10 +922,16 @@ export class Compactor {
       b.sources = [...keys].sort();
       let profiles = 0;
       const reads = this.readAhead(b.sources, new Map(doc.blocks.map((e) => [e.key, e.size])));
-      for (let i = 0; i < b.sources.length;) {
-        const objs = await reads.group();
-        i += objs.length;
-        profiles += this.meter(() => b.addDatasets(objs.flatMap((o) => o.datasets)));
+      for (let i = 0; i < b.sources.length; i++) {
+        const obj = await reads.next();
+        profiles += this.meter(() => {
+          let n = 0;
+          for (const seg of obj.datasets) {
+            b.addDataset(seg);
+            n += seg.profSeries.length;
+          }
+          return n;
+        });
       }
       const written = await this.writeBlock(tenant, hour, b);
       await this.opts.onStep?.('written');
