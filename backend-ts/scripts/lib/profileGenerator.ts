@@ -7,6 +7,7 @@
 // whatever the order profiles are generated in.
 import { NormalizedProfileBuilder } from '../../src/formats/normalizedProfileBuilder.js';
 import type { IngestProfile, NormalizedProfile } from '../../src/model/profile.js';
+import { fmix32 } from '../../src/model/byteInterner.js';
 
 export interface GeneratorOptions {
   seed?: number;
@@ -46,13 +47,7 @@ export class Prng {
 
 /** Integer hash (a murmur3 finalizer) used to derive child choices from a node, so call paths are stable. */
 export function mix(a: number, b: number): number {
-  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0);
 }
 
 interface Fn {

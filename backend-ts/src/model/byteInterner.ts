@@ -60,12 +60,7 @@ export class ByteInterner {
       k = (k << 15) | (k >>> 17);
       h ^= Math.imul(k, 0x1b873593);
     }
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h >>> 0;
+    return fmix32(h);
   }
 
   /** The id of the string encoded in b[start .. end), added when new. */
@@ -149,4 +144,14 @@ export class ByteInterner {
 
 function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** MurmurHash3's finalizer: every input bit moves every output bit (as an unsigned 32-bit integer). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
